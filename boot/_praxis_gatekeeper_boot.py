@@ -1,0 +1,118 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Interpreter start-up hook for praxis.gatekeeper (installed by pip as praxis_gatekeeper.pth).
+
+Why it exists: a callback is loaded late and fails open (an unloadable callback is only a warning), and a
+``collections/`` directory beside a playbook can replace the collection that provides it. This hook arms the gate
+from the copy pip installed, right after ansible-core initialises its plugin loader and before any playbook, role
+or project file is read, whenever the operator asked for the gate (``PRAXIS_GATE=enforce`` in the environment, or
+``praxis.gatekeeper.gate`` in ``callbacks_enabled``). If praxis.gatekeeper would be loaded from anywhere else, the
+run is refused.
+
+Cost in processes that never import Ansible: one string comparison per import.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from typing import Any
+
+_WATCHED = "ansible.plugins.loader"
+_CALLBACK = "praxis.gatekeeper.gate"
+_COLLECTION = os.path.realpath(os.path.join(os.path.dirname(__file__), "ansible_collections", "praxis", "gatekeeper"))
+# Programs that never execute tasks; everything else that initialises the plugin loader is armed.
+_EXEMPT = frozenset(
+    {
+        "ansible-builder",
+        "ansible-config",
+        "ansible-creator",
+        "ansible-doc",
+        "ansible-galaxy",
+        "ansible-inventory",
+        "ansible-lint",
+        "ansible-test",
+        "ansible-vault",
+    }
+)
+_TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
+
+
+class _Watcher(importlib.abc.MetaPathFinder):
+    """Lets ``ansible.plugins.loader`` load normally, then wraps its ``init_plugin_loader``."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != _WATCHED:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        real_exec = spec.loader.exec_module  # type: ignore[union-attr]
+
+        def exec_module(module: Any) -> None:
+            real_exec(module)
+            _wrap_init(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign, union-attr]
+        return spec
+
+
+def _wrap_init(module: Any) -> None:
+    original = module.init_plugin_loader
+
+    def init_plugin_loader(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        _arm()
+        return result
+
+    init_plugin_loader.__wrapped__ = original  # type: ignore[attr-defined]
+    module.init_plugin_loader = init_plugin_loader
+
+
+def _requested() -> bool:
+    if os.environ.get("PRAXIS_GATE", "").strip().lower() in _TRUE:
+        return True
+    from ansible import constants as C  # noqa: N812
+
+    enabled = getattr(C, "CALLBACKS_ENABLED", None) or []
+    return _CALLBACK in [str(name).strip() for name in enabled]
+
+
+def _arm() -> None:
+    program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if program in _EXEMPT or not _requested():
+        return
+    from ansible.errors import AnsibleError
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+    finder = AnsibleCollectionConfig.collection_finder
+    found = None
+    for root in getattr(finder, "_n_collection_paths", []) or []:
+        candidate = os.path.join(root, "ansible_collections", "praxis", "gatekeeper")
+        if os.path.basename(root) == "ansible_collections":
+            candidate = os.path.join(root, "praxis", "gatekeeper")
+        if os.path.isdir(candidate):
+            found = os.path.realpath(candidate)
+            break
+    if found != _COLLECTION:
+        raise AnsibleError(
+            "praxis.gatekeeper refused this run: the gate is enabled, but praxis.gatekeeper would be loaded from "
+            f"{found or 'nowhere'} instead of the installed copy at {_COLLECTION}. Remove the other copy from the "
+            "collection search path (collections_path, or a collections/ folder beside the playbook)."
+        )
+    module = importlib.import_module("ansible_collections.praxis.gatekeeper.plugins.callback.gate")
+    if not os.path.realpath(str(module.__file__)).startswith(_COLLECTION + os.sep):
+        raise AnsibleError(f"praxis.gatekeeper refused this run: the gate loaded from {module.__file__}")
+    module.arm(via="start-up hook")
+
+
+def install() -> None:
+    """Called from the .pth line; must never raise (a failing .pth line only prints a traceback)."""
+    try:
+        if not any(isinstance(finder, _Watcher) for finder in sys.meta_path):
+            sys.meta_path.insert(0, _Watcher())
+    except Exception as exc:  # pragma: no cover - defensive
+        print(f"praxis.gatekeeper: could not install the start-up hook: {exc}", file=sys.stderr)

@@ -1,0 +1,564 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate inside Ansible: translate Ansible's objects into runner requests at the few points every effect passes.
+
+The runner (plugin_utils) decides; this file only knows where ansible-core keeps things. The hook points and why
+they are enough are documented in docs/mechanism.md.
+"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: gate
+type: aggregate
+short_description: The praxis.gatekeeper policy gate
+version_added: 0.1.0
+description:
+  - Arms the praxis.gatekeeper gate in the controller before workers fork, so every task of every play is decided
+    on its templated arguments and resolved FQCN just before its action handler runs, every remote command and file
+    transfer is checked against that decision and the emergency stop, and command-running lookups are gated where
+    they run.
+  - Every decision and every outcome is written to the audit log before and after the action runs.
+  - Installed with pip, the collection also arms the gate from an interpreter start-up hook whenever this callback
+    is listed in C(callbacks_enabled) or C(PRAXIS_GATE=enforce) is set, so a callback that fails to load, a
+    C(collections/) directory that shadows this collection, or playbook-adjacent Python never yields an ungated run.
+  - Settings are read by the gate itself so that a project's own C(ansible.cfg) (in the working directory) can only
+    tighten them; see docs/configuration.md.
+requirements:
+  - enable in configuration (C(callbacks_enabled = praxis.gatekeeper.gate))
+options:
+  mode:
+    description:
+      - The mode ceiling. C(open) allows every tier, C(guarded) refuses T3, C(readonly) allows only T0.
+      - Only operator configuration sets it; a project C(ansible.cfg) may only lower it.
+    type: str
+    choices: [open, guarded, readonly]
+    default: guarded
+    env:
+      - name: PRAXIS_MODE
+    ini:
+      - section: praxis_gatekeeper
+        key: mode
+  state_dir:
+    description: Directory holding the audit log, its keys and the emergency-stop sentinel.
+    type: path
+    default: ~/.local/share/praxis-gatekeeper
+    env:
+      - name: PRAXIS_STATE_DIR
+    ini:
+      - section: praxis_gatekeeper
+        key: state_dir
+  policy:
+    description: Operator policy file (YAML, validated against docs/schema/policy.schema.json).
+    type: path
+    env:
+      - name: PRAXIS_POLICY
+    ini:
+      - section: praxis_gatekeeper
+        key: policy
+  allow_paths:
+    description: Directories whose playbook-adjacent plugins, modules and collections the operator trusts.
+    type: list
+    elements: path
+    env:
+      - name: PRAXIS_ALLOW_PATHS
+    ini:
+      - section: praxis_gatekeeper
+        key: allow_paths
+  command_lookups:
+    description: Extra lookup plugins (FQCN) that run commands on the controller and must pass the gate.
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_COMMAND_LOOKUPS
+    ini:
+      - section: praxis_gatekeeper
+        key: command_lookups
+  enforce:
+    description: Arm the gate in every Ansible process even when this callback is not enabled.
+    type: bool
+    default: false
+    env:
+      - name: PRAXIS_GATE
+    ini:
+      - section: praxis_gatekeeper
+        key: enforce
+"""
+
+import atexit
+import functools
+import json
+import os
+import sys
+import threading
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible.plugins.callback import CallbackBase
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import GatekeeperError, TaskRefused
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate, Outcome
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import Decision, RequestKind, TaskRequest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
+
+SUPPORTED = ((2, 19), (2, 22))  # [min, max) ansible-core major.minor whose internals are hooked and tested
+_STATE: dict[str, Any] = {"gate": None, "error": None}
+_LOCK = threading.Lock()
+
+
+class GateRefusal(AnsibleError):
+    """A task, lookup or remote operation the gate did not allow."""
+
+
+# ---------------------------------------------------------------------------------------------------- arming
+def arm(*, via: str) -> Gate | None:
+    """Install the hooks once per process. On any problem, lock down (every task refused) and raise."""
+    with _LOCK:
+        if _STATE["gate"] is not None or _STATE["error"] is not None:
+            return _STATE["gate"]
+        try:
+            hooks = _hook_points()
+            gate = Gate.from_settings(load_settings(), protected_paths=_ansible_paths())
+            _STATE["gate"] = gate
+        except (GatekeeperError, ImportError, AttributeError, ValueError) as exc:
+            _STATE["error"] = f"the gate could not start ({via}): {exc}"
+            _install(_hook_points_or_none())
+            raise AnsibleError(f"praxis.gatekeeper refused to run: {_STATE['error']}") from exc
+        _install(hooks)
+        controller = os.getpid()
+        gate.record_event(
+            "run-start", pid=controller, via=via, argv=[os.path.basename(sys.argv[0]), *sys.argv[1:2]],
+            ansible=_ansible_version_text(), mode=gate.mode.value, ruleset=gate.ruleset.digest,
+        )  # fmt: skip
+        atexit.register(_run_end, controller)
+        return gate
+
+
+def _run_end(controller: int) -> None:
+    gate = _STATE["gate"]
+    if gate is not None and os.getpid() == controller:
+        gate.record_event("run-end", pid=controller)
+
+
+def _ansible_version_text() -> str:
+    from ansible.release import __version__
+
+    return str(__version__)
+
+
+def _hook_points() -> dict[str, Any]:
+    version = tuple(int(p) for p in _ansible_version_text().split(".")[:2])
+    if not SUPPORTED[0] <= version < SUPPORTED[1]:
+        raise AnsibleError(
+            f"praxis.gatekeeper supports ansible-core {SUPPORTED[0][0]}.{SUPPORTED[0][1]} up to but not including "
+            f"{SUPPORTED[1][0]}.{SUPPORTED[1][1]}; this is {_ansible_version_text()}, whose internals the gate "
+            "cannot vouch for. Install a supported ansible-core."
+        )
+    from ansible.executor.task_executor import TaskExecutor
+    from ansible.plugins.connection import ConnectionBase
+    from ansible.plugins.loader import PluginLoader
+    from ansible.plugins.lookup import LookupBase
+    from ansible.plugins.strategy import StrategyBase
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+    points = {
+        "TaskExecutor": TaskExecutor,
+        "ConnectionBase": ConnectionBase,
+        "LookupBase": LookupBase,
+        "StrategyBase": StrategyBase,
+        "PluginLoader": PluginLoader,
+        "Finder": _AnsibleCollectionFinder,
+    }
+    for owner, attr in (
+        (TaskExecutor, "_get_action_handler_with_module_context"),
+        (TaskExecutor, "_execute"),
+        (StrategyBase, "_execute_meta"),
+        (PluginLoader, "add_directory"),
+        (_AnsibleCollectionFinder, "set_playbook_paths"),
+    ):
+        if not callable(getattr(owner, attr, None)):
+            raise AnsibleError(f"praxis.gatekeeper cannot hook {owner.__name__}.{attr} in this ansible-core")
+    return points
+
+
+def _hook_points_or_none() -> dict[str, Any] | None:
+    try:
+        return _hook_points()
+    except Exception:
+        return None
+
+
+def _install(points: dict[str, Any] | None) -> None:
+    if points is None:
+        return
+    executor = points["TaskExecutor"]
+    if getattr(executor, "_praxis_armed", False):
+        return
+    executor._praxis_armed = True
+    _patch(executor, "_get_action_handler_with_module_context", _before_action)
+    _patch(executor, "_execute", _around_execute)
+    _patch(points["StrategyBase"], "_execute_meta", _around_meta)
+    _patch(points["PluginLoader"], "add_directory", _before_add_directory)
+    _patch(points["Finder"], "set_playbook_paths", _before_playbook_paths)
+    _wrap_subclasses(points["ConnectionBase"], ("exec_command", "put_file", "fetch_file"), _guard_remote)
+    _wrap_subclasses(points["LookupBase"], ("run",), _guard_lookup)
+
+
+def _patch(owner: type, name: str, hook: Any) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return hook(original, *args, **kwargs)
+
+    setattr(owner, name, wrapper)
+
+
+def _wrap_subclasses(base: type, names: tuple[str, ...], hook: Any) -> None:
+    """Wrap the methods on every subclass, including classes defined later (plugins load lazily)."""
+
+    def wrap(cls: type) -> None:
+        for name in names:
+            original = cls.__dict__.get(name)
+            if callable(original) and not getattr(original, "_praxis_wrapped", False):
+                setattr(cls, name, _method_hook(hook, original, name))
+
+    def init_subclass(cls: type, **kwargs: Any) -> None:
+        super(base, cls).__init_subclass__(**kwargs)  # type: ignore[misc]
+        wrap(cls)
+
+    base.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
+    pending = list(base.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        wrap(cls)
+        pending.extend(cls.__subclasses__())
+
+
+def _method_hook(hook: Any, original: Any, name: str) -> Any:
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return hook(original, name, self, *args, **kwargs)
+
+    method._praxis_wrapped = True  # type: ignore[attr-defined]
+    return method
+
+
+def _gate() -> Gate:
+    gate = _STATE["gate"]
+    if gate is None:
+        raise GateRefusal(f"praxis.gatekeeper refused: {_STATE['error'] or 'the gate is not armed'}")
+    return gate
+
+
+# ---------------------------------------------------------------------------------------------------- hooks
+def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    try:
+        request = _task_request(gate, executor, templar)
+    except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
+        request = TaskRequest(
+            action=str(getattr(executor._task, "action", "") or "unknown"), args={"<unreadable>": type(exc).__name__},
+            host=str(getattr(executor._host, "name", "unknown")), kind=RequestKind.TASK, connection="<unknown>",
+        )  # fmt: skip
+    decision = gate.decide(request)
+    executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
+    if not decision.allowed:
+        raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
+    gate.begin(decision)
+    return original(executor, templar, *args, **kwargs)
+
+
+def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    executor._praxis_window = []
+    try:
+        result = original(executor, *args, **kwargs)
+    except BaseException as exc:
+        for decision, request in executor._praxis_window:
+            gate.record_outcome(
+                decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
+            )
+        raise
+    finally:
+        gate.end()
+    status, payload = _result_status(result)
+    window = executor._praxis_window
+    for decision, request in window:
+        gate.record_outcome(
+            decision,
+            status=status if decision.allowed else Outcome.NOT_RUN,
+            output=payload if decision.allowed else None,
+            host=request.target,
+            action=request.action,
+        )
+    if not window:
+        task = executor._task
+        kind = "include" if _is_include(task) else "not-gated"
+        gate.record_event(
+            "task-" + kind, host=str(executor._host.name), action=str(task.action), status=status,
+            task=str(task.get_name()), detail="task ended before reaching an action handler",
+        )  # fmt: skip
+    return result
+
+
+def _around_meta(original: Any, strategy: Any, task: Any, play_context: Any, iterator: Any, target_host: Any) -> Any:
+    gate = _gate()
+    request = TaskRequest(
+        action="ansible.builtin.meta", args={"_raw_params": str(task.args.get("_raw_params", ""))},
+        host=str(target_host.name), kind=RequestKind.META, connection="controller", task_name=str(task.get_name()),
+        run_id=gate.run_id, principal=gate.settings.principal,
+    )  # fmt: skip
+    decision = gate.decide(request)
+    if not decision.allowed:
+        raise GateRefusal(str(TaskRefused(decision, action="meta", target=request.host)))
+    result = original(strategy, task, play_context, iterator, target_host)
+    gate.record_outcome(decision, status=Outcome.OK, host=request.host, action=request.action)
+    return result
+
+
+def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    target = str(getattr(getattr(connection, "_play_context", None), "remote_addr", "") or "")
+    reason = gate.check_remote(name, target)
+    if reason is not None:
+        raise GateRefusal(f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}")
+    return original(connection, *args, **kwargs)
+
+
+def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    fqcn = _fqcn(getattr(lookup, "ansible_name", None) or getattr(lookup, "_load_name", "") or "unknown")
+    if fqcn in gate.settings.command_lookups:
+        items = list(terms) if isinstance(terms, list | tuple) else [terms]
+        request = TaskRequest(
+            action=fqcn, args={"_terms": [str(item) for item in items]}, host="localhost", connection="local",
+            kind=RequestKind.LOOKUP, run_id=gate.run_id, principal=gate.settings.principal,
+        )  # fmt: skip
+        decision = gate.decide(request)
+        if not decision.allowed:
+            raise GateRefusal(str(TaskRefused(decision, action=f"lookup {fqcn}", target="the controller")))
+        try:
+            result = original(lookup, terms, *args, **kwargs)
+        except BaseException as exc:
+            gate.record_outcome(decision, status=Outcome.ERROR, detail=type(exc).__name__, host="localhost")
+            raise
+        gate.record_outcome(decision, status=Outcome.OK, output=_dump(result), host="localhost", action=fqcn)
+        return result
+    return original(lookup, terms, *args, **kwargs)
+
+
+def _before_add_directory(original: Any, loader: Any, directory: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    path = os.path.realpath(os.path.expanduser(str(directory)))
+    if kwargs.get("with_subdir") or (args and args[0]):
+        path = os.path.join(path, str(loader.subdir))
+    if _has_content(path) and not _trusted_plugin_path(gate, path):
+        gate.record_event("run-refused", reason="playbook-adjacent plugin code", path=path)
+        raise GateRefusal(
+            f"praxis.gatekeeper refused this run: {path} holds {loader.subdir} code shipped beside the playbook or "
+            "role, which would run inside the controller around the gate. Move it into a collection installed by "
+            "the operator, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
+        )
+    return original(loader, directory, *args, **kwargs)
+
+
+def _before_playbook_paths(original: Any, finder: Any, playbook_paths: Any) -> Any:
+    gate = _gate()
+    paths = [playbook_paths] if isinstance(playbook_paths, str | bytes) else list(playbook_paths)
+    for raw in paths:
+        base = os.fsdecode(raw)
+        adjacent = os.path.realpath(os.path.join(base, "collections", "ansible_collections"))
+        if os.path.isdir(adjacent) and not gate.settings.is_allowlisted(adjacent):
+            shadow = os.path.isdir(os.path.join(adjacent, "praxis", "gatekeeper"))
+            gate.record_event("run-refused", reason="playbook-adjacent collections", path=adjacent, shadow=shadow)
+            raise GateRefusal(
+                f"praxis.gatekeeper refused this run: {adjacent} holds collections beside the playbook"
+                + (", including a copy of praxis.gatekeeper that would replace the gate" if shadow else "")
+                + ". Their Python would run in the controller. Install them where the operator installs "
+                "collections, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
+            )
+    return original(finder, playbook_paths)
+
+
+# ---------------------------------------------------------------------------------------------------- translation
+def _task_request(gate: Gate, executor: Any, templar: Any) -> TaskRequest:
+    task, connection = executor._task, executor._connection
+    variables = templar.available_variables
+    become = getattr(connection, "become", None)
+    return TaskRequest(
+        action=str(task.resolved_action or task.action),
+        args=dict(task.args),
+        host=str(executor._host.name),
+        host_type=str(_template(templar, variables.get("praxis_host_type", "ssh")) or "ssh"),
+        delegate_to=str(task.delegate_to) if task.delegate_to else None,
+        connection=str(getattr(connection, "ansible_name", None) or getattr(connection, "_load_name", "unknown")),
+        become=become is not None,
+        become_method=str(getattr(become, "name", "")) or None if become is not None else None,
+        become_user=_option(become, "become_user"),
+        check_mode=bool(task.check_mode),
+        environment=_environment(task, templar),
+        connection_options=_connection_surface(executor, connection, variables, templar),
+        local_files=_local_files(executor, task),
+        kind=RequestKind.TASK,
+        task_name=str(task.get_name()),
+        no_log=bool(task.no_log),
+        run_id=gate.run_id,
+        session=gate.session,
+        principal=gate.settings.principal,
+    )
+
+
+def _template(templar: Any, value: Any) -> Any:
+    return templar.template(value) if isinstance(value, str | dict | list) else value
+
+
+def _option(plugin: Any, name: str) -> Any:
+    if plugin is None:
+        return None
+    try:
+        return plugin.get_option(name)
+    except (KeyError, AttributeError, AnsibleError):
+        return None
+
+
+_SECRET_OPTIONS = frozenset({"password", "private_key", "private_key_passphrase", "become_pass"})
+
+
+def _connection_surface(executor: Any, connection: Any, variables: Any, templar: Any) -> dict[str, Any]:
+    surface: dict[str, Any] = {}
+    try:
+        surface.update({k: v for k, v in connection.get_options().items() if k not in _SECRET_OPTIONS})
+    except (AttributeError, AnsibleError, KeyError):
+        pass
+    for name in ("become_exe", "become_flags", "become_user", "sudo_chdir"):
+        value = _option(getattr(connection, "become", None), name)
+        if value not in (None, ""):
+            surface[name] = value
+    for name in ("remote_tmp", "async_dir"):
+        value = _option(getattr(connection, "_shell", None), name)
+        if value not in (None, ""):
+            surface[name] = value
+    surface["executable"] = getattr(executor._play_context, "executable", None)
+    for key in variables:
+        if isinstance(key, str) and key.startswith("ansible_") and key.endswith("_interpreter"):
+            value = _template(templar, variables.get(key))
+            if key == "ansible_python_interpreter":
+                surface["python_interpreter"] = value
+            elif value not in (None, ""):
+                surface.setdefault("python_interpreter", None)
+                surface[f"{key[8:]}"] = value
+    return surface
+
+
+def _environment(task: Any, templar: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    raw = task.environment
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not item:
+            continue
+        value = _template(templar, item)
+        if isinstance(value, dict):
+            merged.update({str(k): v for k, v in value.items()})
+        else:
+            merged["<unparsed>"] = str(value)
+    return merged
+
+
+def _local_files(executor: Any, task: Any) -> dict[str, bytes | None]:
+    """The script module ships a controller file and runs it: read it so its content is classified."""
+    if _fqcn(str(task.resolved_action or task.action)) != "ansible.builtin.script":
+        return {}
+    args = task.args
+    source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
+    if not source:
+        return {"<missing>": None}
+    try:
+        path = executor._loader.path_dwim_relative_stack(task.get_search_path(), "files", source)
+        with open(path, "rb") as handle:
+            data = handle.read(1024 * 1024 + 1)
+        return {path: data if len(data) <= 1024 * 1024 else None}
+    except (OSError, AnsibleError):
+        return {source: None}
+
+
+def _fqcn(name: str) -> str:
+    if name.startswith("ansible.legacy."):
+        return "ansible.builtin." + name[len("ansible.legacy.") :]
+    return name if "." in name else f"ansible.builtin.{name}"
+
+
+def _is_include(task: Any) -> bool:
+    from ansible import constants as C  # noqa: N812
+
+    return task.action in C._ACTION_INCLUDE_TASKS or task.action in C._ACTION_INCLUDE_ROLE
+
+
+def _result_status(result: Any) -> tuple[str, bytes]:
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    data = data if isinstance(data, dict) else {"result": str(data)}
+    if data.get("unreachable"):
+        status = Outcome.UNREACHABLE
+    elif data.get("failed"):
+        status = Outcome.FAILED
+    elif data.get("skipped"):
+        status = Outcome.SKIPPED
+    elif data.get("changed"):
+        status = Outcome.CHANGED
+    else:
+        status = Outcome.OK
+    return status, _dump(data)
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return any(entry.name not in ("__pycache__", ".gitkeep") for entry in os.scandir(path))
+    except OSError:
+        return False
+
+
+def _trusted_plugin_path(gate: Gate, path: str) -> bool:
+    if gate.settings.is_allowlisted(path):
+        return True
+    import ansible
+
+    trusted = [os.path.dirname(os.path.realpath(ansible.__file__))]
+    return any(path == root or path.startswith(root + os.sep) for root in trusted)
+
+
+def _ansible_paths() -> list[str]:
+    """Controller files a task must not edit: Ansible's configuration in use and its plugin search paths."""
+    from ansible import constants as C  # noqa: N812
+
+    paths = [str(C.CONFIG_FILE or "")]
+    for name in ("COLLECTIONS_PATHS", "DEFAULT_MODULE_PATH", "DEFAULT_ACTION_PLUGIN_PATH", "DEFAULT_CALLBACK_PLUGIN_PATH"):
+        value = getattr(C, name, None) or []
+        paths.extend(str(p) for p in (value if isinstance(value, list) else [value]))
+    return [os.path.expanduser(p) for p in paths if p]
+
+
+# ---------------------------------------------------------------------------------------------------- callback
+class CallbackModule(CallbackBase):
+    """Arms the gate when loaded (if the start-up hook has not already) and reports what it decided."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "praxis.gatekeeper.gate"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display: Any = None) -> None:
+        super().__init__(display=display)
+        self._gate = arm(via="callback")
+
+    def v2_playbook_on_start(self, playbook: Any) -> None:
+        gate = self._gate
+        if gate is not None:
+            self._display.vv(
+                f"praxis.gatekeeper: gate armed; mode {gate.mode.value} ({gate.settings.mode_source}), "
+                f"ruleset {gate.ruleset.label}, audit log {gate.settings.audit_path}"
+            )
+            for warning in gate.settings.warnings:
+                self._display.warning(f"praxis.gatekeeper: {warning}")

@@ -1,0 +1,307 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit writer: one append-only JSON-lines file, hash-chained, owner-only, and a writer that never raises.
+
+Why each choice:
+- One write() per record under an exclusive ``flock``: forked workers and concurrent runs interleave whole records
+  and read the previous hash under the same lock, so the chain never forks.
+- The chain (``prev_hash`` -> ``hash``) makes an edited, removed or reordered record visible to ``audit verify``.
+- Outputs are never stored, only an HMAC-SHA256 (keyed per installation) and a length: a short secret in an output
+  cannot be confirmed by hashing guesses without the key.
+- A torn last line (a crash mid-write) is never rewritten: the next writer terminates it and appends a ``seam``
+  record that names its length and digest, so the damage stays visible and the chain continues.
+- ``append`` returns False instead of raising; the gate treats a failed write as "cannot audit" and fails closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import StateError
+from .statedir import ensure_state_dir, open_private_file
+
+__all__ = ["GENESIS", "AuditLog", "AuditSink", "canonical_json", "chain_hash", "load_or_create_key"]
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+SCHEMA_VERSION = 1
+_MAX_RECORD_BYTES = 256 * 1024
+_TAIL_FIRST_WINDOW = 64 * 1024
+_TAIL_WINDOW = 4 * _MAX_RECORD_BYTES  # must exceed the longest line written (a record plus its newline)
+
+
+class AuditSink(Protocol):
+    """The one small interface the gate writes through."""
+
+    def append(self, record: Mapping[str, Any]) -> bool: ...
+
+    def output_digest(self, data: bytes) -> str: ...
+
+    @property
+    def last_error(self) -> str: ...
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    """Deterministic bytes for hashing: sorted keys, no spaces, ASCII only (invalid UTF-8 survives as escapes)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode("ascii")
+
+
+def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    """The record hash: sha256 over the previous hash and the record without its own ``hash`` field."""
+    digest = hashlib.sha256()
+    digest.update(prev_hash.encode("ascii"))
+    digest.update(b"\n")
+    digest.update(canonical_json({k: v for k, v in body.items() if k != "hash"}))
+    return digest.hexdigest()
+
+
+def load_or_create_key(path: Path, *, size: int = 32) -> bytes:
+    """A per-installation secret, created once, owner-only.
+
+    The key is written to a private temporary file first and published with ``link()``, which fails if the name
+    already exists: two processes racing cannot create two keys, and no reader ever sees a half-written key (an
+    exclusive create at the final name would be visible, empty, until its creator wrote it).
+    """
+    key = _read_key(path, size)
+    if key is not None:
+        return key
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        try:
+            fresh = secrets.token_bytes(size)
+            if os.write(fd, fresh) != len(fresh):
+                raise StateError(f"short write to the key file {tmp}", hint="check free space in the state directory")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process published its key first: use that one
+        except OSError as exc:
+            raise StateError(f"cannot create the key file {path}: {exc.strerror or exc}", hint=_KEY_HINT) from exc
+        else:
+            return fresh
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    key = _read_key(path, size)
+    if key is None:
+        raise StateError(f"the key file {path} vanished while it was being created", hint=_KEY_HINT)
+    return key
+
+
+_KEY_HINT = "check the state directory (PRAXIS_STATE_DIR); the key must be a regular file you own"
+
+
+def _read_key(path: Path, size: int) -> bytes | None:
+    """The key at ``path``; None when there is no file at all; StateError for anything else unusable."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot use the key file {path}: {exc.strerror or exc}", hint=_KEY_HINT) from exc
+    fd = open_private_file(path, os.O_RDONLY)
+    try:
+        key = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    if len(key) < size:
+        raise StateError(f"the key file {path} is truncated", hint="restore it from backup")
+    return key
+
+
+class AuditLog:
+    """Appends chained records to ``path``. Safe to share across fork(): every append re-reads the tail under lock."""
+
+    def __init__(self, path: Path, *, fsync: bool = True, key_path: Path | None = None) -> None:
+        self.path = path
+        self.fsync = fsync
+        self.key_path = key_path or path.with_name("audit.key")
+        self._fd: int | None = None
+        self._pid = -1
+        self._key: bytes | None = None
+        self._last_error = ""
+
+    @property
+    def last_error(self) -> str:
+        return self._last_error
+
+    @property
+    def healthy(self) -> bool:
+        return not self._last_error
+
+    def output_digest(self, data: bytes) -> str:
+        """HMAC-SHA256 of an output under the installation key (hex)."""
+        if self._key is None:
+            ensure_state_dir(self.key_path.parent)
+            self._key = load_or_create_key(self.key_path)
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+
+    def append(self, record: Mapping[str, Any]) -> bool:
+        """Append one record; never raises. False means it was not written (see ``last_error``)."""
+        try:
+            self._append(record)
+        except Exception as exc:  # the writer must never take the gate down; the gate fails closed on False
+            self._last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("praxis audit write failed: %s", self._last_error)
+            self._close()
+            return False
+        self._last_error = ""
+        return True
+
+    def _open(self) -> int:
+        if self._fd is not None and self._pid == os.getpid():
+            if self._still_at_path(self._fd):
+                return self._fd
+            self._close()  # removed or replaced (rotated) since we opened it: write where the log is now
+        self._fd = None  # a descriptor inherited over fork() is shared; reopen so locks are per process
+        ensure_state_dir(self.path.parent)
+        self._fd = open_private_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+        self._pid = os.getpid()
+        return self._fd
+
+    def _still_at_path(self, fd: int) -> bool:
+        try:
+            here, ours = os.lstat(self.path), os.fstat(fd)
+        except OSError:
+            return False
+        return (here.st_dev, here.st_ino) == (ours.st_dev, ours.st_ino)
+
+    def _close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = None
+
+    def _append(self, record: Mapping[str, Any]) -> None:
+        fd = self._open()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            prev_hash, seq, torn, unterminated = _read_tail(fd)
+            lines: list[bytes] = []
+            if torn is not None:
+                # Terminate the torn fragment (append-only; never rewrite) and chain a visible seam record.
+                if unterminated:
+                    lines.append(b"\n")
+                seam = self._finish(
+                    {
+                        "event": "seam",
+                        "reason": "torn record after a crash; continuing the chain from the last good record",
+                        "torn_len": len(torn),
+                        "torn_sha256": hashlib.sha256(torn).hexdigest(),
+                    },
+                    prev_hash,
+                    seq + 1,
+                )
+                lines.append(_line(seam))
+                prev_hash, seq = seam["hash"], seq + 1
+            body = self._finish(dict(record), prev_hash, seq + 1)
+            lines.append(_line(body))
+            data = b"".join(lines)
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
+            if self.fsync:
+                os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _finish(record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
+        # Hash exactly what a reader will parse back: a JSON round trip turns tuples into lists, non-string keys
+        # into strings (whose sort order differs: 10 < 2 as text) and other objects into their str(). Hashing the
+        # Python value instead would make `audit verify` report an untouched record as edited.
+        record = json.loads(canonical_json(record))
+        record.pop("hash", None)
+        record["v"] = SCHEMA_VERSION
+        record["seq"] = seq
+        record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
+        record["prev_hash"] = prev_hash
+        record["hash"] = chain_hash(prev_hash, record)
+        return record
+
+
+def _line(record: Mapping[str, Any]) -> bytes:
+    data = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode("ascii")
+    if len(data) > _MAX_RECORD_BYTES:
+        raise ValueError(f"audit record too large ({len(data)} bytes); the caller must bound its fields")
+    return data + b"\n"
+
+
+def _read_tail(fd: int) -> tuple[str, int, bytes | None, bool]:
+    """(hash of the last good record, its seq, damaged trailing bytes or None, whether they lack a final newline).
+
+    Reads a small window from the end and widens it until it holds a whole good record; the widest window is
+    larger than the longest line a writer produces, so one large record can never wedge the log.
+    """
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return GENESIS, 0, None, False
+    window = _TAIL_FIRST_WINDOW
+    while True:
+        start = max(0, size - window)
+        chunk = os.pread(fd, size - start, start)
+        found = _scan_tail(chunk, whole=start == 0)
+        if found is not None:
+            return found
+        if start == 0 or window >= _TAIL_WINDOW:
+            break
+        window = min(window * 4, _TAIL_WINDOW)
+    raise StateError(
+        f"the audit log's last {_TAIL_WINDOW // 1024} KiB hold no readable record",
+        hint="run `praxis-gate audit verify` and move the damaged log aside",
+    )
+
+
+def _scan_tail(chunk: bytes, *, whole: bool) -> tuple[str, int, bytes | None, bool] | None:
+    """Parse the tail; None when ``chunk`` (not the ``whole`` file) is too short to hold a complete good record.
+
+    Lines are split on ``\n`` only and blank lines count as damage, exactly as ``audit verify`` reads them, so the
+    seam's ``torn_len``/``torn_sha256`` name the same bytes the verifier will find.
+    """
+    torn: bytes | None = None
+    unterminated = not chunk.endswith(b"\n")
+    if unterminated:
+        cut = chunk.rfind(b"\n")
+        torn = chunk[cut + 1 :]
+        chunk = chunk[: cut + 1]
+    lines = chunk.split(b"\n")[:-1]
+    if not whole:
+        lines = lines[1:]  # the window may start mid-line
+    for raw in reversed(lines):
+        last = _parse_record(raw)
+        if last is not None:
+            return last[0], last[1], torn, unterminated
+        # A complete but unparseable line: treat it as damage, keep it, and chain past it with a seam.
+        torn = raw if torn is None else raw + b"\n" + torn
+    if whole:
+        return GENESIS, 0, torn if torn is not None else b"", unterminated
+    return None
+
+
+def _parse_record(raw: bytes) -> tuple[str, int] | None:
+    try:
+        record = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    digest, seq = record.get("hash"), record.get("seq")
+    if not isinstance(digest, str) or not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+    return digest, seq

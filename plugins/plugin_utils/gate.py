@@ -1,0 +1,421 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one pipeline every request goes through, in a fixed order:
+
+    kill switch -> request validation -> deny list -> classify -> mode ceiling -> approvals -> trifecta
+    -> decision record -> (the adapter executes) -> outcome record
+
+``decide`` never raises: any internal error becomes a DENIED decision with a bounded, redacted reason, and a
+decision that cannot be recorded is not allowed to change anything (only T0 reads continue unaudited). Adapters
+call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so the safe call is the short one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import site
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import killswitch
+from .audit import AuditLog, AuditSink
+from .errors import TaskRefused
+from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
+from .policy import Evaluation, evaluate
+from .redact import RedactionError, redact, redact_text, truncate
+from .ruleset import Ruleset, load_ruleset
+from .settings import GateSettings
+
+__all__ = ["ApprovalSeam", "Gate", "Outcome"]
+
+log = logging.getLogger(__name__)
+
+_REASON_LIMIT = 400
+_MAX_ACTION = 200
+_MAX_HOST = 255
+
+
+class ApprovalSeam(Protocol):
+    """Approvals and trifecta containment plug in here (their own issues); None means "no objection"."""
+
+    def __call__(self, request: TaskRequest, evaluation: Evaluation, decision_id: str) -> tuple[Verdict, str] | None:
+        ...
+
+
+class Outcome:
+    """Outcome statuses recorded after execution."""
+
+    OK = "ok"
+    CHANGED = "changed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNREACHABLE = "unreachable"
+    NOT_RUN = "not-run"
+    ERROR = "error"
+
+
+class Gate:
+    """One gate per process (inherited by forked workers). Holds no per-task state except the active decision."""
+
+    def __init__(
+        self,
+        *,
+        settings: GateSettings,
+        ruleset: Ruleset,
+        audit: AuditSink,
+        run_id: str | None = None,
+        protected_paths: Sequence[str] = (),
+        seams: Sequence[ApprovalSeam] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.ruleset = ruleset
+        self.audit = audit
+        self.run_id = run_id or uuid.uuid4().hex
+        self.session = settings.session or self.run_id
+        self.protected_paths = tuple(dict.fromkeys([*_own_paths(settings), *protected_paths]))
+        self.seams = tuple(seams)
+        self._clock = clock
+        self._active: Decision | None = None
+        self._active_pid = -1
+        self._counter = 0
+
+    @classmethod
+    def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
+        """Load the ruleset (a bad policy file raises ConfigError: refuse to start) and open the audit log."""
+        ruleset = load_ruleset(settings.policy_path)
+        audit = AuditLog(settings.audit_path)
+        return cls(settings=settings, ruleset=ruleset, audit=audit, **kwargs)
+
+    @property
+    def mode(self) -> Mode:
+        return self.settings.mode
+
+    # ------------------------------------------------------------------ deciding
+    def decide(self, request: TaskRequest, *, record: bool = True) -> Decision:
+        """Run the pipeline; never raises. Writes the decision record unless ``record`` is False (explain only)."""
+        decision_id = self._next_id()
+        evaluation: Evaluation | None = None
+        try:
+            decision, evaluation = self._pipeline(request, decision_id)
+        except Exception as exc:  # fail closed: an error inside the gate is a denial, never a pass
+            log.exception("praxis gate internal error")
+            decision = self._decision(
+                Verdict.DENIED,
+                Tier.T3,
+                "internal-error",
+                f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
+                decision_id,
+            )
+        if record and not self._record_decision(request, decision, evaluation):
+            if decision.allowed and decision.tier > Tier.T0:
+                decision = self._decision(
+                    Verdict.REFUSED,
+                    decision.tier,
+                    "audit-unavailable",
+                    "the audit log cannot be written, so only T0 reads may run: "
+                    + truncate(getattr(self.audit, "last_error", "") or "unknown error", 200),
+                    decision_id,
+                    reasons=decision.reasons,
+                )
+        return decision
+
+    def authorize(self, request: TaskRequest) -> Decision:
+        """Decide and raise TaskRefused unless allowed. The adapters' entry point."""
+        decision = self.decide(request)
+        if not decision.allowed:
+            raise TaskRefused(decision, action=request.action, target=request.target)
+        return decision
+
+    def explain(self, request: TaskRequest) -> Decision:
+        """Decide without recording or executing anything (`praxis-gate check`)."""
+        return self.decide(request, record=False)
+
+    def _pipeline(self, request: TaskRequest, decision_id: str) -> tuple[Decision, Evaluation | None]:
+        # 1. kill switch: before anything else, so a tripped stop needs no parsing to work
+        if killswitch.is_tripped(self.settings.killswitch_path):
+            state = killswitch.status(self.settings.killswitch_path)
+            return (
+                self._decision(
+                    Verdict.REFUSED,
+                    Tier.T3,
+                    "killswitch",
+                    f"{state.describe()}; clear it with `praxis-gate emergency-clear --reason ...`",
+                    decision_id,
+                ),
+                None,
+            )
+        # 2. request validation: malformed requests are denied and recorded
+        problem = _malformed(request)
+        if problem:
+            return self._decision(Verdict.DENIED, Tier.T3, "malformed-request", problem, decision_id), None
+        # 3 + 4. deny list, then classification (one evaluation computes both, deny findings win)
+        evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        if evaluation.findings:
+            first = evaluation.findings[0]
+            reasons = tuple(f"{f.rule}: {f.reason}" for f in evaluation.findings)
+            return (
+                self._decision(
+                    Verdict.DENIED,
+                    evaluation.tier,
+                    first.rule,
+                    f"deny list: {first.reason}",
+                    decision_id,
+                    reasons=reasons + evaluation.reasons,
+                    dry_run=evaluation.dry_run,
+                ),
+                evaluation,
+            )
+        # 5. mode ceiling: a dry run only observes, so it is held to T0; the record keeps the real tier
+        effective = Tier.T0 if evaluation.dry_run else evaluation.tier
+        if effective > self.mode.ceiling:
+            why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
+            return (
+                self._decision(
+                    Verdict.REFUSED,
+                    evaluation.tier,
+                    "mode.ceiling",
+                    f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}",
+                    decision_id,
+                    reasons=evaluation.reasons,
+                    dry_run=evaluation.dry_run,
+                ),
+                evaluation,
+            )
+        # 6 + 7. approvals and trifecta seams
+        for seam in self.seams:
+            objection = seam(request, evaluation, decision_id)
+            if objection is not None:
+                verdict, reason = objection
+                if verdict is not Verdict.ALLOWED:
+                    return (
+                        self._decision(
+                            verdict,
+                            evaluation.tier,
+                            "approval" if verdict is Verdict.APPROVAL_REQUIRED else "seam",
+                            reason,
+                            decision_id,
+                            reasons=evaluation.reasons,
+                            dry_run=evaluation.dry_run,
+                        ),
+                        evaluation,
+                    )
+        summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
+        return (
+            self._decision(
+                Verdict.ALLOWED,
+                evaluation.tier,
+                "allowed",
+                f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
+                + (" [dry run]" if evaluation.dry_run else ""),
+                decision_id,
+                reasons=evaluation.reasons,
+                dry_run=evaluation.dry_run,
+            ),
+            evaluation,
+        )
+
+    def _decision(
+        self,
+        verdict: Verdict,
+        tier: Tier,
+        rule: str,
+        reason: str,
+        decision_id: str,
+        *,
+        reasons: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> Decision:
+        return Decision(
+            verdict=verdict,
+            tier=tier,
+            mode=self.mode,
+            reason=redact_text(reason, limit=_REASON_LIMIT),
+            rule=rule,
+            ruleset=self.ruleset.label,
+            decision_id=decision_id,
+            dry_run=dry_run,
+            reasons=tuple(redact_text(r, limit=200) for r in reasons[:20]),
+        )
+
+    def _next_id(self) -> str:
+        self._counter += 1
+        return f"{self.run_id[:12]}-{os.getpid()}-{self._counter}-{uuid.uuid4().hex[:8]}"
+
+    # ------------------------------------------------------------------ recording
+    def _record_decision(self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None) -> bool:
+        try:
+            args_field, args_len, args_withheld = _redacted_args(request)
+            record = {
+                "event": "decision",
+                "decision_id": decision.decision_id,
+                "run_id": self.run_id,
+                "session": request.session or self.session,
+                "principal": request.principal or self.settings.principal,
+                "kind": request.kind.value,
+                "host": truncate(str(request.host), 255),
+                "target": truncate(str(request.target), 255),
+                "action": truncate(str(request.action), 200),
+                "resolved": evaluation.action if evaluation else None,
+                "task": redact_text(request.task_name, limit=200),
+                "connection": truncate(str(request.connection), 100),
+                "become": bool(request.become),
+                "check_mode": bool(request.check_mode),
+                "dry_run": decision.dry_run,
+                "tier": str(decision.tier),
+                "mode": decision.mode.value,
+                "decision": decision.verdict.value,
+                "rule": decision.rule,
+                "reason": decision.reason,
+                "reasons": list(decision.reasons),
+                "ruleset": self.ruleset.digest,
+                "ruleset_version": self.ruleset.version,
+                "args": args_field,
+                "args_len": args_len,
+                "args_withheld": args_withheld,
+                "args_digest": self.args_digest(request),
+                "approval_ref": None,
+            }
+        except Exception as exc:  # a record we cannot build is a record we cannot write
+            log.warning("praxis: cannot build the decision record: %s", exc)
+            return False
+        return self.audit.append(record)
+
+    def args_digest(self, request: TaskRequest) -> str:
+        """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments."""
+        blob = json.dumps(
+            {"action": request.action, "args": request.args}, sort_keys=True, default=str, ensure_ascii=True
+        ).encode()
+        try:
+            return self.audit.output_digest(blob)
+        except Exception:
+            return hashlib.sha256(b"unkeyed\0" + blob).hexdigest()
+
+    def record_outcome(
+        self,
+        decision: Decision,
+        *,
+        status: str,
+        output: bytes | None = None,
+        detail: str = "",
+        host: str = "",
+        action: str = "",
+    ) -> bool:
+        """Append the outcome record for a decision; never raises."""
+        try:
+            record: dict[str, Any] = {
+                "event": "outcome",
+                "decision_id": decision.decision_id,
+                "run_id": self.run_id,
+                "session": self.session,
+                "host": truncate(host, 255),
+                "action": truncate(action, 200),
+                "status": status,
+                "tier": str(decision.tier),
+                "decision": decision.verdict.value,
+                "output_sha256": self.audit.output_digest(output) if output is not None else None,
+                "output_len": len(output) if output is not None else 0,
+                "detail": redact_text(detail, limit=300),
+            }
+        except Exception as exc:
+            log.warning("praxis: cannot build the outcome record: %s", exc)
+            return False
+        return self.audit.append(record)
+
+    def record_event(self, event: str, **fields: Any) -> bool:
+        """Run-level events (run start/end, emergency stop/clear, remote operations refused); never raises."""
+        try:
+            record = {"event": event, "run_id": self.run_id, "session": self.session}
+            for key, value in fields.items():
+                record[key] = redact(value, max_str=400)
+        except (RedactionError, Exception) as exc:
+            log.warning("praxis: cannot build the %s record: %s", event, exc)
+            return False
+        return self.audit.append(record)
+
+    # ------------------------------------------------------------------ execution window
+    def begin(self, decision: Decision) -> None:
+        """Mark an allowed decision as executing in this process (remote commands are checked against it)."""
+        self._active, self._active_pid = decision, os.getpid()
+
+    def end(self) -> None:
+        self._active = None
+
+    @property
+    def active(self) -> Decision | None:
+        return self._active if self._active_pid == os.getpid() else None
+
+    def check_remote(self, operation: str, target: str) -> str | None:
+        """Every remote command or file transfer: refused (with a reason) outside an allowed decision or while
+        the emergency stop is tripped. Returns None when it may proceed."""
+        try:
+            if killswitch.is_tripped(self.settings.killswitch_path):
+                reason = "the emergency stop is tripped"
+            elif self.active is None or not self.active.allowed:
+                reason = "no allowed gate decision covers this remote operation"
+            else:
+                return None
+            self.record_event(
+                "remote-refused",
+                operation=operation,
+                target=truncate(target, 255),
+                reason=reason,
+                decision_id=self.active.decision_id if self.active else None,
+            )
+            return reason
+        except Exception as exc:
+            return f"internal error checking the remote operation ({type(exc).__name__})"
+
+
+def _malformed(request: TaskRequest) -> str:
+    if not isinstance(request.action, str) or not request.action.strip() or len(request.action) > _MAX_ACTION:
+        return "malformed request: the action must be a non-empty FQCN"
+    if any(ch.isspace() or ord(ch) < 32 for ch in request.action):
+        return f"malformed request: the action {redact_text(request.action, limit=60)!r} is not an FQCN"
+    if not isinstance(request.host, str) or not request.host or len(request.host) > _MAX_HOST:
+        return "malformed request: the host must be a non-empty name of at most 255 characters"
+    if any(ord(ch) < 32 for ch in request.host):
+        return "malformed request: the host name contains control characters"
+    if not isinstance(request.args, Mapping):
+        return "malformed request: the arguments must be a mapping"
+    if not isinstance(request.environment, Mapping):
+        return "malformed request: the environment must be a mapping"
+    return ""
+
+
+def _redacted_args(request: TaskRequest) -> tuple[Any, int, bool]:
+    blob_len = len(json.dumps(request.args, default=str, ensure_ascii=False))
+    if request.no_log:
+        return "<withheld:no_log>", blob_len, True
+    try:
+        return redact(request.args), blob_len, False
+    except RedactionError:
+        return "<withheld:redaction-failed>", blob_len, True
+
+
+def _own_paths(settings: GateSettings) -> list[str]:
+    """Paths a controller-side task must never touch: our state, our code, and where Python loads start-up hooks."""
+    paths = [str(settings.state_dir), os.path.realpath(settings.state_dir)]
+    paths.append(str(Path(__file__).resolve().parents[2]))
+    try:
+        paths.extend(site.getsitepackages())
+    except AttributeError:
+        pass
+    paths.append(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
+    if settings.config_file:
+        paths.append(settings.config_file)
+    if settings.policy_path:
+        paths.append(str(settings.policy_path))
+    return [p for p in paths if p and p != sys.prefix]
+
+
+def _keyed_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,175 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The vocabulary of the runner: what is asked (a request), and what the gate answers (a decision).
+
+Plain Python on purpose: adapters (the Ansible callback, the CLI, tests) build these objects, and the runner
+never needs to know where they came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Decision", "Mode", "RequestKind", "TaskRequest", "Tier", "Verdict"]
+
+
+class Tier(enum.IntEnum):
+    """How much a task can change. Ordered, so that "ambiguity rounds up" is just ``max``."""
+
+    T0 = 0  # observe
+    T1 = 1  # reversible change
+    T2 = 2  # stateful change
+    T3 = 3  # irreversible change
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def parse(cls, value: str | int | Tier) -> Tier:
+        """Accept ``T2``, ``t2``, ``2`` or a Tier; anything else is a ValueError (never a silent default)."""
+        if isinstance(value, Tier):
+            return value
+        if isinstance(value, bool):
+            raise ValueError(f"not a tier: {value!r}")
+        if isinstance(value, int):
+            return cls(value)
+        text = str(value).strip().upper()
+        if text in cls.__members__:
+            return cls[text]
+        raise ValueError(f"not a tier: {value!r} (expected one of T0, T1, T2, T3)")
+
+
+class Mode(enum.Enum):
+    """The operator's ceiling. Only operator configuration sets it; nothing in a run can raise it."""
+
+    OPEN = "open"
+    GUARDED = "guarded"
+    READONLY = "readonly"
+
+    @property
+    def ceiling(self) -> Tier:
+        return _CEILINGS[self]
+
+    def stricter(self, other: Mode) -> Mode:
+        """The more restrictive of two modes: used wherever a less trusted source may only tighten."""
+        return self if self.ceiling <= other.ceiling else other
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, value: str) -> Mode:
+        text = str(value).strip().lower()
+        for mode in cls:
+            if mode.value == text:
+                return mode
+        raise ValueError(f"not a mode: {value!r} (expected one of open, guarded, readonly)")
+
+
+_CEILINGS = {Mode.OPEN: Tier.T3, Mode.GUARDED: Tier.T2, Mode.READONLY: Tier.T0}
+
+
+class Verdict(str, enum.Enum):
+    """What the gate answered. Only ALLOWED lets anything run."""
+
+    ALLOWED = "allowed"
+    DENIED = "denied"  # deny list, malformed request, internal error: never approvable
+    REFUSED = "refused"  # mode ceiling or kill switch: never approvable either
+    APPROVAL_REQUIRED = "approval_required"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RequestKind(str, enum.Enum):
+    """Where the request came from inside a run; every kind goes through the same pipeline."""
+
+    TASK = "task"  # a task about to run its action handler
+    LOOKUP = "lookup"  # a controller-side lookup that executes commands
+    META = "meta"  # a meta task handled by the strategy (never reaches a worker)
+    INCLUDE = "include"  # include_tasks / include_role: expands the task list, touches no host
+    CHECK = "check"  # `praxis-gate check`: explain only, never executes
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequest:
+    """One task on one host, as the adapter saw it just before the action handler would run.
+
+    ``args`` are the templated, finalised module arguments. ``connection_options`` carries the connection, shell
+    and become plugin options that can change what runs or where (ssh arguments, executables, interpreter,
+    temporary directories); they are checked because task arguments do not show them. ``local_files`` holds the
+    content of controller files the task ships and executes (the ``script`` module's payload), so that content can
+    be classified, not just its name.
+    """
+
+    action: str
+    args: Mapping[str, Any]
+    host: str
+    host_type: str = "ssh"
+    delegate_to: str | None = None
+    connection: str = "ssh"
+    become: bool = False
+    become_method: str | None = None
+    become_user: str | None = None
+    check_mode: bool = False
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    connection_options: Mapping[str, Any] = field(default_factory=dict)
+    local_files: Mapping[str, bytes | None] = field(default_factory=dict)
+    kind: RequestKind = RequestKind.TASK
+    task_name: str = ""
+    no_log: bool = False
+    run_id: str = ""
+    session: str = ""
+    principal: str = ""
+
+    @property
+    def target(self) -> str:
+        """The host the action really lands on: the delegate when delegated."""
+        return self.delegate_to or self.host
+
+    @property
+    def runs_on_controller(self) -> bool:
+        """True when the action executes on the controller itself (local connection)."""
+        return self.connection in _LOCAL_CONNECTIONS
+
+
+_LOCAL_CONNECTIONS = frozenset({"local", "ansible.builtin.local", "ansible.legacy.local"})
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's answer for one request. ``reason`` is bounded and redacted; it is safe to show and to record."""
+
+    verdict: Verdict
+    tier: Tier
+    mode: Mode
+    reason: str
+    rule: str
+    ruleset: str
+    decision_id: str
+    dry_run: bool = False
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOWED
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape used by `praxis-gate check --json` and the audit records."""
+        return {
+            "decision": self.verdict.value,
+            "tier": str(self.tier),
+            "mode": self.mode.value,
+            "reason": self.reason,
+            "rule": self.rule,
+            "ruleset": self.ruleset,
+            "decision_id": self.decision_id,
+            "dry_run": self.dry_run,
+            "reasons": list(self.reasons),
+        }

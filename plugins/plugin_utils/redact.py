@@ -1,0 +1,196 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Redaction of parameters before they reach any record, reason or message.
+
+Every recorder Ansible users run today (ARA, AWX job events, log_plays) has leaked secrets through task arguments.
+So arguments are copied through this module first, always: known token shapes are replaced by a placeholder naming
+the kind of secret, values under secret-looking keys are withheld, and depth and size are bounded so a hostile
+structure cannot make redaction slow or huge. A failure here is an error the caller must treat as "withhold all".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["REDACTED", "RedactionError", "is_secret_key", "redact", "redact_text", "truncate"]
+
+REDACTED = "<redacted>"
+_TRUNCATED = "...<truncated>"
+_TOO_LARGE = "<withheld:too-large>"
+
+
+class RedactionError(Exception):
+    """Redaction could not finish; the caller withholds the arguments and denies (fail closed)."""
+
+
+# Token shapes. Order matters only for overlapping shapes (more specific first).
+_TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern))
+    for label, pattern in (
+        (
+            "pem-private-key",
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*-----|$)",
+        ),
+        ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[0-9A-Z]{16}\b"),
+        (
+            "aws-secret-key",
+            r"(?i)(?<![A-Za-z0-9/+=])aws(.{0,20})?(?:secret|sk)[^\n]{0,20}?[=:]\s*['\"]?[A-Za-z0-9/+=]{40}",
+        ),
+        ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        ("gitlab-token", r"\b(?:glpat|gldt|glrt|glcbt|glptt|glft|glimt|glagent|gloas|glsoat)-[A-Za-z0-9_\-]{20,}"),
+        ("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+"),
+        ("slack-token", r"\b(?:xox[abposre]-(?:[A-Za-z0-9]+-){1,4}[A-Za-z0-9]+|xapp-\d-[A-Za-z0-9\-]{10,})"),
+        ("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+        ("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+        ("anthropic-key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{20,}"),
+        ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
+        ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}\b"),
+        ("digitalocean-token", r"\bdo[por]_v1_[a-f0-9]{64}\b"),
+        ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+        ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        # userinfo in a URL: the user may be empty (redis://:pw@host) and the password may hold '/' or '@'; it
+        # ends at the '@' after which the host runs to a delimiter without another '@'.
+        ("url-password", r"(?<=://)[^/\s:@]{0,256}:\S{1,256}?(?=@[^\s@/?#]*(?:[/?#\s'\"\\]|$))"),
+        # Header form, also as a quoted JSON / Python key ("Authorization": "Basic ...").
+        ("authorization-header", r"(?i)\b(?:authorization|proxy-authorization)[\"']?\s*[:=]\s*[^\r\n]+"),
+        ("bearer-token", r"(?i)\bbearer\s+[A-Za-z0-9_\-\.=:/+]{8,}"),
+        ("mysql-password-flag", r"(?<![\w-])(?:-p|--password=)(?!\s)\S+"),
+        ("sshpass-password", r"(?<![\w-])sshpass\s+(?:-\w+\s+)*-p\s*\S+"),
+        # Long options naming a secret, with the value after '=' or a space: --password x, --api-key=x, --token x.
+        # (--ask-pass and friends are switches: they are left alone.)
+        (
+            "password-option",
+            r"(?i)(?<![\w-])--(?!ask-)[\w-]*(?:pass(?:word|wd|phrase)?|secret|token|api-?key)(?:=|\s+)(?!-)\S+",
+        ),
+    )
+)
+
+# key=value / key: value / "key": "value" where the key looks secret. A quoted value runs to its closing quote
+# (spaces and escaped quotes included); an unquoted one ends at whitespace, a quote or ;,&.
+# names of secrets, not a secret:
+_SECRET_WORDS = (
+    r"pass(?:word|wd|phrase|code)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
+    r"client[_\-]?secret|auth[_\-]?key|credentials?|session[_\-]?key|signing[_\-]?key|encryption[_\-]?key|"
+    r"vault[_\-]?pass|become[_\-]?pass|ssh[_\-]?pass|db[_\-]?pass|secret[_\-]?key|bearer|cookie|salt|"
+    r"authori[sz]ation"
+)
+# A secret word counts in a key when it stands alone between separators (_ - .), at a camelCase boundary
+# (adminPassword, apiToken), or starts the key. "bypass" and "compass" are not passwords.
+_WORD_START = r"(?:^|[_\-.]|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
+_WORD_END = r"(?:$|[_\-.0-9]|(?-i:(?<=[a-z])(?=[A-Z])))"
+_SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^(?:{_SECRET_WORDS})")
+_KV_RE = re.compile(
+    rf"(?i)(?P<key>[\w.\-]*(?:{_SECRET_WORDS})[\w.\-]*)(?P<sep>[\"']?\s*[=:]\s*)"
+    r"(?P<value>\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+)"
+)
+
+
+def is_secret_key(key: object) -> bool:
+    """Whether a mapping key names a secret (``password``, ``db_pass``, ``api-key``, ``AWS_SECRET_ACCESS_KEY``...)."""
+    return isinstance(key, str) and bool(_SECRET_KEY_RE.search(key))
+
+
+def truncate(text: str, limit: int) -> str:
+    """Bound a string for records and messages."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(_TRUNCATED))] + _TRUNCATED
+
+
+def _kv_replacement(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = value[0] if value[:1] in ('"', "'") else ""
+    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
+
+
+def redact_text(text: object, *, limit: int = 4096) -> str:
+    """Replace token shapes and secret-looking key=value pairs in free text, then bound its length."""
+    source = text if isinstance(text, str) else str(text)
+    # Bound the work before scanning: patterns run on at most a few times the output limit.
+    work = source[: max(limit * 4, 1024)]
+    for label, pattern in _TOKEN_PATTERNS:
+        work = pattern.sub(f"<redacted:{label}>", work)
+    work = _KV_RE.sub(_kv_replacement, work)
+    return truncate(work, limit)
+
+
+def redact(
+    value: Any,
+    *,
+    max_depth: int = 8,
+    max_items: int = 200,
+    max_str: int = 2048,
+    max_nodes: int = 2000,
+    _depth: int = 0,
+    _budget: list[int] | None = None,
+) -> Any:
+    """A JSON-safe, redacted, bounded copy of ``value``. Raises RedactionError on anything it cannot handle.
+
+    ``max_nodes`` bounds the whole walk: depth and width limits alone still allow max_items ** max_depth nodes (a
+    list holding itself 200 times would never finish). Past the budget, values are withheld, not walked.
+    """
+    budget = [max_nodes] if _budget is None else _budget
+    try:
+        budget[0] -= 1  # every node counts, withheld ones too: a wide tree of too-deep leaves is still wide
+        if budget[0] < 0:
+            return _TOO_LARGE
+        if _depth > max_depth:
+            return "<withheld:too-deep>"
+        if value is None or isinstance(value, bool | float):
+            return value
+        if isinstance(value, int):
+            # Huge integers cannot even be turned into text (int max str digits), and are never a useful record.
+            return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
+        if isinstance(value, str):
+            return redact_text(value, limit=max_str)
+        if isinstance(value, bytes | bytearray | memoryview):
+            return f"<withheld:bytes len={len(value)}>"
+        nested = {"max_depth": max_depth, "max_items": max_items, "max_str": max_str, "max_nodes": max_nodes}
+        if isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for index, (key, item) in enumerate(value.items()):
+                if index >= max_items:
+                    out["<truncated>"] = f"{len(value) - max_items} more entries"
+                    break
+                if budget[0] <= 0:
+                    out["<truncated>"] = _TOO_LARGE
+                    break
+                name = key if isinstance(key, str) else str(key)
+                skey = redact_text(name, limit=200)
+                if is_secret_key(name):
+                    out[skey] = _empty_copy(item)
+                else:
+                    out[skey] = redact(item, **nested, _depth=_depth + 1, _budget=budget)
+            return out
+        if isinstance(value, Sequence | set | frozenset):
+            # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
+            redacted: list[Any] = []
+            for item in itertools.islice(iter(value), max_items):
+                if budget[0] <= 0:
+                    redacted.append(_TOO_LARGE)
+                    return redacted
+                redacted.append(redact(item, **nested, _depth=_depth + 1, _budget=budget))
+            total = len(value)
+            if total > max_items:
+                redacted.append(f"<truncated: {total - max_items} more items>")
+            return redacted
+        return redact_text(repr(value), limit=min(max_str, 200))
+    except RedactionError:
+        raise
+    except Exception as exc:  # anything odd (hostile __str__, recursion) means: withhold
+        raise RedactionError(f"{type(exc).__name__} while redacting") from exc
+
+
+def _empty_copy(item: Any) -> Any:
+    """The value kept under a secret-looking key: empty values stay visible (None, "", [], {}); all else is hidden.
+
+    Decided by exact type, never by ``==``: an object that claims to equal ``[]`` must not be passed through.
+    """
+    if item is None:
+        return None
+    if type(item) in (str, list, tuple, dict) and len(item) == 0:
+        return {} if type(item) is dict else ([] if type(item) in (list, tuple) else "")
+    return REDACTED

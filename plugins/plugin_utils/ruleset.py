@@ -1,0 +1,167 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ruleset: built-in rules plus the operator's policy file, identified by one digest.
+
+Every decision is stamped with the digest so a record says exactly which rules judged it, and approvals (bound to
+the digest) die with a rule change. The built-in rules are data; their fingerprint is pinned per version in
+``RULESET_HISTORY`` and a unit test fails when the data changes without a new version, so a rule cannot change
+silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from . import _commands, _connopts, _modules, _paths
+from .errors import PolicyFileError
+from .models import Tier
+
+__all__ = [
+    "RULESET_HISTORY",
+    "RULESET_VERSION",
+    "DenyRule",
+    "OperatorPolicy",
+    "Ruleset",
+    "builtin_fingerprint",
+    "load_policy",
+    "load_ruleset",
+    "policy_schema",
+]
+
+RULESET_VERSION = "2026.11.1"
+# version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
+RULESET_HISTORY: Mapping[str, str] = {
+    "2026.11.1": "",
+}
+_MAX_POLICY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DenyRule:
+    rule_id: str
+    pattern: re.Pattern[str]
+    reason: str
+    actions: tuple[str, ...] = ()
+
+    def applies_to(self, action: str) -> bool:
+        return not self.actions or any(fnmatch.fnmatchcase(action, glob) for glob in self.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPolicy:
+    deny: tuple[DenyRule, ...] = ()
+    module_tiers: Mapping[str, Tier] = field(default_factory=dict)
+    command_allowlist: tuple[str, ...] = ()
+    source: str = ""
+    canonical: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    version: str
+    digest: str
+    policy: OperatorPolicy
+
+    @property
+    def label(self) -> str:
+        """Short form stamped into decisions: version and the first 16 hex digits of the digest."""
+        return f"{self.version}/{self.digest[:16]}"
+
+
+def builtin_data() -> dict[str, Any]:
+    return {
+        "commands": _commands.RULES_DATA,
+        "modules": _modules.MODULE_DATA,
+        "connections": _connopts.CONNOPTS_DATA,
+        "paths": {
+            "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
+        },
+    }
+
+
+def builtin_fingerprint() -> str:
+    blob = json.dumps(builtin_data(), sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def policy_schema() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("schema/policy.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_policy(path: Path | None) -> OperatorPolicy:
+    """Load and validate the operator policy file. Any problem is a PolicyFileError; there is no silent default."""
+    if path is None:
+        return OperatorPolicy()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyFileError(
+            f"cannot read the policy file {path}: {exc.strerror or exc}",
+            hint="fix PRAXIS_POLICY (or [praxis_gatekeeper] policy) or create the file",
+        ) from exc
+    if len(raw) > _MAX_POLICY_BYTES:
+        raise PolicyFileError(f"the policy file {path} is larger than 1 MiB", hint="split or trim it")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PolicyFileError(f"the policy file {path} is not valid YAML: {exc}", hint="fix the syntax") from exc
+    validator = jsonschema.Draft202012Validator(policy_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise PolicyFileError(
+            f"the policy file {path} does not match the published schema at {where}: {first.message}"
+            + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
+            hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
+        )
+    assert isinstance(data, dict)
+    rules: list[DenyRule] = []
+    for entry in data.get("deny", []):
+        try:
+            compiled = re.compile(entry["pattern"])
+        except re.error as exc:
+            raise PolicyFileError(
+                f"the policy file {path}: deny rule {entry['id']!r} has an invalid pattern: {exc}",
+                hint="fix the regular expression",
+            ) from exc
+        rules.append(
+            DenyRule(
+                rule_id=f"policy.{entry['id']}",
+                pattern=compiled,
+                reason=entry.get("reason") or f"operator deny rule {entry['id']}",
+                actions=tuple(entry.get("actions", ())),
+            )
+        )
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return OperatorPolicy(
+        deny=tuple(rules),
+        module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
+        command_allowlist=tuple(data.get("command_allowlist", ())),
+        source=str(path),
+        canonical=canonical,
+    )
+
+
+def load_ruleset(policy_path: Path | None) -> Ruleset:
+    policy = load_policy(policy_path)
+    digest = hashlib.sha256()
+    digest.update(RULESET_VERSION.encode())
+    digest.update(b"\0")
+    digest.update(builtin_fingerprint().encode())
+    digest.update(b"\0")
+    digest.update(policy.canonical.encode())
+    return Ruleset(version=RULESET_VERSION, digest=digest.hexdigest(), policy=policy)

@@ -1,0 +1,304 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Operator configuration: the only place the mode ceiling, the state directory and the allowlists come from.
+
+Trust model. The process environment and the operator's ansible.cfg (``ANSIBLE_CONFIG``, ``~/.ansible.cfg``,
+``/etc/ansible/ansible.cfg``) belong to the operator. An ``ansible.cfg`` in the current directory belongs to the
+project (AWX and ansible-runner run with the project checkout as the working directory), so it may only tighten:
+it can lower the mode, never raise it, and it cannot allowlist paths or point at a policy file. Nothing in a play,
+inventory or extra vars is read here at all.
+"""
+
+from __future__ import annotations
+
+import configparser
+import getpass
+import os
+import socket
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import ConfigError
+from .models import Mode
+
+__all__ = ["CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings"]
+
+SECTION = "praxis_gatekeeper"
+DEFAULT_MODE = Mode.GUARDED
+# Lookups that run commands on the controller; operators add their own (``command_lookups``).
+BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.lines"})
+_TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+@dataclass(frozen=True, slots=True)
+class CfgFile:
+    """An ansible.cfg and whether the operator (True) or the project (False) controls it."""
+
+    path: Path
+    operator: bool
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+class GateSettings(BaseModel):
+    """Resolved operator settings for one run. Immutable: a run cannot change its own ceiling."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    mode: Mode
+    mode_source: str
+    state_dir: Path
+    policy_path: Path | None
+    allow_paths: tuple[Path, ...]
+    command_lookups: frozenset[str]
+    enforce: bool
+    principal: str
+    session: str
+    config_file: str | None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def audit_path(self) -> Path:
+        return self.state_dir / "audit.jsonl"
+
+    @property
+    def killswitch_path(self) -> Path:
+        return self.state_dir / "emergency-stop"
+
+    def is_allowlisted(self, path: str | os.PathLike[str]) -> bool:
+        """Whether the operator allowlisted ``path`` (or a parent of it) for playbook-adjacent Python."""
+        try:
+            real = Path(os.path.realpath(path))
+        except (OSError, ValueError):
+            return False
+        return any(real == allowed or allowed in real.parents for allowed in self.allow_paths)
+
+
+_SYSTEM_CFG = Path("/etc/ansible/ansible.cfg")
+
+
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    """Under the user's data directory (XDG), so one user's runs share one audit trail and one kill switch.
+
+    A relative ``XDG_DATA_HOME`` is ignored, as the XDG specification requires (it would resolve against the
+    project's working directory).
+    """
+    xdg = env.get("XDG_DATA_HOME") or ""
+    base = xdg if os.path.isabs(xdg) else os.path.join(_home(env), ".local", "share")
+    return Path(base) / "praxis-gatekeeper"
+
+
+def _home(env: Mapping[str, str]) -> str:
+    return env.get("HOME") or os.path.expanduser("~")
+
+
+def _expand(value: str, env: Mapping[str, str]) -> str:
+    """``~`` and ``~/x`` against the HOME of ``env`` (the environment being resolved, not necessarily ours)."""
+    if value == "~" or value.startswith("~/"):
+        return _home(env) + value[1:]
+    return os.path.expanduser(value)
+
+
+def _candidates(env: Mapping[str, str], cwd: str | None) -> list[tuple[Path, bool]]:
+    candidates: list[tuple[Path, bool]] = []
+    explicit = env.get("ANSIBLE_CONFIG")
+    if explicit:
+        path = Path(_expand(explicit, env))
+        if path.is_dir():
+            path = path / "ansible.cfg"
+        candidates.append((path, True))
+    try:
+        here: Path | None = Path(cwd or os.getcwd())
+    except OSError:  # the working directory was removed: Ansible skips it too
+        here = None
+    if here is not None and not _world_writable(here):
+        candidates.append((here / "ansible.cfg", False))
+    candidates.append((Path(_home(env)) / ".ansible.cfg", True))
+    candidates.append((_SYSTEM_CFG, True))
+    return candidates
+
+
+def find_ansible_cfg(env: Mapping[str, str], cwd: str | None = None) -> CfgFile | None:
+    """The file ansible-core itself would use, in its order, marked operator- or project-controlled.
+
+    Mirrors ansible-core's search: ANSIBLE_CONFIG, ./ansible.cfg (skipped when the directory is world-writable, as
+    ansible-core does), ~/.ansible.cfg, /etc/ansible/ansible.cfg. Only the first existing file counts, as in Ansible.
+    """
+    for path, operator in _candidates(env, cwd):
+        if path.is_file():
+            return CfgFile(path=path, operator=operator, values=_read_section(path))
+    return None
+
+
+def find_operator_cfg(env: Mapping[str, str], cwd: str | None = None) -> CfgFile | None:
+    """The first operator-controlled ansible.cfg, even when a project ansible.cfg shadows it for Ansible.
+
+    Ansible reads only the first file it finds, so a project ``./ansible.cfg`` hides ``~/.ansible.cfg`` from
+    Ansible. The gate's settings must not be hidden that way: a project that could make the operator's
+    ``mode = readonly`` disappear by shipping any ansible.cfg would be raising the mode, which it may never do.
+    """
+    for path, operator in _candidates(env, cwd):
+        if operator and path.is_file():
+            return CfgFile(path=path, operator=True, values=_read_section(path))
+    return None
+
+
+def _world_writable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & stat.S_IWOTH)
+    except OSError:
+        return True
+
+
+def _read_section(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc}",
+            hint="fix or remove the file; the gate will not guess its settings",
+        ) from exc
+    if not parser.has_section(SECTION):
+        return {}
+    return {key.lower(): value.strip() for key, value in parser.items(SECTION)}
+
+
+def _split_list(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(os.pathsep, ",").split(",") if part.strip()]
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    cwd: str | None = None,
+    cfg: CfgFile | bool | None = True,
+) -> GateSettings:
+    """Resolve the settings for this process. Invalid values raise ConfigError: never a silent default.
+
+    ``cfg=True`` searches for ansible.cfg the way Ansible does; pass a CfgFile (or None) to decide it yourself.
+    """
+    env = dict(os.environ if env is None else env)
+    cfg_file = find_ansible_cfg(env, cwd) if cfg is True else (cfg or None)
+    operator_cfg = cfg_file if cfg_file and cfg_file.operator else None
+    if cfg is True and cfg_file is not None and not cfg_file.operator:
+        # The project's file shadows the operator's for Ansible, never for the gate (see find_operator_cfg).
+        operator_cfg = find_operator_cfg(env, cwd)
+    operator_values: Mapping[str, str] = operator_cfg.values if operator_cfg else {}
+    project_values: Mapping[str, str] = cfg_file.values if cfg_file and not cfg_file.operator else {}
+    warnings: list[str] = []
+
+    mode, mode_source = _resolve_mode(env, operator_values, operator_cfg)
+    if "mode" in project_values:
+        project_mode = _parse_mode(project_values["mode"], f"[{SECTION}] mode in {cfg_file.path if cfg_file else '?'}")
+        tightened = mode.stricter(project_mode)
+        if tightened is not mode:
+            mode, mode_source = tightened, f"project ansible.cfg {cfg_file.path if cfg_file else ''} (tightened)"
+        elif project_mode is not mode:
+            warnings.append(
+                f"ignored mode={project_mode.value} from the project's ansible.cfg: a project can only lower the mode"
+            )
+    for key in ("state_dir", "policy", "allow_paths", "command_lookups", "enforce"):
+        if key in project_values:
+            warnings.append(f"ignored [{SECTION}] {key} from the project's ansible.cfg: only the operator sets it")
+
+    state_raw = env.get("PRAXIS_STATE_DIR") or operator_values.get("state_dir")
+    state_dir = Path(_expand(state_raw, env)) if state_raw else default_state_dir(env)
+    if not state_dir.is_absolute():
+        raise ConfigError(
+            f"the state directory (PRAXIS_STATE_DIR or [{SECTION}] state_dir) must be an absolute path, "
+            f"got {str(state_dir)!r}",
+            hint="set it to an absolute directory owned by the user running Ansible",
+        )
+
+    policy_raw = env.get("PRAXIS_POLICY") or operator_values.get("policy")
+    policy_path = Path(_expand(policy_raw, env)) if policy_raw else None
+    if policy_path is not None and not policy_path.is_absolute():
+        # A relative path would resolve against the working directory, which is the project's checkout.
+        raise ConfigError(
+            f"the policy file (PRAXIS_POLICY or [{SECTION}] policy) must be an absolute path, got {policy_raw!r}",
+            hint="give the operator policy file as an absolute path",
+        )
+
+    allow_raw = ",".join(filter(None, [env.get("PRAXIS_ALLOW_PATHS", ""), operator_values.get("allow_paths", "")]))
+    allow_paths: list[Path] = []
+    for entry in _split_list(allow_raw):
+        expanded = _expand(entry, env)
+        if not os.path.isabs(expanded):
+            raise ConfigError(
+                f"allow_paths entries must be absolute paths, got {entry!r}",
+                hint="a relative entry would allowlist whatever the project's working directory holds",
+            )
+        allow_paths.append(Path(os.path.realpath(expanded)))
+
+    lookups_raw = ",".join(
+        filter(None, [env.get("PRAXIS_COMMAND_LOOKUPS", ""), operator_values.get("command_lookups", "")])
+    )
+    command_lookups = BUILTIN_COMMAND_LOOKUPS | {_fqcn_lookup(name) for name in _split_list(lookups_raw)}
+
+    enforce = _parse_bool(env.get("PRAXIS_GATE", ""), "PRAXIS_GATE") or _parse_bool(
+        operator_values.get("enforce", ""), f"[{SECTION}] enforce"
+    )
+    principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
+    session = env.get("PRAXIS_SESSION", "")
+
+    return GateSettings(
+        mode=mode,
+        mode_source=mode_source,
+        state_dir=state_dir,
+        policy_path=policy_path,
+        allow_paths=tuple(allow_paths),
+        command_lookups=frozenset(command_lookups),
+        enforce=enforce,
+        principal=principal,
+        session=session,
+        config_file=str(cfg_file.path) if cfg_file else None,
+        warnings=tuple(warnings),
+    )
+
+
+def _resolve_mode(env: Mapping[str, str], operator_values: Mapping[str, str], cfg: CfgFile | None) -> tuple[Mode, str]:
+    if env.get("PRAXIS_MODE"):
+        return _parse_mode(env["PRAXIS_MODE"], "PRAXIS_MODE"), "environment PRAXIS_MODE"
+    if "mode" in operator_values and cfg is not None:
+        return _parse_mode(operator_values["mode"], f"[{SECTION}] mode in {cfg.path}"), f"{cfg.path}"
+    return DEFAULT_MODE, "default"
+
+
+def _parse_mode(value: str, source: str) -> Mode:
+    try:
+        return Mode.parse(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{source}: {exc}", hint="use open, guarded or readonly; the gate refuses to run with an unknown mode"
+        ) from exc
+
+
+def _parse_bool(value: str, source: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{source}: not a boolean: {value!r}", hint="use true/false (or enforce)")
+
+
+def _fqcn_lookup(name: str) -> str:
+    """The name the callback compares against: short names and ``ansible.legacy.*`` become ``ansible.builtin.*``."""
+    name = name.strip()
+    if name.startswith("ansible.legacy."):
+        return "ansible.builtin." + name[len("ansible.legacy.") :]
+    return name if "." in name else f"ansible.builtin.{name}"
+
+
+def _default_principal() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"

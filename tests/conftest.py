@@ -1,0 +1,33 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make ``ansible_collections.praxis.gatekeeper`` import from this checkout.
+
+The repository root is the collection, but Python (and ansible-test) expect it under an
+``ansible_collections/<namespace>/<name>`` path. A symlink in a private temporary folder gives unit tests that path
+without copying anything, so they always test the working tree, not whatever copy pip installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shim_root() -> Path:
+    digest = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"praxis-collection-shim-{os.getuid()}-{digest}"
+    link = root / "ansible_collections" / "praxis" / "gatekeeper"
+    if not link.is_symlink() or link.resolve() != REPO_ROOT:
+        link.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = link.with_name(f".gatekeeper.{os.getpid()}")
+        tmp.symlink_to(REPO_ROOT, target_is_directory=True)
+        os.replace(tmp, link)
+    return root
+
+
+sys.path.insert(0, str(_shim_root()))

@@ -1,0 +1,290 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Real parts for integration tests: an sshd on loopback, an operator ansible.cfg, and real ansible runs.
+
+Nothing here is a double. The target is a real OpenSSH server with its own host key, reached with strict host-key
+checking through a known_hosts file; ansible-playbook, ansible and ansible-runner run as subprocesses of the
+installed package, exactly as an operator runs them. Because the "host" is this machine, refusal tests use
+harmless payloads that leave a canary file, never real destruction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(sys.executable).parent
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def installed_collection() -> Path | None:
+    """Where the pip-installed praxis.gatekeeper lives (the copy real ansible runs load)."""
+    import site
+
+    for base in site.getsitepackages():
+        candidate = Path(base) / "ansible_collections" / "praxis" / "gatekeeper"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def stale_install_files() -> list[str]:
+    """Files whose installed copy differs from the working tree (tests must exercise this tree)."""
+    installed = installed_collection()
+    if installed is None:
+        return ["<praxis.gatekeeper is not pip-installed>"]
+    stale: list[str] = []
+    for source in sorted((REPO_ROOT / "plugins").rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            target = installed / source.relative_to(REPO_ROOT)
+            if not target.is_file() or _digest(target) != _digest(source):
+                stale.append(str(source.relative_to(REPO_ROOT)))
+    boot = installed.parents[2] / "_praxis_gatekeeper_boot.py"
+    if not boot.is_file() or _digest(boot) != _digest(REPO_ROOT / "boot" / "_praxis_gatekeeper_boot.py"):
+        stale.append("boot/_praxis_gatekeeper_boot.py")
+    return stale
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class SshTarget:
+    """One sshd on 127.0.0.1 with a fresh host key and a client key authorised for the current user."""
+
+    root: Path
+    port: int
+    client_key: Path
+    known_hosts: Path
+    address: str = "127.0.0.1"
+    process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, root: Path, *, address: str = "127.0.0.1", netns: str | None = None) -> Iterator[SshTarget]:
+        root.mkdir(parents=True, exist_ok=True)
+        host_key = root / "ssh_host_ed25519_key"
+        client_key = root / "client_ed25519"
+        for key in (host_key, client_key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        authorized = root / "authorized_keys"
+        shutil.copy(client_key.with_suffix(".pub"), authorized)
+        port = 22 if netns else free_port()
+        config = root / "sshd_config"
+        config.write_text(
+            textwrap.dedent(
+                f"""\
+                ListenAddress {address}
+                Port {port}
+                HostKey {host_key}
+                PidFile {root / "sshd.pid"}
+                AuthorizedKeysFile {authorized}
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                PubkeyAuthentication yes
+                PermitRootLogin yes
+                UsePAM no
+                StrictModes no
+                MaxStartups 100:30:200
+                MaxSessions 100
+                LogLevel ERROR
+                Subsystem sftp internal-sftp
+                """
+            )
+        )
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+        command = [SSHD, "-D", "-e", "-f", str(config)]
+        if netns:
+            command = ["ip", "netns", "exec", netns, *command]
+        log = (root / "sshd.log").open("wb")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        public = host_key.with_suffix(".pub").read_text().split()
+        known_hosts = root / "known_hosts"
+        host_entry = address if port == 22 else f"[{address}]:{port}"
+        known_hosts.write_text(f"{host_entry} {public[0]} {public[1]}\n")
+        target = cls(root=root, port=port, client_key=client_key, known_hosts=known_hosts, address=address,
+                     process=process)  # fmt: skip
+        try:
+            target.wait_ready(netns=netns)
+            yield target
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+            log.close()
+
+    def wait_ready(self, *, netns: str | None = None, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{self.address}', {self.port}), 1)"]
+        if netns:
+            probe = ["ip", "netns", "exec", netns, *probe]
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"sshd exited: {(self.root / 'sshd.log').read_text()[-2000:]}")
+            if subprocess.run(probe, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"sshd on {self.address}:{self.port} did not start")
+
+
+@dataclass
+class RunResult:
+    rc: int
+    stdout: str
+    stderr: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def decisions(self, **match: Any) -> list[dict[str, Any]]:
+        return [
+            r for r in self.records if r.get("event") == "decision" and all(r.get(k) == v for k, v in match.items())
+        ]
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("event") == event]
+
+
+@dataclass
+class AnsibleLab:
+    """An operator's controller setup around one or more SSH targets: ansible.cfg, inventory, state dir."""
+
+    root: Path
+    targets: Mapping[str, SshTarget]
+    mode: str = "guarded"
+    extra_cfg: str = ""
+    env_overrides: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.state_dir = self.root / "state"
+        self.config_dir = self.root / "operator"
+        self.config_dir.mkdir(exist_ok=True)
+        self.control_dir = Path(tempfile.mkdtemp(prefix="pxcp-", dir="/tmp"))
+        self.inventory = self.config_dir / "inventory.ini"
+        lines = ["[targets]"]
+        for name, target in self.targets.items():
+            lines.append(
+                f"{name} ansible_host={target.address} ansible_port={target.port} "
+                f"ansible_ssh_private_key_file={target.client_key} ansible_user={os.environ.get('USER', 'root')}"
+            )
+        known = " ".join(str(t.known_hosts) for t in self.targets.values())
+        self.inventory.write_text("\n".join(lines) + "\n")
+        self.config = self.config_dir / "ansible.cfg"
+        self.config.write_text(
+            textwrap.dedent(
+                f"""\
+                [defaults]
+                inventory = {self.inventory}
+                callbacks_enabled = praxis.gatekeeper.gate
+                host_key_checking = True
+                retry_files_enabled = False
+                interpreter_python = {sys.executable}
+                forks = 5
+                local_tmp = {self.root / "ansible-local"}
+                nocolor = True
+
+                [ssh_connection]
+                pipelining = True
+                ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile="{known}" -o StrictHostKeyChecking=yes
+                control_path_dir = {self.control_dir}
+
+                {self.extra_cfg}
+                """
+            )
+        )
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PRAXIS_"))}
+        env.update(
+            ANSIBLE_CONFIG=str(self.config),
+            PRAXIS_STATE_DIR=str(self.state_dir),
+            PRAXIS_GATE="enforce",
+            PRAXIS_MODE=self.mode,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        env.update(self.env_overrides)
+        env.update(overrides)
+        return {k: v for k, v in env.items() if v is not None}
+
+    def audit_records(self) -> list[dict[str, Any]]:
+        path = self.state_dir / "audit.jsonl"
+        if not path.exists():
+            return []
+        records = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(line))
+        return records
+
+    def run(
+        self,
+        program: str,
+        args: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 300,
+    ) -> RunResult:
+        before = len(self.audit_records())
+        executable = BIN_DIR / program
+        completed = subprocess.run(
+            [str(executable), *args],
+            cwd=str(cwd or self.root),
+            env=self.env(**(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return RunResult(completed.returncode, completed.stdout, completed.stderr, self.audit_records()[before:])
+
+    def playbook(
+        self,
+        text: str,
+        *,
+        name: str = "play.yml",
+        directory: Path | None = None,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        files: Mapping[str, str] | None = None,
+    ) -> RunResult:
+        """Write ``text`` as a playbook (plus any ``files`` beside it) and run ansible-playbook on it."""
+        directory = directory or Path(tempfile.mkdtemp(prefix="play-", dir=self.root))
+        directory.mkdir(parents=True, exist_ok=True)
+        for relative, content in (files or {}).items():
+            path = directory / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(content))
+        path = directory / name
+        path.write_text(textwrap.dedent(text))
+        return self.run("ansible-playbook", [str(path), *args], cwd=directory, env=env)
+
+    def adhoc(self, pattern: str, module: str, module_args: str, *, env: Mapping[str, str] | None = None,
+              args: Sequence[str] = ()) -> RunResult:  # fmt: skip
+        return self.run("ansible", [pattern, "-m", module, "-a", module_args, *args], env=env)
