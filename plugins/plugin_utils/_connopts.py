@@ -34,7 +34,7 @@ _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$")
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}\$?$")
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./+@~-]+$")
 _TMP_PATH = re.compile(r"^(?!-)(?:\$HOME|~[A-Za-z0-9_.-]*)?[A-Za-z0-9_./+@-]*$")
-_CONTROL_PATH = re.compile(r"^[A-Za-z0-9_./%~@+:=-]+$")
+_CONTROL_PATH = re.compile(r"^[A-Za-z0-9_./%~@+:=()-]+$")  # "%(directory)s/%%h-%%r" is Ansible's own syntax
 _FLAGS = re.compile(r"^[A-Za-z0-9 _=.,:/+-]*$")
 _INTERPRETER = re.compile(r"^(?:/usr/bin/env +)?(?!-)[A-Za-z0-9_./+-]+$")
 _KEY_FILE = re.compile(r"^[^\x00-\x1f\"'`$;|&<>\\]+$")
@@ -45,6 +45,7 @@ _WORD = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SEND_ENV_NAME = r"(?:LANG|LANGUAGE|TERM|COLORTERM|TZ|LC_[A-Z_*?]*)"
 _SEND_ENV = re.compile(rf"^{_SEND_ENV_NAME}(?: +{_SEND_ENV_NAME})*$")
 # Patterns are always applied with fullmatch(): with match(), "$" also matches before a trailing newline.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _INTERPRETER_KEYWORDS = frozenset({"auto", "auto_silent", "auto_legacy", "auto_legacy_silent"})
 _TRANSFER_METHODS = frozenset({"smart", "sftp", "scp", "piped"})
 # ansible-core's boolean() spellings; anything else is treated as "not clearly true/false" and refused.
@@ -68,9 +69,16 @@ def _matches(pattern: re.Pattern[str], what: str) -> Callable[[str], str | None]
 
 def _known_hosts(value: str) -> str | None:
     paths = value.split()
-    if not paths or any(p in ("/dev/null", "none") or not _PLAIN_PATH.fullmatch(p) for p in paths):
+    if not paths or any(_not_a_known_hosts_file(p) for p in paths):
         return "known_hosts must be a real file (strict host-key policy)"
     return None
+
+
+def _not_a_known_hosts_file(path: str) -> bool:
+    if path == "none" or not _PLAIN_PATH.fullmatch(path):
+        return True
+    normal = posixpath.normpath(path)
+    return normal.startswith(("/dev/", "/proc/")) or normal == "/dev"
 
 
 def _proxy_jump(value: str) -> str | None:
@@ -272,6 +280,9 @@ def _ssh_option_findings(option: str, assignment: str) -> list[Finding]:
     rule = HOST_KEY if key in _HOST_KEY_OPTIONS else INJECTION
     if validator is None:
         return [Finding(INJECTION, f"{option}: ssh option {key[:40]!r} is not on the allowlist")]
+    if _CONTROL_CHARS.search(assignment):
+        # ssh reads newlines and tabs as separators: what follows would be a word we never validated.
+        return [Finding(rule, f"{option}: {key}: control characters in the option ({assignment[:40]!r})")]
     problem = validator(value)
     return [Finding(rule, f"{option}: {key}={value[:60]!r}: {problem}")] if problem else []
 
@@ -333,7 +344,7 @@ def connection_findings(
         if host is not None and not _valid_host(str(host).strip("[]")):
             findings.append(Finding(INJECTION, f"host {str(host)[:60]!r} is not a plain host name or address"))
         port = options.get("port")
-        if port not in (None, "") and not (str(port).isdigit() and 0 < int(str(port)) < 65536):
+        if port not in (None, "") and not (_number(str(port)) is None and 0 < int(str(port)) < 65536):
             findings.append(Finding(INJECTION, f"port {str(port)[:20]!r} is not a TCP port"))
         hkc = options.get("host_key_checking")
         if hkc not in (None, "") and str(hkc).strip().lower() not in _BOOL_TRUE:
@@ -368,7 +379,11 @@ def connection_findings(
     _check(findings, options, "remote_tmp", _matches(_TMP_PATH, "directory"))
     _check(findings, options, "async_dir", _matches(_TMP_PATH, "directory"))
     _check(findings, options, "executable", _executable({"sh", "bash", "dash", "zsh", "ksh", "ash"}))
-    interpreter = options.get("python_interpreter")
-    if interpreter not in (None, "") and str(interpreter) not in _INTERPRETER_KEYWORDS:
-        _check(findings, options, "python_interpreter", _matches(_INTERPRETER, "interpreter path"))
+    # Every ansible_<lang>_interpreter replaces a module's shebang interpreter, not just Python's.
+    for name in sorted(k for k in options if isinstance(k, str) and k.endswith("_interpreter")):
+        interpreter = options.get(name)
+        if interpreter not in (None, "") and not (
+            name == "python_interpreter" and str(interpreter) in _INTERPRETER_KEYWORDS
+        ):
+            _check(findings, options, name, _matches(_INTERPRETER, "interpreter path"))
     return findings

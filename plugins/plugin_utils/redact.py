@@ -82,10 +82,12 @@ _SECRET_WORDS = (
 _WORD_START = r"(?:^|[_\-.]|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
 _WORD_END = r"(?:$|[_\-.0-9]|(?-i:(?<=[a-z])(?=[A-Z])))"
 _SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^(?:{_SECRET_WORDS})")
-_KV_RE = re.compile(
-    rf"(?i)(?P<key>[\w.\-]*(?:{_SECRET_WORDS})[\w.\-]*)(?P<sep>[\"']?\s*[=:]\s*)"
-    r"(?P<value>\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+)"
-)
+# Pairs are found in two linear steps: a whole key token (starting where a token starts, so the engine tries one
+# start per token) and its separator, then the value after it. A single pattern with the secret word in the middle
+# of "[\w.-]*" on both sides backtracks cubically: 16 KiB of "passwordpassword..." took hours.
+_KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*)")
+_SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
+_VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
 
 
 def is_secret_key(key: object) -> bool:
@@ -100,10 +102,26 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(0, limit - len(_TRUNCATED))] + _TRUNCATED
 
 
-def _kv_replacement(match: re.Match[str]) -> str:
-    value = match.group("value")
-    quote = value[0] if value[:1] in ('"', "'") else ""
-    return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
+def _redact_pairs(text: str) -> str:
+    """``key=value`` / ``key: value`` / ``"key": "value"`` with a secret-looking key: the value is withheld.
+
+    Only key+separator is matched by the scan, never the value, so a harmless pair cannot swallow a secret one that
+    follows it (``opts=password=hunter2``).
+    """
+    out: list[str] = []
+    pos = 0
+    for match in _KEY_SEP_RE.finditer(text):
+        if match.start() < pos or not _SECRET_IN_KEY_RE.search(match.group("key")):
+            continue
+        value = _VALUE_RE.match(text, match.end())
+        if value is None:
+            continue
+        quote = value.group(0)[0] if value.group(0)[:1] in ('"', "'") else ""
+        out.append(text[pos : match.end()])
+        out.append(f"{quote}{REDACTED}{quote}")
+        pos = value.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def redact_text(text: object, *, limit: int = 4096) -> str:
@@ -113,7 +131,7 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     work = source[: max(limit * 4, 1024)]
     for label, pattern in _TOKEN_PATTERNS:
         work = pattern.sub(f"<redacted:{label}>", work)
-    work = _KV_RE.sub(_kv_replacement, work)
+    work = _redact_pairs(work)
     return truncate(work, limit)
 
 
@@ -187,10 +205,11 @@ def redact(
 def _empty_copy(item: Any) -> Any:
     """The value kept under a secret-looking key: empty values stay visible (None, "", [], {}); all else is hidden.
 
-    Decided by exact type, never by ``==``: an object that claims to equal ``[]`` must not be passed through.
+    Decided by type and length, never by ``==`` (an object that claims to equal ``[]`` must not be passed through),
+    and what is returned is always a fresh empty value, never the caller's object.
     """
     if item is None:
         return None
-    if type(item) in (str, list, tuple, dict) and len(item) == 0:
-        return {} if type(item) is dict else ([] if type(item) in (list, tuple) else "")
+    if isinstance(item, str | list | tuple | dict) and len(item) == 0:
+        return {} if isinstance(item, dict) else ("" if isinstance(item, str) else [])
     return REDACTED

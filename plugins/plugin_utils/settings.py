@@ -110,7 +110,9 @@ def _candidates(env: Mapping[str, str], cwd: str | None) -> list[tuple[Path, boo
         path = Path(_expand(explicit, env))
         if path.is_dir():
             path = path / "ansible.cfg"
-        candidates.append((path, True))
+        # A relative ANSIBLE_CONFIG resolves against the working directory, i.e. inside the project's checkout:
+        # Ansible still reads it, but for the gate it is the project's file, not the operator's.
+        candidates.append((path, path.is_absolute()))
     try:
         here: Path | None = Path(cwd or os.getcwd())
     except OSError:  # the working directory was removed: Ansible skips it too
