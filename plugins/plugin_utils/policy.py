@@ -107,6 +107,11 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
         tiering.raise_to(Tier.T2, f"lookup {request.action} runs commands on the controller")
     elif request.kind in (RequestKind.META, RequestKind.INCLUDE):
         pass
+    elif action in _modules.EXEC_MODULES:
+        # Free-form execution: the floor below (T2 unless every command is allowlisted) replaces the base tier,
+        # and no pin can lower it.
+        if not commands:
+            tiering.raise_to(Tier.T3, "free-form execution with no command the gate can read")
     else:
         pinned = policy.module_tiers.get(action)
         base = pinned if pinned is not None else _modules.base_tier(action)
@@ -114,8 +119,6 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             tiering.raise_to(Tier.T2, f"unknown module {action} (unknown modules are at least T2)")
         else:
             tiering.raise_to(base, f"module {action}" + (" (operator pin)" if pinned is not None else ""))
-        if action in _modules.EXEC_MODULES and not commands:
-            tiering.raise_to(Tier.T3, "free-form execution with no command the gate can read")
 
     if commands:
         allowlisted = bool(policy.command_allowlist) and all(

@@ -18,8 +18,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _installed_package_is_this_tree() -> None:
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run integration tests against a stale install (checked once, in the xdist controller)."""
+    if hasattr(config, "workerinput"):
+        return
     stale = stale_install_files()
     if stale:
         pytest.exit(
