@@ -1,0 +1,448 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Path predicates shared by the command rules and the module rules.
+
+Internal: no stability promise. Both a ``rm -rf /etc`` typed into a shell task and a ``file: path=/etc
+state=absent`` task must be judged by the same idea of "system directory", so the idea lives here once.
+
+Everything is lexical on purpose. The gate decides on the controller before the task runs, often for a different
+host, so the local filesystem says nothing about the target: symlinks, mounts and what a glob would expand to are
+unknowable. Where the lexical answer is ambiguous (a glob, a ``..``, a relative path) the predicates round up: a
+glob counts as every name it could match, and a relative path with an unknown working directory is not claimed
+to be safe by any caller (they treat ``None`` from :func:`normalize` as "unknown").
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+__all__ = [
+    "TEMP_DIRS",
+    "TOP_LEVEL_SYSTEM_DIRS",
+    "has_glob",
+    "is_raw_disk",
+    "is_root_like",
+    "is_system_dir",
+    "is_temp_path",
+    "normalize",
+    "t3_sensitive",
+    "under_etc",
+]
+
+# Directories whose removal, or the removal of everything in them, leaves a machine unbootable, unreachable or
+# without its users' data. Two levels deep where the second level is itself a system tree (/usr/lib, /var/lib).
+# /tmp and /var/tmp are left out on purpose: emptying them is routine and recoverable. /var/cache and /var/www are
+# left out because cleaning them is a normal deployment step (they still rank T3 in content tiering).
+# macOS roots are listed because the controller itself may be a Mac (local connection).
+TOP_LEVEL_SYSTEM_DIRS: frozenset[str] = frozenset(
+    {
+        "/",
+        "/bin",
+        "/boot",
+        "/boot/efi",
+        "/dev",
+        "/efi",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/snap",
+        "/srv",
+        "/sys",
+        "/usr",
+        "/usr/bin",
+        "/usr/include",
+        "/usr/lib",
+        "/usr/lib32",
+        "/usr/lib64",
+        "/usr/libexec",
+        "/usr/libx32",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/local/lib",
+        "/usr/local/sbin",
+        "/usr/sbin",
+        "/usr/share",
+        "/var",
+        "/var/backups",
+        "/var/lib",
+        "/var/log",
+        "/var/mail",
+        "/var/opt",
+        "/var/spool",
+        "/nix",
+        "/nix/store",
+        "/Applications",
+        "/Library",
+        "/System",
+        "/Users",
+        "/private",
+        "/private/etc",
+        "/private/var",
+    }
+)
+
+# Where deleting files is routine. Only paths strictly *below* these count: removing /tmp itself is not routine.
+TEMP_DIRS: tuple[str, ...] = ("/tmp", "/var/tmp")  # noqa: S108 - names, not files we create
+
+_GLOB_CHARS = frozenset("*?[")
+_BRACKET = re.compile(r"\[[^\]/]*\]")
+_BRACE_LIMIT = 64
+
+# Block devices and memory devices: a write to any of these destroys data below the filesystem layer. Matched
+# with fullmatch on a normalised path; every pattern is a plain sequence of classes (no nested quantifiers).
+_RAW_DISK_PATTERNS: tuple[str, ...] = (
+    r"/dev/(?:sd|hd|vd|xvd)[a-z]+[0-9]*",
+    r"/dev/nvme[0-9]+n[0-9]+(?:p[0-9]+)?",
+    r"/dev/mmcblk[0-9]+(?:p[0-9]+|boot[0-9]+)?",
+    r"/dev/dm-[0-9]+",
+    r"/dev/md[0-9]+(?:p[0-9]+)?",
+    r"/dev/md/[^/]+",
+    r"/dev/loop[0-9]+(?:p[0-9]+)?",
+    r"/dev/mapper/[^/]+",
+    r"/dev/disk/by-[a-z0-9-]+/[^/]+",
+    r"/dev/block/[^/]+",
+    r"/dev/(?:nbd|rbd|zd|bcache|drbd|ram|ubd|sg)[0-9]+(?:p[0-9]+)?",
+    r"/dev/zvol/.+",
+    r"/dev/cciss/c[0-9]+d[0-9]+(?:p[0-9]+)?",
+    r"/dev/root",
+    r"/dev/(?:mem|kmem|port)",
+)
+_RAW_DISK_RE = re.compile("|".join(f"(?:{p})" for p in _RAW_DISK_PATTERNS))
+
+# /dev/<a>/<b> is an LVM logical volume (/dev/<vg>/<lv>) unless <a> is one of the kernel's non-disk directories.
+_DEV_NON_DISK_DIRS: frozenset[str] = frozenset(
+    {
+        "bsg",
+        "bus",
+        "char",
+        "cpu",
+        "dri",
+        "fd",
+        "hugepages",
+        "input",
+        "mqueue",
+        "net",
+        "pts",
+        "serial",
+        "shm",
+        "snd",
+        "usb",
+        "v4l",
+        "vfio",
+        "hidraw",
+        "tty",
+        "dma_heap",
+        "gpiochip",
+        "cpu_dma_latency",
+        "mapper",
+        "disk",
+        "md",
+        "block",
+        "zvol",
+        "cciss",
+    }
+)
+_DEV_NOT_DISK: frozenset[str] = frozenset({"/dev/mapper/control"})
+
+# Concrete names a glob is tested against, so that "/dev/sd*" counts as a disk.
+_DISK_SAMPLES: tuple[str, ...] = (
+    "/dev/sda",
+    "/dev/sda1",
+    "/dev/vda",
+    "/dev/xvda",
+    "/dev/hda",
+    "/dev/nvme0n1",
+    "/dev/nvme0n1p1",
+    "/dev/mmcblk0",
+    "/dev/mmcblk0p1",
+    "/dev/dm-0",
+    "/dev/md0",
+    "/dev/loop0",
+    "/dev/mapper/root",
+    "/dev/disk/by-id/x",
+)
+
+# Writes to these are irreversible-class (T3): they grant or remove access to the machine, or decide what boots.
+# (label, exact paths, directory prefixes whose whole subtree counts)
+_T3_PATHS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "sudoers",
+        ("/etc/sudoers", "/etc/sudoers.d", "/usr/local/etc/sudoers", "/private/etc/sudoers"),
+        ("/etc/sudoers.d/", "/usr/local/etc/sudoers.d/", "/private/etc/sudoers.d/"),
+    ),
+    ("sshd config", ("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d"), ("/etc/ssh/sshd_config.d/",)),
+    ("PAM", ("/etc/pam.d", "/etc/pam.conf", "/etc/security"), ("/etc/pam.d/", "/etc/security/")),
+    (
+        "account database",
+        (
+            "/etc/passwd",
+            "/etc/shadow",
+            "/etc/group",
+            "/etc/gshadow",
+            "/etc/passwd-",
+            "/etc/shadow-",
+            "/etc/group-",
+            "/etc/gshadow-",
+            "/etc/master.passwd",
+        ),
+        (),
+    ),
+    ("ld.so.preload", ("/etc/ld.so.preload",), ()),
+    ("boot", ("/boot",), ("/boot/",)),
+)
+_T3_BASENAMES: dict[str, str] = {"authorized_keys": "ssh authorized_keys", "authorized_keys2": "ssh authorized_keys"}
+# Concrete members of the prefix classes, so that a glob like "/etc/pam.d/*" or "/etc/*" is recognised.
+_T3_SAMPLES: tuple[str, ...] = (
+    "/etc/sudoers.d/x",
+    "/etc/ssh/sshd_config.d/x.conf",
+    "/etc/pam.d/common-auth",
+    "/etc/security/limits.conf",
+    "/boot/vmlinuz",
+    "/root/.ssh/authorized_keys",
+)
+
+
+def has_glob(text: str) -> bool:
+    """True when ``text`` contains a shell pattern character; such a path stands for every name it could match."""
+    return not _GLOB_CHARS.isdisjoint(text)
+
+
+def _glob_match(name: str, pattern: str) -> bool:
+    """Shell-style match of a concrete path against a glob, one component at a time (``*`` never crosses ``/``)."""
+    names = name.split("/")
+    patterns = pattern.split("/")
+    if len(names) != len(patterns):
+        return False
+    return all(fnmatch.fnmatchcase(n, p) for n, p in zip(names, patterns, strict=True))
+
+
+def _authorized_keys_glob(path: str) -> bool:
+    """A glob that could name an authorized_keys file: its last component could match the name and either says
+    ``auth`` literally or sits in an ssh directory (``~/.ssh/*``). A bare ``/tmp/*`` does not count."""
+    parent, _, base = path.rstrip("/").rpartition("/")
+    if not has_glob(base) or not any(fnmatch.fnmatchcase(name, base) for name in _T3_BASENAMES):
+        return False
+    last_dir = parent.rsplit("/", 1)[-1]
+    return "auth" in base or "ssh" in last_dir
+
+
+def _expand_braces(path: str) -> list[str]:
+    """Expand simple ``{a,b}`` lists so that a path written as ``/{*,.*}`` is judged by each alternative.
+
+    Bounded (at most ``_BRACE_LIMIT`` results) because the input is untrusted; callers that need full bash brace
+    semantics use the shell analyzer, which has already expanded words before they reach these predicates.
+    """
+    results = [path]
+    out: list[str] = []
+    rounds = 0
+    while results and rounds < 8:
+        rounds += 1
+        pending: list[str] = []
+        for item in results:
+            start = item.find("{")
+            end = item.find("}", start + 1) if start >= 0 else -1
+            inner = item[start + 1 : end] if end > start >= 0 else ""
+            if start < 0 or end < 0 or "," not in inner or "{" in inner:
+                out.append(item)
+                continue
+            for alt in inner.split(","):
+                pending.append(item[:start] + alt + item[end + 1 :])
+        results = pending[:_BRACE_LIMIT]
+        if len(out) >= _BRACE_LIMIT:
+            break
+    out.extend(results)
+    return out[:_BRACE_LIMIT]
+
+
+def normalize(path: str, *, cwd: str | None = None) -> str | None:
+    """Lexically normalise ``path``: collapse ``//`` and ``/./``, resolve ``..``, join onto ``cwd``.
+
+    Returns ``None`` when the answer is unknowable lexically: a relative path with an unknown (or relative) working
+    directory, a ``~`` home reference, or an empty string. Never touches the filesystem; ``..`` is resolved
+    lexically, which is what a path *means* as written (symlinks on the target host are unknowable here).
+    """
+    if not path or "\x00" in path or path.startswith("~"):
+        return None
+    if not path.startswith("/"):
+        if cwd is None:
+            return None
+        base = normalize(cwd)
+        if base is None:
+            return None
+        path = base + "/" + path
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _everything_glob(component: str) -> bool:
+    """A final path component that matches (nearly) every name: ``*``, ``.*``, ``?``, ``[a-z]*``, ``**``.
+
+    Bracket expressions count as "any character" and ``?`` as "any name of that length": ambiguity rounds up.
+    """
+    if not has_glob(component):
+        return False
+    reduced = _BRACKET.sub("?", component)
+    return bool(reduced) and all(ch in "*?." for ch in reduced) and reduced.strip(".") != ""
+
+
+def _home_reference(path: str) -> bool:
+    """``~``, ``~user``, ``~/`` and ``~/*``: a whole home directory (or everything in it)."""
+    if not path.startswith("~"):
+        return False
+    head, _, rest = path.partition("/")
+    if "/" in head or not re.fullmatch(r"~[A-Za-z0-9_.-]*", head):
+        return False
+    rest = rest.strip("/")
+    return rest in ("", ".") or _everything_glob(rest)
+
+
+def is_root_like(path: str, *, cwd: str | None = None) -> bool:
+    """True when ``path`` designates ``/`` or everything directly (or at every level) inside it.
+
+    ``/``, ``//``, ``/.``, ``/..``, ``/*``, ``/.*``, ``/*/*``, ``/{*,.*}`` all count: for a destructive command each
+    of them is a whole-system wipe.
+    """
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            continue
+        if norm == "/":
+            return True
+        components = norm[1:].split("/")
+        if all(_everything_glob(c) for c in components):
+            return True
+    return False
+
+
+def _is_system_norm(norm: str) -> bool:
+    if norm in TOP_LEVEL_SYSTEM_DIRS:
+        return True
+    if not has_glob(norm):
+        return False
+    parent, _, last = norm.rpartition("/")
+    parent = parent or "/"
+    if _everything_glob(last) and (parent in TOP_LEVEL_SYSTEM_DIRS or is_root_like(parent)):
+        return True
+    # A glob that could match a system directory by name ("/b*" matches /bin and /boot, "/e?c" matches /etc).
+    return any(_glob_match(d, norm) for d in TOP_LEVEL_SYSTEM_DIRS)
+
+
+def is_system_dir(path: str, *, cwd: str | None = None) -> bool:
+    """True for root-like paths, the system directories, a glob that covers everything inside one of them
+    (``/etc/*``) or that could name one of them (``/b*``), and a whole home directory (``~``, ``~/*``).
+
+    This is the test for "deleting (or recursively re-owning) this is catastrophic", used by deny rules, so it
+    errs toward True on globs and ``..`` tricks and never looks at the real filesystem.
+    """
+    if _home_reference(path):
+        return True
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            continue
+        if norm == "/" or is_root_like(norm) or _is_system_norm(norm):
+            return True
+    return False
+
+
+def is_raw_disk(path: str) -> bool:
+    """True for block devices (and /dev/mem-like devices) after lexical normalisation.
+
+    ``/dev/../dev/sda`` and ``//dev/sda`` count; ``/dev/null``, ``/dev/zero``, ``/dev/stdout``, ``/dev/tty*``,
+    ``/dev/sr0`` (optical) do not. A glob counts when it could match a disk (``/dev/sd?``). LVM volumes are
+    recognised as ``/dev/<vg>/<lv>`` when ``<vg>`` is not one of the kernel's non-disk directories.
+    """
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate)
+        if norm is None or not norm.startswith("/dev/") or norm in _DEV_NOT_DISK:
+            continue
+        if has_glob(norm):
+            if any(_glob_match(sample, norm) for sample in _DISK_SAMPLES):
+                return True
+            continue
+        if _RAW_DISK_RE.fullmatch(norm):
+            return True
+        parts = norm.split("/")
+        if len(parts) == 4 and parts[2] not in _DEV_NON_DISK_DIRS and not parts[2].startswith("tty"):
+            return True
+    return False
+
+
+def _t3_label_norm(norm: str) -> str | None:
+    base = norm.rsplit("/", 1)[-1]
+    if base in _T3_BASENAMES:
+        return _T3_BASENAMES[base]
+    for label, exact, prefixes in _T3_PATHS:
+        if norm in exact or norm.startswith(prefixes):
+            return label
+    if has_glob(norm):
+        if _authorized_keys_glob(norm):
+            return "ssh authorized_keys"
+        for label, exact, prefixes in _T3_PATHS:
+            samples = (*exact, *(s for s in _T3_SAMPLES if s.startswith(prefixes))) if prefixes else exact
+            if any(_glob_match(sample, norm) for sample in samples):
+                return label
+    return None
+
+
+def t3_sensitive(path: str, *, cwd: str | None = None) -> str | None:
+    """A short label when writing ``path`` is irreversible-class (T3), else ``None``.
+
+    Covered: sudoers, ``authorized_keys``/``authorized_keys2`` anywhere (even relative, even with an unknown working
+    directory: that file name alone is enough), sshd configuration, PAM, the account databases, ld.so.preload and
+    /boot. A glob counts when it could match one of them (``/etc/*`` could be /etc/shadow).
+    """
+    base = path.rstrip("/").rsplit("/", 1)[-1]
+    if base in _T3_BASENAMES:
+        return _T3_BASENAMES[base]
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            if _authorized_keys_glob(candidate):
+                return "ssh authorized_keys"
+            continue
+        label = _t3_label_norm(norm)
+        if label:
+            return label
+    return None
+
+
+def under_etc(path: str, *, cwd: str | None = None) -> bool:
+    """True for /etc and anything below it (a glob whose first component could be ``etc`` counts too)."""
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            continue
+        first = norm[1:].split("/", 1)[0]
+        if first == "etc" or (has_glob(first) and fnmatch.fnmatchcase("etc", first)):
+            return True
+        if norm == "/private/etc" or norm.startswith("/private/etc/"):
+            return True
+    return False
+
+
+def is_temp_path(path: str, *, cwd: str | None = None) -> bool:
+    """True only for paths strictly below /tmp or /var/tmp (after normalisation, so ``/tmp/../etc`` is not)."""
+    norm = normalize(path, cwd=cwd)
+    if norm is None:
+        return False
+    return any(norm.startswith(d + "/") for d in TEMP_DIRS)
