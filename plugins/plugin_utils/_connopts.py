@@ -60,6 +60,16 @@ def _yes_no(*allowed: str) -> Callable[[str], str | None]:
     return check
 
 
+def _control_path(value: str) -> str | None:
+    """A master socket path must name the host it serves (%C, or %h), or a task judged for one host could ride
+    another host's existing ssh master and run there."""
+    if not _CONTROL_PATH.fullmatch(value):
+        return "not a plain control path"
+    if "%C" not in value and "%h" not in value and "%%C" not in value and "%%h" not in value:
+        return "must contain %C or %h so it cannot reuse another host's master connection"
+    return None
+
+
 def _matches(pattern: re.Pattern[str], what: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if pattern.fullmatch(value) else f"not a plain {what}"
@@ -139,7 +149,7 @@ _ALLOWED_SSH_OPTIONS: dict[str, Callable[[str], str | None]] = {
     "connectionattempts": _number,
     "connecttimeout": _number,
     "controlmaster": _yes_no("auto", "autoask", "yes", "no", "ask"),
-    "controlpath": _matches(_CONTROL_PATH, "control path"),
+    "controlpath": _control_path,
     "controlpersist": _duration,
     "escapechar": _yes_no("none", "~"),
     "exitonforwardfailure": _yes_no("yes", "no"),
@@ -203,7 +213,7 @@ _VALUE_FLAGS: dict[str, Callable[[str], str | None]] = {
     "c": _matches(_ALGOS, "cipher list"),
     "m": _matches(_ALGOS, "mac list"),
     "b": _matches(_HOSTNAME, "address"),
-    "S": _matches(_CONTROL_PATH, "control path"),
+    "S": _control_path,
     "J": _proxy_jump,
     "F": lambda v: None if v == "/dev/null" else "an ssh config file can carry ProxyCommand/LocalCommand",
 }
@@ -364,7 +374,7 @@ def connection_findings(
         _check(findings, options, "scp_executable", _executable({"scp"}))
         _check(findings, options, "sftp_executable", _executable({"sftp"}))
         _check(findings, options, "private_key_file", _matches(_KEY_FILE, "key file path"))
-        _check(findings, options, "control_path", _matches(_CONTROL_PATH, "control path"))
+        _check(findings, options, "control_path", _control_path)
         _check(findings, options, "control_path_dir", _matches(_TMP_PATH, "directory"))
     _check(findings, options, "remote_user", _matches(_USER, "user name"))
     _check(findings, options, "become_user", _matches(_USER, "user name"))

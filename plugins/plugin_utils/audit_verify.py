@@ -79,7 +79,7 @@ def verify_log(path: Path) -> VerifyReport:
                 record = json.loads(raw)
                 if not isinstance(record, dict):
                     raise ValueError("not an object")
-            except ValueError:
+            except (ValueError, RecursionError):
                 if not damaged:
                     damaged_line = number
                 damaged.append(raw)
@@ -138,7 +138,7 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
         for _, raw, _ in _lines(handle):
             try:
                 record = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(record, dict):
                 yield record

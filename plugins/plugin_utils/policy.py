@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import _commands, _connopts, _modules, _paths
+from . import _commands, _connopts, _modules, _paths, _shell
 from ._commands import Finding
 from ._shell import split_argv
 from .models import RequestKind, TaskRequest, Tier
@@ -64,17 +64,18 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     tiering = _Tiering()
     policy = ruleset.policy
 
-    # --- what will execute: command texts, with the working directory they start in ---
+    # --- what will execute: command texts, with the working directory they start in (parsed once) ---
     commands = list(_command_texts(action, args, request))
+    analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500))
     out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
 
     # --- 1. deny list (built-in, then operator), over everything that could carry a command ---
     seen: set[str] = set()
-    for text, cwd in commands:
+    for (text, cwd), analysis in zip(commands, analyses, strict=True):
         seen.add(text)
-        findings.extend(_commands.deny_findings(text[:_MAX_TEXT], cwd=cwd))
+        findings.extend(_commands.deny_findings(text[:_MAX_TEXT], cwd=cwd, analysis=analysis))
     for _, value in (*strings, *env_strings):
         if value not in seen:
             seen.add(value)
@@ -126,10 +127,10 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
         )
         if not allowlisted:
             tiering.raise_to(Tier.T2, "free-form command execution")
-        for text, cwd in commands:
+        for (text, cwd), analysis in zip(commands, analyses, strict=True):
             if len(text) > _MAX_TEXT:
                 tiering.raise_to(Tier.T3, "command text too large to inspect")
-            tier, reasons = _commands.content_tier(text[:_MAX_TEXT], cwd=cwd)
+            tier, reasons = _commands.content_tier(text[:_MAX_TEXT], cwd=cwd, analysis=analysis)
             tiering.absorb(tier, reasons or ["command content"])
     for path, content in request.local_files.items():
         if content is None:

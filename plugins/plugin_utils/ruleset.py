@@ -42,7 +42,7 @@ __all__ = [
 RULESET_VERSION = "2026.11.1"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
-    "2026.11.1": "",
+    "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -22,7 +22,7 @@ def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab,
     tarball = next(tmp_path.glob("praxis-gatekeeper-*.tar.gz"))
     collections = tmp_path / "collections"
     install = subprocess.run(
-        [str(BIN_DIR / "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(collections)],
+        [str(BIN_DIR / "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", str(collections)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert install.returncode == 0, install.stderr

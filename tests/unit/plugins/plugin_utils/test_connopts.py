@@ -282,8 +282,21 @@ def test_sftp_local_server_flag_refused() -> None:
     _refused(sftp_extra_args="-D /tmp/evil-sftp-server")
 
 
-def test_ssh_control_socket_flag_allowed() -> None:
-    assert _findings(ssh_extra_args="-S /tmp/cp-socket") == []
+def test_ssh_control_socket_flag_allowed_when_host_bound() -> None:
+    assert _findings(ssh_extra_args="-S /tmp/cp-%C") == []
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"ssh_extra_args": "-S /tmp/cp-socket"},
+        {"ssh_common_args": "-o ControlPath=/tmp/shared-master"},
+        {"control_path": "/tmp/shared-master"},
+    ],
+)
+def test_control_path_not_bound_to_the_host_refused(setting: dict[str, str]) -> None:
+    """A fixed socket path lets a task ride another host's existing master connection."""
+    _refused(**setting)
 
 
 @pytest.mark.parametrize(
