@@ -50,13 +50,13 @@ class _Watcher(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
-        real_exec = spec.loader.exec_module  # type: ignore[union-attr]
+        real_exec = spec.loader.exec_module
 
         def exec_module(module: Any) -> None:
             real_exec(module)
             _wrap_init(module)
 
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign, union-attr]
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
@@ -75,7 +75,7 @@ def _wrap_init(module: Any) -> None:
 def _requested() -> bool:
     if os.environ.get("PRAXIS_GATE", "").strip().lower() in _TRUE:
         return True
-    from ansible import constants as C  # noqa: N812
+    from ansible import constants as C
 
     enabled = getattr(C, "CALLBACKS_ENABLED", None) or []
     return _CALLBACK in [str(name).strip() for name in enabled]

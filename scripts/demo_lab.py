@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.harness import BIN_DIR, AnsibleLab, SshTarget  # noqa: E402
+from tests.integration.harness import BIN_DIR, AnsibleLab, SshTarget
 
 
 def main() -> int:
@@ -37,7 +37,7 @@ def main() -> int:
         env = {"PRAXIS_DEMO_DIR": str(demo_dir)}
         print(f"== praxis.gatekeeper demo: mode {options.mode}, state directory {lab.state_dir}\n", flush=True)
         play = subprocess.run(
-            [str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo"], env=lab.env(**env), cwd=root
+            [str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo"], env=lab.env(**env), cwd=root, check=False
         )
         print("\n== the audit trail this run left (decisions and outcomes; no output bodies)\n", flush=True)
         gate_env = lab.env()

@@ -97,7 +97,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import GatekeeperError, TaskRefused
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate, Outcome
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import Decision, RequestKind, TaskRequest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import RequestKind, TaskRequest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
 
 SUPPORTED = ((2, 19), (2, 22))  # [min, max) ansible-core major.minor whose internals are hooked and tested
@@ -301,8 +301,9 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
     return result
 
 
-def _around_meta(original: Any, strategy: Any, task: Any, play_context: Any, iterator: Any, target_host: Any) -> Any:
+def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
+    target_host = args[2] if len(args) > 2 else kwargs["target_host"]  # (play_context, iterator, target_host)
     request = TaskRequest(
         action="ansible.builtin.meta", args={"_raw_params": str(task.args.get("_raw_params", ""))},
         host=str(target_host.name), kind=RequestKind.META, connection="controller", task_name=str(task.get_name()),
@@ -311,7 +312,7 @@ def _around_meta(original: Any, strategy: Any, task: Any, play_context: Any, ite
     decision = gate.decide(request)
     if not decision.allowed:
         raise GateRefusal(str(TaskRefused(decision, action="meta", target=request.host)))
-    result = original(strategy, task, play_context, iterator, target_host)
+    result = original(strategy, task, *args, **kwargs)
     gate.record_outcome(decision, status=Outcome.OK, host=request.host, action=request.action)
     return result
 
@@ -425,11 +426,8 @@ _SECRET_OPTIONS = frozenset({"password", "private_key", "private_key_passphrase"
 
 
 def _connection_surface(executor: Any, connection: Any, variables: Any, templar: Any) -> dict[str, Any]:
-    surface: dict[str, Any] = {}
-    try:
-        surface.update({k: v for k, v in connection.get_options().items() if k not in _SECRET_OPTIONS})
-    except (AttributeError, AnsibleError, KeyError):
-        pass
+    # No try/except: options we cannot read are options we cannot vouch for; the error denies the task.
+    surface = {k: v for k, v in connection.get_options().items() if k not in _SECRET_OPTIONS}
     for name in ("become_exe", "become_flags", "become_user", "sudo_chdir"):
         value = _option(getattr(connection, "become", None), name)
         if value not in (None, ""):
@@ -488,7 +486,7 @@ def _fqcn(name: str) -> str:
 
 
 def _is_include(task: Any) -> bool:
-    from ansible import constants as C  # noqa: N812
+    from ansible import constants as C
 
     return task.action in C._ACTION_INCLUDE_TASKS or task.action in C._ACTION_INCLUDE_ROLE
 
@@ -531,10 +529,15 @@ def _trusted_plugin_path(gate: Gate, path: str) -> bool:
 
 def _ansible_paths() -> list[str]:
     """Controller files a task must not edit: Ansible's configuration in use and its plugin search paths."""
-    from ansible import constants as C  # noqa: N812
+    from ansible import constants as C
 
     paths = [str(C.CONFIG_FILE or "")]
-    for name in ("COLLECTIONS_PATHS", "DEFAULT_MODULE_PATH", "DEFAULT_ACTION_PLUGIN_PATH", "DEFAULT_CALLBACK_PLUGIN_PATH"):
+    for name in (
+        "COLLECTIONS_PATHS",
+        "DEFAULT_MODULE_PATH",
+        "DEFAULT_ACTION_PLUGIN_PATH",
+        "DEFAULT_CALLBACK_PLUGIN_PATH",
+    ):
         value = getattr(C, name, None) or []
         paths.extend(str(p) for p in (value if isinstance(value, list) else [value]))
     return [os.path.expanduser(p) for p in paths if p]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._paths import is_temp_path
 from .models import Tier
 
 # Free-form execution: the content decides, with a T2 floor no pin can lower (only the command allowlist can).
@@ -225,7 +226,6 @@ CHECK_MODE_HONEST = frozenset(
 # Argument names whose values are command lines run on the target later (cron jobs, at jobs, expect commands).
 COMMAND_ARGS = ("_raw_params", "cmd", "command", "job", "argv")
 PATH_ARGS = ("path", "dest", "name", "src", "file", "creates", "removes")
-_TEMP_ROOTS = ("/tmp/", "/var/tmp/", "/dev/shm/")
 
 # Environment variables that make an otherwise harmless task run other code on the target.
 CODE_ENV_VARS = frozenset(
@@ -272,7 +272,6 @@ MODULE_DATA: Mapping[str, object] = {
     "control": sorted(CONTROL_MODULES),
     "command_args": list(COMMAND_ARGS),
     "path_args": list(PATH_ARGS),
-    "temp_roots": list(_TEMP_ROOTS),
     "code_env_vars": sorted(CODE_ENV_VARS),
 }
 
@@ -302,7 +301,7 @@ def state_tier(action: str, args: Mapping[str, Any]) -> tuple[Tier, str] | None:
         return known[state], f"state={state}"
     if action == "ansible.builtin.file":
         path = first_path(args)
-        if path is not None and path.startswith(_TEMP_ROOTS):
+        if path is not None and is_temp_path(path):
             return Tier.T1, "state=absent under a temporary directory"
         return Tier.T3, "state=absent deletes data irreversibly"
     if action == "ansible.builtin.user":

@@ -51,9 +51,7 @@ class VerifyReport:
 
 def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without newline, whether the line was newline-terminated)."""
-    number = 0
-    for raw in handle:
-        number += 1
+    for number, raw in enumerate(handle, start=1):
         if raw.endswith(b"\n"):
             yield number, raw[:-1], True
         else:

@@ -20,7 +20,7 @@ from .audit_verify import iter_records, verify_log
 from .errors import GatekeeperError
 from .gate import Gate
 from .models import Mode, RequestKind, TaskRequest
-from .ruleset import policy_schema
+from .ruleset import load_ruleset, policy_schema
 from .settings import GateSettings, load_settings
 
 __all__ = ["main"]
@@ -45,7 +45,7 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
         settings = settings.model_copy(update={"mode": Mode.parse(args.mode), "mode_source": "--mode (explain only)"})
     task_args = _json_arg(args.args, "--args")
     if not isinstance(task_args, dict):
-        _fatal("--args must be a JSON object, for example '{\"_raw_params\": \"uptime\"}'")
+        _fatal('--args must be a JSON object, for example \'{"_raw_params": "uptime"}\'')
     environment = _json_arg(args.env, "--env") if args.env else {}
     gate = Gate.from_settings(settings)
     request = TaskRequest(
@@ -99,8 +99,6 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
         "warnings": list(settings.warnings),
     }
     try:
-        from .ruleset import load_ruleset
-
         ruleset = load_ruleset(settings.policy_path)
         info["ruleset"] = ruleset.label
     except GatekeeperError as exc:

@@ -12,8 +12,8 @@ call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from . import killswitch
 from .audit import AuditLog, AuditSink
 from .errors import TaskRefused
-from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
+from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .policy import Evaluation, evaluate
 from .redact import RedactionError, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
@@ -46,8 +46,9 @@ _MAX_HOST = 255
 class ApprovalSeam(Protocol):
     """Approvals and trifecta containment plug in here (their own issues); None means "no objection"."""
 
-    def __call__(self, request: TaskRequest, evaluation: Evaluation, decision_id: str) -> tuple[Verdict, str] | None:
-        ...
+    def __call__(
+        self, request: TaskRequest, evaluation: Evaluation, decision_id: str
+    ) -> tuple[Verdict, str] | None: ...
 
 
 class Outcome:
@@ -115,17 +116,17 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
-        if record and not self._record_decision(request, decision, evaluation):
-            if decision.allowed and decision.tier > Tier.T0:
-                decision = self._decision(
-                    Verdict.REFUSED,
-                    decision.tier,
-                    "audit-unavailable",
-                    "the audit log cannot be written, so only T0 reads may run: "
-                    + truncate(getattr(self.audit, "last_error", "") or "unknown error", 200),
-                    decision_id,
-                    reasons=decision.reasons,
-                )
+        unrecorded = record and not self._record_decision(request, decision, evaluation)
+        if unrecorded and decision.allowed and decision.tier > Tier.T0:
+            decision = self._decision(
+                Verdict.REFUSED,
+                decision.tier,
+                "audit-unavailable",
+                "the audit log cannot be written, so only T0 reads may run: "
+                + truncate(getattr(self.audit, "last_error", "") or "unknown error", 200),
+                decision_id,
+                reasons=decision.reasons,
+            )
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:
@@ -384,9 +385,12 @@ def _malformed(request: TaskRequest) -> str:
         return "malformed request: the host must be a non-empty name of at most 255 characters"
     if any(ord(ch) < 32 for ch in request.host):
         return "malformed request: the host name contains control characters"
-    if not isinstance(request.args, Mapping):
+    # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
+    args: object = request.args
+    environment: object = request.environment
+    if not isinstance(args, Mapping):
         return "malformed request: the arguments must be a mapping"
-    if not isinstance(request.environment, Mapping):
+    if not isinstance(environment, Mapping):
         return "malformed request: the environment must be a mapping"
     return ""
 
@@ -405,17 +409,11 @@ def _own_paths(settings: GateSettings) -> list[str]:
     """Paths a controller-side task must never touch: our state, our code, and where Python loads start-up hooks."""
     paths = [str(settings.state_dir), os.path.realpath(settings.state_dir)]
     paths.append(str(Path(__file__).resolve().parents[2]))
-    try:
+    with contextlib.suppress(AttributeError):  # virtualenvs of old tools lack these
         paths.extend(site.getsitepackages())
-    except AttributeError:
-        pass
-    paths.append(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
+        paths.append(site.getusersitepackages())
     if settings.config_file:
         paths.append(settings.config_file)
     if settings.policy_path:
         paths.append(str(settings.policy_path))
     return [p for p in paths if p and p != sys.prefix]
-
-
-def _keyed_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -72,7 +72,7 @@ class Mode(enum.Enum):
 _CEILINGS = {Mode.OPEN: Tier.T3, Mode.GUARDED: Tier.T2, Mode.READONLY: Tier.T0}
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     """What the gate answered. Only ALLOWED lets anything run."""
 
     ALLOWED = "allowed"
@@ -84,7 +84,7 @@ class Verdict(str, enum.Enum):
         return self.value
 
 
-class RequestKind(str, enum.Enum):
+class RequestKind(enum.StrEnum):
     """Where the request came from inside a run; every kind goes through the same pipeline."""
 
     TASK = "task"  # a task about to run its action handler

@@ -203,16 +203,14 @@ def _module_deny(action: str, args: Mapping[str, Any]) -> list[Finding]:
         if state == "absent" and _paths.is_system_dir(path):
             findings.append(Finding("deny.root-wipe", f"file state=absent on a system directory ({path[:60]})"))
         recursive = str(args.get("recurse", "")).lower() in ("true", "yes", "1", "on")
-        if recursive and any(args.get(k) not in (None, "") for k in ("mode", "owner", "group")):
-            if _paths.is_system_dir(path):
-                findings.append(
-                    Finding("deny.recursive-perms-root", f"file recurse=true with mode/owner on {path[:60]}")
-                )
-    for key in ("dest", "path", "name", "src", "dev", "device"):
+        changes_perms = any(args.get(k) not in (None, "") for k in ("mode", "owner", "group"))
+        if recursive and changes_perms and _paths.is_system_dir(path):
+            findings.append(Finding("deny.recursive-perms-root", f"file recurse=true with mode/owner on {path[:60]}"))
+    formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
+    for key in ("dest", "path", "name", "dev", "device"):
         value = args.get(key)
-        if isinstance(value, str) and _paths.is_raw_disk(value) and key != "src":
-            if action not in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount"):
-                findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]}"))
+        if isinstance(value, str) and _paths.is_raw_disk(value) and not formats_disks:
+            findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]}"))
     if action == "ansible.posix.synchronize" and str(args.get("delete", "")).lower() in ("true", "yes", "1"):
         dest = args.get("dest")
         if isinstance(dest, str) and _paths.is_system_dir(dest):
@@ -238,5 +236,7 @@ def _tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> li
         normalised = text.replace("//", "/")
         for needle in needles:
             if needle in normalised:
-                return [Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({needle[-60:]})")]
+                return [
+                    Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({needle[-60:]})")
+                ]
     return []

@@ -194,6 +194,13 @@ class AnsibleLab:
             )
         known = " ".join(str(t.known_hosts) for t in self.targets.values())
         self.inventory.write_text("\n".join(lines) + "\n")
+        ssh_args = " ".join(
+            (
+                "-o ControlMaster=auto -o ControlPersist=60s",
+                f'-o UserKnownHostsFile="{known}"',
+                "-o StrictHostKeyChecking=yes",
+            )
+        )
         self.config = self.config_dir / "ansible.cfg"
         self.config.write_text(
             textwrap.dedent(
@@ -210,7 +217,7 @@ class AnsibleLab:
 
                 [ssh_connection]
                 pipelining = True
-                ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile="{known}" -o StrictHostKeyChecking=yes
+                ssh_args = {ssh_args}
                 control_path_dir = {self.control_dir}
 
                 {self.extra_cfg}

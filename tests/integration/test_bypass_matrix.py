@@ -34,6 +34,7 @@ def _b64(command: str) -> str:
     return base64.b64encode(command.encode()).decode()
 
 
+_SHADOW = "collections/ansible_collections/praxis/gatekeeper"
 # {cmd} is replaced by the payload command; {canary} by the canary directory.
 _HEAD = """\
 - hosts: target1
@@ -97,12 +98,19 @@ CASES = [
         "  handlers:\n    - name: h\n      ansible.builtin.shell: {cmd}\n",
     ),
     Case("loop", _HEAD + "  tasks:\n    - ansible.builtin.shell: '{{{{ item }}}}'\n      loop: ['{cmd}']\n"),
-    Case("with-items", _HEAD + "  tasks:\n    - ansible.builtin.shell: '{{{{ item }}}}'\n      with_items: ['{cmd}']\n"),
-    Case("with-lines", _HEAD + "  tasks:\n    - ansible.builtin.debug: msg='{{{{ item }}}}'\n      with_lines: ['{cmd}']\n"),
+    Case(
+        "with-items", _HEAD + "  tasks:\n    - ansible.builtin.shell: '{{{{ item }}}}'\n      with_items: ['{cmd}']\n"
+    ),
+    Case(
+        "with-lines",
+        _HEAD + "  tasks:\n    - ansible.builtin.debug: msg='{{{{ item }}}}'\n      with_lines: ['{cmd}']\n",
+    ),
     Case("become", _HEAD + "  become: true\n  tasks:\n    - ansible.builtin.shell: {cmd}\n"),
     Case(
         "module-defaults",
-        _HEAD + "  module_defaults:\n    ansible.builtin.shell:\n      cmd: {cmd}\n  tasks:\n    - ansible.builtin.shell: {{}}\n",
+        _HEAD
+        + "  module_defaults:\n    ansible.builtin.shell:\n      cmd: {cmd}\n"
+        + "  tasks:\n    - ansible.builtin.shell: {{}}\n",
     ),
     Case(
         "environment-keyword",
@@ -116,7 +124,9 @@ CASES = [
     ),
     Case(
         "pipe-in-vars",
-        _HEAD + "  tasks:\n    - ansible.builtin.debug: msg='{{{{ x }}}}'\n      vars:\n        x: \"{{{{ lookup('pipe', '{cmd}') }}}}\"\n",
+        _HEAD
+        + "  tasks:\n    - ansible.builtin.debug: msg='{{{{ x }}}}'\n"
+        + "      vars:\n        x: \"{{{{ lookup('pipe', '{cmd}') }}}}\"\n",
     ),
     Case(
         "pipe-in-task-name",
@@ -128,7 +138,8 @@ CASES = [
     ),
     Case(
         "copy-content-sensitive",
-        _HEAD + "  tasks:\n    - ansible.builtin.copy:\n        content: '{cmd}'\n        dest: '{canary}/authorized_keys'\n",
+        _HEAD
+        + "  tasks:\n    - ansible.builtin.copy:\n        content: '{cmd}'\n        dest: '{canary}/authorized_keys'\n",
     ),
     Case(
         "add-host-local",
@@ -137,7 +148,7 @@ CASES = [
     ),
     Case(
         "ssh-common-args-proxycommand",
-        _HEAD + "  vars:\n    ansible_ssh_common_args: \"-o ProxyCommand='sh -c \\\"{cmd}\\\"'\"\n"
+        _HEAD + '  vars:\n    ansible_ssh_common_args: "-o ProxyCommand=\'sh -c \\"{cmd}\\"\'"\n'
         "  tasks:\n    - ansible.builtin.ping:\n",
     ),
     Case(
@@ -147,16 +158,17 @@ CASES = [
     ),
     Case(
         "python-interpreter-command",
-        _HEAD + "  vars:\n    ansible_python_interpreter: \"/bin/sh -c '{cmd}' #\"\n  tasks:\n    - ansible.builtin.ping:\n",
+        _HEAD
+        + "  vars:\n    ansible_python_interpreter: \"/bin/sh -c '{cmd}' #\"\n  tasks:\n    - ansible.builtin.ping:\n",
     ),
     Case(
         "become-flags-injection",
-        _HEAD + "  become: true\n  become_user: nobody\n  vars:\n    ansible_become_flags: \"-n; {cmd};\"\n"
+        _HEAD + '  become: true\n  become_user: nobody\n  vars:\n    ansible_become_flags: "-n; {cmd};"\n'
         "    ansible_pipelining: false\n  tasks:\n    - ansible.builtin.ping:\n",
     ),
     Case(
         "remote-tmp-injection",
-        _HEAD + "  vars:\n    ansible_remote_tmp: \"~/.ansible/tmp$({cmd})\"\n    ansible_pipelining: false\n"
+        _HEAD + '  vars:\n    ansible_remote_tmp: "~/.ansible/tmp$({cmd})"\n    ansible_pipelining: false\n'
         "  tasks:\n    - ansible.builtin.ping:\n",
     ),
     Case(
@@ -175,7 +187,8 @@ CASES = [
     ),
     Case(
         "adjacent-filter-plugins",
-        "- hosts: \"{{{{ 'target1' | undo_gate }}}}\"\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug: msg=hi\n",
+        "- hosts: \"{{{{ 'target1' | undo_gate }}}}\"\n  gather_facts: false\n"
+        "  tasks:\n    - ansible.builtin.debug: msg=hi\n",
         files={
             "filter_plugins/undo.py": "import os\nos.system({cmd_py})\n"
             "class FilterModule:\n    def filters(self):\n        return {{'undo_gate': lambda x: x}}\n",
@@ -186,8 +199,8 @@ CASES = [
         "adjacent-collections-shadow",
         _HEAD + "  tasks:\n    - ansible.builtin.debug: msg=hi\n",
         files={
-            "collections/ansible_collections/praxis/gatekeeper/plugins/callback/gate.py": "import os\nos.system({cmd_py})\n",
-            "collections/ansible_collections/praxis/gatekeeper/galaxy.yml": "namespace: praxis\nname: gatekeeper\nversion: 9.9.9\n",
+            f"{_SHADOW}/plugins/callback/gate.py": "import os\nos.system({cmd_py})\n",
+            f"{_SHADOW}/galaxy.yml": "namespace: praxis\nname: gatekeeper\nversion: 9.9.9\n",
         },
         whole_run_refused=True,
     ),

@@ -112,7 +112,9 @@ def test_project_ansible_cfg_cannot_raise_the_mode(lab: AnsibleLab, canary: Path
     (project / "ansible.cfg").write_text(
         lab.config.read_text() + "\n[praxis_gatekeeper]\nmode = open\nallow_paths = /\n"
     )
-    result = lab.playbook(T3_TASK.format(canary=canary), directory=project, env={"ANSIBLE_CONFIG": "", "PRAXIS_MODE": ""})
+    result = lab.playbook(
+        T3_TASK.format(canary=canary), directory=project, env={"ANSIBLE_CONFIG": "", "PRAXIS_MODE": ""}
+    )
     assert (canary / "t1.txt").exists(), result.output
     assert not (canary / "authorized_keys").exists(), result.output
     assert [d["mode"] for d in result.decisions()] == ["guarded", "guarded"]
@@ -123,7 +125,9 @@ def test_project_ansible_cfg_can_lower_the_mode(lab: AnsibleLab, canary: Path, t
     project = tmp_path / "project"
     project.mkdir()
     (project / "ansible.cfg").write_text(lab.config.read_text() + "\n[praxis_gatekeeper]\nmode = readonly\n")
-    result = lab.playbook(T3_TASK.format(canary=canary), directory=project, env={"ANSIBLE_CONFIG": "", "PRAXIS_MODE": "open"})
+    result = lab.playbook(
+        T3_TASK.format(canary=canary), directory=project, env={"ANSIBLE_CONFIG": "", "PRAXIS_MODE": "open"}
+    )
     assert not (canary / "t1.txt").exists(), result.output
     assert result.decisions(decision="refused", mode="readonly"), result.output
 

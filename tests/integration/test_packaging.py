@@ -61,7 +61,5 @@ def test_ansible_doc_renders_every_plugin() -> None:
     assert plugins, "no plugins found"
     for kind, name in plugins:
         plugin_type = "module" if kind == "modules" else kind
-        result = subprocess.run(
-            [str(BIN_DIR / "ansible-doc"), "-t", plugin_type, name], capture_output=True, text=True
-        )
+        result = subprocess.run([str(BIN_DIR / "ansible-doc"), "-t", plugin_type, name], capture_output=True, text=True)
         assert result.returncode == 0 and name in result.stdout, f"{kind} {name}: {result.stderr}"

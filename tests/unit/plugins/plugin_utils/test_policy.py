@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import ruleset as ruleset_mod
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import AuditLog
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import PolicyFileError, TaskRefused
@@ -65,6 +64,8 @@ def gate_for(tmp_path: Path, mode: Mode, policy: Path | None = None) -> Gate:
         ("community.general.parted", {"device": "/dev/sdb", "number": 1}, Tier.T3),
         ("ansible.builtin.file", {"path": "/srv/app", "state": "absent"}, Tier.T3),
         ("ansible.builtin.file", {"path": "/tmp/scratch", "state": "absent"}, Tier.T1),
+        ("ansible.builtin.file", {"path": "/tmp/../srv/app", "state": "absent"}, Tier.T3),
+        ("ansible.builtin.file", {"path": "/tmpfoo/app", "state": "absent"}, Tier.T3),
         ("ansible.builtin.user", {"name": "bob", "state": "absent"}, Tier.T3),
         ("ansible.builtin.git", {"repo": "x", "dest": "/srv/x", "force": True}, Tier.T3),
         ("ansible.builtin.uri", {"url": "https://x"}, Tier.T0),
