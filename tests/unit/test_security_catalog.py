@@ -31,10 +31,7 @@ def _symbols(path: Path) -> set[str]:
 
 
 REFERENCES = [
-    (entry["id"], kind, ref)
-    for entry in CATALOG["constraints"]
-    for kind in ("code", "tests")
-    for ref in entry[kind]
+    (entry["id"], kind, ref) for entry in CATALOG["constraints"] for kind in ("code", "tests") for ref in entry[kind]
 ]
 
 
