@@ -20,7 +20,8 @@ description:
     they run.
   - Every decision and every outcome is written to the audit log before and after the action runs.
   - Installed with pip, the collection also arms the gate from an interpreter start-up hook whenever this callback
-    is listed in C(callbacks_enabled) or C(PRAXIS_GATE=enforce) is set, so a callback that fails to load, a
+    is listed in C(callbacks_enabled) or C(PRAXIS_GATE=enforce) is set in the environment, so a callback that fails
+    to load, a
     C(collections/) directory that shadows this collection, or playbook-adjacent Python never yields an ungated run.
   - Settings are read by the gate itself so that a project's own C(ansible.cfg) (in the working directory) can only
     tighten them; see docs/configuration.md.
@@ -74,15 +75,42 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: command_lookups
-  enforce:
-    description: Arm the gate in every Ansible process even when this callback is not enabled.
-    type: bool
-    default: false
+  audit_anchor:
+    description:
+      - Where the audit log's high-water mark (the newest signed checkpoint) is kept. Keeping it outside the state
+        directory means truncating the log and rolling back the anchor needs write access to two places.
+    type: path
+    default: <state_dir>/audit.anchor
     env:
-      - name: PRAXIS_GATE
+      - name: PRAXIS_AUDIT_ANCHOR
     ini:
       - section: praxis_gatekeeper
-        key: enforce
+        key: audit_anchor
+  audit_checkpoint_every:
+    description: Write a signed Merkle checkpoint every this many records (and at the end of every run).
+    type: int
+    default: 1000
+    env:
+      - name: PRAXIS_AUDIT_CHECKPOINT_EVERY
+    ini:
+      - section: praxis_gatekeeper
+        key: audit_checkpoint_every
+  tsa_url:
+    description: RFC 3161 time-stamping authority that countersigns each checkpoint (optional).
+    type: str
+    env:
+      - name: PRAXIS_TSA_URL
+    ini:
+      - section: praxis_gatekeeper
+        key: tsa_url
+  tsa_ca:
+    description: PEM file with the root certificate(s) the time-stamping authority's tokens must chain to.
+    type: path
+    env:
+      - name: PRAXIS_TSA_CA
+    ini:
+      - section: praxis_gatekeeper
+        key: tsa_ca
 """
 
 import atexit
@@ -117,7 +145,7 @@ def arm(*, via: str) -> Gate | None:
             return _STATE["gate"]
         try:
             hooks = _hook_points()
-            gate = Gate.from_settings(load_settings(), protected_paths=_ansible_paths())
+            gate = Gate.from_settings(load_settings(), protected_paths=_ansible_paths(), warn=_warn)
             _STATE["gate"] = gate
         except (GatekeeperError, ImportError, AttributeError, ValueError) as exc:
             _STATE["error"] = f"the gate could not start ({via}): {exc}"
@@ -125,9 +153,10 @@ def arm(*, via: str) -> Gate | None:
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_STATE['error']}") from exc
         _install(hooks)
         controller = os.getpid()
-        gate.record_event(
-            "run-start", pid=controller, via=via, argv=[os.path.basename(sys.argv[0]), *sys.argv[1:2]],
+        gate.start_run(
+            pid=controller, via=via, argv=[os.path.basename(sys.argv[0]), *sys.argv[1:2]],
             ansible=_ansible_version_text(), mode=gate.mode.value, ruleset=gate.ruleset.digest,
+            principal=gate.settings.principal,
         )  # fmt: skip
         atexit.register(_run_end, controller)
         return gate
@@ -136,7 +165,7 @@ def arm(*, via: str) -> Gate | None:
 def _run_end(controller: int) -> None:
     gate = _STATE["gate"]
     if gate is not None and os.getpid() == controller:
-        gate.record_event("run-end", pid=controller)
+        gate.finish_run()
 
 
 def _ansible_version_text() -> str:
@@ -171,6 +200,7 @@ def _hook_points() -> dict[str, Any]:
     for owner, attr in (
         (TaskExecutor, "_get_action_handler_with_module_context"),
         (TaskExecutor, "_execute"),
+        (TaskExecutor, "_poll_async_result"),
         (StrategyBase, "_execute_meta"),
         (PluginLoader, "add_directory"),
         (_AnsibleCollectionFinder, "set_playbook_paths"),
@@ -196,6 +226,7 @@ def _install(points: dict[str, Any] | None) -> None:
     executor._praxis_armed = True
     _patch(executor, "_get_action_handler_with_module_context", _before_action)
     _patch(executor, "_execute", _around_execute)
+    _patch(executor, "_poll_async_result", _around_poll)
     _patch(points["StrategyBase"], "_execute_meta", _around_meta)
     _patch(points["PluginLoader"], "add_directory", _before_add_directory)
     _patch(points["Finder"], "set_playbook_paths", _before_playbook_paths)
@@ -241,6 +272,12 @@ def _method_hook(hook: Any, original: Any, name: str) -> Any:
 
     method._praxis_wrapped = True  # type: ignore[attr-defined]
     return method
+
+
+def _warn(message: str) -> None:
+    from ansible.utils.display import Display
+
+    Display().warning(message)
 
 
 def _gate() -> Gate:
@@ -317,12 +354,26 @@ def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: 
     return result
 
 
+def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
+    """ansible-core retries every exception while polling an async job until the job's timeout, so a refused poll
+    would keep a stopped run busy for hours; inside a poll a refusal is answered as a failed module result instead,
+    which ends the loop at once."""
+    _STATE["polling"] = True
+    try:
+        return original(executor, *args, **kwargs)
+    finally:
+        _STATE["polling"] = False
+
+
 def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     target = str(getattr(getattr(connection, "_play_context", None), "remote_addr", "") or "")
     reason = gate.check_remote(name, target)
     if reason is not None:
-        raise GateRefusal(f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}")
+        message = f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}"
+        if name == "exec_command" and _STATE.get("polling"):
+            return 1, json.dumps({"failed": True, "msg": message}).encode(), b""
+        raise GateRefusal(message)
     return original(connection, *args, **kwargs)
 
 

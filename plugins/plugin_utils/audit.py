@@ -23,12 +23,14 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from .audit_checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
 from .errors import StateError
+from .merkle import CompactRange, leaf_hash
 from .statedir import ensure_state_dir, open_private_file
 
 __all__ = ["GENESIS", "AuditLog", "AuditSink", "canonical_json", "chain_hash", "load_or_create_key"]
@@ -128,14 +130,26 @@ def _read_key(path: Path, size: int) -> bytes | None:
 class AuditLog:
     """Appends chained records to ``path``. Safe to share across fork(): every append re-reads the tail under lock."""
 
-    def __init__(self, path: Path, *, fsync: bool = True, key_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fsync: bool = True,
+        key_path: Path | None = None,
+        checkpoint_every: int = 1000,
+        anchor_path: Path | None = None,
+    ) -> None:
         self.path = path
         self.fsync = fsync
         self.key_path = key_path or path.with_name("audit.key")
+        self.checkpoint_every = max(1, checkpoint_every)
+        self.anchor_path = anchor_path or path.with_name("audit.anchor")
         self._fd: int | None = None
         self._pid = -1
         self._key: bytes | None = None
+        self._signing: CheckpointKeys | None = None
         self._last_error = ""
+        self.last_offset = -1  # byte offset of the last record this process wrote (runs resume scans from it)
 
     @property
     def last_error(self) -> str:
@@ -154,8 +168,15 @@ class AuditLog:
 
     def append(self, record: Mapping[str, Any]) -> bool:
         """Append one record; never raises. False means it was not written (see ``last_error``)."""
+        return self._guarded(record, checkpoint=False)
+
+    def checkpoint(self) -> bool:
+        """Append a signed checkpoint over everything written so far (the end of every run); never raises."""
+        return self._guarded(None, checkpoint=True)
+
+    def _guarded(self, record: Mapping[str, Any] | None, *, checkpoint: bool) -> bool:
         try:
-            self._append(record)
+            self._append(record, force_checkpoint=checkpoint)
         except Exception as exc:  # the writer must never take the gate down; the gate fails closed on False
             self._last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("praxis audit write failed: %s", self._last_error)
@@ -188,12 +209,13 @@ class AuditLog:
                 os.close(self._fd)
         self._fd = None
 
-    def _append(self, record: Mapping[str, Any]) -> None:
+    def _append(self, record: Mapping[str, Any] | None, *, force_checkpoint: bool = False) -> None:
         fd = self._open()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             prev_hash, seq, torn, unterminated = _read_tail(fd)
             lines: list[bytes] = []
+            written_records: list[dict[str, Any]] = []
             if torn is not None:
                 # Terminate the torn fragment (append-only; never rewrite) and chain a visible seam record.
                 if unterminated:
@@ -209,30 +231,77 @@ class AuditLog:
                     seq + 1,
                 )
                 lines.append(_line(seam))
+                written_records.append(seam)
                 prev_hash, seq = seam["hash"], seq + 1
-            body = self._finish(dict(record), prev_hash, seq + 1)
-            lines.append(_line(body))
+            if record is not None:
+                body = self._finish(dict(record), prev_hash, seq + 1)
+                lines.append(_line(body))
+                written_records.append(body)
+                prev_hash, seq = body["hash"], seq + 1
+            checkpoint = None
+            if force_checkpoint or (record is not None and seq % self.checkpoint_every == 0):
+                checkpoint = self._checkpoint(fd, written_records, prev_hash, seq + 1)
+                lines.append(_line(checkpoint))
             data = b"".join(lines)
+            offset = os.fstat(fd).st_size
             written = os.write(fd, data)
             if written != len(data):
                 raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
             if self.fsync:
                 os.fsync(fd)
+            if record is not None:
+                self.last_offset = offset + sum(len(line) for line in lines[: lines.index(_line(body))])
+            if checkpoint is not None:
+                where = offset + len(data) - len(lines[-1])
+                anchor = Anchor(
+                    checkpoint["seq"], checkpoint["hash"], checkpoint["tree_size"], checkpoint["root"], where
+                )
+                write_anchor(self.anchor_path, anchor)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
+    def _keys(self) -> CheckpointKeys:
+        if self._signing is None:
+            self._signing = CheckpointKeys.load_or_create(self.path.parent)
+        return self._signing
+
+    def _checkpoint(self, fd: int, pending: list[dict[str, Any]], prev_hash: str, seq: int) -> dict[str, Any]:
+        """A signed tree head over every record in the file plus ``pending``, chained to the previous one."""
+        tree, previous = _tree_through_file(fd, self.anchor_path)
+        for done in pending:
+            tree.append(leaf_hash(bytes.fromhex(done["hash"])))
+        keys = self._keys()
+        record: dict[str, Any] = {
+            "event": "checkpoint",
+            "tree_size": tree.size,
+            "root": tree.root().hex(),
+            "peaks": tree.to_json(),
+            "prev_checkpoint": previous,
+            "key_id": keys.key_id,
+        }
+        stamped = self._stamp(record, prev_hash, seq)
+        stamped["signature"] = keys.sign(checkpoint_payload(stamped))
+        stamped["hash"] = chain_hash(prev_hash, stamped)
+        return stamped
+
+    @classmethod
+    def _finish(cls, record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
+        record = cls._stamp(record, prev_hash, seq)
+        record["hash"] = chain_hash(prev_hash, record)
+        return record
+
     @staticmethod
-    def _finish(record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
+    def _stamp(record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
         # Hash exactly what a reader will parse back: a JSON round trip turns tuples into lists, non-string keys
         # into strings (whose sort order differs: 10 < 2 as text) and other objects into their str(). Hashing the
         # Python value instead would make `audit verify` report an untouched record as edited.
         record = json.loads(canonical_json(record))
-        record.pop("hash", None)
+        for reserved in ("hash", "signature"):
+            record.pop(reserved, None)
         record["v"] = SCHEMA_VERSION
         record["seq"] = seq
         record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
         record["prev_hash"] = prev_hash
-        record["hash"] = chain_hash(prev_hash, record)
         return record
 
 
@@ -305,3 +374,48 @@ def _parse_record(raw: bytes) -> tuple[str, int] | None:
     if not isinstance(digest, str) or not isinstance(seq, int) or isinstance(seq, bool):
         return None
     return digest, seq
+
+
+def _tree_through_file(fd: int, anchor_path: Path) -> tuple[CompactRange, str | None]:
+    """The Merkle compact range over every good record in the file, and the hash of the newest checkpoint.
+
+    Resumes from the checkpoint the anchor points at (its stored peaks) so the work is bounded by the checkpoint
+    interval; without a usable anchor it folds the whole file once.
+    """
+    size = os.fstat(fd).st_size
+    tree, previous, start = CompactRange(), None, 0
+    try:
+        anchor = read_anchor(anchor_path)
+    except StateError:
+        anchor = None
+    if anchor is not None and 0 <= anchor.offset < size:
+        line = next(_read_lines(fd, anchor.offset, size), b"")
+        try:
+            record = json.loads(line)
+            if record.get("hash") == anchor.checkpoint_hash and record.get("event") == "checkpoint":
+                tree = CompactRange.from_json(int(record["tree_size"]), record["peaks"])
+                tree.append(leaf_hash(bytes.fromhex(record["hash"])))
+                previous, start = str(record["hash"]), anchor.offset + len(line) + 1
+        except (ValueError, KeyError, TypeError, RecursionError):
+            tree, previous, start = CompactRange(), None, 0
+    for raw in _read_lines(fd, start, size):
+        parsed = _parse_record(raw)
+        if parsed is None:
+            continue
+        tree.append(leaf_hash(bytes.fromhex(parsed[0])))
+        if start == 0 and b'"event":"checkpoint"' in raw:
+            previous = parsed[0]
+    return tree, previous
+
+
+def _read_lines(fd: int, start: int, end: int) -> Iterator[bytes]:
+    carry = b""
+    offset = start
+    while offset < end:
+        chunk = os.pread(fd, min(1 << 20, end - offset), offset)
+        if not chunk:
+            break
+        offset += len(chunk)
+        parts = (carry + chunk).split(b"\n")
+        carry = parts.pop()
+        yield from parts

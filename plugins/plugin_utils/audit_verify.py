@@ -1,10 +1,11 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading the audit log back: streaming verification in constant memory, and filtered views.
+"""Reading the audit log back: streaming verification in constant memory, inclusion proofs, filtered views.
 
-Verification walks the file once, holding only the previous hash and a little state, so a log of any size verifies
-in constant memory. It stops at the first problem and names it the way an investigator needs it named: which
-record, and whether it looks edited, missing, reordered, torn or spliced.
+Verification walks the file once, holding the previous hash, an O(log n) Merkle compact range and the decisions
+still waiting for an outcome, so a log of any size verifies in constant memory. It stops at the first problem and
+names it the way an investigator needs it named: which record, and whether it looks edited, missing, reordered,
+truncated, forked (spliced), torn, or whether a checkpoint or the anchor disagrees.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .audit import GENESIS, chain_hash
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-__all__ = ["VerifyReport", "iter_records", "verify_log"]
+from .audit import GENESIS, chain_hash
+from .audit_checkpoint import Anchor, key_id, verify_checkpoint_signature
+from .merkle import CompactRange, inclusion_proof, leaf_hash, verify_inclusion
+
+__all__ = ["Proof", "VerifyReport", "build_proof", "check_proof", "iter_records", "verify_log"]
+
+_MAX_OPEN_DECISIONS = 100_000  # beyond this, open decisions are counted, not remembered (memory stays bounded)
 
 
 @dataclass
@@ -26,6 +33,7 @@ class VerifyReport:
     ok: bool
     records: int = 0
     seams: int = 0
+    checkpoints: int = 0
     last_hash: str = GENESIS
     last_seq: int = 0
     problem: str = ""
@@ -33,18 +41,21 @@ class VerifyReport:
     seq: int | None = None
     kind: str = ""
     notes: list[str] = field(default_factory=list)
+    open_decisions: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "records": self.records,
             "seams": self.seams,
+            "checkpoints": self.checkpoints,
             "last_seq": self.last_seq,
             "last_hash": self.last_hash,
             "problem": self.problem,
             "kind": self.kind,
             "line": self.line,
             "seq": self.seq,
+            "open_decisions": self.open_decisions,
             "notes": self.notes,
         }
 
@@ -58,13 +69,52 @@ def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
             yield number, raw, False
 
 
-def verify_log(path: Path) -> VerifyReport:
-    """Verify the chain of ``path``; never raises for content problems (they are the report)."""
+class _Runs:
+    """Decisions waiting for their outcome, per run; a run that ended with some still open is a defect."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[str, int]] = {}  # decision_id -> (run_id, seq)
+        self.overflow = 0
+        self.ended: set[str] = set()
+
+    def see(self, record: Mapping[str, Any]) -> str | None:
+        event, run = record.get("event"), str(record.get("run_id", ""))
+        decision = record.get("decision_id")
+        if event == "decision" and isinstance(decision, str):
+            if len(self.open) < _MAX_OPEN_DECISIONS:
+                self.open[decision] = (run, int(record.get("seq", 0)))
+            else:
+                self.overflow += 1
+        elif event in ("outcome", "orphan") and isinstance(decision, str):
+            self.open.pop(decision, None)
+        elif event == "run-end":
+            waiting = [d for d, (r, _) in self.open.items() if r == run]
+            if waiting:
+                seq = self.open[waiting[0]][1]
+                count = len(waiting)
+                return f"run {run[:12]} ended with {count} decision(s) lacking an outcome or orphan mark (seq {seq})"
+            self.ended.add(run)
+        return None
+
+
+def verify_log(
+    path: Path,
+    *,
+    public_key: Ed25519PublicKey | None = None,
+    anchor: Anchor | None = None,
+    expect_anchor: bool = True,
+) -> VerifyReport:
+    """Verify the chain, every checkpoint (tree head, signature, predecessor) and the anchor; never raises for
+    content problems (they are the report). ``expect_anchor``: a log with checkpoints but no anchor fails."""
     report = VerifyReport(ok=True)
     prev = GENESIS
     expected_seq = 1
     damaged: list[bytes] = []
     damaged_line = 0
+    tree = CompactRange()
+    last_checkpoint: str | None = None
+    runs = _Runs()
+    gap: tuple[int, int, str] | None = None  # (line, seq, problem) of a record that skipped ahead
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -89,20 +139,72 @@ def verify_log(path: Path) -> VerifyReport:
                 torn = b"\n".join(damaged)
                 if record.get("torn_sha256") != hashlib.sha256(torn).hexdigest() or record.get("torn_len") != len(torn):
                     return _fail(report, number, seq, "edited", "a seam record does not match the damage it names")
-                report.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged")
+                report.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged (a crash)")
                 damaged = []
             elif record.get("event") == "seam":
                 return _fail(report, number, seq, "edited", "a seam record with no damage before it")
+            if gap is not None:
+                # One record of lookahead tells a swap (the skipped record comes next) from a deletion.
+                kind = "reordered" if seq == expected_seq else "missing"
+                detail = f"seq {gap[1]} appears before seq {expected_seq}" if kind == "reordered" else gap[2]
+                return _fail(report, gap[0], gap[1], kind, detail)
             problem = _check(record, prev, expected_seq)
+            if problem and problem[0] == "missing" and isinstance(seq, int):
+                gap = (number, seq, problem[1])
+                continue
             if problem:
                 return _fail(report, number, seq if isinstance(seq, int) else None, *problem)
+            if record.get("event") == "checkpoint":
+                mismatch = _check_checkpoint(record, tree, last_checkpoint, public_key)
+                if mismatch:
+                    return _fail(report, number, int(record["seq"]), "checkpoint mismatch", mismatch)
+                last_checkpoint = str(record["hash"])
+                report.checkpoints += 1
+            if anchor is not None and seq == anchor.seq and record.get("hash") != anchor.checkpoint_hash:
+                return _fail(
+                    report, number, seq, "forked", "the record at the anchor's seq is not the anchored checkpoint"
+                )
+            orphan_problem = runs.see(record)
+            if orphan_problem:
+                return _fail(report, number, int(record["seq"]), "orphan not flagged", orphan_problem)
             prev = str(record["hash"])
+            tree.append(leaf_hash(bytes.fromhex(prev)))
             expected_seq += 1
             report.records += 1
             report.seams += record.get("event") == "seam"
             report.last_hash, report.last_seq = prev, expected_seq - 1
+    if gap is not None:
+        return _fail(report, gap[0], gap[1], "missing", gap[2])
     if damaged:
         return _fail(report, damaged_line, None, "torn tail", "the log ends with unreadable records")
+    report.open_decisions = len(runs.open) + runs.overflow
+    if report.open_decisions:
+        report.notes.append(
+            f"{report.open_decisions} decision(s) of runs still in progress (or killed and not yet recovered) "
+            "have no outcome yet"
+        )
+    return _check_anchor(report, anchor, expect_anchor)
+
+
+def _check_anchor(report: VerifyReport, anchor: Anchor | None, expect_anchor: bool) -> VerifyReport:
+    if anchor is None:
+        if report.checkpoints and expect_anchor:
+            return _fail(
+                report,
+                0,
+                None,
+                "truncated",
+                "the log has checkpoints but its anchor is missing (deleted to hide a cut?)",
+            )
+        return report
+    if report.last_seq < anchor.seq:
+        return _fail(
+            report,
+            0,
+            anchor.seq,
+            "truncated",
+            f"the anchor says the log reached checkpoint seq {anchor.seq}; it now ends at seq {report.last_seq}",
+        )
     return report
 
 
@@ -111,9 +213,9 @@ def _check(record: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str
     if not isinstance(seq, int):
         return "edited", "a record without a sequence number"
     if record.get("prev_hash") != prev:
-        if isinstance(seq, int) and seq < expected_seq:
+        if seq < expected_seq:
             return "reordered", f"seq {seq} appears after seq {expected_seq - 1}"
-        if isinstance(seq, int) and seq > expected_seq:
+        if seq > expected_seq:
             return "missing", f"records {expected_seq}..{seq - 1} are missing"
         return "forked", "the record does not chain to the one before it (spliced or forked log)"
     if chain_hash(prev, record) != record.get("hash"):
@@ -123,10 +225,29 @@ def _check(record: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str
     return None
 
 
+def _check_checkpoint(
+    record: Mapping[str, Any], tree: CompactRange, previous: str | None, public_key: Ed25519PublicKey | None
+) -> str | None:
+    if record.get("tree_size") != tree.size:
+        return f"covers {record.get('tree_size')} records, but {tree.size} precede it"
+    if record.get("root") != tree.root().hex():
+        return "its Merkle root does not match the records before it"
+    if record.get("peaks") != tree.to_json():
+        return "its stored compact range does not match the records before it"
+    if record.get("prev_checkpoint") != previous:
+        return "it does not name the previous checkpoint"
+    if public_key is None:
+        return "no public key to check its signature (pass --pubkey or keep audit-signing.pub)"
+    if not verify_checkpoint_signature(record, public_key):
+        return f"its signature does not verify under key {key_id(public_key)}"
+    return None
+
+
 def _fail(report: VerifyReport, line: int, seq: int | None, kind: str, problem: str) -> VerifyReport:
     report.ok = False
     report.line, report.seq, report.kind = line, seq, kind
-    report.problem = f"{kind}: {problem} (line {line}" + (f", seq {seq})" if seq is not None else ")")
+    where = f"line {line}" if line else "log"
+    report.problem = f"{kind}: {problem} ({where}" + (f", seq {seq})" if seq is not None else ")")
     return report
 
 
@@ -140,3 +261,71 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
                 continue
             if isinstance(record, dict):
                 yield record
+
+
+@dataclass(frozen=True)
+class Proof:
+    """An RFC 6962 inclusion proof of one record in a signed checkpoint; checkable offline."""
+
+    seq: int
+    record_hash: str
+    leaf_index: int
+    tree_size: int
+    root: str
+    path: list[str]
+    checkpoint: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "record_hash": self.record_hash,
+            "leaf_index": self.leaf_index,
+            "tree_size": self.tree_size,
+            "root": self.root,
+            "path": self.path,
+            "checkpoint": self.checkpoint,
+        }
+
+
+def build_proof(path: Path, seq: int) -> Proof:
+    """Prove record ``seq`` against the first checkpoint that covers it. Holds 32 bytes per record in memory."""
+    leaves: list[bytes] = []
+    target: tuple[int, str] | None = None
+    for record in iter_records(path):
+        if record.get("event") == "checkpoint" and target is not None and record.get("tree_size") == len(leaves):
+            index, record_hash = target
+            siblings = inclusion_proof(index, leaves)
+            return Proof(
+                seq=seq,
+                record_hash=record_hash,
+                leaf_index=index,
+                tree_size=len(leaves),
+                root=str(record["root"]),
+                path=[s.hex() for s in siblings],
+                checkpoint={k: record[k] for k in ("seq", "tree_size", "root", "prev_checkpoint", "key_id", "time",
+                                                   "signature", "hash")},
+            )  # fmt: skip
+        if record.get("seq") == seq:
+            target = (len(leaves), str(record["hash"]))
+        leaves.append(leaf_hash(bytes.fromhex(str(record["hash"]))))
+    if target is None:
+        raise LookupError(f"no record with seq {seq}")
+    raise LookupError(f"no checkpoint covers seq {seq} yet (one is written every N records and at each run's end)")
+
+
+def check_proof(proof: Mapping[str, Any], public_key: Ed25519PublicKey) -> str | None:
+    """None when the proof holds: the checkpoint is signed by ``public_key`` and the record is in its tree."""
+    try:
+        checkpoint = proof["checkpoint"]
+        if checkpoint["root"] != proof["root"] or checkpoint["tree_size"] != proof["tree_size"]:
+            return "the proof's root or size differs from its checkpoint"
+        if not verify_checkpoint_signature(checkpoint, public_key):
+            return "the checkpoint's signature does not verify"
+        leaf = leaf_hash(bytes.fromhex(proof["record_hash"]))
+        siblings = [bytes.fromhex(s) for s in proof["path"]]
+        if not verify_inclusion(int(proof["leaf_index"]), int(proof["tree_size"]), leaf, siblings,
+                                bytes.fromhex(proof["root"])):  # fmt: skip
+            return "the record is not in the checkpoint's tree"
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"malformed proof ({type(exc).__name__}: {exc})"
+    return None

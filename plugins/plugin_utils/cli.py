@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import killswitch
-from .audit_verify import iter_records, verify_log
+from .audit_checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
+from .audit_verify import build_proof, check_proof, iter_records, verify_log
 from .errors import GatekeeperError
 from .gate import Gate
 from .models import Mode, RequestKind, TaskRequest
@@ -144,18 +145,67 @@ def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
     return EXIT_OK
 
 
+def _audit_inputs(args: argparse.Namespace, settings: GateSettings) -> tuple[Path, Path, Path]:
+    """The log, the checkpoint public key and the anchor to check it against (defaults: the state directory's)."""
+    path = Path(args.path) if getattr(args, "path", None) else settings.audit_path
+    pubkey = Path(args.pubkey) if getattr(args, "pubkey", None) else path.with_name(PUBLIC_KEY_FILE)
+    if getattr(args, "anchor", None):
+        anchor = Path(args.anchor)
+    elif getattr(args, "path", None):
+        anchor = path.with_name("audit.anchor")
+    else:
+        anchor = settings.anchor_path
+    return path, pubkey, anchor
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
-    path = Path(args.path) if args.path else settings.audit_path
-    report = verify_log(path)
+    path, pubkey_path, anchor_path = _audit_inputs(args, settings)
+    public_key = load_public_key(pubkey_path) if pubkey_path.exists() else None
+    report = verify_log(path, public_key=public_key, anchor=read_anchor(anchor_path), expect_anchor=True)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     elif report.ok:
-        print(f"audit log {path}: OK, {report.records} records, chain intact (last seq {report.last_seq})")
+        anchor_state = "matched" if anchor_path.exists() else "absent"
+        print(
+            f"audit log {path}: OK, {report.records} records, chain intact (last seq {report.last_seq}), "
+            f"{report.checkpoints} signed checkpoint(s) verified, anchor {anchor_state}"
+        )
         for note in report.notes:
             print(f"  note: {note}")
     else:
         print(f"audit log {path}: FAILED: {report.problem}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_VERIFY
+
+
+def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
+    path, _, _ = _audit_inputs(args, settings)
+    try:
+        proof = build_proof(path, args.seq)
+    except LookupError as exc:
+        _fatal(str(exc))
+    print(json.dumps(proof.as_dict(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_audit_check_proof(args: argparse.Namespace, settings: GateSettings) -> int:
+    _, pubkey_path, _ = _audit_inputs(args, settings)
+    proof = _json_arg(Path(args.proof).read_text() if args.proof != "-" else sys.stdin.read(), "the proof")
+    problem = check_proof(proof, load_public_key(pubkey_path))
+    if problem:
+        print(f"proof FAILED: {problem}", file=sys.stderr)
+        return EXIT_VERIFY
+    print(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
+          f"(root {str(proof['root'])[:16]}...), signed by key {proof['checkpoint']['key_id']}")  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_audit_recover(args: argparse.Namespace, settings: GateSettings) -> int:
+    gate = Gate.from_settings(settings)
+    if gate.journal is None:
+        _fatal("this audit sink has no run journal")
+    recovered = gate.journal.recover()
+    print(f"recovered {recovered} run(s) whose process had died; their open decisions are marked orphaned")
+    return EXIT_OK
 
 
 _SHOW_COLUMNS = ("seq", "event", "host", "action", "tier", "decision", "status", "reason")
@@ -236,10 +286,24 @@ def build_parser() -> argparse.ArgumentParser:
     clear.set_defaults(func=cmd_emergency_clear)
 
     audit = sub.add_parser("audit", help="verify and read the audit log").add_subparsers(dest="audit", required=True)
-    verify = audit.add_parser("verify", help="check the hash chain (streams; constant memory)")
+    verify = audit.add_parser(
+        "verify", help="check the hash chain, the signed checkpoints and the anchor (streams; constant memory)"
+    )
     verify.add_argument("path", nargs="?", help="audit log (default: the state directory's)")
+    verify.add_argument("--pubkey", help="checkpoint public key (default: audit-signing.pub beside the log)")
+    verify.add_argument("--anchor", help="anchor file (default: PRAXIS_AUDIT_ANCHOR or audit.anchor beside the log)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=cmd_audit_verify)
+    prove = audit.add_parser("prove", help="print an inclusion proof of one record in a signed checkpoint")
+    prove.add_argument("seq", type=int)
+    prove.add_argument("--path", help="audit log (default: the state directory's)")
+    prove.set_defaults(func=cmd_audit_prove)
+    check_proof = audit.add_parser("check-proof", help="check an inclusion proof offline (file or - for stdin)")
+    check_proof.add_argument("proof")
+    check_proof.add_argument("--pubkey", help="checkpoint public key (default: the state directory's)")
+    check_proof.set_defaults(func=cmd_audit_check_proof)
+    recover = audit.add_parser("recover", help="close runs whose process died, marking their open decisions")
+    recover.set_defaults(func=cmd_audit_recover)
     show = audit.add_parser("show", help="list records as a table or JSON lines")
     show.add_argument("--run", default="last", help="run id, 'last' (default) or 'all'")
     show.add_argument("--host")

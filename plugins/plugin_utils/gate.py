@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .policy import Evaluation, evaluate
 from .redact import RedactionError, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
+from .runs import RunJournal
 from .settings import GateSettings
 
 __all__ = ["ApprovalSeam", "Gate", "Outcome"]
@@ -76,6 +78,7 @@ class Gate:
         protected_paths: Sequence[str] = (),
         seams: Sequence[ApprovalSeam] = (),
         clock: Callable[[], float] = time.time,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.ruleset = ruleset
@@ -88,12 +91,17 @@ class Gate:
         self._active: Decision | None = None
         self._active_pid = -1
         self._counter = 0
+        self._warn = warn or _stderr
+        self._last_warning = ""
+        self.journal = RunJournal(audit, settings.state_dir) if isinstance(audit, AuditLog) else None
 
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start) and open the audit log."""
         ruleset = load_ruleset(settings.policy_path)
-        audit = AuditLog(settings.audit_path)
+        audit = AuditLog(
+            settings.audit_path, checkpoint_every=settings.checkpoint_every, anchor_path=settings.anchor_path
+        )
         return cls(settings=settings, ruleset=ruleset, audit=audit, **kwargs)
 
     @property
@@ -105,8 +113,20 @@ class Gate:
         """Run the pipeline; never raises. Writes the decision record unless ``record`` is False (explain only)."""
         decision_id = self._next_id()
         evaluation: Evaluation | None = None
+        redacted = _redacted_args(request)
         try:
-            decision, evaluation = self._pipeline(request, decision_id)
+            if redacted.failed:
+                # Arguments we cannot redact are arguments we cannot record; a task we cannot record does not run.
+                decision = self._decision(
+                    Verdict.DENIED,
+                    Tier.T3,
+                    "redaction-failed",
+                    "the task's arguments could not be redacted for the audit record, so it was denied (fail "
+                    "closed); the record says the arguments were withheld",
+                    decision_id,
+                )
+            else:
+                decision, evaluation = self._pipeline(request, decision_id)
         except Exception as exc:  # fail closed: an error inside the gate is a denial, never a pass
             log.exception("praxis gate internal error")
             decision = self._decision(
@@ -116,7 +136,12 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
-        unrecorded = record and not self._record_decision(request, decision, evaluation)
+        unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
+        if unrecorded:
+            self._warn_once(
+                f"praxis.gatekeeper: cannot write the audit log {self.settings.audit_path} "
+                f"({getattr(self.audit, 'last_error', '') or 'unknown error'}); refusing every task above T0"
+            )
         if unrecorded and decision.allowed and decision.tier > Tier.T0:
             decision = self._decision(
                 Verdict.REFUSED,
@@ -252,9 +277,16 @@ class Gate:
         return f"{self.run_id[:12]}-{os.getpid()}-{self._counter}-{uuid.uuid4().hex[:8]}"
 
     # ------------------------------------------------------------------ recording
-    def _record_decision(self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None) -> bool:
+    def _warn_once(self, message: str) -> None:
+        if message != self._last_warning:
+            self._last_warning = message
+            with contextlib.suppress(Exception):
+                self._warn(message)
+
+    def _record_decision(
+        self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None, redacted: _RedactedArgs
+    ) -> bool:
         try:
-            args_field, args_len, args_withheld = _redacted_args(request)
             record = {
                 "event": "decision",
                 "decision_id": decision.decision_id,
@@ -279,9 +311,9 @@ class Gate:
                 "reasons": list(decision.reasons),
                 "ruleset": self.ruleset.digest,
                 "ruleset_version": self.ruleset.version,
-                "args": args_field,
-                "args_len": args_len,
-                "args_withheld": args_withheld,
+                "args": redacted.value,
+                "args_len": redacted.length,
+                "args_withheld": redacted.withheld,
                 "args_digest": self.args_digest(request),
                 "approval_ref": None,
             }
@@ -291,10 +323,15 @@ class Gate:
         return self.audit.append(record)
 
     def args_digest(self, request: TaskRequest) -> str:
-        """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments."""
-        blob = json.dumps(
-            {"action": request.action, "args": request.args}, sort_keys=True, default=str, ensure_ascii=True
-        ).encode()
+        """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.
+
+        Arguments that cannot be serialised get the digest of a fixed marker, which no real arguments produce."""
+        try:
+            blob = json.dumps(
+                {"action": request.action, "args": request.args}, sort_keys=True, default=str, ensure_ascii=True
+            ).encode()
+        except Exception:
+            blob = b"\0<arguments that cannot be serialised>\0"
         try:
             return self.audit.output_digest(blob)
         except Exception:
@@ -332,15 +369,30 @@ class Gate:
         return self.audit.append(record)
 
     def record_event(self, event: str, **fields: Any) -> bool:
-        """Run-level events (run start/end, emergency stop/clear, remote operations refused); never raises."""
+        """Run-level events (emergency stop/clear, remote operations refused, ...); never raises."""
         try:
-            record = {"event": event, "run_id": self.run_id, "session": self.session}
-            for key, value in fields.items():
-                record[key] = redact(value, max_str=400)
-        except (RedactionError, Exception) as exc:
+            record = {"event": event, "run_id": self.run_id, "session": self.session, **_redacted_fields(fields)}
+        except Exception as exc:
             log.warning("praxis: cannot build the %s record: %s", event, exc)
             return False
         return self.audit.append(record)
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self, **fields: Any) -> bool:
+        """Record the run's start (after recovering runs that died) and remember where it began."""
+        if self.journal is None:
+            return self.record_event("run-start", **fields)
+        return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
+
+    def finish_run(self) -> None:
+        """Orphan-mark undecided outcomes, record the run's end and a signed checkpoint; never raises."""
+        try:
+            if self.journal is not None:
+                self.journal.finish(self.run_id, self.session)
+            else:
+                self.record_event("run-end")
+        except Exception as exc:
+            self._warn_once(f"praxis.gatekeeper: could not close the run in the audit log: {exc}")
 
     # ------------------------------------------------------------------ execution window
     def begin(self, decision: Decision) -> None:
@@ -395,14 +447,35 @@ def _malformed(request: TaskRequest) -> str:
     return ""
 
 
-def _redacted_args(request: TaskRequest) -> tuple[Any, int, bool]:
-    blob_len = len(json.dumps(request.args, default=str, ensure_ascii=False))
-    if request.no_log:
-        return "<withheld:no_log>", blob_len, True
+@dataclass(frozen=True, slots=True)
+class _RedactedArgs:
+    value: Any
+    length: int
+    withheld: bool
+    failed: bool = False
+
+
+def _redacted_args(request: TaskRequest) -> _RedactedArgs:
+    """The arguments as they may be recorded: redacted, or withheld (no_log) with their length only. Never raises:
+    arguments that cannot even be measured or redacted come back ``failed`` and the task is denied."""
     try:
-        return redact(request.args), blob_len, False
-    except RedactionError:
-        return "<withheld:redaction-failed>", blob_len, True
+        length = len(json.dumps(request.args, default=str, ensure_ascii=False))
+    except Exception:  # hostile __str__, recursion: cannot be measured, so cannot be recorded either
+        return _RedactedArgs("<withheld:redaction-failed>", -1, True, failed=True)
+    if request.no_log:
+        return _RedactedArgs("<withheld:no_log>", length, True)
+    try:
+        return _RedactedArgs(redact(request.args), length, False)
+    except (RedactionError, Exception):
+        return _RedactedArgs("<withheld:redaction-failed>", length, True, failed=True)
+
+
+def _redacted_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: redact(value, max_str=400) for key, value in fields.items()}
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _own_paths(settings: GateSettings) -> list[str]:

@@ -16,7 +16,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +96,12 @@ def builtin_fingerprint() -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
+
+
 def policy_schema() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("schema/policy.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    """The published schema (docs/schema ships inside the collection, so there is exactly one copy)."""
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / "policy.schema.json").read_text(encoding="utf-8"))
     return schema
 
 

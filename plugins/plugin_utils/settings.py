@@ -60,10 +60,19 @@ class GateSettings(BaseModel):
     session: str
     config_file: str | None
     warnings: tuple[str, ...] = ()
+    audit_anchor: Path | None = None
+    checkpoint_every: int = 1000
+    tsa_url: str | None = None
+    tsa_ca: Path | None = None
 
     @property
     def audit_path(self) -> Path:
         return self.state_dir / "audit.jsonl"
+
+    @property
+    def anchor_path(self) -> Path:
+        """The audit log's high-water mark; operators may keep it outside the state directory."""
+        return self.audit_anchor or self.state_dir / "audit.anchor"
 
     @property
     def killswitch_path(self) -> Path:
@@ -205,7 +214,7 @@ def load_settings(
             warnings.append(
                 f"ignored mode={project_mode.value} from the project's ansible.cfg: a project can only lower the mode"
             )
-    for key in ("state_dir", "policy", "allow_paths", "command_lookups", "enforce"):
+    for key in (*_OPERATOR_ONLY_PATHS, "allow_paths", "command_lookups", "audit_checkpoint_every", "tsa_url"):
         if key in project_values:
             warnings.append(f"ignored [{SECTION}] {key} from the project's ansible.cfg: only the operator sets it")
 
@@ -243,9 +252,20 @@ def load_settings(
     )
     command_lookups = BUILTIN_COMMAND_LOOKUPS | {_fqcn_lookup(name) for name in _split_list(lookups_raw)}
 
-    enforce = _parse_bool(env.get("PRAXIS_GATE", ""), "PRAXIS_GATE") or _parse_bool(
-        operator_values.get("enforce", ""), f"[{SECTION}] enforce"
-    )
+    # Arming is decided by the interpreter start-up hook before any file of ours is read, so it comes from the
+    # environment (or callbacks_enabled) only; there is deliberately no ansible.cfg key for it.
+    enforce = _parse_bool(env.get("PRAXIS_GATE", ""), "PRAXIS_GATE")
+    audit_anchor = _absolute_path(env, operator_values, "PRAXIS_AUDIT_ANCHOR", "audit_anchor")
+    tsa_ca = _absolute_path(env, operator_values, "PRAXIS_TSA_CA", "tsa_ca")
+    tsa_url = env.get("PRAXIS_TSA_URL") or operator_values.get("tsa_url") or None
+    if tsa_url is not None and not tsa_url.startswith(("http://", "https://")):
+        raise ConfigError(f"PRAXIS_TSA_URL must be an http(s) URL, got {tsa_url!r}", hint="or leave it unset")
+    every_raw = env.get("PRAXIS_AUDIT_CHECKPOINT_EVERY") or operator_values.get("audit_checkpoint_every") or "1000"
+    if not every_raw.strip().isdigit() or not 1 <= int(every_raw) <= 10_000_000:
+        raise ConfigError(
+            f"the checkpoint interval must be a whole number of records (1..10000000), got {every_raw!r}",
+            hint="set PRAXIS_AUDIT_CHECKPOINT_EVERY or [praxis_gatekeeper] audit_checkpoint_every",
+        )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
 
@@ -261,7 +281,27 @@ def load_settings(
         session=session,
         config_file=str(cfg_file.path) if cfg_file else None,
         warnings=tuple(warnings),
+        audit_anchor=audit_anchor,
+        checkpoint_every=int(every_raw),
+        tsa_url=tsa_url,
+        tsa_ca=tsa_ca,
     )
+
+
+_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca")
+
+
+def _absolute_path(env: Mapping[str, str], operator_values: Mapping[str, str], variable: str, key: str) -> Path | None:
+    raw = env.get(variable) or operator_values.get(key)
+    if not raw:
+        return None
+    path = Path(_expand(raw, env))
+    if not path.is_absolute():
+        raise ConfigError(
+            f"{variable} (or [{SECTION}] {key}) must be an absolute path, got {raw!r}",
+            hint="a relative path would resolve inside the project's working directory",
+        )
+    return path
 
 
 def _resolve_mode(env: Mapping[str, str], operator_values: Mapping[str, str], cfg: CfgFile | None) -> tuple[Mode, str]:

@@ -23,10 +23,25 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import (
     chain_hash,
     load_or_create_key,
 )
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import verify_log
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import (
+    PUBLIC_KEY_FILE,
+    load_public_key,
+    read_anchor,
+)
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import VerifyReport, verify_log
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import StateError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+
+def _verify(path: Path) -> VerifyReport:
+    """Verify with the installation's own checkpoint key and anchor, as `praxis-gate audit verify` does."""
+    public = path.with_name(PUBLIC_KEY_FILE)
+    return verify_log(
+        path,
+        public_key=load_public_key(public) if public.exists() else None,
+        anchor=read_anchor(path.with_name("audit.anchor")),
+    )
 
 
 @pytest.fixture
@@ -93,7 +108,7 @@ def test_records_chain(log_path: Path) -> None:
     assert [r["seq"] for r in records] == [1, 2, 3, 4, 5]
     assert [r["n"] for r in records] == list(range(5))
     assert records[0]["prev_hash"] == GENESIS
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 def test_chain_continues_across_instances(log_path: Path) -> None:
@@ -133,7 +148,7 @@ def test_values_that_json_reshapes_still_verify(log_path: Path) -> None:
     records = _assert_chain(log_path)
     assert records[0]["map"] == {"2": "two", "10": "ten"}
     assert records[0]["path"] == "/x"
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 def test_file_is_0600_even_with_umask_0(state: Path) -> None:
@@ -265,7 +280,7 @@ def test_odd_text_does_not_break_writing(log_path: Path, value: object) -> None:
     raw = log_path.read_bytes()
     raw.decode("ascii")  # the file is pure ASCII
     assert len(_assert_chain(log_path)) == 2
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -290,7 +305,7 @@ def test_any_json_record_chains_and_verifies(tmp_path_factory: pytest.TempPathFa
     assert log.append(record), log.last_error
     assert log.append(record), log.last_error
     assert len(_assert_chain(path)) == 2
-    assert verify_log(path).ok
+    assert _verify(path).ok
 
 
 # ------------------------------------------------------------------------------------------------ concurrency
@@ -313,13 +328,15 @@ def test_concurrent_appends_from_many_processes(log_path: Path) -> None:
         process.join(120)
         assert process.exitcode == 0
     records = _assert_chain(log_path)
-    assert len(records) == 1 + workers * per_worker
+    checkpoints = [r for r in records if r["event"] == "checkpoint"]
+    assert [c["seq"] for c in checkpoints] == [1001]  # one signed checkpoint every 1000 records
+    assert len(records) - len(checkpoints) == 1 + workers * per_worker
     seqs = [r["seq"] for r in records]
     assert seqs == list(range(1, len(records) + 1))
     for worker in range(workers):
         mine = [r["i"] for r in records if r.get("worker") == worker]
         assert mine == list(range(per_worker))  # each process's records in its own order, none lost
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 def test_shared_instance_across_fork(log_path: Path) -> None:
@@ -371,7 +388,7 @@ def test_torn_last_line_gets_a_seam(log_path: Path) -> None:
     assert seam["seq"] == 3
     assert last["event"] == "d"
     assert last["seq"] == 4
-    report = verify_log(log_path)
+    report = _verify(log_path)
     assert report.ok, report.problem
     assert report.seams == 1
 
@@ -387,7 +404,7 @@ def test_garbage_complete_line_becomes_a_seam(log_path: Path) -> None:
     assert [r["event"] for r in records] == ["a", "seam", "b"]
     assert records[1]["torn_len"] == len(garbage)
     assert records[1]["torn_sha256"] == hashlib.sha256(garbage).hexdigest()
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 DAMAGE = {
@@ -412,7 +429,7 @@ def test_any_damage_is_sealed_consistently_with_the_verifier(log_path: Path, dam
     assert log.append({"event": "c"}), log.last_error
     events = [r["event"] for r in _records_lenient(log_path)]
     assert events == ["a", "seam", "b", "c"]
-    report = verify_log(log_path)
+    report = _verify(log_path)
     assert report.ok, report.problem
     assert report.seams == 1
 
@@ -462,7 +479,7 @@ def test_damage_only_file_starts_from_genesis(log_path: Path) -> None:
     assert records[0]["event"] == "seam"
     assert records[0]["prev_hash"] == GENESIS
     assert records[0]["seq"] == 1
-    assert verify_log(log_path).ok
+    assert _verify(log_path).ok
 
 
 def test_seam_is_written_once(log_path: Path) -> None:

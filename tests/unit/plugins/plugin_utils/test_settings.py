@@ -257,7 +257,8 @@ def test_find_operator_cfg_skips_the_project(home: Path, project: Path) -> None:
         ("policy", "/tmp/attacker-policy.yml"),
         ("allow_paths", "/"),
         ("command_lookups", "evil"),
-        ("enforce", "false"),
+        ("audit_anchor", "/tmp/attacker-anchor"),
+        ("tsa_url", "http://attacker.invalid/tsa"),
     ],
 )
 def test_project_cfg_cannot_set_operator_keys(home: Path, project: Path, key: str, value: str) -> None:
@@ -268,6 +269,8 @@ def test_project_cfg_cannot_set_operator_keys(home: Path, project: Path, key: st
     assert result.allow_paths == ()
     assert result.command_lookups == BUILTIN_COMMAND_LOOKUPS
     assert result.enforce is True
+    assert result.audit_anchor is None
+    assert result.tsa_url is None
     assert any(f"ignored [praxis_gatekeeper] {key}" in w for w in result.warnings)
     assert result.is_allowlisted("/etc/passwd") is False
 
@@ -406,16 +409,25 @@ def test_praxis_gate_invalid(home: Path, project: Path, raw: str) -> None:
         _load(home, project, PRAXIS_GATE=raw)
 
 
-def test_enforce_from_operator_cfg(home: Path, project: Path) -> None:
+def test_enforce_comes_from_the_environment_only(home: Path, project: Path) -> None:
+    """The start-up hook arms before any config of ours is read, so an ini key would be a promise it cannot keep."""
     _write_cfg(home / ".ansible.cfg", "enforce = true")
-    assert _load(home, project).enforce is True
-    assert _load(home, project, PRAXIS_GATE="0").enforce is True  # either operator source arms it
+    assert _load(home, project).enforce is False
+    assert _load(home, project, PRAXIS_GATE="enforce").enforce is True
 
 
-def test_enforce_invalid_in_cfg(home: Path, project: Path) -> None:
-    _write_cfg(home / ".ansible.cfg", "enforce = sometimes")
-    with pytest.raises(ConfigError, match="enforce"):
-        _load(home, project)
+def test_audit_settings(home: Path, project: Path, tmp_path: Path) -> None:
+    _write_cfg(home / ".ansible.cfg", f"audit_anchor = {tmp_path}/anchor\naudit_checkpoint_every = 50")
+    result = _load(home, project, PRAXIS_TSA_URL="http://127.0.0.1:9/tsa")
+    assert result.anchor_path == tmp_path / "anchor"
+    assert result.checkpoint_every == 50
+    assert result.tsa_url == "http://127.0.0.1:9/tsa"
+    (home / ".ansible.cfg").unlink()
+    assert _load(home, project).anchor_path == _load(home, project).state_dir / "audit.anchor"
+    for bad in ({"PRAXIS_AUDIT_CHECKPOINT_EVERY": "0"}, {"PRAXIS_AUDIT_CHECKPOINT_EVERY": "ten"},
+                {"PRAXIS_TSA_URL": "file:///etc/passwd"}, {"PRAXIS_AUDIT_ANCHOR": "relative/anchor"}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            _load(home, project, **bad)
 
 
 def test_principal_and_session(home: Path, project: Path) -> None:
