@@ -1,0 +1,182 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit trail under real runs: concurrency, kill -9, secrets, a full disk and a read-only state directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .harness import BIN_DIR, AnsibleLab, SshTarget
+
+MANY_TASKS = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+{tasks}
+"""
+
+
+def _tasks(count: int, canary: Path) -> str:
+    lines = []
+    for index in range(count):
+        if index % 3 == 0:
+            dest = f"{canary}/{{{{ inventory_hostname }}}}-{index}"
+            lines.append(f"    - ansible.builtin.copy: content={index} dest={dest}")
+        elif index % 3 == 1:
+            lines.append("    - ansible.builtin.command: sleep 0.2")
+        else:
+            lines.append("    - ansible.builtin.stat: path=/etc/hostname")
+    return "\n".join(lines)
+
+
+def _verify(lab: AnsibleLab) -> dict[str, object]:
+    result = lab.run("praxis-gate", ["audit", "verify", "--json"])
+    report: dict[str, object] = json.loads(result.stdout)
+    assert result.rc == 0, result.output
+    return report
+
+
+@pytest.fixture
+def many_hosts(tmp_path: Path, ssh_target: SshTarget) -> AnsibleLab:
+    """Ten inventory hosts (aliases of one real sshd), so forks=10 really runs ten workers at once."""
+    lab = AnsibleLab(root=tmp_path / "lab", targets={f"h{i:02d}": ssh_target for i in range(10)})
+    lab.config.write_text(lab.config.read_text().replace("forks = 5", "forks = 10"))
+    return lab
+
+
+def test_concurrent_runs_with_forks_10_keep_one_unbroken_chain(many_hosts: AnsibleLab, canary: Path) -> None:
+    playbook = canary.parent / "many.yml"
+    playbook.write_text(MANY_TASKS.format(tasks=_tasks(6, canary)))
+    processes = [
+        subprocess.Popen([str(BIN_DIR / "ansible-playbook"), str(playbook)], env=many_hosts.env(),
+                         cwd=many_hosts.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    for process in processes:
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, output[-3000:]
+    report = _verify(many_hosts)
+    records = many_hosts.audit_records()
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    decisions = [r for r in records if r["event"] == "decision"]
+    assert len(decisions) == 3 * 10 * 6
+    outcomes = {r["decision_id"] for r in records if r["event"] == "outcome"}
+    assert {d["decision_id"] for d in decisions} == outcomes
+    assert report["open_decisions"] == 0
+    assert len([r for r in records if r["event"] == "run-end"]) == 3
+
+
+def test_kill_dash_nine_at_random_points_leaves_a_verifiable_log_with_orphans_flagged(
+    many_hosts: AnsibleLab, canary: Path
+) -> None:
+    seed = int(os.environ.get("PRAXIS_TEST_SEED", time.time()))
+    rng = random.Random(seed)
+    playbook = canary.parent / "killme.yml"
+    playbook.write_text(MANY_TASKS.format(tasks=_tasks(9, canary)))
+    killed = 0
+    for _ in range(6):
+        process = subprocess.Popen(
+            [str(BIN_DIR / "ansible-playbook"), str(playbook)], env=many_hosts.env(), cwd=many_hosts.root,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(rng.uniform(0.5, 4.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+        process.wait(timeout=120)
+    assert killed, f"no run was killed (seed {seed}); the playbook finished too fast"
+    time.sleep(3)  # forked workers of a killed controller finish their current task and exit
+    recover = many_hosts.run("praxis-gate", ["audit", "recover"])
+    assert recover.rc == 0, recover.output
+    report = _verify(many_hosts)
+    assert report["open_decisions"] == 0, (seed, report)
+    records = many_hosts.audit_records()
+    starts = {r["run_id"] for r in records if r["event"] == "run-start"}
+    closed = {r["run_id"] for r in records if r["event"] in ("run-end", "run-aborted")}
+    assert starts == closed, seed
+    aborted = [r for r in records if r["event"] == "run-aborted"]
+    assert len(aborted) >= killed or any(r["event"] == "orphan" for r in records), seed
+
+
+def test_no_log_arguments_and_task_output_reach_no_file(lab: AnsibleLab, canary: Path) -> None:
+    secret = "praxis-secret-" + os.urandom(8).hex()
+    output_marker = "praxis-output-" + os.urandom(8).hex()
+    (canary / "out.txt").write_text(output_marker)
+    result = lab.playbook(
+        f"""\
+        - hosts: target1
+          gather_facts: false
+          tasks:
+            - ansible.builtin.copy:
+                content: "{secret}"
+                dest: "{canary}/written-secret"
+              no_log: true
+            - ansible.builtin.command: cat {canary}/out.txt
+              register: printed
+            - ansible.builtin.debug: var=printed.stdout
+        """
+    )
+    assert result.rc == 0, result.output
+    assert output_marker in result.output  # the task really produced it
+    for path in lab.state_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert secret.encode() not in data, f"{path} holds a no_log argument"
+            assert output_marker.encode() not in data, f"{path} holds task output"
+    withheld = [r for r in result.records if r.get("args") == "<withheld:no_log>"]
+    assert withheld and withheld[0]["args_len"] > len(secret)
+
+
+def _in_private_mounts(lab: AnsibleLab, setup: str, playbook: Path) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook in its own mount namespace where ``setup`` changed how the state directory mounts."""
+    command = f"{setup} && exec {shlex.quote(str(BIN_DIR / 'ansible-playbook'))} {shlex.quote(str(playbook))}"
+    return subprocess.run(["unshare", "-m", "sh", "-c", command], env=lab.env(), cwd=lab.root,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+CHANGE_AND_READ = """\
+- hosts: target1
+  gather_facts: false
+  tasks:
+    - ansible.builtin.stat: path=/etc/hostname
+    - ansible.builtin.copy: content=x dest={canary}/written.txt
+"""
+
+
+def test_read_only_state_directory_refuses_changes_instead_of_running_unaudited(lab: AnsibleLab, canary: Path) -> None:
+    assert lab.playbook("- hosts: target1\n  gather_facts: false\n  tasks: [{ansible.builtin.ping: {}}]\n").rc == 0
+    playbook = canary.parent / "ro.yml"
+    playbook.write_text(CHANGE_AND_READ.format(canary=canary))
+    state = shlex.quote(str(lab.state_dir))
+    result = _in_private_mounts(lab, f"mount --bind {state} {state} && mount -o remount,bind,ro {state}", playbook)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert not (canary / "written.txt").exists(), output
+    assert "audit log cannot be written" in output
+    assert "cannot write the audit log" in result.stderr  # said once on stderr, with the reason
+
+
+def test_full_disk_refuses_changes_instead_of_running_unaudited(lab: AnsibleLab, canary: Path) -> None:
+    playbook = canary.parent / "full.yml"
+    playbook.write_text(CHANGE_AND_READ.format(canary=canary))
+    state = shlex.quote(str(lab.state_dir))
+    lab.state_dir.mkdir(parents=True)
+    fill = (
+        f"mount -t tmpfs -o size=64k,mode=0700 tmpfs {state} && "
+        f"dd if=/dev/zero of={state}/filler bs=4k count=64 2>/dev/null; true"
+    )
+    result = _in_private_mounts(lab, fill, playbook)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert not (canary / "written.txt").exists(), output
+    assert "audit log cannot be written" in output
+    assert "No space left on device" in output or "ENOSPC" in output or "Errno 28" in output, output
