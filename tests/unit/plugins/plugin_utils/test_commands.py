@@ -680,12 +680,19 @@ SIMPLE_TRANSFORMS: dict[str, Callable[[str], str]] = {
 }
 
 
-@pytest.mark.parametrize("transform", sorted(WHOLE_TRANSFORMS))
-@pytest.mark.parametrize("rule", sorted(WHOLE_BASES))
+# The python-system transform wraps the text in single quotes; the decode-to-shell base contains its own quoting,
+# so that one combination would not be valid shell (the class itself is covered by test_decode_to_shell).
+_WHOLE_CASES = [
+    (rule, transform)
+    for rule in sorted(WHOLE_BASES)
+    for transform in sorted(WHOLE_TRANSFORMS)
+    if (rule, transform) != ("deny.decode-to-shell", "python-system")
+]
+
+
+@pytest.mark.parametrize(("rule", "transform"), _WHOLE_CASES)
 def test_evasion_matrix_whole_text(rule: str, transform: str) -> None:
     text = WHOLE_TRANSFORMS[transform](WHOLE_BASES[rule])
-    if rule == "deny.decode-to-shell" and transform == "python-system":
-        pytest.skip("a pipeline inside os.system() is analysed, but the test quoting is not shell-safe")
     assert rule in _rules(text), text
 
 
