@@ -150,6 +150,7 @@ class AuditLog:
         self._signing: CheckpointKeys | None = None
         self._last_error = ""
         self.last_offset = -1  # byte offset of the last record this process wrote (runs resume scans from it)
+        self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
 
     @property
     def last_error(self) -> str:
@@ -235,6 +236,7 @@ class AuditLog:
                 prev_hash, seq = seam["hash"], seq + 1
             if record is not None:
                 body = self._finish(dict(record), prev_hash, seq + 1)
+                body_at = sum(len(line) for line in lines)  # relative to where this batch lands
                 lines.append(_line(body))
                 written_records.append(body)
                 prev_hash, seq = body["hash"], seq + 1
@@ -250,13 +252,14 @@ class AuditLog:
             if self.fsync:
                 os.fsync(fd)
             if record is not None:
-                self.last_offset = offset + sum(len(line) for line in lines[: lines.index(_line(body))])
+                self.last_offset = offset + body_at
             if checkpoint is not None:
                 where = offset + len(data) - len(lines[-1])
                 anchor = Anchor(
                     checkpoint["seq"], checkpoint["hash"], checkpoint["tree_size"], checkpoint["root"], where
                 )
                 write_anchor(self.anchor_path, anchor)
+                self.last_checkpoint = checkpoint
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 

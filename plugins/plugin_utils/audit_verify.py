@@ -10,6 +10,7 @@ truncated, forked (spliced), torn, or whether a checkpoint or the anchor disagre
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .audit import GENESIS, chain_hash
 from .audit_checkpoint import Anchor, key_id, verify_checkpoint_signature
 from .merkle import CompactRange, inclusion_proof, leaf_hash, verify_inclusion
+from .tsa import verify_timestamp
 
 __all__ = ["Proof", "VerifyReport", "build_proof", "check_proof", "iter_records", "verify_log"]
 
@@ -42,6 +44,7 @@ class VerifyReport:
     kind: str = ""
     notes: list[str] = field(default_factory=list)
     open_decisions: int = 0
+    timestamps: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class VerifyReport:
             "line": self.line,
             "seq": self.seq,
             "open_decisions": self.open_decisions,
+            "timestamps": self.timestamps,
             "notes": self.notes,
         }
 
@@ -103,6 +107,7 @@ def verify_log(
     public_key: Ed25519PublicKey | None = None,
     anchor: Anchor | None = None,
     expect_anchor: bool = True,
+    tsa_roots: bytes | None = None,
 ) -> VerifyReport:
     """Verify the chain, every checkpoint (tree head, signature, predecessor) and the anchor; never raises for
     content problems (they are the report). ``expect_anchor``: a log with checkpoints but no anchor fails."""
@@ -115,6 +120,7 @@ def verify_log(
     last_checkpoint: str | None = None
     runs = _Runs()
     gap: tuple[int, int, str] | None = None  # (line, seq, problem) of a record that skipped ahead
+    recent_checkpoints: dict[str, dict[str, Any]] = {}  # hash -> record, for checking timestamps (bounded)
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -160,6 +166,13 @@ def verify_log(
                     return _fail(report, number, int(record["seq"]), "checkpoint mismatch", mismatch)
                 last_checkpoint = str(record["hash"])
                 report.checkpoints += 1
+                recent_checkpoints[last_checkpoint] = record
+                if len(recent_checkpoints) > 64:
+                    recent_checkpoints.pop(next(iter(recent_checkpoints)))
+            if record.get("event") == "checkpoint-timestamp":
+                stamp_problem = _check_timestamp(record, recent_checkpoints, tsa_roots, report)
+                if stamp_problem:
+                    return _fail(report, number, int(record["seq"]), "checkpoint mismatch", stamp_problem)
             if anchor is not None and seq == anchor.seq and record.get("hash") != anchor.checkpoint_hash:
                 return _fail(
                     report, number, seq, "forked", "the record at the anchor's seq is not the anchored checkpoint"
@@ -241,6 +254,27 @@ def _check_checkpoint(
     if not verify_checkpoint_signature(record, public_key):
         return f"its signature does not verify under key {key_id(public_key)}"
     return None
+
+
+def _check_timestamp(
+    record: Mapping[str, Any], checkpoints: Mapping[str, Mapping[str, Any]], roots: bytes | None, report: VerifyReport
+) -> str | None:
+    token = record.get("tsa_token")
+    if not token:
+        report.notes.append(f"checkpoint seq {record.get('checkpoint_seq')} has no timestamp: {record.get('error')}")
+        return None
+    checkpoint = checkpoints.get(str(record.get("checkpoint_hash")))
+    if checkpoint is None or checkpoint.get("seq") != record.get("checkpoint_seq"):
+        return "a timestamp names a checkpoint that is not among the recent ones"
+    if roots is None:
+        report.notes.append("timestamps present but not checked (no TSA root: set PRAXIS_TSA_CA or pass --tsa-ca)")
+        return None
+    try:
+        problem = verify_timestamp(base64.b64decode(str(token), validate=True), checkpoint, roots_pem=roots)
+    except ValueError:
+        problem = "the timestamp token is not base64"
+    report.timestamps += problem is None
+    return f"the checkpoint's timestamp does not verify: {problem}" if problem else None
 
 
 def _fail(report: VerifyReport, line: int, seq: int | None, kind: str, problem: str) -> VerifyReport:

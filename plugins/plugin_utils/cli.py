@@ -161,14 +161,22 @@ def _audit_inputs(args: argparse.Namespace, settings: GateSettings) -> tuple[Pat
 def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
     path, pubkey_path, anchor_path = _audit_inputs(args, settings)
     public_key = load_public_key(pubkey_path) if pubkey_path.exists() else None
-    report = verify_log(path, public_key=public_key, anchor=read_anchor(anchor_path), expect_anchor=True)
+    tsa_ca = Path(args.tsa_ca) if args.tsa_ca else settings.tsa_ca
+    report = verify_log(
+        path,
+        public_key=public_key,
+        anchor=read_anchor(anchor_path),
+        expect_anchor=True,
+        tsa_roots=tsa_ca.read_bytes() if tsa_ca else None,
+    )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     elif report.ok:
         anchor_state = "matched" if anchor_path.exists() else "absent"
         print(
             f"audit log {path}: OK, {report.records} records, chain intact (last seq {report.last_seq}), "
-            f"{report.checkpoints} signed checkpoint(s) verified, anchor {anchor_state}"
+            f"{report.checkpoints} signed checkpoint(s) and {report.timestamps} timestamp(s) verified, "
+            f"anchor {anchor_state}"
         )
         for note in report.notes:
             print(f"  note: {note}")
@@ -292,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("path", nargs="?", help="audit log (default: the state directory's)")
     verify.add_argument("--pubkey", help="checkpoint public key (default: audit-signing.pub beside the log)")
     verify.add_argument("--anchor", help="anchor file (default: PRAXIS_AUDIT_ANCHOR or audit.anchor beside the log)")
+    verify.add_argument("--tsa-ca", help="PEM root(s) that checkpoint timestamps must chain to (PRAXIS_TSA_CA)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=cmd_audit_verify)
     prove = audit.add_parser("prove", help="print an inclusion proof of one record in a signed checkpoint")

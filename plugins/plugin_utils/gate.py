@@ -35,6 +35,7 @@ from .redact import RedactionError, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
 from .runs import RunJournal
 from .settings import GateSettings
+from .tsa import request_timestamp
 
 __all__ = ["ApprovalSeam", "Gate", "Outcome"]
 
@@ -93,7 +94,11 @@ class Gate:
         self._counter = 0
         self._warn = warn or _stderr
         self._last_warning = ""
-        self.journal = RunJournal(audit, settings.state_dir) if isinstance(audit, AuditLog) else None
+        self.journal = (
+            RunJournal(audit, settings.state_dir, timestamper=_timestamper(settings))
+            if isinstance(audit, AuditLog)
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
@@ -468,6 +473,18 @@ def _redacted_args(request: TaskRequest) -> _RedactedArgs:
         return _RedactedArgs(redact(request.args), length, False)
     except (RedactionError, Exception):
         return _RedactedArgs("<withheld:redaction-failed>", length, True, failed=True)
+
+
+def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes] | None:
+    url = settings.tsa_url
+    if not url:
+        return None
+    roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
+
+    def stamp(checkpoint: Mapping[str, Any]) -> bytes:
+        return request_timestamp(checkpoint, url=url, roots_pem=roots)
+
+    return stamp
 
 
 def _redacted_fields(fields: Mapping[str, Any]) -> dict[str, Any]:

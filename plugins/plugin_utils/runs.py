@@ -11,10 +11,11 @@ decision without an outcome, then closes the run. The scan covers one run's reco
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .statedir import ensure_state_dir, open_private_file
 __all__ = ["RunJournal", "open_decisions"]
 
 _MARKERS = "runs"
+Timestamper = Callable[[Mapping[str, Any]], bytes]
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,10 @@ def _records_from(path: Path, offset: int) -> Iterator[dict[str, Any]]:
 class RunJournal:
     """Start, finish and recover runs against one audit log."""
 
-    def __init__(self, audit: AuditLog, state_dir: Path) -> None:
+    def __init__(self, audit: AuditLog, state_dir: Path, *, timestamper: Timestamper | None = None) -> None:
         self.audit = audit
         self.directory = state_dir / _MARKERS
+        self.timestamper = timestamper
 
     def start(self, run_id: str, fields: dict[str, Any]) -> bool:
         """Recover dead runs, write ``run-start`` and leave this run's marker. False if the record was not written."""
@@ -89,7 +92,7 @@ class RunJournal:
         marker = self._read_marker(self.directory / f"{run_id}.json")
         offset = marker.offset if marker else 0
         self._close(run_id, session, offset, event="run-end", why="the run ended before this task reported back")
-        self.audit.checkpoint()
+        self._checkpoint(run_id)
         if marker:
             with contextlib.suppress(OSError):
                 marker.path.unlink()
@@ -116,8 +119,26 @@ class RunJournal:
                 path.unlink()
             recovered += 1
         if recovered:
-            self.audit.checkpoint()
+            self._checkpoint("")
         return recovered
+
+    def _checkpoint(self, run_id: str) -> None:
+        """Checkpoint, and have it countersigned when a time-stamping authority is configured. Each checkpoint
+        chains to the one before, so a timestamp on the newest vouches for every record up to it."""
+        if not self.audit.checkpoint() or self.timestamper is None or self.audit.last_checkpoint is None:
+            return
+        checkpoint = self.audit.last_checkpoint
+        record: dict[str, Any] = {
+            "event": "checkpoint-timestamp",
+            "run_id": run_id,
+            "checkpoint_seq": checkpoint["seq"],
+            "checkpoint_hash": checkpoint["hash"],
+        }
+        try:
+            record["tsa_token"] = base64.b64encode(self.timestamper(checkpoint)).decode()
+        except Exception as exc:  # a missing witness is recorded, never fatal to the run
+            record["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        self.audit.append(record)
 
     def _close(self, run_id: str, session: str, offset: int, *, event: str, why: str) -> None:
         for decision in open_decisions(self.audit.path, run_id, offset):

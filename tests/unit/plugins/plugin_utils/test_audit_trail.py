@@ -381,3 +381,39 @@ def test_anchor_outside_the_state_directory(tmp_path: Path) -> None:
     assert (elsewhere / "audit.anchor").exists() and not (tmp_path / "state" / "audit.anchor").exists()
     assert verify(gate.settings.audit_path, anchor_from=elsewhere).ok
     shutil.copy(gate.settings.audit_path, tmp_path / "copy.jsonl")
+
+
+# ----------------------------------------------------------------------------------------------- RFC 3161
+def test_run_end_checkpoints_are_timestamped_and_verified(tmp_path: Path) -> None:
+    from tests.tsa_server import TestTSA
+
+    with TestTSA() as tsa:
+        ca = tmp_path / "tsa-root.pem"
+        ca.write_bytes(tsa.root_pem)
+        gate = gate_for(tmp_path, PRAXIS_TSA_URL=tsa.url, PRAXIS_TSA_CA=str(ca))
+        assert gate.start_run(via="test")
+        gate.record_outcome(_decide(gate), status="ok", output=b"")
+        gate.finish_run()
+    records = [json.loads(line) for line in lines(gate.settings.audit_path)]
+    stamp = records[-1]
+    assert stamp["event"] == "checkpoint-timestamp" and stamp["checkpoint_hash"] == records[-2]["hash"]
+    for record in records:
+        jsonschema.validate(record, RECORD_SCHEMA)
+    path = gate.settings.audit_path
+    public = load_public_key(path.with_name(PUBLIC_KEY_FILE))
+    anchor = read_anchor(path.with_name("audit.anchor"))
+    report = verify_log(path, public_key=public, anchor=anchor, tsa_roots=ca.read_bytes())
+    assert report.ok and report.timestamps == 1, report.problem
+    with TestTSA() as stranger:
+        wrong = verify_log(path, public_key=public, anchor=anchor, tsa_roots=stranger.root_pem)
+    assert not wrong.ok and "timestamp does not verify" in wrong.problem
+
+
+def test_an_unreachable_tsa_is_recorded_and_never_blocks_the_run(tmp_path: Path) -> None:
+    gate = gate_for(tmp_path, PRAXIS_TSA_URL="http://127.0.0.1:9/tsa")
+    assert gate.start_run(via="test")
+    gate.finish_run()
+    stamp = json.loads(lines(gate.settings.audit_path)[-1])
+    assert stamp["event"] == "checkpoint-timestamp" and "error" in stamp and "tsa_token" not in stamp
+    report = verify(gate.settings.audit_path)
+    assert report.ok and any("no timestamp" in note for note in report.notes)
