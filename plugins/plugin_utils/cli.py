@@ -23,6 +23,7 @@ from .gate import Gate
 from .models import Mode, RequestKind, TaskRequest
 from .ruleset import load_ruleset, policy_schema
 from .settings import GateSettings, load_settings
+from .store_cli import register as register_store_commands
 
 __all__ = ["main"]
 
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print a published JSON Schema")
     schema.add_argument("name", choices=["policy"])
     schema.set_defaults(func=cmd_schema)
+    register_store_commands(sub)
     return parser
 
 
