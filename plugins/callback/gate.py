@@ -318,7 +318,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
-    status, payload = _result_status(result)
+    status, payload, diff = _result_status(result)
     window = executor._praxis_window
     for decision, request in window:
         gate.record_outcome(
@@ -327,6 +327,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             output=payload if decision.allowed else None,
             host=request.target,
             action=request.action,
+            diff=diff if decision.dry_run else None,
         )
     if not window:
         task = executor._task
@@ -457,7 +458,18 @@ def _task_request(gate: Gate, executor: Any, templar: Any) -> TaskRequest:
         run_id=gate.run_id,
         session=gate.session,
         principal=gate.settings.principal,
+        approval_tokens=(*gate.settings.approval_tokens, *_tokens(templar, variables.get("praxis_approval"))),
+        batch_size=len(variables.get("ansible_play_batch") or [executor._host.name]),
     )
+
+
+def _tokens(templar: Any, value: Any) -> tuple[str, ...]:
+    """Approval tokens from the praxis_approval extra var (an AWX survey password answer): space/comma separated."""
+    if not value:
+        return ()
+    rendered = _template(templar, value)
+    items = rendered if isinstance(rendered, list) else str(rendered).replace(",", " ").split()
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def _template(templar: Any, value: Any) -> Any:
@@ -542,9 +554,10 @@ def _is_include(task: Any) -> bool:
     return task.action in C._ACTION_INCLUDE_TASKS or task.action in C._ACTION_INCLUDE_ROLE
 
 
-def _result_status(result: Any) -> tuple[str, bytes]:
+def _result_status(result: Any) -> tuple[str, bytes, Any]:
     data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
     data = data if isinstance(data, dict) else {"result": str(data)}
+    diff = data.get("diff")
     if data.get("unreachable"):
         status = Outcome.UNREACHABLE
     elif data.get("failed"):
@@ -555,7 +568,7 @@ def _result_status(result: Any) -> tuple[str, bytes]:
         status = Outcome.CHANGED
     else:
         status = Outcome.OK
-    return status, _dump(data)
+    return status, _dump(data), diff
 
 
 def _dump(value: Any) -> bytes:

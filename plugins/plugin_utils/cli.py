@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import killswitch
+from .approvals_cli import register as register_approval_commands
 from .audit_checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
 from .audit_verify import build_proof, check_proof, iter_records, verify_log
 from .errors import GatekeeperError
@@ -327,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("name", choices=["policy"])
     schema.set_defaults(func=cmd_schema)
     register_store_commands(sub)
+    register_approval_commands(sub)
     return parser
 
 

@@ -22,11 +22,12 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from . import killswitch
+from .approval_gate import ApprovalSeam
 from .audit import AuditLog, AuditSink
 from .errors import TaskRefused
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
@@ -34,24 +35,17 @@ from .policy import Evaluation, evaluate
 from .redact import RedactionError, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
 from .runs import RunJournal
+from .seams import Seam, SeamContext
 from .settings import GateSettings
 from .tsa import request_timestamp
 
-__all__ = ["ApprovalSeam", "Gate", "Outcome"]
+__all__ = ["Gate", "Outcome"]
 
 log = logging.getLogger(__name__)
 
 _REASON_LIMIT = 400
 _MAX_ACTION = 200
 _MAX_HOST = 255
-
-
-class ApprovalSeam(Protocol):
-    """Approvals and trifecta containment plug in here (their own issues); None means "no objection"."""
-
-    def __call__(
-        self, request: TaskRequest, evaluation: Evaluation, decision_id: str
-    ) -> tuple[Verdict, str] | None: ...
 
 
 class Outcome:
@@ -77,7 +71,7 @@ class Gate:
         audit: AuditSink,
         run_id: str | None = None,
         protected_paths: Sequence[str] = (),
-        seams: Sequence[ApprovalSeam] = (),
+        seams: Sequence[Seam] = (),
         clock: Callable[[], float] = time.time,
         warn: Callable[[str], None] | None = None,
     ) -> None:
@@ -102,7 +96,9 @@ class Gate:
 
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
-        """Load the ruleset (a bad policy file raises ConfigError: refuse to start) and open the audit log."""
+        """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
+        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
+        kwargs.setdefault("seams", (ApprovalSeam(settings),))
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
             settings.audit_path, checkpoint_every=settings.checkpoint_every, anchor_path=settings.anchor_path
@@ -131,7 +127,7 @@ class Gate:
                     decision_id,
                 )
             else:
-                decision, evaluation = self._pipeline(request, decision_id)
+                decision, evaluation = self._pipeline(request, decision_id, record=record)
         except Exception as exc:  # fail closed: an error inside the gate is a denial, never a pass
             log.exception("praxis gate internal error")
             decision = self._decision(
@@ -170,7 +166,9 @@ class Gate:
         """Decide without recording or executing anything (`praxis-gate check`)."""
         return self.decide(request, record=False)
 
-    def _pipeline(self, request: TaskRequest, decision_id: str) -> tuple[Decision, Evaluation | None]:
+    def _pipeline(
+        self, request: TaskRequest, decision_id: str, *, record: bool = True
+    ) -> tuple[Decision, Evaluation | None]:
         # 1. kill switch: before anything else, so a tripped stop needs no parsing to work
         if killswitch.is_tripped(self.settings.killswitch_path):
             state = killswitch.status(self.settings.killswitch_path)
@@ -222,37 +220,43 @@ class Gate:
                 evaluation,
             )
         # 6 + 7. approvals and trifecta seams
-        for seam in self.seams:
-            objection = seam(request, evaluation, decision_id)
-            if objection is not None:
-                verdict, reason = objection
-                if verdict is not Verdict.ALLOWED:
+        approval_ref: str | None = None
+        granted = ""
+        if self.seams:
+            context = SeamContext(
+                request, evaluation, decision_id, self.args_digest(request), self.ruleset.digest, record
+            )
+            for seam in self.seams:
+                result = seam(context)
+                if result is None:
+                    continue
+                if result.verdict is not Verdict.ALLOWED:
                     return (
                         self._decision(
-                            verdict,
+                            result.verdict,
                             evaluation.tier,
-                            "approval" if verdict is Verdict.APPROVAL_REQUIRED else "seam",
-                            reason,
+                            result.rule,
+                            result.reason,
                             decision_id,
                             reasons=evaluation.reasons,
                             dry_run=evaluation.dry_run,
                         ),
                         evaluation,
                     )
+                approval_ref, granted = result.approval_ref or approval_ref, result.reason
         summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
-        return (
-            self._decision(
-                Verdict.ALLOWED,
-                evaluation.tier,
-                "allowed",
-                f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
-                + (" [dry run]" if evaluation.dry_run else ""),
-                decision_id,
-                reasons=evaluation.reasons,
-                dry_run=evaluation.dry_run,
-            ),
-            evaluation,
+        allowed = self._decision(
+            Verdict.ALLOWED,
+            evaluation.tier,
+            "approval.granted" if approval_ref else "allowed",
+            f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
+            + (" [dry run]" if evaluation.dry_run else "")
+            + (f"; {granted}" if granted else ""),
+            decision_id,
+            reasons=evaluation.reasons,
+            dry_run=evaluation.dry_run,
         )
+        return replace(allowed, approval_ref=approval_ref), evaluation
 
     def _decision(
         self,
@@ -320,7 +324,7 @@ class Gate:
                 "args_len": redacted.length,
                 "args_withheld": redacted.withheld,
                 "args_digest": self.args_digest(request),
-                "approval_ref": None,
+                "approval_ref": decision.approval_ref,
             }
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
@@ -351,8 +355,14 @@ class Gate:
         detail: str = "",
         host: str = "",
         action: str = "",
+        diff: Any = None,
     ) -> bool:
-        """Append the outcome record for a decision; never raises."""
+        """Append the outcome record for a decision (and let seams see a dry run's diff); never raises."""
+        for seam in self.seams:
+            try:
+                seam.after_outcome(decision.decision_id, status=status, diff=diff)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not record the dry run for approval: {exc}")
         try:
             record: dict[str, Any] = {
                 "event": "outcome",

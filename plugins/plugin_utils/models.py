@@ -127,6 +127,8 @@ class TaskRequest:
     run_id: str = ""
     session: str = ""
     principal: str = ""
+    approval_tokens: tuple[str, ...] = ()  # presented by the run; verified, never recorded
+    batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
 
     @property
     def target(self) -> str:
@@ -155,6 +157,7 @@ class Decision:
     decision_id: str
     dry_run: bool = False
     reasons: tuple[str, ...] = ()
+    approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
 
     @property
     def allowed(self) -> bool:
@@ -172,4 +175,5 @@ class Decision:
             "decision_id": self.decision_id,
             "dry_run": self.dry_run,
             "reasons": list(self.reasons),
+            "approval_ref": self.approval_ref,
         }

@@ -81,6 +81,7 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args))
+    findings.extend(_token_leaks(request, (*(t for t, _ in commands), *(v for _, v in (*strings, *env_strings)))))
     if request.kind is RequestKind.TASK:
         findings.extend(
             _connopts.connection_findings(
@@ -226,6 +227,15 @@ def _path_tier(tiering: _Tiering, key: str, value: str) -> None:
         tiering.raise_to(Tier.T3, f"{key} touches {label} ({redact_text(value, limit=80)})")
     elif _paths.under_etc(value):
         tiering.raise_to(Tier.T2, f"{key} is under /etc")
+
+
+def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
+    """An approval token is presented to the gate, never handed to a task: a task that carries one as data (to
+    print, store or send it) is denied, so a token cannot leak into results, logs or another system."""
+    tokens = [t for t in request.approval_tokens if len(t) >= 16]
+    if tokens and any(token in text for text in texts for token in tokens):
+        return [Finding("deny.token-leak", "the task's arguments contain an approval token; tokens are for the gate")]
+    return []
 
 
 def _tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:

@@ -38,12 +38,14 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.2"
+RULESET_VERSION = "2026.11.3"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
     # 2026.11.2: the temporary-directory test normalises paths (/tmp/../etc is not temporary)
     "2026.11.2": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
+    # 2026.11.3: tasks whose arguments carry an approval token are denied (deny.token-leak); tables unchanged
+    "2026.11.3": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

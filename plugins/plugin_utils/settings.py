@@ -64,6 +64,13 @@ class GateSettings(BaseModel):
     checkpoint_every: int = 1000
     tsa_url: str | None = None
     tsa_ca: Path | None = None
+    approvers_path: Path | None = None
+    approver_keys: str = ""
+    approval_max_ttl: int = 900
+    approval_distinct: bool = False
+    t3_two_approvers: bool = False
+    operator_dir: Path | None = None
+    approval_tokens: tuple[str, ...] = ()
 
     @property
     def audit_path(self) -> Path:
@@ -214,7 +221,7 @@ def load_settings(
             warnings.append(
                 f"ignored mode={project_mode.value} from the project's ansible.cfg: a project can only lower the mode"
             )
-    for key in (*_OPERATOR_ONLY_PATHS, "allow_paths", "command_lookups", "audit_checkpoint_every", "tsa_url"):
+    for key in (*_OPERATOR_ONLY_PATHS, *_OPERATOR_ONLY_VALUES):
         if key in project_values:
             warnings.append(f"ignored [{SECTION}] {key} from the project's ansible.cfg: only the operator sets it")
 
@@ -260,6 +267,26 @@ def load_settings(
     tsa_url = env.get("PRAXIS_TSA_URL") or operator_values.get("tsa_url") or None
     if tsa_url is not None and not tsa_url.startswith(("http://", "https://")):
         raise ConfigError(f"PRAXIS_TSA_URL must be an http(s) URL, got {tsa_url!r}", hint="or leave it unset")
+    config_home = _config_home(env)
+    approvers_path = _absolute_path(env, operator_values, "PRAXIS_APPROVERS", "approvers") or (
+        config_home / "approvers"
+    )
+    operator_dir = _absolute_path(env, {}, "PRAXIS_OPERATOR_DIR", "") or config_home / "operators"
+    ttl_raw = env.get("PRAXIS_APPROVAL_MAX_TTL") or operator_values.get("approval_max_ttl") or "900"
+    if not ttl_raw.strip().isdigit() or not 60 <= int(ttl_raw) <= 86_400:
+        raise ConfigError(
+            f"the maximum approval lifetime must be 60..86400 seconds, got {ttl_raw!r}",
+            hint="set PRAXIS_APPROVAL_MAX_TTL or [praxis_gatekeeper] approval_max_ttl",
+        )
+    distinct = _parse_bool(
+        env.get("PRAXIS_APPROVAL_DISTINCT") or operator_values.get("approval_distinct_approver", ""),
+        "PRAXIS_APPROVAL_DISTINCT",
+    )
+    t3_two = _parse_bool(
+        env.get("PRAXIS_APPROVAL_T3_TWO") or operator_values.get("approval_t3_two_approvers", ""),
+        "PRAXIS_APPROVAL_T3_TWO",
+    )
+    tokens = _approval_tokens(env)
     every_raw = env.get("PRAXIS_AUDIT_CHECKPOINT_EVERY") or operator_values.get("audit_checkpoint_every") or "1000"
     if not every_raw.strip().isdigit() or not 1 <= int(every_raw) <= 10_000_000:
         raise ConfigError(
@@ -285,10 +312,45 @@ def load_settings(
         checkpoint_every=int(every_raw),
         tsa_url=tsa_url,
         tsa_ca=tsa_ca,
+        approvers_path=approvers_path,
+        approver_keys=env.get("PRAXIS_APPROVER_KEYS", ""),
+        approval_max_ttl=int(ttl_raw),
+        approval_distinct=distinct,
+        t3_two_approvers=t3_two,
+        operator_dir=operator_dir,
+        approval_tokens=tokens,
     )
 
 
-_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca")
+def _config_home(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
+    return Path(base) / "praxis-gatekeeper"
+
+
+def _approval_tokens(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Tokens a run presents through its environment (PRAXIS_APPROVAL) or a file (PRAXIS_APPROVAL_FILE)."""
+    text = env.get("PRAXIS_APPROVAL", "")
+    file_name = env.get("PRAXIS_APPROVAL_FILE")
+    if file_name:
+        try:
+            text += "\n" + Path(file_name).read_text(encoding="utf-8")[:1_000_000]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read PRAXIS_APPROVAL_FILE {file_name}: {exc}", hint="fix the path") from exc
+    return tuple(part for part in text.replace(",", " ").split() if part)
+
+
+_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca", "approvers")
+_OPERATOR_ONLY_VALUES = (
+    "allow_paths",
+    "command_lookups",
+    "audit_checkpoint_every",
+    "tsa_url",
+    "approval_max_ttl",
+    "approval_distinct_approver",
+    "approval_t3_two_approvers",
+)
 
 
 def _absolute_path(env: Mapping[str, str], operator_values: Mapping[str, str], variable: str, key: str) -> Path | None:

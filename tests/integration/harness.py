@@ -225,6 +225,12 @@ class AnsibleLab:
             )
         )
 
+    def allow_commands(self, *patterns: str) -> None:
+        """An operator policy pinning these command lines to T0 (so tests can run them without approvals)."""
+        policy = self.config_dir / "policy.yml"
+        policy.write_text("version: 1\ncommand_allowlist:\n" + "".join(f"  - {p!r}\n" for p in patterns))
+        self.env_overrides["PRAXIS_POLICY"] = str(policy)
+
     def env(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PRAXIS_"))}
         env.update(

@@ -50,6 +50,7 @@ def many_hosts(tmp_path: Path, ssh_target: SshTarget) -> AnsibleLab:
     """Ten inventory hosts (aliases of one real sshd), so forks=10 really runs ten workers at once."""
     lab = AnsibleLab(root=tmp_path / "lab", targets={f"h{i:02d}": ssh_target for i in range(10)})
     lab.config.write_text(lab.config.read_text().replace("forks = 5", "forks = 10"))
+    lab.allow_commands("sleep 0.2")  # the operator pins it to T0, so these runs need no approvals
     return lab
 
 
@@ -108,6 +109,7 @@ def test_kill_dash_nine_at_random_points_leaves_a_verifiable_log_with_orphans_fl
 
 
 def test_no_log_arguments_and_task_output_reach_no_file(lab: AnsibleLab, canary: Path) -> None:
+    lab.allow_commands("cat *")
     secret = "praxis-secret-" + os.urandom(8).hex()
     output_marker = "praxis-output-" + os.urandom(8).hex()
     (canary / "out.txt").write_text(output_marker)

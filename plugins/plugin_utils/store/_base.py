@@ -541,6 +541,19 @@ class Store(abc.ABC):
         r = rows[0]
         return ApprovalRequest(r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), json.loads(r[7]))
 
+    def list_approval_requests(self, *, run_id: str | None = None, limit: int = 1000) -> list[ApprovalRequest]:
+        """Requests, newest first; all of one run when ``run_id`` is given (a run's requests form one plan)."""
+        sql = (
+            "SELECT request_id, created_at, requester, session, run_id, ruleset_digest, expires_at, payload "
+            "FROM approval_requests"
+        )
+        params: list[Any] = []
+        if run_id is not None:
+            sql += " WHERE run_id = ?"
+            params.append(run_id)
+        rows = self._read(sql + " ORDER BY created_at DESC, request_id LIMIT ?", [*params, max(1, int(limit))])
+        return [ApprovalRequest(r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), json.loads(r[7])) for r in rows]
+
     def approval_items(self, request_id: str) -> list[ApprovalItem]:
         rows = self._read(
             "SELECT item_id, request_id, action, target, tier, args_digest, payload FROM approval_items "

@@ -194,20 +194,24 @@ def test_gate_tamper_from_controller_side_tasks(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------------------------- mode ceiling
 @pytest.mark.parametrize(
-    ("mode", "tier_request", "allowed"),
+    ("mode", "tier_request", "verdict"),
     [
-        (Mode.READONLY, req("ansible.builtin.stat", {"path": "/"}), True),
-        (Mode.READONLY, req("ansible.builtin.copy", {"content": "x", "dest": "/srv/x"}), False),
-        (Mode.GUARDED, req("ansible.builtin.package", {"name": "x"}), True),
-        (Mode.GUARDED, req("ansible.builtin.reboot", {}), False),
-        (Mode.OPEN, req("ansible.builtin.reboot", {}), True),
+        (Mode.READONLY, req("ansible.builtin.stat", {"path": "/"}), Verdict.ALLOWED),
+        (Mode.READONLY, req("ansible.builtin.copy", {"content": "x", "dest": "/srv/x"}), Verdict.REFUSED),
+        (Mode.GUARDED, req("ansible.builtin.copy", {"content": "x", "dest": "/srv/x"}), Verdict.ALLOWED),
+        (Mode.GUARDED, req("ansible.builtin.package", {"name": "x"}), Verdict.APPROVAL_REQUIRED),
+        (Mode.GUARDED, req("ansible.builtin.reboot", {}), Verdict.REFUSED),
+        (Mode.OPEN, req("ansible.builtin.reboot", {}), Verdict.APPROVAL_REQUIRED),
     ],
 )
-def test_mode_ceiling(tmp_path: Path, mode: Mode, tier_request: TaskRequest, allowed: bool) -> None:
+def test_mode_ceiling(tmp_path: Path, mode: Mode, tier_request: TaskRequest, verdict: Verdict) -> None:
+    """Within the ceiling T0/T1 run and T2/T3 wait for a human; above it nothing, not even an approval, helps."""
     decision = gate_for(tmp_path, mode).decide(tier_request)
-    assert decision.allowed is allowed
-    if not allowed:
-        assert decision.verdict is Verdict.REFUSED and decision.rule == "mode.ceiling"
+    assert decision.verdict is verdict
+    if verdict is Verdict.REFUSED:
+        assert decision.rule == "mode.ceiling"
+    if verdict is Verdict.APPROVAL_REQUIRED:
+        assert decision.rule == "approval.required" and "praxis-gate approvals show req-" in decision.reason
 
 
 def test_nothing_in_a_request_can_raise_the_mode(tmp_path: Path) -> None:
