@@ -9,6 +9,7 @@ is what the demo's refused task shows.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -32,24 +33,57 @@ def main() -> int:
     demo_dir.mkdir(parents=True)
     (demo_dir / "precious.txt").write_text("this file must survive the demo\n")
 
+    operator = root / "operator"
     with SshTarget.start(root / "sshd") as target:
-        lab = AnsibleLab(root=root / "controller", targets={"demo": target}, mode=options.mode)
-        env = {"PRAXIS_DEMO_DIR": str(demo_dir)}
-        print(f"== praxis.gatekeeper demo: mode {options.mode}, state directory {lab.state_dir}\n", flush=True)
-        play = subprocess.run(
-            [str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo"], env=lab.env(**env), cwd=root, check=False
+        lab = AnsibleLab(
+            root=root / "controller",
+            targets={"demo": target},
+            mode=options.mode,
+            env_overrides={"PRAXIS_APPROVERS": str(operator / "approvers"), "PRAXIS_OPERATOR_DIR": str(operator)},
         )
-        print("\n== the audit trail this run left (decisions and outcomes; no output bodies)\n", flush=True)
-        gate_env = lab.env()
-        subprocess.run([str(BIN_DIR / "praxis-gate"), "audit", "show"], env=gate_env, check=False)
-        print("\n== verifying the hash chain\n", flush=True)
-        verify = subprocess.run([str(BIN_DIR / "praxis-gate"), "audit", "verify"], env=gate_env, check=False)
+        env = lab.env(PRAXIS_DEMO_DIR=str(demo_dir))
+        gate = [str(BIN_DIR / "praxis-gate")]
+        print(f"== praxis.gatekeeper demo: mode {options.mode}, state directory {lab.state_dir}\n", flush=True)
+        _run([*gate, "operator", "init", "--name", "demo-operator", "--no-passphrase"], env)
+        play = _run([str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo"], env, cwd=root)
+        print("\n== an operator reviews the pending approval request and approves it\n", flush=True)
+        listing = _run([*gate, "approvals", "list", "--json"], env, capture=True)
+        request = json.loads(listing.stdout)[0]["request"]
+        _run([*gate, "approvals", "show", request], env)
+        approve = _run([*gate, "approvals", "approve", request, "--as", "demo-operator"], env, capture=True)
+        token_file = operator / "token"
+        token_file.write_text(approve.stdout.strip())
+        token_file.chmod(0o600)
+        print("\n== the run presents the token (PRAXIS_APPROVAL_FILE); the approved task runs, once\n", flush=True)
+        approved_env = {**env, "PRAXIS_APPROVAL_FILE": str(token_file)}
+        second = _run([str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo", "--tags", "approval"],
+                      approved_env, cwd=root)  # fmt: skip
+        approved = (demo_dir / "approved-change").exists()
+        (demo_dir / "approved-change").unlink(missing_ok=True)
+        print("\n== the same token again: refused (single use)\n", flush=True)
+        _run([str(BIN_DIR / "ansible-playbook"), "praxis.gatekeeper.demo", "--tags", "approval"], approved_env,
+             cwd=root)  # fmt: skip
+        reused = (demo_dir / "approved-change").exists()
+        print("\n== the audit trail (decisions and outcomes; no output bodies, no tokens)\n", flush=True)
+        _run([*gate, "audit", "show", "--run", "all"], env)
+        print("\n== verifying the hash chain, the signed checkpoints and the anchor\n", flush=True)
+        verify = _run([*gate, "audit", "verify"], env)
     canary = (demo_dir / "canary").exists()
     precious = (demo_dir / "precious.txt").exists()
-    print(f"\ncanary created by the deny-listed task: {canary}; precious.txt still present: {precious}")
-    ok = play.returncode == 0 and verify.returncode == 0 and not canary and precious
+    print(
+        f"\ncanary created by the deny-listed task: {canary}; precious.txt still present: {precious}; "
+        f"approved change made: {approved}; made again with the used token: {reused}"
+    )
+    ok = play.returncode == 0 and second.returncode == 0 and verify.returncode == 0
+    ok = ok and not canary and precious and approved and not reused
     print("demo: OK" if ok else "demo: FAILED", flush=True)
     return 0 if ok else 1
+
+
+def _run(
+    command: list[str], env: dict[str, str], *, cwd: Path | None = None, capture: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, env=env, cwd=cwd, check=False, text=True, capture_output=capture)
 
 
 if __name__ == "__main__":

@@ -243,7 +243,7 @@ def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
         for record in selected:
             print(json.dumps(record, sort_keys=True))
         return EXIT_OK
-    widths = {"seq": 5, "event": 9, "host": 10, "action": 26, "tier": 4, "decision": 17, "status": 9}
+    widths = {"seq": 5, "event": 14, "host": 10, "action": 26, "tier": 4, "decision": 17, "status": 9}
     print("  ".join(c.upper().ljust(widths.get(c, 0)) for c in _SHOW_COLUMNS).rstrip())
     for record in selected:
         cells = []
