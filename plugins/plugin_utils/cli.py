@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 from . import killswitch
 from .approvals_cli import register as register_approval_commands
@@ -24,6 +24,7 @@ from .gate import Gate
 from .models import Mode, RequestKind, TaskRequest
 from .ruleset import load_ruleset, policy_schema
 from .settings import GateSettings, load_settings
+from .store import open_store
 from .store_cli import register as register_store_commands
 
 __all__ = ["main"]
@@ -122,8 +123,22 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
 def cmd_emergency_stop(args: argparse.Namespace, settings: GateSettings) -> int:
     state = killswitch.trip(settings.killswitch_path, reason=args.reason, principal=settings.principal)
     _gate_for_records(settings).record_event("emergency-stop", reason=state.reason, by=state.by)
+    _killswitch_history(settings, "stop", state.reason)
     print(f"emergency stop TRIPPED by {state.by} at {state.since}: every task and remote command is now refused")
     return EXIT_OK
+
+
+def _killswitch_history(settings: GateSettings, event: Literal["stop", "clear"], reason: str) -> None:
+    """The sentinel file is what stops runs; the store keeps the history. A store problem never undoes a stop."""
+    try:
+        store = open_store(settings)
+        try:
+            store.record_killswitch(event, reason=reason or "-", actor=settings.principal)
+        finally:
+            store.close()
+    except GatekeeperError as exc:
+        print(f"praxis-gate: warning: the {event} is in effect but not in the store's history: {exc.message}",
+              file=sys.stderr)  # fmt: skip
 
 
 def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -138,6 +153,7 @@ def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int
         previous_reason=previous.reason,
         previous_by=previous.by,
     )
+    _killswitch_history(settings, "clear", args.reason.strip()[:500])
     print("emergency stop cleared" if previous.tripped else "emergency stop was not tripped; recorded the clear")
     return EXIT_OK
 

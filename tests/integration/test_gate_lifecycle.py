@@ -184,6 +184,10 @@ def test_emergency_stop_refuses_everything_and_clear_is_recorded(lab: AnsibleLab
     assert clear.rc == 0
     cleared = [r for r in lab.audit_records() if r.get("event") == "emergency-clear"]
     assert cleared and cleared[-1]["reason"] == "incident closed" and cleared[-1]["was_tripped"] is True
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import open_sqlite
+
+    history = open_sqlite(lab.state_dir / "state.db").killswitch_history()
+    assert [(e.event, e.reason) for e in history][-2:] == [("stop", "incident 42"), ("clear", "incident closed")]
     again = lab.playbook(SIMPLE.format(canary=canary))
     assert again.rc == 0 and (canary / "written.txt").exists(), again.output
 
