@@ -146,8 +146,9 @@ def arm(*, via: str) -> Gate | None:
         try:
             hooks = _hook_points()
             gate = Gate.from_settings(load_settings(), protected_paths=_ansible_paths(), warn=_warn)
+            _refuse_project_plugin_paths(gate)
             _STATE["gate"] = gate
-        except (GatekeeperError, ImportError, AttributeError, ValueError) as exc:
+        except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
             _STATE["error"] = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_STATE['error']}") from exc
@@ -589,6 +590,42 @@ def _trusted_plugin_path(gate: Gate, path: str) -> bool:
 
     trusted = [os.path.dirname(os.path.realpath(ansible.__file__))]
     return any(path == root or path.startswith(root + os.sep) for root in trusted)
+
+
+_PLUGIN_PATH_SETTINGS = (
+    "COLLECTIONS_PATHS", "DEFAULT_ACTION_PLUGIN_PATH", "DEFAULT_BECOME_PLUGIN_PATH", "DEFAULT_CACHE_PLUGIN_PATH",
+    "DEFAULT_CALLBACK_PLUGIN_PATH", "DEFAULT_CLICONF_PLUGIN_PATH", "DEFAULT_CONNECTION_PLUGIN_PATH",
+    "DEFAULT_DOC_FRAGMENT_PLUGIN_PATH", "DEFAULT_FILTER_PLUGIN_PATH", "DEFAULT_HTTPAPI_PLUGIN_PATH",
+    "DEFAULT_INVENTORY_PLUGIN_PATH", "DEFAULT_LOOKUP_PLUGIN_PATH", "DEFAULT_MODULE_PATH", "DEFAULT_MODULE_UTILS_PATH",
+    "DEFAULT_NETCONF_PLUGIN_PATH", "DEFAULT_STRATEGY_PLUGIN_PATH", "DEFAULT_TERMINAL_PLUGIN_PATH",
+    "DEFAULT_TEST_PLUGIN_PATH", "DEFAULT_VARS_PLUGIN_PATH",
+)  # fmt: skip
+
+
+def _refuse_project_plugin_paths(gate: Gate) -> None:
+    """A project's own ansible.cfg can point plugin and collection paths at Python in the project (``library =
+    ./library``): the same hole as playbook-adjacent plugins, closed the same way."""
+    project = gate.settings.project_config
+    if not project:
+        return
+    from ansible import constants as C
+
+    for name in _PLUGIN_PATH_SETTINGS:
+        try:
+            value, origin = C.config.get_config_value_and_origin(name)
+        except AnsibleError:  # a setting this ansible-core does not define
+            continue
+        if not origin or os.path.realpath(str(origin)) != os.path.realpath(project):
+            continue
+        for entry in value if isinstance(value, list) else [value]:
+            path = os.path.realpath(os.path.expanduser(str(entry)))
+            if _has_content(path) and not _trusted_plugin_path(gate, path):
+                gate.record_event("run-refused", reason=f"{name} in the project's ansible.cfg", path=path)
+                raise GateRefusal(
+                    f"praxis.gatekeeper refused this run: the project's ansible.cfg ({project}) points {name} at "
+                    f"{path}, whose code would run in the controller around the gate. Install it where the operator "
+                    "installs plugins, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
+                )
 
 
 def _ansible_paths() -> list[str]:

@@ -60,6 +60,7 @@ class GateSettings(BaseModel):
     session: str
     config_file: str | None
     warnings: tuple[str, ...] = ()
+    project_config: str | None = None  # the project's ansible.cfg when ansible-core reads that one
     audit_anchor: Path | None = None
     checkpoint_every: int = 1000
     tsa_url: str | None = None
@@ -308,6 +309,7 @@ def load_settings(
         session=session,
         config_file=str(cfg_file.path) if cfg_file else None,
         warnings=tuple(warnings),
+        project_config=str(cfg_file.path) if cfg_file and not cfg_file.operator else None,
         audit_anchor=audit_anchor,
         checkpoint_every=int(every_raw),
         tsa_url=tsa_url,

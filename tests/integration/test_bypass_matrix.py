@@ -255,3 +255,34 @@ def test_guarded_denies_deny_listed_payload(lab: AnsibleLab, canary: Path, case:
     playbook, files = _render(case, hidden, canary)
     result = lab.playbook(playbook, files=files, args=case.args)
     _assert_refused(result, canary, case)
+
+
+PROJECT_CFG_PATHS = {
+    "library": ("mylib/evil_mod", "#!/bin/sh\n{cmd}\necho '{{\"changed\": false}}'\n"),
+    "action_plugins": ("myactions/command.py", "import os\nos.system({cmd_py})\n"),
+    "filter_plugins": ("myfilters/f.py", "import os\nos.system({cmd_py})\n"),
+    "collections_path": ("mycollections/ansible_collections/evil/x/plugins/modules/m.py", "import os\n"),
+}
+
+
+@pytest.mark.parametrize("setting", sorted(PROJECT_CFG_PATHS))
+def test_project_ansible_cfg_cannot_point_plugin_paths_into_the_project(
+    lab: AnsibleLab, canary: Path, tmp_path: Path, setting: str
+) -> None:
+    """ansible-core reads the project's ansible.cfg when ANSIBLE_CONFIG is unset; its plugin paths are the
+    playbook-adjacent hole by another door."""
+    relative, content = PROJECT_CFG_PATHS[setting]
+    project = tmp_path / "project"
+    target = project / relative
+    target.parent.mkdir(parents=True)
+    command = f"touch {canary}/ran-{setting}"
+    target.write_text(content.format(cmd=command, cmd_py=repr(command)))
+    directory = relative.split("/")[0]
+    (project / "ansible.cfg").write_text(
+        lab.config.read_text().replace("[defaults]\n", f"[defaults]\n{setting} = ./{directory}\n", 1)
+    )
+    playbook = "- hosts: target1\n  gather_facts: false\n  tasks:\n    - command: echo hi\n"
+    result = lab.playbook(playbook, directory=project, env={"ANSIBLE_CONFIG": ""})
+    assert result.rc != 0, result.output
+    assert "praxis.gatekeeper refused" in result.output and "project's ansible.cfg" in result.output, result.output
+    assert not list(canary.iterdir()), result.output

@@ -350,3 +350,24 @@ def test_decisions_are_stamped_with_the_ruleset(tmp_path: Path) -> None:
 def test_audit_log_is_the_gates(tmp_path: Path) -> None:
     gate = gate_for(tmp_path, Mode.GUARDED)
     assert isinstance(gate.audit, AuditLog)
+
+
+# ----------------------------------------------------------------------------------------------- remote operations
+def test_remote_operations_need_an_executing_allowed_decision(tmp_path: Path) -> None:
+    gate = gate_for(tmp_path, Mode.GUARDED)
+    assert "no allowed gate decision" in (gate.check_remote("exec_command", "web1") or "")
+    allowed = gate.decide(req("ansible.builtin.stat", {"path": "/"}))
+    denied = gate.decide(req("ansible.builtin.shell", {"_raw_params": "rm -rf /"}))
+    gate.begin(denied)
+    assert gate.check_remote("put_file", "web1") is not None
+    gate.begin(allowed)
+    assert gate.check_remote("put_file", "web1") is None
+    gate.end()
+    assert gate.check_remote("fetch_file", "web1") is not None
+    gate.begin(allowed)
+    (tmp_path / "state" / "emergency-stop").write_text("{}")
+    assert "emergency stop" in (gate.check_remote("exec_command", "web1") or "")
+    refused = [
+        line for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines() if "remote-refused" in line
+    ]
+    assert len(refused) == 4
