@@ -123,10 +123,17 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._modules import canonical_action
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import WITHHELD_TOKEN, split_tokens
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import GatekeeperError, TaskRefused
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate, Outcome
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate, Outcome, output_bytes
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import RequestKind, TaskRequest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.trust import (
+    adjacent_collections_refusal,
+    plugin_dir_refusal,
+    project_path_refusal,
+)
 
 SUPPORTED = ((2, 19), (2, 22))  # [min, max) ansible-core major.minor whose internals are hooked and tested
 _STATE: dict[str, Any] = {"gate": None, "error": None}
@@ -145,7 +152,11 @@ def arm(*, via: str) -> Gate | None:
             return _STATE["gate"]
         try:
             hooks = _hook_points()
-            gate = Gate.from_settings(load_settings(), protected_paths=_ansible_paths(), warn=_warn)
+            settings = load_settings()
+            # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
+            for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
+                os.environ.pop(name, None)
+            gate = Gate.from_settings(settings, protected_paths=_ansible_paths(), warn=_warn)
             _refuse_project_plugin_paths(gate)
             _STATE["gate"] = gate
         except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
@@ -189,8 +200,10 @@ def _hook_points() -> dict[str, Any]:
     from ansible.plugins.lookup import LookupBase
     from ansible.plugins.strategy import StrategyBase
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+    from ansible.vars.manager import VariableManager
 
     points = {
+        "VariableManager": VariableManager,
         "TaskExecutor": TaskExecutor,
         "ConnectionBase": ConnectionBase,
         "LookupBase": LookupBase,
@@ -228,6 +241,7 @@ def _install(points: dict[str, Any] | None) -> None:
     _patch(executor, "_get_action_handler_with_module_context", _before_action)
     _patch(executor, "_execute", _around_execute)
     _patch(executor, "_poll_async_result", _around_poll)
+    _patch(points["VariableManager"], "__init__", _after_variable_manager)
     _patch(points["StrategyBase"], "_execute_meta", _around_meta)
     _patch(points["PluginLoader"], "add_directory", _before_add_directory)
     _patch(points["Finder"], "set_playbook_paths", _before_playbook_paths)
@@ -319,7 +333,8 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
-    status, payload, diff = _result_status(result)
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    status, payload, diff = Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
     window = executor._praxis_window
     for decision, request in window:
         gate.record_outcome(
@@ -367,6 +382,17 @@ def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any
         _STATE["polling"] = False
 
 
+def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: Any) -> Any:
+    """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
+    the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
+    result = original(manager, *args, **kwargs)
+    extra = getattr(manager, "_extra_vars", None)
+    if isinstance(extra, dict) and "praxis_approval" in extra:
+        _STATE["presented"] = split_tokens(str(extra["praxis_approval"]))
+        extra["praxis_approval"] = WITHHELD_TOKEN
+    return result
+
+
 def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     target = str(getattr(getattr(connection, "_play_context", None), "remote_addr", "") or "")
@@ -381,8 +407,8 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
-    fqcn = _fqcn(getattr(lookup, "ansible_name", None) or getattr(lookup, "_load_name", "") or "unknown")
-    if fqcn in gate.settings.command_lookups:
+    fqcn = canonical_action(getattr(lookup, "ansible_name", None) or getattr(lookup, "_load_name", "") or "unknown")
+    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, kwargs):
         items = list(terms) if isinstance(terms, list | tuple) else [terms]
         request = TaskRequest(
             action=fqcn, args={"_terms": [str(item) for item in items]}, host="localhost", connection="local",
@@ -396,7 +422,7 @@ def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any,
         except BaseException as exc:
             gate.record_outcome(decision, status=Outcome.ERROR, detail=type(exc).__name__, host="localhost")
             raise
-        gate.record_outcome(decision, status=Outcome.OK, output=_dump(result), host="localhost", action=fqcn)
+        gate.record_outcome(decision, status=Outcome.OK, output=output_bytes(result), host="localhost", action=fqcn)
         return result
     return original(lookup, terms, *args, **kwargs)
 
@@ -406,13 +432,10 @@ def _before_add_directory(original: Any, loader: Any, directory: Any, *args: Any
     path = os.path.realpath(os.path.expanduser(str(directory)))
     if kwargs.get("with_subdir") or (args and args[0]):
         path = os.path.join(path, str(loader.subdir))
-    if _has_content(path) and not _trusted_plugin_path(gate, path):
+    refusal = plugin_dir_refusal(path, str(loader.subdir), gate.settings, _trusted_roots())
+    if refusal:
         gate.record_event("run-refused", reason="playbook-adjacent plugin code", path=path)
-        raise GateRefusal(
-            f"praxis.gatekeeper refused this run: {path} holds {loader.subdir} code shipped beside the playbook or "
-            "role, which would run inside the controller around the gate. Move it into a collection installed by "
-            "the operator, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
-        )
+        raise GateRefusal(refusal)
     return original(loader, directory, *args, **kwargs)
 
 
@@ -420,17 +443,12 @@ def _before_playbook_paths(original: Any, finder: Any, playbook_paths: Any) -> A
     gate = _gate()
     paths = [playbook_paths] if isinstance(playbook_paths, str | bytes) else list(playbook_paths)
     for raw in paths:
-        base = os.fsdecode(raw)
-        adjacent = os.path.realpath(os.path.join(base, "collections", "ansible_collections"))
-        if os.path.isdir(adjacent) and not gate.settings.is_allowlisted(adjacent):
-            shadow = os.path.isdir(os.path.join(adjacent, "praxis", "gatekeeper"))
-            gate.record_event("run-refused", reason="playbook-adjacent collections", path=adjacent, shadow=shadow)
-            raise GateRefusal(
-                f"praxis.gatekeeper refused this run: {adjacent} holds collections beside the playbook"
-                + (", including a copy of praxis.gatekeeper that would replace the gate" if shadow else "")
-                + ". Their Python would run in the controller. Install them where the operator installs "
-                "collections, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
-            )
+        refusal = adjacent_collections_refusal(os.fsdecode(raw), gate.settings)
+        if refusal:
+            message, shadow = refusal
+            gate.record_event("run-refused", reason="playbook-adjacent collections", path=os.fsdecode(raw),
+                              shadow=shadow)  # fmt: skip
+            raise GateRefusal(message)
     return original(finder, playbook_paths)
 
 
@@ -459,18 +477,16 @@ def _task_request(gate: Gate, executor: Any, templar: Any) -> TaskRequest:
         run_id=gate.run_id,
         session=gate.session,
         principal=gate.settings.principal,
-        approval_tokens=(*gate.settings.approval_tokens, *_tokens(templar, variables.get("praxis_approval"))),
+        approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables)),
         batch_size=len(variables.get("ansible_play_batch") or [executor._host.name]),
     )
 
 
-def _tokens(templar: Any, value: Any) -> tuple[str, ...]:
-    """Approval tokens from the praxis_approval extra var (an AWX survey password answer): space/comma separated."""
-    if not value:
-        return ()
-    rendered = _template(templar, value)
-    items = rendered if isinstance(rendered, list) else str(rendered).replace(",", " ").split()
-    return tuple(str(item).strip() for item in items if str(item).strip())
+def _presented_tokens(templar: Any, variables: Any) -> tuple[str, ...]:
+    """Approval tokens from the praxis_approval extra var (kept by the gate when it scrubbed the variable)."""
+    kept: tuple[str, ...] = _STATE.get("presented") or ()
+    value = _template(templar, variables.get("praxis_approval"))
+    return kept if value in (None, "", WITHHELD_TOKEN) else (*kept, *split_tokens(value))
 
 
 def _template(templar: Any, value: Any) -> Any:
@@ -528,7 +544,7 @@ def _environment(task: Any, templar: Any) -> dict[str, Any]:
 
 def _local_files(executor: Any, task: Any) -> dict[str, bytes | None]:
     """The script module ships a controller file and runs it: read it so its content is classified."""
-    if _fqcn(str(task.resolved_action or task.action)) != "ansible.builtin.script":
+    if canonical_action(str(task.resolved_action or task.action)) != "ansible.builtin.script":
         return {}
     args = task.args
     source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
@@ -543,53 +559,17 @@ def _local_files(executor: Any, task: Any) -> dict[str, bytes | None]:
         return {source: None}
 
 
-def _fqcn(name: str) -> str:
-    if name.startswith("ansible.legacy."):
-        return "ansible.builtin." + name[len("ansible.legacy.") :]
-    return name if "." in name else f"ansible.builtin.{name}"
-
-
 def _is_include(task: Any) -> bool:
     from ansible import constants as C
 
     return task.action in C._ACTION_INCLUDE_TASKS or task.action in C._ACTION_INCLUDE_ROLE
 
 
-def _result_status(result: Any) -> tuple[str, bytes, Any]:
-    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
-    data = data if isinstance(data, dict) else {"result": str(data)}
-    diff = data.get("diff")
-    if data.get("unreachable"):
-        status = Outcome.UNREACHABLE
-    elif data.get("failed"):
-        status = Outcome.FAILED
-    elif data.get("skipped"):
-        status = Outcome.SKIPPED
-    elif data.get("changed"):
-        status = Outcome.CHANGED
-    else:
-        status = Outcome.OK
-    return status, _dump(data), diff
-
-
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
-
-
-def _has_content(path: str) -> bool:
-    try:
-        return any(entry.name not in ("__pycache__", ".gitkeep") for entry in os.scandir(path))
-    except OSError:
-        return False
-
-
-def _trusted_plugin_path(gate: Gate, path: str) -> bool:
-    if gate.settings.is_allowlisted(path):
-        return True
+def _trusted_roots() -> list[str]:
+    """Where ansible-core's own plugins live: always trusted."""
     import ansible
 
-    trusted = [os.path.dirname(os.path.realpath(ansible.__file__))]
-    return any(path == root or path.startswith(root + os.sep) for root in trusted)
+    return [os.path.dirname(os.path.realpath(ansible.__file__))]
 
 
 _PLUGIN_PATH_SETTINGS = (
@@ -617,15 +597,12 @@ def _refuse_project_plugin_paths(gate: Gate) -> None:
             continue
         if not origin or os.path.realpath(str(origin)) != os.path.realpath(project):
             continue
-        for entry in value if isinstance(value, list) else [value]:
-            path = os.path.realpath(os.path.expanduser(str(entry)))
-            if _has_content(path) and not _trusted_plugin_path(gate, path):
-                gate.record_event("run-refused", reason=f"{name} in the project's ansible.cfg", path=path)
-                raise GateRefusal(
-                    f"praxis.gatekeeper refused this run: the project's ansible.cfg ({project}) points {name} at "
-                    f"{path}, whose code would run in the controller around the gate. Install it where the operator "
-                    "installs plugins, or have the operator allowlist the path (PRAXIS_ALLOW_PATHS)."
-                )
+        refusal = project_path_refusal(
+            name, value if isinstance(value, list) else [value], gate.settings, _trusted_roots()
+        )
+        if refusal:
+            gate.record_event("run-refused", reason=f"{name} in the project's ansible.cfg", path=refusal[0])
+            raise GateRefusal(refusal[1])
 
 
 def _ansible_paths() -> list[str]:

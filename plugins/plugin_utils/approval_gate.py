@@ -8,20 +8,28 @@ are written here, consumption happens here, and nothing here is consulted for tr
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import json
 import os
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .approvals import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
-from .models import Tier, Verdict
+from .audit_checkpoint import read_anchor
+from .audit_verify import records_since
+from .errors import StateError
+from .models import TaskRequest, Tier, Verdict
 from .operators import Approver, load_registry
 from .redact import redact, redact_text
 from .seams import SeamContext, SeamResult
 from .settings import GateSettings
 from .store import Store, open_store
-from .store._model import ApprovalItem, StoreRefused
+from .store._model import ApprovalItem, ConflictError, StoreRefused
 
 __all__ = ["ApprovalSeam"]
 
@@ -46,6 +54,7 @@ class ApprovalSeam:
         self._clock = clock
         self._approvers: dict[str, Approver] | None = None
         self._dry_runs: dict[str, SeamContext] = {}
+        self._binding_key: bytes | None = None
 
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
@@ -64,8 +73,7 @@ class ApprovalSeam:
                 "(use serial: 1 or --limit to one host)",
                 "approval.t3-one-host",
             )
-        binding = Binding(evaluation.action, request.target, str(evaluation.tier), context.args_digest,
-                          context.ruleset_digest)  # fmt: skip
+        binding = self._binding(context)
         problems: list[str] = []
         for token in request.approval_tokens:
             result = self._redeem(token, binding, context, problems)
@@ -85,9 +93,7 @@ class ApprovalSeam:
         context = self._dry_runs.pop(decision_id, None)
         if context is None:
             return
-        binding = Binding(context.evaluation.action, context.request.target, str(context.evaluation.tier),
-                          context.args_digest, context.ruleset_digest)  # fmt: skip
-        self._record_pending(context, binding, diff=diff, status=status)
+        self._record_pending(context, self._binding(context), diff=diff, status=status)
 
     # -------------------------------------------------------------------------------------------- redemption
     def _redeem(self, token: str, binding: Binding, context: SeamContext, problems: list[str]) -> SeamResult | None:
@@ -103,11 +109,11 @@ class ApprovalSeam:
         except InvalidToken as exc:
             problems.append(exc.message)
             return None
-        item = _covering_item(verified, binding)
-        if item is None:
+        items = _covering_items(verified, binding)
+        if not items:
             problems.append(
-                "a presented approval does not cover this task (its action, target, tier, arguments or ruleset "
-                "differ from what was approved); nothing was consumed"
+                "a presented approval does not cover this task (its action, target, privilege, tier, arguments or "
+                "ruleset differ from what was approved); nothing was consumed"
             )
             return None
         needed = 2 if binding.tier == "T3" and self.settings.t3_two_approvers else 1
@@ -118,25 +124,48 @@ class ApprovalSeam:
         if _denied(store, verified.plan):
             problems.append(f"request {verified.plan} was denied by an operator")
             return None
-        try:
-            consumed = store.consume(
-                item.item_id,
-                consumer=context.decision_id,
-                context={"approval_ref": verified.ref, "approvers": list(verified.approvers),
-                         "run_id": context.request.run_id},
-            )  # fmt: skip
-        except StoreRefused:
-            problems.append("the approved item is not in this installation's store")
-            return None
-        if not consumed:
+        for item in items:
+            # Single use rests on the store; the audit log is a second, independent witness. Rolling back the store
+            # to replay a token must then also rewrite the hash-chained, anchored log, which `audit verify` exposes.
+            witness = self._audit_witness(item.item_id, verified.issued_at)
+            if witness:
+                problems.append(witness)
+                continue
+            try:
+                consumed = store.consume(
+                    item.item_id,
+                    consumer=context.decision_id,
+                    context={"approval_ref": verified.ref, "approvers": list(verified.approvers),
+                             "run_id": context.request.run_id},
+                )  # fmt: skip
+            except StoreRefused:
+                problems.append("the approved item is not in this installation's store")
+                continue
+            if consumed:
+                return SeamResult(
+                    Verdict.ALLOWED,
+                    f"approved by {', '.join(verified.approvers)} (request {verified.plan}, item {item.item_id})",
+                    "approval.granted",
+                    approval_ref=verified.ref,
+                    approval_item=item.item_id,
+                )
             problems.append("this approval was already used; a retry needs a new request and a new approval")
-            return None
-        return SeamResult(
-            Verdict.ALLOWED,
-            f"approved by {', '.join(verified.approvers)} (request {verified.plan}, item {item.item_id})",
-            "approval.granted",
-            approval_ref=verified.ref,
-        )
+        return None
+
+    def _audit_witness(self, item_id: str, issued_at: int) -> str | None:
+        """A problem if the audit log already shows this item used, or was cut back behind its anchor."""
+        try:
+            anchor = read_anchor(self.settings.anchor_path)
+        except StateError:
+            return "the audit log's anchor is unreadable; approvals are refused until `praxis-gate audit verify` passes"
+        newest = next(records_since(self.settings.audit_path, ""), None)
+        if anchor is not None and int((newest or {}).get("seq", 0) or 0) < anchor.seq:
+            return "the audit log ends before its anchor (cut back?); approvals are refused until it verifies"
+        since = datetime.fromtimestamp(issued_at - 60, UTC).isoformat(timespec="microseconds")
+        for record in records_since(self.settings.audit_path, since):
+            if record.get("approval_item") == item_id and record.get("decision") == "allowed":
+                return "this approval was already used (the audit log records its use); a retry needs a new approval"
+        return None
 
     # -------------------------------------------------------------------------------------------- requests
     def _record_pending(self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None) -> str:
@@ -150,6 +179,8 @@ class ApprovalSeam:
             "decision_id": context.decision_id,
             "dry_run": context.evaluation.dry_run,
             "become": request.become,
+            "become_user": request.become_user if request.become else None,
+            "address": _execution(request)["address"],
             "batch_size": request.batch_size,
         }
         if status is not None:
@@ -180,6 +211,35 @@ class ApprovalSeam:
         )
         return plan
 
+    def _binding(self, context: SeamContext) -> Binding:
+        request, evaluation = context.request, context.evaluation
+        return Binding(evaluation.action, request.target, str(evaluation.tier), self._args_digest(request),
+                       context.ruleset_digest)  # fmt: skip
+
+    def _args_digest(self, request: TaskRequest) -> str:
+        """HMAC of what would actually run, under the store's binding key: the exact arguments, the privilege it
+        runs with, and the machine it reaches (address, port, user, connection), so an approval does not follow an
+        inventory name to another machine or cover a become it was not asked for. Every controller sharing the
+        store computes the same digest (an approval asked on one AWX node redeems on another), while readers of the
+        audit log, which keeps its own per-installation digest, cannot test guesses against it."""
+        blob = json.dumps(_execution(request), sort_keys=True, default=str, ensure_ascii=True).encode()
+        return hmac.new(self._key(), blob, hashlib.sha256).hexdigest()
+
+    def _key(self) -> bytes:
+        if self._binding_key is None:
+            store = self._get_store()
+            fact = store.current("praxis", "approval-binding-key", "secret")
+            if fact is None:
+                # Another controller may create it first (compare-and-set loses): then theirs is used.
+                with contextlib.suppress(ConflictError):
+                    store.put("praxis", "approval-binding-key", "secret", {"key": secrets.token_hex(32)},
+                              expected_hash=None, actor="praxis-gate", reason="first approval on a store")  # fmt: skip
+                fact = store.current("praxis", "approval-binding-key", "secret")
+            if fact is None:
+                raise StateError("the store has no approval binding key", hint="run `praxis-gate store check`")
+            self._binding_key = bytes.fromhex(str(fact.content["key"]))
+        return self._binding_key
+
     def _registry(self) -> dict[str, Approver]:
         if self._approvers is None:
             self._approvers = load_registry(self.settings.approvers_path, self.settings.approver_keys)
@@ -191,11 +251,29 @@ class ApprovalSeam:
         return self._store
 
 
-def _covering_item(verified: VerifiedToken, binding: Binding) -> TokenItem | None:
-    for item in verified.items:
-        if item.tier == binding.tier and item.target == binding.target and item.digest == binding.digest(item.item_id):
-            return item
-    return None
+def _execution(request: TaskRequest) -> dict[str, Any]:
+    options = request.connection_options
+    return {
+        "action": request.action,
+        "args": request.args,
+        "become": request.become,
+        "become_method": request.become_method if request.become else None,
+        "become_user": request.become_user if request.become else None,
+        "connection": request.connection,
+        "address": options.get("host") or request.target,
+        "port": options.get("port"),
+        "remote_user": options.get("remote_user"),
+        "delegate_to": request.delegate_to,
+    }
+
+
+def _covering_items(verified: VerifiedToken, binding: Binding) -> list[TokenItem]:
+    """Every item of the token that covers this task: a plan can hold the same action twice, one item each."""
+    return [
+        item
+        for item in verified.items
+        if item.tier == binding.tier and item.target == binding.target and item.digest == binding.digest(item.item_id)
+    ]
 
 
 def _denied(store: Store, plan: str) -> bool:

@@ -37,6 +37,7 @@ from .operators import Approver
 
 __all__ = [
     "APPROVAL_TIERS",
+    "WITHHELD_TOKEN",
     "Binding",
     "InvalidToken",
     "TokenItem",
@@ -44,11 +45,13 @@ __all__ = [
     "cosign_token",
     "plan_id",
     "sign_token",
+    "split_tokens",
     "token_ref",
     "verify_token",
 ]
 
 APPROVAL_TIERS = frozenset({Tier.T2, Tier.T3})
+WITHHELD_TOKEN = "<withheld: praxis.gatekeeper keeps presented approval tokens>"  # noqa: S105 - a placeholder
 TOKEN_PREFIX = "pxa1"  # noqa: S105 - a format tag, not a secret
 _DOMAIN = b"praxis.gatekeeper approval v1\n"
 _MAX_TOKEN = 64 * 1024
@@ -105,6 +108,14 @@ class VerifiedToken:
     expires_at: int
     ref: str
     counted: Mapping[str, int] = field(default_factory=dict)  # tier -> number of distinct approvers that count
+
+
+def split_tokens(value: Any) -> tuple[str, ...]:
+    """Tokens as a run presents them: one string (space or comma separated) or a list of strings."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).replace(",", " ").split()
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def token_ref(token: str) -> str:

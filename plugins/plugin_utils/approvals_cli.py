@@ -114,7 +114,8 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         "items": [
             {"item": i.item_id, "state": _item_state(store, r, i, ruleset), "action": i.action, "target": i.target,
              "tier": i.tier, "task": i.payload.get("task"), "args": i.payload.get("args"),
-             "diff": i.payload.get("diff"), "reasons": i.payload.get("reasons"), "become": i.payload.get("become")}
+             "diff": i.payload.get("diff"), "reasons": i.payload.get("reasons"), "become": i.payload.get("become"),
+             "become_user": i.payload.get("become_user"), "address": i.payload.get("address")}
             for r, i in plan.items
         ],
     }  # fmt: skip
@@ -129,6 +130,8 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
     for item in detail["items"]:
         print(f"\n  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
         print(f"    task: {item['task']}")
+        privilege = f"become {item['become_user'] or 'root'}" if item["become"] else "no privilege escalation"
+        print(f"    runs: on {item['address'] or item['target']}, {privilege}")
         print(f"    args: {json.dumps(item['args'], default=str)[:800]}")
         for reason in item["reasons"] or []:
             print(f"    why:  {reason}")

@@ -25,7 +25,7 @@ from .audit_checkpoint import Anchor, key_id, verify_checkpoint_signature
 from .merkle import CompactRange, inclusion_proof, leaf_hash, verify_inclusion
 from .tsa import verify_timestamp
 
-__all__ = ["Proof", "VerifyReport", "build_proof", "check_proof", "iter_records", "verify_log"]
+__all__ = ["Proof", "VerifyReport", "build_proof", "check_proof", "iter_records", "records_since", "verify_log"]
 
 _MAX_OPEN_DECISIONS = 100_000  # beyond this, open decisions are counted, not remembered (memory stays bounded)
 
@@ -121,6 +121,7 @@ def verify_log(
     runs = _Runs()
     gap: tuple[int, int, str] | None = None  # (line, seq, problem) of a record that skipped ahead
     recent_checkpoints: dict[str, dict[str, Any]] = {}  # hash -> record, for checking timestamps (bounded)
+    used_items: dict[str, int] = {}  # approval item -> seq of the decision it allowed
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -177,6 +178,14 @@ def verify_log(
                 return _fail(
                     report, number, seq, "forked", "the record at the anchor's seq is not the anchored checkpoint"
                 )
+            item = record.get("approval_item") if record.get("event") == "decision" else None
+            if isinstance(item, str) and record.get("decision") == "allowed":
+                if item in used_items:
+                    first = used_items[item]
+                    replay = f"approval item {item} allowed a second task (first at seq {first})"
+                    return _fail(report, number, int(record["seq"]), "replayed approval", replay)
+                if len(used_items) < _MAX_OPEN_DECISIONS:
+                    used_items[item] = int(record["seq"])
             orphan_problem = runs.see(record)
             if orphan_problem:
                 return _fail(report, number, int(record["seq"]), "orphan not flagged", orphan_problem)
@@ -283,6 +292,42 @@ def _fail(report: VerifyReport, line: int, seq: int | None, kind: str, problem: 
     where = f"line {line}" if line else "log"
     report.problem = f"{kind}: {problem} ({where}" + (f", seq {seq})" if seq is not None else ")")
     return report
+
+
+def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator[dict[str, Any]]:
+    """Records whose ISO time is at or after ``since``, newest first, reading the file backwards: the cost is the
+    records since then, not the size of the log."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return
+    with handle:
+        end = handle.seek(0, 2)
+        carry = b""
+        while end > 0:
+            start = max(0, end - block)
+            handle.seek(start)
+            chunk = handle.read(end - start) + carry
+            lines = chunk.split(b"\n")
+            carry = lines.pop(0) if start > 0 else b""
+            for raw in reversed(lines):
+                try:
+                    record = json.loads(raw)
+                except (ValueError, RecursionError):
+                    continue
+                if not isinstance(record, dict):
+                    continue
+                if str(record.get("time", "")) < since:
+                    return
+                yield record
+            end = start
+        if carry:
+            try:
+                record = json.loads(carry)
+            except (ValueError, RecursionError):
+                return
+            if isinstance(record, dict) and str(record.get("time", "")) >= since:
+                yield record
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -31,7 +31,7 @@ from .approval_gate import ApprovalSeam
 from .audit import AuditLog, AuditSink
 from .errors import TaskRefused
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
-from .policy import Evaluation, evaluate
+from .policy import Evaluation, evaluate, tamper_findings
 from .redact import RedactionError, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
 from .runs import RunJournal
@@ -58,6 +58,26 @@ class Outcome:
     UNREACHABLE = "unreachable"
     NOT_RUN = "not-run"
     ERROR = "error"
+
+    @classmethod
+    def of(cls, result: Mapping[str, Any]) -> tuple[str, bytes, Any]:
+        """(status, the canonical bytes the output digest covers, the diff if any) of a task result."""
+        if result.get("unreachable"):
+            status = cls.UNREACHABLE
+        elif result.get("failed"):
+            status = cls.FAILED
+        elif result.get("skipped"):
+            status = cls.SKIPPED
+        elif result.get("changed"):
+            status = cls.CHANGED
+        else:
+            status = cls.OK
+        return status, output_bytes(result), result.get("diff")
+
+
+def output_bytes(value: Any) -> bytes:
+    """The bytes an output's keyed digest is computed over (never stored themselves)."""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
 
 
 class Gate:
@@ -221,6 +241,7 @@ class Gate:
             )
         # 6 + 7. approvals and trifecta seams
         approval_ref: str | None = None
+        approval_item: str | None = None
         granted = ""
         if self.seams:
             context = SeamContext(
@@ -244,6 +265,7 @@ class Gate:
                         evaluation,
                     )
                 approval_ref, granted = result.approval_ref or approval_ref, result.reason
+                approval_item = result.approval_item or approval_item
         summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
         allowed = self._decision(
             Verdict.ALLOWED,
@@ -256,7 +278,7 @@ class Gate:
             reasons=evaluation.reasons,
             dry_run=evaluation.dry_run,
         )
-        return replace(allowed, approval_ref=approval_ref), evaluation
+        return replace(allowed, approval_ref=approval_ref, approval_item=approval_item), evaluation
 
     def _decision(
         self,
@@ -325,6 +347,7 @@ class Gate:
                 "args_withheld": redacted.withheld,
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
+                "approval_item": decision.approval_item,
             }
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
@@ -391,6 +414,13 @@ class Gate:
             log.warning("praxis: cannot build the %s record: %s", event, exc)
             return False
         return self.audit.append(record)
+
+    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
+        """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent
+        through the full pipeline, which denies it; everything else stays unrecorded, as lookups only read."""
+        items = terms if isinstance(terms, list | tuple) else [terms]
+        texts = [str(item) for item in items] + [str(value) for value in options.values()]
+        return bool(tamper_findings(texts, self.protected_paths))
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
@@ -509,6 +539,9 @@ def _own_paths(settings: GateSettings) -> list[str]:
     """Paths a controller-side task must never touch: our state, our code, and where Python loads start-up hooks."""
     paths = [str(settings.state_dir), os.path.realpath(settings.state_dir)]
     paths.append(str(Path(__file__).resolve().parents[2]))
+    for secret in (settings.approvers_path, settings.operator_dir, settings.anchor_path, settings.tsa_ca):
+        if secret is not None:
+            paths.append(str(secret))
     with contextlib.suppress(AttributeError):  # virtualenvs of old tools lack these
         paths.extend(site.getsitepackages())
         paths.append(site.getusersitepackages())

@@ -158,6 +158,7 @@ class Decision:
     dry_run: bool = False
     reasons: tuple[str, ...] = ()
     approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
+    approval_item: str | None = None  # the approval item it consumed
 
     @property
     def allowed(self) -> bool:
@@ -176,4 +177,5 @@ class Decision:
             "dry_run": self.dry_run,
             "reasons": list(self.reasons),
             "approval_ref": self.approval_ref,
+            "approval_item": self.approval_item,
         }

@@ -75,7 +75,7 @@ def load_registry(path: Path | None, inline: str | None = None) -> dict[str, App
     names: set[str] = set()
 
     def add(name: str, public: Ed25519PublicKey, where: str) -> None:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise ConfigError(f"{where}: invalid approver name {name!r}", hint="letters, digits, . _ @ -")
         if name in names:
             raise ConfigError(f"{where}: approver {name!r} is registered twice", hint="remove the duplicate")
@@ -104,7 +104,7 @@ def load_registry(path: Path | None, inline: str | None = None) -> dict[str, App
 
 def init_operator(name: str, *, key_dir: Path, registry: Path, passphrase: bytes | None) -> Approver:
     """Create NAME's key pair (private 0600, encrypted unless ``passphrase`` is None) and register the public half."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ConfigError(f"invalid operator name {name!r}", hint="letters, digits, . _ @ -; up to 64 characters")
     if registry.exists() and any(a.name == name for a in load_registry(registry).values()):
         raise ConfigError(f"an approver named {name!r} is already registered in {registry}", hint="pick another name")

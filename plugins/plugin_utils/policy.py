@@ -22,10 +22,20 @@ from .models import RequestKind, TaskRequest, Tier
 from .redact import redact_text
 from .ruleset import Ruleset
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "evaluate", "tamper_findings"]
 
 _MAX_TEXT = 256 * 1024  # longer command texts are still regex-scanned but count as uninspectable (T3)
-_GATE_STATE_NAMES = ("emergency-stop", "audit.jsonl", "audit.key", "praxis_gatekeeper.pth", "_praxis_gatekeeper_boot")
+_GATE_STATE_NAMES = (
+    "emergency-stop",
+    "audit.jsonl",
+    "audit.key",
+    "audit-signing.key",
+    "audit.anchor",
+    "state.db",
+    "praxis_gatekeeper.pth",
+    "_praxis_gatekeeper_boot",
+    "praxis-gatekeeper/",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +101,7 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             )
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
-        findings.extend(_tamper_findings((*[t for t, _ in commands], *(v for _, v in strings)), protected_paths))
+        findings.extend(tamper_findings((*[t for t, _ in commands], *(v for _, v in strings)), protected_paths))
     if policy.deny:
         blob = json.dumps(
             {"action": action, "args": args, "environment": request.environment},
@@ -238,7 +248,7 @@ def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
     return []
 
 
-def _tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:
+def tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:
     """Controller-side work that names the gate's own state or installation is refused: a run must not edit its
     own referee. Substring matching on purpose: ambiguity rounds up."""
     needles = [p.rstrip("/") for p in protected_paths if p and p != "/"] + list(_GATE_STATE_NAMES)

@@ -35,6 +35,7 @@ class SeamResult:
     reason: str
     rule: str
     approval_ref: str | None = None
+    approval_item: str | None = None
 
 
 class Seam(Protocol):
