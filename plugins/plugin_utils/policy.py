@@ -20,22 +20,11 @@ from ._commands import Finding
 from ._shell import split_argv
 from .models import RequestKind, TaskRequest, Tier
 from .redact import redact_text
-from .ruleset import Ruleset
+from .ruleset import GATE_STATE_NAMES, Ruleset
 
 __all__ = ["Evaluation", "evaluate", "tamper_findings"]
 
 _MAX_TEXT = 256 * 1024  # longer command texts are still regex-scanned but count as uninspectable (T3)
-_GATE_STATE_NAMES = (
-    "emergency-stop",
-    "audit.jsonl",
-    "audit.key",
-    "audit-signing.key",
-    "audit.anchor",
-    "state.db",
-    "praxis_gatekeeper.pth",
-    "_praxis_gatekeeper_boot",
-    "praxis-gatekeeper/",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +240,7 @@ def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
 def tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:
     """Controller-side work that names the gate's own state or installation is refused: a run must not edit its
     own referee. Substring matching on purpose: ambiguity rounds up."""
-    needles = [p.rstrip("/") for p in protected_paths if p and p != "/"] + list(_GATE_STATE_NAMES)
+    needles = [p.rstrip("/") for p in protected_paths if p and p != "/"] + list(GATE_STATE_NAMES)
     for text in texts:
         normalised = text.replace("//", "/")
         for needle in needles:

@@ -26,6 +26,20 @@ from . import _commands, _connopts, _modules, _paths
 from .errors import PolicyFileError
 from .models import Tier
 
+# Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
+# the other rule data, so that changing the list changes the ruleset fingerprint.
+GATE_STATE_NAMES = (
+    "emergency-stop",
+    "audit.jsonl",
+    "audit.key",
+    "audit-signing.key",
+    "audit.anchor",
+    "state.db",
+    "praxis_gatekeeper.pth",
+    "_praxis_gatekeeper_boot",
+    "praxis-gatekeeper/",
+)
+
 __all__ = [
     "RULESET_HISTORY",
     "RULESET_VERSION",
@@ -38,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.3"
+RULESET_VERSION = "2026.11.4"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -46,6 +60,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.2": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
     # 2026.11.3: tasks whose arguments carry an approval token are denied (deny.token-leak); tables unchanged
     "2026.11.3": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
+    # 2026.11.4: the gate's own file names (now fingerprinted) include the signing key, anchor and store
+    "2026.11.4": "59fe1c440bf1efdb5998a6fecbe335c6f69c3e311f5acf6aee34ace84961f48a",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -90,6 +106,7 @@ def builtin_data() -> dict[str, Any]:
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
         },
+        "gate_state_names": sorted(GATE_STATE_NAMES),
     }
 
 
