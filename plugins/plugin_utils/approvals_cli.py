@@ -259,7 +259,9 @@ def _remember(
               expected_hash=None, actor=actor, reason=fact_type)  # fmt: skip
     gate = Gate(settings=settings, ruleset=load_ruleset(settings.policy_path), audit=AuditLog(settings.audit_path),
                 seams=())  # fmt: skip
-    gate.record_event(fact_type, request=plan, by=actor, **{k: v for k, v in content.items() if k != "by"})
+    gate.record_event(
+        fact_type, durable=True, request=plan, by=actor, **{k: v for k, v in content.items() if k != "by"}
+    )
 
 
 def cmd_operator_init(args: argparse.Namespace, settings: GateSettings) -> int:

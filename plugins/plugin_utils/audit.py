@@ -21,8 +21,10 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ __all__ = ["GENESIS", "AuditLog", "AuditSink", "canonical_json", "chain_hash", "
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+DURABILITY_POLICIES = ("always", "batch", "never")
 SCHEMA_VERSION = 1
 _MAX_RECORD_BYTES = 256 * 1024
 _TAIL_FIRST_WINDOW = 64 * 1024
@@ -47,7 +50,7 @@ _TAIL_WINDOW = 4 * _MAX_RECORD_BYTES  # must exceed the longest line written (a 
 class AuditSink(Protocol):
     """The one small interface the gate writes through."""
 
-    def append(self, record: Mapping[str, Any]) -> bool: ...
+    def append(self, record: Mapping[str, Any], *, durable: bool = False) -> bool: ...
 
     def output_digest(self, data: bytes) -> str: ...
 
@@ -138,9 +141,17 @@ class AuditLog:
         key_path: Path | None = None,
         checkpoint_every: int = 1000,
         anchor_path: Path | None = None,
+        durability: str = "batch",
+        batch_seconds: float = 0.05,
     ) -> None:
+        if durability not in DURABILITY_POLICIES:
+            raise ValueError(f"unknown durability policy {durability!r} (expected one of {DURABILITY_POLICIES})")
         self.path = path
         self.fsync = fsync
+        self.durability = durability if fsync else "never"
+        self.batch_seconds = batch_seconds
+        self._last_sync = 0.0
+        self._tail: tuple[int, int, str, int] | None = None  # (inode, size, last hash, last seq) after our write
         self.key_path = key_path or path.with_name("audit.key")
         self.checkpoint_every = max(1, checkpoint_every)
         self.anchor_path = anchor_path or path.with_name("audit.anchor")
@@ -167,17 +178,20 @@ class AuditLog:
             self._key = load_or_create_key(self.key_path)
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()
 
-    def append(self, record: Mapping[str, Any]) -> bool:
-        """Append one record; never raises. False means it was not written (see ``last_error``)."""
-        return self._guarded(record, checkpoint=False)
+    def append(self, record: Mapping[str, Any], *, durable: bool = False) -> bool:
+        """Append one record; never raises. False means it was not written (see ``last_error``).
+
+        ``durable`` forces an fsync before returning whatever the policy (the gate asks for it on every decision
+        that lets a T2 or T3 action run, and on operator actions)."""
+        return self._guarded(record, checkpoint=False, durable=durable)
 
     def checkpoint(self) -> bool:
         """Append a signed checkpoint over everything written so far (the end of every run); never raises."""
         return self._guarded(None, checkpoint=True)
 
-    def _guarded(self, record: Mapping[str, Any] | None, *, checkpoint: bool) -> bool:
+    def _guarded(self, record: Mapping[str, Any] | None, *, checkpoint: bool, durable: bool = False) -> bool:
         try:
-            self._append(record, force_checkpoint=checkpoint)
+            self._append(record, force_checkpoint=checkpoint, durable=durable)
         except Exception as exc:  # the writer must never take the gate down; the gate fails closed on False
             self._last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("praxis audit write failed: %s", self._last_error)
@@ -210,18 +224,26 @@ class AuditLog:
                 os.close(self._fd)
         self._fd = None
 
-    def _append(self, record: Mapping[str, Any] | None, *, force_checkpoint: bool = False) -> None:
+    def _append(
+        self, record: Mapping[str, Any] | None, *, force_checkpoint: bool = False, durable: bool = False
+    ) -> None:
         fd = self._open()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            prev_hash, seq, torn, unterminated = _read_tail(fd)
+            info = os.fstat(fd)
+            tail = self._tail
+            if tail is not None and tail[0] == info.st_ino and tail[1] == info.st_size:
+                # Nobody appended since our last write: the chain continues from what we wrote.
+                prev_hash, seq, torn, unterminated = tail[2], tail[3], None, False
+            else:
+                prev_hash, seq, torn, unterminated = _read_tail(fd)
             lines: list[bytes] = []
             written_records: list[dict[str, Any]] = []
             if torn is not None:
                 # Terminate the torn fragment (append-only; never rewrite) and chain a visible seam record.
                 if unterminated:
                     lines.append(b"\n")
-                seam = self._finish(
+                seam, seam_line = self._finish(
                     {
                         "event": "seam",
                         "reason": "torn record after a crash; continuing the chain from the last good record",
@@ -231,13 +253,13 @@ class AuditLog:
                     prev_hash,
                     seq + 1,
                 )
-                lines.append(_line(seam))
+                lines.append(seam_line)
                 written_records.append(seam)
                 prev_hash, seq = seam["hash"], seq + 1
             if record is not None:
-                body = self._finish(dict(record), prev_hash, seq + 1)
+                body, body_line = self._finish(dict(record), prev_hash, seq + 1)
                 body_at = sum(len(line) for line in lines)  # relative to where this batch lands
-                lines.append(_line(body))
+                lines.append(body_line)
                 written_records.append(body)
                 prev_hash, seq = body["hash"], seq + 1
             checkpoint = None
@@ -245,12 +267,14 @@ class AuditLog:
                 checkpoint = self._checkpoint(fd, written_records, prev_hash, seq + 1)
                 lines.append(_line(checkpoint))
             data = b"".join(lines)
-            offset = os.fstat(fd).st_size
+            offset = info.st_size
             written = os.write(fd, data)
             if written != len(data):
+                self._tail = None
                 raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
-            if self.fsync:
-                os.fsync(fd)
+            last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
+            self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
+            self._sync(fd, forced=durable or checkpoint is not None)
             if record is not None:
                 self.last_offset = offset + body_at
             if checkpoint is not None:
@@ -262,6 +286,18 @@ class AuditLog:
                 self.last_checkpoint = checkpoint
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _sync(self, fd: int, *, forced: bool) -> None:
+        """The durability policy. ``always``: every record reaches the disk before append returns. ``batch``
+        (default): records reach the page cache at once (a process crash loses nothing) and the disk within
+        ``batch_seconds``, except those the caller marks durable (decisions that let T2/T3 actions run,
+        checkpoints, operator actions), which are synced before append returns."""
+        if self.durability == "never":
+            return
+        now = time.monotonic()
+        if self.durability == "always" or forced or now - self._last_sync >= self.batch_seconds:
+            os.fsync(fd)
+            self._last_sync = now
 
     def _keys(self) -> CheckpointKeys:
         if self._signing is None:
@@ -288,17 +324,24 @@ class AuditLog:
         return stamped
 
     @classmethod
-    def _finish(cls, record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
-        record = cls._stamp(record, prev_hash, seq)
-        record["hash"] = chain_hash(prev_hash, record)
-        return record
+    def _finish(cls, record: dict[str, Any], prev_hash: str, seq: int) -> tuple[dict[str, Any], bytes]:
+        """The chained record and its line, serialising it once: the line is the canonical body with the hash
+        appended (key order inside a line does not matter: readers re-canonicalise before hashing)."""
+        stamped = cls._stamp(record, prev_hash, seq)
+        body = canonical_json(stamped)
+        digest = hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
+        stamped["hash"] = digest
+        line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
+        if len(line) - 1 > _MAX_RECORD_BYTES:
+            raise ValueError(f"audit record too large ({len(line)} bytes); the caller must bound its fields")
+        return stamped, line
 
     @staticmethod
     def _stamp(record: dict[str, Any], prev_hash: str, seq: int) -> dict[str, Any]:
         # Hash exactly what a reader will parse back: a JSON round trip turns tuples into lists, non-string keys
         # into strings (whose sort order differs: 10 < 2 as text) and other objects into their str(). Hashing the
         # Python value instead would make `audit verify` report an untouched record as edited.
-        record = json.loads(canonical_json(record))
+        record = dict(record) if _json_native(record) else json.loads(canonical_json(record))
         for reserved in ("hash", "signature"):
             record.pop(reserved, None)
         record["v"] = SCHEMA_VERSION
@@ -306,6 +349,22 @@ class AuditLog:
         record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
         record["prev_hash"] = prev_hash
         return record
+
+
+def _json_native(value: Any, depth: int = 0) -> bool:
+    """True when JSON would give this value back unchanged (str keys, JSON scalar types), so the normalising round
+    trip can be skipped; anything else (tuples, int keys, other objects) takes the round trip."""
+    if depth > 32:
+        return False
+    if value is None or type(value) in (str, int, bool):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is dict:
+        return all(type(key) is str and _json_native(item, depth + 1) for key, item in value.items())
+    if type(value) is list:
+        return all(_json_native(item, depth + 1) for item in value)
+    return False
 
 
 def _line(record: Mapping[str, Any]) -> bytes:

@@ -122,7 +122,7 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
 
 def cmd_emergency_stop(args: argparse.Namespace, settings: GateSettings) -> int:
     state = killswitch.trip(settings.killswitch_path, reason=args.reason, principal=settings.principal)
-    _gate_for_records(settings).record_event("emergency-stop", reason=state.reason, by=state.by)
+    _gate_for_records(settings).record_event("emergency-stop", durable=True, reason=state.reason, by=state.by)
     _killswitch_history(settings, "stop", state.reason)
     print(f"emergency stop TRIPPED by {state.by} at {state.since}: every task and remote command is now refused")
     return EXIT_OK
@@ -147,6 +147,7 @@ def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int
     previous = killswitch.clear(settings.killswitch_path)
     _gate_for_records(settings).record_event(
         "emergency-clear",
+        durable=True,
         reason=args.reason.strip()[:500],
         by=settings.principal,
         was_tripped=previous.tripped,

@@ -121,7 +121,10 @@ class Gate:
         kwargs.setdefault("seams", (ApprovalSeam(settings),))
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
-            settings.audit_path, checkpoint_every=settings.checkpoint_every, anchor_path=settings.anchor_path
+            settings.audit_path,
+            checkpoint_every=settings.checkpoint_every,
+            anchor_path=settings.anchor_path,
+            durability=settings.audit_durability,
         )
         return cls(settings=settings, ruleset=ruleset, audit=audit, **kwargs)
 
@@ -352,7 +355,8 @@ class Gate:
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
             return False
-        return self.audit.append(record)
+        # A decision that lets a stateful or irreversible action run reaches the disk before the action does.
+        return self.audit.append(record, durable=decision.allowed and decision.tier >= Tier.T2)
 
     def args_digest(self, request: TaskRequest) -> str:
         """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.
@@ -406,14 +410,14 @@ class Gate:
             return False
         return self.audit.append(record)
 
-    def record_event(self, event: str, **fields: Any) -> bool:
+    def record_event(self, event: str, *, durable: bool = False, **fields: Any) -> bool:
         """Run-level events (emergency stop/clear, remote operations refused, ...); never raises."""
         try:
             record = {"event": event, "run_id": self.run_id, "session": self.session, **_redacted_fields(fields)}
         except Exception as exc:
             log.warning("praxis: cannot build the %s record: %s", event, exc)
             return False
-        return self.audit.append(record)
+        return self.audit.append(record, durable=durable)
 
     def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
         """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent

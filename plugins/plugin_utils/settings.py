@@ -72,6 +72,7 @@ class GateSettings(BaseModel):
     t3_two_approvers: bool = False
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
+    audit_durability: str = "batch"
 
     @property
     def audit_path(self) -> Path:
@@ -288,6 +289,12 @@ def load_settings(
         "PRAXIS_APPROVAL_T3_TWO",
     )
     tokens = _approval_tokens(env)
+    durability = (env.get("PRAXIS_AUDIT_DURABILITY") or operator_values.get("audit_durability") or "batch").lower()
+    if durability not in ("always", "batch"):
+        raise ConfigError(
+            f"PRAXIS_AUDIT_DURABILITY must be always or batch, got {durability!r}",
+            hint="batch (default) syncs decisions for T2/T3 actions at once and the rest within 50 ms",
+        )
     every_raw = env.get("PRAXIS_AUDIT_CHECKPOINT_EVERY") or operator_values.get("audit_checkpoint_every") or "1000"
     if not every_raw.strip().isdigit() or not 1 <= int(every_raw) <= 10_000_000:
         raise ConfigError(
@@ -321,6 +328,7 @@ def load_settings(
         t3_two_approvers=t3_two,
         operator_dir=operator_dir,
         approval_tokens=tokens,
+        audit_durability=durability,
     )
 
 
@@ -352,6 +360,7 @@ _OPERATOR_ONLY_VALUES = (
     "approval_max_ttl",
     "approval_distinct_approver",
     "approval_t3_two_approvers",
+    "audit_durability",
 )
 
 
