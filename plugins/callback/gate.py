@@ -166,7 +166,7 @@ def arm(*, via: str) -> Gate | None:
         _install(hooks)
         controller = os.getpid()
         gate.start_run(
-            pid=controller, via=via, argv=[os.path.basename(sys.argv[0]), *sys.argv[1:2]],
+            pid=controller, via=via, program=os.path.basename(sys.argv[0]),
             ansible=_ansible_version_text(), mode=gate.mode.value, ruleset=gate.ruleset.digest,
             principal=gate.settings.principal,
         )  # fmt: skip
@@ -643,3 +643,9 @@ class CallbackModule(CallbackBase):
             )
             for warning in gate.settings.warnings:
                 self._display.warning(f"praxis.gatekeeper: {warning}")
+
+    def v2_playbook_on_stats(self, stats: Any) -> None:
+        if self._gate is not None:
+            line = self._gate.pending_approvals()
+            if line:
+                self._display.display(line)

@@ -89,6 +89,11 @@ class ApprovalSeam:
             "approval.required",
         )
 
+    def pending_for_run(self, run_id: str) -> tuple[str, int] | None:
+        """(request id, number of items) this run left waiting for an operator, if any."""
+        requests = self._get_store().list_approval_requests(run_id=run_id)
+        return (plan_id(run_id), len(requests)) if requests else None
+
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
         context = self._dry_runs.pop(decision_id, None)
         if context is None:

@@ -214,7 +214,12 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         raise ConfigError("this installation requires an approver other than the requester", hint="ask a colleague")
     if t3_targets:
         _confirm_host(t3_targets[0], args.confirm_host)
-    ttl = min(args.ttl or settings.approval_max_ttl, settings.approval_max_ttl)
+    if args.ttl is not None and not 30 <= args.ttl <= settings.approval_max_ttl:
+        raise ConfigError(
+            f"--ttl must be between 30 and {settings.approval_max_ttl} seconds (this installation's maximum)",
+            hint="omit --ttl to use the maximum",
+        )
+    ttl = args.ttl or settings.approval_max_ttl
     items = [
         TokenItem(item.item_id, Binding(item.action, item.target, item.tier, item.args_digest,
                                         request.ruleset_digest).digest(item.item_id), item.target, item.tier)

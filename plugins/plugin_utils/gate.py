@@ -419,6 +419,22 @@ class Gate:
             return False
         return self.audit.append(record, durable=durable)
 
+    def pending_approvals(self) -> str:
+        """A line telling the requester where this run's gated actions wait, or "" (never raises)."""
+        for seam in self.seams:
+            if isinstance(seam, ApprovalSeam):
+                try:
+                    pending = seam.pending_for_run(self.run_id)
+                except Exception as exc:
+                    return f"praxis.gatekeeper: could not list this run's approval requests: {exc}"
+                if pending:
+                    request, count = pending
+                    return (
+                        f"praxis.gatekeeper: {count} gated action(s) of this run wait for an operator in request "
+                        f"{request}: `praxis-gate approvals show {request}`"
+                    )
+        return ""
+
     def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
         """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent
         through the full pipeline, which denies it; everything else stays unrecorded, as lookups only read."""

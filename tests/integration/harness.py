@@ -234,6 +234,8 @@ class AnsibleLab:
     def env(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PRAXIS_"))}
         env.update(
+            # This interpreter's programs first: ansible-runner starts whichever ansible-playbook PATH finds.
+            PATH=os.pathsep.join([str(BIN_DIR), env.get("PATH", "")]),
             ANSIBLE_CONFIG=str(self.config),
             PRAXIS_STATE_DIR=str(self.state_dir),
             PRAXIS_GATE="enforce",

@@ -31,6 +31,7 @@ TOKENS: dict[str, str] = {
         "QyNTUxOQAAACBhbm90aGVyIGZha2Uga2V5IGZvciB0ZXN0cyBvbmx5AAAAAAAAAAAAAAAA\n"
         "-----END OPENSSH PRIVATE KEY-----"
     ),
+    "praxis-approval-token": "pxa1.eyJ2IjoxLCJwbGFuIjoicmVxLTAwIn0.W3siayI6IjAwIiwicyI6IkFBQUEifV0",
     "aws-access-key": "AKIAIOSFODNN7EXAMPLE",
     "aws-secret-key": "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "github-token": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
