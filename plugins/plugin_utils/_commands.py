@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1221,11 +1222,12 @@ def content_tier(text: str, *, cwd: str | None = None, analysis: ShellAnalysis |
 _ALLOWLIST_REJECT = frozenset(";&|<>`$(){}\n\r\\*?[]!#")
 
 
-def matches_allowlist(text: str, entries: Sequence[str]) -> bool:
+def matches_allowlist(text: str, entries: Sequence[str], *, analysis: ShellAnalysis | None = None) -> bool:
     """True only when ``text`` is one plain simple command matching an allowlist entry word for word.
 
     Anything that could make the command do more than it says (operators, redirections, expansions, globs,
-    wrappers, leading assignments, comments, several lines) is a non-match: when in doubt, False."""
+    wrappers, leading assignments, comments, several lines) is a non-match: when in doubt, False. ``analysis``:
+    ``_shell.analyze(text)`` when the caller already has it (the decision path parses each command once)."""
     if not text or not entries or len(text) > 4096 or not _ALLOWLIST_REJECT.isdisjoint(text):
         return False
     try:
@@ -1236,7 +1238,8 @@ def matches_allowlist(text: str, entries: Sequence[str]) -> bool:
         return False
     if "=" in words[0] or words[0].rsplit("/", 1)[-1] in _shell.WRAPPERS or words[0] in _PRIV_COMMANDS:
         return False
-    analysis = _shell.analyze(text)
+    if analysis is None:
+        analysis = _shell.analyze(text)
     if analysis.uncertain or len(analysis.commands) != 1 or analysis.pipelines:
         return False
     cmd = analysis.commands[0]
@@ -1252,9 +1255,8 @@ def matches_allowlist(text: str, entries: Sequence[str]) -> bool:
     ):
         return False
     for entry in entries:
-        try:
-            patterns = shlex.split(entry, comments=False, posix=True)
-        except ValueError:
+        patterns = _allowlist_words(entry)
+        if patterns is None:
             continue
         if len(patterns) == len(words) and all(
             fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True)
@@ -1326,3 +1328,12 @@ RULES_DATA: Mapping[str, object] = {
     "shell": _shell.analyzer_data(),
     "allowlist_reject_chars": _sorted(_ALLOWLIST_REJECT),
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _allowlist_words(entry: str) -> tuple[str, ...] | None:
+    """An allowlist entry's words (the policy's entries are constants: split each once), None if unparsable."""
+    try:
+        return tuple(shlex.split(entry, comments=False, posix=True))
+    except ValueError:
+        return None

@@ -11,6 +11,7 @@ is named here with a validator; anything else is refused, so a new dangerous opt
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 import re
@@ -241,6 +242,22 @@ def _valid_host(host: str) -> bool:
 
 
 def _ssh_arg_findings(option: str, text: str) -> list[Finding]:
+    """Findings for one ssh argument string. Every task on a host carries the same strings (they come from
+    configuration), so the verdicts of short ones are memoised: the function is pure and its findings immutable."""
+    if len(text) <= _MEMO_TEXT_LIMIT:
+        return list(_ssh_arg_findings_memo(option, text))
+    return _parse_ssh_args(option, text)
+
+
+_MEMO_TEXT_LIMIT = 4096
+
+
+@functools.lru_cache(maxsize=256)
+def _ssh_arg_findings_memo(option: str, text: str) -> tuple[Finding, ...]:
+    return tuple(_parse_ssh_args(option, text))
+
+
+def _parse_ssh_args(option: str, text: str) -> list[Finding]:
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError as exc:
@@ -335,7 +352,34 @@ def connection_findings(
 
     ``options`` is flat: connection plugin options plus ``become_*``, shell options (``remote_tmp``,
     ``async_dir``...), ``executable`` (the shell) and ``python_interpreter``.
+
+    Every task on a host presents the same surface, so verdicts are memoised by the exact surface (when every
+    option value is hashable; anything else is checked afresh).
     """
+    key = _surface_key(connection, host_type, options)
+    if key is None:
+        return _connection_findings(connection, host_type, options)
+    return list(_memo_findings(key))
+
+
+def _surface_key(connection: str, host_type: str, options: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need not
+    be), None when a value cannot be a key."""
+    try:
+        items = tuple((name, value.__class__, value) for name, value in options.items())
+        hash(items)
+    except TypeError:
+        return None
+    return (connection, host_type, items)
+
+
+@functools.lru_cache(maxsize=512)
+def _memo_findings(key: tuple[Any, ...]) -> tuple[Finding, ...]:
+    connection, host_type, items = key
+    return tuple(_connection_findings(connection, host_type, {name: value for name, _, value in items}))
+
+
+def _connection_findings(connection: str, host_type: str, options: Mapping[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     plugin = connection if "." in connection else f"ansible.builtin.{connection}"
     plugin = plugin.replace("ansible.legacy.", "ansible.builtin.")

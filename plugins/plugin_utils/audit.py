@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -162,6 +163,8 @@ class AuditLog:
         self._last_error = ""
         self.last_offset = -1  # byte offset of the last record this process wrote (runs resume scans from it)
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
+        self._flusher: _Flusher | None = None
+        self._flusher_pid = -1  # processes forked after the flusher started leave their syncing to it
 
     @property
     def last_error(self) -> str:
@@ -291,13 +294,43 @@ class AuditLog:
         """The durability policy. ``always``: every record reaches the disk before append returns. ``batch``
         (default): records reach the page cache at once (a process crash loses nothing) and the disk within
         ``batch_seconds``, except those the caller marks durable (decisions that let T2/T3 actions run,
-        checkpoints, operator actions), which are synced before append returns."""
+        checkpoints, operator actions), which are synced before append returns.
+
+        Under ``batch`` with a flusher running (``start_flusher``, the controller of an ansible-playbook run), this
+        process and every worker forked from it leave the other records to the flusher: per-process timing would
+        cost one fsync per forked worker, that is one per task and host, held under the log's lock."""
         if self.durability == "never":
             return
         now = time.monotonic()
-        if self.durability == "always" or forced or now - self._last_sync >= self.batch_seconds:
+        if self.durability == "always" or forced:
             os.fsync(fd)
             self._last_sync = now
+        elif self._flusher_pid != -1:
+            return
+        elif not 0 <= now - self._last_sync < self.batch_seconds:
+            os.fsync(fd)
+            self._last_sync = now
+
+    def start_flusher(self) -> None:
+        """Group commit for a run: a thread in this process fsyncs the log every ``batch_seconds`` when it has
+        grown, whichever process (this one or a forked worker) wrote to it. Only under ``batch``; never raises
+        (without a flusher every writer syncs by its own timing)."""
+        if self.durability != "batch" or self._flusher is not None:
+            return
+        try:
+            flusher = _Flusher(self.path, self.batch_seconds)
+            flusher.start()
+        except Exception as exc:  # no flusher: the per-process timing still bounds what a power loss can take
+            log.warning("praxis audit flusher not started: %s", exc)
+            return
+        self._flusher, self._flusher_pid = flusher, os.getpid()
+
+    def stop_flusher(self) -> None:
+        """Stop the flusher after a final sync; writers go back to syncing by their own timing."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None and self._flusher_pid == os.getpid():
+            flusher.stop()
+        self._flusher_pid = -1
 
     def _keys(self) -> CheckpointKeys:
         if self._signing is None:
@@ -349,6 +382,50 @@ class AuditLog:
         record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
         record["prev_hash"] = prev_hash
         return record
+
+
+class _Flusher(threading.Thread):
+    """fsyncs the audit log every ``period`` seconds when it has grown since the last sync (group commit)."""
+
+    def __init__(self, path: Path, period: float) -> None:
+        super().__init__(name="praxis-audit-flusher", daemon=True)
+        self.path = path
+        self.period = max(0.005, period)
+        self._stop_event = threading.Event()
+        self._fd = -1
+        self._synced: tuple[int, int] = (-1, -1)  # (inode, size) at the last sync
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.period):
+            self.flush()
+        self.flush()
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+
+    def flush(self) -> None:
+        try:
+            if self._fd < 0:
+                if not os.path.lexists(self.path):
+                    return  # nothing written yet
+                self._fd = open_private_file(self.path, os.O_RDONLY)
+            info = os.fstat(self._fd)
+            here = os.lstat(self.path)
+            if (here.st_dev, here.st_ino) != (info.st_dev, info.st_ino):  # rotated: sync the old one, follow
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = open_private_file(self.path, os.O_RDONLY)
+                info = os.fstat(self._fd)
+            if (info.st_ino, info.st_size) != self._synced:
+                os.fsync(self._fd)
+                self._synced = (info.st_ino, info.st_size)
+        except Exception as exc:  # never raises: writers that need durability sync for themselves
+            log.warning("praxis audit flusher: %s", exc)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
 
 
 def _json_native(value: Any, depth: int = 0) -> bool:

@@ -64,6 +64,9 @@ class VerifyReport:
         }
 
 
+_decode = json.JSONDecoder().decode
+
+
 def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without newline, whether the line was newline-terminated)."""
     for number, raw in enumerate(handle, start=1):
@@ -131,7 +134,7 @@ def verify_log(
             if not terminated:
                 return _fail(report, number, None, "torn tail", "the last record is incomplete (a crash mid-write?)")
             try:
-                record = json.loads(raw)
+                record = _decode(raw.decode("utf-8"))  # a UnicodeDecodeError is a ValueError: damage
                 if not isinstance(record, dict):
                     raise ValueError("not an object")
             except (ValueError, RecursionError):
@@ -140,28 +143,29 @@ def verify_log(
                 damaged.append(raw)
                 continue
             seq = record.get("seq")
+            event = record.get("event")
             if damaged:
-                if record.get("event") != "seam":
+                if event != "seam":
                     return _fail(report, damaged_line, None, "edited", "an unreadable record is not acknowledged")
                 torn = b"\n".join(damaged)
                 if record.get("torn_sha256") != hashlib.sha256(torn).hexdigest() or record.get("torn_len") != len(torn):
                     return _fail(report, number, seq, "edited", "a seam record does not match the damage it names")
                 report.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged (a crash)")
                 damaged = []
-            elif record.get("event") == "seam":
+            elif event == "seam":
                 return _fail(report, number, seq, "edited", "a seam record with no damage before it")
             if gap is not None:
                 # One record of lookahead tells a swap (the skipped record comes next) from a deletion.
                 kind = "reordered" if seq == expected_seq else "missing"
                 detail = f"seq {gap[1]} appears before seq {expected_seq}" if kind == "reordered" else gap[2]
                 return _fail(report, gap[0], gap[1], kind, detail)
-            problem = _check(record, prev, expected_seq)
+            problem = _check(record, prev, expected_seq, raw)
             if problem and problem[0] == "missing" and isinstance(seq, int):
                 gap = (number, seq, problem[1])
                 continue
             if problem:
                 return _fail(report, number, seq if isinstance(seq, int) else None, *problem)
-            if record.get("event") == "checkpoint":
+            if event == "checkpoint":
                 mismatch = _check_checkpoint(record, tree, last_checkpoint, public_key)
                 if mismatch:
                     return _fail(report, number, int(record["seq"]), "checkpoint mismatch", mismatch)
@@ -170,7 +174,7 @@ def verify_log(
                 recent_checkpoints[last_checkpoint] = record
                 if len(recent_checkpoints) > 64:
                     recent_checkpoints.pop(next(iter(recent_checkpoints)))
-            if record.get("event") == "checkpoint-timestamp":
+            if event == "checkpoint-timestamp":
                 stamp_problem = _check_timestamp(record, recent_checkpoints, tsa_roots, report)
                 if stamp_problem:
                     return _fail(report, number, int(record["seq"]), "checkpoint mismatch", stamp_problem)
@@ -178,7 +182,7 @@ def verify_log(
                 return _fail(
                     report, number, seq, "forked", "the record at the anchor's seq is not the anchored checkpoint"
                 )
-            item = record.get("approval_item") if record.get("event") == "decision" else None
+            item = record.get("approval_item") if event == "decision" else None
             if isinstance(item, str) and record.get("decision") == "allowed":
                 if item in used_items:
                     first = used_items[item]
@@ -193,7 +197,7 @@ def verify_log(
             tree.append(leaf_hash(bytes.fromhex(prev)))
             expected_seq += 1
             report.records += 1
-            report.seams += record.get("event") == "seam"
+            report.seams += event == "seam"
             report.last_hash, report.last_seq = prev, expected_seq - 1
     if gap is not None:
         return _fail(report, gap[0], gap[1], "missing", gap[2])
@@ -230,7 +234,24 @@ def _check_anchor(report: VerifyReport, anchor: Anchor | None, expect_anchor: bo
     return report
 
 
-def _check(record: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str, str] | None:
+_HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
+
+
+def _line_hash(prev: str, raw: bytes) -> str | None:
+    """The chain hash straight from a line as the writer lays it out (its canonical body, then ``"hash"`` last),
+    without parsing and re-serialising the record; None for any other layout (the caller re-canonicalises).
+
+    Hashing the bytes as written commits to them exactly, as the canonical form does: a line whose bytes hash to
+    its recorded hash is the line the writer hashed, and any changed byte changes the hash."""
+    if len(raw) <= _HASH_SUFFIX_LEN or not raw.endswith(b'"}'):
+        return None
+    cut = len(raw) - _HASH_SUFFIX_LEN
+    if raw[cut : cut + 9] != b',"hash":"':
+        return None
+    return hashlib.sha256(prev.encode("ascii") + b"\n" + raw[:cut] + b"}").hexdigest()
+
+
+def _check(record: Mapping[str, Any], prev: str, expected_seq: int, raw: bytes | None = None) -> tuple[str, str] | None:
     seq = record.get("seq")
     if not isinstance(seq, int):
         return "edited", "a record without a sequence number"
@@ -240,7 +261,8 @@ def _check(record: Mapping[str, Any], prev: str, expected_seq: int) -> tuple[str
         if seq > expected_seq:
             return "missing", f"records {expected_seq}..{seq - 1} are missing"
         return "forked", "the record does not chain to the one before it (spliced or forked log)"
-    if chain_hash(prev, record) != record.get("hash"):
+    claimed = record.get("hash")
+    if (raw is None or _line_hash(prev, raw) != claimed) and chain_hash(prev, record) != claimed:
         return "edited", "the record's content does not match its hash"
     if seq != expected_seq:
         return ("missing" if seq > expected_seq else "reordered"), f"expected seq {expected_seq}, found {seq}"

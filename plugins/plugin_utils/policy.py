@@ -123,7 +123,10 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
 
     if commands:
         allowlisted = bool(policy.command_allowlist) and all(
-            _commands.matches_allowlist(text, policy.command_allowlist) for text, _ in commands
+            _commands.matches_allowlist(
+                text, policy.command_allowlist, analysis=analysis if cwd is None and len(text) <= _MAX_TEXT else None
+            )
+            for (text, cwd), analysis in zip(commands, analyses, strict=True)
         )
         if not allowlisted:
             tiering.raise_to(Tier.T2, "free-form command execution")

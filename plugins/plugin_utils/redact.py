@@ -69,6 +69,49 @@ _TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+
+# Hints: lowercase substrings one of which every match of a token shape contains. Text holding no hint of any
+# shape (most paths, names and modes) skips the substitutions, and the result is the same as running them all
+# (tests check the hints against the patterns). A substring test costs a fraction of one regex scan.
+_TOKEN_HINTS: dict[str, tuple[str, ...]] = {
+    "praxis-approval-token": ("pxa1.",),
+    "pem-private-key": ("-----begin ",),
+    "aws-access-key": ("akia", "asia", "abia", "acca", "agpa", "aida", "aipa", "anpa", "anva", "aroa", "apka", "asca"),
+    "aws-secret-key": ("aws",),
+    "github-token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab-token": (
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glcbt-",
+        "glptt-",
+        "glft-",
+        "glimt-",
+        "glagent-",
+        "gloas-",
+        "glsoat-",
+    ),
+    "slack-webhook": ("hooks.slack.com",),
+    "slack-token": ("xox", "xapp-"),
+    "stripe-key": ("_live_", "_test_"),
+    "google-api-key": ("aiza",),
+    "anthropic-key": ("sk-ant-",),
+    "openai-key": ("sk-",),
+    "huggingface-token": ("hf_",),
+    "digitalocean-token": ("_v1_",),
+    "npm-token": ("npm_",),
+    "jwt": ("eyj",),
+    "url-password": ("://",),
+    "authorization-header": ("authorization",),
+    "bearer-token": ("bearer",),
+    "mysql-password-flag": ("-p",),
+    "sshpass-password": ("sshpass",),
+    "password-option": ("--",),
+}
+_ANY_TOKEN_HINT = re.compile(
+    "|".join(re.escape(hint) for hint in sorted({h for hints in _TOKEN_HINTS.values() for h in hints}, key=len))
+)
+
 # key=value / key: value / "key": "value" where the key looks secret. A quoted value runs to its closing quote
 # (spaces and escaped quotes included); an unquoted one ends at whitespace, a quote or ;,&.
 # names of secrets, not a secret:
@@ -89,6 +132,8 @@ _SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^
 _KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*)")
 _SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
 _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
+# Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
+_SECRET_WORD_HINTS = re.compile("pass|pwd|secret|token|key|credential|bearer|cookie|salt|authori")
 
 
 def is_secret_key(key: object) -> bool:
@@ -130,9 +175,17 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     source = text if isinstance(text, str) else str(text)
     # Bound the work before scanning: patterns run on at most a few times the output limit.
     work = source[: max(limit * 4, 1024)]
-    for label, pattern in _TOKEN_PATTERNS:
-        work = pattern.sub(f"<redacted:{label}>", work)
-    work = _redact_pairs(work)
+    # The hints hold for ASCII text only: case-insensitive patterns also match non-ASCII letters that lower() does
+    # not map to ASCII (U+017F long s matches "s", U+212A Kelvin sign matches "k"), so other text always takes
+    # every substitution.
+    plain = work.isascii()
+    lowered = work.lower() if plain else ""
+    if not plain or _ANY_TOKEN_HINT.search(lowered):
+        for label, pattern in _TOKEN_PATTERNS:
+            work = pattern.sub(f"<redacted:{label}>", work)
+        lowered = work.lower()
+    if not plain or _SECRET_WORD_HINTS.search(lowered):  # only keys naming a secret are withheld
+        work = _redact_pairs(work)
     return truncate(work, limit)
 
 

@@ -587,3 +587,20 @@ def test_random_ssh_args_never_raise(text: str) -> None:
 @given(st.sampled_from(sorted(_connopts._ALLOWED_SSH_OPTIONS)), st.text(alphabet=";|&$`\n", min_size=1, max_size=3))
 def test_no_allowed_option_accepts_shell_syntax(option: str, meta: str) -> None:
     assert _findings(ssh_args=f"-o '{option}=a{meta}b'"), option
+
+
+def test_memoised_verdicts_follow_the_exact_surface() -> None:
+    """The same surface twice gives the same verdict; surfaces that differ only in a value's type (True and 1 are
+    equal in Python) or in one option are checked on their own; unhashable values are checked afresh."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._connopts import connection_findings
+
+    def rules(**options: object) -> list[str]:
+        return [f.rule for f in connection_findings(connection="ssh", host_type="linux", options=options)]
+
+    assert rules(host="web1", host_key_checking=True) == rules(host="web1", host_key_checking=True) == []
+    assert rules(host="web1", host_key_checking=False) != []
+    assert rules(host="web1", host_key_checking=0) != []
+    assert rules(host="web1", host_key_checking="no") != []
+    assert rules(host="web1", ssh_extra_args="-o ProxyCommand=nc") != []
+    assert rules(host="web1", ssh_extra_args=["-o", "ProxyCommand=nc"]) != []  # unhashable: not memoised
+    assert rules(host="web1;id", host_key_checking=True) != []

@@ -592,3 +592,51 @@ def test_secret_values_never_survive(prefix: str, secret: str, key: str, sep: st
 )
 def test_redact_any_json_value_is_json_safe(value: Any) -> None:
     json.dumps(redact(value))
+
+
+def _reference_redact_text(text: str, limit: int = 4096) -> str:
+    """redact_text without its prefilters: every substitution, then the pairs, unconditionally."""
+    work = text[: max(limit * 4, 1024)]
+    for label, pattern in redact_module._TOKEN_PATTERNS:
+        work = pattern.sub(f"<redacted:{label}>", work)
+    return truncate(redact_module._redact_pairs(work), limit)
+
+
+_FRAGMENTS = st.sampled_from(
+    [*TOKENS.values(), "password=", "Token: ", "AWS_SECRET", "://user:", "@host/", "-p", "--password ", "bearer ",
+     "Authorization", "sk-", "eyJ", " ", "\n", "'", '"', "=", ":", "/etc/app.conf", "mkdir -p /srv/app", "ÿ", "é",
+     "aw\u017f_secret=", "AUTHORIZAT\u0130ON", "Bearer ", "pa\u017f\u017fword=", "tOKen=", "KEY", "-P",
+     "SSHPASS -p x", "PXA1."]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=12)), max_size=12))
+def test_the_prefilters_change_no_result(parts: list[str]) -> None:
+    """The one-scan prefilters (any token shape at all? any secret word at all?) only skip work that would change
+    nothing: on text assembled from token shapes, secret words, separators and noise, the result is the same."""
+    text = "".join(parts)
+    assert redact_text(text) == _reference_redact_text(text)
+
+
+def test_every_token_shape_has_hints() -> None:
+    labels = [label for label, _ in redact_module._TOKEN_PATTERNS]
+    assert sorted(labels) == sorted(redact_module._TOKEN_HINTS)
+
+
+@pytest.mark.parametrize("label", sorted(TOKENS))
+def test_every_sample_token_carries_a_hint_of_its_shape(label: str) -> None:
+    lowered = TOKENS[label].lower()
+    assert any(hint in lowered for hint in redact_module._TOKEN_HINTS[label])
+
+
+@pytest.mark.parametrize("label", [label for label, _ in redact_module._TOKEN_PATTERNS])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_every_ascii_match_carries_a_hint(label: str, data: st.DataObject) -> None:
+    """Texts generated from each shape's own pattern (ASCII): wherever the shape matches, one of its hints is
+    in the text, so the prefilter never skips a match."""
+    pattern = dict(redact_module._TOKEN_PATTERNS)[label]
+    text = data.draw(st.from_regex(pattern, alphabet=st.characters(max_codepoint=127)))
+    assert pattern.search(text)
+    assert any(hint in text.lower() for hint in redact_module._TOKEN_HINTS[label]), text
