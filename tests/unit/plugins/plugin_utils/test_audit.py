@@ -111,6 +111,25 @@ def test_records_chain(log_path: Path) -> None:
     assert _verify(log_path).ok
 
 
+def test_verify_hashes_the_writers_bytes_and_still_reads_other_layouts(log_path: Path) -> None:
+    """verify hashes a writer-laid-out line as written (canonical body, hash last) without re-serialising it; a
+    line laid out otherwise (keys reordered, spaces) but equal in content is re-canonicalised and still verifies;
+    one changed byte inside the body fails either way."""
+    log = AuditLog(log_path, fsync=False)
+    for index in range(3):
+        assert log.append({"event": "decision", "n": index, "path": "/srv/app"})
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    assert lines[1].rstrip(b"\n").endswith(b',"hash":"' + json.loads(lines[1])["hash"].encode() + b'"}')
+    relaid = json.dumps(dict(reversed(list(json.loads(lines[1]).items()))), indent=None).encode() + b"\n"
+    assert relaid != lines[1]
+    log_path.write_bytes(lines[0] + relaid + lines[2])
+    assert _verify(log_path).ok
+    log_path.write_bytes(lines[0] + lines[1].replace(b"/srv/app", b"/srv/apq") + lines[2])
+    report = _verify(log_path)
+    assert not report.ok
+    assert report.kind == "edited"
+
+
 def test_chain_continues_across_instances(log_path: Path) -> None:
     assert AuditLog(log_path).append({"event": "a"})
     assert AuditLog(log_path).append({"event": "b"})

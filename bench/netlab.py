@@ -1,0 +1,237 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A private network of SSH hosts for the benchmark: network namespaces, one sshd per host, a controller namespace.
+
+Layout (names carry a prefix with this process's pid, so concurrent runs never clash):
+
+    <prefix>-br    a bridge namespace holding br0 and one veth end per node
+    <prefix>-ctl   the controller namespace: ansible-playbook runs here (``ip netns exec``), 10.77.0.2
+    <prefix>-hN    one namespace per host, each with its own sshd on 10.77.0.(N+2):22
+
+The addresses exist only inside the namespaces. Each sshd has its own host key; the client trusts exactly those keys
+through a known_hosts file (strict host-key checking, as the gate requires). Everything is torn down by ``close()``
+(also on SIGTERM/SIGINT and at interpreter exit): the sshd process groups, any process left in the controller
+namespace (ssh ControlMaster processes), then the namespaces.
+
+Namespaces isolate the network only: every "host" shares this machine's filesystem, so the benchmark playbook
+writes below a per-host directory in a private temporary folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _common import log, which
+
+SUBNET = "10.77.0"
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check)
+
+
+@dataclass
+class Host:
+    name: str
+    netns: str
+    address: str
+    root: Path
+    process: subprocess.Popen[bytes] | None = None
+    host_key_pub: str = ""
+
+
+@dataclass
+class NetLab:
+    """Build with ``NetLab.create(root, hosts=3)``; always ``close()`` (or use it as a context manager)."""
+
+    root: Path
+    prefix: str
+    hosts: list[Host] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    client_key: Path = Path()
+    known_hosts: Path = Path()
+    _closed: bool = False
+
+    @property
+    def controller_ns(self) -> str:
+        return f"{self.prefix}-ctl"
+
+    # ------------------------------------------------------------------------------------------------ build
+    @classmethod
+    def create(cls, root: Path, *, hosts: int = 3) -> NetLab:
+        if os.geteuid() != 0:
+            raise SystemExit("the end-to-end benchmark needs root (network namespaces, sshd on port 22)")
+        for tool in ("ip", "sshd", "ssh", "ssh-keygen"):
+            if not which(tool):
+                raise SystemExit(f"{tool} is missing: run bench/setup (apt-get install openssh-server iproute2)")
+        lab = cls(root=root, prefix=f"pxb{os.getpid()}")
+        lab._install_cleanup()
+        started = time.perf_counter()
+        try:
+            lab._build(hosts)
+        except BaseException:
+            lab.close()
+            raise
+        log(f"network lab {lab.prefix}: {hosts} hosts with sshd ready in {time.perf_counter() - started:.1f} s")
+        return lab
+
+    def _install_cleanup(self) -> None:
+        atexit.register(self.close)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: object, previous: object = previous) -> None:
+                self.close()
+                if callable(previous) and previous not in (signal.SIG_IGN, signal.SIG_DFL):
+                    previous(signum, frame)
+                raise SystemExit(128 + signum)
+
+            signal.signal(sig, handler)
+
+    def _add_ns(self, name: str) -> None:
+        _ip("netns", "add", name)
+        self.namespaces.append(name)
+        _ip("-n", name, "link", "set", "lo", "up")
+
+    def _build(self, count: int) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        bridge = f"{self.prefix}-br"
+        self._add_ns(bridge)
+        _ip("-n", bridge, "link", "add", "br0", "type", "bridge")
+        _ip("-n", bridge, "link", "set", "br0", "up")
+        nodes = [self.controller_ns] + [f"{self.prefix}-h{i}" for i in range(1, count + 1)]
+        for index, netns in enumerate(nodes, start=1):
+            self._add_ns(netns)
+            port = f"p{index}"
+            _ip("-n", bridge, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", netns)
+            _ip("-n", bridge, "link", "set", port, "master", "br0", "up")
+            _ip("-n", netns, "addr", "add", f"{SUBNET}.{index + 1}/24", "dev", "eth0")
+            _ip("-n", netns, "link", "set", "eth0", "up")
+        self.client_key = self.root / "client_ed25519"
+        _keygen(self.client_key)
+        authorized = self.root / "authorized_keys"
+        authorized.write_text(self.client_key.with_suffix(".pub").read_text())
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+        for i in range(1, count + 1):
+            host = Host(f"host{i}", f"{self.prefix}-h{i}", f"{SUBNET}.{i + 2}", self.root / f"host{i}")
+            self._start_sshd(host, authorized)
+            self.hosts.append(host)
+        self.known_hosts = self.root / "known_hosts"
+        self.known_hosts.write_text("".join(f"{h.address} {h.host_key_pub}\n" for h in self.hosts))
+        for host in self.hosts:
+            self._wait_ready(host)
+
+    def _start_sshd(self, host: Host, authorized: Path) -> None:
+        host.root.mkdir(parents=True, exist_ok=True)
+        host_key = host.root / "ssh_host_ed25519_key"
+        _keygen(host_key)
+        host.host_key_pub = " ".join(host_key.with_suffix(".pub").read_text().split()[:2])
+        config = host.root / "sshd_config"
+        config.write_text(
+            textwrap.dedent(
+                f"""\
+                ListenAddress {host.address}
+                Port 22
+                HostKey {host_key}
+                PidFile {host.root / "sshd.pid"}
+                AuthorizedKeysFile {authorized}
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                PubkeyAuthentication yes
+                PermitRootLogin yes
+                UsePAM no
+                StrictModes no
+                MaxStartups 100:30:200
+                MaxSessions 100
+                LogLevel ERROR
+                Subsystem sftp internal-sftp
+                """
+            )
+        )
+        log_file = (host.root / "sshd.log").open("wb")
+        host.process = subprocess.Popen(
+            ["ip", "netns", "exec", host.netns, str(which("sshd")), "-D", "-e", "-f", str(config)],
+            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log_file.close()
+
+    def _wait_ready(self, host: Host, timeout: float = 15.0) -> None:
+        probe = [
+            "ip", "netns", "exec", self.controller_ns, sys.executable, "-c",
+            f"import socket; socket.create_connection(('{host.address}', 22), 1).close()",
+        ]  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if host.process is not None and host.process.poll() is not None:
+                raise RuntimeError(f"sshd for {host.name} exited: {(host.root / 'sshd.log').read_text()[-2000:]}")
+            if subprocess.run(probe, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"sshd for {host.name} on {host.address}:22 did not start")
+
+    # ------------------------------------------------------------------------------------------------ use
+    def netns_exec(self, command: list[str]) -> list[str]:
+        """Prefix ``command`` so it runs in the controller namespace."""
+        return ["ip", "netns", "exec", self.controller_ns, *command]
+
+    def close_control_masters(self, control_dir: Path) -> None:
+        """End the ssh ControlMaster processes a run left behind (they would otherwise linger ControlPersist)."""
+        if not control_dir.is_dir():
+            return
+        for sock in control_dir.iterdir():
+            if sock.is_socket():
+                subprocess.run(
+                    ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "placeholder"],
+                    capture_output=True, timeout=10,
+                )  # fmt: skip
+
+    # ------------------------------------------------------------------------------------------------ teardown
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for host in self.hosts:
+            if host.process is not None and host.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(host.process.pid, signal.SIGTERM)
+                try:
+                    host.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(host.process.pid, signal.SIGKILL)
+                    host.process.wait(timeout=10)
+        # Whatever still runs inside our namespaces was started by this benchmark (ssh masters, sshd children).
+        for netns in self.namespaces:
+            pids = _ip("netns", "pids", netns, check=False).stdout.split()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGTERM)
+        for netns in reversed(self.namespaces):
+            _ip("netns", "del", netns, check=False)
+        self.namespaces = []
+
+    def __enter__(self) -> NetLab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _keygen(path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
