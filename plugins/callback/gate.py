@@ -408,7 +408,10 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = canonical_action(getattr(lookup, "ansible_name", None) or getattr(lookup, "_load_name", "") or "unknown")
-    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, kwargs):
+    # ``variables`` is every variable of the play, not an option of this lookup: the play's own paths (its
+    # playbook_dir may be inside the installed collection) must not make an ordinary lookup look like tampering.
+    options = {key: value for key, value in kwargs.items() if key != "variables"}
+    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, options):
         items = list(terms) if isinstance(terms, list | tuple) else [terms]
         request = TaskRequest(
             action=fqcn, args={"_terms": [str(item) for item in items]}, host="localhost", connection="local",
