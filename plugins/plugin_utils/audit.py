@@ -394,6 +394,7 @@ class _Flusher(threading.Thread):
         self._stop_event = threading.Event()
         self._fd = -1
         self._synced: tuple[int, int] = (-1, -1)  # (inode, size) at the last sync
+        self._last_error = ""
 
     def run(self) -> None:
         while not self._stop_event.wait(self.period):
@@ -421,7 +422,9 @@ class _Flusher(threading.Thread):
                 os.fsync(self._fd)
                 self._synced = (info.st_ino, info.st_size)
         except Exception as exc:  # never raises: writers that need durability sync for themselves
-            log.warning("praxis audit flusher: %s", exc)
+            if str(exc) != self._last_error:  # once per distinct problem, not every period
+                self._last_error = str(exc)
+                log.warning("praxis audit flusher: %s", exc)
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -137,3 +137,23 @@ def test_a_writer_whose_clock_is_behind_its_last_sync_syncs(tmp_path: Path, sync
     log._last_sync = time.monotonic() + 10_000
     assert log.append({"event": "note"})
     assert synced.count(str(path)) == 1
+
+
+def test_a_flusher_that_cannot_open_the_log_warns_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A symlink planted at the log's path is refused by the flusher (never followed), and said once, not every
+    period; the writers still refuse the symlink themselves."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, durability="batch", batch_seconds=0.01)
+    assert log.append({"event": "run-start"})
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere")
+    log.start_flusher()
+    try:
+        time.sleep(0.2)
+    finally:
+        log.stop_flusher()
+    warnings = [r for r in caplog.records if "flusher" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "symbolic link" in warnings[0].getMessage()
+    assert not (tmp_path / "elsewhere").exists()
+    assert not log.append({"event": "note"})
