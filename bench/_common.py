@@ -10,7 +10,6 @@ import os
 import platform
 import re
 import shutil
-import site
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,11 @@ REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 BIN_DIR = Path(sys.executable).parent
 PKG = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
+
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # the integration tests' harness: one definition of the lab's parts
+
+from tests.integration.harness import installed_collection, stale_install_files  # noqa: E402
 
 
 def ensure_snapshot_env(argv: list[str], ref: str | None = None) -> None:
@@ -232,36 +236,6 @@ def _git_dirty() -> list[str]:
     except (OSError, subprocess.TimeoutExpired):
         return ["?"]
     return [line[3:] for line in done.stdout.splitlines() if line.strip()]
-
-
-def installed_collection() -> Path | None:
-    for base in site.getsitepackages():
-        candidate = Path(base) / "ansible_collections" / "praxis" / "gatekeeper"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def stale_install_files() -> list[str]:
-    """Files whose pip-installed copy differs from this working tree (the benchmark must measure this tree)."""
-    installed = installed_collection()
-    if installed is None:
-        return ["<praxis.gatekeeper is not pip-installed>"]
-    stale = []
-    for source in sorted((REPO_ROOT / "plugins").rglob("*.py")):
-        if "__pycache__" in source.parts:
-            continue
-        target = installed / source.relative_to(REPO_ROOT)
-        if not target.is_file() or _digest(target) != _digest(source):
-            stale.append(str(source.relative_to(REPO_ROOT)))
-    boot = installed.parents[2] / "_praxis_gatekeeper_boot.py"
-    if not boot.is_file() or _digest(boot) != _digest(REPO_ROOT / "boot" / "_praxis_gatekeeper_boot.py"):
-        stale.append("boot/_praxis_gatekeeper_boot.py")
-    return stale
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------ results

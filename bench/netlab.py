@@ -26,12 +26,13 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import log, which
+
+from tests.integration.harness import write_sshd_config
 
 SUBNET = "10.77.0"
 
@@ -136,28 +137,7 @@ class NetLab:
         host_key = host.root / "ssh_host_ed25519_key"
         _keygen(host_key)
         host.host_key_pub = " ".join(host_key.with_suffix(".pub").read_text().split()[:2])
-        config = host.root / "sshd_config"
-        config.write_text(
-            textwrap.dedent(
-                f"""\
-                ListenAddress {host.address}
-                Port 22
-                HostKey {host_key}
-                PidFile {host.root / "sshd.pid"}
-                AuthorizedKeysFile {authorized}
-                PasswordAuthentication no
-                KbdInteractiveAuthentication no
-                PubkeyAuthentication yes
-                PermitRootLogin yes
-                UsePAM no
-                StrictModes no
-                MaxStartups 100:30:200
-                MaxSessions 100
-                LogLevel ERROR
-                Subsystem sftp internal-sftp
-                """
-            )
-        )
+        config = write_sshd_config(host.root, address=host.address, port=22, host_key=host_key, authorized=authorized)
         log_file = (host.root / "sshd.log").open("wb")
         host.process = subprocess.Popen(
             ["ip", "netns", "exec", host.netns, str(which("sshd")), "-D", "-e", "-f", str(config)],

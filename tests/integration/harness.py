@@ -70,6 +70,33 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def write_sshd_config(root: Path, *, address: str, port: int, host_key: Path, authorized: Path) -> Path:
+    """The sshd_config of every test and benchmark host: key-only logins, no PAM, quiet, room for many sessions."""
+    config = root / "sshd_config"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            ListenAddress {address}
+            Port {port}
+            HostKey {host_key}
+            PidFile {root / "sshd.pid"}
+            AuthorizedKeysFile {authorized}
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PubkeyAuthentication yes
+            PermitRootLogin yes
+            UsePAM no
+            StrictModes no
+            MaxStartups 100:30:200
+            MaxSessions 100
+            LogLevel ERROR
+            Subsystem sftp internal-sftp
+            """
+        )
+    )
+    return config
+
+
 @dataclass
 class SshTarget:
     """One sshd on 127.0.0.1 with a fresh host key and a client key authorised for the current user."""
@@ -92,28 +119,7 @@ class SshTarget:
         authorized = root / "authorized_keys"
         shutil.copy(client_key.with_suffix(".pub"), authorized)
         port = 22 if netns else free_port()
-        config = root / "sshd_config"
-        config.write_text(
-            textwrap.dedent(
-                f"""\
-                ListenAddress {address}
-                Port {port}
-                HostKey {host_key}
-                PidFile {root / "sshd.pid"}
-                AuthorizedKeysFile {authorized}
-                PasswordAuthentication no
-                KbdInteractiveAuthentication no
-                PubkeyAuthentication yes
-                PermitRootLogin yes
-                UsePAM no
-                StrictModes no
-                MaxStartups 100:30:200
-                MaxSessions 100
-                LogLevel ERROR
-                Subsystem sftp internal-sftp
-                """
-            )
-        )
+        config = write_sshd_config(root, address=address, port=port, host_key=host_key, authorized=authorized)
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)
         command = [SSHD, "-D", "-e", "-f", str(config)]
         if netns:
