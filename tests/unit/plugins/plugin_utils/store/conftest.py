@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import multiprocessing
 import os
 import pwd
+import queue
 import re
 import shutil
 import socket
@@ -207,3 +209,29 @@ def store(target: Target) -> Iterator[Store]:
     finally:
         with contextlib.suppress(Exception):
             opened.close()
+
+
+# Fork, not spawn: the racing processes inherit the open test fixtures (a PostgreSQL cluster, keys) as they are.
+FORK = multiprocessing.get_context("fork")
+
+
+def race(target_fn: Any, args: list[tuple[Any, ...]], timeout: float) -> dict[int, Any]:
+    """Start one process per argument tuple (each gets a results queue last and reports ``(index, outcome)``) and
+    collect every report; a process that does not report within ``timeout`` fails the test."""
+    results = FORK.Queue()
+    processes = [FORK.Process(target=target_fn, args=(*a, results)) for a in args]
+    for process in processes:
+        process.start()
+    collected: dict[int, Any] = {}
+    try:
+        for _ in processes:
+            index, outcome = results.get(timeout=timeout)
+            collected[index] = outcome
+    except queue.Empty:
+        pytest.fail(f"only {len(collected)} of {len(processes)} processes reported in {timeout}s")
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+    return collected

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import multiprocessing
 import os
-import queue
 import uuid
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -34,12 +32,11 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import Ta
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.operators import Approver
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import DSN_VARIABLE, open_store
-from conftest import Target
+from conftest import FORK, Target, race
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REDEEMERS = 50
-_CTX = multiprocessing.get_context("fork")
 
 
 @pytest.fixture
@@ -101,26 +98,6 @@ def _redeem(env: dict[str, str], request: TaskRequest, index: int, barrier: Barr
         results.put((index, f"error: {exc!r}"))
 
 
-def _run(target_fn: Any, args: list[tuple[Any, ...]], timeout: float) -> dict[int, Any]:
-    results = _CTX.Queue()
-    processes = [_CTX.Process(target=target_fn, args=(*a, results)) for a in args]
-    for process in processes:
-        process.start()
-    collected: dict[int, Any] = {}
-    try:
-        for _ in processes:
-            index, outcome = results.get(timeout=timeout)
-            collected[index] = outcome
-    except queue.Empty:
-        pytest.fail(f"only {len(collected)} of {len(processes)} processes reported in {timeout}s")
-    finally:
-        for process in processes:
-            process.join(timeout=60)
-            if process.is_alive():
-                process.kill()
-    return collected
-
-
 def test_fifty_processes_redeem_one_approval_exactly_once(
     target: Target, gate_env: dict[str, str], operator: tuple[Ed25519PrivateKey, Approver, str]
 ) -> None:
@@ -129,7 +106,7 @@ def test_fifty_processes_redeem_one_approval_exactly_once(
     run_id = uuid.uuid4().hex
 
     # 1. the run asks: a pending request with one item
-    asked = _run(_ask, [(gate_env, _request(run_id))], 120)[0]
+    asked = race(_ask, [(gate_env, _request(run_id))], 120)[0]
     assert asked[0] == Verdict.APPROVAL_REQUIRED.value, asked
     assert plan_id(run_id) in asked[1]
 
@@ -145,9 +122,9 @@ def test_fifty_processes_redeem_one_approval_exactly_once(
     )  # fmt: skip
 
     # 3. fifty processes redeem it at once, each through its own gate, as a retried or relaunched job would
-    barrier = _CTX.Barrier(REDEEMERS)
+    barrier = FORK.Barrier(REDEEMERS)
     redeeming = _request(uuid.uuid4().hex, (token,))
-    outcomes = _run(_redeem, [(gate_env, redeeming, i, barrier) for i in range(REDEEMERS)], 300)
+    outcomes = race(_redeem, [(gate_env, redeeming, i, barrier) for i in range(REDEEMERS)], 300)
 
     errors = {i: o for i, o in outcomes.items() if isinstance(o, str)}
     assert not errors, errors
@@ -192,7 +169,7 @@ def test_a_consumed_item_stays_consumed_for_a_fresh_process(
     key, approver, _ = operator
     settings = load_settings(gate_env, cfg=None)
     run_id = uuid.uuid4().hex
-    _run(_ask, [(gate_env, _request(run_id))], 120)
+    race(_ask, [(gate_env, _request(run_id))], 120)
     with open_store(settings) as store:
         (pending,) = store.list_approval_requests(run_id=run_id)
         (item,) = store.approval_items(pending.request_id)
@@ -201,11 +178,11 @@ def test_a_consumed_item_stays_consumed_for_a_fresh_process(
         plan=plan_id(run_id), items=[TokenItem(item.item_id, binding.digest(item.item_id), item.target, item.tier)],
         key=key, approver=approver, ttl=600,
     )  # fmt: skip
-    barrier = _CTX.Barrier(1)
-    first = _run(_redeem, [(gate_env, _request(uuid.uuid4().hex, (token,)), 0, barrier)], 120)[0]
+    barrier = FORK.Barrier(1)
+    first = race(_redeem, [(gate_env, _request(uuid.uuid4().hex, (token,)), 0, barrier)], 120)[0]
     assert first[0] == Verdict.ALLOWED.value, first
-    barrier = _CTX.Barrier(1)
-    again = _run(_redeem, [(gate_env, _request(uuid.uuid4().hex, (token,)), 0, barrier)], 120)[0]
+    barrier = FORK.Barrier(1)
+    again = race(_redeem, [(gate_env, _request(uuid.uuid4().hex, (token,)), 0, barrier)], 120)[0]
     assert again[0] == Verdict.APPROVAL_REQUIRED.value and "already used" in again[1], again
     assert target.raw("SELECT count(*) FROM consumptions") == [(1,)]
     assert os.environ.get(DSN_VARIABLE, "") == (target.location if target.kind == "postgres" else "")
@@ -227,7 +204,7 @@ def test_an_approval_asked_on_one_node_is_redeemed_on_another(
         nodes.append({"HOME": str(tmp_path), "PRAXIS_STATE_DIR": str(state), "PRAXIS_MODE": "guarded",
                       "PRAXIS_PRINCIPAL": "agent@controller", "PRAXIS_APPROVER_KEYS": inline})  # fmt: skip
     run_id = uuid.uuid4().hex
-    asked = _run(_ask, [(nodes[0], _request(run_id))], 120)[0]
+    asked = race(_ask, [(nodes[0], _request(run_id))], 120)[0]
     assert asked[0] == Verdict.APPROVAL_REQUIRED.value, asked
     with open_store(load_settings(nodes[0], cfg=None)) as store:
         (pending,) = store.list_approval_requests(run_id=run_id)
@@ -237,5 +214,5 @@ def test_an_approval_asked_on_one_node_is_redeemed_on_another(
         plan=plan_id(run_id), items=[TokenItem(item.item_id, binding.digest(item.item_id), item.target, item.tier)],
         key=key, approver=approver, ttl=600,
     )  # fmt: skip
-    redeemed = _run(_redeem, [(nodes[1], _request(uuid.uuid4().hex, (token,)), 0, _CTX.Barrier(1))], 120)[0]
+    redeemed = race(_redeem, [(nodes[1], _request(uuid.uuid4().hex, (token,)), 0, FORK.Barrier(1))], 120)[0]
     assert redeemed[0] == Verdict.ALLOWED.value, redeemed[1]

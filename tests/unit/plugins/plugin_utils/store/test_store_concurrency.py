@@ -8,8 +8,6 @@ forked so that each opens its own store, as separate Ansible workers and control
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -24,11 +22,10 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import (
     open_postgres,
     open_sqlite,
 )
-from conftest import Target
+from conftest import FORK, Target, race
 
 KEY = ("host-a", "sshd.port", "config")
 CONSUMERS = 50
-_CTX = multiprocessing.get_context("fork")
 
 
 def _open(kind: str, location: str) -> Store:
@@ -66,31 +63,11 @@ def _first_opener(kind: str, location: str, index: int, barrier: Barrier, result
         results.put((index, f"error: {exc!r}"))
 
 
-def _race(target_fn: Any, args: list[tuple[Any, ...]], timeout: float) -> dict[int, Any]:
-    results = _CTX.Queue()
-    processes = [_CTX.Process(target=target_fn, args=(*a, results)) for a in args]
-    for process in processes:
-        process.start()
-    collected: dict[int, Any] = {}
-    try:
-        for _ in processes:
-            index, outcome = results.get(timeout=timeout)
-            collected[index] = outcome
-    except queue.Empty:
-        pytest.fail(f"only {len(collected)} of {len(processes)} processes reported in {timeout}s")
-    finally:
-        for process in processes:
-            process.join(timeout=30)
-            if process.is_alive():
-                process.kill()
-    return collected
-
-
 @pytest.mark.parametrize("writers", [2, 8])
 def test_compare_and_set_race_has_exactly_one_winner(store: Store, target: Target, writers: int) -> None:
     base = store.put(*KEY, {"writer": None}, expected_hash=None, actor="setup")
-    barrier = _CTX.Barrier(writers)
-    outcomes = _race(
+    barrier = FORK.Barrier(writers)
+    outcomes = race(
         _cas_writer, [(target.kind, target.location, i, base.content_hash, barrier) for i in range(writers)], 120
     )
     assert sorted(outcomes.values()) == ["conflict"] * (writers - 1) + ["won"], outcomes
@@ -104,9 +81,9 @@ def test_compare_and_set_race_has_exactly_one_winner(store: Store, target: Targe
 def test_creation_race_has_exactly_one_winner(store: Store, target: Target) -> None:
     """expected_hash=None ("must not exist yet") from several writers at once: one creates, the others conflict."""
     writers = 6
-    barrier = _CTX.Barrier(writers)
+    barrier = FORK.Barrier(writers)
     args = [(target.kind, target.location, i, None, barrier) for i in range(writers)]
-    outcomes = _race(_cas_writer, args, 120)
+    outcomes = race(_cas_writer, args, 120)
     assert sorted(outcomes.values()) == ["conflict"] * (writers - 1) + ["won"], outcomes
     assert len(store.history(*KEY)) == 1
 
@@ -121,8 +98,8 @@ def test_fifty_processes_consume_one_item_exactly_once(store: Store, target: Tar
         expires_at=datetime.now(UTC) + timedelta(hours=1),
         items=[ApprovalItem("item-1", "req-1", "ansible.builtin.reboot", "web1", "T3", "sha256:x")],
     )
-    barrier = _CTX.Barrier(CONSUMERS)
-    outcomes = _race(_consumer, [(target.kind, target.location, i, barrier) for i in range(CONSUMERS)], 240)
+    barrier = FORK.Barrier(CONSUMERS)
+    outcomes = race(_consumer, [(target.kind, target.location, i, barrier) for i in range(CONSUMERS)], 240)
     errors = {i: o for i, o in outcomes.items() if not isinstance(o, bool)}
     assert not errors, errors
     winners = [i for i, won in outcomes.items() if won]
@@ -135,8 +112,8 @@ def test_fifty_processes_consume_one_item_exactly_once(store: Store, target: Tar
 def test_simultaneous_first_opens_create_and_migrate_once(target: Target) -> None:
     """Several processes starting on a store that does not exist yet: one schema, applied once, used by all."""
     openers = 8
-    barrier = _CTX.Barrier(openers)
-    outcomes = _race(_first_opener, [(target.kind, target.location, i, barrier) for i in range(openers)], 120)
+    barrier = FORK.Barrier(openers)
+    outcomes = race(_first_opener, [(target.kind, target.location, i, barrier) for i in range(openers)], 120)
     assert set(outcomes.values()) == {SCHEMA_VERSION}, outcomes
     assert target.raw("SELECT count(*) FROM schema_version") == [(SCHEMA_VERSION,)]
     with _open(target.kind, target.location) as store:
