@@ -242,22 +242,6 @@ def _valid_host(host: str) -> bool:
 
 
 def _ssh_arg_findings(option: str, text: str) -> list[Finding]:
-    """Findings for one ssh argument string. Every task on a host carries the same strings (they come from
-    configuration), so the verdicts of short ones are memoised: the function is pure and its findings immutable."""
-    if len(text) <= _MEMO_TEXT_LIMIT:
-        return list(_ssh_arg_findings_memo(option, text))
-    return _parse_ssh_args(option, text)
-
-
-_MEMO_TEXT_LIMIT = 4096
-
-
-@functools.lru_cache(maxsize=256)
-def _ssh_arg_findings_memo(option: str, text: str) -> tuple[Finding, ...]:
-    return tuple(_parse_ssh_args(option, text))
-
-
-def _parse_ssh_args(option: str, text: str) -> list[Finding]:
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError as exc:

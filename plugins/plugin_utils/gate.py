@@ -447,10 +447,7 @@ class Gate:
         """Record the run's start (after recovering runs that died) and remember where it began."""
         if self.journal is None:
             return self.record_event("run-start", **fields)
-        started = self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
-        if isinstance(self.audit, AuditLog):
-            self.audit.start_flusher()  # group commit for this run's workers (see AuditLog._sync)
-        return started
+        return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
         """Orphan-mark undecided outcomes, record the run's end and a signed checkpoint; never raises."""
@@ -461,9 +458,6 @@ class Gate:
                 self.record_event("run-end")
         except Exception as exc:
             self._warn_once(f"praxis.gatekeeper: could not close the run in the audit log: {exc}")
-        finally:
-            if isinstance(self.audit, AuditLog):
-                self.audit.stop_flusher()
 
     # ------------------------------------------------------------------ execution window
     def begin(self, decision: Decision) -> None:

@@ -82,20 +82,26 @@ class RunJournal:
     def start(self, run_id: str, fields: dict[str, Any]) -> bool:
         """Recover dead runs, write ``run-start`` and leave this run's marker. False if the record was not written."""
         self.recover()
-        if not self.audit.append({"event": "run-start", "run_id": run_id, **fields}):
+        started = self.audit.append({"event": "run-start", "run_id": run_id, **fields})
+        self.audit.start_flusher()  # group commit for the run's forked workers (see AuditLog._sync)
+        if not started:
             return False
         self._write_marker(run_id, os.getpid(), self.audit.last_offset)
         return True
 
     def finish(self, run_id: str, session: str) -> None:
-        """Mark this run's open decisions orphaned, write ``run-end`` and a checkpoint, drop the marker."""
-        marker = self._read_marker(self.directory / f"{run_id}.json")
-        offset = marker.offset if marker else 0
-        self._close(run_id, session, offset, event="run-end", why="the run ended before this task reported back")
-        self._checkpoint(run_id)
-        if marker:
-            with contextlib.suppress(OSError):
-                marker.path.unlink()
+        """Mark this run's open decisions orphaned, write ``run-end`` and a checkpoint, drop the marker, and stop the
+        run's group commit after a last sync."""
+        try:
+            marker = self._read_marker(self.directory / f"{run_id}.json")
+            offset = marker.offset if marker else 0
+            self._close(run_id, session, offset, event="run-end", why="the run ended before this task reported back")
+            self._checkpoint(run_id)
+            if marker:
+                with contextlib.suppress(OSError):
+                    marker.path.unlink()
+        finally:
+            self.audit.stop_flusher()
 
     def recover(self) -> int:
         """Close runs whose process is gone. Returns how many were recovered."""
