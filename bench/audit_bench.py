@@ -9,7 +9,7 @@ the same) as runs of 500 decision/outcome pairs with run-start, run-end and the 
 plus the writer's checkpoint every 1000 records, and are verified with the public key and the anchor, exactly as
 ``praxis-gate audit verify`` does.
 
-    python bench/audit_bench.py verify-worker LOG      # internal: one verification in a fresh process (peak RSS)
+    python bench/audit_bench.py verify-worker LOG N|default  # internal: one verification in a fresh process
 """
 
 from __future__ import annotations
@@ -160,8 +160,10 @@ def _hwm_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def verify_worker(path: Path) -> None:
-    """One verification in this (fresh) process; prints timings and peak RSS as JSON."""
+def verify_worker(path: Path, workers: int | None) -> None:
+    """One verification in this (fresh) process; prints timings and peak RSS as JSON. ``workers``: None is what
+    ``audit verify`` does by default (one process per CPU for a log over 64 MiB), 1 a single scan; the
+    workers' own peak is reported apart (each is forked from this process, so it starts at its size)."""
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import (
         load_public_key,
         read_anchor,
@@ -173,13 +175,16 @@ def verify_worker(path: Path) -> None:
     baseline = _hwm_kb()
     started = time.perf_counter()
     cpu = time.process_time()
-    report = verify_log(path, public_key=key, anchor=anchor)
+    report = verify_log(path, public_key=key, anchor=anchor, workers=workers)
     elapsed = time.perf_counter() - started
     print(json.dumps({
         "ok": report.ok, "problem": report.problem, "records": report.records, "checkpoints": report.checkpoints,
         "seconds": round(elapsed, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
         "records_per_s": round(report.records / elapsed, 1), "peak_rss_kb_before_verify": baseline,
-        "peak_rss_kb_after_verify": _hwm_kb(),
+        "peak_rss_kb_after_verify": _hwm_kb(), "workers": workers or "default",
+        "peak_rss_kb_of_worker_processes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss or None,
+        "cpu_seconds_of_worker_processes": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+                                                 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime, 3),
     }))  # fmt: skip
 
 
@@ -206,17 +211,22 @@ def verify_bench(policy: Path, sizes: list[int], root: Path) -> dict[str, Any]:
         built = build_log(policy, directory, size)
         path = directory / "audit.jsonl"
         subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # page cache warm for every reader
-        worker = subprocess.run([sys.executable, __file__, "verify-worker", str(path)], capture_output=True,
-                                text=True, check=True)  # fmt: skip
-        inproc = json.loads(worker.stdout.strip().splitlines()[-1])
+        runs = {}
+        for label, workers in (("single_scan", "1"), ("default", "default")):
+            worker = subprocess.run([sys.executable, __file__, "verify-worker", str(path), workers],
+                                    capture_output=True, text=True, check=True)  # fmt: skip
+            runs[label] = json.loads(worker.stdout.strip().splitlines()[-1])
+        inproc = runs["default"]
         rc, wall, peak, out = _run_timed([str(BIN_DIR / "praxis-gate"), "audit", "verify", str(path), "--json"])
         cli = {"rc": rc, "wall_seconds": round(wall, 3), "peak_rss_kb": peak,
                "records_per_s_wall": round(inproc["records"] / wall, 1), "report": _last_json(out)}  # fmt: skip
-        results[str(size)] = {"log": built, "verify_log_in_process": inproc, "cli": cli}
+        results[str(size)] = {"log": built, "verify_log_in_process": inproc,
+                              "verify_log_single_scan": runs["single_scan"], "cli": cli}  # fmt: skip
         log(
-            f"  {size}: verify_log {inproc['records_per_s']:.0f} records/s, peak RSS "
-            f"{inproc['peak_rss_kb_after_verify']} KiB (before verifying {inproc['peak_rss_kb_before_verify']}); "
-            f"CLI {wall:.2f} s, peak RSS {cli['peak_rss_kb']} KiB"
+            f"  {size}: verify_log {inproc['records_per_s']:.0f} records/s (single scan "
+            f"{runs['single_scan']['records_per_s']:.0f}), peak RSS {inproc['peak_rss_kb_after_verify']} KiB "
+            f"(before verifying {inproc['peak_rss_kb_before_verify']}; workers "
+            f"{inproc['peak_rss_kb_of_worker_processes']}); CLI {wall:.2f} s, peak RSS {cli['peak_rss_kb']} KiB"
         )
     return results
 
@@ -229,7 +239,7 @@ def _last_json(text: str) -> Any:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "verify-worker":
-        verify_worker(Path(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "verify-worker":
+        verify_worker(Path(sys.argv[2]), None if sys.argv[3] == "default" else int(sys.argv[3]))
     else:
         raise SystemExit(__doc__)

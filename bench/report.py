@@ -133,15 +133,19 @@ def audit(results: dict[str, Any]) -> list[str]:
     )
     out.append("")
     out.append(
-        "| verify | records | file MiB | verify_log records/s | CPU s | peak RSS KiB (before / after verify) | "
-        "`praxis-gate audit verify` s | its peak RSS KiB |"
+        "| verify | records | file MiB | verify_log records/s (default) | single scan records/s | CPU s "
+        "(coordinator + workers) | peak RSS KiB (before / after verify; workers) | `praxis-gate audit verify` s | "
+        "its peak RSS KiB |"
     )
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for size, v in sorted(a["verify"].items(), key=lambda kv: int(kv[0])):
         p, c = v["verify_log_in_process"], v["cli"]
+        single = v.get("verify_log_single_scan", {})
         out.append(
             f"| {int(size):,} | {p['records']:,} | {v['log']['bytes'] / 2**20:.1f} | **{p['records_per_s']:.0f}**"
-            f" | {p['cpu_seconds']} | {p['peak_rss_kb_before_verify']} / {p['peak_rss_kb_after_verify']} | "
+            f" | {single.get('records_per_s', 0):.0f} | {p['cpu_seconds']} + "
+            f"{p.get('cpu_seconds_of_worker_processes', 0)} | {p['peak_rss_kb_before_verify']} / "
+            f"{p['peak_rss_kb_after_verify']}; {p.get('peak_rss_kb_of_worker_processes') or '-'} | "
             f"{c['wall_seconds']} | {c['peak_rss_kb']} |"
         )
     return out

@@ -10,24 +10,43 @@ truncated, forked (spliced), torn, or whether a checkpoint or the anchor disagre
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .audit import GENESIS, chain_hash
-from .audit_checkpoint import Anchor, key_id, verify_checkpoint_signature
-from .merkle import CompactRange, inclusion_proof, leaf_hash, verify_inclusion
-from .tsa import verify_timestamp
+from .audit import GENESIS
+from .audit_checkpoint import Anchor, verify_checkpoint_signature
+from .audit_scan import (
+    MAX_REMEMBERED,
+    RECENT_CHECKPOINTS,
+    Scan,
+    ScanResult,
+    Seed,
+    check_timestamp,
+    orphan_problem,
+)
+from .merkle import inclusion_proof, leaf_hash, verify_inclusion
 
-__all__ = ["Proof", "VerifyReport", "build_proof", "check_proof", "iter_records", "records_since", "verify_log"]
-
-_MAX_OPEN_DECISIONS = 100_000  # beyond this, open decisions are counted, not remembered (memory stays bounded)
+__all__ = [
+    "Proof",
+    "VerifyReport",
+    "build_proof",
+    "check_proof",
+    "iter_records",
+    "records_since",
+    "verify_log",
+    "verify_parts",
+]
 
 
 @dataclass
@@ -64,9 +83,6 @@ class VerifyReport:
         }
 
 
-_decode = json.JSONDecoder().decode
-
-
 def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without newline, whether the line was newline-terminated)."""
     for number, raw in enumerate(handle, start=1):
@@ -76,32 +92,9 @@ def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
             yield number, raw, False
 
 
-class _Runs:
-    """Decisions waiting for their outcome, per run; a run that ended with some still open is a defect."""
-
-    def __init__(self) -> None:
-        self.open: dict[str, tuple[str, int]] = {}  # decision_id -> (run_id, seq)
-        self.overflow = 0
-        self.ended: set[str] = set()
-
-    def see(self, record: Mapping[str, Any]) -> str | None:
-        event, run = record.get("event"), str(record.get("run_id", ""))
-        decision = record.get("decision_id")
-        if event == "decision" and isinstance(decision, str):
-            if len(self.open) < _MAX_OPEN_DECISIONS:
-                self.open[decision] = (run, int(record.get("seq", 0)))
-            else:
-                self.overflow += 1
-        elif event in ("outcome", "orphan") and isinstance(decision, str):
-            self.open.pop(decision, None)
-        elif event == "run-end":
-            waiting = [d for d, (r, _) in self.open.items() if r == run]
-            if waiting:
-                seq = self.open[waiting[0]][1]
-                count = len(waiting)
-                return f"run {run[:12]} ended with {count} decision(s) lacking an outcome or orphan mark (seq {seq})"
-            self.ended.add(run)
-        return None
+# Below this size one scan is quicker than starting workers; above it each worker has seconds of work.
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+_SEED_SEARCH_BYTES = 32 * 1024 * 1024  # how far past a split point to look for a checkpoint to start from
 
 
 def verify_log(
@@ -111,105 +104,229 @@ def verify_log(
     anchor: Anchor | None = None,
     expect_anchor: bool = True,
     tsa_roots: bytes | None = None,
+    workers: int | None = None,
 ) -> VerifyReport:
     """Verify the chain, every checkpoint (tree head, signature, predecessor) and the anchor; never raises for
-    content problems (they are the report). ``expect_anchor``: a log with checkpoints but no anchor fails."""
-    report = VerifyReport(ok=True)
-    prev = GENESIS
-    expected_seq = 1
-    damaged: list[bytes] = []
-    damaged_line = 0
-    tree = CompactRange()
-    last_checkpoint: str | None = None
-    runs = _Runs()
-    gap: tuple[int, int, str] | None = None  # (line, seq, problem) of a record that skipped ahead
-    recent_checkpoints: dict[str, dict[str, Any]] = {}  # hash -> record, for checking timestamps (bounded)
-    used_items: dict[str, int] = {}  # approval item -> seq of the decision it allowed
+    content problems (they are the report). ``expect_anchor``: a log with checkpoints but no anchor fails.
+
+    ``workers``: processes to spread a large log over (None: one per CPU for logs over ``PARALLEL_MIN_BYTES``,
+    else one). Each worker scans from a checkpoint to the next split point in constant memory; the report is the
+    one a single scan gives, because the scans are joined only where each ends on the checkpoint the next one
+    started from, and the checks that look across a join are settled here in file order."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         return VerifyReport(ok=False, problem=f"cannot open {path}: {exc.strerror or exc}", kind="unreadable")
     with handle:
-        for number, raw, terminated in _lines(handle):
-            if not terminated:
-                return _fail(report, number, None, "torn tail", "the last record is incomplete (a crash mid-write?)")
-            try:
-                record = _decode(raw.decode("utf-8"))  # a UnicodeDecodeError is a ValueError: damage
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
-            except (ValueError, RecursionError):
-                if not damaged:
-                    damaged_line = number
-                damaged.append(raw)
-                continue
-            seq = record.get("seq")
-            event = record.get("event")
-            if damaged:
-                if event != "seam":
-                    return _fail(report, damaged_line, None, "edited", "an unreadable record is not acknowledged")
-                torn = b"\n".join(damaged)
-                if record.get("torn_sha256") != hashlib.sha256(torn).hexdigest() or record.get("torn_len") != len(torn):
-                    return _fail(report, number, seq, "edited", "a seam record does not match the damage it names")
-                report.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged (a crash)")
-                damaged = []
-            elif event == "seam":
-                return _fail(report, number, seq, "edited", "a seam record with no damage before it")
-            if gap is not None:
-                # One record of lookahead tells a swap (the skipped record comes next) from a deletion.
-                kind = "reordered" if seq == expected_seq else "missing"
-                detail = f"seq {gap[1]} appears before seq {expected_seq}" if kind == "reordered" else gap[2]
-                return _fail(report, gap[0], gap[1], kind, detail)
-            problem = _check(record, prev, expected_seq, raw)
-            if problem and problem[0] == "missing" and isinstance(seq, int):
-                gap = (number, seq, problem[1])
-                continue
+        size = os.fstat(handle.fileno()).st_size
+        count = workers if workers is not None else _cpus() if size >= PARALLEL_MIN_BYTES else 1
+        plan = _plan(handle, size, count) if count > 1 else []
+        if not plan:
+            scan = Scan(public_key=public_key, anchor=anchor, tsa_roots=tsa_roots)
+            return _merge([(None, scan.run(handle, None))], anchor, expect_anchor, tsa_roots)
+    return verify_parts(path, plan, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
+                        tsa_roots=tsa_roots)  # fmt: skip
+
+
+def verify_parts(
+    path: Path,
+    plan: list[tuple[int, Seed]],
+    *,
+    public_key: Ed25519PublicKey | None,
+    anchor: Anchor | None,
+    expect_anchor: bool,
+    tsa_roots: bytes | None,
+) -> VerifyReport:
+    """Scan the parts ``plan`` names (byte offset where each part after the first starts, and the checkpoint it
+    starts from) in parallel, and join them. Split points come from ``_plan``; tests pass every checkpoint."""
+    try:
+        results = _run_parallel(path, plan, public_key, anchor, tsa_roots)
+    except (BrokenProcessPool, OSError):  # a worker could not start or was killed: one scan in this process
+        return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
+                          tsa_roots=tsa_roots, workers=1)  # fmt: skip
+    seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+    report = _merge(list(zip(seeds, results, strict=True)), anchor, expect_anchor, tsa_roots)
+    if report.kind == _NOT_JOINED:  # the file changed under the scans, or a checks buffer overflowed: one scan
+        return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
+                          tsa_roots=tsa_roots, workers=1)  # fmt: skip
+    return report
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_NOT_JOINED = "not joined"
+
+
+def _plan(handle: BinaryIO, size: int, count: int) -> list[tuple[int, Seed]]:
+    """Split points: for each of ``count - 1`` evenly spaced offsets, the first checkpoint after it; the scan
+    for the next part starts right after that checkpoint's line, seeded from it."""
+    plan: list[tuple[int, Seed]] = []
+    for part in range(1, count):
+        offset = max(size * part // count, plan[-1][0] if plan else 0)
+        handle.seek(offset)
+        if offset and not _at_line_start(handle, offset):
+            handle.readline()
+        position = handle.tell()
+        limit = position + _SEED_SEARCH_BYTES
+        while position < min(limit, size):
+            raw = handle.readline()
+            if not raw.endswith(b"\n"):
+                break
+            position += len(raw)
+            if b'"checkpoint"' in raw and (seed := Seed.from_line(raw[:-1])) is not None:
+                if position < size and (not plan or position > plan[-1][0]):
+                    plan.append((position, seed))
+                break
+    handle.seek(0)
+    return plan
+
+
+def _at_line_start(handle: BinaryIO, offset: int) -> bool:
+    handle.seek(offset - 1)
+    at_start = handle.read(1) == b"\n"
+    handle.seek(offset)
+    return at_start
+
+
+def _scan_part(
+    path: str, *, start: int, end: int | None, seed: Seed | None, key: bytes | None, anchor: Anchor | None,
+    tsa_roots: bytes | None,
+) -> ScanResult:  # fmt: skip
+    public_key = Ed25519PublicKey.from_public_bytes(key) if key is not None else None
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        return Scan(public_key=public_key, anchor=anchor, tsa_roots=tsa_roots, seed=seed).run(handle, end)
+
+
+def _run_parallel(
+    path: Path, plan: list[tuple[int, Seed]], public_key: Ed25519PublicKey | None, anchor: Anchor | None,
+    tsa_roots: bytes | None,
+) -> list[ScanResult]:  # fmt: skip
+    key = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw) if public_key is not None else None
+    starts = [0, *[offset for offset, _ in plan]]
+    ends: list[int | None] = [*starts[1:], None]
+    seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+    # fork when this process has no other threads (the workers then need no imports); spawn otherwise, as forking
+    # a threaded process can deadlock. Only the arguments and the bounded results cross the process boundary.
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    with ProcessPoolExecutor(max_workers=len(starts), mp_context=context) as pool:
+        futures = [pool.submit(_scan_part, str(path), start=start, end=end, seed=seed, key=key, anchor=anchor,
+                               tsa_roots=tsa_roots)
+                   for start, end, seed in zip(starts, ends, seeds, strict=True)]  # fmt: skip
+        return [future.result() for future in futures]
+
+
+def _merge(
+    parts: list[tuple[Seed | None, ScanResult]], anchor: Anchor | None, expect_anchor: bool, tsa_roots: bytes | None
+) -> VerifyReport:
+    """Join the scans in file order: settle each part's deferred checks against what the parts before it left
+    (open decisions, used approval items, recent checkpoints), then take its own verdict. A failed report's
+    counts say how far the scans got, which for a split log can be past the failing record."""
+    join = _Join(tsa_roots)
+    report = join.report
+    line_offset = 0
+    previous: ScanResult | None = None
+    for seed, part in parts:
+        if seed is not None and previous is not None:
+            if previous.pending_gap is not None:
+                gap = previous.pending_gap
+                kind = "reordered" if part.first_seq == previous.expected_seq else "missing"
+                detail = f"seq {gap.seq} appears before seq {previous.expected_seq}" if kind == "reordered" else (
+                    gap.problem)  # fmt: skip
+                return _fail(report, line_offset - previous.lines + gap.line, gap.seq, kind, detail)
+            if previous.last_hash != seed.hash or previous.last_checkpoint != seed.hash or part.deferred_overflow:
+                return _fail(report, 0, None, _NOT_JOINED, "the parallel scans did not join")
+        for check in part.deferred:
+            problem = join.settle(check)
             if problem:
-                return _fail(report, number, seq if isinstance(seq, int) else None, *problem)
-            if event == "checkpoint":
-                mismatch = _check_checkpoint(record, tree, last_checkpoint, public_key)
-                if mismatch:
-                    return _fail(report, number, int(record["seq"]), "checkpoint mismatch", mismatch)
-                last_checkpoint = str(record["hash"])
-                report.checkpoints += 1
-                recent_checkpoints[last_checkpoint] = record
-                if len(recent_checkpoints) > 64:
-                    recent_checkpoints.pop(next(iter(recent_checkpoints)))
-            if event == "checkpoint-timestamp":
-                stamp_problem = _check_timestamp(record, recent_checkpoints, tsa_roots, report)
-                if stamp_problem:
-                    return _fail(report, number, int(record["seq"]), "checkpoint mismatch", stamp_problem)
-            if anchor is not None and seq == anchor.seq and record.get("hash") != anchor.checkpoint_hash:
-                return _fail(
-                    report, number, seq, "forked", "the record at the anchor's seq is not the anchored checkpoint"
-                )
-            item = record.get("approval_item") if event == "decision" else None
-            if isinstance(item, str) and record.get("decision") == "allowed":
-                if item in used_items:
-                    first = used_items[item]
-                    replay = f"approval item {item} allowed a second task (first at seq {first})"
-                    return _fail(report, number, int(record["seq"]), "replayed approval", replay)
-                if len(used_items) < _MAX_OPEN_DECISIONS:
-                    used_items[item] = int(record["seq"])
-            orphan_problem = runs.see(record)
-            if orphan_problem:
-                return _fail(report, number, int(record["seq"]), "orphan not flagged", orphan_problem)
-            prev = str(record["hash"])
-            tree.append(leaf_hash(bytes.fromhex(prev)))
-            expected_seq += 1
-            report.records += 1
-            report.seams += event == "seam"
-            report.last_hash, report.last_seq = prev, expected_seq - 1
-    if gap is not None:
-        return _fail(report, gap[0], gap[1], "missing", gap[2])
-    if damaged:
-        return _fail(report, damaged_line, None, "torn tail", "the log ends with unreadable records")
-    report.open_decisions = len(runs.open) + runs.overflow
+                return _fail(report, line_offset + check[1], check[2], *problem)
+        report.records += part.records
+        report.seams += part.seams
+        report.checkpoints += part.checkpoints
+        report.timestamps += part.timestamps
+        report.notes.extend(_renumber(note, line_offset) for note in part.notes)
+        report.last_hash, report.last_seq = part.last_hash, part.expected_seq - 1
+        if part.failure is not None:
+            failure = part.failure
+            return _fail(report, line_offset + failure.line, failure.seq, failure.kind, failure.problem)
+        join.carry(part)
+        line_offset += part.lines
+        previous = part
+    report.open_decisions = len(join.open_decisions) + join.overflow
     if report.open_decisions:
         report.notes.append(
             f"{report.open_decisions} decision(s) of runs still in progress (or killed and not yet recovered) "
             "have no outcome yet"
         )
     return _check_anchor(report, anchor, expect_anchor)
+
+
+def _renumber(note: str, line_offset: int) -> str:
+    """Seam notes name a line within their scan; make it the line within the file."""
+    prefix = "seam at line "
+    if line_offset and note.startswith(prefix):
+        number, _, rest = note[len(prefix) :].partition(":")
+        if number.isdigit():
+            return f"{prefix}{int(number) + line_offset}:{rest}"
+    return note
+
+
+class _Join:
+    """What the parts before the current one left: the state a single scan would hold at the join."""
+
+    def __init__(self, tsa_roots: bytes | None) -> None:
+        self.tsa_roots = tsa_roots
+        self.report = VerifyReport(ok=True)
+        self.open_decisions: dict[str, tuple[str, int]] = {}
+        self.used_items: dict[str, int] = {}
+        self.recent: list[tuple[str, dict[str, Any]]] = []
+        self.overflow = 0
+
+    def carry(self, part: ScanResult) -> None:
+        for decision, opened in part.open_decisions.items():
+            if len(self.open_decisions) < MAX_REMEMBERED:
+                self.open_decisions[decision] = opened
+            else:
+                self.overflow += 1
+        self.overflow += part.overflow
+        for item, seq in part.used_items.items():
+            if len(self.used_items) < MAX_REMEMBERED:
+                self.used_items.setdefault(item, seq)
+        self.recent = [*self.recent, *part.recent_checkpoints][-RECENT_CHECKPOINTS:]
+
+    def settle(self, check: tuple[Any, ...]) -> tuple[str, str] | None:
+        """One deferred check of a seeded scan, in file order."""
+        kind = check[0]
+        if kind == "close":
+            self.open_decisions.pop(check[3], None)
+        elif kind == "item":
+            item = check[3]
+            if item in self.used_items:
+                first = self.used_items[item]
+                return "replayed approval", f"approval item {item} allowed a second task (first at seq {first})"
+            if len(self.used_items) < MAX_REMEMBERED:
+                self.used_items[item] = check[2]
+        elif kind == "run-end":
+            run, local_waiting, local_first = check[3], check[4], check[5]
+            waiting = [decision for decision, (owner, _) in self.open_decisions.items() if owner == run]
+            if waiting or local_waiting:
+                first = self.open_decisions[waiting[0]][1] if waiting else local_first
+                return "orphan not flagged", orphan_problem(run, len(waiting) + local_waiting, first)
+        elif kind == "timestamp":
+            record, local_checkpoints = check[3], check[4]
+            visible = dict(self.recent[len(self.recent) - (RECENT_CHECKPOINTS - local_checkpoints) :])
+            stamp = ScanResult()
+            problem = check_timestamp(record, visible, self.tsa_roots, stamp)
+            self.report.timestamps += stamp.timestamps
+            self.report.notes.extend(stamp.notes)
+            if problem:
+                return "checkpoint mismatch", problem
+        return None
 
 
 def _check_anchor(report: VerifyReport, anchor: Anchor | None, expect_anchor: bool) -> VerifyReport:
@@ -232,80 +349,6 @@ def _check_anchor(report: VerifyReport, anchor: Anchor | None, expect_anchor: bo
             f"the anchor says the log reached checkpoint seq {anchor.seq}; it now ends at seq {report.last_seq}",
         )
     return report
-
-
-_HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
-
-
-def _line_hash(prev: str, raw: bytes) -> str | None:
-    """The chain hash straight from a line as the writer lays it out (its canonical body, then ``"hash"`` last),
-    without parsing and re-serialising the record; None for any other layout (the caller re-canonicalises).
-
-    Hashing the bytes as written commits to them exactly, as the canonical form does: a line whose bytes hash to
-    its recorded hash is the line the writer hashed, and any changed byte changes the hash."""
-    if len(raw) <= _HASH_SUFFIX_LEN or not raw.endswith(b'"}'):
-        return None
-    cut = len(raw) - _HASH_SUFFIX_LEN
-    if raw[cut : cut + 9] != b',"hash":"':
-        return None
-    return hashlib.sha256(prev.encode("ascii") + b"\n" + raw[:cut] + b"}").hexdigest()
-
-
-def _check(record: Mapping[str, Any], prev: str, expected_seq: int, raw: bytes | None = None) -> tuple[str, str] | None:
-    seq = record.get("seq")
-    if not isinstance(seq, int):
-        return "edited", "a record without a sequence number"
-    if record.get("prev_hash") != prev:
-        if seq < expected_seq:
-            return "reordered", f"seq {seq} appears after seq {expected_seq - 1}"
-        if seq > expected_seq:
-            return "missing", f"records {expected_seq}..{seq - 1} are missing"
-        return "forked", "the record does not chain to the one before it (spliced or forked log)"
-    claimed = record.get("hash")
-    if (raw is None or _line_hash(prev, raw) != claimed) and chain_hash(prev, record) != claimed:
-        return "edited", "the record's content does not match its hash"
-    if seq != expected_seq:
-        return ("missing" if seq > expected_seq else "reordered"), f"expected seq {expected_seq}, found {seq}"
-    return None
-
-
-def _check_checkpoint(
-    record: Mapping[str, Any], tree: CompactRange, previous: str | None, public_key: Ed25519PublicKey | None
-) -> str | None:
-    if record.get("tree_size") != tree.size:
-        return f"covers {record.get('tree_size')} records, but {tree.size} precede it"
-    if record.get("root") != tree.root().hex():
-        return "its Merkle root does not match the records before it"
-    if record.get("peaks") != tree.to_json():
-        return "its stored compact range does not match the records before it"
-    if record.get("prev_checkpoint") != previous:
-        return "it does not name the previous checkpoint"
-    if public_key is None:
-        return "no public key to check its signature (pass --pubkey or keep audit-signing.pub)"
-    if not verify_checkpoint_signature(record, public_key):
-        return f"its signature does not verify under key {key_id(public_key)}"
-    return None
-
-
-def _check_timestamp(
-    record: Mapping[str, Any], checkpoints: Mapping[str, Mapping[str, Any]], roots: bytes | None, report: VerifyReport
-) -> str | None:
-    token = record.get("tsa_token")
-    if not token:
-        report.notes.append(f"checkpoint seq {record.get('checkpoint_seq')} has no timestamp: {record.get('error')}")
-        return None
-    checkpoint = checkpoints.get(str(record.get("checkpoint_hash")))
-    if checkpoint is None or checkpoint.get("seq") != record.get("checkpoint_seq"):
-        return "a timestamp names a checkpoint that is not among the recent ones"
-    if roots is None:
-        report.notes.append("timestamps present but not checked (no TSA root: set PRAXIS_TSA_CA or pass --tsa-ca)")
-        return None
-    try:
-        problem = verify_timestamp(base64.b64decode(str(token), validate=True), checkpoint, roots_pem=roots)
-    except ValueError:
-        problem = "the timestamp token is not base64"
-    report.timestamps += problem is None
-    return f"the checkpoint's timestamp does not verify: {problem}" if problem else None
 
 
 def _fail(report: VerifyReport, line: int, seq: int | None, kind: str, problem: str) -> VerifyReport:

@@ -177,6 +177,16 @@ def _audit_inputs(args: argparse.Namespace, settings: GateSettings) -> tuple[Pat
     return path, pubkey, anchor
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
     path, pubkey_path, anchor_path = _audit_inputs(args, settings)
     public_key = load_public_key(pubkey_path) if pubkey_path.exists() else None
@@ -187,6 +197,7 @@ def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
         anchor=read_anchor(anchor_path),
         expect_anchor=True,
         tsa_roots=tsa_ca.read_bytes() if tsa_ca else None,
+        workers=args.workers,
     )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
@@ -321,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--anchor", help="anchor file (default: PRAXIS_AUDIT_ANCHOR or audit.anchor beside the log)")
     verify.add_argument("--tsa-ca", help="PEM root(s) that checkpoint timestamps must chain to (PRAXIS_TSA_CA)")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="processes to verify a large log with (default: one per CPU above 64 MiB; 1: a single scan)",
+    )
     verify.set_defaults(func=cmd_audit_verify)
     prove = audit.add_parser("prove", help="print an inclusion proof of one record in a signed checkpoint")
     prove.add_argument("seq", type=int)
