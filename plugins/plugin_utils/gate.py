@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import site
 import sys
 import time
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 _REASON_LIMIT = 400
 _MAX_ACTION = 200
 _MAX_HOST = 255
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # str.isspace() is \s for str patterns; below 32: control
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class Outcome:
@@ -308,7 +311,7 @@ class Gate:
 
     def _next_id(self) -> str:
         self._counter += 1
-        return f"{self.run_id[:12]}-{os.getpid()}-{self._counter}-{uuid.uuid4().hex[:8]}"
+        return f"{self.run_id[:12]}-{os.getpid()}-{self._counter}-{os.urandom(4).hex()}"
 
     # ------------------------------------------------------------------ recording
     def _warn_once(self, message: str) -> None:
@@ -496,11 +499,11 @@ class Gate:
 def _malformed(request: TaskRequest) -> str:
     if not isinstance(request.action, str) or not request.action.strip() or len(request.action) > _MAX_ACTION:
         return "malformed request: the action must be a non-empty FQCN"
-    if any(ch.isspace() or ord(ch) < 32 for ch in request.action):
+    if _SPACE_OR_CONTROL.search(request.action):
         return f"malformed request: the action {redact_text(request.action, limit=60)!r} is not an FQCN"
     if not isinstance(request.host, str) or not request.host or len(request.host) > _MAX_HOST:
         return "malformed request: the host must be a non-empty name of at most 255 characters"
-    if any(ord(ch) < 32 for ch in request.host):
+    if _CONTROL.search(request.host):
         return "malformed request: the host name contains control characters"
     # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
     args: object = request.args
