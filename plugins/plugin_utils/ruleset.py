@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.4"
+RULESET_VERSION = "2026.11.5"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -62,6 +62,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.3": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
     # 2026.11.4: the gate's own file names (now fingerprinted) include the signing key, anchor and store
     "2026.11.4": "59fe1c440bf1efdb5998a6fecbe335c6f69c3e311f5acf6aee34ace84961f48a",
+    # 2026.11.5: the deny scan's fast path also reads double quotes, braces that cannot expand and line breaks
+    "2026.11.5": "be595adc9564dedb8e7f8747bcf81869be402662bdd6de56fbf95e8e89dc3b03",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
