@@ -33,7 +33,7 @@ from .audit import AuditLog, AuditSink
 from .errors import TaskRefused
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .policy import Evaluation, evaluate, tamper_findings
-from .redact import RedactionError, redact, redact_text, truncate
+from .redact import RedactionError, holds_no_hint, redact, redact_text, truncate
 from .ruleset import Ruleset, load_ruleset
 from .runs import RunJournal
 from .seams import Seam, SeamContext
@@ -99,6 +99,7 @@ class Gate:
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._killswitch_path = settings.killswitch_path  # checked on every decision: joined once
         self.ruleset = ruleset
         self.audit = audit
         self.run_id = run_id or uuid.uuid4().hex
@@ -196,7 +197,7 @@ class Gate:
         self, request: TaskRequest, decision_id: str, *, record: bool = True
     ) -> tuple[Decision, Evaluation | None]:
         # 1. kill switch: before anything else, so a tripped stop needs no parsing to work
-        if killswitch.is_tripped(self.settings.killswitch_path):
+        if killswitch.is_tripped(self._killswitch_path):
             state = killswitch.status(self.settings.killswitch_path)
             return (
                 self._decision(
@@ -250,9 +251,7 @@ class Gate:
         approval_item: str | None = None
         granted = ""
         if self.seams:
-            context = SeamContext(
-                request, evaluation, decision_id, self.args_digest(request), self.ruleset.digest, record
-            )
+            context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
             for seam in self.seams:
                 result = seam(context)
                 if result is None:
@@ -284,7 +283,9 @@ class Gate:
             reasons=evaluation.reasons,
             dry_run=evaluation.dry_run,
         )
-        return replace(allowed, approval_ref=approval_ref, approval_item=approval_item), evaluation
+        if approval_ref or approval_item:
+            allowed = replace(allowed, approval_ref=approval_ref, approval_item=approval_item)
+        return allowed, evaluation
 
     def _decision(
         self,
@@ -478,7 +479,7 @@ class Gate:
         """Every remote command or file transfer: refused (with a reason) outside an allowed decision or while
         the emergency stop is tripped. Returns None when it may proceed."""
         try:
-            if killswitch.is_tripped(self.settings.killswitch_path):
+            if killswitch.is_tripped(self._killswitch_path):
                 reason = "the emergency stop is tripped"
             elif self.active is None or not self.active.allowed:
                 reason = "no allowed gate decision covers this remote operation"
@@ -527,15 +528,16 @@ def _redacted_args(request: TaskRequest) -> _RedactedArgs:
     """The arguments as they may be recorded: redacted, or withheld (no_log) with their length only. Never raises:
     arguments that cannot even be measured or redacted come back ``failed`` and the task is denied."""
     try:
-        length = len(json.dumps(request.args, default=str, ensure_ascii=False))
+        dump = json.dumps(request.args, default=str, ensure_ascii=False)
     except Exception:  # hostile __str__, recursion: cannot be measured, so cannot be recorded either
         return _RedactedArgs("<withheld:redaction-failed>", -1, True, failed=True)
     if request.no_log:
-        return _RedactedArgs("<withheld:no_log>", length, True)
+        return _RedactedArgs("<withheld:no_log>", len(dump), True)
     try:
-        return _RedactedArgs(redact(request.args), length, False)
+        # The dump that measures the arguments also shows whether any string in them could need redacting.
+        return _RedactedArgs(redact(request.args, hint_free=holds_no_hint(dump)), len(dump), False)
     except (RedactionError, Exception):
-        return _RedactedArgs("<withheld:redaction-failed>", length, True, failed=True)
+        return _RedactedArgs("<withheld:redaction-failed>", len(dump), True, failed=True)
 
 
 def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes] | None:

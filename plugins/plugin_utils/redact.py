@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["REDACTED", "RedactionError", "is_secret_key", "redact", "redact_text", "truncate"]
+__all__ = ["REDACTED", "RedactionError", "holds_no_hint", "is_secret_key", "redact", "redact_text", "truncate"]
 
 REDACTED = "<redacted>"
 _TRUNCATED = "...<truncated>"
@@ -189,6 +189,16 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     return truncate(work, limit)
 
 
+def holds_no_hint(dump: str) -> bool:
+    """Whether ``dump`` (``json.dumps(value, default=str, ensure_ascii=False)`` of a value) shows that no string in
+    the value can hold a token shape or a secret-looking key: it is ASCII and contains none of the hints every
+    match needs. JSON escaping never splits a hint (none holds a quote, a backslash or a control character)."""
+    if not dump.isascii():
+        return False
+    lowered = dump.lower()
+    return not _ANY_TOKEN_HINT.search(lowered) and not _SECRET_WORD_HINTS.search(lowered)
+
+
 def redact(
     value: Any,
     *,
@@ -196,6 +206,7 @@ def redact(
     max_items: int = 200,
     max_str: int = 2048,
     max_nodes: int = 2000,
+    hint_free: bool = False,
     _depth: int = 0,
     _budget: list[int] | None = None,
 ) -> Any:
@@ -203,6 +214,11 @@ def redact(
 
     ``max_nodes`` bounds the whole walk: depth and width limits alone still allow max_items ** max_depth nodes (a
     list holding itself 200 times would never finish). Past the budget, values are withheld, not walked.
+
+    ``hint_free``: the caller has shown with :func:`holds_no_hint` on the value's JSON dump that no string in it
+    holds a hint, so strings and keys are only bounded, not scanned. It is honoured only through plain ``dict``,
+    ``list`` and ``tuple`` containers (whose contents the dump is known to show) and ``str`` values; anything else
+    is scanned as usual.
     """
     budget = [max_nodes] if _budget is None else _budget
     try:
@@ -217,9 +233,12 @@ def redact(
             # Huge integers cannot even be turned into text (int max str digits), and are never a useful record.
             return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
         if isinstance(value, str):
+            if hint_free:  # exactly what redact_text returns for text without any hint
+                return truncate(value[: max(max_str * 4, 1024)], max_str)
             return redact_text(value, limit=max_str)
         if isinstance(value, bytes | bytearray | memoryview):
             return f"<withheld:bytes len={len(value)}>"
+        hint_free = hint_free and type(value) in _DUMPED_AS_IS
         nested = {"max_depth": max_depth, "max_items": max_items, "max_str": max_str, "max_nodes": max_nodes}
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}
@@ -231,11 +250,12 @@ def redact(
                     out["<truncated>"] = _TOO_LARGE
                     break
                 name = key if isinstance(key, str) else str(key)
-                skey = redact_text(name, limit=200)
-                if is_secret_key(name):
+                plain_key = hint_free and isinstance(key, str)  # a str key's text is in the dump as it is
+                skey = truncate(name, 200) if plain_key else redact_text(name, limit=200)
+                if not plain_key and is_secret_key(name):
                     out[skey] = _empty_copy(item)
                 else:
-                    out[skey] = redact(item, **nested, _depth=_depth + 1, _budget=budget)
+                    out[skey] = redact(item, **nested, hint_free=hint_free, _depth=_depth + 1, _budget=budget)
             return out
         if isinstance(value, Sequence | set | frozenset):
             # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
@@ -244,7 +264,7 @@ def redact(
                 if budget[0] <= 0:
                     redacted.append(_TOO_LARGE)
                     return redacted
-                redacted.append(redact(item, **nested, _depth=_depth + 1, _budget=budget))
+                redacted.append(redact(item, **nested, hint_free=hint_free, _depth=_depth + 1, _budget=budget))
             total = len(value)
             if total > max_items:
                 redacted.append(f"<truncated: {total - max_items} more items>")
@@ -254,6 +274,10 @@ def redact(
         raise
     except Exception as exc:  # anything odd (hostile __str__, recursion) means: withhold
         raise RedactionError(f"{type(exc).__name__} while redacting") from exc
+
+
+# Containers whose contents json.dumps shows exactly as redact() walks them (subclasses may iterate differently).
+_DUMPED_AS_IS = (dict, list, tuple)
 
 
 def _empty_copy(item: Any) -> Any:

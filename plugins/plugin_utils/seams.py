@@ -19,12 +19,12 @@ __all__ = ["Seam", "SeamContext", "SeamResult"]
 
 @dataclass(frozen=True, slots=True)
 class SeamContext:
-    """What a seam may look at: the request, how it was classified, and the digests it is bound to."""
+    """What a seam may look at: the request, how it was classified, and the ruleset it is bound to. (Seams that
+    bind to the arguments digest them under their own key, as the approvals seam does.)"""
 
     request: TaskRequest
     evaluation: Evaluation
     decision_id: str
-    args_digest: str
     ruleset_digest: str
     record: bool  # False when only explaining (`praxis-gate check`): a seam must not write anything then
 

@@ -640,3 +640,60 @@ def test_every_ascii_match_carries_a_hint(label: str, data: st.DataObject) -> No
     text = data.draw(st.from_regex(pattern, alphabet=st.characters(max_codepoint=127)))
     assert pattern.search(text)
     assert any(hint in text.lower() for hint in redact_module._TOKEN_HINTS[label]), text
+
+
+_ARG_STRINGS = st.one_of(_FRAGMENTS, st.text(max_size=12), st.sampled_from(["/srv/app", "0644", "present", "x" * 5000]))
+_KEY_NAMES = ["path", "mode", "password", "db_pass", "apiKey", "TOKEN", "content", "pa\u017f\u017f"]
+_ARG_KEYS = st.one_of(st.sampled_from(_KEY_NAMES), st.text(max_size=8), st.integers(-3, 3))
+_ARGS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _ARG_STRINGS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(_ARG_KEYS, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_ARGS)
+def test_the_argument_dump_prefilter_changes_no_result(args: Any) -> None:
+    """The gate skips scanning arguments whose JSON dump holds no hint: the copy is the one a full scan makes."""
+    assert redact(args, hint_free=redact_module.holds_no_hint(_dump(args))) == redact(args)
+
+
+def test_containers_that_dump_differently_are_scanned_anyway() -> None:
+    """A Mapping that is not a dict dumps as its str(), and subclasses may iterate one way for json and another
+    for the walk: the dump proves nothing about them, so their contents are scanned whatever it showed."""
+
+    class Hiding(dict):  # type: ignore[type-arg]
+        def items(self) -> Any:
+            return [("password", "hunter2"), ("note", "Bearer abc.def.ghi")]
+
+    class Opaque(Mapping[str, str]):
+        def __getitem__(self, key: str) -> str:
+            return {"password": "hunter2"}[key]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["password"])
+
+        def __len__(self) -> int:
+            return 1
+
+        def __str__(self) -> str:
+            return "opaque"
+
+    class Shifty(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Iterator[Any]:
+            return iter(["Bearer abc.def.ghi"])
+
+    assert redact_module.holds_no_hint(_dump({"wrapped": Opaque()}))  # the dump shows nothing of it ...
+    for hostile in ({"wrapped": Hiding(note="plain")}, {"wrapped": Opaque()}, {"wrapped": Shifty(["plain"])}):
+        assert redact(hostile, hint_free=True) == redact(hostile)  # ... and the copy is still scanned
+        assert "hunter2" not in json.dumps(redact(hostile, hint_free=True))
+        assert "abc.def.ghi" not in json.dumps(redact(hostile, hint_free=True))
