@@ -324,14 +324,20 @@ def _fork_net(text: str) -> str | None:
     return None
 
 
-# Characters that make any text take the analyser (quoting other than double quotes, expansions, operators, globs).
-_FAST_CHARS = frozenset("'\\$`()|;&<>*?[")
-# Characters the fast path can account for itself: double quotes (removed, as quote removal does; without \, $ and
-# ` nothing inside them is special), braces (expansion needs an unquoted { and } in one word), line breaks and tabs
-# (they only separate words and commands, and every word of every command is checked).
-_FAST_SOFT = frozenset('"{}\n\r\t')
+# Characters that make any text take the analyser (single quotes, escapes, substitutions, operators, redirections).
+_FAST_CHARS = frozenset("'\\`()|;&<>")
+# Characters the fast path accounts for itself: double quotes (removed, as quote removal does; without \ and `
+# nothing inside them is special but $), braces (expansion needs an unquoted { and } in one word), line breaks and
+# tabs (they only separate words and commands, and every word of every command is checked), a $ that expands
+# nothing (followed by a blank or the end), and globs outside the command word.
+_FAST_SOFT = frozenset('"{}\n\r\t$*?[')
+_GLOB_CHARS = frozenset("*?[")
 _QUOTED = re.compile(r'"[^"]*"')
 _BASH_BLANKS = re.compile(r"[ \t\n]+")  # what ends a word in bash once the operators are excluded (not \r, \v, \f)
+_LINE_BLANKS = re.compile(r"[ \t]+")
+_ODD_BLANK = re.compile(r"[^\S \t\n]")  # whitespace that is not a bash word break
+_EXPANDING_DOLLAR = re.compile(r"\$(?![ \t\n]|\Z)")  # $name, ${, $", $'... (a $ before a blank is literal)
+_PREFIX_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _FAST_NAMES = frozenset(
     _RM_NAMES
     | _SHRED_NAMES
@@ -467,16 +473,25 @@ def _write_redirects(cmd: SimpleCommand) -> list[str]:
 
 def _fast_clean(text: str) -> bool:
     """True when ``text`` cannot contain a deny-listed command: no shell syntax beyond double quotes, braces that
-    cannot expand and line breaks, and no relevant command word anywhere.
+    cannot expand, line breaks, literal dollars and globs in argument positions, and no relevant command word
+    anywhere.
 
     Why checking whitespace-separated pieces of the text with its double quotes removed is enough: every word bash
     forms is such a piece, or several joined by quoted whitespace, and a word's last path component (what names
     the command) has no whitespace in it, so it ends one of the pieces. Pieces inside quoted strings are checked
-    too, so a command string handed to any program (``X -c "rm -rf /"``) is judged as if it were run."""
+    too, so a command string handed to any program (``X -c "rm -rf /"``) is judged as if it were run. A glob can
+    only name a command from a command word (the first after prefix assignments, or any after a reserved word),
+    so globs there, and reserved words before them, take the analyser; a glob elsewhere only names arguments of a
+    command the pieces already cleared, or of a wrapper they did not."""
     if len(text) > 2048 or not _FAST_CHARS.isdisjoint(text):
         return False
     if not _FAST_SOFT.isdisjoint(text):
-        if not _braces_inert(text):
+        if "$" in text and _EXPANDING_DOLLAR.search(text):
+            return False
+        unquoted = _QUOTED.sub("q", text)  # quoted text is literal: no braces, globs or words to see in it
+        if '"' in unquoted or not _braces_inert(unquoted):
+            return False  # an unterminated quote (bash refuses the text, the analyser says how) or an expansion
+        if not _GLOB_CHARS.isdisjoint(unquoted) and not _globs_name_arguments_only(unquoted):
             return False
         text = text.replace('"', "")
     for word in text.split():
@@ -486,15 +501,29 @@ def _fast_clean(text: str) -> bool:
     return True
 
 
-def _braces_inert(text: str) -> bool:
-    """Balanced double quotes, and no word with an unquoted ``{`` and ``}`` (which brace expansion could turn into
-    other words: ``{r,}m`` is ``rm m``). Called only on text without backslashes, ``$`` or backticks."""
-    unquoted = _QUOTED.sub("q", text)
-    if '"' in unquoted:
-        return False  # an unterminated quote: bash refuses the text, the analyser says how
+def _braces_inert(unquoted: str) -> bool:
+    """No word with an unquoted ``{`` and ``}``, which brace expansion could turn into other words (``{r,}m`` is
+    ``rm m``). ``unquoted``: the text with each quoted string replaced by a plain character."""
     if "{" not in unquoted or "}" not in unquoted:
         return True
     return not any("{" in word and "}" in word for word in _BASH_BLANKS.split(unquoted))
+
+
+def _globs_name_arguments_only(unquoted: str) -> bool:
+    """Every line's command word (the first after prefix assignments) is free of globs and not a reserved word.
+
+    Words are bash's (split at spaces and tabs); text with other whitespace (a carriage return, which bash keeps in
+    a word and the analyser splits at) is refused, so the command word is the same for both."""
+    if _ODD_BLANK.search(unquoted):
+        return False
+    for line in unquoted.split("\n"):
+        for word in _LINE_BLANKS.split(line):
+            if not word or _PREFIX_ASSIGNMENT.match(word):
+                continue  # an assignment's value is not glob-expanded and names no command
+            if word in _shell.KEYWORDS or not _GLOB_CHARS.isdisjoint(word):
+                return False
+            break
+    return True
 
 
 def _deny_rm(
@@ -1348,6 +1377,9 @@ RULES_DATA: Mapping[str, object] = {
         "fast_path_soft_chars": _sorted(_FAST_SOFT),
         "fast_path_quoted": _QUOTED.pattern,
         "fast_path_word_breaks": _BASH_BLANKS.pattern,
+        "fast_path_expanding_dollar": _EXPANDING_DOLLAR.pattern,
+        "fast_path_assignment": _PREFIX_ASSIGNMENT.pattern,
+        "fast_path_odd_blank": _ODD_BLANK.pattern,
         "fast_path_names": _sorted(_FAST_NAMES),
     },
     "tiers": {

@@ -216,6 +216,7 @@ _KEYWORDS = frozenset(
         "coproc",
     }
 )
+KEYWORDS = _KEYWORDS  # reserved words: the word after one is in command position
 
 # --------------------------------------------------------------------------------------------------------------
 # Limits

@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.5"
+RULESET_VERSION = "2026.11.6"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -64,6 +64,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.4": "59fe1c440bf1efdb5998a6fecbe335c6f69c3e311f5acf6aee34ace84961f48a",
     # 2026.11.5: the deny scan's fast path also reads double quotes, braces that cannot expand and line breaks
     "2026.11.5": "be595adc9564dedb8e7f8747bcf81869be402662bdd6de56fbf95e8e89dc3b03",
+    # 2026.11.6: the fast path also reads a $ that expands nothing and globs outside the command word
+    "2026.11.6": "0263867dd0e813a955dca3944561e5ba780318ca1906e3c839a9044ca61f8a4b",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -39,6 +39,9 @@ _PIECES = [
     # fragments that only become names when quotes are removed or braces expand
     "r", "m", "mk", "fs", "ch", "mod", "s", "h", "ba", "se64", "pu", "sh", "{", "}", ",", "..", "{r,}m", "{a..z}",
     "{,}", "x{", "}y",
+    # globs and dollars: a glob can name a command only from a command word, a $ before a letter expands
+    "/bin/r?", "/bin/[r]m", "/usr/bin/r*", "*", "?", "[", "]", "$", "$x", "${x}", "$\"rm\"", "X=1", "X=/bin/r*",
+    "if", "then", "time", "!", "coproc", "[[", "^workers", ".*$", "*.ini", "a$",
     # what ordinary content looks like
     "name", "users", "=", "port=8080", "log_level=debug", "# managed", "benchapp", "{\"name\":", "\"users\",",
     "host2\"}", "true", "[1]",
@@ -85,6 +88,15 @@ def test_the_fast_path_never_clears_what_the_analysis_denies(text: str) -> None:
         '"unterminated rm -rf /',
         "dd\tif=/dev/zero\tof=/dev/sda",
         '{"cmd": "rm -rf /"}',
+        "/bin/r? -rf /",
+        "/bin/[r]m -rf /",
+        "X=1 /bin/r? -rf /",
+        "if /bin/r? -rf /",
+        "ok\n/usr/bin/r* -rf /",
+        '$"rm" -rf /',
+        "$x -rf /",
+        "a=rm\n$a -rf /",
+        '"/bin/r"? -rf /',
     ],
 )
 def test_hostile_shapes_take_the_analyser(text: str) -> None:
@@ -100,6 +112,10 @@ def test_hostile_shapes_take_the_analyser(text: str) -> None:
         "# managed by ansible\nname=benchapp\n",
         'x "{r,}m" y',  # quoted braces are literal: the word is {r,}m, not rm
         "cache=on\tcache_size=64m\r\n",
+        "^workers = .*$",
+        "ls *.ini",
+        "cost: 5 $",
+        "X=/bin/r* y",
     ],
 )
 def test_ordinary_content_takes_the_fast_path_and_the_analyser_agrees(text: str) -> None:
@@ -119,7 +135,11 @@ _DENIED_COMMANDS = [
     ["rm", "--no-preserve-root", "/"], ["/bin/rm", "-rf", "/usr"],
 ]  # fmt: skip
 _PREFIXES = [[], ["sudo"], ["env"], ["nice"], ["timeout", "5"], ["sh", "-c"], ["bash", "-c"], ["su", "-c"],
-             ["X", "-c"], ["watch"], ["ssh", "host"], ["busybox"], ["exec"], ["command"], ["nohup"]]  # fmt: skip
+             ["X", "-c"], ["watch"], ["ssh", "host"], ["busybox"], ["exec"], ["command"], ["nohup"], ["X=1"],
+             ["if"], ["time"], ["!"], ["coproc"]]  # fmt: skip
+
+
+_FORMS = ["plain", "split", "lead", "quoted", "brace", "brace-inner", "glob", "class", "star", "dollar-quote"]
 
 
 @st.composite
@@ -129,11 +149,13 @@ def _obfuscated_denied_command(draw: st.DrawFn) -> str:
     words = []
     for word in draw(st.sampled_from(_DENIED_COMMANDS)):
         cut = draw(st.integers(1, max(1, len(word) - 1)))
-        form = draw(st.sampled_from(["plain", "split", "lead", "quoted", "brace", "brace-inner"]))
+        form = draw(st.sampled_from(_FORMS))
         words.append({
             "plain": word, "split": f'{word[:cut]}"{word[cut:]}"', "lead": f'"{word[:cut]}"{word[cut:]}',
             "quoted": f'"{word}"', "brace": "{" + word[:cut] + ",}" + word[cut:],
             "brace-inner": word[:cut] + "{" + word[cut:cut + 1] + ",}" + word[cut + 1:],
+            "glob": word[:cut] + "?" + word[cut + 1:], "star": word[:cut] + "*", "dollar-quote": f'$"{word}"',
+            "class": word[:cut] + "[" + word[cut:cut + 1] + "]" + word[cut + 1:],
         }[form])  # fmt: skip
     separator = draw(st.sampled_from([" ", "\t", "  ", " \r "]))
     prefix = draw(st.sampled_from(_PREFIXES))
@@ -164,3 +186,31 @@ def _shlex_words(text: str) -> list[str] | None:
                                          "\\", "#", "é"]), max_size=30))  # fmt: skip
 def test_posix_words_is_shlex(text: str) -> None:
     assert posix_words(text) == _shlex_words(text)
+
+
+def _forms(word: str) -> list[str]:
+    cut = max(1, len(word) // 2)
+    return [
+        word, f'{word[:cut]}"{word[cut:]}"', "{" + word[:cut] + ",}" + word[cut:], word[:cut] + "?" + word[cut + 1 :],
+        word[:cut] + "*", word[:cut] + "[" + word[cut : cut + 1] + "]" + word[cut + 1 :], f'$"{word}"', word + "$",
+    ]  # fmt: skip
+
+
+def test_every_form_of_every_denied_command_behind_every_prefix() -> None:
+    """The systematic version of the property: each deny-listed command, its name in every obfuscated form, behind
+    every prefix, with every separator (a carriage return is a word break to the analyser, not to bash)."""
+    checked = 0
+    for command in _DENIED_COMMANDS:
+        for name in _forms(command[0]):
+            for prefix in [*_PREFIXES, ["ls"], ["Y=a", "Z=b"]]:
+                for separator in (" ", "\t", " \r ", "\r"):
+                    text = separator.join([*prefix, name, *command[1:]])
+                    if _fast_clean(text):
+                        assert _analysed(text) == [], text
+                    checked += 1
+    assert checked > 3000
+
+
+def test_a_carriage_return_cannot_hide_the_command_word() -> None:
+    assert not _fast_clean("X=1 \r r[m] \r -rf /")
+    assert not _fast_clean("\r/bin/r? -rf /")
