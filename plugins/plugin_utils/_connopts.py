@@ -350,17 +350,17 @@ def _surface_key(connection: str, host_type: str, options: Mapping[str, Any]) ->
     """An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need not
     be), None when a value cannot be a key."""
     try:
-        items = tuple((name, value.__class__, value) for name, value in options.items())
-        hash(items)
+        key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())))
+        hash(key)
     except TypeError:
         return None
-    return (connection, host_type, items)
+    return key
 
 
 @functools.lru_cache(maxsize=512)
 def _memo_findings(key: tuple[Any, ...]) -> tuple[Finding, ...]:
-    connection, host_type, items = key
-    return tuple(_connection_findings(connection, host_type, {name: value for name, _, value in items}))
+    connection, host_type, items, _types = key
+    return tuple(_connection_findings(connection, host_type, dict(items)))
 
 
 def _connection_findings(connection: str, host_type: str, options: Mapping[str, Any]) -> list[Finding]:

@@ -33,7 +33,7 @@ from .audit import AuditLog, AuditSink
 from .errors import TaskRefused
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .policy import Evaluation, evaluate, tamper_findings
-from .redact import RedactionError, holds_no_hint, redact, redact_text, truncate
+from .redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from .ruleset import Ruleset, load_ruleset
 from .runs import RunJournal
 from .seams import Seam, SeamContext
@@ -298,16 +298,18 @@ class Gate:
         reasons: Sequence[str] = (),
         dry_run: bool = False,
     ) -> Decision:
+        listed = reasons[:20]
+        bounded, *redacted = redact_texts([reason, *listed], limits=[_REASON_LIMIT, *[200] * len(listed)])
         return Decision(
             verdict=verdict,
             tier=tier,
             mode=self.mode,
-            reason=redact_text(reason, limit=_REASON_LIMIT),
+            reason=bounded,
             rule=rule,
             ruleset=self.ruleset.label,
             decision_id=decision_id,
             dry_run=dry_run,
-            reasons=tuple(redact_text(r, limit=200) for r in reasons[:20]),
+            reasons=tuple(redacted),
         )
 
     def _next_id(self) -> str:

@@ -15,7 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["REDACTED", "RedactionError", "holds_no_hint", "is_secret_key", "redact", "redact_text", "truncate"]
+__all__ = [
+    "REDACTED",
+    "RedactionError",
+    "holds_no_hint",
+    "is_secret_key",
+    "redact",
+    "redact_text",
+    "redact_texts",
+    "truncate",
+]
 
 REDACTED = "<redacted>"
 _TRUNCATED = "...<truncated>"
@@ -174,7 +183,7 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     """Replace token shapes and secret-looking key=value pairs in free text, then bound its length."""
     source = text if isinstance(text, str) else str(text)
     # Bound the work before scanning: patterns run on at most a few times the output limit.
-    work = source[: max(limit * 4, 1024)]
+    work = source[: _window(limit)]
     # The hints hold for ASCII text only: case-insensitive patterns also match non-ASCII letters that lower() does
     # not map to ASCII (U+017F long s matches "s", U+212A Kelvin sign matches "k"), so other text always takes
     # every substitution.
@@ -197,6 +206,19 @@ def holds_no_hint(dump: str) -> bool:
         return False
     lowered = dump.lower()
     return not _ANY_TOKEN_HINT.search(lowered) and not _SECRET_WORD_HINTS.search(lowered)
+
+
+def _window(limit: int) -> int:
+    return max(limit * 4, 1024)
+
+
+def redact_texts(texts: Sequence[object], *, limits: Sequence[int]) -> list[str]:
+    """``redact_text`` over several texts, each with its limit, with one hint scan for all of them: plain strings
+    that hold no hint together (none can span a join, as no hint holds a line break) are only bounded."""
+    plain = [text for text in texts if type(text) is str]
+    if len(plain) == len(texts) and holds_no_hint("\n".join(plain)):
+        return [truncate(text[: _window(limit)], limit) for text, limit in zip(plain, limits, strict=True)]
+    return [redact_text(text, limit=limit) for text, limit in zip(texts, limits, strict=True)]
 
 
 def redact(
@@ -234,7 +256,7 @@ def redact(
             return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
         if isinstance(value, str):
             if hint_free:  # exactly what redact_text returns for text without any hint
-                return truncate(value[: max(max_str * 4, 1024)], max_str)
+                return truncate(value[: _window(max_str)], max_str)
             return redact_text(value, limit=max_str)
         if isinstance(value, bytes | bytearray | memoryview):
             return f"<withheld:bytes len={len(value)}>"

@@ -697,3 +697,13 @@ def test_containers_that_dump_differently_are_scanned_anyway() -> None:
         assert redact(hostile, hint_free=True) == redact(hostile)  # ... and the copy is still scanned
         assert "hunter2" not in json.dumps(redact(hostile, hint_free=True))
         assert "abc.def.ghi" not in json.dumps(redact(hostile, hint_free=True))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=40), st.integers(), st.just("x" * 3000)), max_size=6),
+       st.integers(10, 500))  # fmt: skip
+def test_redacting_texts_together_is_redacting_each(texts: list[Any], limit: int) -> None:
+    limits = [limit + i for i in range(len(texts))]
+    assert redact_module.redact_texts(texts, limits=limits) == [
+        redact_text(text, limit=lim) for text, lim in zip(texts, limits, strict=True)
+    ]
