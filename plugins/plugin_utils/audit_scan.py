@@ -42,8 +42,10 @@ __all__ = [
     "Seed",
     "check_timestamp",
     "fast_fields",
+    "gap_failure",
     "line_hash",
     "orphan_problem",
+    "use_item",
 ]
 
 MAX_REMEMBERED = 100_000  # open decisions / used approval items / deferred checks remembered per scan (bounded)
@@ -286,10 +288,7 @@ class Scan:
             return Failure(number, seq, "edited", "a seam record with no damage before it")
         if self.pending is not None:
             # One record of lookahead tells a swap (the skipped record comes next) from a deletion.
-            gap = self.pending
-            kind = "reordered" if seq == self.expected_seq else "missing"
-            detail = f"seq {gap.seq} appears before seq {self.expected_seq}" if kind == "reordered" else gap.problem
-            return Failure(gap.line, gap.seq, kind, detail)
+            return gap_failure(self.pending, next_seq=seq, expected_seq=self.expected_seq)
         problem = self._check_chain(fields, raw, record)
         if problem and problem[0] == "missing" and isinstance(seq, int):
             self.pending = Failure(number, seq, *problem)
@@ -373,11 +372,9 @@ class Scan:
         if event == "decision":
             item = fields.approval_item
             if isinstance(item, str) and fields.decision == "allowed":
-                if item in result.used_items:
-                    first = result.used_items[item]
-                    return "replayed approval", f"approval item {item} allowed a second task (first at seq {first})"
-                if len(result.used_items) < MAX_REMEMBERED:
-                    result.used_items[item] = seq
+                replay = use_item(result.used_items, item, seq)
+                if replay:
+                    return replay
                 if self.seeded:
                     self._defer(("item", number, seq, item))
             if isinstance(decision, str):
@@ -403,6 +400,22 @@ class Scan:
             self.result.deferred.append(check)
         else:
             self.result.deferred_overflow = True
+
+
+def gap_failure(gap: Failure, *, next_seq: object, expected_seq: int) -> Failure:
+    """A record that skipped ahead, judged by the record after it: the skipped one next means a swap, else a cut."""
+    if next_seq == expected_seq:
+        return Failure(gap.line, gap.seq, "reordered", f"seq {gap.seq} appears before seq {expected_seq}")
+    return Failure(gap.line, gap.seq, "missing", gap.problem)
+
+
+def use_item(used_items: dict[str, int], item: str, seq: int) -> tuple[str, str] | None:
+    """Record one use of an approval item (bounded); a second use is a replay."""
+    if item in used_items:
+        return "replayed approval", f"approval item {item} allowed a second task (first at seq {used_items[item]})"
+    if len(used_items) < MAX_REMEMBERED:
+        used_items[item] = seq
+    return None
 
 
 def orphan_problem(run: str, count: int, first_seq: int | None) -> str:

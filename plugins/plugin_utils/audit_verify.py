@@ -33,7 +33,9 @@ from .audit_scan import (
     ScanResult,
     Seed,
     check_timestamp,
+    gap_failure,
     orphan_problem,
+    use_item,
 )
 from .merkle import inclusion_proof, leaf_hash, verify_inclusion
 
@@ -141,15 +143,15 @@ def verify_parts(
     starts from) in parallel, and join them. Split points come from ``_plan``; tests pass every checkpoint."""
     try:
         results = _run_parallel(path, plan, public_key, anchor, tsa_roots)
-    except (BrokenProcessPool, OSError):  # a worker could not start or was killed: one scan in this process
-        return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
-                          tsa_roots=tsa_roots, workers=1)  # fmt: skip
-    seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
-    report = _merge(list(zip(seeds, results, strict=True)), anchor, expect_anchor, tsa_roots)
-    if report.kind == _NOT_JOINED:  # the file changed under the scans, or a checks buffer overflowed: one scan
-        return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
-                          tsa_roots=tsa_roots, workers=1)  # fmt: skip
-    return report
+    except (BrokenProcessPool, OSError):  # a worker could not start or was killed
+        results = None
+    if results is not None:
+        seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+        report = _merge(list(zip(seeds, results, strict=True)), anchor, expect_anchor, tsa_roots)
+        if report.kind != _NOT_JOINED:  # else the file changed under the scans, or a checks buffer overflowed
+            return report
+    return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
+                      tsa_roots=tsa_roots, workers=1)  # fmt: skip
 
 
 def _cpus() -> int:
@@ -234,11 +236,8 @@ def _merge(
     for seed, part in parts:
         if seed is not None and previous is not None:
             if previous.pending_gap is not None:
-                gap = previous.pending_gap
-                kind = "reordered" if part.first_seq == previous.expected_seq else "missing"
-                detail = f"seq {gap.seq} appears before seq {previous.expected_seq}" if kind == "reordered" else (
-                    gap.problem)  # fmt: skip
-                return _fail(report, line_offset - previous.lines + gap.line, gap.seq, kind, detail)
+                gap = gap_failure(previous.pending_gap, next_seq=part.first_seq, expected_seq=previous.expected_seq)
+                return _fail(report, line_offset - previous.lines + gap.line, gap.seq, gap.kind, gap.problem)
             if previous.last_hash != seed.hash or previous.last_checkpoint != seed.hash or part.deferred_overflow:
                 return _fail(report, 0, None, _NOT_JOINED, "the parallel scans did not join")
         for check in part.deferred:
@@ -305,12 +304,7 @@ class _Join:
         if kind == "close":
             self.open_decisions.pop(check[3], None)
         elif kind == "item":
-            item = check[3]
-            if item in self.used_items:
-                first = self.used_items[item]
-                return "replayed approval", f"approval item {item} allowed a second task (first at seq {first})"
-            if len(self.used_items) < MAX_REMEMBERED:
-                self.used_items[item] = check[2]
+            return use_item(self.used_items, check[3], check[2])
         elif kind == "run-end":
             run, local_waiting, local_first = check[3], check[4], check[5]
             waiting = [decision for decision, (owner, _) in self.open_decisions.items() if owner == run]
