@@ -1408,7 +1408,5 @@ RULES_DATA: Mapping[str, object] = {
 @functools.lru_cache(maxsize=1024)
 def _allowlist_words(entry: str) -> tuple[str, ...] | None:
     """An allowlist entry's words (the policy's entries are constants: split each once), None if unparsable."""
-    try:
-        return tuple(shlex.split(entry, comments=False, posix=True))
-    except ValueError:
-        return None
+    words = posix_words(entry)
+    return None if words is None else tuple(words)

@@ -184,6 +184,8 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     source = text if isinstance(text, str) else str(text)
     # Bound the work before scanning: patterns run on at most a few times the output limit.
     work = source[: _window(limit)]
+    if holds_no_hint(work):  # the one definition of "nothing to redact" that redact() and redact_texts() rely on
+        return truncate(work, limit)
     # The hints hold for ASCII text only: case-insensitive patterns also match non-ASCII letters that lower() does
     # not map to ASCII (U+017F long s matches "s", U+212A Kelvin sign matches "k"), so other text always takes
     # every substitution.
