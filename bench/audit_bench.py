@@ -177,14 +177,14 @@ def verify_worker(path: Path, workers: int | None) -> None:
     cpu = time.process_time()
     report = verify_log(path, public_key=key, anchor=anchor, workers=workers)
     elapsed = time.perf_counter() - started
+    workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
         "ok": report.ok, "problem": report.problem, "records": report.records, "checkpoints": report.checkpoints,
         "seconds": round(elapsed, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
         "records_per_s": round(report.records / elapsed, 1), "peak_rss_kb_before_verify": baseline,
         "peak_rss_kb_after_verify": _hwm_kb(), "workers": workers or "default",
-        "peak_rss_kb_of_worker_processes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss or None,
-        "cpu_seconds_of_worker_processes": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-                                                 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime, 3),
+        "peak_rss_kb_of_worker_processes": workers_usage.ru_maxrss or None,
+        "cpu_seconds_of_worker_processes": round(workers_usage.ru_utime + workers_usage.ru_stime, 3),
     }))  # fmt: skip
 
 

@@ -25,14 +25,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import log, which
 
-from tests.integration.harness import write_sshd_config
+from tests.integration.harness import wait_for_sshd, write_sshd_config
 
 SUBNET = "10.77.0"
 
@@ -146,18 +145,8 @@ class NetLab:
         log_file.close()
 
     def _wait_ready(self, host: Host, timeout: float = 15.0) -> None:
-        probe = [
-            "ip", "netns", "exec", self.controller_ns, sys.executable, "-c",
-            f"import socket; socket.create_connection(('{host.address}', 22), 1).close()",
-        ]  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if host.process is not None and host.process.poll() is not None:
-                raise RuntimeError(f"sshd for {host.name} exited: {(host.root / 'sshd.log').read_text()[-2000:]}")
-            if subprocess.run(probe, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"sshd for {host.name} on {host.address}:22 did not start")
+        wait_for_sshd(host.process, host.root / "sshd.log", host.address, 22, netns=self.controller_ns,
+                      timeout=timeout, label=f"sshd for {host.name}")  # fmt: skip
 
     # ------------------------------------------------------------------------------------------------ use
     def netns_exec(self, command: list[str]) -> list[str]:

@@ -142,17 +142,32 @@ class SshTarget:
             log.close()
 
     def wait_ready(self, *, netns: str | None = None, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{self.address}', {self.port}), 1)"]
-        if netns:
-            probe = ["ip", "netns", "exec", netns, *probe]
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"sshd exited: {(self.root / 'sshd.log').read_text()[-2000:]}")
-            if subprocess.run(probe, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"sshd on {self.address}:{self.port} did not start")
+        wait_for_sshd(self.process, self.root / "sshd.log", self.address, self.port, netns=netns, timeout=timeout)
+
+
+def wait_for_sshd(
+    process: subprocess.Popen[bytes] | None,
+    log_path: Path,
+    address: str,
+    port: int,
+    *,
+    netns: str | None = None,
+    timeout: float = 15.0,
+    label: str = "sshd",
+) -> None:
+    """Until a TCP connection to ``address:port`` succeeds (from ``netns`` when given); fail with sshd's own log
+    if it exits first. Shared by the integration tests and the benchmark's network lab."""
+    deadline = time.monotonic() + timeout
+    probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{address}', {port}), 1).close()"]
+    if netns:
+        probe = ["ip", "netns", "exec", netns, *probe]
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{label} exited: {log_path.read_text()[-2000:]}")
+        if subprocess.run(probe, capture_output=True).returncode == 0:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{label} on {address}:{port} did not start")
 
 
 @dataclass
