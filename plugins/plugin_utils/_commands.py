@@ -30,7 +30,7 @@ from . import _paths, _shell
 from ._shell import ShellAnalysis, SimpleCommand
 from .models import Tier
 
-__all__ = ["RULES_DATA", "Finding", "content_tier", "deny_findings", "matches_allowlist"]
+__all__ = ["RULES_DATA", "Finding", "content_tier", "deny_findings", "deny_rules", "matches_allowlist"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +333,7 @@ _FAST_CHARS = frozenset("'\\`()|;&<>")
 _FAST_SOFT = frozenset('"{}\n\r\t$*?[')
 _GLOB_CHARS = frozenset("*?[")
 _QUOTED = re.compile(r'"[^"]*"')
+_QUOTE_STAND_IN = "%"
 _BASH_BLANKS = re.compile(r"[ \t\n]+")  # what ends a word in bash once the operators are excluded (not \r, \v, \f)
 _LINE_BLANKS = re.compile(r"[ \t]+")
 _ODD_BLANK = re.compile(r"[^\S \t\n]")  # whitespace that is not a bash word break
@@ -488,7 +489,9 @@ def _fast_clean(text: str) -> bool:
     if not _FAST_SOFT.isdisjoint(text):
         if "$" in text and _EXPANDING_DOLLAR.search(text):
             return False
-        unquoted = _QUOTED.sub("q", text)  # quoted text is literal: no braces, globs or words to see in it
+        # Quoted text is literal: no braces, globs or words to see in it. It stands in as a character no variable
+        # name holds, so a quote inside a would-be assignment's name (``r"m "X=/bin/r*``) leaves a command word.
+        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text)
         if '"' in unquoted or not _braces_inert(unquoted):
             return False  # an unterminated quote (bash refuses the text, the analyser says how) or an expansion
         if not _GLOB_CHARS.isdisjoint(unquoted) and not _globs_name_arguments_only(unquoted):
@@ -977,11 +980,17 @@ def _deny_find_xargs(analysis: ShellAnalysis, add: Callable[[str, str], None]) -
 
 
 def deny_findings(text: str, *, cwd: str | None = None, analysis: ShellAnalysis | None = None) -> list[Finding]:
-    """Deny-class findings for ``text`` (or a ready ``analysis`` of it). Empty when nothing matched."""
-    if analysis is None:
-        if _fast_clean(text):
-            return []
-        analysis = _shell.analyze(text, cwd=cwd)
+    """Deny-class findings for ``text``. Empty when nothing matched.
+
+    ``analysis``: ``_shell.analyze(text, cwd=cwd)`` when the caller already has it. Text the fast path clears is
+    clear whatever the working directory, so the analysis is only read for text the fast path cannot clear."""
+    if _fast_clean(text):
+        return []
+    return deny_rules(analysis if analysis is not None else _shell.analyze(text, cwd=cwd))
+
+
+def deny_rules(analysis: ShellAnalysis) -> list[Finding]:
+    """Every deny rule over every command of ``analysis``: the long way, which the fast path must agree with."""
     found: dict[tuple[str, str], None] = {}
 
     def add(rule: str, reason: str) -> None:
@@ -1323,14 +1332,16 @@ def matches_allowlist(text: str, entries: Sequence[str], *, analysis: ShellAnaly
         or list(cmd.argv) != words
     ):
         return False
+    as_written = tuple(words)
     for entry in entries:
         patterns = _allowlist_words(entry)
-        if patterns is None:
+        if patterns is None or len(patterns) != len(words):
             continue
-        if len(patterns) == len(words) and all(
-            fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True)
+        if as_written == patterns or (
+            not _GLOB_CHARS.isdisjoint(entry)
+            and all(fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True))
         ):
-            return True
+            return True  # an entry without pattern characters matches only itself, word for word
     return False
 
 
@@ -1376,6 +1387,7 @@ RULES_DATA: Mapping[str, object] = {
         "fast_path_chars": _sorted(_FAST_CHARS),
         "fast_path_soft_chars": _sorted(_FAST_SOFT),
         "fast_path_quoted": _QUOTED.pattern,
+        "fast_path_quote_stand_in": _QUOTE_STAND_IN,
         "fast_path_word_breaks": _BASH_BLANKS.pattern,
         "fast_path_expanding_dollar": _EXPANDING_DOLLAR.pattern,
         "fast_path_assignment": _PREFIX_ASSIGNMENT.pattern,

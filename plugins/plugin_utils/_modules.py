@@ -350,7 +350,7 @@ def iter_strings(value: Any, *, max_items: int = 500, max_depth: int = 8) -> Ite
         if isinstance(item, str):
             seen += 1
             yield key, item
-        elif isinstance(item, Mapping):
+        elif type(item) is dict or isinstance(item, Mapping):  # the exact type first: the ABC check costs more
             if depth >= max_depth:
                 yield key, "<nested deeper than the gate inspects>"
                 continue

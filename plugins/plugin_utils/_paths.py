@@ -243,6 +243,8 @@ def _expand_braces(path: str) -> list[str]:
     Bounded (at most ``_BRACE_LIMIT`` results) because the input is untrusted; callers that need full bash brace
     semantics use the shell analyzer, which has already expanded words before they reach these predicates.
     """
+    if "{" not in path:
+        return [path]
     results = [path]
     out: list[str] = []
     rounds = 0
@@ -274,6 +276,8 @@ def normalize(path: str, *, cwd: str | None = None) -> str | None:
     """
     if not path or "\x00" in path or path.startswith("~"):
         return None
+    if path[0] == "/" and "//" not in path and "/." not in path and path[-1] != "/":
+        return path  # already normal: nothing to collapse, resolve or strip (the common case)
     if not path.startswith("/"):
         if cwd is None:
             return None
@@ -371,6 +375,8 @@ def is_raw_disk(path: str) -> bool:
     ``/dev/sr0`` (optical) do not. A glob counts when it could match a disk (``/dev/sd?``). LVM volumes are
     recognised as ``/dev/<vg>/<lv>`` when ``<vg>`` is not one of the kernel's non-disk directories.
     """
+    if "dev" not in path and "{" not in path:
+        return False  # normalising only drops components: a path that never names dev cannot resolve under /dev
     for candidate in _expand_braces(path):
         norm = normalize(candidate)
         if norm is None or not norm.startswith("/dev/") or norm in _DEV_NOT_DISK:

@@ -1248,6 +1248,49 @@ _COMMAND_CONFIG_KEYS = frozenset(
     }
 )
 
+# Command names the analyzer does more with than record a simple command: the reserved words, the wrappers
+# ``_dispatch`` strips, the names ``_execute`` and ``_special`` branch on (interpreters are matched by
+# INTERPRETER_RE). A plain line whose command word is none of these is exactly one simple command of its words
+# (``_plain_command``); tests hold this set to the names ``_special`` compares with.
+_HANDLED_NAMES: frozenset[str] = frozenset(
+    {"cd", "pushd", "chdir", "popd", "unset", "printf", "set", "alias", "eval", "source", ".", "busybox", "toybox"}
+    | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "dbclient", "trap", "at", "batch"}
+    | {"parallel", "pkexec", "run0", "doas"}
+    | SHELLS
+    | _AWKS
+    | WRAPPERS.keys()
+    | _DECL_BUILTINS
+    | _READERS
+    | _PRIV_WRAPPERS
+    | _OPTION_COMMANDS.keys()
+    | _KEYWORDS
+)
+# One line of words bash takes literally but for globs: no quote, escape, expansion, brace, tilde, comment,
+# operator, redirection or line break anywhere, and no ``=`` in the first word (no prefix assignment).
+_PLAIN_COMMAND = re.compile(r"[ \t]*[\w./:,@%+*?\[\]-]+(?:[ \t]+[\w./:,@%+*?\[\]=-]+)*[ \t]*", re.ASCII)
+
+
+def _plain_command(text: str, cwd: str | None) -> ShellAnalysis | None:
+    """The analysis of a plain command line (``uname -a``, ``cat /proc/loadavg``, a path glob given as an argument
+    value) without running the analyzer, None for anything else. Most command tasks and argument values are such
+    lines, and the analyzer's result for them is fixed: one simple command whose argv is the blank-separated words,
+    its name dynamic when the first word is a glob (tests compare the two on generated lines)."""
+    if _PLAIN_COMMAND.fullmatch(text) is None:
+        return None
+    words = text.split()
+    first = words[0]
+    name = _basename(first)
+    if first in _HANDLED_NAMES or name in _HANDLED_NAMES or INTERPRETER_RE.fullmatch(name.lower()):
+        return None
+    dynamic = _has_glob(first)
+    if dynamic and any(w.startswith("-") and not w.startswith("--") and w.endswith("c") for w in words[1:6]):
+        return None  # ``/bin/*sh -c ...``: the analyzer reads the string as the code an unknown shell may run
+    cwds = (_normpath(cwd) if cwd else None,)
+    command = SimpleCommand(
+        argv=tuple(words), name=name, cwd=cwds[0], dynamic_name=dynamic, empty_forms=(None,) * len(words), cwds=cwds
+    )
+    return ShellAnalysis(commands=(command,), pipelines=(), uncertain=False, text=text)
+
 
 class _Analyzer:
     def __init__(
@@ -3202,6 +3245,8 @@ def _data() -> dict[str, object]:
         "shell_value_opts": sorted(_SHELL_VALUE_OPTS),
         "code_opts": dict(sorted(_CODE_OPTS.items())),
         "code_value_opts": dict(sorted(_CODE_VALUE_OPTS.items())),
+        "plain_command": _PLAIN_COMMAND.pattern,
+        "handled_names": sorted(_HANDLED_NAMES),
         "call_strings": _CALL_STRINGS.pattern,
         "backtick_code": _BACKTICK_CODE.pattern,
         "find_narrowing": sorted(_FIND_NARROWING),
@@ -3241,6 +3286,11 @@ def analyze(text: str, *, cwd: str | None = None, max_bytes: int = 1_000_000, ma
         uncertain = True
     if cwd is not None and not cwd.startswith("/"):
         cwd = None
+    plain = None if uncertain else _plain_command(text, cwd)
+    return plain if plain is not None else _run_analyzer(text, cwd=cwd, max_depth=max_depth, uncertain=uncertain)
+
+
+def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool) -> ShellAnalysis:
     out = _Out(max_depth, limit=4 * len(text) + 262144)
     try:
         analyzer = _Analyzer(out, _State(_normpath(cwd) if cwd else None), 0, "top")

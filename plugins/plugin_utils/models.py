@@ -25,7 +25,7 @@ class Tier(enum.IntEnum):
     T3 = 3  # irreversible change
 
     def __str__(self) -> str:
-        return self.name
+        return self._name_  # the member's name without the enum descriptor lookup: reasons format many tiers
 
     @classmethod
     def parse(cls, value: str | int | Tier) -> Tier:

@@ -9,6 +9,7 @@ that raises the tier adds a reason, so a refusal can say exactly why. Anything t
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,7 +68,7 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     commands = list(_command_texts(action, args, request))
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
-    env_strings = list(_modules.iter_strings(request.environment, max_items=500))
+    env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
     out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
 
     # --- 1. deny list (built-in, then operator), over everything that could carry a command ---
@@ -80,7 +81,11 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args))
-    findings.extend(_token_leaks(request, (*(t for t, _ in commands), *(v for _, v in (*strings, *env_strings)))))
+    findings.extend(
+        _token_leaks(
+            request, itertools.chain((t for t, _ in commands), (v for _, v in strings), (v for _, v in env_strings))
+        )
+    )
     if request.kind is RequestKind.TASK:
         findings.extend(
             _connopts.connection_findings(

@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.6"
+RULESET_VERSION = "2026.11.7"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -66,6 +66,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.5": "be595adc9564dedb8e7f8747bcf81869be402662bdd6de56fbf95e8e89dc3b03",
     # 2026.11.6: the fast path also reads a $ that expands nothing and globs outside the command word
     "2026.11.6": "0263867dd0e813a955dca3944561e5ba780318ca1906e3c839a9044ca61f8a4b",
+    # 2026.11.7: the analyser reads a plain line of literal words (globs allowed) without its interpreter; the
+    # deny scan's fast path no longer reads a quoted name before "=" as an assignment (r"m "X=/bin/r* is a command)
+    "2026.11.7": "74a4417afc59e47beef59f6b35166b082fd1d910e87bd896881db7bafff100fa",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

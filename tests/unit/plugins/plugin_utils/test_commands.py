@@ -20,6 +20,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._commands import
     Finding,
     content_tier,
     deny_findings,
+    deny_rules,
     matches_allowlist,
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import Tier
@@ -759,9 +760,13 @@ def test_findings_are_deduplicated() -> None:
     assert len(findings) == len(set(findings))
 
 
-def test_precomputed_analysis_is_used() -> None:
+def test_precomputed_analysis_is_used_where_the_fast_path_cannot_clear_the_text() -> None:
     analysis = _shell.analyze("cd / && rm -rf *")
-    assert {f.rule for f in deny_findings("ignored", analysis=analysis)} == {"deny.root-wipe"}
+    # The text is not what was analysed: a finding can only come from the analysis handed in.
+    assert {f.rule for f in deny_findings("cd /tmp && ls", analysis=analysis)} == {"deny.root-wipe"}
+    assert {f.rule for f in deny_rules(analysis)} == {"deny.root-wipe"}
+    # Text the fast path clears is clear, whatever analysis comes with it (callers pass the text's own).
+    assert deny_findings("ls /tmp", analysis=analysis) == []
 
 
 def test_multiple_rules_in_one_text() -> None:

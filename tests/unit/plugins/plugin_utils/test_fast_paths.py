@@ -15,18 +15,26 @@ commands.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import shlex
+import textwrap
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import _shell
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._commands import _fast_clean, deny_findings, posix_words
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._commands import (
+    _fast_clean,
+    deny_findings,
+    deny_rules,
+    posix_words,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 
 def _analysed(text: str) -> list[str]:
-    """The full analysis's verdict, bypassing the fast path."""
-    return [finding.rule for finding in deny_findings(text, analysis=_shell.analyze(text))]
+    """The full analysis's verdict, bypassing both fast paths (the deny scan's and the analyser's)."""
+    return [finding.rule for finding in deny_rules(_shell._run_analyzer(text, cwd=None, max_depth=8, uncertain=False))]
 
 
 _PIECES = [
@@ -211,6 +219,129 @@ def test_every_form_of_every_denied_command_behind_every_prefix() -> None:
     assert checked > 3000
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['rm"rm rmrm rmrm "X=/bin/r* -rf / ', 'r"m "X=/bin/r* -rf /', '"X"=/bin/r* -rf /', 'a"b"c=/bin/r? -rf /'],
+)
+def test_a_quote_in_a_would_be_assignment_name_leaves_a_command_word(text: str) -> None:
+    """Bash reads ``NAME=value`` as an assignment only when NAME is unquoted: with a quote in it, the word is the
+    command word, here a glob that may name rm (found by the property test above)."""
+    assert _analysed(text) == ["deny.root-wipe"]
+    assert not _fast_clean(text)
+    assert deny_findings(text)
+
+
 def test_a_carriage_return_cannot_hide_the_command_word() -> None:
     assert not _fast_clean("X=1 \r r[m] \r -rf /")
     assert not _fast_clean("\r/bin/r? -rf /")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The analyser's plain-command shortcut: a line of literal words is one simple command, exactly as the analyser
+# would build it, or the analyser runs.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _long_way(text: str, cwd: str | None = None) -> _shell.ShellAnalysis:
+    normalised = cwd if cwd is not None and cwd.startswith("/") else None
+    return _shell._run_analyzer(text, cwd=normalised, max_depth=8, uncertain=False)
+
+
+# Every name the analyser treats specially (the shortcut's own list, and independently of it the names its
+# branches were written for), as a command word bare and by path.
+_SPECIAL = [
+    *sorted(
+        _shell._HANDLED_NAMES
+    | set(_shell.WRAPPERS) | _shell.SHELLS | set(_shell._OPTION_COMMANDS) | _shell._KEYWORDS
+    | {"cd", "pushd", "popd", "unset", "read", "printf", "set", "alias", "eval", "source", ".", "export", "local"}
+    | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "trap", "at", "batch", "parallel"}
+    | {"pkexec", "run0", "doas", "sudo", "env", "awk", "gawk", "tar", "git", "busybox", "toybox", "command", "exec"}
+    ),
+    "python3", "perl5.36", "NODE", "pypy3.10", "Rscript",
+]  # fmt: skip
+_WORDS = [
+    *_SPECIAL, *(f"/usr/bin/{name}" for name in _SPECIAL[::7]), "uname", "-a", "id", "-u", "df", "-h", "cat",
+    "/proc/loadavg", "uptime", "ls", "/", "/etc/", "rm", "-rf", "*", "*.ini,*.conf", "/bin/*sh", "/bin/r?", "[ab]*",
+    "[", "]", "[[", "=", "a=b", "X=1", "of=/dev/sda", "-c", "-lc", "--c", "-xc", "--", "-", ".", "..", "./run.sh",
+    "x/", "%1", "@host", "user@host:/srv", "a,b", "+x", "é", "a#b", "~", "~/x", "a{b,c}", "$x", "'q'", "\"q\"",
+]  # fmt: skip
+
+
+@st.composite
+def _plainish_line(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7))
+    separators = [draw(st.sampled_from([" ", "\t", "  ", " \t"])) for _ in words]
+    lead, trail = draw(st.sampled_from(["", " ", "\t"])), draw(st.sampled_from(["", " ", "\t", "\n"]))
+    return lead + "".join(w + s for w, s in zip(words, separators, strict=True)).rstrip(" \t") + trail
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_plainish_line(), st.sampled_from([None, "/srv/app", "/tmp/../etc/", "relative/dir", ""]))
+def test_the_plain_command_shortcut_is_the_analysers_result(text: str, cwd: str | None) -> None:
+    assert _shell.analyze(text, cwd=cwd) == _long_way(text, cwd), text
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "dynamic"),
+    [
+        ("uname -a", "uname", False),
+        ("  cat /proc/loadavg\t", "cat", False),
+        ("/usr/bin/id -u", "id", False),
+        ("*.ini,*.conf", "*.ini,*.conf", True),
+        ("/etc/*.d x", "*.d", True),
+        ("dd of=/dev/sda", "dd", False),
+        ("rm -rf /", "rm", False),
+    ],
+)
+def test_plain_lines_take_the_shortcut(text: str, name: str, dynamic: bool) -> None:
+    analysis = _shell._plain_command(text, None)
+    assert analysis is not None
+    assert analysis == _long_way(text)
+    (command,) = analysis.commands
+    assert (command.name, command.dynamic_name) == (name, dynamic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sudo rm -rf /", "/usr/bin/env rm", "bash", "python3 x.py", "find / -delete", "xargs rm", "X=1 rm",
+        "if true", "time rm", "eval rm", "ssh host rm", "/bin/*sh -c rm", "cd /", "export A=b", "tar -I rm x",
+        "ls $HOME", "ls ~", "ls {a,b}", "ls 'a'", "ls; rm", "ls\nrm", "ls > x", "ls # x", "ls é", "", " ",
+    ],
+)  # fmt: skip
+def test_lines_the_analyser_must_read_do_not_take_the_shortcut(text: str) -> None:
+    assert _shell._plain_command(text, None) is None
+
+
+def _names_compared_in(function: object) -> tuple[set[str], set[str]]:
+    """String constants and module-level tables that ``function`` compares a command name with."""
+    source = textwrap.dedent(inspect.getsource(function))  # type: ignore[arg-type]
+    constants: set[str] = set()
+    tables: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
+            continue
+        if node.left.id not in ("name", "first", "lower"):
+            continue
+        for right in node.comparators:
+            if isinstance(right, ast.Constant) and isinstance(right.value, str):
+                constants.add(right.value)
+            elif isinstance(right, ast.Tuple | ast.Set | ast.List):
+                constants.update(e.value for e in right.elts if isinstance(e, ast.Constant))
+            elif isinstance(right, ast.Name):
+                tables.add(right.id)
+    return constants, tables
+
+
+def test_every_name_the_analyser_handles_is_excluded_from_the_shortcut() -> None:
+    """A branch added to the analyser for a new command name must keep that name off the shortcut."""
+    seen = 0
+    for function in (_shell._Analyzer._special, _shell._Analyzer._execute, _shell._Analyzer._dispatch):
+        constants, tables = _names_compared_in(function)
+        assert constants - _shell._HANDLED_NAMES == set(), function
+        for table in tables:
+            names = set(getattr(_shell, table))
+            assert names <= _shell._HANDLED_NAMES, (function, table)
+            seen += len(names)
+        seen += len(constants)
+    assert seen > 100

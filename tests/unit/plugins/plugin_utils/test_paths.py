@@ -47,6 +47,34 @@ def test_normalize(path: str, cwd: str | None, expected: str | None) -> None:
     assert _paths.normalize(path, cwd=cwd) == expected
 
 
+def _lexical(path: str) -> str:
+    """Reference: the components of an absolute path with empty and ``.`` ones dropped and ``..`` applied."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            parts = parts[:-1]
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("/.a-*{},~")), min_size=1, max_size=14))
+def test_normalize_agrees_with_the_lexical_reading(tail: str) -> None:
+    """Already-normal paths return as they are; every other spelling still gets collapsed and resolved."""
+    path = "/" + tail
+    assert _paths.normalize(path) == _lexical(path)
+    joined = tail if tail.startswith("/") else "/srv/app/" + tail
+    assert _paths.normalize(tail, cwd="/srv/app") == (None if tail.startswith("~") else _lexical(joined))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("/.ab},*")), max_size=16))
+def test_brace_free_paths_are_their_own_only_expansion(path: str) -> None:
+    assert _paths._expand_braces(path) == [path]
+    assert _paths._expand_braces(path + "/{x,y}") == [path + "/x", path + "/y"]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # is_root_like / is_system_dir
 # ---------------------------------------------------------------------------------------------------------------

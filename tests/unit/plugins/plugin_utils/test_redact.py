@@ -619,6 +619,29 @@ def test_the_prefilters_change_no_result(parts: list[str]) -> None:
     assert redact_text(text) == _reference_redact_text(text)
 
 
+_HINT_WORDS = sorted(redact_module._TOKEN_HINT_WORDS | redact_module._SECRET_HINT_WORDS | {"authori"})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_HINT_WORDS), st.text(alphabet="-_:/.aeknpsxyz ", max_size=6)), max_size=8))
+def test_the_hint_tries_find_exactly_the_hint_words(parts: list[str]) -> None:
+    """The trie-shaped hint patterns find a hint exactly where a plain substring test over the words does."""
+    text = "".join(parts)
+    for pattern, words in (
+        (redact_module._ANY_TOKEN_HINT, redact_module._TOKEN_HINT_WORDS),
+        (redact_module._SECRET_WORD_HINTS, redact_module._SECRET_HINT_WORDS | {"authori"}),
+        (redact_module._ANY_HINT, _HINT_WORDS),
+    ):
+        assert (pattern.search(text) is not None) == any(word in text for word in words), (pattern.pattern, text)
+
+
+def test_every_hint_word_is_found_alone_and_inside_text() -> None:
+    for word in _HINT_WORDS:
+        assert redact_module._ANY_HINT.search(word)
+        assert redact_module._ANY_HINT.search(f"x {word[:-1]}|{word} y")
+        assert not redact_module.holds_no_hint(f"/srv/{word}/app")
+
+
 def test_every_token_shape_has_hints() -> None:
     labels = [label for label, _ in redact_module._TOKEN_PATTERNS]
     assert sorted(labels) == sorted(redact_module._TOKEN_HINTS)
