@@ -332,15 +332,39 @@ _FAST_CHARS = frozenset("'\\`()|;&<>")
 # nothing (followed by a blank or the end), and globs outside the command word.
 _FAST_SOFT = frozenset('"{}\n\r\t$*?[')
 _GLOB_CHARS = frozenset("*?[")
-_QUOTED = re.compile(r'"[^"]*"')
+# Double-quoted strings and comments, in one left-to-right scan as bash finds them: a quote inside a comment opens
+# nothing and a # inside quotes starts nothing. A comment starts at a # that begins a word (at the start or after a
+# blank; the operators that also end a word are refused before this).
+_QUOTED = re.compile(r'"[^"]*"|(?<![^ \t\n])#[^\n]*')
 _QUOTE_STAND_IN = "%"
+
+
+def _without_quotes_and_comments(text: str) -> str:
+    """``text`` with each quoted string replaced by a character no variable name holds (so a quote inside a
+    would-be assignment's name, ``r"m "X=/bin/r*``, leaves a command word) and each comment removed (so a quote in
+    a comment cannot pair with one on a later line and hide the commands between them)."""
+    return _QUOTED.sub(lambda m: "" if m.group()[0] == "#" else _QUOTE_STAND_IN, text)
+
+
 _BASH_BLANKS = re.compile(r"[ \t\n]+")  # what ends a word in bash once the operators are excluded (not \r, \v, \f)
 _LINE_BLANKS = re.compile(r"[ \t]+")
 _ODD_BLANK = re.compile(r"[^\S \t\n]")  # whitespace that is not a bash word break
 _EXPANDING_DOLLAR = re.compile(r"\$(?![ \t\n]|\Z)")  # $name, ${, $", $'... (a $ before a blank is literal)
-_PREFIX_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# A prefix assignment as bash reads one (NAME=, NAME+=); one with a subscript (a[1]=) has a glob character and is
+# left to the analyser as if it were the command word. Reading a command word as an assignment would skip it.
+_PREFIX_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+# Names the analyser handles that only change its own state (working directory, variables, options) or only read
+# code from standard input: with no expansion, redirection or pipe in the text (the fast path refuses those), that
+# state cannot turn an argument into a command. Every other handled name may run its arguments (alias, trap,
+# parallel, dbclient, man -P, tar --to-command, apt -o ...), so a glob there could name rm: those take the analyser.
+_STATE_ONLY_NAMES = frozenset(
+    {"cd", "pushd", "chdir", "popd", "unset", "set", "at", "batch"} | _shell._DECL_BUILTINS | _shell._READERS
+)
+# Command names that send text to the analyser when any piece of it is one: every name a deny rule reads (tests
+# walk the rules' source and hold this set to it) and every name that may run its arguments.
 _FAST_NAMES = frozenset(
-    _RM_NAMES
+    (_shell.HANDLED_NAMES - _shell.KEYWORDS - _STATE_ONLY_NAMES)
+    | _RM_NAMES
     | _SHRED_NAMES
     | _PERM_NAMES
     | _DISK_WRITERS
@@ -359,6 +383,12 @@ _FAST_NAMES = frozenset(
         "xxd",
         "openssl",
         "uudecode",
+        "uudeview",
+        "recode",
+        "mimencode",
+        "mmencode",
+        "rev",
+        "openrsync",
         "printf",
         "echo",
         "eval",
@@ -483,23 +513,28 @@ def _fast_clean(text: str) -> bool:
     too, so a command string handed to any program (``X -c "rm -rf /"``) is judged as if it were run. A glob can
     only name a command from a command word (the first after prefix assignments, or any after a reserved word),
     so globs there, and reserved words before them, take the analyser; a glob elsewhere only names arguments of a
-    command the pieces already cleared, or of a wrapper they did not."""
+    command the pieces already cleared, never of one that may run its arguments (wrappers, ``trap``, ``alias``,
+    ``parallel``, ``ssh``: their names are in the list). Where the command words are depends on which quotes
+    and comments bash sees, so both are found in one scan, as bash finds them."""
     if len(text) > 2048 or not _FAST_CHARS.isdisjoint(text):
         return False
     if not _FAST_SOFT.isdisjoint(text):
         if "$" in text and _EXPANDING_DOLLAR.search(text):
             return False
-        # Quoted text is literal: no braces, globs or words to see in it. It stands in as a character no variable
-        # name holds, so a quote inside a would-be assignment's name (``r"m "X=/bin/r*``) leaves a command word.
-        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text)
+        unquoted = _without_quotes_and_comments(text)  # quoted text is literal: no braces, globs or words in it
         if '"' in unquoted or not _braces_inert(unquoted):
             return False  # an unterminated quote (bash refuses the text, the analyser says how) or an expansion
         if not _GLOB_CHARS.isdisjoint(unquoted) and not _globs_name_arguments_only(unquoted):
             return False
         text = text.replace('"', "")
     for word in text.split():
-        base = word.rsplit("/", 1)[-1]
-        if base in _FAST_NAMES or base.startswith("mkfs") or _shell.INTERPRETER_RE.fullmatch(base.lower()):
+        base = word.rstrip("/").rsplit("/", 1)[-1]  # the name the analyser gives a command word (rm/ is rm)
+        if (
+            base in _FAST_NAMES
+            or base.startswith("mkfs")
+            or _MKFS_RE.fullmatch(base)
+            or _shell.INTERPRETER_RE.fullmatch(base.lower())
+        ):
             return False
     return True
 
@@ -1393,6 +1428,7 @@ RULES_DATA: Mapping[str, object] = {
         "fast_path_assignment": _PREFIX_ASSIGNMENT.pattern,
         "fast_path_odd_blank": _ODD_BLANK.pattern,
         "fast_path_names": _sorted(_FAST_NAMES),
+        "fast_path_state_only_names": _sorted(_STATE_ONLY_NAMES),
     },
     "tiers": {
         "pkg_always": _sorted(_PKG_ALWAYS),

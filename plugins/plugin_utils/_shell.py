@@ -941,11 +941,14 @@ class _Cmd:
 
 
 class _Out:
-    __slots__ = ("cmds", "files", "limit", "max_depth", "pipelines", "uncertain", "work")
+    __slots__ = ("cmds", "files", "limit", "max_depth", "pipelines", "renamed", "uncertain", "work")
 
     def __init__(self, max_depth: int, limit: int) -> None:
         self.cmds: list[_Cmd] = []
         self.files: dict[str, str] = {}  # files the text writes with known content (``cat > x.sh <<EOF``)
+        # Command names the text gives other programs (``ln -s /bin/rm x``, ``hash -p /bin/rm ls``): a name or a
+        # file key -> the programs it may run ("" for one that is not statically known). Bounded.
+        self.renamed: dict[str, list[str]] = {}
         self.pipelines: list[tuple[int, ...]] = []
         self.uncertain = False
         self.work = 0
@@ -1248,6 +1251,8 @@ _COMMAND_CONFIG_KEYS = frozenset(
     }
 )
 
+# Commands that copy or link a file under another name (the destination then runs what the source runs).
+_COPIERS = frozenset({"cp", "ln", "link", "install", "mv", "rsync"})
 # Command names the analyzer does more with than record a simple command: the reserved words, the wrappers
 # ``_dispatch`` strips, the names ``_execute`` and ``_special`` branch on (interpreters are matched by
 # INTERPRETER_RE). A plain line whose command word is none of these is exactly one simple command of its words
@@ -1255,7 +1260,8 @@ _COMMAND_CONFIG_KEYS = frozenset(
 _HANDLED_NAMES: frozenset[str] = frozenset(
     {"cd", "pushd", "chdir", "popd", "unset", "printf", "set", "alias", "eval", "source", ".", "busybox", "toybox"}
     | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "dbclient", "trap", "at", "batch"}
-    | {"parallel", "pkexec", "run0", "doas"}
+    | {"parallel", "pkexec", "run0", "doas", "hash"}
+    | _COPIERS
     | SHELLS
     | _AWKS
     | WRAPPERS.keys()
@@ -1267,6 +1273,7 @@ _HANDLED_NAMES: frozenset[str] = frozenset(
 )
 # One line of words bash takes literally but for globs: no quote, escape, expansion, brace, tilde, comment,
 # operator, redirection or line break anywhere, and no ``=`` in the first word (no prefix assignment).
+HANDLED_NAMES = _HANDLED_NAMES
 _PLAIN_COMMAND = re.compile(r"[ \t]*[\w./:,@%+*?\[\]-]+(?:[ \t]+[\w./:,@%+*?\[\]=-]+)*[ \t]*", re.ASCII)
 
 
@@ -2169,13 +2176,30 @@ class _Analyzer:
             path = path[2:]
         return "?/" + path
 
+    def _record_copies(self, name: str, args: list[_Field]) -> None:
+        """``cp /bin/rm x``, ``ln -s /bin/rm x``, ``install -m 755 /bin/rm x``: the destination now runs the source.
+        Options are skipped without knowing which take a value, so a value may pass for a source: every operand
+        before the destination counts as one the destination may run (an over-approximation, never a miss)."""
+        operands = [f for f in args if not f.text.startswith("-") or f.empty is not None]
+        if name == "rsync":
+            operands = [f for f in operands if ":" not in f.text]  # remote ends copy nothing here
+        if any(f.text.startswith(("-t", "--target-directory")) for f in args if f.empty is None):
+            return  # into a directory: every copy keeps its own name
+        if len(operands) < 2:
+            return
+        for source in operands[:-1][:8]:
+            self._rename(operands[-1], source)
+
     def _record_file(self, cmd: _Cmd) -> None:
-        """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later."""
+        """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later.
+        A file written with content that is not statically known runs an unknown program if executed later."""
         writes = [r for r in cmd.redirects if r.op in (">", ">>", ">|") and r.fd in (None, 1)]
         if len(writes) != 1:
             return
         key = self._file_key(writes[0].target)
         text = _produced_text(cmd, writes_ok=True)
+        if key is not None and text is None and key not in self.out.files:
+            self._rename(_static(writes[0].target), _Field(writes[0].target, "", False, (), False))
         if key is None or text is None:
             return
         old = self.out.files.get(key, "") if writes[0].op == ">>" else ""
@@ -2218,7 +2242,7 @@ class _Analyzer:
             if f0.empty is not None or f0.glob:
                 break
             name = _basename(f0.text)
-            if name not in WRAPPERS:
+            if name not in WRAPPERS or self._programs(f0):
                 break
             stripped = self._strip_wrapper(name, fields, env_over)
             if stripped is None:
@@ -2230,6 +2254,53 @@ class _Analyzer:
                 cwds = cwd_change
             wraps.append(name)
             fields = rest
+        if fields and origin != "renamed":
+            # A command word the text earlier made another program's name (a link or copy of a program,
+            # ``hash -p``) may run that program: the command is analysed once more as each program it may be.
+            for program in self._programs(fields[0]):
+                first = _static(program) if program else _Field(fields[0].text, "", False, (), False)
+                self._dispatch(
+                    [first, *fields[1:]], redirects, stdin, wrappers=tuple(wraps), env_over=env_over, origin="renamed"
+                )
+        return self._dispatch_stripped(
+            fields, redirects, stdin, wraps, cwds, wrappers=wrappers, env_over=env_over, origin=origin
+        )
+
+    def _programs(self, word: _Field) -> list[str]:
+        """The programs a renamed command word may run ("" for one not statically known); [] when not renamed."""
+        renamed = self.out.renamed
+        if not renamed or word.empty is not None or word.glob:
+            return []
+        key = self._file_key(word.text) if "/" in word.text else None
+        return list(dict.fromkeys(renamed.get(_basename(word.text), []) + (renamed.get(key, []) if key else [])))
+
+    def _rename(self, target: _Field, source: _Field) -> None:
+        """Remember that ``target`` (a path or a name) now runs ``source``; an unknown source may be any program,
+        and a source that is itself renamed stands for the programs it may run."""
+        if target.empty is not None or not target.text or target.glob or len(self.out.renamed) >= 256:
+            return
+        known = source.empty is None and not source.glob
+        programs = (self._programs(source) or [source.text]) if known else [""]
+        for key in (_basename(target.text), self._file_key(target.text) if "/" in target.text else None):
+            if not key:
+                continue
+            entry = self.out.renamed.setdefault(key, [])
+            for program in programs:
+                if program not in entry and len(entry) < 8 and (not program or _basename(program) != key):
+                    entry.append(program)
+
+    def _dispatch_stripped(
+        self,
+        fields: list[_Field],
+        redirects: tuple[Redirect, ...],
+        stdin: str | None,
+        wraps: list[str],
+        cwds: tuple[str | None, ...] | None,
+        *,
+        wrappers: tuple[str, ...],
+        env_over: dict[str, list[_Alt]],
+        origin: str,
+    ) -> int:
         if not fields:
             cmd = self._emit([], "", tuple(wraps), redirects, stdin, origin=origin, cwds=cwds)
             return len(self.out.cmds) - 1 if cmd else -1
@@ -2385,6 +2456,14 @@ class _Analyzer:
             self._record_file(cmd)
         texts = [f.text for f in args]
         may_fail = self.term == "||" or (self.term not in ("&&", "|", "|&") and not st.errexit)
+        if name == "hash" and "-p" in texts:
+            k = texts.index("-p")
+            for hashed in args[k + 2 :] if k + 1 < len(args) else ():
+                if not hashed.text.startswith("-"):
+                    self._rename(hashed, args[k + 1])
+            return
+        if name in _COPIERS:
+            self._record_copies(name, args)
         if name in ("cd", "pushd", "chdir"):
             operands = [f for f in args if not (f.text.startswith("-") and len(f.text) > 1 and f.empty is None)]
             if name == "pushd":

@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.7"
+RULESET_VERSION = "2026.11.8"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -69,6 +69,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # 2026.11.7: the analyser reads a plain line of literal words (globs allowed) without its interpreter; the
     # deny scan's fast path no longer reads a quoted name before "=" as an assignment (r"m "X=/bin/r* is a command)
     "2026.11.7": "74a4417afc59e47beef59f6b35166b082fd1d910e87bd896881db7bafff100fa",
+    # 2026.11.8: the fast path reads comments and += assignments as bash does, sends every name a deny rule reads
+    # or that may run its arguments to the analyser; a program linked, copied or hashed under another name (or a
+    # file written with unknown content, then run) is judged as that program
+    "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

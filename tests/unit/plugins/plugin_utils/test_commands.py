@@ -1195,3 +1195,42 @@ def test_microbenchmark_printout(capsys: pytest.CaptureFixture[str]) -> None:
             f"\n[bench] deny_findings(100-char command) {deny_us:.1f} us; content_tier {tier_us:.1f} us; "
             f"deny_findings(20-char plain text, fast path) {fast_us:.2f} us"
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A program run under another name is still that program
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hash -p /bin/rm ls; ls -rf /",  # the shell's command table
+        "ln -s /bin/rm x; ./x -rf /",  # a link
+        "ln -sf /bin/rm /usr/local/bin/ls; ls -rf /",  # a link on the PATH, called by name
+        "cp /bin/rm /tmp/x && /tmp/x -rf /",  # a copy
+        "install -m 755 /bin/rm ./y; ./y -rf /",  # a copy behind options that take values
+        "ln /bin/rm ./rm-copy; mv ./rm-copy ./z; ./z -rf /",  # moved after linking
+        "link /bin/rm w; ./w -rf /",
+        "rsync /bin/rm v; ./v -rf /",
+        'ln -s "$(command -v rm)" z; ./z -rf /',  # a source that is not statically known: any program
+        "ln -s /bin/rm a; ln -s ./a b; ./b -rf /",  # a chain of links
+        "cat /bin/rm > x; chmod +x x; ./x -rf /",  # a file written with unknown content, then executed
+        "ln -s /bin/rm x; sudo ./x -rf /",  # behind a wrapper
+        "ln -s /bin/rm sudo; ./sudo -rf /",  # under a wrapper's name
+        'ln -s /bin/sh x; ./x -c "rm -rf /"',  # a renamed shell still runs its -c string
+        "ln -s /sbin/mkfs.ext4 f; ./f /dev/sda",
+    ],
+)
+def test_a_renamed_program_is_judged_as_itself(text: str) -> None:
+    assert {f.rule for f in deny_findings(text)} & {"deny.root-wipe", "deny.raw-disk-write"}, text
+    assert content_tier(text)[0] is Tier.T3
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cp a.conf b.conf; cat b.conf", "ln -s /srv/app/releases/3 /srv/app/current", "cp -t /tmp /bin/rm; ls /tmp"],
+)
+def test_ordinary_copies_and_links_stay_ordinary(text: str) -> None:
+    assert deny_findings(text) == []
+    assert content_tier(text)[0] < Tier.T3
