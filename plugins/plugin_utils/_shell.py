@@ -1274,6 +1274,7 @@ _HANDLED_NAMES: frozenset[str] = frozenset(
 # One line of words bash takes literally but for globs: no quote, escape, expansion, brace, tilde, comment,
 # operator, redirection or line break anywhere, and no ``=`` in the first word (no prefix assignment).
 HANDLED_NAMES = _HANDLED_NAMES
+COPIERS = _COPIERS
 _PLAIN_COMMAND = re.compile(r"[ \t]*[\w./:,@%+*?\[\]-]+(?:[ \t]+[\w./:,@%+*?\[\]=-]+)*[ \t]*", re.ASCII)
 
 

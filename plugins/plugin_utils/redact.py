@@ -254,8 +254,6 @@ def redact(
     max_str: int = 2048,
     max_nodes: int = 2000,
     hint_free: bool = False,
-    _depth: int = 0,
-    _budget: list[int] | None = None,
 ) -> Any:
     """A JSON-safe, redacted, bounded copy of ``value``. Raises RedactionError on anything it cannot handle.
 
@@ -267,60 +265,79 @@ def redact(
     ``list`` and ``tuple`` containers (whose contents the dump is known to show) and ``str`` values; anything else
     is scanned as usual.
     """
-    budget = [max_nodes] if _budget is None else _budget
-    try:
-        budget[0] -= 1  # every node counts, withheld ones too: a wide tree of too-deep leaves is still wide
-        if budget[0] < 0:
-            return _TOO_LARGE
-        if _depth > max_depth:
-            return "<withheld:too-deep>"
-        if value is None or isinstance(value, bool | float):
-            return value
-        if isinstance(value, int):
-            # Huge integers cannot even be turned into text (int max str digits), and are never a useful record.
-            return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
-        if isinstance(value, str):
-            if hint_free:  # exactly what redact_text returns for text without any hint
-                return truncate(value[: _window(max_str)], max_str)
-            return redact_text(value, limit=max_str)
-        if isinstance(value, bytes | bytearray | memoryview):
-            return f"<withheld:bytes len={len(value)}>"
-        hint_free = hint_free and type(value) in _DUMPED_AS_IS
-        nested = {"max_depth": max_depth, "max_items": max_items, "max_str": max_str, "max_nodes": max_nodes}
-        if isinstance(value, Mapping):
-            out: dict[str, Any] = {}
-            for index, (key, item) in enumerate(value.items()):
-                if index >= max_items:
-                    out["<truncated>"] = f"{len(value) - max_items} more entries"
-                    break
-                if budget[0] <= 0:
-                    out["<truncated>"] = _TOO_LARGE
-                    break
-                name = key if isinstance(key, str) else str(key)
-                plain_key = hint_free and isinstance(key, str)  # a str key's text is in the dump as it is
-                skey = truncate(name, 200) if plain_key else redact_text(name, limit=200)
-                if not plain_key and is_secret_key(name):
-                    out[skey] = _empty_copy(item)
-                else:
-                    out[skey] = redact(item, **nested, hint_free=hint_free, _depth=_depth + 1, _budget=budget)
-            return out
-        if isinstance(value, Sequence | set | frozenset):
-            # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
-            redacted: list[Any] = []
-            for item in itertools.islice(iter(value), max_items):
-                if budget[0] <= 0:
-                    redacted.append(_TOO_LARGE)
-                    return redacted
-                redacted.append(redact(item, **nested, hint_free=hint_free, _depth=_depth + 1, _budget=budget))
-            total = len(value)
-            if total > max_items:
-                redacted.append(f"<truncated: {total - max_items} more items>")
-            return redacted
-        return redact_text(repr(value), limit=min(max_str, 200))
-    except RedactionError:
-        raise
-    except Exception as exc:  # anything odd (hostile __str__, recursion) means: withhold
-        raise RedactionError(f"{type(exc).__name__} while redacting") from exc
+    return _Walk(max_depth, max_items, max_str, max_nodes).node(value, 0, hint_free)
+
+
+class _Walk:
+    """One redaction walk: its limits and the node budget it shares across the whole value."""
+
+    __slots__ = ("budget", "max_depth", "max_items", "max_str")
+
+    def __init__(self, max_depth: int, max_items: int, max_str: int, max_nodes: int) -> None:
+        self.max_depth = max_depth
+        self.max_items = max_items
+        self.max_str = max_str
+        self.budget = max_nodes
+
+    def node(self, value: Any, depth: int, hint_free: bool) -> Any:
+        try:
+            self.budget -= 1  # every node counts, withheld ones too: a wide tree of too-deep leaves is still wide
+            if self.budget < 0:
+                return _TOO_LARGE
+            if depth > self.max_depth:
+                return "<withheld:too-deep>"
+            if value is None or isinstance(value, bool | float):
+                return value
+            if isinstance(value, int):
+                # Huge integers cannot even be turned into text (int max str digits), and are never a useful record.
+                return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
+            if isinstance(value, str):
+                if hint_free:  # exactly what redact_text returns for text without any hint
+                    return truncate(value[: _window(self.max_str)], self.max_str)
+                return redact_text(value, limit=self.max_str)
+            if isinstance(value, bytes | bytearray | memoryview):
+                return f"<withheld:bytes len={len(value)}>"
+            hint_free = hint_free and type(value) in _DUMPED_AS_IS
+            if isinstance(value, Mapping):
+                return self._mapping(value, depth, hint_free)
+            if isinstance(value, Sequence | set | frozenset):
+                return self._sequence(value, depth, hint_free)
+            return redact_text(repr(value), limit=min(self.max_str, 200))
+        except RedactionError:
+            raise
+        except Exception as exc:  # anything odd (hostile __str__, recursion) means: withhold
+            raise RedactionError(f"{type(exc).__name__} while redacting") from exc
+
+    def _mapping(self, value: Mapping[Any, Any], depth: int, hint_free: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            if index >= self.max_items:
+                out["<truncated>"] = f"{len(value) - self.max_items} more entries"
+                break
+            if self.budget <= 0:
+                out["<truncated>"] = _TOO_LARGE
+                break
+            name = key if isinstance(key, str) else str(key)
+            plain_key = hint_free and isinstance(key, str)  # a str key's text is in the dump as it is
+            skey = truncate(name, 200) if plain_key else redact_text(name, limit=200)
+            if not plain_key and is_secret_key(name):
+                out[skey] = _empty_copy(item)
+            else:
+                out[skey] = self.node(item, depth + 1, hint_free)
+        return out
+
+    def _sequence(self, value: Any, depth: int, hint_free: bool) -> list[Any]:
+        # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
+        redacted: list[Any] = []
+        for item in itertools.islice(iter(value), self.max_items):
+            if self.budget <= 0:
+                redacted.append(_TOO_LARGE)
+                return redacted
+            redacted.append(self.node(item, depth + 1, hint_free))
+        total = len(value)
+        if total > self.max_items:
+            redacted.append(f"<truncated: {total - self.max_items} more items>")
+        return redacted
 
 
 # Containers whose contents json.dumps shows exactly as redact() walks them (subclasses may iterate differently).
