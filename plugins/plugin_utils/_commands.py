@@ -1059,36 +1059,35 @@ def _write_targets(cmd: SimpleCommand) -> list[tuple[str, str | None]]:
     """Paths the command writes, changes or removes (redirections included)."""
     targets: list[tuple[str, str | None]] = [(t, None) for t in _write_redirects(cmd)]
     name = cmd.name
+    if name not in _WRITE_LAST and name not in _WRITE_ALL:
+        return targets
     args = _words(cmd)[1:]
-    if name in _WRITE_LAST or name in _WRITE_ALL:
-        _short, longs, operands, _unknown = _options(args)
-        for text, _empty in args:
-            if text.startswith("--target-directory="):
-                targets.append((text.partition("=")[2], None))
-        if name in ("sed", "perl"):
-            if not any(t.startswith("-i") or t.startswith("--in-place") for t, _ in args if t.startswith("-")):
-                return targets
-            has_script = any(
-                t in ("-e", "-f", "--expression", "--file") or t.startswith("--expression=") for t, _ in args
-            )
-            if not has_script and operands and name == "sed":
-                operands = operands[1:]
-            if name == "perl":
-                operands = [o for o in operands if not o[0].startswith("-")]
-        if name == "dd":
-            for text, empty in args:
-                if text.startswith("of="):
-                    targets.append((text[3:], empty[3:] if empty else None))
+    _short, longs, operands, _unknown = _options(args)
+    for text, _empty in args:
+        if text.startswith("--target-directory="):
+            targets.append((text.partition("=")[2], None))
+    if name in ("sed", "perl"):
+        if not any(t.startswith("-i") or t.startswith("--in-place") for t, _ in args if t.startswith("-")):
             return targets
-        if name in _FIRST_OPERAND_IS_MODE and operands and not any(o.startswith("--reference") for o in longs):
+        has_script = any(t in ("-e", "-f", "--expression", "--file") or t.startswith("--expression=") for t, _ in args)
+        if not has_script and operands and name == "sed":
             operands = operands[1:]
-        if name in _WRITE_LAST:
-            targets.extend(operands[-1:] if len(operands) >= 2 else [])
-            for k, (text, _) in enumerate(args[:-1]):
-                if text == "-t":
-                    targets.append(args[k + 1])
-        else:
-            targets.extend(operands)
+        if name == "perl":
+            operands = [o for o in operands if not o[0].startswith("-")]
+    if name == "dd":
+        for text, empty in args:
+            if text.startswith("of="):
+                targets.append((text[3:], empty[3:] if empty else None))
+        return targets
+    if name in _FIRST_OPERAND_IS_MODE and operands and not any(o.startswith("--reference") for o in longs):
+        operands = operands[1:]
+    if name in _WRITE_LAST:
+        targets.extend(operands[-1:] if len(operands) >= 2 else [])
+        for k, (text, _) in enumerate(args[:-1]):
+            if text == "-t":
+                targets.append(args[k + 1])
+    else:
+        targets.extend(operands)
     return targets
 
 
@@ -1106,38 +1105,6 @@ class _Tiers:
         if len(self.reasons) < 64:
             self.reasons[text[:199]] = None
         self.tier = max(self.tier, tier)
-
-
-# Every command name a rule of _tier_command reads (tests walk its source and hold this set to it): a command with
-# any other name skips those rules, which could only compare its name and find nothing.
-_TIERED_NAMES = (
-    _RM_NAMES
-    | _SHRED_NAMES
-    | _PKG_ALWAYS
-    | _DISK_T3
-    | frozenset(_DISK_LIST_ONLY)
-    | _ACCOUNT_T2
-    | _ACCOUNT_T3
-    | _POWER_T3
-    | _MODULE_T2
-    | _FIREWALLS
-    | frozenset(
-        {"find", "wipefs", "blkdiscard", "dd", "dcfldd", "dc3dd", "zpool", "zfs", "mysqladmin", "init", "telinit"}
-        | {"systemctl", "git", "nft", "ufw", "kill", "pkill", "killall", "killall5", "crontab", "dpkg", "rpm"}
-        | {"npm", "pnpm", "yarn", "service", "rc-service", "initctl", "sv", "launchctl", "mount", "umount"}
-        | {"sysctl", "hostnamectl", "timedatectl", "localectl", "update-alternatives", "awk", "gawk"}
-    )
-)
-_PACKAGE_TOOLS = re.compile(r"pip[0-9.]*|pipx|uv|conda|mamba|gem|cargo|go")
-
-
-def _names_a_tiered_command(name: str) -> bool:
-    return bool(
-        name in _TIERED_NAMES
-        or _MKFS_RE.fullmatch(name)
-        or _PACKAGE_TOOLS.fullmatch(name)
-        or _shell.INTERPRETER_RE.fullmatch(name.lower())
-    )
 
 
 def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
@@ -1159,90 +1126,88 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
         or (name == "machinectl" and texts[:1] == ["shell"])
     ):
         t.add(T2, "privilege escalation", cmd)
-    named = _names_a_tiered_command(name)
-    if named:
-        # --- deletion ---
-        if name in _RM_NAMES:
-            _s, _l, operands, _unknown = _options(args)
-            for text, empty in operands:
-                if text == "" and empty is None:
-                    continue  # `rm ""` removes nothing
-                if empty is not None:
-                    t.add(T3, "rm with an operand that is not statically known", cmd)
-                    break
-                if not all(_paths.is_temp_path(text, cwd=c) for c in (cmd.cwds or (None,))):
-                    t.add(T3, "rm outside temporary directories", cmd)
-                    break
-            if cmd.origin == "xargs":
-                t.add(T3, "rm with operands read from input", cmd)
-        if name == "find" and ("-delete" in texts or any(x in texts for x in ("-exec", "-execdir", "-ok"))):
-            roots, exprs, _narrowed = _shell.find_parts(argv, cmd.empty_forms)
-            if "-delete" in exprs and not all(
-                _paths.is_temp_path(r.rstrip("/") + "/x", cwd=c) for r in roots for c in (cmd.cwds or (None,))
-            ):
-                t.add(T3, "find -delete outside temporary directories", cmd)
-        if name in _SHRED_NAMES or name in ("wipefs", "blkdiscard") or _MKFS_RE.fullmatch(name):
-            t.add(T3, f"{name} destroys data", cmd)
-        if name in ("dd", "dcfldd", "dc3dd"):
-            outs = [a[3:] for a in texts if a.startswith("of=")]
-            if any(o not in _TEMP_SAFE_DD for o in outs):
-                t.add(T3, "dd writes a file or device", cmd)
-        if name in _DISK_T3 and name not in _SHRED_NAMES and name != "wipefs":
-            safe = _DISK_LIST_ONLY.get(name, frozenset())
-            if not (safe and any(a in safe for a in texts)):
-                t.add(T3, f"{name} changes disks, volumes or data irreversibly", cmd)
-        if name in ("zpool", "zfs") and texts[:1] and texts[0] in ("destroy", "labelclear", "rollback"):
-            t.add(T3, f"{name} {texts[0]}", cmd)
-        if name in ("mysqladmin",) and "drop" in texts:
-            t.add(T3, "mysqladmin drop", cmd)
-        if name in _ACCOUNT_T3:
-            t.add(T3, f"{name} removes accounts or edits account databases", cmd)
-        if name in _POWER_T3:
-            t.add(T3, f"{name} stops or restarts the machine", cmd)
-        if name in ("init", "telinit") and texts[:1] and texts[0] in ("0", "6", "1", "s", "S"):
-            t.add(T3, f"{name} {texts[0]} changes the runlevel", cmd)
-        if name == "systemctl":
-            verbs = _systemctl_verbs(argv)
-            if verbs and verbs[0] in _SYSTEMCTL_T3:
-                t.add(T3, f"systemctl {verbs[0]}", cmd)
-            elif verbs and verbs[0] in _SERVICE_VERBS:
-                t.add(T2, f"systemctl {verbs[0]} changes services", cmd)
-        if name == "git":
-            push = git_push(cmd)
-            if push is not None and (push[0] or push[3]):
-                t.add(T3, "git push --force rewrites remote history", cmd)
-            sub = [a for a in texts if not a.startswith("-")]
-            if "reset" in sub and "--hard" in texts:
-                t.add(T3, "git reset --hard discards work", cmd)
-            if "clean" in sub and any(
-                a == "--force" or (a.startswith("-") and not a.startswith("--") and "f" in a) for a in texts
-            ):
-                t.add(T3, "git clean -f deletes untracked files", cmd)
-        if name in _FIREWALLS and any(
-            a in ("-F", "--flush", "-X", "--delete-chain", "-Z")
-            or (a.startswith("-") and not a.startswith("--") and ("F" in a or "X" in a))
-            for a in texts
+    # --- deletion ---
+    if name in _RM_NAMES:
+        _s, _l, operands, _unknown = _options(args)
+        for text, empty in operands:
+            if text == "" and empty is None:
+                continue  # `rm ""` removes nothing
+            if empty is not None:
+                t.add(T3, "rm with an operand that is not statically known", cmd)
+                break
+            if not all(_paths.is_temp_path(text, cwd=c) for c in (cmd.cwds or (None,))):
+                t.add(T3, "rm outside temporary directories", cmd)
+                break
+        if cmd.origin == "xargs":
+            t.add(T3, "rm with operands read from input", cmd)
+    if name == "find" and ("-delete" in texts or any(x in texts for x in ("-exec", "-execdir", "-ok"))):
+        roots, exprs, _narrowed = _shell.find_parts(argv, cmd.empty_forms)
+        if "-delete" in exprs and not all(
+            _paths.is_temp_path(r.rstrip("/") + "/x", cwd=c) for r in roots for c in (cmd.cwds or (None,))
         ):
-            t.add(T3, f"{name} flushes firewall rules", cmd)
-        elif name in _FIREWALLS:
-            t.add(T2, f"{name} changes firewall rules", cmd)
-        if name == "nft" and "flush" in " ".join(texts) and "ruleset" in " ".join(texts):
-            t.add(T3, "nft flush ruleset", cmd)
-        if name in ("ufw",) and texts[:1] and texts[0] in ("disable", "reset"):
-            t.add(T3, f"ufw {texts[0]}", cmd)
-        if name in ("kill", "pkill", "killall", "killall5"):
-            ops = _kill_targets(texts) if name == "kill" else texts
-            if name == "kill" and any(o in ("1", "-1") for o in ops):
-                t.add(T3, "kill of init or of every process", cmd)
-            elif name == "killall5" or any(o in ("init", "systemd", "sshd") for o in ops):
-                t.add(T3, f"{name} of a system-critical process", cmd)
-        if name == "crontab":
-            if any(a == "-r" or (a.startswith("-") and "r" in a[1:] and not a.startswith("--")) for a in texts):
-                t.add(T3, "crontab -r removes every job", cmd)
-            elif not any(a == "-l" for a in texts):
-                t.add(T2, "crontab changes scheduled jobs", cmd)
+            t.add(T3, "find -delete outside temporary directories", cmd)
+    if name in _SHRED_NAMES or name in ("wipefs", "blkdiscard") or _MKFS_RE.fullmatch(name):
+        t.add(T3, f"{name} destroys data", cmd)
+    if name in ("dd", "dcfldd", "dc3dd"):
+        outs = [a[3:] for a in texts if a.startswith("of=")]
+        if any(o not in _TEMP_SAFE_DD for o in outs):
+            t.add(T3, "dd writes a file or device", cmd)
+    if name in _DISK_T3 and name not in _SHRED_NAMES and name != "wipefs":
+        safe = _DISK_LIST_ONLY.get(name, frozenset())
+        if not (safe and any(a in safe for a in texts)):
+            t.add(T3, f"{name} changes disks, volumes or data irreversibly", cmd)
+    if name in ("zpool", "zfs") and texts[:1] and texts[0] in ("destroy", "labelclear", "rollback"):
+        t.add(T3, f"{name} {texts[0]}", cmd)
+    if name in ("mysqladmin",) and "drop" in texts:
+        t.add(T3, "mysqladmin drop", cmd)
+    if name in _ACCOUNT_T3:
+        t.add(T3, f"{name} removes accounts or edits account databases", cmd)
+    if name in _POWER_T3:
+        t.add(T3, f"{name} stops or restarts the machine", cmd)
+    if name in ("init", "telinit") and texts[:1] and texts[0] in ("0", "6", "1", "s", "S"):
+        t.add(T3, f"{name} {texts[0]} changes the runlevel", cmd)
+    if name == "systemctl":
+        verbs = _systemctl_verbs(argv)
+        if verbs and verbs[0] in _SYSTEMCTL_T3:
+            t.add(T3, f"systemctl {verbs[0]}", cmd)
+        elif verbs and verbs[0] in _SERVICE_VERBS:
+            t.add(T2, f"systemctl {verbs[0]} changes services", cmd)
+    if name == "git":
+        push = git_push(cmd)
+        if push is not None and (push[0] or push[3]):
+            t.add(T3, "git push --force rewrites remote history", cmd)
+        sub = [a for a in texts if not a.startswith("-")]
+        if "reset" in sub and "--hard" in texts:
+            t.add(T3, "git reset --hard discards work", cmd)
+        if "clean" in sub and any(
+            a == "--force" or (a.startswith("-") and not a.startswith("--") and "f" in a) for a in texts
+        ):
+            t.add(T3, "git clean -f deletes untracked files", cmd)
+    if name in _FIREWALLS and any(
+        a in ("-F", "--flush", "-X", "--delete-chain", "-Z")
+        or (a.startswith("-") and not a.startswith("--") and ("F" in a or "X" in a))
+        for a in texts
+    ):
+        t.add(T3, f"{name} flushes firewall rules", cmd)
+    elif name in _FIREWALLS:
+        t.add(T2, f"{name} changes firewall rules", cmd)
+    if name == "nft" and "flush" in " ".join(texts) and "ruleset" in " ".join(texts):
+        t.add(T3, "nft flush ruleset", cmd)
+    if name in ("ufw",) and texts[:1] and texts[0] in ("disable", "reset"):
+        t.add(T3, f"ufw {texts[0]}", cmd)
+    if name in ("kill", "pkill", "killall", "killall5"):
+        ops = _kill_targets(texts) if name == "kill" else texts
+        if name == "kill" and any(o in ("1", "-1") for o in ops):
+            t.add(T3, "kill of init or of every process", cmd)
+        elif name == "killall5" or any(o in ("init", "systemd", "sshd") for o in ops):
+            t.add(T3, f"{name} of a system-critical process", cmd)
+    if name == "crontab":
+        if any(a == "-r" or (a.startswith("-") and "r" in a[1:] and not a.startswith("--")) for a in texts):
+            t.add(T3, "crontab -r removes every job", cmd)
+        elif not any(a == "-l" for a in texts):
+            t.add(T2, "crontab changes scheduled jobs", cmd)
     # --- writes ---
-    for text, empty in _write_targets(cmd) if cmd.redirects or name in _WRITE_LAST or name in _WRITE_ALL else ():
+    for text, empty in _write_targets(cmd):
         for cand in _candidates(text, empty):
             cwds = cmd.cwds or (None,)
             label = next(filter(None, (_paths.t3_sensitive(cand, cwd=c) for c in cwds)), None)
@@ -1252,44 +1217,43 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
             if any(_paths.under_etc(cand, cwd=c) for c in cwds):
                 t.add(T2, "writes under /etc", cmd)
                 break
-    if named:
-        # --- stateful administration ---
-        if name in _PKG_ALWAYS:
-            t.add(T2, f"package manager {name}", cmd)
-        elif name == "dpkg" and any(
-            _flag_any(a, "irP", ("--install", "--remove", "--purge", "--configure", "--unpack")) for a in texts
-        ):
-            t.add(T2, "dpkg changes packages", cmd)
-        elif name == "rpm" and any(
-            _flag_any(a, "ieUF", ("--install", "--erase", "--upgrade", "--freshen")) for a in texts
-        ):
-            t.add(T2, "rpm changes packages", cmd)
-        elif _PACKAGE_TOOLS.fullmatch(name) and any(v in texts for v in ("install", "uninstall", "remove", "add")):
-            t.add(T2, f"{name} installs or removes packages", cmd)
-        elif name in ("npm", "pnpm", "yarn") and ("-g" in texts or "--global" in texts or "global" in texts):
-            t.add(T2, f"{name} global package change", cmd)
-        elif _shell.INTERPRETER_RE.fullmatch(name.lower()) and "-m" in texts and "pip" in texts and "install" in texts:
-            t.add(T2, "pip installs packages", cmd)
-        if (
-            name in ("service", "rc-service", "initctl", "sv", "launchctl")
-            and texts
-            and not any(a in ("status", "list", "--status-all", "-l") for a in texts)
-        ):
-            t.add(T2, f"{name} changes services", cmd)
-        if name in _ACCOUNT_T2:
-            t.add(T2, f"{name} changes accounts", cmd)
-        if name in ("mount", "umount") and [a for a in texts if not a.startswith("-")]:
-            t.add(T2, f"{name} changes mounts", cmd)
-        if name == "sysctl" and any(
-            a in ("-w", "--write", "-p", "--load", "--system") or ("=" in a and not a.startswith("-")) for a in texts
-        ):
-            t.add(T2, "sysctl changes kernel parameters", cmd)
-        if name in _MODULE_T2:
-            t.add(T2, f"{name} changes kernel modules", cmd)
-        if name in ("hostnamectl", "timedatectl", "localectl") and any(v.startswith("set-") for v in texts):
-            t.add(T2, f"{name} changes system settings", cmd)
-        if name == "update-alternatives" and any(a in ("--set", "--install", "--remove", "--config") for a in texts):
-            t.add(T2, "update-alternatives changes defaults", cmd)
+    # --- stateful administration ---
+    if name in _PKG_ALWAYS:
+        t.add(T2, f"package manager {name}", cmd)
+    elif name == "dpkg" and any(
+        _flag_any(a, "irP", ("--install", "--remove", "--purge", "--configure", "--unpack")) for a in texts
+    ):
+        t.add(T2, "dpkg changes packages", cmd)
+    elif name == "rpm" and any(_flag_any(a, "ieUF", ("--install", "--erase", "--upgrade", "--freshen")) for a in texts):
+        t.add(T2, "rpm changes packages", cmd)
+    elif re.fullmatch(r"pip[0-9.]*|pipx|uv|conda|mamba|gem|cargo|go", name) and any(
+        v in texts for v in ("install", "uninstall", "remove", "add")
+    ):
+        t.add(T2, f"{name} installs or removes packages", cmd)
+    elif name in ("npm", "pnpm", "yarn") and ("-g" in texts or "--global" in texts or "global" in texts):
+        t.add(T2, f"{name} global package change", cmd)
+    elif _shell.INTERPRETER_RE.fullmatch(name.lower()) and "-m" in texts and "pip" in texts and "install" in texts:
+        t.add(T2, "pip installs packages", cmd)
+    if (
+        name in ("service", "rc-service", "initctl", "sv", "launchctl")
+        and texts
+        and not any(a in ("status", "list", "--status-all", "-l") for a in texts)
+    ):
+        t.add(T2, f"{name} changes services", cmd)
+    if name in _ACCOUNT_T2:
+        t.add(T2, f"{name} changes accounts", cmd)
+    if name in ("mount", "umount") and [a for a in texts if not a.startswith("-")]:
+        t.add(T2, f"{name} changes mounts", cmd)
+    if name == "sysctl" and any(
+        a in ("-w", "--write", "-p", "--load", "--system") or ("=" in a and not a.startswith("-")) for a in texts
+    ):
+        t.add(T2, "sysctl changes kernel parameters", cmd)
+    if name in _MODULE_T2:
+        t.add(T2, f"{name} changes kernel modules", cmd)
+    if name in ("hostnamectl", "timedatectl", "localectl") and any(v.startswith("set-") for v in texts):
+        t.add(T2, f"{name} changes system settings", cmd)
+    if name == "update-alternatives" and any(a in ("--set", "--install", "--remove", "--config") for a in texts):
+        t.add(T2, "update-alternatives changes defaults", cmd)
     # --- interpreter code ---
     if (
         cmd.code

@@ -880,6 +880,17 @@ def _static(text: str) -> _Field:
     return _Field(text, None, False, (), False)
 
 
+def _unknown(text: str) -> _Field:
+    """A word whose value is not statically known (it may be anything, or empty), shown as ``text``."""
+    return _Field(text, "", False, (), False)
+
+
+def _may_take_code(option: str) -> bool:
+    """A short option cluster ending in ``c`` (``-c``, ``-lc``): after an unknown command, what may be a shell's
+    command string follows it."""
+    return option.startswith("-") and not option.startswith("--") and option.endswith("c")
+
+
 class _Cmd:
     __slots__ = (
         "argv",
@@ -1271,10 +1282,10 @@ _HANDLED_NAMES: frozenset[str] = frozenset(
     | _OPTION_COMMANDS.keys()
     | _KEYWORDS
 )
-# One line of words bash takes literally but for globs: no quote, escape, expansion, brace, tilde, comment,
-# operator, redirection or line break anywhere, and no ``=`` in the first word (no prefix assignment).
 HANDLED_NAMES = _HANDLED_NAMES
 COPIERS = _COPIERS
+# One line of words bash takes literally but for globs: no quote, escape, expansion, brace, tilde, comment,
+# operator, redirection or line break anywhere, and no ``=`` in the first word (no prefix assignment).
 _PLAIN_COMMAND = re.compile(r"[ \t]*[\w./:,@%+*?\[\]-]+(?:[ \t]+[\w./:,@%+*?\[\]=-]+)*[ \t]*", re.ASCII)
 
 
@@ -1291,7 +1302,7 @@ def _plain_command(text: str, cwd: str | None) -> ShellAnalysis | None:
     if first in _HANDLED_NAMES or name in _HANDLED_NAMES or INTERPRETER_RE.fullmatch(name.lower()):
         return None
     dynamic = _has_glob(first)
-    if dynamic and any(w.startswith("-") and not w.startswith("--") and w.endswith("c") for w in words[1:6]):
+    if dynamic and any(_may_take_code(w) for w in words[1:6]):
         return None  # ``/bin/*sh -c ...``: the analyzer reads the string as the code an unknown shell may run
     cwds = (_normpath(cwd) if cwd else None,)
     command = SimpleCommand(
@@ -2200,7 +2211,7 @@ class _Analyzer:
         key = self._file_key(writes[0].target)
         text = _produced_text(cmd, writes_ok=True)
         if key is not None and text is None and key not in self.out.files:
-            self._rename(_static(writes[0].target), _Field(writes[0].target, "", False, (), False))
+            self._rename(_static(writes[0].target), _unknown(writes[0].target))
         if key is None or text is None:
             return
         old = self.out.files.get(key, "") if writes[0].op == ">>" else ""
@@ -2259,7 +2270,7 @@ class _Analyzer:
             # A command word the text earlier made another program's name (a link or copy of a program,
             # ``hash -p``) may run that program: the command is analysed once more as each program it may be.
             for program in self._programs(fields[0]):
-                first = _static(program) if program else _Field(fields[0].text, "", False, (), False)
+                first = _static(program) if program else _unknown(fields[0].text)
                 self._dispatch(
                     [first, *fields[1:]], redirects, stdin, wrappers=tuple(wraps), env_over=env_over, origin="renamed"
                 )
@@ -2272,8 +2283,11 @@ class _Analyzer:
         renamed = self.out.renamed
         if not renamed or word.empty is not None or word.glob:
             return []
-        key = self._file_key(word.text) if "/" in word.text else None
-        return list(dict.fromkeys(renamed.get(_basename(word.text), []) + (renamed.get(key, []) if key else [])))
+        return list(dict.fromkeys(program for key in self._rename_keys(word.text) for program in renamed.get(key, [])))
+
+    def _rename_keys(self, text: str) -> list[str]:
+        """Where a renamed word is found: by its name (a lookup on the PATH) and, for a path, by its file."""
+        return [key for key in (_basename(text), self._file_key(text) if "/" in text else None) if key]
 
     def _rename(self, target: _Field, source: _Field) -> None:
         """Remember that ``target`` (a path or a name) now runs ``source``; an unknown source may be any program,
@@ -2282,9 +2296,7 @@ class _Analyzer:
             return
         known = source.empty is None and not source.glob
         programs = (self._programs(source) or [source.text]) if known else [""]
-        for key in (_basename(target.text), self._file_key(target.text) if "/" in target.text else None):
-            if not key:
-                continue
+        for key in self._rename_keys(target.text):
             entry = self.out.renamed.setdefault(key, [])
             for program in programs:
                 if program not in entry and len(entry) < 8 and (not program or _basename(program) != key):
@@ -2316,8 +2328,7 @@ class _Analyzer:
             self._mark_feeds(fields[:1])
             for k in range(1, min(len(fields) - 1, 6)):
                 # ``$SHELL -c '...'``, ``$(which bash) -lc '...'``: the unknown command may be a shell.
-                t = fields[k].text
-                if t.startswith("-") and not t.startswith("--") and t.endswith("c") and fields[k].empty is None:
+                if _may_take_code(fields[k].text) and fields[k].empty is None:
                     self.nested(fields[k + 1].text, "sh -c", state=self._child_state(env_over, cwds), wrap=tuple(wraps))
                     break
             if f0.empty == "" and not f0.proc and len(fields) > 1:

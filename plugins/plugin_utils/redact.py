@@ -163,9 +163,11 @@ _KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*
 _SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
 _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
 # Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
-_SECRET_HINT_WORDS = frozenset(("pass", "pwd", "secret", "token", "key", "credential", "bearer", "cookie", "salt"))
-_SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS | {"authori"})
-_ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS | {"authori"})  # either kind: one scan
+_SECRET_HINT_WORDS = frozenset(
+    ("pass", "pwd", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "authori")
+)
+_SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
+_ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
 
 
 def is_secret_key(key: object) -> bool:
@@ -208,7 +210,7 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     # Bound the work before scanning: patterns run on at most a few times the output limit.
     work = source[: _window(limit)]
     if holds_no_hint(work):  # the one definition of "nothing to redact" that redact() and redact_texts() rely on
-        return truncate(work, limit)
+        return _bounded(work, limit)
     # The hints hold for ASCII text only: case-insensitive patterns also match non-ASCII letters that lower() does
     # not map to ASCII (U+017F long s matches "s", U+212A Kelvin sign matches "k"), so other text always takes
     # every substitution.
@@ -237,12 +239,17 @@ def _window(limit: int) -> int:
     return max(limit * 4, 1024)
 
 
+def _bounded(text: str, limit: int) -> str:
+    """What ``redact_text`` returns for text that holds no hint: its scanning window, bounded to the limit."""
+    return truncate(text[: _window(limit)], limit)
+
+
 def redact_texts(texts: Sequence[object], *, limits: Sequence[int]) -> list[str]:
     """``redact_text`` over several texts, each with its limit, with one hint scan for all of them: plain strings
     that hold no hint together (none can span a join, as no hint holds a line break) are only bounded."""
     plain = [text for text in texts if type(text) is str]
     if len(plain) == len(texts) and holds_no_hint("\n".join(plain)):
-        return [truncate(text[: _window(limit)], limit) for text, limit in zip(plain, limits, strict=True)]
+        return [_bounded(text, limit) for text, limit in zip(plain, limits, strict=True)]
     return [redact_text(text, limit=limit) for text, limit in zip(texts, limits, strict=True)]
 
 
@@ -293,7 +300,7 @@ class _Walk:
                 return value if value.bit_length() <= 128 else f"<withheld:int bits={value.bit_length()}>"
             if isinstance(value, str):
                 if hint_free:  # exactly what redact_text returns for text without any hint
-                    return truncate(value[: _window(self.max_str)], self.max_str)
+                    return _bounded(value, self.max_str)
                 return redact_text(value, limit=self.max_str)
             if isinstance(value, bytes | bytearray | memoryview):
                 return f"<withheld:bytes len={len(value)}>"
