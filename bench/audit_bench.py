@@ -33,7 +33,8 @@ _STRIP = ("v", "seq", "time", "prev_hash", "hash")
 
 
 def _pkg() -> Any:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import audit, gate, models, settings
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import writer as audit
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate, models, settings
 
     return audit, gate, models, settings
 
@@ -164,11 +165,11 @@ def verify_worker(path: Path, workers: int | None) -> None:
     """One verification in this (fresh) process; prints timings and peak RSS as JSON. ``workers``: None is what
     ``audit verify`` does by default (one process per CPU for a log over 64 MiB), 1 a single scan; the
     workers' own peak is reported apart (each is forked from this process, so it starts at its size)."""
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import (
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
         load_public_key,
         read_anchor,
     )
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import verify_log
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.verify import verify_log
 
     key = load_public_key(path.parent / "audit-signing.pub")
     anchor = read_anchor(path.parent / "audit.anchor")

@@ -39,7 +39,7 @@ def main() -> None:
 
     def arm_and_capture() -> None:
         original_arm()
-        module = sys.modules.get("ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate")
+        module = sys.modules.get("ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate")
         if module is None or not out:
             return
         decide = module.Gate.decide

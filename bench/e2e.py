@@ -369,11 +369,11 @@ def drift(lab: Lab, rounds: int, *, both_diffs: bool = True) -> dict[str, Any]:
 
 def audit_summary(lab: Lab) -> dict[str, Any]:
     """What the gated runs left behind: verified chain, verdicts and tiers (proof the gate decided every task)."""
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import (
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
         load_public_key,
         read_anchor,
     )
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import iter_records, verify_log
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.verify import iter_records, verify_log
 
     path = lab.state_dir / "audit.jsonl"
     report = verify_log(path, public_key=load_public_key(lab.state_dir / "audit-signing.pub"),

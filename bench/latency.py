@@ -33,7 +33,8 @@ FIXTURE = BENCH_DIR / "fixtures" / "requests.json"
 
 
 def _modules() -> Any:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import gate, models, policy, settings
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate, models, settings
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import evaluate as policy
 
     return gate, models, policy, settings
 

@@ -59,9 +59,10 @@ def _profile(name: str, work: Callable[[], None], *, interval: float = 0.0002, t
 
 def run(policy: Path, *, verify_log_path: Path | None, quick: bool) -> dict[str, Any]:
     import latency
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import audit, gate, models
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import policy as pol
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import settings as settings_mod
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import writer as audit
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate, models
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import settings as settings_mod
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import evaluate as pol
 
     rows, _ = latency.load_captured(None)
     named = latency.build_mix(rows)
@@ -106,11 +107,11 @@ def run(policy: Path, *, verify_log_path: Path | None, quick: bool) -> dict[str,
         "append_default_durability": _profile("append-default-durability", append_default),
     }
     if verify_log_path is not None:
-        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import (
+        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
             load_public_key,
             read_anchor,
         )
-        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import verify_log
+        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.verify import verify_log
 
         key = load_public_key(verify_log_path.parent / "audit-signing.pub")
         anchor = read_anchor(verify_log_path.parent / "audit.anchor")

@@ -20,9 +20,9 @@ from typing import Any
 
 
 def breakdown(path: Path, limit: int = 50_000) -> dict[str, Any]:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_checkpoint import load_public_key
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_scan import Scan, fast_fields, line_hash
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.merkle import CompactRange, leaf_hash
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import load_public_key
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.merkle import CompactRange, leaf_hash
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.scan import Scan, fast_fields, line_hash
 
     with path.open("rb") as handle:
         lines = [line.rstrip(b"\n") for _, line in zip(range(limit), handle, strict=False)]

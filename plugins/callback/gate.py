@@ -123,13 +123,13 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils._modules import canonical_action
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import WITHHELD_TOKEN, split_tokens
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import GatekeeperError, TaskRefused
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate, Outcome, output_bytes
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import RequestKind, TaskRequest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.trust import (
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import WITHHELD_TOKEN, split_tokens
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import GatekeeperError, TaskRefused
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate, Outcome, output_bytes
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import RequestKind, TaskRequest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._modules import canonical_action
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.trust import (
     adjacent_collections_refusal,
     plugin_dir_refusal,
     project_path_refusal,

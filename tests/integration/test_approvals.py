@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import (
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.operators import Approver, load_operator_key
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import (
     Binding,
     TokenItem,
     sign_token,
     token_ref,
 )
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.operators import Approver, load_operator_key
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import open_sqlite
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from ansible.release import __version__ as ansible_version
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import token_ref
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import token_ref
 
 from .harness import BIN_DIR, AnsibleLab, SshTarget
 

@@ -19,8 +19,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..settings import GateSettings
-from ..statedir import ensure_state_dir
+from ..core.settings import GateSettings
+from ..core.statedir import ensure_state_dir
 from ._base import BackupInfo, Store
 from ._migrations import LATEST
 from ._model import (

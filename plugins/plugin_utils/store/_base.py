@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from ..errors import GatekeeperError, IntegrityError
+from ..core.errors import GatekeeperError, IntegrityError
 from . import _migrations
 from ._migrations import LATEST, MIGRATIONS, Expected
 from ._model import (

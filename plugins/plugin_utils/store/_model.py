@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ..errors import StateError
+from ..core.errors import StateError
 
 __all__ = [
     "ApprovalItem",

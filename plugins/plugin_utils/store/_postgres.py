@@ -38,8 +38,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GatekeeperError, StateError
-from ..statedir import open_private_file
+from ..core.errors import GatekeeperError, StateError
+from ..core.statedir import open_private_file
 from ._base import BackendCheck, BackupInfo, Row, Run, Store
 from ._migrations import Expected
 from ._model import CheckReport, ConflictError, StoreRefused

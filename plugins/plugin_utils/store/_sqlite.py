@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import GatekeeperError, StateError
-from ..statedir import ensure_state_dir, open_private_file
+from ..core.errors import GatekeeperError, StateError
+from ..core.statedir import ensure_state_dir, open_private_file
 from ._base import BackendCheck, BackupInfo, Row, Run, Store, format_ts
 from ._migrations import Expected, normalize_sql
 from ._model import ConflictError, StoreCorruptError, StoreRefused

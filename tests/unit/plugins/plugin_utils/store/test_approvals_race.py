@@ -19,18 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import (
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.operators import Approver
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import (
     Binding,
     TokenItem,
     plan_id,
     sign_token,
     token_ref,
 )
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit_verify import verify_log
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.gate import Gate
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.models import TaskRequest, Verdict
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.operators import Approver
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.verify import verify_log
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest, Verdict
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import DSN_VARIABLE, open_store
 from conftest import FORK, Target, race
 from cryptography.hazmat.primitives import serialization

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import cli
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import main as cli
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import SCHEMA_VERSION
 from conftest import Target
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import IntegrityError, StateError
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import IntegrityError, StateError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import (
     SCHEMA_VERSION,
     ApprovalItem,

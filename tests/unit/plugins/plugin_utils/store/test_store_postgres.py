@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.errors import StateError
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import (
     SCHEMA_VERSION,
     Store,

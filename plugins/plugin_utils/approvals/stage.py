@@ -1,0 +1,291 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The approvals stage of the pipeline (after the mode ceiling): redeem a covering token, or record a request.
+
+Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
+are written here, consumption happens here, and nothing here is consulted for trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..audit.checkpoint import read_anchor
+from ..audit.verify import records_since
+from ..core.errors import StateError
+from ..core.models import TaskRequest, Tier, Verdict
+from ..core.seams import SeamContext, SeamResult
+from ..core.settings import GateSettings
+from ..policy.redact import redact, redact_text
+from ..store import Store, open_store
+from ..store._model import ApprovalItem, ConflictError, StoreRefused
+from .operators import Approver, load_registry
+from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
+
+__all__ = ["ApprovalSeam"]
+
+_PENDING_HOURS = 24
+_MAX_DIFF_BYTES = 32 * 1024
+
+
+class ApprovalSeam:
+    """T2 and T3 need a human: a token that covers the exact task, consumed once; otherwise a pending request."""
+
+    def __init__(
+        self,
+        settings: GateSettings,
+        *,
+        store: Callable[[], Store] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self._open_store = store or (lambda: open_store(settings, quick_check=False))
+        self._store: Store | None = None
+        self._store_pid = -1
+        self._clock = clock
+        self._approvers: dict[str, Approver] | None = None
+        self._dry_runs: dict[str, SeamContext] = {}
+        self._binding_key: bytes | None = None
+
+    # -------------------------------------------------------------------------------------------- pipeline hook
+    def __call__(self, context: SeamContext) -> SeamResult | None:
+        evaluation, request = context.evaluation, context.request
+        if evaluation.tier not in APPROVAL_TIERS:
+            return None
+        if evaluation.dry_run:
+            # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve.
+            if context.record:
+                self._dry_runs[context.decision_id] = context
+            return None
+        if evaluation.tier is Tier.T3 and request.batch_size != 1:
+            return SeamResult(
+                Verdict.REFUSED,
+                f"T3 actions run on exactly one host at a time; this batch has {request.batch_size} hosts "
+                "(use serial: 1 or --limit to one host)",
+                "approval.t3-one-host",
+            )
+        binding = self._binding(context)
+        problems: list[str] = []
+        for token in request.approval_tokens:
+            result = self._redeem(token, binding, context, problems)
+            if result is not None:
+                return result
+        request_id = self._record_pending(context, binding, diff=None) if context.record else plan_id(request.run_id)
+        detail = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        return SeamResult(
+            Verdict.APPROVAL_REQUIRED,
+            f"{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it with "
+            f"`praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
+            "praxis_approval, PRAXIS_APPROVAL or PRAXIS_APPROVAL_FILE",
+            "approval.required",
+        )
+
+    def pending_for_run(self, run_id: str) -> tuple[str, int] | None:
+        """(request id, number of items) this run left waiting for an operator, if any."""
+        requests = self._get_store().list_approval_requests(run_id=run_id)
+        return (plan_id(run_id), len(requests)) if requests else None
+
+    def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
+        context = self._dry_runs.pop(decision_id, None)
+        if context is None:
+            return
+        self._record_pending(context, self._binding(context), diff=diff, status=status)
+
+    # -------------------------------------------------------------------------------------------- redemption
+    def _redeem(self, token: str, binding: Binding, context: SeamContext, problems: list[str]) -> SeamResult | None:
+        try:
+            verified = verify_token(
+                token,
+                approvers=self._registry(),
+                now=self._clock(),
+                max_ttl=self.settings.approval_max_ttl,
+                requester=context.request.principal,
+                distinct_from_requester=self.settings.approval_distinct,
+            )
+        except InvalidToken as exc:
+            problems.append(exc.message)
+            return None
+        items = _covering_items(verified, binding)
+        if not items:
+            problems.append(
+                "a presented approval does not cover this task (its action, target, privilege, tier, arguments or "
+                "ruleset differ from what was approved); nothing was consumed"
+            )
+            return None
+        needed = 2 if binding.tier == "T3" and self.settings.t3_two_approvers else 1
+        if len(verified.approvers) < needed:
+            problems.append(f"T3 needs {needed} distinct approvers; this approval has {len(verified.approvers)}")
+            return None
+        store = self._get_store()
+        if _denied(store, verified.plan):
+            problems.append(f"request {verified.plan} was denied by an operator")
+            return None
+        for item in items:
+            # Single use rests on the store; the audit log is a second, independent witness. Rolling back the store
+            # to replay a token must then also rewrite the hash-chained, anchored log, which `audit verify` exposes.
+            witness = self._audit_witness(item.item_id, verified.issued_at)
+            if witness:
+                problems.append(witness)
+                continue
+            try:
+                consumed = store.consume(
+                    item.item_id,
+                    consumer=context.decision_id,
+                    context={"approval_ref": verified.ref, "approvers": list(verified.approvers),
+                             "run_id": context.request.run_id},
+                )  # fmt: skip
+            except StoreRefused:
+                problems.append("the approved item is not in this installation's store")
+                continue
+            if consumed:
+                return SeamResult(
+                    Verdict.ALLOWED,
+                    f"approved by {', '.join(verified.approvers)} (request {verified.plan}, item {item.item_id})",
+                    "approval.granted",
+                    approval_ref=verified.ref,
+                    approval_item=item.item_id,
+                )
+            problems.append("this approval was already used; a retry needs a new request and a new approval")
+        return None
+
+    def _audit_witness(self, item_id: str, issued_at: int) -> str | None:
+        """A problem if the audit log already shows this item used, or was cut back behind its anchor."""
+        try:
+            anchor = read_anchor(self.settings.anchor_path)
+        except StateError:
+            return "the audit log's anchor is unreadable; approvals are refused until `praxis-gate audit verify` passes"
+        newest = next(records_since(self.settings.audit_path, ""), None)
+        if anchor is not None and int((newest or {}).get("seq", 0) or 0) < anchor.seq:
+            return "the audit log ends before its anchor (cut back?); approvals are refused until it verifies"
+        since = datetime.fromtimestamp(issued_at - 60, UTC).isoformat(timespec="microseconds")
+        for record in records_since(self.settings.audit_path, since):
+            if record.get("approval_item") == item_id and record.get("decision") == "allowed":
+                return "this approval was already used (the audit log records its use); a retry needs a new approval"
+        return None
+
+    # -------------------------------------------------------------------------------------------- requests
+    def _record_pending(self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None) -> str:
+        request = context.request
+        plan = plan_id(request.run_id)
+        request_id = f"{plan}.{uuid.uuid4().hex[:10]}"
+        item_payload: dict[str, Any] = {
+            "task": redact_text(request.task_name, limit=200),
+            "args": "<withheld:no_log>" if request.no_log else redact(request.args, max_str=500),
+            "reasons": list(context.evaluation.reasons[:10]),
+            "decision_id": context.decision_id,
+            "dry_run": context.evaluation.dry_run,
+            "become": request.become,
+            "become_user": request.become_user if request.become else None,
+            "address": _execution(request)["address"],
+            "batch_size": request.batch_size,
+        }
+        if status is not None:
+            item_payload["dry_run_status"] = status
+        if diff is not None and not request.no_log:
+            item_payload["diff"] = _bounded_diff(diff)
+        store = self._get_store()
+        now = self._clock()
+        store.add_approval_request(
+            request_id=request_id,
+            requester=request.principal or self.settings.principal,
+            session=request.session,
+            run_id=request.run_id,
+            ruleset_digest=context.ruleset_digest,
+            expires_at=now.replace(microsecond=0) + timedelta(hours=_PENDING_HOURS),
+            payload={"plan": plan, "check_run": request.check_mode, "mode": self.settings.mode.value},
+            items=[
+                ApprovalItem(
+                    item_id=f"item-{uuid.uuid4().hex[:20]}",
+                    request_id=request_id,
+                    action=binding.action,
+                    target=binding.target,
+                    tier=binding.tier,
+                    args_digest=binding.args_digest,
+                    payload=item_payload,
+                )
+            ],
+        )
+        return plan
+
+    def _binding(self, context: SeamContext) -> Binding:
+        request, evaluation = context.request, context.evaluation
+        return Binding(evaluation.action, request.target, str(evaluation.tier), self._args_digest(request),
+                       context.ruleset_digest)  # fmt: skip
+
+    def _args_digest(self, request: TaskRequest) -> str:
+        """HMAC of what would actually run, under the store's binding key: the exact arguments, the privilege it
+        runs with, and the machine it reaches (address, port, user, connection), so an approval does not follow an
+        inventory name to another machine or cover a become it was not asked for. Every controller sharing the
+        store computes the same digest (an approval asked on one AWX node redeems on another), while readers of the
+        audit log, which keeps its own per-installation digest, cannot test guesses against it."""
+        blob = json.dumps(_execution(request), sort_keys=True, default=str, ensure_ascii=True).encode()
+        return hmac.new(self._key(), blob, hashlib.sha256).hexdigest()
+
+    def _key(self) -> bytes:
+        if self._binding_key is None:
+            store = self._get_store()
+            fact = store.current("praxis", "approval-binding-key", "secret")
+            if fact is None:
+                # Another controller may create it first (compare-and-set loses): then theirs is used.
+                with contextlib.suppress(ConflictError):
+                    store.put("praxis", "approval-binding-key", "secret", {"key": secrets.token_hex(32)},
+                              expected_hash=None, actor="praxis-gate", reason="first approval on a store")  # fmt: skip
+                fact = store.current("praxis", "approval-binding-key", "secret")
+            if fact is None:
+                raise StateError("the store has no approval binding key", hint="run `praxis-gate store check`")
+            self._binding_key = bytes.fromhex(str(fact.content["key"]))
+        return self._binding_key
+
+    def _registry(self) -> dict[str, Approver]:
+        if self._approvers is None:
+            self._approvers = load_registry(self.settings.approvers_path, self.settings.approver_keys)
+        return self._approvers
+
+    def _get_store(self) -> Store:
+        if self._store is None or self._store_pid != os.getpid():
+            self._store, self._store_pid = self._open_store(), os.getpid()  # a store must not cross fork()
+        return self._store
+
+
+def _execution(request: TaskRequest) -> dict[str, Any]:
+    options = request.connection_options
+    return {
+        "action": request.action,
+        "args": request.args,
+        "become": request.become,
+        "become_method": request.become_method if request.become else None,
+        "become_user": request.become_user if request.become else None,
+        "connection": request.connection,
+        "address": options.get("host") or request.target,
+        "port": options.get("port"),
+        "remote_user": options.get("remote_user"),
+        "delegate_to": request.delegate_to,
+    }
+
+
+def _covering_items(verified: VerifiedToken, binding: Binding) -> list[TokenItem]:
+    """Every item of the token that covers this task: a plan can hold the same action twice, one item each."""
+    return [
+        item
+        for item in verified.items
+        if item.tier == binding.tier and item.target == binding.target and item.digest == binding.digest(item.item_id)
+    ]
+
+
+def _denied(store: Store, plan: str) -> bool:
+    return store.current(plan, "decision", "approval-denial") is not None
+
+
+def _bounded_diff(diff: Any) -> Any:
+    redacted = redact(diff, max_str=4000, max_items=100)
+    text = repr(redacted)
+    return redacted if len(text) <= _MAX_DIFF_BYTES else redact_text(text, limit=_MAX_DIFF_BYTES)

@@ -1,0 +1,276 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Human approval of gated actions: bound to one action, target, tier, argument set and ruleset; single-use;
+time-limited; minted out of band by an operator's key; never seen by the caller that asked.
+
+How the pieces keep those promises:
+- The gate records a *pending item* per gated task (what, where, tier, a keyed digest of the exact arguments, the
+  ruleset digest) and fails the task, naming the request, never a token.
+- An operator signs the request id, each item's binding digest, an expiry and a random nonce with an Ed25519 key
+  the gate has never seen the private half of. The token is printed on the operator's terminal only.
+- Redemption recomputes the binding from the task actually about to run; a token that does not cover it refuses
+  without consuming anything. A covering token consumes its item once, decided by the store's unique constraint,
+  so a replay or a race finds the item spent. A retry needs a new request and a new approval.
+- Trust comes only from the approver registry in operator configuration, never from the store: a hand-written
+  "approved" row means nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..core.errors import GatekeeperError
+from ..core.models import Tier
+from .operators import Approver
+
+__all__ = [
+    "APPROVAL_TIERS",
+    "WITHHELD_TOKEN",
+    "Binding",
+    "InvalidToken",
+    "TokenItem",
+    "VerifiedToken",
+    "cosign_token",
+    "plan_id",
+    "sign_token",
+    "split_tokens",
+    "token_ref",
+    "verify_token",
+]
+
+APPROVAL_TIERS = frozenset({Tier.T2, Tier.T3})
+WITHHELD_TOKEN = "<withheld: praxis.gatekeeper keeps presented approval tokens>"  # noqa: S105 - a placeholder
+TOKEN_PREFIX = "pxa1"  # noqa: S105 - a format tag, not a secret
+_DOMAIN = b"praxis.gatekeeper approval v1\n"
+_MAX_TOKEN = 64 * 1024
+_MAX_ITEMS = 1000
+_CLOCK_SKEW = 60
+
+
+class InvalidToken(GatekeeperError):
+    """An approval token that does not authorise anything; the message says why, so the operator can act."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Everything an approval is bound to, recomputed from the task about to run."""
+
+    action: str
+    target: str
+    tier: str
+    args_digest: str
+    ruleset: str
+
+    def digest(self, item_id: str) -> str:
+        blob = json.dumps(
+            {"item": item_id, "action": self.action, "target": self.target, "tier": self.tier,
+             "args_digest": self.args_digest, "ruleset": self.ruleset},
+            sort_keys=True, separators=(",", ":"),
+        )  # fmt: skip
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def plan_id(run_id: str) -> str:
+    """All gated items of one run form one request (for a --check run: the plan the operator approves once)."""
+    return f"req-{run_id[:16]}"
+
+
+def new_item_id() -> str:
+    return f"item-{uuid.uuid4().hex[:20]}"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenItem:
+    item_id: str
+    digest: str
+    target: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    plan: str
+    items: tuple[TokenItem, ...]
+    approvers: tuple[str, ...]
+    issued_at: int
+    expires_at: int
+    ref: str
+    counted: Mapping[str, int] = field(default_factory=dict)  # tier -> number of distinct approvers that count
+
+
+def split_tokens(value: Any) -> tuple[str, ...]:
+    """Tokens as a run presents them: one string (space or comma separated) or a list of strings."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).replace(",", " ").split()
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def token_ref(token: str) -> str:
+    """What records and the store keep instead of the token: its sha256 (useless for redemption)."""
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_token(
+    *,
+    plan: str,
+    items: Sequence[TokenItem],
+    key: Ed25519PrivateKey,
+    approver: Approver,
+    ttl: int,
+    now: datetime | None = None,
+) -> str:
+    """Mint a token: the payload (request, item digests, expiry, nonce) and the approver's signature over it."""
+    if not items:
+        raise InvalidToken("nothing to approve", hint="the request has no pending items")
+    issued = int((now or datetime.now(UTC)).timestamp())
+    payload = {
+        "v": 1,
+        "plan": plan,
+        "items": [{"id": i.item_id, "d": i.digest, "t": i.target, "tier": i.tier} for i in items],
+        "iat": issued,
+        "exp": issued + int(ttl),
+        "nonce": secrets.token_hex(16),
+    }
+    payload_bytes = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    signature = {"k": approver.key_id, "n": approver.name, "s": _b64(key.sign(_DOMAIN + payload_bytes))}
+    return f"{TOKEN_PREFIX}.{_b64(payload_bytes)}.{_b64(json.dumps([signature]).encode())}"
+
+
+def cosign_token(token: str, *, key: Ed25519PrivateKey, approver: Approver) -> str:
+    """Add a second approver's signature (T3 with two approvers) without changing what is approved."""
+    payload_bytes, signatures = _split(token)
+    if any(s.get("k") == approver.key_id for s in signatures):
+        raise InvalidToken(f"{approver.name} already signed this approval", hint="a second approver must cosign")
+    signatures.append({"k": approver.key_id, "n": approver.name, "s": _b64(key.sign(_DOMAIN + payload_bytes))})
+    return f"{TOKEN_PREFIX}.{_b64(payload_bytes)}.{_b64(json.dumps(signatures).encode())}"
+
+
+def _split(token: str) -> tuple[bytes, list[dict[str, Any]]]:
+    text = token.strip()
+    if len(text) > _MAX_TOKEN:
+        raise InvalidToken("the approval token is too long", hint="paste exactly what `approvals approve` printed")
+    parts = text.split(".")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise InvalidToken("not a praxis approval token", hint="paste exactly what `approvals approve` printed")
+    try:
+        payload_bytes = _unb64(parts[1])
+        signatures = json.loads(_unb64(parts[2]))
+    except (binascii.Error, ValueError, RecursionError) as exc:
+        raise InvalidToken("the approval token is damaged", hint="paste it again, whole") from exc
+    if not isinstance(signatures, list) or not all(isinstance(s, dict) for s in signatures):
+        raise InvalidToken("the approval token's signatures are malformed", hint="request a new approval")
+    return payload_bytes, signatures
+
+
+def verify_token(
+    token: str,
+    *,
+    approvers: Mapping[str, Approver],
+    now: datetime,
+    max_ttl: int,
+    requester: str = "",
+    distinct_from_requester: bool = False,
+) -> VerifiedToken:
+    """Check signatures against the registry, expiry and shape; raise InvalidToken with the reason otherwise.
+
+    Does not decide what the token covers: the caller matches item digests against the task and consumes.
+    """
+    payload_bytes, signatures = _split(token)
+    try:
+        payload = json.loads(payload_bytes)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidToken("the approval token is damaged", hint="paste it again, whole") from exc
+    if not isinstance(payload, dict) or payload.get("v") != 1:
+        raise InvalidToken("unknown approval token version", hint="request a new approval")
+    valid_names: list[str] = []
+    for signature in signatures:
+        approver = approvers.get(str(signature.get("k", "")))
+        if approver is None:
+            continue  # a key the operator never registered proves nothing
+        try:
+            approver.public.verify(_unb64(str(signature.get("s", ""))), _DOMAIN + payload_bytes)
+        except (InvalidSignature, binascii.Error, ValueError):
+            raise InvalidToken(
+                f"the approval token's signature by {approver.name} does not verify (altered?)",
+                hint="request a new approval; do not edit tokens",
+            ) from None
+        if approver.name not in valid_names:
+            valid_names.append(approver.name)
+    if not valid_names:
+        raise InvalidToken(
+            "the approval token is not signed by any registered approver",
+            hint="approvers are registered by the operator (`praxis-gate operator init`)",
+        )
+    if distinct_from_requester:
+        requester_name = requester.split("@", 1)[0]
+        valid_names = [name for name in valid_names if name not in (requester, requester_name)]
+        if not valid_names:
+            raise InvalidToken(
+                "the approval was signed by the requester; this installation needs a different approver",
+                hint="ask another operator to approve",
+            )
+    try:
+        issued, expires = int(payload["iat"]), int(payload["exp"])
+        plan = str(payload["plan"])
+        raw_items = payload["items"]
+        if not isinstance(raw_items, list) or not 0 < len(raw_items) <= _MAX_ITEMS:
+            raise ValueError("items")
+        items = tuple(
+            TokenItem(str(i["id"]), str(i["d"]), str(i["t"]), str(i["tier"])) for i in raw_items if isinstance(i, dict)
+        )
+        if len(items) != len(raw_items):
+            raise ValueError("item")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidToken("the approval token's content is malformed", hint="request a new approval") from exc
+    moment = int(now.timestamp())
+    if expires <= moment:
+        raise InvalidToken(
+            f"the approval expired at {datetime.fromtimestamp(expires, UTC).isoformat()}",
+            hint="request a new approval; a retry needs a fresh one",
+        )
+    if expires - issued > max_ttl or issued > moment + _CLOCK_SKEW:
+        raise InvalidToken(
+            f"the approval's lifetime exceeds this installation's maximum ({max_ttl} s)",
+            hint="approve again with a shorter --ttl",
+        )
+    t3_targets = {i.target for i in items if i.tier == "T3"}
+    if len(t3_targets) > 1:
+        raise InvalidToken(
+            "a T3 approval must name exactly one target host; this one names " + ", ".join(sorted(t3_targets)[:5]),
+            hint="approve T3 actions one host at a time (`approvals approve ID --host HOST`)",
+        )
+    return VerifiedToken(
+        plan=plan,
+        items=items,
+        approvers=tuple(valid_names),
+        issued_at=issued,
+        expires_at=expires,
+        ref=token_ref(token),
+        counted={"approvers": len(valid_names)},
+    )
+
+
+def pending_expiry(now: datetime, *, hours: int = 24) -> datetime:
+    """How long an unapproved request stays reviewable."""
+    return now + timedelta(hours=hours)

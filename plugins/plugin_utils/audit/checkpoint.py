@@ -1,0 +1,206 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Signed checkpoints and the anchor (high-water mark) of the audit log.
+
+A hash chain shows that records were not edited or reordered, but a log truncated at a record boundary is still a
+valid chain. Checkpoints (RFC 6962 tree heads signed with a per-installation Ed25519 key, each naming the previous
+one) and an anchor file that remembers the newest checkpoint close that gap: `audit verify` refuses a log that no
+longer reaches the anchor. The anchor can live elsewhere (``PRAXIS_AUDIT_ANCHOR``) so that truncating the log and
+rolling back the anchor needs write access to two places; an RFC 3161 timestamp on a checkpoint adds a witness the
+installation does not control at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..core.errors import StateError
+from ..core.statedir import open_private_file
+
+__all__ = [
+    "Anchor",
+    "CheckpointKeys",
+    "checkpoint_payload",
+    "key_id",
+    "read_anchor",
+    "verify_checkpoint_signature",
+    "write_anchor",
+]
+
+SIGNING_KEY_FILE = "audit-signing.key"
+PUBLIC_KEY_FILE = "audit-signing.pub"
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def checkpoint_payload(record: Mapping[str, Any]) -> bytes:
+    """The bytes a checkpoint signature covers: everything that identifies the tree head and its predecessor."""
+    fields = {k: record.get(k) for k in ("tree_size", "root", "prev_checkpoint", "key_id", "time", "seq")}
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class CheckpointKeys:
+    """The installation's checkpoint signing key (private 0600) and its public half (for verifiers)."""
+
+    private: Ed25519PrivateKey
+    public: Ed25519PublicKey
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public)
+
+    def sign(self, payload: bytes) -> str:
+        return base64.b64encode(self.private.sign(payload)).decode()
+
+    @classmethod
+    def load_or_create(cls, state_dir: Path) -> CheckpointKeys:
+        path = state_dir / SIGNING_KEY_FILE
+        try:
+            fd = open_private_file(path, os.O_RDONLY)
+        except StateError:
+            if os.path.lexists(path):
+                raise
+            return cls._create(state_dir)
+        try:
+            pem = os.read(fd, 64 * 1024)
+        finally:
+            os.close(fd)
+        try:
+            private = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as exc:
+            raise StateError(f"the checkpoint signing key {path} is unreadable", hint="restore it from backup") from exc
+        if not isinstance(private, Ed25519PrivateKey):
+            raise StateError(f"the checkpoint signing key {path} is not an Ed25519 key", hint="restore it")
+        return cls(private, private.public_key())
+
+    @classmethod
+    def _create(cls, state_dir: Path) -> CheckpointKeys:
+        """Create once, atomically: write a temp file, then link it into place so two processes cannot race."""
+        private = Ed25519PrivateKey.generate()
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        path = state_dir / SIGNING_KEY_FILE
+        tmp = state_dir / f".{SIGNING_KEY_FILE}.{secrets.token_hex(6)}"
+        fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            os.write(fd, pem)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            os.unlink(tmp)
+            return cls.load_or_create(state_dir)
+        os.unlink(tmp)
+        public = private.public_key()
+        _write_atomic(
+            state_dir / PUBLIC_KEY_FILE,
+            public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        )
+        return cls(private, public)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise StateError(f"cannot read the checkpoint public key {path}: {exc}", hint="pass --pubkey") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise StateError(f"{path} is not an Ed25519 public key", hint="pass the installation's audit-signing.pub")
+    return key
+
+
+def verify_checkpoint_signature(record: Mapping[str, Any], public: Ed25519PublicKey) -> bool:
+    if record.get("key_id") != key_id(public):
+        return False
+    try:
+        public.verify(base64.b64decode(str(record.get("signature", "")), validate=True), checkpoint_payload(record))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The newest checkpoint this installation wrote: the log must still reach it."""
+
+    seq: int
+    checkpoint_hash: str
+    tree_size: int
+    root: str
+    offset: int = -1  # byte offset of the checkpoint line: lets the writer resume the tree without rescanning
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "checkpoint_hash": self.checkpoint_hash,
+            "tree_size": self.tree_size,
+            "root": self.root,
+            "offset": self.offset,
+        }
+
+
+def read_anchor(path: Path) -> Anchor | None:
+    """None when there is no anchor; StateError when it exists but cannot be trusted to parse."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StateError(f"the audit anchor {path} is unreadable: {exc}", hint="investigate; do not delete it") from exc
+    try:
+        return Anchor(
+            int(data["seq"]),
+            str(data["checkpoint_hash"]),
+            int(data["tree_size"]),
+            str(data["root"]),
+            int(data.get("offset", -1)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateError(f"the audit anchor {path} is malformed", hint="investigate; do not delete it") from exc
+
+
+def write_anchor(path: Path, anchor: Anchor) -> None:
+    """Move the high-water mark forward (never backward), atomically and durably."""
+    current = None
+    try:
+        current = read_anchor(path)
+    except StateError:
+        current = None  # a damaged anchor is replaced by a good one; verify reports the damage before that happens
+    if current is not None and current.seq >= anchor.seq:
+        return
+    _write_atomic(path, json.dumps(anchor.as_dict(), sort_keys=True).encode())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

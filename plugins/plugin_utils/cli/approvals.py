@@ -1,0 +1,328 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``praxis-gate operator`` and ``praxis-gate approvals``: the operator's side of human approval.
+
+These commands run on the operator's terminal, with the operator's key. The token `approve` prints goes to the
+operator's standard output only; the store and the audit log learn its hash, never the token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..approvals.operators import Approver, init_operator, load_operator_key, load_registry
+from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
+from ..audit.writer import AuditLog
+from ..core.errors import ConfigError
+from ..core.gate import Gate
+from ..core.settings import GateSettings
+from ..policy.ruleset import load_ruleset
+from ..store import Store, open_store
+from ..store._model import ApprovalItem, ApprovalRequest
+
+__all__ = ["register"]
+
+
+@dataclass
+class _Plan:
+    plan: str
+    requests: list[ApprovalRequest]
+    items: list[tuple[ApprovalRequest, ApprovalItem]]
+
+    @property
+    def first(self) -> ApprovalRequest:
+        return min(self.requests, key=lambda r: r.created_at)
+
+
+def _plans(store: Store) -> dict[str, _Plan]:
+    plans: dict[str, _Plan] = {}
+    for request in store.list_approval_requests(limit=5000):
+        plan = str(request.payload.get("plan") or request.request_id)
+        entry = plans.setdefault(plan, _Plan(plan, [], []))
+        entry.requests.append(request)
+        entry.items.extend((request, item) for item in store.approval_items(request.request_id))
+    return plans
+
+
+def _plan(store: Store, plan_id: str) -> _Plan:
+    plan = _plans(store).get(plan_id)
+    if plan is None:
+        raise ConfigError(f"no approval request {plan_id}", hint="see `praxis-gate approvals list`")
+    return plan
+
+
+def _item_state(store: Store, request: ApprovalRequest, item: ApprovalItem, ruleset: str) -> str:
+    if store.consumption(item.item_id) is not None:
+        return "used"
+    if request.expires_at <= datetime.now(UTC):
+        return "expired"
+    if request.ruleset_digest != ruleset:
+        return "stale (rules changed)"
+    return "pending"
+
+
+def _denial(store: Store, plan: str) -> dict[str, Any] | None:
+    fact = store.current(plan, "decision", "approval-denial")
+    return dict(fact.content) if fact is not None else None
+
+
+def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
+    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    rows: list[dict[str, Any]] = []
+    for plan in sorted(_plans(store).values(), key=lambda p: p.first.created_at, reverse=True):
+        states = [_item_state(store, r, i, ruleset) for r, i in plan.items]
+        denial = _denial(store, plan.plan)
+        status = "denied" if denial else ("pending" if "pending" in states else "closed")
+        if status != "pending" and not args.all:
+            continue
+        rows.append({
+            "request": plan.plan, "status": status, "requester": plan.first.requester,
+            "created": plan.first.created_at.isoformat(timespec="seconds"), "items": len(plan.items),
+            "pending": states.count("pending"), "tiers": sorted({i.tier for _, i in plan.items}),
+            "targets": sorted({i.target for _, i in plan.items}),
+        })  # fmt: skip
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no pending approval requests" + ("" if args.all else " (--all shows closed ones)"))
+    for row in rows:
+        tiers, targets = ",".join(map(str, row["tiers"])), ",".join(map(str, row["targets"]))[:60]
+        print(
+            f"{row['request']}  {row['status']:8}  {row['pending']}/{row['items']} pending  {tiers}  on {targets}  "
+            f"by {row['requester']}  {row['created']}"
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
+    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    plan = _plan(store, args.request)
+    denial = _denial(store, plan.plan)
+    detail: dict[str, Any] = {
+        "request": plan.plan, "requester": plan.first.requester, "session": plan.first.session,
+        "run_id": plan.first.run_id, "created": plan.first.created_at.isoformat(timespec="seconds"),
+        "expires": max(r.expires_at for r in plan.requests).isoformat(timespec="seconds"),
+        "check_run": bool(plan.first.payload.get("check_run")), "denied": denial,
+        "items": [
+            {"item": i.item_id, "state": _item_state(store, r, i, ruleset), "action": i.action, "target": i.target,
+             "tier": i.tier, "task": i.payload.get("task"), "args": i.payload.get("args"),
+             "diff": i.payload.get("diff"), "reasons": i.payload.get("reasons"), "become": i.payload.get("become"),
+             "become_user": i.payload.get("become_user"), "address": i.payload.get("address")}
+            for r, i in plan.items
+        ],
+    }  # fmt: skip
+    if args.json:
+        print(json.dumps(detail, indent=2, default=str))
+        return 0
+    origin = " [from a --check run]" if detail["check_run"] else ""
+    print(f"request {plan.plan}: {len(plan.items)} item(s), asked by {detail['requester']} at {detail['created']}, "
+          f"reviewable until {detail['expires']}{origin}")  # fmt: skip
+    if denial:
+        print(f"DENIED by {denial.get('by')}: {denial.get('reason')}")
+    for item in detail["items"]:
+        print(f"\n  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
+        print(f"    task: {item['task']}")
+        privilege = f"become {item['become_user'] or 'root'}" if item["become"] else "no privilege escalation"
+        print(f"    runs: on {item['address'] or item['target']}, {privilege}")
+        print(f"    args: {json.dumps(item['args'], default=str)[:800]}")
+        for reason in item["reasons"] or []:
+            print(f"    why:  {reason}")
+        if item["diff"] is not None:
+            print(f"    diff: {json.dumps(item['diff'], default=str)[:2000]}")
+    return 0
+
+
+def _operator(args: argparse.Namespace, settings: GateSettings) -> tuple[Approver, Any]:
+    key_dir = settings.operator_dir or Path.home() / ".config" / "praxis-gatekeeper" / "operators"
+    name = args.as_name
+    if not name:
+        keys = sorted(p.stem for p in key_dir.glob("*.key")) if key_dir.is_dir() else []
+        if len(keys) != 1:
+            raise ConfigError("say which operator you are (--as NAME)", hint=f"operator keys live in {key_dir}")
+        name = keys[0]
+    passphrase = _passphrase(args, prompt=f"passphrase for operator {name}: ", confirm=False)
+    key = load_operator_key(name, key_dir=key_dir, passphrase=passphrase)
+    registry = load_registry(settings.approvers_path, settings.approver_keys)
+    approver = Approver(name, key.public_key())
+    if approver.key_id not in registry:
+        raise ConfigError(
+            f"operator {name}'s key is not in the approver registry {settings.approvers_path}",
+            hint="register it (`praxis-gate operator init` does) before approving",
+        )
+    return approver, key
+
+
+def _passphrase(args: argparse.Namespace, *, prompt: str, confirm: bool) -> bytes | None:
+    if getattr(args, "no_passphrase", False):
+        return None
+    if getattr(args, "passphrase_file", None):
+        return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\n").encode() or None
+    if not sys.stdin.isatty():
+        return None  # an unencrypted key loads without one; an encrypted key then fails with a clear error
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("again: ") != first:
+        raise ConfigError("the passphrases differ", hint="try again")
+    return first.encode() or None
+
+
+def _confirm_host(target: str, given: str | None) -> None:
+    """A T3 approval makes the operator type the host name: the last look before something irreversible."""
+    if given is None:
+        prompt = f"T3 (irreversible) on {target}: type the host name to approve: "
+        try:
+            with open("/dev/tty", encoding="utf-8") as tty:
+                print(prompt, end="", file=sys.stderr, flush=True)
+                given = tty.readline().strip()
+        except OSError:
+            print(prompt, end="", file=sys.stderr, flush=True)
+            given = sys.stdin.readline().strip()
+    if given != target:
+        raise ConfigError(f"the typed host name does not match {target}; nothing approved", hint="type it exactly")
+
+
+def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
+    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    plan = _plan(store, args.request)
+    if _denial(store, plan.plan):
+        raise ConfigError(f"request {plan.plan} was denied; it cannot be approved", hint="a new request is needed")
+    chosen = [
+        (request, item) for request, item in plan.items
+        if _item_state(store, request, item, ruleset) == "pending"
+        and (not args.host or item.target == args.host) and (not args.item or item.item_id in args.item)
+    ]  # fmt: skip
+    if not chosen:
+        raise ConfigError(
+            f"request {plan.plan} has no pending items" + (f" on {args.host}" if args.host else ""),
+            hint="`praxis-gate approvals show` lists each item's state (used, expired, stale)",
+        )
+    t3_targets = sorted({item.target for _, item in chosen if item.tier == "T3"})
+    if len(t3_targets) > 1:
+        raise ConfigError(
+            f"T3 items on several hosts ({', '.join(t3_targets)}); T3 is approved one host at a time",
+            hint="add --host HOST",
+        )
+    approver, key = _operator(args, settings)
+    if settings.approval_distinct and approver.name in (plan.first.requester, plan.first.requester.split("@")[0]):
+        raise ConfigError("this installation requires an approver other than the requester", hint="ask a colleague")
+    if t3_targets:
+        _confirm_host(t3_targets[0], args.confirm_host)
+    if args.ttl is not None and not 30 <= args.ttl <= settings.approval_max_ttl:
+        raise ConfigError(
+            f"--ttl must be between 30 and {settings.approval_max_ttl} seconds (this installation's maximum)",
+            hint="omit --ttl to use the maximum",
+        )
+    ttl = args.ttl or settings.approval_max_ttl
+    items = [
+        TokenItem(item.item_id, Binding(item.action, item.target, item.tier, item.args_digest,
+                                        request.ruleset_digest).digest(item.item_id), item.target, item.tier)
+        for request, item in chosen
+    ]  # fmt: skip
+    token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
+    _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
+        "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
+    })  # fmt: skip
+    note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
+    print(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
+          file=sys.stderr)  # fmt: skip
+    print(token)
+    return 0
+
+
+def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:
+    approver, key = _operator(args, settings)
+    presented = sys.stdin.read().strip() if args.presented == "-" else args.presented
+    print(cosign_token(presented, key=key, approver=approver))
+    return 0
+
+
+def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
+    if not args.reason.strip():
+        raise ConfigError("a denial needs a reason", hint="--reason 'why not'")
+    store = open_store(settings)
+    plan = _plan(store, args.request)
+    name = args.as_name or settings.principal
+    _remember(settings, store, plan.plan, "approval-denial", actor=name,
+              content={"reason": args.reason.strip()[:500], "by": name}, predicate="decision")  # fmt: skip
+    print(f"denied {plan.plan}: {args.reason.strip()}")
+    return 0
+
+
+def _remember(
+    settings: GateSettings, store: Store, plan: str, fact_type: str, *, actor: str, content: dict[str, Any],
+    predicate: str | None = None,
+) -> None:  # fmt: skip
+    """Operator decisions go to the store (as facts) and to the audit log; the token itself to neither."""
+    store.put(plan, predicate or f"grant:{content.get('approval_ref', '')[:16]}", fact_type, content,
+              expected_hash=None, actor=actor, reason=fact_type)  # fmt: skip
+    gate = Gate(settings=settings, ruleset=load_ruleset(settings.policy_path), audit=AuditLog(settings.audit_path),
+                seams=())  # fmt: skip
+    gate.record_event(
+        fact_type, durable=True, request=plan, by=actor, **{k: v for k, v in content.items() if k != "by"}
+    )
+
+
+def cmd_operator_init(args: argparse.Namespace, settings: GateSettings) -> int:
+    key_dir = settings.operator_dir or Path.home() / ".config" / "praxis-gatekeeper" / "operators"
+    registry = settings.approvers_path or key_dir.parent / "approvers"
+    passphrase = _passphrase(args, prompt=f"new passphrase for operator {args.name}: ", confirm=True)
+    if passphrase is None and not args.no_passphrase:
+        raise ConfigError(
+            "an operator key needs a passphrase (or --no-passphrase, for keys kept in a secrets store)",
+            hint="run on a terminal, or pass --passphrase-file",
+        )
+    approver = init_operator(args.name, key_dir=key_dir, registry=registry, passphrase=passphrase)
+    print(
+        f"operator {approver.name}: key {key_dir / (approver.name + '.key')} (0600"
+        f"{', passphrase-protected' if passphrase else ', NOT passphrase-protected'}), key id {approver.key_id}"
+    )
+    print(f"registered as a trusted approver in {registry}:")
+    print(f"  {approver.line()}")
+    print(f"for execution environments: PRAXIS_APPROVER_KEYS={approver.name}={approver.line().split()[-1]}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    operator = subparsers.add_parser("operator", help="operator keys").add_subparsers(dest="operator", required=True)
+    init = operator.add_parser("init", help="create an operator key pair and register it as a trusted approver")
+    init.add_argument("--name", required=True)
+    init.add_argument("--no-passphrase", action="store_true", help="leave the private key unencrypted")
+    init.add_argument("--passphrase-file")
+    init.set_defaults(func=cmd_operator_init)
+
+    approvals = subparsers.add_parser("approvals", help="review, approve and deny gated actions")
+    sub = approvals.add_subparsers(dest="approvals", required=True)
+    listing = sub.add_parser("list", help="pending approval requests")
+    listing.add_argument("--all", action="store_true", help="include closed, denied and expired requests")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_list)
+    show = sub.add_parser("show", help="what, where, diff, who asked, until when")
+    show.add_argument("request")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+    approve = sub.add_parser("approve", help="sign the pending items of a request; prints a single-use token")
+    approve.add_argument("request")
+    approve.add_argument("--as", dest="as_name", help="operator name (default: the only key in the operator dir)")
+    approve.add_argument("--host", help="approve only the items on this host (required for T3 on several hosts)")
+    approve.add_argument("--item", action="append", help="approve only these item ids")
+    approve.add_argument("--ttl", type=int, help="seconds the token stays valid (capped by the installation)")
+    approve.add_argument("--confirm-host", help="the T3 host name, instead of typing it at the prompt")
+    approve.add_argument("--passphrase-file")
+    approve.set_defaults(func=cmd_approve)
+    cosign = sub.add_parser("cosign", help="add a second approver's signature to a token (T3 with two approvers)")
+    cosign.add_argument("presented", metavar="TOKEN", help="the token, or - to read it from standard input")
+    cosign.add_argument("--as", dest="as_name")
+    cosign.add_argument("--passphrase-file")
+    cosign.set_defaults(func=cmd_cosign)
+    deny = sub.add_parser("deny", help="refuse a request (recorded; it can no longer be approved)")
+    deny.add_argument("request")
+    deny.add_argument("--reason", required=True)
+    deny.add_argument("--as", dest="as_name")
+    deny.set_defaults(func=cmd_deny)

@@ -1,0 +1,579 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one pipeline every request goes through, in a fixed order:
+
+    kill switch -> request validation -> deny list -> classify -> mode ceiling -> approvals -> trifecta
+    -> decision record -> (the adapter executes) -> outcome record
+
+``decide`` never raises: any internal error becomes a DENIED decision with a bounded, redacted reason, and a
+decision that cannot be recorded is not allowed to change anything (only T0 reads continue unaudited). Adapters
+call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so the safe call is the short one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import site
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..approvals.stage import ApprovalSeam
+from ..audit.timestamps import request_timestamp
+from ..audit.writer import AuditLog, AuditSink
+from ..policy.evaluate import Evaluation, evaluate, tamper_findings
+from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
+from ..policy.ruleset import Ruleset, load_ruleset
+from . import killswitch
+from .errors import TaskRefused
+from .models import Decision, Mode, TaskRequest, Tier, Verdict
+from .runs import RunJournal
+from .seams import Seam, SeamContext
+from .settings import GateSettings
+
+__all__ = ["Gate", "Outcome"]
+
+log = logging.getLogger(__name__)
+
+_REASON_LIMIT = 400
+_MAX_ACTION = 200
+_MAX_HOST = 255
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # str.isspace() is \s for str patterns; below 32: control
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+class Outcome:
+    """Outcome statuses recorded after execution."""
+
+    OK = "ok"
+    CHANGED = "changed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNREACHABLE = "unreachable"
+    NOT_RUN = "not-run"
+    ERROR = "error"
+
+    @classmethod
+    def of(cls, result: Mapping[str, Any]) -> tuple[str, bytes, Any]:
+        """(status, the canonical bytes the output digest covers, the diff if any) of a task result."""
+        if result.get("unreachable"):
+            status = cls.UNREACHABLE
+        elif result.get("failed"):
+            status = cls.FAILED
+        elif result.get("skipped"):
+            status = cls.SKIPPED
+        elif result.get("changed"):
+            status = cls.CHANGED
+        else:
+            status = cls.OK
+        return status, output_bytes(result), result.get("diff")
+
+
+def output_bytes(value: Any) -> bytes:
+    """The bytes an output's keyed digest is computed over (never stored themselves)."""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+
+
+class Gate:
+    """One gate per process (inherited by forked workers). Holds no per-task state except the active decision."""
+
+    def __init__(
+        self,
+        *,
+        settings: GateSettings,
+        ruleset: Ruleset,
+        audit: AuditSink,
+        run_id: str | None = None,
+        protected_paths: Sequence[str] = (),
+        seams: Sequence[Seam] = (),
+        clock: Callable[[], float] = time.time,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._killswitch_path = settings.killswitch_path  # checked on every decision: joined once
+        self.ruleset = ruleset
+        self.audit = audit
+        self.run_id = run_id or uuid.uuid4().hex
+        self.session = settings.session or self.run_id
+        self.protected_paths = tuple(dict.fromkeys([*_own_paths(settings), *protected_paths]))
+        self.seams = tuple(seams)
+        self._clock = clock
+        self._active: Decision | None = None
+        self._active_pid = -1
+        self._counter = 0
+        self._warn = warn or _stderr
+        self._last_warning = ""
+        self.journal = (
+            RunJournal(audit, settings.state_dir, timestamper=_timestamper(settings))
+            if isinstance(audit, AuditLog)
+            else None
+        )
+
+    @classmethod
+    def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
+        """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
+        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
+        kwargs.setdefault("seams", (ApprovalSeam(settings),))
+        ruleset = load_ruleset(settings.policy_path)
+        audit = AuditLog(
+            settings.audit_path,
+            checkpoint_every=settings.checkpoint_every,
+            anchor_path=settings.anchor_path,
+            durability=settings.audit_durability,
+        )
+        return cls(settings=settings, ruleset=ruleset, audit=audit, **kwargs)
+
+    @property
+    def mode(self) -> Mode:
+        return self.settings.mode
+
+    # ------------------------------------------------------------------ deciding
+    def decide(self, request: TaskRequest, *, record: bool = True) -> Decision:
+        """Run the pipeline; never raises. Writes the decision record unless ``record`` is False (explain only)."""
+        decision_id = self._next_id()
+        evaluation: Evaluation | None = None
+        redacted = _redacted_args(request)
+        try:
+            if redacted.failed:
+                # Arguments we cannot redact are arguments we cannot record; a task we cannot record does not run.
+                decision = self._decision(
+                    Verdict.DENIED,
+                    Tier.T3,
+                    "redaction-failed",
+                    "the task's arguments could not be redacted for the audit record, so it was denied (fail "
+                    "closed); the record says the arguments were withheld",
+                    decision_id,
+                )
+            else:
+                decision, evaluation = self._pipeline(request, decision_id, record=record)
+        except Exception as exc:  # fail closed: an error inside the gate is a denial, never a pass
+            log.exception("praxis gate internal error")
+            decision = self._decision(
+                Verdict.DENIED,
+                Tier.T3,
+                "internal-error",
+                f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
+                decision_id,
+            )
+        unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
+        if unrecorded:
+            self._warn_once(
+                f"praxis.gatekeeper: cannot write the audit log {self.settings.audit_path} "
+                f"({getattr(self.audit, 'last_error', '') or 'unknown error'}); refusing every task above T0"
+            )
+        if unrecorded and decision.allowed and decision.tier > Tier.T0:
+            decision = self._decision(
+                Verdict.REFUSED,
+                decision.tier,
+                "audit-unavailable",
+                "the audit log cannot be written, so only T0 reads may run: "
+                + truncate(getattr(self.audit, "last_error", "") or "unknown error", 200),
+                decision_id,
+                reasons=decision.reasons,
+            )
+        return decision
+
+    def authorize(self, request: TaskRequest) -> Decision:
+        """Decide and raise TaskRefused unless allowed. The adapters' entry point."""
+        decision = self.decide(request)
+        if not decision.allowed:
+            raise TaskRefused(decision, action=request.action, target=request.target)
+        return decision
+
+    def explain(self, request: TaskRequest) -> Decision:
+        """Decide without recording or executing anything (`praxis-gate check`)."""
+        return self.decide(request, record=False)
+
+    def _pipeline(
+        self, request: TaskRequest, decision_id: str, *, record: bool = True
+    ) -> tuple[Decision, Evaluation | None]:
+        # 1. kill switch: before anything else, so a tripped stop needs no parsing to work
+        if killswitch.is_tripped(self._killswitch_path):
+            state = killswitch.status(self.settings.killswitch_path)
+            return (
+                self._decision(
+                    Verdict.REFUSED,
+                    Tier.T3,
+                    "killswitch",
+                    f"{state.describe()}; clear it with `praxis-gate emergency-clear --reason ...`",
+                    decision_id,
+                ),
+                None,
+            )
+        # 2. request validation: malformed requests are denied and recorded
+        problem = _malformed(request)
+        if problem:
+            return self._decision(Verdict.DENIED, Tier.T3, "malformed-request", problem, decision_id), None
+        # 3 + 4. deny list, then classification (one evaluation computes both, deny findings win)
+        evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        if evaluation.findings:
+            first = evaluation.findings[0]
+            reasons = tuple(f"{f.rule}: {f.reason}" for f in evaluation.findings)
+            return (
+                self._decision(
+                    Verdict.DENIED,
+                    evaluation.tier,
+                    first.rule,
+                    f"deny list: {first.reason}",
+                    decision_id,
+                    reasons=reasons + evaluation.reasons,
+                    dry_run=evaluation.dry_run,
+                ),
+                evaluation,
+            )
+        # 5. mode ceiling: a dry run only observes, so it is held to T0; the record keeps the real tier
+        effective = Tier.T0 if evaluation.dry_run else evaluation.tier
+        if effective > self.mode.ceiling:
+            why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
+            return (
+                self._decision(
+                    Verdict.REFUSED,
+                    evaluation.tier,
+                    "mode.ceiling",
+                    f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}",
+                    decision_id,
+                    reasons=evaluation.reasons,
+                    dry_run=evaluation.dry_run,
+                ),
+                evaluation,
+            )
+        # 6 + 7. approvals and trifecta seams
+        approval_ref: str | None = None
+        approval_item: str | None = None
+        granted = ""
+        if self.seams:
+            context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
+            for seam in self.seams:
+                result = seam(context)
+                if result is None:
+                    continue
+                if result.verdict is not Verdict.ALLOWED:
+                    return (
+                        self._decision(
+                            result.verdict,
+                            evaluation.tier,
+                            result.rule,
+                            result.reason,
+                            decision_id,
+                            reasons=evaluation.reasons,
+                            dry_run=evaluation.dry_run,
+                        ),
+                        evaluation,
+                    )
+                approval_ref, granted = result.approval_ref or approval_ref, result.reason
+                approval_item = result.approval_item or approval_item
+        summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
+        allowed = self._decision(
+            Verdict.ALLOWED,
+            evaluation.tier,
+            "approval.granted" if approval_ref else "allowed",
+            f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
+            + (" [dry run]" if evaluation.dry_run else "")
+            + (f"; {granted}" if granted else ""),
+            decision_id,
+            reasons=evaluation.reasons,
+            dry_run=evaluation.dry_run,
+        )
+        if approval_ref or approval_item:
+            allowed = replace(allowed, approval_ref=approval_ref, approval_item=approval_item)
+        return allowed, evaluation
+
+    def _decision(
+        self,
+        verdict: Verdict,
+        tier: Tier,
+        rule: str,
+        reason: str,
+        decision_id: str,
+        *,
+        reasons: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> Decision:
+        listed = reasons[:20]
+        bounded, *redacted = redact_texts([reason, *listed], limits=[_REASON_LIMIT, *[200] * len(listed)])
+        return Decision(
+            verdict=verdict,
+            tier=tier,
+            mode=self.mode,
+            reason=bounded,
+            rule=rule,
+            ruleset=self.ruleset.label,
+            decision_id=decision_id,
+            dry_run=dry_run,
+            reasons=tuple(redacted),
+        )
+
+    def _next_id(self) -> str:
+        self._counter += 1
+        return f"{self.run_id[:12]}-{os.getpid()}-{self._counter}-{os.urandom(4).hex()}"
+
+    # ------------------------------------------------------------------ recording
+    def _warn_once(self, message: str) -> None:
+        if message != self._last_warning:
+            self._last_warning = message
+            with contextlib.suppress(Exception):
+                self._warn(message)
+
+    def _record_decision(
+        self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None, redacted: _RedactedArgs
+    ) -> bool:
+        try:
+            record = {
+                "event": "decision",
+                "decision_id": decision.decision_id,
+                "run_id": self.run_id,
+                "session": request.session or self.session,
+                "principal": request.principal or self.settings.principal,
+                "kind": request.kind.value,
+                "host": truncate(str(request.host), 255),
+                "target": truncate(str(request.target), 255),
+                "action": truncate(str(request.action), 200),
+                "resolved": evaluation.action if evaluation else None,
+                "task": redact_text(request.task_name, limit=200),
+                "connection": truncate(str(request.connection), 100),
+                "become": bool(request.become),
+                "check_mode": bool(request.check_mode),
+                "dry_run": decision.dry_run,
+                "tier": str(decision.tier),
+                "mode": decision.mode.value,
+                "decision": decision.verdict.value,
+                "rule": decision.rule,
+                "reason": decision.reason,
+                "reasons": list(decision.reasons),
+                "ruleset": self.ruleset.digest,
+                "ruleset_version": self.ruleset.version,
+                "args": redacted.value,
+                "args_len": redacted.length,
+                "args_withheld": redacted.withheld,
+                "args_digest": self.args_digest(request),
+                "approval_ref": decision.approval_ref,
+                "approval_item": decision.approval_item,
+            }
+        except Exception as exc:  # a record we cannot build is a record we cannot write
+            log.warning("praxis: cannot build the decision record: %s", exc)
+            return False
+        # A decision that lets a stateful or irreversible action run reaches the disk before the action does.
+        return self.audit.append(record, durable=decision.allowed and decision.tier >= Tier.T2)
+
+    def args_digest(self, request: TaskRequest) -> str:
+        """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.
+
+        Arguments that cannot be serialised get the digest of a fixed marker, which no real arguments produce."""
+        try:
+            blob = json.dumps(
+                {"action": request.action, "args": request.args}, sort_keys=True, default=str, ensure_ascii=True
+            ).encode()
+        except Exception:
+            blob = b"\0<arguments that cannot be serialised>\0"
+        try:
+            return self.audit.output_digest(blob)
+        except Exception:
+            return hashlib.sha256(b"unkeyed\0" + blob).hexdigest()
+
+    def record_outcome(
+        self,
+        decision: Decision,
+        *,
+        status: str,
+        output: bytes | None = None,
+        detail: str = "",
+        host: str = "",
+        action: str = "",
+        diff: Any = None,
+    ) -> bool:
+        """Append the outcome record for a decision (and let seams see a dry run's diff); never raises."""
+        for seam in self.seams:
+            try:
+                seam.after_outcome(decision.decision_id, status=status, diff=diff)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not record the dry run for approval: {exc}")
+        try:
+            record: dict[str, Any] = {
+                "event": "outcome",
+                "decision_id": decision.decision_id,
+                "run_id": self.run_id,
+                "session": self.session,
+                "host": truncate(host, 255),
+                "action": truncate(action, 200),
+                "status": status,
+                "tier": str(decision.tier),
+                "decision": decision.verdict.value,
+                "output_sha256": self.audit.output_digest(output) if output is not None else None,
+                "output_len": len(output) if output is not None else 0,
+                "detail": redact_text(detail, limit=300),
+            }
+        except Exception as exc:
+            log.warning("praxis: cannot build the outcome record: %s", exc)
+            return False
+        return self.audit.append(record)
+
+    def record_event(self, event: str, *, durable: bool = False, **fields: Any) -> bool:
+        """Run-level events (emergency stop/clear, remote operations refused, ...); never raises."""
+        try:
+            record = {"event": event, "run_id": self.run_id, "session": self.session, **_redacted_fields(fields)}
+        except Exception as exc:
+            log.warning("praxis: cannot build the %s record: %s", event, exc)
+            return False
+        return self.audit.append(record, durable=durable)
+
+    def pending_approvals(self) -> str:
+        """A line telling the requester where this run's gated actions wait, or "" (never raises)."""
+        for seam in self.seams:
+            if isinstance(seam, ApprovalSeam):
+                try:
+                    pending = seam.pending_for_run(self.run_id)
+                except Exception as exc:
+                    return f"praxis.gatekeeper: could not list this run's approval requests: {exc}"
+                if pending:
+                    request, count = pending
+                    return (
+                        f"praxis.gatekeeper: {count} gated action(s) of this run wait for an operator in request "
+                        f"{request}: `praxis-gate approvals show {request}`"
+                    )
+        return ""
+
+    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
+        """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent
+        through the full pipeline, which denies it; everything else stays unrecorded, as lookups only read."""
+        items = terms if isinstance(terms, list | tuple) else [terms]
+        texts = [str(item) for item in items] + [str(value) for value in options.values()]
+        return bool(tamper_findings(texts, self.protected_paths))
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self, **fields: Any) -> bool:
+        """Record the run's start (after recovering runs that died) and remember where it began."""
+        if self.journal is None:
+            return self.record_event("run-start", **fields)
+        return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
+
+    def finish_run(self) -> None:
+        """Orphan-mark undecided outcomes, record the run's end and a signed checkpoint; never raises."""
+        try:
+            if self.journal is not None:
+                self.journal.finish(self.run_id, self.session)
+            else:
+                self.record_event("run-end")
+        except Exception as exc:
+            self._warn_once(f"praxis.gatekeeper: could not close the run in the audit log: {exc}")
+
+    # ------------------------------------------------------------------ execution window
+    def begin(self, decision: Decision) -> None:
+        """Mark an allowed decision as executing in this process (remote commands are checked against it)."""
+        self._active, self._active_pid = decision, os.getpid()
+
+    def end(self) -> None:
+        self._active = None
+
+    @property
+    def active(self) -> Decision | None:
+        return self._active if self._active_pid == os.getpid() else None
+
+    def check_remote(self, operation: str, target: str) -> str | None:
+        """Every remote command or file transfer: refused (with a reason) outside an allowed decision or while
+        the emergency stop is tripped. Returns None when it may proceed."""
+        try:
+            if killswitch.is_tripped(self._killswitch_path):
+                reason = "the emergency stop is tripped"
+            elif self.active is None or not self.active.allowed:
+                reason = "no allowed gate decision covers this remote operation"
+            else:
+                return None
+            self.record_event(
+                "remote-refused",
+                operation=operation,
+                target=truncate(target, 255),
+                reason=reason,
+                decision_id=self.active.decision_id if self.active else None,
+            )
+            return reason
+        except Exception as exc:
+            return f"internal error checking the remote operation ({type(exc).__name__})"
+
+
+def _malformed(request: TaskRequest) -> str:
+    if not isinstance(request.action, str) or not request.action.strip() or len(request.action) > _MAX_ACTION:
+        return "malformed request: the action must be a non-empty FQCN"
+    if _SPACE_OR_CONTROL.search(request.action):
+        return f"malformed request: the action {redact_text(request.action, limit=60)!r} is not an FQCN"
+    if not isinstance(request.host, str) or not request.host or len(request.host) > _MAX_HOST:
+        return "malformed request: the host must be a non-empty name of at most 255 characters"
+    if _CONTROL.search(request.host):
+        return "malformed request: the host name contains control characters"
+    # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
+    args: object = request.args
+    environment: object = request.environment
+    if not isinstance(args, Mapping):
+        return "malformed request: the arguments must be a mapping"
+    if not isinstance(environment, Mapping):
+        return "malformed request: the environment must be a mapping"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _RedactedArgs:
+    value: Any
+    length: int
+    withheld: bool
+    failed: bool = False
+
+
+def _redacted_args(request: TaskRequest) -> _RedactedArgs:
+    """The arguments as they may be recorded: redacted, or withheld (no_log) with their length only. Never raises:
+    arguments that cannot even be measured or redacted come back ``failed`` and the task is denied."""
+    try:
+        dump = json.dumps(request.args, default=str, ensure_ascii=False)
+    except Exception:  # hostile __str__, recursion: cannot be measured, so cannot be recorded either
+        return _RedactedArgs("<withheld:redaction-failed>", -1, True, failed=True)
+    if request.no_log:
+        return _RedactedArgs("<withheld:no_log>", len(dump), True)
+    try:
+        # The dump that measures the arguments also shows whether any string in them could need redacting.
+        return _RedactedArgs(redact(request.args, hint_free=holds_no_hint(dump)), len(dump), False)
+    except (RedactionError, Exception):
+        return _RedactedArgs("<withheld:redaction-failed>", len(dump), True, failed=True)
+
+
+def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes] | None:
+    url = settings.tsa_url
+    if not url:
+        return None
+    roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
+
+    def stamp(checkpoint: Mapping[str, Any]) -> bytes:
+        return request_timestamp(checkpoint, url=url, roots_pem=roots)
+
+    return stamp
+
+
+def _redacted_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: redact(value, max_str=400) for key, value in fields.items()}
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _own_paths(settings: GateSettings) -> list[str]:
+    """Paths a controller-side task must never touch: our state, our code, and where Python loads start-up hooks."""
+    paths = [str(settings.state_dir), os.path.realpath(settings.state_dir)]
+    paths.append(str(Path(__file__).resolve().parents[3]))
+    for secret in (settings.approvers_path, settings.operator_dir, settings.anchor_path, settings.tsa_ca):
+        if secret is not None:
+            paths.append(str(secret))
+    with contextlib.suppress(AttributeError):  # virtualenvs of old tools lack these
+        paths.extend(site.getsitepackages())
+        paths.append(site.getusersitepackages())
+    if settings.config_file:
+        paths.append(settings.config_file)
+    if settings.policy_path:
+        paths.append(str(settings.policy_path))
+    return [p for p in paths if p and p != sys.prefix]

@@ -1,0 +1,46 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The seam after the mode ceiling where approvals (and, later, trifecta containment) join the pipeline.
+
+A seam sees a classified request and may object (approval required, refused) or allow with an approval
+reference; it cannot lift a deny-list match or a mode refusal, because the pipeline never reaches it for those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..policy.evaluate import Evaluation
+from .models import TaskRequest, Verdict
+
+__all__ = ["Seam", "SeamContext", "SeamResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeamContext:
+    """What a seam may look at: the request, how it was classified, and the ruleset it is bound to. (Seams that
+    bind to the arguments digest them under their own key, as the approvals seam does.)"""
+
+    request: TaskRequest
+    evaluation: Evaluation
+    decision_id: str
+    ruleset_digest: str
+    record: bool  # False when only explaining (`praxis-gate check`): a seam must not write anything then
+
+
+@dataclass(frozen=True, slots=True)
+class SeamResult:
+    verdict: Verdict
+    reason: str
+    rule: str
+    approval_ref: str | None = None
+    approval_item: str | None = None
+
+
+class Seam(Protocol):
+    """Approvals and trifecta containment plug in after the mode ceiling; None means "no objection"."""
+
+    def __call__(self, context: SeamContext) -> SeamResult | None: ...
+
+    def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None: ...

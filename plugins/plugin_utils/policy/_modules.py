@@ -1,0 +1,370 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Internal, no stability promise. Module knowledge: base tiers, destructive states, check-mode honesty.
+
+The tables are data (``MODULE_DATA``) so the ruleset fingerprint changes whenever they do. A module missing from the
+table is unknown, and unknown rounds up: at least T2, T3 with a destructive state, and a real run under --check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..core.models import Tier
+from ._paths import is_temp_path
+
+# Free-form execution: the content decides, with a T2 floor no pin can lower (only the command allowlist can).
+EXEC_MODULES = frozenset(
+    {
+        "ansible.builtin.command",
+        "ansible.builtin.shell",
+        "ansible.builtin.raw",
+        "ansible.builtin.script",
+        "ansible.builtin.expect",
+        "community.general.expect",
+    }
+)
+
+# Control actions: they shape the run (facts, includes, inventory in memory) and touch no host state.
+CONTROL_MODULES = frozenset(
+    {
+        "ansible.builtin.add_host",
+        "ansible.builtin.assert",
+        "ansible.builtin.debug",
+        "ansible.builtin.fail",
+        "ansible.builtin.group_by",
+        "ansible.builtin.import_playbook",
+        "ansible.builtin.import_role",
+        "ansible.builtin.import_tasks",
+        "ansible.builtin.include_role",
+        "ansible.builtin.include_tasks",
+        "ansible.builtin.include_vars",
+        "ansible.builtin.meta",
+        "ansible.builtin.pause",
+        "ansible.builtin.set_fact",
+        "ansible.builtin.set_stats",
+        "ansible.builtin.validate_argument_spec",
+    }
+)
+
+_BASE: dict[str, Tier] = {
+    # T0: observe
+    **dict.fromkeys(
+        (
+            "ansible.builtin.async_status",
+            "ansible.builtin.find",
+            "ansible.builtin.gather_facts",
+            "ansible.builtin.getent",
+            "ansible.builtin.mount_facts",
+            "ansible.builtin.package_facts",
+            "ansible.builtin.ping",
+            "ansible.builtin.service_facts",
+            "ansible.builtin.setup",
+            "ansible.builtin.slurp",
+            "ansible.builtin.stat",
+            "ansible.builtin.wait_for",
+            "ansible.builtin.wait_for_connection",
+            "ansible.builtin.uri",  # GET/HEAD only; see _uri_tier
+            "community.general.listen_ports_facts",
+            "ansible.posix.mount_facts",
+        ),
+        Tier.T0,
+    ),
+    **dict.fromkeys(CONTROL_MODULES, Tier.T0),
+    # T1: reversible file changes
+    **dict.fromkeys(
+        (
+            "ansible.builtin.assemble",
+            "ansible.builtin.blockinfile",
+            "ansible.builtin.copy",
+            "ansible.builtin.fetch",
+            "ansible.builtin.file",
+            "ansible.builtin.get_url",
+            "ansible.builtin.git",
+            "ansible.builtin.known_hosts",
+            "ansible.builtin.lineinfile",
+            "ansible.builtin.replace",
+            "ansible.builtin.subversion",
+            "ansible.builtin.tempfile",
+            "ansible.builtin.template",
+            "ansible.builtin.unarchive",
+            "ansible.posix.acl",
+            "ansible.posix.patch",
+            "ansible.posix.synchronize",
+            "community.general.archive",
+            "community.general.ini_file",
+            "community.general.xml",
+            "community.crypto.openssh_keypair",
+        ),
+        Tier.T1,
+    ),
+    # T2: stateful system changes
+    **dict.fromkeys(
+        (
+            "ansible.builtin.apt",
+            "ansible.builtin.apt_key",
+            "ansible.builtin.apt_repository",
+            "ansible.builtin.cron",
+            "ansible.builtin.deb822_repository",
+            "ansible.builtin.debconf",
+            "ansible.builtin.dnf",
+            "ansible.builtin.dnf5",
+            "ansible.builtin.dpkg_selections",
+            "ansible.builtin.group",
+            "ansible.builtin.hostname",
+            "ansible.builtin.iptables",
+            "ansible.builtin.package",
+            "ansible.builtin.pip",
+            "ansible.builtin.rpm_key",
+            "ansible.builtin.service",
+            "ansible.builtin.systemd",
+            "ansible.builtin.systemd_service",
+            "ansible.builtin.sysvinit",
+            "ansible.builtin.user",
+            "ansible.builtin.yum_repository",
+            "ansible.posix.at",
+            "ansible.posix.authorized_key",
+            "ansible.posix.firewalld",
+            "ansible.posix.mount",
+            "ansible.posix.seboolean",
+            "ansible.posix.selinux",
+            "ansible.posix.sysctl",
+            "community.general.alternatives",
+            "community.general.capabilities",
+            "community.general.kernel_blacklist",
+            "community.general.locale_gen",
+            "community.general.lvg",
+            "community.general.lvol",
+            "community.general.modprobe",
+            "community.general.nmcli",
+            "community.general.timezone",
+            "community.general.ufw",
+            "community.general.zfs",
+        ),
+        Tier.T2,
+    ),
+    **dict.fromkeys(EXEC_MODULES, Tier.T2),
+    # T3: irreversible
+    **dict.fromkeys(
+        (
+            "ansible.builtin.reboot",
+            "community.general.filesystem",
+            "community.general.parted",
+            "community.general.sudoers",
+            "community.general.pam_limits",
+            "community.general.pamd",
+            "community.general.shutdown",
+        ),
+        Tier.T3,
+    ),
+}
+
+# States that destroy data. Per module where the table knows better; any other module with one of these is T3.
+DESTRUCTIVE_STATES = frozenset({"absent", "purged", "deleted", "removed", "destroyed", "wiped", "flushed"})
+_STATE_TIERS: dict[str, dict[str, Tier]] = {
+    "ansible.builtin.apt": {"absent": Tier.T2},
+    "ansible.builtin.dnf": {"absent": Tier.T2, "removed": Tier.T2},
+    "ansible.builtin.dnf5": {"absent": Tier.T2, "removed": Tier.T2},
+    "ansible.builtin.package": {"absent": Tier.T2, "removed": Tier.T2},
+    "ansible.builtin.pip": {"absent": Tier.T2},
+    "ansible.builtin.cron": {"absent": Tier.T2},
+    "ansible.builtin.group": {"absent": Tier.T2},
+    "ansible.builtin.apt_repository": {"absent": Tier.T2},
+    "ansible.builtin.apt_key": {"absent": Tier.T2},
+    "ansible.builtin.rpm_key": {"absent": Tier.T2},
+    "ansible.builtin.yum_repository": {"absent": Tier.T2},
+    "ansible.builtin.deb822_repository": {"absent": Tier.T2},
+    "ansible.builtin.known_hosts": {"absent": Tier.T1},
+    "ansible.builtin.lineinfile": {"absent": Tier.T1},
+    "ansible.builtin.blockinfile": {"absent": Tier.T1},
+    "ansible.posix.mount": {"absent": Tier.T2},
+    "ansible.posix.firewalld": {"absent": Tier.T2},
+    "ansible.posix.acl": {"absent": Tier.T1},
+    "ansible.posix.sysctl": {"absent": Tier.T2},
+    "community.general.ufw": {"absent": Tier.T2},
+}
+
+# Modules that honour --check (never change anything under it). Anything else under --check is a real run.
+CHECK_MODE_HONEST = frozenset(
+    {
+        "ansible.builtin.apt",
+        "ansible.builtin.apt_key",
+        "ansible.builtin.apt_repository",
+        "ansible.builtin.assemble",
+        "ansible.builtin.blockinfile",
+        "ansible.builtin.command",
+        "ansible.builtin.copy",
+        "ansible.builtin.cron",
+        "ansible.builtin.debconf",
+        "ansible.builtin.dnf",
+        "ansible.builtin.dnf5",
+        "ansible.builtin.file",
+        "ansible.builtin.get_url",
+        "ansible.builtin.git",
+        "ansible.builtin.group",
+        "ansible.builtin.hostname",
+        "ansible.builtin.known_hosts",
+        "ansible.builtin.lineinfile",
+        "ansible.builtin.package",
+        "ansible.builtin.pip",
+        "ansible.builtin.replace",
+        "ansible.builtin.service",
+        "ansible.builtin.shell",
+        "ansible.builtin.systemd",
+        "ansible.builtin.systemd_service",
+        "ansible.builtin.sysvinit",
+        "ansible.builtin.template",
+        "ansible.builtin.user",
+        "ansible.builtin.yum_repository",
+        "ansible.posix.authorized_key",
+        "ansible.posix.mount",
+        "ansible.posix.sysctl",
+    }
+)
+
+# Argument names whose values are command lines run on the target later (cron jobs, at jobs, expect commands).
+COMMAND_ARGS = ("_raw_params", "cmd", "command", "job", "argv")
+PATH_ARGS = ("path", "dest", "name", "src", "file", "creates", "removes")
+
+# Environment variables that make an otherwise harmless task run other code on the target.
+CODE_ENV_VARS = frozenset(
+    {
+        "BASH_ENV",
+        "ENV",
+        "LD_AUDIT",
+        "LD_LIBRARY_PATH",
+        "LD_PRELOAD",
+        "NODE_OPTIONS",
+        "PATH",
+        "PERL5LIB",
+        "PERL5OPT",
+        "PERLLIB",
+        "PROMPT_COMMAND",
+        "PS4",
+        "PYTHONHOME",
+        "PYTHONINSPECT",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+        "RUBYLIB",
+        "RUBYOPT",
+        "SHELLOPTS",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_EXEC_PATH",
+        "GIT_CONFIG_PARAMETERS",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "SUDO_ASKPASS",
+        "SSH_ASKPASS",
+        "LESSOPEN",
+        "MANPAGER",
+    }
+)
+
+MODULE_DATA: Mapping[str, object] = {
+    "base": {name: int(tier) for name, tier in sorted(_BASE.items())},
+    "states": {name: {k: int(v) for k, v in sorted(states.items())} for name, states in sorted(_STATE_TIERS.items())},
+    "destructive_states": sorted(DESTRUCTIVE_STATES),
+    "check_mode_honest": sorted(CHECK_MODE_HONEST),
+    "exec": sorted(EXEC_MODULES),
+    "control": sorted(CONTROL_MODULES),
+    "command_args": list(COMMAND_ARGS),
+    "path_args": list(PATH_ARGS),
+    "code_env_vars": sorted(CODE_ENV_VARS),
+}
+
+
+def canonical_action(action: str) -> str:
+    """``ansible.legacy.X`` runs builtin X (adjacent overrides are refused before the run), short names likewise."""
+    if action.startswith("ansible.legacy."):
+        return "ansible.builtin." + action[len("ansible.legacy.") :]
+    if "." not in action:
+        return "ansible.builtin." + action
+    return action
+
+
+def base_tier(action: str) -> Tier | None:
+    """The table's tier, or None for a module the table does not know."""
+    return _BASE.get(action)
+
+
+def state_tier(action: str, args: Mapping[str, Any]) -> tuple[Tier, str] | None:
+    """The tier a destructive ``state`` implies, with the reason, or None."""
+    state = args.get("state")
+    if not isinstance(state, str) or state.lower() not in DESTRUCTIVE_STATES:
+        return None
+    state = state.lower()
+    known = _STATE_TIERS.get(action, {})
+    if state in known:
+        return known[state], f"state={state}"
+    if action == "ansible.builtin.file":
+        path = first_path(args)
+        if path is not None and is_temp_path(path):
+            return Tier.T1, "state=absent under a temporary directory"
+        return Tier.T3, "state=absent deletes data irreversibly"
+    if action == "ansible.builtin.user":
+        return Tier.T3, "removing an account is irreversible (uid reuse, files, mail)"
+    return Tier.T3, f"destructive state={state}"
+
+
+def option_tier(action: str, args: Mapping[str, Any]) -> tuple[Tier, str] | None:
+    """Options that make a known module destructive or execute-capable."""
+    if action == "ansible.builtin.git" and _truthy(args.get("force")):
+        return Tier.T3, "git force=true discards local changes"
+    if action == "ansible.builtin.apt" and _truthy(args.get("purge")):
+        return Tier.T3, "apt purge=true deletes configuration"
+    if action == "ansible.builtin.user" and (_truthy(args.get("remove")) or _truthy(args.get("force"))):
+        return Tier.T3, "user remove/force deletes the home directory"
+    if action == "ansible.posix.synchronize" and _truthy(args.get("delete")):
+        return Tier.T3, "synchronize delete=true removes files on the target"
+    if action == "ansible.builtin.uri":
+        method = str(args.get("method", "GET")).upper()
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            return Tier.T2, f"uri method {method} can change remote state"
+        if args.get("dest"):
+            return Tier.T1, "uri dest writes a file"
+    if action in ("ansible.builtin.command", "ansible.builtin.shell") and args.get("stdin"):
+        return Tier.T2, "stdin is fed to the command"
+    return None
+
+
+def first_path(args: Mapping[str, Any]) -> str | None:
+    for key in ("path", "dest", "name"):
+        value = args.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def iter_strings(value: Any, *, max_items: int = 500, max_depth: int = 8) -> Iterator[tuple[str, str]]:
+    """Every string inside ``value`` with a dotted key path, bounded so hostile structures stay cheap."""
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    seen = 0
+    while stack:
+        key, item, depth = stack.pop()
+        if seen >= max_items:
+            yield "<bound>", "<more values than the gate inspects>"
+            return
+        if isinstance(item, str):
+            seen += 1
+            yield key, item
+        elif type(item) is dict or isinstance(item, Mapping):  # the exact type first: the ABC check costs more
+            if depth >= max_depth:
+                yield key, "<nested deeper than the gate inspects>"
+                continue
+            for sub_key, sub in item.items():
+                stack.append((f"{key}.{sub_key}" if key else str(sub_key), sub, depth + 1))
+        elif isinstance(item, list | tuple):
+            if depth >= max_depth:
+                yield key, "<nested deeper than the gate inspects>"
+                continue
+            for index, sub in enumerate(item):
+                stack.append((f"{key}[{index}]", sub, depth + 1))
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on", "y")

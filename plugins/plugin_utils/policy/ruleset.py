@@ -1,0 +1,203 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ruleset: built-in rules plus the operator's policy file, identified by one digest.
+
+Every decision is stamped with the digest so a record says exactly which rules judged it, and approvals (bound to
+the digest) die with a rule change. The built-in rules are data; their fingerprint is pinned per version in
+``RULESET_HISTORY`` and a unit test fails when the data changes without a new version, so a rule cannot change
+silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from ..core.errors import PolicyFileError
+from ..core.models import Tier
+from . import _commands, _connopts, _modules, _paths
+
+# Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
+# the other rule data, so that changing the list changes the ruleset fingerprint.
+GATE_STATE_NAMES = (
+    "emergency-stop",
+    "audit.jsonl",
+    "audit.key",
+    "audit-signing.key",
+    "audit.anchor",
+    "state.db",
+    "praxis_gatekeeper.pth",
+    "_praxis_gatekeeper_boot",
+    "praxis-gatekeeper/",
+)
+
+__all__ = [
+    "RULESET_HISTORY",
+    "RULESET_VERSION",
+    "DenyRule",
+    "OperatorPolicy",
+    "Ruleset",
+    "builtin_fingerprint",
+    "load_policy",
+    "load_ruleset",
+    "policy_schema",
+]
+
+RULESET_VERSION = "2026.11.9"
+# version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
+RULESET_HISTORY: Mapping[str, str] = {
+    "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
+    # 2026.11.2: the temporary-directory test normalises paths (/tmp/../etc is not temporary)
+    "2026.11.2": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
+    # 2026.11.3: tasks whose arguments carry an approval token are denied (deny.token-leak); tables unchanged
+    "2026.11.3": "42385942c2147b8c3cd9bf59f56d7fbfb3b58feadb1c36fe15c41cf085e9abf1",
+    # 2026.11.4: the gate's own file names (now fingerprinted) include the signing key, anchor and store
+    "2026.11.4": "59fe1c440bf1efdb5998a6fecbe335c6f69c3e311f5acf6aee34ace84961f48a",
+    # 2026.11.5: the deny scan's fast path also reads double quotes, braces that cannot expand and line breaks
+    "2026.11.5": "be595adc9564dedb8e7f8747bcf81869be402662bdd6de56fbf95e8e89dc3b03",
+    # 2026.11.6: the fast path also reads a $ that expands nothing and globs outside the command word
+    "2026.11.6": "0263867dd0e813a955dca3944561e5ba780318ca1906e3c839a9044ca61f8a4b",
+    # 2026.11.7: the analyser reads a plain line of literal words (globs allowed) without its interpreter; the
+    # deny scan's fast path no longer reads a quoted name before "=" as an assignment (r"m "X=/bin/r* is a command)
+    "2026.11.7": "74a4417afc59e47beef59f6b35166b082fd1d910e87bd896881db7bafff100fa",
+    # 2026.11.8: the fast path reads comments and += assignments as bash does, sends every name a deny rule reads
+    # or that may run its arguments to the analyser; a program linked, copied or hashed under another name (or a
+    # file written with unknown content, then run) is judged as that program
+    "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
+    # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
+    "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+}
+_MAX_POLICY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DenyRule:
+    rule_id: str
+    pattern: re.Pattern[str]
+    reason: str
+    actions: tuple[str, ...] = ()
+
+    def applies_to(self, action: str) -> bool:
+        return not self.actions or any(fnmatch.fnmatchcase(action, glob) for glob in self.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPolicy:
+    deny: tuple[DenyRule, ...] = ()
+    module_tiers: Mapping[str, Tier] = field(default_factory=dict)
+    command_allowlist: tuple[str, ...] = ()
+    source: str = ""
+    canonical: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    version: str
+    digest: str
+    policy: OperatorPolicy
+
+    @property
+    def label(self) -> str:
+        """Short form stamped into decisions: version and the first 16 hex digits of the digest."""
+        return f"{self.version}/{self.digest[:16]}"
+
+
+def builtin_data() -> dict[str, Any]:
+    return {
+        "commands": _commands.RULES_DATA,
+        "modules": _modules.MODULE_DATA,
+        "connections": _connopts.CONNOPTS_DATA,
+        "paths": {
+            "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
+        },
+        "gate_state_names": sorted(GATE_STATE_NAMES),
+    }
+
+
+def builtin_fingerprint() -> str:
+    blob = json.dumps(builtin_data(), sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "docs" / "schema"
+
+
+def policy_schema() -> dict[str, Any]:
+    """The published schema (docs/schema ships inside the collection, so there is exactly one copy)."""
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / "policy.schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def load_policy(path: Path | None) -> OperatorPolicy:
+    """Load and validate the operator policy file. Any problem is a PolicyFileError; there is no silent default."""
+    if path is None:
+        return OperatorPolicy()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyFileError(
+            f"cannot read the policy file {path}: {exc.strerror or exc}",
+            hint="fix PRAXIS_POLICY (or [praxis_gatekeeper] policy) or create the file",
+        ) from exc
+    if len(raw) > _MAX_POLICY_BYTES:
+        raise PolicyFileError(f"the policy file {path} is larger than 1 MiB", hint="split or trim it")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PolicyFileError(f"the policy file {path} is not valid YAML: {exc}", hint="fix the syntax") from exc
+    validator = jsonschema.Draft202012Validator(policy_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise PolicyFileError(
+            f"the policy file {path} does not match the published schema at {where}: {first.message}"
+            + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
+            hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
+        )
+    assert isinstance(data, dict)
+    rules: list[DenyRule] = []
+    for entry in data.get("deny", []):
+        try:
+            compiled = re.compile(entry["pattern"])
+        except re.error as exc:
+            raise PolicyFileError(
+                f"the policy file {path}: deny rule {entry['id']!r} has an invalid pattern: {exc}",
+                hint="fix the regular expression",
+            ) from exc
+        rules.append(
+            DenyRule(
+                rule_id=f"policy.{entry['id']}",
+                pattern=compiled,
+                reason=entry.get("reason") or f"operator deny rule {entry['id']}",
+                actions=tuple(entry.get("actions", ())),
+            )
+        )
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return OperatorPolicy(
+        deny=tuple(rules),
+        module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
+        command_allowlist=tuple(data.get("command_allowlist", ())),
+        source=str(path),
+        canonical=canonical,
+    )
+
+
+def load_ruleset(policy_path: Path | None) -> Ruleset:
+    policy = load_policy(policy_path)
+    digest = hashlib.sha256()
+    digest.update(RULESET_VERSION.encode())
+    digest.update(b"\0")
+    digest.update(builtin_fingerprint().encode())
+    digest.update(b"\0")
+    digest.update(policy.canonical.encode())
+    return Ruleset(version=RULESET_VERSION, digest=digest.hexdigest(), policy=policy)

@@ -1,0 +1,268 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The state directory and its files must be ours alone (StrictModes-style checks)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.statedir import ensure_state_dir, open_private_file
+
+NOBODY = 65534
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chown to another uid needs root")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def _bounded(func: Callable[[], int], seconds: float = 20.0) -> int:
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # re-raised below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "open hung"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    value = box["value"]
+    assert isinstance(value, int)
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ ensure_state_dir
+def test_creates_private_directory(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "state"
+    old = os.umask(0)
+    try:
+        real = ensure_state_dir(path)
+    finally:
+        os.umask(old)
+    assert real == Path(os.path.realpath(path))
+    assert path.is_dir()
+    assert _mode(path) == 0o700
+
+
+def test_existing_private_directory_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.mkdir(mode=0o700)
+    assert ensure_state_dir(path) == path
+    assert ensure_state_dir(path) == path  # idempotent
+
+
+def test_group_readable_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.mkdir()
+    os.chmod(path, 0o750)
+    assert ensure_state_dir(path) == path
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o702, 0o777, 0o1777, 0o720])
+def test_group_or_world_writable_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "state"
+    path.mkdir()
+    os.chmod(path, mode)
+    with pytest.raises(StateError, match="writable by group or others") as info:
+        ensure_state_dir(path)
+    assert "chmod 700" in info.value.hint
+
+
+@needs_root
+def test_directory_of_another_uid_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.mkdir(mode=0o700)
+    os.chown(path, NOBODY, NOBODY)
+    with pytest.raises(StateError, match=f"belongs to uid {NOBODY}"):
+        ensure_state_dir(path)
+
+
+@needs_root
+def test_symlink_to_foreign_directory_is_judged_by_its_target(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir(mode=0o700)
+    os.chown(foreign, NOBODY, NOBODY)
+    link = tmp_path / "state"
+    link.symlink_to(foreign)
+    with pytest.raises(StateError, match="belongs to uid"):
+        ensure_state_dir(link)
+
+
+def test_symlink_to_own_directory_returns_real_path(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert ensure_state_dir(link) == real
+
+
+def test_symlink_to_writable_directory_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    os.chmod(real, 0o777)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with pytest.raises(StateError, match="writable"):
+        ensure_state_dir(link)
+
+
+def test_regular_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.write_text("x")
+    with pytest.raises(StateError, match="cannot use the state directory"):
+        ensure_state_dir(path)
+
+
+def test_parent_is_a_file(tmp_path: Path) -> None:
+    parent = tmp_path / "file"
+    parent.write_text("x")
+    with pytest.raises(StateError):
+        ensure_state_dir(parent / "state")
+
+
+def test_dangling_symlink_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "state"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(StateError):
+        ensure_state_dir(link)
+
+
+# ------------------------------------------------------------------------------------------------ open_private_file
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    path = tmp_path / "state"
+    path.mkdir(mode=0o700)
+    return path
+
+
+def test_creates_0600_whatever_the_umask(state: Path) -> None:
+    target = state / "f"
+    old = os.umask(0)
+    try:
+        fd = open_private_file(target, os.O_RDWR | os.O_CREAT)
+    finally:
+        os.umask(old)
+    try:
+        os.write(fd, b"data")
+    finally:
+        os.close(fd)
+    assert _mode(target) == 0o600
+    assert target.read_bytes() == b"data"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o666, 0o777, 0o4755, 0o400])
+def test_fixes_a_looser_or_odd_mode(state: Path, mode: int) -> None:
+    target = state / "f"
+    target.write_text("x")
+    os.chmod(target, mode)
+    os.close(open_private_file(target, os.O_RDONLY))
+    assert _mode(target) == 0o600
+
+
+def test_descriptor_is_blocking_and_cloexec(state: Path) -> None:
+    fd = open_private_file(state / "f", os.O_RDWR | os.O_CREAT)
+    try:
+        assert os.get_blocking(fd) is True
+        assert os.get_inheritable(fd) is False
+    finally:
+        os.close(fd)
+
+
+def test_refuses_symlink_to_a_file(state: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("original")
+    os.chmod(victim, 0o644)
+    link = state / "audit.jsonl"
+    link.symlink_to(victim)
+    with pytest.raises(StateError, match="symbolic link") as info:
+        open_private_file(link, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+    assert "remove the link" in info.value.hint
+    assert victim.read_text() == "original"
+    assert _mode(victim) == 0o644  # not chmodded through the link
+
+
+def test_refuses_dangling_symlink_without_creating_its_target(state: Path, tmp_path: Path) -> None:
+    target = tmp_path / "created-through-link"
+    link = state / "audit.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(StateError, match="symbolic link"):
+        open_private_file(link, os.O_RDWR | os.O_CREAT)
+    assert not target.exists()
+
+
+def test_refuses_symlink_with_exclusive_create(state: Path, tmp_path: Path) -> None:
+    link = state / "key"
+    link.symlink_to(tmp_path / "x")
+    with pytest.raises(StateError):
+        open_private_file(link, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+
+
+@pytest.mark.parametrize("flags", [os.O_RDONLY, os.O_WRONLY, os.O_RDWR | os.O_APPEND | os.O_CREAT])
+def test_refuses_fifo_without_hanging(state: Path, flags: int) -> None:
+    fifo = state / "audit.jsonl"
+    os.mkfifo(fifo, 0o600)
+    with pytest.raises(StateError):
+        _bounded(lambda: open_private_file(fifo, flags))
+
+
+def test_refuses_directory(state: Path) -> None:
+    (state / "d").mkdir()
+    with pytest.raises(StateError):
+        open_private_file(state / "d", os.O_RDONLY)
+
+
+def test_refuses_socket(state: Path) -> None:
+    path = state / "sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()
+    with pytest.raises(StateError):
+        _bounded(lambda: open_private_file(path, os.O_RDONLY))
+
+
+def test_refuses_character_device(state: Path) -> None:
+    with pytest.raises(StateError, match="not a regular file"):
+        _bounded(lambda: open_private_file(Path("/dev/null"), os.O_RDWR))
+
+
+@needs_root
+def test_refuses_file_of_another_uid(state: Path) -> None:
+    target = state / "f"
+    target.write_text("x")
+    os.chmod(target, 0o644)
+    os.chown(target, NOBODY, NOBODY)
+    with pytest.raises(StateError, match=f"owned by uid {NOBODY}"):
+        open_private_file(target, os.O_RDONLY)
+    assert _mode(target) == 0o644  # refused before touching it
+
+
+def test_missing_file_without_create(state: Path) -> None:
+    with pytest.raises(StateError, match="cannot open"):
+        open_private_file(state / "missing", os.O_RDONLY)
+
+
+def test_exclusive_create_on_existing_file(state: Path) -> None:
+    (state / "f").write_text("x")
+    with pytest.raises(StateError, match="cannot open"):
+        open_private_file(state / "f", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+
+
+def test_no_descriptor_leak_on_refusal(state: Path) -> None:
+    (state / "d").mkdir()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        with pytest.raises(StateError):
+            open_private_file(state / "d", os.O_RDONLY)
+    assert len(os.listdir("/proc/self/fd")) == before
