@@ -1,6 +1,6 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""``praxis-gate operator`` and ``praxis-gate approvals``: the operator's side of human approval.
+"""``praxis-gate approvals``: the operator's side of human approval (list, show, approve, cosign, deny).
 
 These commands run on the operator's terminal, with the operator's key. The token `approve` prints goes to the
 operator's standard output only; the store and the audit log learn its hash, never the token.
@@ -9,7 +9,6 @@ operator's standard output only; the store and the audit log learn its hash, nev
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..approvals.operators import Approver, init_operator, load_operator_key, load_registry
+from ..approvals.operators import Approver, load_operator_key, load_registry
 from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
 from ..audit.writer import AuditLog
 from ..core.errors import ConfigError
@@ -26,6 +25,7 @@ from ..core.settings import GateSettings
 from ..policy.ruleset import load_ruleset
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ApprovalRequest
+from ._common import read_passphrase
 
 __all__ = ["register"]
 
@@ -148,7 +148,7 @@ def _operator(args: argparse.Namespace, settings: GateSettings) -> tuple[Approve
         if len(keys) != 1:
             raise ConfigError("say which operator you are (--as NAME)", hint=f"operator keys live in {key_dir}")
         name = keys[0]
-    passphrase = _passphrase(args, prompt=f"passphrase for operator {name}: ", confirm=False)
+    passphrase = read_passphrase(args, prompt=f"passphrase for operator {name}: ", confirm=False)
     key = load_operator_key(name, key_dir=key_dir, passphrase=passphrase)
     registry = load_registry(settings.approvers_path, settings.approver_keys)
     approver = Approver(name, key.public_key())
@@ -158,19 +158,6 @@ def _operator(args: argparse.Namespace, settings: GateSettings) -> tuple[Approve
             hint="register it (`praxis-gate operator init` does) before approving",
         )
     return approver, key
-
-
-def _passphrase(args: argparse.Namespace, *, prompt: str, confirm: bool) -> bytes | None:
-    if getattr(args, "no_passphrase", False):
-        return None
-    if getattr(args, "passphrase_file", None):
-        return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\n").encode() or None
-    if not sys.stdin.isatty():
-        return None  # an unencrypted key loads without one; an encrypted key then fails with a clear error
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("again: ") != first:
-        raise ConfigError("the passphrases differ", hint="try again")
-    return first.encode() or None
 
 
 def _confirm_host(target: str, given: str | None) -> None:
@@ -269,34 +256,7 @@ def _remember(
     )
 
 
-def cmd_operator_init(args: argparse.Namespace, settings: GateSettings) -> int:
-    key_dir = settings.operator_dir or Path.home() / ".config" / "praxis-gatekeeper" / "operators"
-    registry = settings.approvers_path or key_dir.parent / "approvers"
-    passphrase = _passphrase(args, prompt=f"new passphrase for operator {args.name}: ", confirm=True)
-    if passphrase is None and not args.no_passphrase:
-        raise ConfigError(
-            "an operator key needs a passphrase (or --no-passphrase, for keys kept in a secrets store)",
-            hint="run on a terminal, or pass --passphrase-file",
-        )
-    approver = init_operator(args.name, key_dir=key_dir, registry=registry, passphrase=passphrase)
-    print(
-        f"operator {approver.name}: key {key_dir / (approver.name + '.key')} (0600"
-        f"{', passphrase-protected' if passphrase else ', NOT passphrase-protected'}), key id {approver.key_id}"
-    )
-    print(f"registered as a trusted approver in {registry}:")
-    print(f"  {approver.line()}")
-    print(f"for execution environments: PRAXIS_APPROVER_KEYS={approver.name}={approver.line().split()[-1]}")
-    return 0
-
-
 def register(subparsers: Any) -> None:
-    operator = subparsers.add_parser("operator", help="operator keys").add_subparsers(dest="operator", required=True)
-    init = operator.add_parser("init", help="create an operator key pair and register it as a trusted approver")
-    init.add_argument("--name", required=True)
-    init.add_argument("--no-passphrase", action="store_true", help="leave the private key unencrypted")
-    init.add_argument("--passphrase-file")
-    init.set_defaults(func=cmd_operator_init)
-
     approvals = subparsers.add_parser("approvals", help="review, approve and deny gated actions")
     sub = approvals.add_subparsers(dest="approvals", required=True)
     listing = sub.add_parser("list", help="pending approval requests")

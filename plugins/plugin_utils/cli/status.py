@@ -1,0 +1,59 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``praxis-gate status``: the mode and where it came from, the emergency stop, the state directory, the ruleset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..core import killswitch
+from ..core.errors import GatekeeperError
+from ..core.settings import GateSettings
+from ..policy.ruleset import load_ruleset
+from ._common import EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
+    state = killswitch.status(settings.killswitch_path)
+    info: dict[str, Any] = {
+        "mode": settings.mode.value,
+        "mode_source": settings.mode_source,
+        "state_dir": str(settings.state_dir),
+        "audit_log": str(settings.audit_path),
+        "emergency_stop": {
+            "tripped": state.tripped,
+            "reason": state.reason,
+            "since": state.since,
+            "by": state.by,
+            "problem": state.problem,
+        },
+        "policy_file": str(settings.policy_path) if settings.policy_path else None,
+        "config_file": settings.config_file,
+        "enforce": settings.enforce,
+        "warnings": list(settings.warnings),
+    }
+    try:
+        ruleset = load_ruleset(settings.policy_path)
+        info["ruleset"] = ruleset.label
+    except GatekeeperError as exc:
+        info["ruleset"] = None
+        info["ruleset_error"] = exc.message
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True))
+    else:
+        print(state.describe())
+        print(f"mode: {settings.mode.value} (from {settings.mode_source})")
+        print(f"state directory: {settings.state_dir}")
+        print(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
+        for warning in settings.warnings:
+            print(f"warning: {warning}")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add this command group to the ``praxis-gate`` parser."""
+    status = sub.add_parser("status", help="mode, emergency stop, state directory, ruleset")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
