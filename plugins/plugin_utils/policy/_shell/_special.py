@@ -1,0 +1,230 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Commands the analyser knows by name: which handler a command gets, and the builtins that change the shell's state.
+
+``_special`` is the one place that branches on a command's name, so the tests hold ``HANDLED_NAMES`` to the names
+it compares with and keep each of them off the plain-command shortcut. Builtins that change the state are handled
+here (``cd``, ``pushd``, ``popd``, ``unset``, ``read``, ``set``, ``alias``, ``hash -p``, copies and links); those that
+run code (``eval``, ``source``, ``trap``, ``watch``, ``flock``, ``script``, ``at``, ``sudo -s``) are followed here;
+shells, interpreters and the other runners go to their layers; a call of a function or alias the text defined is
+re-analysed with its arguments.
+"""
+
+from __future__ import annotations
+
+from ._expansion import _Field
+from ._interpreters import _Interpreters
+from ._lexer import _NAME, split_argv
+from ._results import _Cmd
+from ._runners import _Runners
+from ._state import _Alt
+from ._vocabulary import _AWKS, _COPIERS, _OPTION_COMMANDS, _PRIV_WRAPPERS, _READERS, INTERPRETER_RE, SHELLS
+
+
+class _SpecialCommands(_Runners, _Interpreters):
+    """The layer that gives each named command its meaning."""
+
+    def _special(
+        self,
+        cmd: _Cmd,
+        name: str,
+        fields: list[_Field],
+        *,
+        stdin: str | None,
+        env_over: dict[str, list[_Alt]],
+        wraps: tuple[str, ...],
+        cwds: tuple[str | None, ...] | None,
+    ) -> None:
+        st = self.state
+        args = fields[1:]
+        if cmd.redirects:
+            self._record_file(cmd)
+        texts = [f.text for f in args]
+        may_fail = self.term == "||" or (self.term not in ("&&", "|", "|&") and not st.errexit)
+        if name == "hash" and "-p" in texts:
+            k = texts.index("-p")
+            for hashed in args[k + 2 :] if k + 1 < len(args) else ():
+                if not hashed.text.startswith("-"):
+                    self._rename(hashed, args[k + 1])
+            return
+        if name in _COPIERS:
+            self._record_copies(name, args)
+        if name in ("cd", "pushd", "chdir"):
+            operands = [f for f in args if not (f.text.startswith("-") and len(f.text) > 1 and f.empty is None)]
+            if name == "pushd":
+                st.dirstack.append(st.cwds)
+            if not operands:
+                new: tuple[str | None, ...] = (None,)
+            elif operands[0].empty is not None or operands[0].text == "-":
+                new = (None,)
+            else:
+                new = self._dir_after(operands[0].text)
+            self._set_cwd(new, may_fail=may_fail)
+            return
+        if name == "popd":
+            st.cwds = st.dirstack.pop() if st.dirstack else (None,)
+            return
+        if name == "unset":
+            for t in texts:
+                if not t.startswith("-"):
+                    st.vars[t] = [("", None, ())]
+                    st.arrays.pop(t, None)
+                    st.funcs.pop(t, None)
+            return
+        if name in _READERS or (name == "printf" and texts[:1] == ["-v"]):
+            targets = texts[1:2] if name == "printf" else [t for t in texts if _NAME.fullmatch(t)]
+            for t in targets:
+                st.vars.pop(t, None)
+                st.arrays.pop(t, None)
+            return
+        if name == "set":
+            for t in texts:
+                if t == "--":
+                    st.pos = [(f.text, f.empty, f.srcs) for f in args[texts.index("--") + 1 :]]
+                    break
+                if t.startswith("-") and "e" in t[1:] and not t.startswith("--"):
+                    st.errexit = True
+                elif t.startswith("+") and "e" in t[1:]:
+                    st.errexit = False
+            if "errexit" in texts and "-o" in texts:
+                st.errexit = True
+            return
+        if name == "alias":
+            for t in texts:
+                alias, eq, value = t.partition("=")
+                if eq and _NAME.fullmatch(alias.replace("-", "_")):
+                    st.aliases[alias] = value
+            return
+        if name in ("eval",):
+            cmd.code = " ".join(texts)
+            self._mark_feeds(args)
+            self.nested(" ".join(texts), "eval", state=self.state, wrap=wraps, fname=self.fname)
+            return
+        if name in ("source", "."):
+            target = args[0] if args else None
+            if target is None or target.text in ("/dev/stdin", "-", "/proc/self/fd/0", "/dev/fd/0"):
+                cmd.stdin_code = True
+                if stdin is not None:
+                    self.nested(stdin, "heredoc", state=self.state, wrap=wraps)
+            elif target.proc or target.empty is not None:
+                self._script_from(target, wraps, self.state)
+            else:
+                self._run_file(target.text, cmd, wraps, self.state)
+            return
+        if name in SHELLS or (name in ("busybox", "toybox") and texts[:1] in (["sh"], ["ash"])):
+            self._shell(cmd, fields, stdin=stdin, env_over=env_over, wraps=wraps, cwds=cwds)
+            return
+        lower = name.lower()
+        if INTERPRETER_RE.fullmatch(lower):
+            self._interpreter(cmd, lower, fields, stdin, wraps)
+            return
+        if name in _AWKS:
+            self._awk(cmd, fields, wraps)
+            return
+        if name in ("su", "runuser", "sg"):
+            self._su(cmd, name, fields, stdin=stdin, env_over=env_over, wraps=wraps)
+            return
+        if name == "find":
+            self._find(cmd, fields, env_over, wraps)
+            return
+        if name == "xargs":
+            self._xargs(cmd, fields, env_over, wraps)
+            return
+        if name == "watch":
+            k = 1
+            direct = False
+            while k < len(fields) and fields[k].text.startswith("-"):
+                t = fields[k].text
+                if t in ("-x", "--exec"):
+                    direct = True
+                if t in ("-n", "--interval", "-q", "--equexit"):
+                    k += 1
+                k += 1
+            rest = fields[k:]
+            if rest:
+                if direct:
+                    self._dispatch(list(rest), (), None, wrappers=wraps, env_over=env_over, origin="watch")
+                else:
+                    self._mark_feeds(rest)
+                    self.nested(" ".join(f.text for f in rest), "watch", wrap=wraps)
+            return
+        if name == "flock":
+            k = 1
+            while k < len(fields) and fields[k].text.startswith("-"):
+                if fields[k].text in ("-c", "--command"):
+                    if k + 1 < len(fields):
+                        self._mark_feeds([fields[k + 1]])
+                        self.nested(fields[k + 1].text, "flock -c", wrap=wraps)
+                    return
+                if fields[k].text in ("-w", "--timeout", "-E", "--conflict-exit-code"):
+                    k += 1
+                k += 1
+            rest = fields[k + 1 :]
+            if rest and rest[0].text in ("-c", "--command"):
+                if len(rest) > 1:
+                    self._mark_feeds([rest[1]])
+                    self.nested(rest[1].text, "flock -c", wrap=wraps)
+            elif rest:
+                self._dispatch(list(rest), (), None, wrappers=wraps, env_over=env_over, origin="flock")
+            return
+        if name == "script":
+            for k, f in enumerate(args):
+                if f.text in ("-c", "--command") and k + 1 < len(args):
+                    self._mark_feeds([args[k + 1]])
+                    self.nested(args[k + 1].text, "script -c", wrap=wraps)
+                elif f.text.startswith("--command="):
+                    self.nested(f.text.partition("=")[2], "script -c", wrap=wraps)
+            return
+        if name in ("ssh", "dbclient"):
+            self._option_commands("ssh", fields, wraps)
+            self._ssh(cmd, fields, wraps)
+            return
+        if name == "trap":
+            operands = [f for f in args if not f.text.startswith("-")]
+            if len(operands) >= 2:
+                self._mark_feeds(operands[:1])
+                self.nested(operands[0].text, "trap", state=self.state.copy(), wrap=wraps)
+            return
+        if name in ("at", "batch"):
+            if not any(f.text in ("-f", "-l", "-r", "-d", "-c") for f in args):
+                cmd.stdin_code = True
+                if stdin is not None:
+                    cmd.code = stdin
+                    self.nested(stdin, "heredoc", state=self._child_state(env_over, cwds), wrap=wraps)
+            return
+        if name == "parallel":
+            self._parallel(fields, env_over, wraps)
+            return
+        if name in _OPTION_COMMANDS:
+            self._option_commands(name, fields, wraps)
+            if name != "git":
+                return
+        if (
+            name in _PRIV_WRAPPERS
+            and len(fields) > 1
+            and any(f.text in ("-i", "-s", "--login", "--shell") for f in args)
+        ):
+            cmd.stdin_code = True
+            if stdin is not None:
+                cmd.code = stdin
+                self.nested(stdin, "heredoc", state=self._child_state(env_over, cwds), wrap=(*wraps, name))
+            return
+        if name in ("pkexec", "run0", "doas") and len(fields) == 1:
+            cmd.stdin_code = True
+            return
+        if "/" in fields[0].text and self._run_file(fields[0].text, cmd, wraps):
+            return
+        if name in st.aliases and name not in st.calling:
+            body = st.aliases[name] + " " + split_argv(texts)
+            saved = st.calling
+            st.calling = saved | {name}
+            self.nested(body, "alias", state=st, wrap=wraps)
+            st.calling = saved
+            return
+        if name in st.funcs and name not in st.calling:
+            saved_pos, saved_calling = st.pos, st.calling
+            st.pos = [(f.text, f.empty, f.srcs) for f in args]
+            st.calling = saved_calling | {name}
+            self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
+            st.pos, st.calling = saved_pos, saved_calling
+            return
