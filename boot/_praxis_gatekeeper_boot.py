@@ -23,6 +23,8 @@ from typing import Any
 
 _WATCHED = "ansible.plugins.loader"
 _CALLBACK = "praxis.gatekeeper.gate"
+_GATE = "ansible_collections.praxis.gatekeeper.plugins.callback.gate"
+_ADAPTER = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter"
 _COLLECTION = os.path.realpath(os.path.join(os.path.dirname(__file__), "ansible_collections", "praxis", "gatekeeper"))
 # Programs that never execute tasks; everything else that initialises the plugin loader is armed.
 _EXEMPT = frozenset(
@@ -103,9 +105,14 @@ def _arm() -> None:
             f"{found or 'nowhere'} instead of the installed copy at {_COLLECTION}. Remove the other copy from the "
             "collection search path (collections_path, or a collections/ folder beside the playbook)."
         )
-    module = importlib.import_module("ansible_collections.praxis.gatekeeper.plugins.callback.gate")
-    if not os.path.realpath(str(module.__file__)).startswith(_COLLECTION + os.sep):
-        raise AnsibleError(f"praxis.gatekeeper refused this run: the gate loaded from {module.__file__}")
+    module = importlib.import_module(_GATE)
+    # The callback arms through the adapter (hook table, hooks, request building): it is gate code as much as the
+    # callback, so every module of it that is loaded must be the installed copy too.
+    names = [_GATE, module.arm.__module__, *(n for n in sys.modules if n == _ADAPTER or n.startswith(_ADAPTER + "."))]
+    for name in dict.fromkeys(names):
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if not os.path.realpath(str(path)).startswith(_COLLECTION + os.sep):
+            raise AnsibleError(f"praxis.gatekeeper refused this run: the gate loaded from {path}")
     module.arm(via="start-up hook")
 
 

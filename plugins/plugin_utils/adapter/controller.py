@@ -1,0 +1,82 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's ansible-core: which release it is, what its configuration says, and where its code lives.
+
+Read when the gate arms, to know which hook table applies, which controller files a task must not edit, which
+plugin directories are ansible-core's own (always trusted), and whether a project's ansible.cfg points plugin
+paths at code of its own. Values are read at call time: a ``sitecustomize`` or a configuration loaded later is
+what the gate sees.
+"""
+
+from __future__ import annotations
+
+import os
+
+import ansible
+from ansible import constants as C
+from ansible import release
+from ansible.errors import AnsibleError
+from ansible.utils.display import Display
+
+from ..core.settings import GateSettings
+from ..policy.trust import project_path_refusal
+
+__all__ = ["ansible_version", "project_plugin_path_refusal", "protected_paths", "trusted_roots", "warn"]
+
+# Every setting through which a configuration file can make the controller load plugin or collection code.
+_PLUGIN_PATH_SETTINGS = (
+    "COLLECTIONS_PATHS", "DEFAULT_ACTION_PLUGIN_PATH", "DEFAULT_BECOME_PLUGIN_PATH", "DEFAULT_CACHE_PLUGIN_PATH",
+    "DEFAULT_CALLBACK_PLUGIN_PATH", "DEFAULT_CLICONF_PLUGIN_PATH", "DEFAULT_CONNECTION_PLUGIN_PATH",
+    "DEFAULT_DOC_FRAGMENT_PLUGIN_PATH", "DEFAULT_FILTER_PLUGIN_PATH", "DEFAULT_HTTPAPI_PLUGIN_PATH",
+    "DEFAULT_INVENTORY_PLUGIN_PATH", "DEFAULT_LOOKUP_PLUGIN_PATH", "DEFAULT_MODULE_PATH", "DEFAULT_MODULE_UTILS_PATH",
+    "DEFAULT_NETCONF_PLUGIN_PATH", "DEFAULT_STRATEGY_PLUGIN_PATH", "DEFAULT_TERMINAL_PLUGIN_PATH",
+    "DEFAULT_TEST_PLUGIN_PATH", "DEFAULT_VARS_PLUGIN_PATH",
+)  # fmt: skip
+
+
+def ansible_version() -> str:
+    """The running ansible-core's version text (e.g. ``2.19.14``)."""
+    return str(release.__version__)
+
+
+def warn(message: str) -> None:
+    """Show a warning the way ansible-core shows its own."""
+    Display().warning(message)
+
+
+def trusted_roots() -> list[str]:
+    """Where ansible-core's own plugins live: always trusted."""
+    return [os.path.dirname(os.path.realpath(ansible.__file__))]
+
+
+def protected_paths() -> list[str]:
+    """Controller files a task must not edit: Ansible's configuration in use and its plugin search paths."""
+    paths = [str(C.CONFIG_FILE or "")]
+    for name in (
+        "COLLECTIONS_PATHS",
+        "DEFAULT_MODULE_PATH",
+        "DEFAULT_ACTION_PLUGIN_PATH",
+        "DEFAULT_CALLBACK_PLUGIN_PATH",
+    ):
+        value = getattr(C, name, None) or []
+        paths.extend(str(p) for p in (value if isinstance(value, list) else [value]))
+    return [os.path.expanduser(p) for p in paths if p]
+
+
+def project_plugin_path_refusal(settings: GateSettings) -> tuple[str, str, str] | None:
+    """A project's own ansible.cfg can point plugin and collection paths at Python in the project (``library =
+    ./library``): the same hole as playbook-adjacent plugins. (setting, path, message) for the first such path."""
+    project = settings.project_config
+    if not project:
+        return None
+    for name in _PLUGIN_PATH_SETTINGS:
+        try:
+            value, origin = C.config.get_config_value_and_origin(name)
+        except AnsibleError:  # a setting this ansible-core does not define
+            continue
+        if not origin or os.path.realpath(str(origin)) != os.path.realpath(project):
+            continue
+        refusal = project_path_refusal(name, value if isinstance(value, list) else [value], settings, trusted_roots())
+        if refusal:
+            return name, refusal[0], refusal[1]
+    return None

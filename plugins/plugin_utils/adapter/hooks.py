@@ -1,0 +1,353 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate inside ansible-core: which methods are hooked per supported release (one table), arming, and the
+hook functions that put a decision in front of every effect.
+
+Why class-level hooks at all: every documented extension point (action plugin, strategy, connection) misses some
+task; ``TaskExecutor`` and the connection and lookup base classes do not (docs/mechanism.md). Arming happens in
+the controller before workers fork, so every worker inherits the hooks and this module's state. Arming fails
+closed: a problem installs the hooks in lock-down (every task refused with the reason) and aborts the run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from ansible.errors import AnsibleError
+
+from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
+from ..core.errors import GatekeeperError, TaskRefused
+from ..core.gate import Gate, Outcome, output_bytes
+from ..core.settings import load_settings
+from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
+from . import controller, requests
+from .patching import patch, wrap_subclasses
+
+__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "HookKind", "HookPoint", "HookSet", "arm"]
+
+
+class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no type information
+    """A task, lookup or remote operation the gate did not allow."""
+
+
+# ---------------------------------------------------------------------------------------------------- arming
+@dataclass
+class _Arming:
+    """This process's gate, or why there is none; inherited by forked workers with the hooks."""
+
+    gate: Gate | None = None
+    error: str | None = None
+    polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
+    presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+
+
+_ARMING = _Arming()
+_LOCK = threading.Lock()
+
+
+def arm(*, via: str) -> Gate | None:
+    """Install the hooks once per process. On any problem, lock down (every task refused) and raise."""
+    with _LOCK:
+        if _ARMING.gate is not None or _ARMING.error is not None:
+            return _ARMING.gate
+        try:
+            points = hook_points()
+            settings = load_settings()
+            # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
+            for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
+                os.environ.pop(name, None)
+            gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
+            _refuse_project_plugin_paths(gate)
+            _ARMING.gate = gate
+        except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
+            _ARMING.error = f"the gate could not start ({via}): {exc}"
+            _install(_hook_points_or_none())
+            raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from exc
+        _install(points)
+        pid = os.getpid()
+        gate.start_run(
+            pid=pid, via=via, program=os.path.basename(sys.argv[0]), ansible=controller.ansible_version(),
+            mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
+        )  # fmt: skip
+        atexit.register(_run_end, pid)
+        return gate
+
+
+def _run_end(controller_pid: int) -> None:
+    gate = _ARMING.gate
+    if gate is not None and os.getpid() == controller_pid:
+        gate.finish_run()
+
+
+def _refuse_project_plugin_paths(gate: Gate) -> None:
+    refusal = controller.project_plugin_path_refusal(gate.settings)
+    if refusal:
+        setting, path, message = refusal
+        gate.record_event("run-refused", reason=f"{setting} in the project's ansible.cfg", path=path)
+        raise GateRefusal(message)
+
+
+def _gate() -> Gate:
+    gate = _ARMING.gate
+    if gate is None:
+        raise GateRefusal(f"praxis.gatekeeper refused: {_ARMING.error or 'the gate is not armed'}")
+    return gate
+
+
+# ---------------------------------------------------------------------------------------------------- hooks
+def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    try:
+        context = requests.TaskContext.from_executor(executor, templar)
+        request = requests.task_request(gate, context, presented=_ARMING.presented)
+    except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
+        request = requests.unreadable_request(executor._task, executor._host, exc)
+    decision = gate.decide(request)
+    executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
+    if not decision.allowed:
+        raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
+    gate.begin(decision)
+    return original(executor, templar, *args, **kwargs)
+
+
+def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    executor._praxis_window = []
+    try:
+        result = original(executor, *args, **kwargs)
+    except BaseException as exc:
+        for decision, request in executor._praxis_window:
+            gate.record_outcome(
+                decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
+            )
+        raise
+    finally:
+        gate.end()
+    status, payload, diff = requests.task_outcome(result)
+    window = executor._praxis_window
+    for decision, request in window:
+        gate.record_outcome(
+            decision,
+            status=status if decision.allowed else Outcome.NOT_RUN,
+            output=payload if decision.allowed else None,
+            host=request.target,
+            action=request.action,
+            diff=diff if decision.dry_run else None,
+        )
+    if not window:
+        task = executor._task
+        kind = "include" if requests.is_include(task) else "not-gated"
+        gate.record_event(
+            "task-" + kind, host=str(executor._host.name), action=str(task.action), status=status,
+            task=str(task.get_name()), detail="task ended before reaching an action handler",
+        )  # fmt: skip
+    return result
+
+
+def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    target_host = args[2] if len(args) > 2 else kwargs["target_host"]  # (play_context, iterator, target_host)
+    request = requests.meta_request(gate, task, target_host)
+    decision = gate.decide(request)
+    if not decision.allowed:
+        raise GateRefusal(str(TaskRefused(decision, action="meta", target=request.host)))
+    result = original(strategy, task, *args, **kwargs)
+    gate.record_outcome(decision, status=Outcome.OK, host=request.host, action=request.action)
+    return result
+
+
+def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
+    """ansible-core retries every exception while polling an async job until the job's timeout, so a refused poll
+    would keep a stopped run busy for hours; inside a poll a refusal is answered as a failed module result instead,
+    which ends the loop at once."""
+    _ARMING.polling = True
+    try:
+        return original(executor, *args, **kwargs)
+    finally:
+        _ARMING.polling = False
+
+
+def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: Any) -> Any:
+    """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
+    the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
+    result = original(manager, *args, **kwargs)
+    extra = getattr(manager, "_extra_vars", None)
+    if isinstance(extra, dict) and "praxis_approval" in extra:
+        _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
+        extra["praxis_approval"] = WITHHELD_TOKEN
+    return result
+
+
+def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    target = requests.remote_target(connection)
+    reason = gate.check_remote(name, target)
+    if reason is not None:
+        message = f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}"
+        if name == "exec_command" and _ARMING.polling:
+            return 1, json.dumps({"failed": True, "msg": message}).encode(), b""
+        raise GateRefusal(message)
+    return original(connection, *args, **kwargs)
+
+
+def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    fqcn = requests.lookup_name(lookup)
+    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs)):
+        request = requests.lookup_request(gate, fqcn, terms)
+        decision = gate.decide(request)
+        if not decision.allowed:
+            raise GateRefusal(str(TaskRefused(decision, action=f"lookup {fqcn}", target="the controller")))
+        try:
+            result = original(lookup, terms, *args, **kwargs)
+        except BaseException as exc:
+            gate.record_outcome(decision, status=Outcome.ERROR, detail=type(exc).__name__, host="localhost")
+            raise
+        gate.record_outcome(decision, status=Outcome.OK, output=output_bytes(result), host="localhost", action=fqcn)
+        return result
+    return original(lookup, terms, *args, **kwargs)
+
+
+def _before_add_directory(original: Any, loader: Any, directory: Any, *args: Any, **kwargs: Any) -> Any:
+    gate = _gate()
+    path = os.path.realpath(os.path.expanduser(str(directory)))
+    if kwargs.get("with_subdir") or (args and args[0]):
+        path = os.path.join(path, str(loader.subdir))
+    refusal = plugin_dir_refusal(path, str(loader.subdir), gate.settings, controller.trusted_roots())
+    if refusal:
+        gate.record_event("run-refused", reason="playbook-adjacent plugin code", path=path)
+        raise GateRefusal(refusal)
+    return original(loader, directory, *args, **kwargs)
+
+
+def _before_playbook_paths(original: Any, finder: Any, playbook_paths: Any) -> Any:
+    gate = _gate()
+    paths = [playbook_paths] if isinstance(playbook_paths, str | bytes) else list(playbook_paths)
+    for raw in paths:
+        refusal = adjacent_collections_refusal(os.fsdecode(raw), gate.settings)
+        if refusal:
+            message, shadow = refusal
+            gate.record_event("run-refused", reason="playbook-adjacent collections", path=os.fsdecode(raw),
+                              shadow=shadow)  # fmt: skip
+            raise GateRefusal(message)
+    return original(finder, playbook_paths)
+
+
+# ---------------------------------------------------------------------------------------------------- the table
+class HookKind(Enum):
+    """How a hook is installed (see patching.py)."""
+
+    PATCH = "patch"  # the method of that one class: hook(original, *args, **kwargs)
+    WRAP_EVERY_SUBCLASS = "wrap-every-subclass"  # the method on every subclass: hook(original, name, self, ...)
+
+
+@dataclass(frozen=True)
+class HookPoint:
+    """One hooked method: ``owner`` is ``module:Class`` in ansible-core, imported only when the gate arms."""
+
+    owner: str
+    method: str
+    hook: Callable[..., Any]
+    kind: HookKind
+
+
+@dataclass(frozen=True)
+class HookSet:
+    """The hook points for the ansible-core releases ``since`` <= major.minor < ``before``, in installation order.
+    The first point's class carries the marker that this process's ansible-core is hooked."""
+
+    since: tuple[int, int]
+    before: tuple[int, int]
+    points: tuple[HookPoint, ...]
+
+
+_TE = "ansible.executor.task_executor:TaskExecutor"
+_PATCH, _EVERY = HookKind.PATCH, HookKind.WRAP_EVERY_SUBCLASS
+
+# Every ansible-core method the gate hooks, per supported release range. 2.19 and 2.21 use the same names; a release
+# that renames a private method gets a HookSet of its own. Arming refuses a release outside every range, and a
+# range whose classes or methods are missing.
+HOOK_TABLE: tuple[HookSet, ...] = (
+    HookSet(since=(2, 19), before=(2, 22), points=(
+        HookPoint(_TE, "_get_action_handler_with_module_context", _before_action, _PATCH),
+        HookPoint(_TE, "_execute", _around_execute, _PATCH),
+        HookPoint(_TE, "_poll_async_result", _around_poll, _PATCH),
+        HookPoint("ansible.vars.manager:VariableManager", "__init__", _after_variable_manager, _PATCH),
+        HookPoint("ansible.plugins.strategy:StrategyBase", "_execute_meta", _around_meta, _PATCH),
+        HookPoint("ansible.plugins.loader:PluginLoader", "add_directory", _before_add_directory, _PATCH),
+        HookPoint("ansible.utils.collection_loader._collection_finder:_AnsibleCollectionFinder",
+                  "set_playbook_paths", _before_playbook_paths, _PATCH),
+        HookPoint("ansible.plugins.connection:ConnectionBase", "exec_command", _guard_remote, _EVERY),
+        HookPoint("ansible.plugins.connection:ConnectionBase", "put_file", _guard_remote, _EVERY),
+        HookPoint("ansible.plugins.connection:ConnectionBase", "fetch_file", _guard_remote, _EVERY),
+        HookPoint("ansible.plugins.lookup:LookupBase", "run", _guard_lookup, _EVERY),
+    )),
+)  # fmt: skip
+
+# [min, max) ansible-core major.minor whose internals are hooked and tested
+SUPPORTED = (min(s.since for s in HOOK_TABLE), max(s.before for s in HOOK_TABLE))
+
+
+# ---------------------------------------------------------------------------------------------------- installation
+def hook_points() -> list[tuple[type, HookPoint]]:
+    """This ansible-core's hook points with their classes; AnsibleError when the release or a method is not there."""
+    text = controller.ansible_version()
+    version = tuple(int(p) for p in text.split(".")[:2])
+    hook_set = next((s for s in HOOK_TABLE if s.since <= version < s.before), None)
+    if hook_set is None:
+        raise AnsibleError(
+            f"praxis.gatekeeper supports ansible-core {SUPPORTED[0][0]}.{SUPPORTED[0][1]} up to but not including "
+            f"{SUPPORTED[1][0]}.{SUPPORTED[1][1]}; this is {text}, whose internals the gate "
+            "cannot vouch for. Install a supported ansible-core."
+        )
+    owners = {owner: _import_class(owner) for owner in dict.fromkeys(point.owner for point in hook_set.points)}
+    for point in hook_set.points:
+        owner = owners[point.owner]
+        if not callable(getattr(owner, point.method, None)):
+            raise AnsibleError(f"praxis.gatekeeper cannot hook {owner.__name__}.{point.method} in this ansible-core")
+    return [(owners[point.owner], point) for point in hook_set.points]
+
+
+def _import_class(path: str) -> type:
+    module_name, _, name = path.partition(":")
+    module = importlib.import_module(module_name)
+    try:
+        owner: type = getattr(module, name)
+    except AttributeError:
+        raise ImportError(f"cannot import name {name!r} from {module_name!r}") from None
+    return owner
+
+
+def _hook_points_or_none() -> list[tuple[type, HookPoint]] | None:
+    try:
+        return hook_points()
+    except Exception:
+        return None
+
+
+def _install(points: list[tuple[type, HookPoint]] | None) -> None:
+    """Patches in table order, then the every-subclass wraps, one installation per base class (it owns that
+    class's ``__init_subclass__``)."""
+    if not points:
+        return
+    marked = points[0][0]
+    if getattr(marked, "_praxis_armed", False):
+        return
+    marked._praxis_armed = True  # type: ignore[attr-defined]
+    every_subclass: dict[type, list[tuple[str, Callable[..., Any]]]] = {}
+    for owner, point in points:
+        if point.kind is HookKind.PATCH:
+            patch(owner, point.method, point.hook)
+        else:
+            every_subclass.setdefault(owner, []).append((point.method, point.hook))
+    for base, methods in every_subclass.items():
+        wrap_subclasses(base, methods)

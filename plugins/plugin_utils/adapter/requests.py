@@ -1,0 +1,232 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible's objects as runner requests: where ansible-core keeps a task's action, arguments, host, connection and
+its options, become, environment and shipped files, and how a task result reads as an outcome.
+
+Written once for every adapter: the gate's hooks build requests here today, and the action and connection plugins
+build theirs from the same functions, so that a task is described the same way whichever plugin asks. Only reads;
+nothing here decides or records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansible import constants as C
+from ansible.errors import AnsibleError
+
+from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
+from ..core.gate import Gate, Outcome
+from ..core.models import RequestKind, TaskRequest
+from ..policy._modules import canonical_action
+
+__all__ = [
+    "SECRET_OPTIONS",
+    "TaskContext",
+    "connection_surface",
+    "is_include",
+    "lookup_name",
+    "lookup_options",
+    "lookup_request",
+    "meta_request",
+    "read_option",
+    "remote_target",
+    "task_outcome",
+    "task_request",
+    "unreadable_request",
+]
+
+# Connection and become options that hold credentials: never part of a request (requests are recorded).
+SECRET_OPTIONS = frozenset({"password", "private_key", "private_key_passphrase", "become_pass"})
+_SCRIPT_LIMIT = 1024 * 1024  # a script payload larger than this is classified by name only (content None)
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """One task on one host as ansible-core holds it once the task is templated and its connection configured.
+
+    The gate's hook takes these from the ``TaskExecutor``; an action plugin has the same objects as ``self._task``,
+    ``self._connection``, ``self._play_context``, ``self._loader`` and ``self._templar``.
+    """
+
+    task: Any
+    host_name: str
+    connection: Any
+    play_context: Any
+    loader: Any
+    templar: Any
+
+    @classmethod
+    def from_executor(cls, executor: Any, templar: Any) -> TaskContext:
+        """The context of the task a ``TaskExecutor`` is about to hand to its action handler."""
+        return cls(
+            task=executor._task, host_name=str(executor._host.name), connection=executor._connection,
+            play_context=executor._play_context, loader=executor._loader, templar=templar,
+        )  # fmt: skip
+
+
+def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:
+    """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
+    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var)."""
+    task, connection, templar = context.task, context.connection, context.templar
+    variables = templar.available_variables
+    become = getattr(connection, "become", None)
+    return TaskRequest(
+        action=str(task.resolved_action or task.action),
+        args=dict(task.args),
+        host=context.host_name,
+        host_type=str(_template(templar, variables.get("praxis_host_type", "ssh")) or "ssh"),
+        delegate_to=str(task.delegate_to) if task.delegate_to else None,
+        connection=str(getattr(connection, "ansible_name", None) or getattr(connection, "_load_name", "unknown")),
+        become=become is not None,
+        become_method=str(getattr(become, "name", "")) or None if become is not None else None,
+        become_user=read_option(become, "become_user"),
+        check_mode=bool(task.check_mode),
+        environment=_environment(task, templar),
+        connection_options=connection_surface(
+            connection, play_context=context.play_context, variables=variables, templar=templar
+        ),
+        local_files=_local_files(task, context.loader),
+        kind=RequestKind.TASK,
+        task_name=str(task.get_name()),
+        no_log=bool(task.no_log),
+        run_id=gate.run_id,
+        session=gate.session,
+        principal=gate.settings.principal,
+        approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
+        batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+    )
+
+
+def unreadable_request(task: Any, host: Any, error: BaseException) -> TaskRequest:
+    """A task that cannot be described is denied, and recorded, rather than guessed at: this request names only
+    what can be read without failing, and the kind of error."""
+    return TaskRequest(
+        action=str(getattr(task, "action", "") or "unknown"), args={"<unreadable>": type(error).__name__},
+        host=str(getattr(host, "name", "unknown")), kind=RequestKind.TASK, connection="<unknown>",
+    )  # fmt: skip
+
+
+def meta_request(gate: Gate, task: Any, target_host: Any) -> TaskRequest:
+    """A ``meta`` task: run by the strategy in the controller, never by a worker."""
+    return TaskRequest(
+        action="ansible.builtin.meta", args={"_raw_params": str(task.args.get("_raw_params", ""))},
+        host=str(target_host.name), kind=RequestKind.META, connection="controller", task_name=str(task.get_name()),
+        run_id=gate.run_id, principal=gate.settings.principal,
+    )  # fmt: skip
+
+
+def lookup_name(lookup: Any) -> str:
+    """The lookup plugin's canonical FQCN (``ansible.legacy.pipe`` and ``pipe`` are ``ansible.builtin.pipe``)."""
+    return canonical_action(getattr(lookup, "ansible_name", None) or getattr(lookup, "_load_name", "") or "unknown")
+
+
+def lookup_options(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """A lookup call's own options. ``variables`` is every variable of the play, not an option of this lookup: the
+    play's own paths (its playbook_dir may be inside the installed collection) must not make an ordinary lookup
+    look like tampering."""
+    return {key: value for key, value in kwargs.items() if key != "variables"}
+
+
+def lookup_request(gate: Gate, fqcn: str, terms: Any) -> TaskRequest:
+    """A command-running lookup: controller-side command execution, decided like a task on localhost."""
+    items = list(terms) if isinstance(terms, list | tuple) else [terms]
+    return TaskRequest(
+        action=fqcn, args={"_terms": [str(item) for item in items]}, host="localhost", connection="local",
+        kind=RequestKind.LOOKUP, run_id=gate.run_id, principal=gate.settings.principal,
+    )  # fmt: skip
+
+
+def remote_target(connection: Any) -> str:
+    """The address a connection plugin talks to ("" when it has none)."""
+    return str(getattr(getattr(connection, "_play_context", None), "remote_addr", "") or "")
+
+
+def task_outcome(result: Any) -> tuple[str, bytes, Any]:
+    """(status, output bytes, diff) of what ``TaskExecutor._execute`` returned: a dict, or a result object in
+    ansible-core releases that have one."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    return Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
+
+
+def is_include(task: Any) -> bool:
+    """``include_tasks`` and ``include_role`` end in the strategy, before any action handler."""
+    return task.action in C._ACTION_INCLUDE_TASKS or task.action in C._ACTION_INCLUDE_ROLE
+
+
+def read_option(plugin: Any, name: str) -> Any:
+    """A plugin option, or None when the plugin is absent or does not define it."""
+    if plugin is None:
+        return None
+    try:
+        return plugin.get_option(name)
+    except (KeyError, AttributeError, AnsibleError):
+        return None
+
+
+def connection_surface(connection: Any, *, play_context: Any, variables: Any, templar: Any) -> dict[str, Any]:
+    """The connection, become and shell options that change what runs or where, and every interpreter variable:
+    an injection surface the task arguments do not show (``ansible_ssh_common_args: -o ProxyCommand=...``)."""
+    # No try/except: options we cannot read are options we cannot vouch for; the error denies the task.
+    surface = {k: v for k, v in connection.get_options().items() if k not in SECRET_OPTIONS}
+    for name in ("become_exe", "become_flags", "become_user", "sudo_chdir"):
+        value = read_option(getattr(connection, "become", None), name)
+        if value not in (None, ""):
+            surface[name] = value
+    for name in ("remote_tmp", "async_dir"):
+        value = read_option(getattr(connection, "_shell", None), name)
+        if value not in (None, ""):
+            surface[name] = value
+    surface["executable"] = getattr(play_context, "executable", None)
+    for key in variables:
+        if isinstance(key, str) and key.startswith("ansible_") and key.endswith("_interpreter"):
+            value = _template(templar, variables.get(key))
+            if key == "ansible_python_interpreter":
+                surface["python_interpreter"] = value
+            elif value not in (None, ""):
+                surface.setdefault("python_interpreter", None)
+                surface[f"{key[8:]}"] = value
+    return surface
+
+
+def _presented_tokens(templar: Any, variables: Any, kept: tuple[str, ...]) -> tuple[str, ...]:
+    """Approval tokens from the praxis_approval extra var (``kept`` by the gate when it scrubbed the variable)."""
+    value = _template(templar, variables.get("praxis_approval"))
+    return kept if value in (None, "", WITHHELD_TOKEN) else (*kept, *split_tokens(value))
+
+
+def _template(templar: Any, value: Any) -> Any:
+    return templar.template(value) if isinstance(value, str | dict | list) else value
+
+
+def _environment(task: Any, templar: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    raw = task.environment
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not item:
+            continue
+        value = _template(templar, item)
+        if isinstance(value, dict):
+            merged.update({str(k): v for k, v in value.items()})
+        else:
+            merged["<unparsed>"] = str(value)
+    return merged
+
+
+def _local_files(task: Any, loader: Any) -> dict[str, bytes | None]:
+    """The script module ships a controller file and runs it: read it so its content is classified."""
+    if canonical_action(str(task.resolved_action or task.action)) != "ansible.builtin.script":
+        return {}
+    args = task.args
+    source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
+    if not source:
+        return {"<missing>": None}
+    try:
+        path = loader.path_dwim_relative_stack(task.get_search_path(), "files", source)
+        with open(path, "rb") as handle:
+            data = handle.read(_SCRIPT_LIMIT + 1)
+        return {path: data if len(data) <= _SCRIPT_LIMIT else None}
+    except (OSError, AnsibleError):
+        return {source: None}
