@@ -20,7 +20,9 @@ import re
 __all__ = [
     "TEMP_DIRS",
     "TOP_LEVEL_SYSTEM_DIRS",
+    "HARMLESS_DEVICE_NODES",
     "has_glob",
+    "is_device_write",
     "is_raw_disk",
     "is_root_like",
     "is_system_dir",
@@ -389,6 +391,55 @@ def is_raw_disk(path: str) -> bool:
             return True
         parts = norm.split("/")
         if len(parts) == 4 and parts[2] not in _DEV_NON_DISK_DIRS and not parts[2].startswith("tty"):
+            return True
+    return False
+
+
+# Device nodes a write to is harmless (discarded, a terminal, a stream of this process) and the trees whose members
+# are such nodes or plain files (/dev/shm is a tmpfs). Any other path under /dev is a device this list does not
+# know: a write to it is judged as a raw-disk write, so a disk, a flash chip or a watchdog with an unexpected name is
+# not an ordinary file write.
+HARMLESS_DEVICE_NODES: frozenset[str] = frozenset(
+    {"null", "zero", "full", "random", "urandom", "stdout", "stderr", "stdin", "tty"}
+)
+HARMLESS_DEVICE_TREES: frozenset[str] = frozenset({"pts", "fd", "shm"})
+
+
+def _harmless_device(norm: str) -> bool:
+    parts = norm.split("/")  # "", "dev", name, ...
+    if len(parts) == 3:
+        return parts[2] in HARMLESS_DEVICE_NODES
+    return len(parts) > 3 and parts[2] in HARMLESS_DEVICE_TREES and ".." not in parts
+
+
+def is_device_write(path: str, *, cwd: str | None = None) -> bool:
+    """True when writing ``path`` writes a device node the harmless list does not name, or a raw disk.
+
+    Every path under /dev (and /dev itself) counts after lexical normalisation, except ``/dev/null``, ``/dev/zero``,
+    ``/dev/full``, the random devices, the standard streams, ``/dev/tty`` and what lives under ``/dev/pts``,
+    ``/dev/fd`` and ``/dev/shm``. A glob in the name right under /dev counts (``/dev/nul?`` could be another node);
+    one below a harmless tree (``/dev/shm/*.tmp``) does not, and a glob that could name /dev itself (``/d?v/x``)
+    is read as /dev. A relative path counts when ``cwd`` puts it under /dev. Used for writes only: reading a device
+    is not this rule's business.
+    """
+    if is_raw_disk(path):
+        return True
+    if "dev" not in path and "{" not in path and not has_glob(path) and (cwd is None or "dev" not in cwd):
+        return False
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            continue
+        first, sep, rest = norm[1:].partition("/")
+        if has_glob(first) and fnmatch.fnmatchcase("dev", first):
+            norm = "/dev" + sep + rest
+        if not (norm == "/dev" or norm.startswith("/dev/")):
+            continue
+        if norm == "/dev":
+            return True
+        if has_glob(norm) and has_glob("/".join(norm.split("/")[:3])):
+            return True  # a glob in the node's own name could match any node: ambiguity rounds up
+        if not _harmless_device(norm):
             return True
     return False
 

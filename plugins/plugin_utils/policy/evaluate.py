@@ -215,10 +215,14 @@ def _module_deny(action: str, args: Mapping[str, Any]) -> list[Finding]:
         if recursive and changes_perms and _paths.is_system_dir(path):
             findings.append(Finding("deny.recursive-perms-root", f"file recurse=true with mode/owner on {path[:60]}"))
     formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
+    writes = _modules.base_tier(action) is not Tier.T0  # a module that only reads may name any device
     for key in ("dest", "path", "name", "dev", "device"):
         value = args.get(key)
-        if isinstance(value, str) and _paths.is_raw_disk(value) and not formats_disks:
-            findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]}"))
+        if isinstance(value, str) and not formats_disks:
+            if _paths.is_raw_disk(value):
+                findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]}"))
+            elif writes and _paths.is_device_write(value):
+                findings.append(Finding("deny.raw-disk-write", f"{action} writes to the device node {value[:60]}"))
     if action == "ansible.posix.synchronize" and str(args.get("delete", "")).lower() in ("true", "yes", "1"):
         dest = args.get("dest")
         if isinstance(dest, str) and _paths.is_system_dir(dest):
