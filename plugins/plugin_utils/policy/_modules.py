@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..core.models import Tier
+from . import _collections
 from ._paths import is_temp_path
 
 # Free-form execution: the content decides, with a T2 floor no pin can lower (only the command allowlist can).
@@ -292,6 +293,9 @@ def base_tier(action: str) -> Tier | None:
 
 def state_tier(action: str, args: Mapping[str, Any]) -> tuple[Tier, str] | None:
     """The tier a destructive ``state`` implies, with the reason, or None."""
+    collection = _collections.state_tier(action, args, builtin=action in _BASE)
+    if collection is not None:
+        return collection
     state = args.get("state")
     if not isinstance(state, str) or state.lower() not in DESTRUCTIVE_STATES:
         return None
