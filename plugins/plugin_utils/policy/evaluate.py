@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _modules, _paths, _shell
+from . import _commands, _connopts, _executables, _modules, _paths, _shell
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -65,7 +65,7 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     policy = ruleset.policy
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
-    commands = list(_command_texts(action, args, request))
+    commands, interpreters = _executables.route(action, args, request.local_files, _command_texts(action, args, request))
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
@@ -140,6 +140,8 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
                 tiering.raise_to(Tier.T3, "command text too large to inspect")
             tier, reasons = _commands.content_tier(text[:_MAX_TEXT], cwd=cwd, analysis=analysis)
             tiering.absorb(tier, reasons or ["command content"])
+    for verdict in interpreters:
+        tiering.raise_to(*verdict)
     for path, content in request.local_files.items():
         if content is None:
             tiering.raise_to(Tier.T3, f"cannot read the local file {os.path.basename(path)!r} to inspect it")

@@ -24,7 +24,7 @@ import yaml
 
 from ..core.errors import PolicyFileError
 from ..core.models import Tier
-from . import _collections, _commands, _connopts, _modules, _paths
+from . import _collections, _commands, _connopts, _executables, _modules, _paths
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -122,6 +122,7 @@ def builtin_data() -> dict[str, Any]:
             "harmless_device_trees": sorted(_paths.HARMLESS_DEVICE_TREES),
         },
         "collections": _collections.COLLECTIONS_DATA,
+        "executables": _executables.EXECUTABLES_DATA,
         "gate_state_names": sorted(GATE_STATE_NAMES),
     }
 
