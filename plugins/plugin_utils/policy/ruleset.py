@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.9"
+RULESET_VERSION = "2026.12.2"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -75,6 +75,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+    # 2026.12.2: lifecycle verbs of infrastructure tools as data (terraform/tofu, pulumi, kubectl, helm, cloud CLIs,
+    # docker/podman, virsh, zfs, lvm, ceph, etcdctl, BMC tools; unknown verbs round up), SQL/MongoDB/Redis read from
+    # database shells, PowerShell read by its grammar, writes to device nodes outside the harmless list are raw-disk
+    # writes, destructive states of any collection, shell/raw/script text read by its interpreter
+    "2026.12.2": "1f43609fb895baa55ea75646b566dfcd644ee302622fffbb3bb1e0226a09730b",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
