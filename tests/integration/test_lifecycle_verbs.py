@@ -27,7 +27,7 @@ COMMANDS = {
 def _playbook(canary: Path) -> str:
     tasks = "".join(
         f"    - name: {name}\n"
-        f"      ansible.builtin.shell: \"touch {canary}/ran-{name}; {command.replace(chr(34), chr(92) + chr(34))} "
+        f'      ansible.builtin.shell: "touch {canary}/ran-{name}; {command.replace(chr(34), chr(92) + chr(34))} '
         f'|| true"\n'
         f"      ignore_errors: true\n"
         for name, command in COMMANDS.items()
@@ -49,5 +49,7 @@ def test_a_gated_run_refuses_destroying_verbs_before_they_run(lab: AnsibleLab, c
 
 def test_without_the_gate_the_payloads_reach_the_host(lab: AnsibleLab, canary: Path) -> None:
     """Positive control: the same playbook, gate not armed, leaves every canary (the programs need not exist)."""
-    result = lab.playbook(_playbook(canary), env={"PRAXIS_GATE": "0", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.default"})
+    result = lab.playbook(
+        _playbook(canary), env={"PRAXIS_GATE": "0", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.default"}
+    )
     assert sorted(p.name for p in canary.iterdir()) == sorted(f"ran-{name}" for name in COMMANDS), result.output[-3000:]

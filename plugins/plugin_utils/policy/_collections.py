@@ -31,13 +31,56 @@ Verdict = tuple[Tier, str]
 STATE_OPTIONS = ("state", "command", "commands", "action", "mode", "operation", "power_state", "reset_type", "status")
 # Words of a value that destroy (as a whole value, or as one word of it).
 DESTRUCTIVE_WORDS = frozenset(
-    (
-        "absent terminate terminated delete deleted destroy destroyed wipe wiped purge purged off poweroff "
-        "poweredoff shutdown shutdownguest undefine undefined remove removed flush flushed drop dropped truncate "
-        "truncated reset reboot rebooted rebootguest uninstall uninstalled erase erased deregister deregistered "
-        "unregister unregistered deallocate deallocated decommission decommissioned forceoff delobj powercycle "
-        "forcerestart hardreset coldreset"
-    ).split()
+    [
+        "absent",
+        "terminate",
+        "terminated",
+        "delete",
+        "deleted",
+        "destroy",
+        "destroyed",
+        "wipe",
+        "wiped",
+        "purge",
+        "purged",
+        "off",
+        "poweroff",
+        "poweredoff",
+        "shutdown",
+        "shutdownguest",
+        "undefine",
+        "undefined",
+        "remove",
+        "removed",
+        "flush",
+        "flushed",
+        "drop",
+        "dropped",
+        "truncate",
+        "truncated",
+        "reset",
+        "reboot",
+        "rebooted",
+        "rebootguest",
+        "uninstall",
+        "uninstalled",
+        "erase",
+        "erased",
+        "deregister",
+        "deregistered",
+        "unregister",
+        "unregistered",
+        "deallocate",
+        "deallocated",
+        "decommission",
+        "decommissioned",
+        "forceoff",
+        "delobj",
+        "powercycle",
+        "forcerestart",
+        "hardreset",
+        "coldreset",
+    ]
 )
 # Whole values (separators removed) that destroy although none of their words does alone.
 _DESTRUCTIVE_VALUES = frozenset({"powerforcerestart", "powerforceoff", "forcerestart", "resettodefaults"})
@@ -72,8 +115,9 @@ MODULES: Mapping[str, Mapping[str, Any]] = {
     "azure.azcollection.azure_rm_virtualmachine": {"states": {"absent": 3}},
     "azure.azcollection.azure_rm_resourcegroup": {"states": {"absent": 3}},
     "openstack.cloud.server": {"states": {"absent": 3}},
-    "openstack.cloud.server_action": {"states": {**_VM_STATES, "stop": 3, "reboot": 3, "rebuild": 3,
-                                                "shelve": 2, "start": 2, "pause": 2, "resume": 2}},  # fmt: skip
+    "openstack.cloud.server_action": {
+        "states": {**_VM_STATES, "stop": 3, "reboot": 3, "rebuild": 3, "shelve": 2, "start": 2, "pause": 2, "resume": 2}
+    },
     "community.general.terraform": {"states": {"absent": 3, "planned": 0, "present": 2}},
     # containers and clusters
     "community.docker.docker_prune": {"always": (3, "docker_prune deletes everything unused")},
@@ -94,8 +138,9 @@ MODULES: Mapping[str, Mapping[str, Any]] = {
     "community.mysql.mysql_user": {"states": {"absent": 3}},
     "community.mongodb.mongodb_shell": {"mongo": ("eval",)},
     # virtualisation
-    "community.libvirt.virt": {"states": {"destroyed": 3, "shutdown": 3, "undefined": 3, "running": 2,
-                                          "paused": 2, "present": 2}},  # fmt: skip
+    "community.libvirt.virt": {
+        "states": {"destroyed": 3, "shutdown": 3, "undefined": 3, "running": 2, "paused": 2, "present": 2}
+    },
     "community.vmware.vmware_guest": {"states": {**_VM_STATES, "absent": 3}},
     "community.vmware.vmware_guest_powerstate": {"states": {**_VM_STATES, "reset": 3}},
     "community.general.proxmox_kvm": {"states": {**_VM_STATES, "absent": 3}},
@@ -188,8 +233,8 @@ def state_tier(action: str, args: Mapping[str, Any], *, builtin: bool) -> Verdic
             else:
                 consider(_pwsh.classify_script(text))
     for option in spec.get("windows", ()):
-        value = args.get(option)
-        words = [str(w) for w in value] if isinstance(value, list | tuple) else str(value or "").split()
+        given = args.get(option)
+        words = [str(w) for w in given] if isinstance(given, list | tuple) else str(given or "").split()
         if words:
             consider(_pwsh.classify_windows_command(words[0], words[1:]))
     return worst
@@ -208,6 +253,8 @@ COLLECTIONS_DATA: Mapping[str, object] = {
     "destructive_words": sorted(DESTRUCTIVE_WORDS),
     "destructive_values": sorted(_DESTRUCTIVE_VALUES),
     "word_split": _WORD_SPLIT.pattern,
-    "modules": {name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(spec.items())}
-                for name, spec in sorted(MODULES.items())},  # fmt: skip
+    "modules": {
+        name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(spec.items())}
+        for name, spec in sorted(MODULES.items())
+    },
 }

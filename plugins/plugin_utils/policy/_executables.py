@@ -67,7 +67,10 @@ def _inline(program: tuple[str, str], text: str) -> tuple[str | None, Verdict | 
 
 
 def route(
-    action: str, args: Mapping[str, Any], local_files: Mapping[str, bytes | None], commands: Iterable[tuple[str, str | None]]
+    action: str,
+    args: Mapping[str, Any],
+    local_files: Mapping[str, bytes | None],
+    commands: Iterable[tuple[str, str | None]],
 ) -> tuple[list[tuple[str, str | None]], list[Verdict]]:
     """The command texts as the rules should read them, and the verdicts on programs without rules."""
     texts = list(commands)

@@ -38,9 +38,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..core.models import Tier
-from ._shell import SimpleCommand
 from . import _pwsh, _sql
-from ._sql import UNKNOWN_WORD as UNKNOWN_WORD  # in place of a word that is not statically known (``-c "$SQL"``)
+from ._shell import SimpleCommand
+from ._sql import UNKNOWN_WORD  # in place of a word that is not statically known (``-c "$SQL"``)
 
 __all__ = [
     "LIFECYCLE_DATA",
@@ -63,15 +63,80 @@ _T0, _T1, _T2, _T3 = 0, 1, 2, 3
 # operators delete what they manage, ``all``) is irreversible, and so is a deletion whose kinds are not named
 # (``-f``, ``-k``).
 # ---------------------------------------------------------------------------------------------------------------
-_KUBE_ORDINARY = (
-    "pod pods po deployment deployments deploy replicaset replicasets rs daemonset daemonsets ds statefulset "
-    "statefulsets sts job jobs cronjob cronjobs cj service services svc configmap configmaps cm secret secrets "
-    "ingress ingresses ing networkpolicy networkpolicies netpol horizontalpodautoscaler horizontalpodautoscalers hpa "
-    "poddisruptionbudget poddisruptionbudgets pdb endpoints ep endpointslice endpointslices event events ev lease "
-    "leases serviceaccount serviceaccounts sa role roles rolebinding rolebindings limitrange limitranges limits "
-    "resourcequota resourcequotas quota replicationcontroller replicationcontrollers rc podtemplate podtemplates "
-    "controllerrevision controllerrevisions certificatesigningrequest certificatesigningrequests csr"
-).split()
+_KUBE_ORDINARY = [
+    "pod",
+    "pods",
+    "po",
+    "deployment",
+    "deployments",
+    "deploy",
+    "replicaset",
+    "replicasets",
+    "rs",
+    "daemonset",
+    "daemonsets",
+    "ds",
+    "statefulset",
+    "statefulsets",
+    "sts",
+    "job",
+    "jobs",
+    "cronjob",
+    "cronjobs",
+    "cj",
+    "service",
+    "services",
+    "svc",
+    "configmap",
+    "configmaps",
+    "cm",
+    "secret",
+    "secrets",
+    "ingress",
+    "ingresses",
+    "ing",
+    "networkpolicy",
+    "networkpolicies",
+    "netpol",
+    "horizontalpodautoscaler",
+    "horizontalpodautoscalers",
+    "hpa",
+    "poddisruptionbudget",
+    "poddisruptionbudgets",
+    "pdb",
+    "endpoints",
+    "ep",
+    "endpointslice",
+    "endpointslices",
+    "event",
+    "events",
+    "ev",
+    "lease",
+    "leases",
+    "serviceaccount",
+    "serviceaccounts",
+    "sa",
+    "role",
+    "roles",
+    "rolebinding",
+    "rolebindings",
+    "limitrange",
+    "limitranges",
+    "limits",
+    "resourcequota",
+    "resourcequotas",
+    "quota",
+    "replicationcontroller",
+    "replicationcontrollers",
+    "rc",
+    "podtemplate",
+    "podtemplates",
+    "controllerrevision",
+    "controllerrevisions",
+    "certificatesigningrequest",
+    "certificatesigningrequests",
+    "csr",
+]
 # API groups a kind may be qualified with and still be the built-in kind (``deployments.apps``, ``jobs.v1.batch``).
 _KUBE_GROUPS = frozenset(
     {"", "v1", "apps", "v1.apps", "batch", "v1.batch", "networking.k8s.io", "v1.networking.k8s.io", "autoscaling"}
@@ -98,29 +163,225 @@ def kube_kind_tier(word: str) -> tuple[int, str]:
 # ---------------------------------------------------------------------------------------------------------------
 # Verb words of the command families too large to list command by command.
 # ---------------------------------------------------------------------------------------------------------------
-_READ_WORDS = (
-    "describe list ls get head search query scan lookup wait help info version validate estimate preview simulate "
-    "check test detect filter tail view whoami status inspect print read logs log events history diff explain show "
-    "outputs output graph tree df du stat stats health usage top ping can-i presign dump report versions showmapped "
-    "verify fetch find watch"
-).split()
-_CHANGE_WORDS = (
-    "create put update modify set unset add run start resume restart tag untag attach detach associate "
-    "disassociate register authorize revoke enable disable import copy cp mv move sync mb upload download send "
-    "publish invoke accept reject allocate assign unassign apply change cancel deploy execute restore replace "
-    "rotate login logout configure init use switch scale resize rename migrate promote demote failover ssh scp exec "
-    "connect open lock unlock approve grant link unlink mount unmount umount install upgrade patch edit label "
-    "annotate expose suspend shelve unshelve evacuate snapshot backup clone generate issue renew retry trigger "
-    "notify request submit subscribe unsubscribe confirm rollback remove map unmap in out reweight pause unpause "
-    "scrub deep-scrub repair flatten redeploy mark bootstrap provision batch-write"
-).split()
-_DESTROY_WORDS = (
-    "delete del rm rb terminate destroy purge erase wipe drop deregister deprovision decommission uninstall stop "
-    "shutdown poweroff power-off reboot reset deallocate hibernate release rebuild truncate flush prune "
-    "force-delete abandon clean zap rmpool rmsnap"
-).split()
+_READ_WORDS = [
+    "describe",
+    "list",
+    "ls",
+    "get",
+    "head",
+    "search",
+    "query",
+    "scan",
+    "lookup",
+    "wait",
+    "help",
+    "info",
+    "version",
+    "validate",
+    "estimate",
+    "preview",
+    "simulate",
+    "check",
+    "test",
+    "detect",
+    "filter",
+    "tail",
+    "view",
+    "whoami",
+    "status",
+    "inspect",
+    "print",
+    "read",
+    "logs",
+    "log",
+    "events",
+    "history",
+    "diff",
+    "explain",
+    "show",
+    "outputs",
+    "output",
+    "graph",
+    "tree",
+    "df",
+    "du",
+    "stat",
+    "stats",
+    "health",
+    "usage",
+    "top",
+    "ping",
+    "can-i",
+    "presign",
+    "dump",
+    "report",
+    "versions",
+    "showmapped",
+    "verify",
+    "fetch",
+    "find",
+    "watch",
+]
+_CHANGE_WORDS = [
+    "create",
+    "put",
+    "update",
+    "modify",
+    "set",
+    "unset",
+    "add",
+    "run",
+    "start",
+    "resume",
+    "restart",
+    "tag",
+    "untag",
+    "attach",
+    "detach",
+    "associate",
+    "disassociate",
+    "register",
+    "authorize",
+    "revoke",
+    "enable",
+    "disable",
+    "import",
+    "copy",
+    "cp",
+    "mv",
+    "move",
+    "sync",
+    "mb",
+    "upload",
+    "download",
+    "send",
+    "publish",
+    "invoke",
+    "accept",
+    "reject",
+    "allocate",
+    "assign",
+    "unassign",
+    "apply",
+    "change",
+    "cancel",
+    "deploy",
+    "execute",
+    "restore",
+    "replace",
+    "rotate",
+    "login",
+    "logout",
+    "configure",
+    "init",
+    "use",
+    "switch",
+    "scale",
+    "resize",
+    "rename",
+    "migrate",
+    "promote",
+    "demote",
+    "failover",
+    "ssh",
+    "scp",
+    "exec",
+    "connect",
+    "open",
+    "lock",
+    "unlock",
+    "approve",
+    "grant",
+    "link",
+    "unlink",
+    "mount",
+    "unmount",
+    "umount",
+    "install",
+    "upgrade",
+    "patch",
+    "edit",
+    "label",
+    "annotate",
+    "expose",
+    "suspend",
+    "shelve",
+    "unshelve",
+    "evacuate",
+    "snapshot",
+    "backup",
+    "clone",
+    "generate",
+    "issue",
+    "renew",
+    "retry",
+    "trigger",
+    "notify",
+    "request",
+    "submit",
+    "subscribe",
+    "unsubscribe",
+    "confirm",
+    "rollback",
+    "remove",
+    "map",
+    "unmap",
+    "in",
+    "out",
+    "reweight",
+    "pause",
+    "unpause",
+    "scrub",
+    "deep-scrub",
+    "repair",
+    "flatten",
+    "redeploy",
+    "mark",
+    "bootstrap",
+    "provision",
+    "batch-write",
+]
+_DESTROY_WORDS = [
+    "delete",
+    "del",
+    "rm",
+    "rb",
+    "terminate",
+    "destroy",
+    "purge",
+    "erase",
+    "wipe",
+    "drop",
+    "deregister",
+    "deprovision",
+    "decommission",
+    "uninstall",
+    "stop",
+    "shutdown",
+    "poweroff",
+    "power-off",
+    "reboot",
+    "reset",
+    "deallocate",
+    "hibernate",
+    "release",
+    "rebuild",
+    "truncate",
+    "flush",
+    "prune",
+    "force-delete",
+    "abandon",
+    "clean",
+    "zap",
+    "rmpool",
+    "rmsnap",
+]
 WORD_SETS: Mapping[str, Mapping[str, int]] = {
-    "cloud": {**dict.fromkeys(_CHANGE_WORDS, _T2), **dict.fromkeys(_READ_WORDS, _T0), **dict.fromkeys(_DESTROY_WORDS, _T3)},
+    "cloud": {
+        **dict.fromkeys(_CHANGE_WORDS, _T2),
+        **dict.fromkeys(_READ_WORDS, _T0),
+        **dict.fromkeys(_DESTROY_WORDS, _T3),
+    },
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -238,37 +499,80 @@ _KUBECTL: dict[str, Any] = {
         # ``--all-namespaces`` deletes in every namespace; ``--raw`` names no kind.
         "delete": {"=": _T3, "%": True, "-": {"-A": _T3, "--all-namespaces": _T3, "--raw": _T3}},
         **dict.fromkeys(
-            (
-                "get describe logs explain api-resources api-versions version cluster-info top diff events wait "
-                "kustomize completion options plugin alpha"
-            ).split(),
+            [
+                "get",
+                "describe",
+                "logs",
+                "explain",
+                "api-resources",
+                "api-versions",
+                "version",
+                "cluster-info",
+                "top",
+                "diff",
+                "events",
+                "wait",
+                "kustomize",
+                "completion",
+                "options",
+                "plugin",
+                "alpha",
+            ],
             _T0,
         ),
         "auth": {"*": _T3, "can-i": _T0, "whoami": _T0, "reconcile": _T2},
         "config": {
             "=": _T0,
             "*": _T3,
-            **dict.fromkeys("view current-context get-contexts get-clusters get-users".split(), _T0),
+            **dict.fromkeys(["view", "current-context", "get-contexts", "get-clusters", "get-users"], _T0),
             **dict.fromkeys(
-                (
-                    "set-context use-context use set-cluster set-credentials set unset rename-context delete-context "
-                    "delete-cluster delete-user"
-                ).split(),
+                [
+                    "set-context",
+                    "use-context",
+                    "use",
+                    "set-cluster",
+                    "set-credentials",
+                    "set",
+                    "unset",
+                    "rename-context",
+                    "delete-context",
+                    "delete-cluster",
+                    "delete-user",
+                ],
                 _T2,
             ),
         },
         "apply": {"=": _T2, "-": {"--prune": _T3}, "edit-last-applied": _T2, "set-last-applied": _T2},
         **dict.fromkeys(
-            (
-                "create edit patch replace label annotate scale autoscale expose run exec cp port-forward proxy attach "
-                "taint cordon uncordon drain debug set"
-            ).split(),
+            [
+                "create",
+                "edit",
+                "patch",
+                "replace",
+                "label",
+                "annotate",
+                "scale",
+                "autoscale",
+                "expose",
+                "run",
+                "exec",
+                "cp",
+                "port-forward",
+                "proxy",
+                "attach",
+                "taint",
+                "cordon",
+                "uncordon",
+                "drain",
+                "debug",
+                "set",
+            ],
             _T2,
         ),
         "rollout": {
             "*": _T3,
-            **dict.fromkeys("history status".split(), _T0),
-            **dict.fromkeys("restart undo pause resume".split(), _T2),
+            **dict.fromkeys(["history", "status"], _T0),
+            **dict.fromkeys(["restart", "undo", "pause", "resume"], _T2),
         },
         "certificate": {"*": _T3, "approve": _T2, "deny": _T2},
     },
@@ -280,16 +584,42 @@ _HELM: dict[str, Any] = {
     "-f --values --set --set-string --set-file --version --timeout -o --output --description --post-renderer",
     "tree": {
         "*": _T3,
-        **dict.fromkeys("uninstall delete del un".split(), _T3),
-        **dict.fromkeys("install upgrade rollback test push".split(), _T2),
+        **dict.fromkeys(["uninstall", "delete", "del", "un"], _T3),
+        **dict.fromkeys(["install", "upgrade", "rollback", "test", "push"], _T2),
         **dict.fromkeys(
-            "list ls status get history hist show inspect template lint search verify version env completion diff"
-            .split(),
+            [
+                "list",
+                "ls",
+                "status",
+                "get",
+                "history",
+                "hist",
+                "show",
+                "inspect",
+                "template",
+                "lint",
+                "search",
+                "verify",
+                "version",
+                "env",
+                "completion",
+                "diff",
+            ],
             _T0,
         ),
-        **dict.fromkeys("pull fetch package create".split(), _T1),
-        "repo": {"*": _T3, "=": _T0, "add": _T2, "update": _T2, "up": _T2, "remove": _T2, "rm": _T2, "list": _T0,
-                 "ls": _T0, "index": _T1},  # fmt: skip
+        **dict.fromkeys(["pull", "fetch", "package", "create"], _T1),
+        "repo": {
+            "*": _T3,
+            "=": _T0,
+            "add": _T2,
+            "update": _T2,
+            "up": _T2,
+            "remove": _T2,
+            "rm": _T2,
+            "list": _T0,
+            "ls": _T0,
+            "index": _T1,
+        },
         "dependency": {"*": _T3, "build": _T1, "update": _T1, "up": _T1, "list": _T0, "ls": _T0},
         "dep": {"*": _T3, "build": _T1, "update": _T1, "up": _T1, "list": _T0, "ls": _T0},
         "plugin": {"*": _T3, "install": _T2, "uninstall": _T2, "update": _T2, "list": _T0, "ls": _T0},
@@ -345,9 +675,25 @@ _SIMPLE_STORAGE_OPTIONS = "-p --pool --namespace -c --conf --id -m --cluster --f
 
 _DOCKER_CONTAINER: dict[str, Any] = {
     "*": _T3,
-    **dict.fromkeys("ls list ps inspect logs top stats port diff export wait".split(), _T0),
+    **dict.fromkeys(["ls", "list", "ps", "inspect", "logs", "top", "stats", "port", "diff", "export", "wait"], _T0),
     **dict.fromkeys(
-        "run create start stop restart kill pause unpause exec cp commit rename update attach".split(), _T2
+        [
+            "run",
+            "create",
+            "start",
+            "stop",
+            "restart",
+            "kill",
+            "pause",
+            "unpause",
+            "exec",
+            "cp",
+            "commit",
+            "rename",
+            "update",
+            "attach",
+        ],
+        _T2,
     ),
     "rm": {"=": _T2, "-": {"-v": _T3, "--volumes": _T3}},  # -v removes the container's anonymous volumes
     "remove": {"=": _T2, "-": {"-v": _T3, "--volumes": _T3}},
@@ -357,61 +703,180 @@ _COMPOSE_OPTIONS = "-f --file -p --project-name --project-directory --env-file -
 _DOCKER_COMPOSE: dict[str, Any] = {
     "*": _T3,
     "&": _COMPOSE_OPTIONS,
-    **dict.fromkeys("ps logs config ls images top port events version wait".split(), _T0),
-    **dict.fromkeys("up build pull push start stop restart run exec kill pause unpause create cp scale watch".split(), _T2),
+    **dict.fromkeys(["ps", "logs", "config", "ls", "images", "top", "port", "events", "version", "wait"], _T0),
+    **dict.fromkeys(
+        [
+            "up",
+            "build",
+            "pull",
+            "push",
+            "start",
+            "stop",
+            "restart",
+            "run",
+            "exec",
+            "kill",
+            "pause",
+            "unpause",
+            "create",
+            "cp",
+            "scale",
+            "watch",
+        ],
+        _T2,
+    ),
     "down": {"=": _T2, "-": {"-v": _T3, "--volumes": _T3}},
     "rm": {"=": _T2, "-": {"-v": _T3, "--volumes": _T3}},
 }
 _DOCKER_TREE: dict[str, Any] = {
     **_DOCKER_CONTAINER,
-    **dict.fromkeys("images info version history search events".split(), _T0),
-    **dict.fromkeys("rmi build pull push tag login logout load import save".split(), _T2),
+    **dict.fromkeys(["images", "info", "version", "history", "search", "events"], _T0),
+    **dict.fromkeys(["rmi", "build", "pull", "push", "tag", "login", "logout", "load", "import", "save"], _T2),
     "volume": {"*": _T3, "ls": _T0, "list": _T0, "inspect": _T0, "create": _T2, "rm": _T3, "remove": _T3, "prune": _T3},
     "system": {"*": _T3, "df": _T0, "info": _T0, "events": _T0, "prune": _T3, "dial-stdio": _T2},
     "image": {
         "*": _T3,
-        **dict.fromkeys("ls list inspect history save".split(), _T0),
-        **dict.fromkeys("pull push tag build rm remove load import".split(), _T2),
+        **dict.fromkeys(["ls", "list", "inspect", "history", "save"], _T0),
+        **dict.fromkeys(["pull", "push", "tag", "build", "rm", "remove", "load", "import"], _T2),
         "prune": _T3,
     },
     "container": _DOCKER_CONTAINER,
-    "network": {"*": _T3, "ls": _T0, "list": _T0, "inspect": _T0, "create": _T2, "rm": _T2, "remove": _T2,
-                "connect": _T2, "disconnect": _T2, "prune": _T3},  # fmt: skip
+    "network": {
+        "*": _T3,
+        "ls": _T0,
+        "list": _T0,
+        "inspect": _T0,
+        "create": _T2,
+        "rm": _T2,
+        "remove": _T2,
+        "connect": _T2,
+        "disconnect": _T2,
+        "prune": _T3,
+    },
     "builder": {"*": _T3, "prune": _T3, "build": _T2, "ls": _T0, "du": _T0},
-    "buildx": {"*": _T3, "prune": _T3, "build": _T2, "bake": _T2, "create": _T2, "use": _T2, "rm": _T2, "ls": _T0,
-               "inspect": _T0, "du": _T0, "imagetools": _T2, "version": _T0},  # fmt: skip
+    "buildx": {
+        "*": _T3,
+        "prune": _T3,
+        "build": _T2,
+        "bake": _T2,
+        "create": _T2,
+        "use": _T2,
+        "rm": _T2,
+        "ls": _T0,
+        "inspect": _T0,
+        "du": _T0,
+        "imagetools": _T2,
+        "version": _T0,
+    },
     "compose": _DOCKER_COMPOSE,
-    "context": {"*": _T3, "ls": _T0, "list": _T0, "inspect": _T0, "show": _T0, "export": _T0, "use": _T2,
-                "create": _T2, "rm": _T2, "update": _T2, "import": _T2},  # fmt: skip
-    "swarm": {"*": _T3, "init": _T2, "join": _T2, "update": _T2, "unlock": _T2, "unlock-key": _T0, "join-token": _T0,
-              "ca": _T2, "leave": _T3},  # fmt: skip
+    "context": {
+        "*": _T3,
+        "ls": _T0,
+        "list": _T0,
+        "inspect": _T0,
+        "show": _T0,
+        "export": _T0,
+        "use": _T2,
+        "create": _T2,
+        "rm": _T2,
+        "update": _T2,
+        "import": _T2,
+    },
+    "swarm": {
+        "*": _T3,
+        "init": _T2,
+        "join": _T2,
+        "update": _T2,
+        "unlock": _T2,
+        "unlock-key": _T0,
+        "join-token": _T0,
+        "ca": _T2,
+        "leave": _T3,
+    },
     "node": {"*": _T3, "ls": _T0, "inspect": _T0, "ps": _T0, "rm": _T3, "update": _T2, "promote": _T2, "demote": _T2},
-    "service": {"*": _T3, "ls": _T0, "inspect": _T0, "logs": _T0, "ps": _T0, "create": _T2, "update": _T2,
-                "scale": _T2, "rollback": _T2, "rm": _T2},  # fmt: skip
-    "stack": {"*": _T3, "ls": _T0, "ps": _T0, "services": _T0, "config": _T0, "deploy": _T2, "up": _T2, "rm": _T2,
-              "remove": _T2, "down": _T2},  # fmt: skip
+    "service": {
+        "*": _T3,
+        "ls": _T0,
+        "inspect": _T0,
+        "logs": _T0,
+        "ps": _T0,
+        "create": _T2,
+        "update": _T2,
+        "scale": _T2,
+        "rollback": _T2,
+        "rm": _T2,
+    },
+    "stack": {
+        "*": _T3,
+        "ls": _T0,
+        "ps": _T0,
+        "services": _T0,
+        "config": _T0,
+        "deploy": _T2,
+        "up": _T2,
+        "rm": _T2,
+        "remove": _T2,
+        "down": _T2,
+    },
     "secret": {"*": _T3, "ls": _T0, "inspect": _T0, "create": _T2, "rm": _T3},
     "config": {"*": _T3, "ls": _T0, "inspect": _T0, "create": _T2, "rm": _T2},
-    "plugin": {"*": _T3, "ls": _T0, "inspect": _T0, "install": _T2, "enable": _T2, "disable": _T2, "rm": _T2,
-               "upgrade": _T2, "create": _T2, "push": _T2, "set": _T2},  # fmt: skip
+    "plugin": {
+        "*": _T3,
+        "ls": _T0,
+        "inspect": _T0,
+        "install": _T2,
+        "enable": _T2,
+        "disable": _T2,
+        "rm": _T2,
+        "upgrade": _T2,
+        "create": _T2,
+        "push": _T2,
+        "set": _T2,
+    },
     "manifest": {"*": _T3, "inspect": _T0, "create": _T2, "annotate": _T2, "push": _T2, "rm": _T2},
     "trust": {"*": _T3, "inspect": _T0, "sign": _T2, "revoke": _T2, "key": _T2, "signer": _T2},
 }
 _DOCKER_OPTIONS = "--config -c --context -H --host -l --log-level --tlscacert --tlscert --tlskey"
 _PODMAN_TREE: dict[str, Any] = {
     **_DOCKER_TREE,
-    "system": {**_DOCKER_TREE["system"], "reset": _T3, "migrate": _T2, "renumber": _T2, "connection": _T2,
-               "service": _T2},  # fmt: skip
-    "pod": {"*": _T3, **dict.fromkeys("ls list ps inspect logs top stats".split(), _T0),
-            **dict.fromkeys("create start stop restart kill pause unpause rm clone".split(), _T2), "prune": _T3},  # fmt: skip
-    "machine": {"*": _T3, "ls": _T0, "list": _T0, "inspect": _T0, "info": _T0, "init": _T2, "start": _T2,
-                "ssh": _T2, "set": _T2, "stop": _T3, "rm": _T3, "reset": _T3},  # fmt: skip
-    **dict.fromkeys("generate healthcheck".split(), _T0),
-    **dict.fromkeys("mount umount unmount unshare auto-update play kube restore checkpoint".split(), _T2),
+    "system": {
+        **_DOCKER_TREE["system"],
+        "reset": _T3,
+        "migrate": _T2,
+        "renumber": _T2,
+        "connection": _T2,
+        "service": _T2,
+    },
+    "pod": {
+        "*": _T3,
+        **dict.fromkeys(["ls", "list", "ps", "inspect", "logs", "top", "stats"], _T0),
+        **dict.fromkeys(["create", "start", "stop", "restart", "kill", "pause", "unpause", "rm", "clone"], _T2),
+        "prune": _T3,
+    },
+    "machine": {
+        "*": _T3,
+        "ls": _T0,
+        "list": _T0,
+        "inspect": _T0,
+        "info": _T0,
+        "init": _T2,
+        "start": _T2,
+        "ssh": _T2,
+        "set": _T2,
+        "stop": _T3,
+        "rm": _T3,
+        "reset": _T3,
+    },
+    **dict.fromkeys(["generate", "healthcheck"], _T0),
+    **dict.fromkeys(
+        ["mount", "umount", "unmount", "unshare", "auto-update", "play", "kube", "restore", "checkpoint"], _T2
+    ),
 }
 _DOCKER: dict[str, Any] = {"options": _DOCKER_OPTIONS, "tree": _DOCKER_TREE}
-_PODMAN: dict[str, Any] = {"options": _DOCKER_OPTIONS + " --remote --url --connection --root --runroot "
-                           "--storage-driver --identity", "tree": _PODMAN_TREE}  # fmt: skip
+_PODMAN: dict[str, Any] = {
+    "options": _DOCKER_OPTIONS + " --remote --url --connection --root --runroot --storage-driver --identity",
+    "tree": _PODMAN_TREE,
+}
 
 _VIRSH_READS = (
     "list dominfo domstate dumpxml domiflist domifaddr domblklist domblkinfo domblkstat domifstat dommemstat domstats "
@@ -448,13 +913,36 @@ _PROXMOX: dict[str, Any] = {
     "options": "",
     "tree": {
         "*": _T3,
-        **dict.fromkeys("list status config showcmd pending cloudinit listsnapshot wait".split(), _T0),
+        **dict.fromkeys(["list", "status", "config", "showcmd", "pending", "cloudinit", "listsnapshot", "wait"], _T0),
         **dict.fromkeys(
-            "start create set clone migrate snapshot resize move-disk move-volume template terminal enter exec "
-            "suspend resume mount unmount importdisk importovf guest".split(),
+            [
+                "start",
+                "create",
+                "set",
+                "clone",
+                "migrate",
+                "snapshot",
+                "resize",
+                "move-disk",
+                "move-volume",
+                "template",
+                "terminal",
+                "enter",
+                "exec",
+                "suspend",
+                "resume",
+                "mount",
+                "unmount",
+                "importdisk",
+                "importovf",
+                "guest",
+            ],
             _T2,
         ),
-        **dict.fromkeys("destroy stop shutdown reset reboot delsnapshot rollback unlink remote-migrate".split(), _T3),
+        **dict.fromkeys(
+            ["destroy", "stop", "shutdown", "reset", "reboot", "delsnapshot", "rollback", "unlink", "remote-migrate"],
+            _T3,
+        ),
     },
 }
 
@@ -462,29 +950,75 @@ _ZFS: dict[str, Any] = {
     "options": "-o -O -t -s -S -d",
     "tree": {
         "*": _T3,
-        **dict.fromkeys("list get diff wait version holds userspace groupspace projectspace".split(), _T0),
         **dict.fromkeys(
-            "create snapshot set inherit promote rename clone mount unmount umount share unshare allow unallow hold "
-            "release bookmark load-key unload-key change-key send redact project jail unjail".split(),
+            ["list", "get", "diff", "wait", "version", "holds", "userspace", "groupspace", "projectspace"], _T0
+        ),
+        **dict.fromkeys(
+            [
+                "create",
+                "snapshot",
+                "set",
+                "inherit",
+                "promote",
+                "rename",
+                "clone",
+                "mount",
+                "unmount",
+                "umount",
+                "share",
+                "unshare",
+                "allow",
+                "unallow",
+                "hold",
+                "release",
+                "bookmark",
+                "load-key",
+                "unload-key",
+                "change-key",
+                "send",
+                "redact",
+                "project",
+                "jail",
+                "unjail",
+            ],
             _T2,
         ),
         "receive": {"=": _T2, "-": {"-F": _T3}},  # -F rolls the target back and destroys what differs
         "recv": {"=": _T2, "-": {"-F": _T3}},
-        **dict.fromkeys("destroy rollback upgrade program".split(), _T3),
+        **dict.fromkeys(["destroy", "rollback", "upgrade", "program"], _T3),
     },
 }
 _ZPOOL: dict[str, Any] = {
     "options": "-o -O -R -m -t -d -c",
     "tree": {
         "*": _T3,
-        **dict.fromkeys("list status get iostat history events wait version".split(), _T0),
+        **dict.fromkeys(["list", "status", "get", "iostat", "history", "events", "wait", "version"], _T0),
         **dict.fromkeys(
-            "attach detach remove replace offline online clear export import scrub trim set split reguid checkpoint "
-            "sync resilver reopen initialize".split(),
+            [
+                "attach",
+                "detach",
+                "remove",
+                "replace",
+                "offline",
+                "online",
+                "clear",
+                "export",
+                "import",
+                "scrub",
+                "trim",
+                "set",
+                "split",
+                "reguid",
+                "checkpoint",
+                "sync",
+                "resilver",
+                "reopen",
+                "initialize",
+            ],
             _T2,
         ),
         # create and add write labels onto whole disks; upgrade cannot be undone
-        **dict.fromkeys("destroy labelclear create add upgrade".split(), _T3),
+        **dict.fromkeys(["destroy", "labelclear", "create", "add", "upgrade"], _T3),
     },
 }
 _LVM_READS = "lvs vgs pvs lvdisplay vgdisplay pvdisplay lvscan vgscan pvscan vgck pvck lvmdiskscan lvmconfig fullreport"
@@ -503,7 +1037,7 @@ _ETCDCTL: dict[str, Any] = {
         "*": _T3,
         "del": _T3,
         "put": _T2,
-        **dict.fromkeys("get watch version".split(), _T0),
+        **dict.fromkeys(["get", "watch", "version"], _T0),
         "member": {"*": _T3, "list": _T0, "add": _T2, "update": _T2, "promote": _T2, "remove": _T3},
         "snapshot": {"*": _T3, "save": _T1, "status": _T0, "restore": _T3},
         "defrag": _T2,
@@ -511,10 +1045,25 @@ _ETCDCTL: dict[str, Any] = {
         "alarm": {"*": _T3, "list": _T0, "disarm": _T2},
         "lease": {"*": _T3, "list": _T0, "timetolive": _T0, "grant": _T2, "keep-alive": _T2, "revoke": _T3},
         "auth": {"*": _T3, "status": _T0, "enable": _T2, "disable": _T2},
-        "user": {"*": _T3, "list": _T0, "get": _T0, "add": _T2, "grant-role": _T2, "revoke-role": _T2,
-                 "passwd": _T2, "delete": _T3},  # fmt: skip
-        "role": {"*": _T3, "list": _T0, "get": _T0, "add": _T2, "grant-permission": _T2, "revoke-permission": _T2,
-                 "delete": _T3},  # fmt: skip
+        "user": {
+            "*": _T3,
+            "list": _T0,
+            "get": _T0,
+            "add": _T2,
+            "grant-role": _T2,
+            "revoke-role": _T2,
+            "passwd": _T2,
+            "delete": _T3,
+        },
+        "role": {
+            "*": _T3,
+            "list": _T0,
+            "get": _T0,
+            "add": _T2,
+            "grant-permission": _T2,
+            "revoke-permission": _T2,
+            "delete": _T3,
+        },
         "endpoint": {"*": _T3, "health": _T0, "status": _T0, "hashkv": _T0},
         "move-leader": _T2,
         "make-mirror": _T2,
@@ -527,15 +1076,22 @@ _ETCDCTL: dict[str, Any] = {
 }
 _ETCDUTL: dict[str, Any] = {
     "options": "--data-dir -w --write-out",
-    "tree": {"*": _T3, "version": _T0, "hashkv": _T0, "defrag": _T2, "backup": _T1,
-             "snapshot": {"*": _T3, "status": _T0, "restore": _T3}, "migrate": _T3},  # fmt: skip
+    "tree": {
+        "*": _T3,
+        "version": _T0,
+        "hashkv": _T0,
+        "defrag": _T2,
+        "backup": _T1,
+        "snapshot": {"*": _T3, "status": _T0, "restore": _T3},
+        "migrate": _T3,
+    },
 }
 
 _IPMI_POWER: dict[str, Any] = {
     "*": _T3,
     "status": _T0,
     "on": _T2,
-    **dict.fromkeys("off cycle reset soft diag".split(), _T3),
+    **dict.fromkeys(["off", "cycle", "reset", "soft", "diag"], _T3),
 }
 _IPMITOOL: dict[str, Any] = {
     "options": "-I -H -U -P -p -L -A -t -b -B -T -m -f -k -K -y -e -N -R -o -O -C -l -Y -z -Z -S -d",
@@ -544,20 +1100,44 @@ _IPMITOOL: dict[str, Any] = {
         "chassis": {
             "*": _T3,
             "power": _IPMI_POWER,
-            **dict.fromkeys("status restart_cause poh selftest".split(), _T0),
-            **dict.fromkeys("identify bootdev policy".split(), _T2),
+            **dict.fromkeys(["status", "restart_cause", "poh", "selftest"], _T0),
+            **dict.fromkeys(["identify", "bootdev", "policy"], _T2),
             "bootparam": {"*": _T3, "get": _T0, "set": _T2},
         },
         "power": _IPMI_POWER,
-        "mc": {"*": _T3, "info": _T0, "guid": _T0, "getenables": _T0, "selftest": _T0, "watchdog": {"get": _T0, "*": _T3},
-               "setenables": _T2, "reset": _T3},  # fmt: skip
-        "bmc": {"*": _T3, "info": _T0, "guid": _T0, "getenables": _T0, "selftest": _T0, "setenables": _T2, "reset": _T3},
-        "sdr": {"*": _T3, **dict.fromkeys("list elist type get info entity dump".split(), _T0)},
+        "mc": {
+            "*": _T3,
+            "info": _T0,
+            "guid": _T0,
+            "getenables": _T0,
+            "selftest": _T0,
+            "watchdog": {"get": _T0, "*": _T3},
+            "setenables": _T2,
+            "reset": _T3,
+        },
+        "bmc": {
+            "*": _T3,
+            "info": _T0,
+            "guid": _T0,
+            "getenables": _T0,
+            "selftest": _T0,
+            "setenables": _T2,
+            "reset": _T3,
+        },
+        "sdr": {"*": _T3, **dict.fromkeys(["list", "elist", "type", "get", "info", "entity", "dump"], _T0)},
         "sensor": {"*": _T3, "list": _T0, "get": _T0, "reading": _T0, "thresh": _T2},
-        "sel": {"*": _T3, **dict.fromkeys("info list elist get time".split(), _T0), "clear": _T3, "delete": _T3},
+        "sel": {"*": _T3, **dict.fromkeys(["info", "list", "elist", "get", "time"], _T0), "clear": _T3, "delete": _T3},
         "lan": {"*": _T3, "print": _T0, "stats": {"get": _T0, "*": _T3}, "set": _T2, "alert": _T2},
-        "user": {"*": _T3, "list": _T0, "summary": _T0, "set": _T2, "enable": _T2, "disable": _T2, "priv": _T2,
-                 "test": _T0},  # fmt: skip
+        "user": {
+            "*": _T3,
+            "list": _T0,
+            "summary": _T0,
+            "set": _T2,
+            "enable": _T2,
+            "disable": _T2,
+            "priv": _T2,
+            "test": _T0,
+        },
         "fru": {"*": _T3, "print": _T0, "list": _T0, "read": _T0, "write": _T3, "edit": _T3},
         "sol": {"*": _T3, "info": _T0, "activate": _T2, "deactivate": _T2, "set": _T2, "payload": _T2},
         "session": {"*": _T3, "info": _T0},
@@ -574,12 +1154,40 @@ _RACADM: dict[str, Any] = {
     "options": "-r -u -p -i -S",
     "tree": {
         "*": _T3,
-        "serveraction": {"*": _T3, "powerstatus": _T0, "powerup": _T2, "powerdown": _T3, "powercycle": _T3,
-                         "hardreset": _T3, "graceshutdown": _T3, "nmi": _T3},  # fmt: skip
-        **dict.fromkeys("get getsysinfo getconfig getsvctag getversion getniccfg getsel gettracelog lclog "
-                        "swinventory hwinventory help getractime getled getsensorinfo".split(), _T0),  # fmt: skip
-        **dict.fromkeys("set config setled sslcertupload closessn sshpkauth jobqueue".split(), _T2),
-        **dict.fromkeys("racreset racresetcfg systemerase clrsel fwupdate update rollback resetcfg".split(), _T3),
+        "serveraction": {
+            "*": _T3,
+            "powerstatus": _T0,
+            "powerup": _T2,
+            "powerdown": _T3,
+            "powercycle": _T3,
+            "hardreset": _T3,
+            "graceshutdown": _T3,
+            "nmi": _T3,
+        },
+        **dict.fromkeys(
+            [
+                "get",
+                "getsysinfo",
+                "getconfig",
+                "getsvctag",
+                "getversion",
+                "getniccfg",
+                "getsel",
+                "gettracelog",
+                "lclog",
+                "swinventory",
+                "hwinventory",
+                "help",
+                "getractime",
+                "getled",
+                "getsensorinfo",
+            ],
+            _T0,
+        ),
+        **dict.fromkeys(["set", "config", "setled", "sslcertupload", "closessn", "sshpkauth", "jobqueue"], _T2),
+        **dict.fromkeys(
+            ["racreset", "racresetcfg", "systemerase", "clrsel", "fwupdate", "update", "rollback", "resetcfg"], _T3
+        ),
         "storage": {"*": _T3, "get": _T0, "createvd": _T2},
         "raid": {"*": _T3, "get": _T0, "createvd": _T2},
     },
@@ -592,15 +1200,56 @@ _REDFISHTOOL: dict[str, Any] = {
         "versions": _T0,
         "root": _T0,
         "about": _T0,
-        "Systems": {"*": _T3, "=": _T0, "list": _T0, "get": _T0, "Processors": _T0, "Memory": _T0, "Storage": _T0,
-                    "Logs": {"*": _T3, "list": _T0, "get": _T0, "clearLog": _T3}, "setBootOverride": _T2,
-                    "setAssetTag": _T2, "setIndicatorLed": _T2, "patch": _T2, "reset": _T3},  # fmt: skip
-        "Chassis": {"*": _T3, "=": _T0, "list": _T0, "get": _T0, "Power": _T0, "Thermal": _T0, "setAssetTag": _T2,
-                    "setIndicatorLed": _T2, "patch": _T2, "reset": _T3, "setPowerLimit": _T2},  # fmt: skip
-        "Managers": {"*": _T3, "=": _T0, "list": _T0, "get": _T0, "NetworkProtocol": _T0, "EthernetInterfaces": _T0,
-                     "setDateTime": _T2, "patch": _T2, "reset": _T3},  # fmt: skip
-        "AccountService": {"*": _T3, "=": _T0, "get": _T0, "Accounts": _T0, "Roles": _T0, "adduser": _T2,
-                           "setpassword": _T2, "useradmin": _T2, "deleteuser": _T3},  # fmt: skip
+        "Systems": {
+            "*": _T3,
+            "=": _T0,
+            "list": _T0,
+            "get": _T0,
+            "Processors": _T0,
+            "Memory": _T0,
+            "Storage": _T0,
+            "Logs": {"*": _T3, "list": _T0, "get": _T0, "clearLog": _T3},
+            "setBootOverride": _T2,
+            "setAssetTag": _T2,
+            "setIndicatorLed": _T2,
+            "patch": _T2,
+            "reset": _T3,
+        },
+        "Chassis": {
+            "*": _T3,
+            "=": _T0,
+            "list": _T0,
+            "get": _T0,
+            "Power": _T0,
+            "Thermal": _T0,
+            "setAssetTag": _T2,
+            "setIndicatorLed": _T2,
+            "patch": _T2,
+            "reset": _T3,
+            "setPowerLimit": _T2,
+        },
+        "Managers": {
+            "*": _T3,
+            "=": _T0,
+            "list": _T0,
+            "get": _T0,
+            "NetworkProtocol": _T0,
+            "EthernetInterfaces": _T0,
+            "setDateTime": _T2,
+            "patch": _T2,
+            "reset": _T3,
+        },
+        "AccountService": {
+            "*": _T3,
+            "=": _T0,
+            "get": _T0,
+            "Accounts": _T0,
+            "Roles": _T0,
+            "adduser": _T2,
+            "setpassword": _T2,
+            "useradmin": _T2,
+            "deleteuser": _T3,
+        },
         "SessionService": {"*": _T3, "=": _T0, "get": _T0, "Sessions": _T0, "login": _T2, "logout": _T2},
         "raw": {"*": _T3, "GET": _T0, "HEAD": _T0, "PATCH": _T2, "PUT": _T2},  # POST runs actions, DELETE deletes
     },
@@ -609,11 +1258,44 @@ _ILOREST: dict[str, Any] = {
     "options": "--url -u --user -p --password --sessionid --cache-dir --logdir --config --selector --filter",
     "tree": {
         "*": _T3,
-        **dict.fromkeys("list get select info serverinfo serverstate status types help login logout "
-                        "iloaccounts-list directory-list certificate-list".split(), _T0),  # fmt: skip
-        **dict.fromkeys("set save commit bootorder onetimeboot virtualmedia iloaccounts ethernet".split(), _T2),
-        **dict.fromkeys("reboot factorydefaults factoryresetcontroller flashfwpkg firmwareupdate uploadcomp "
-                        "deletecomp iloreset clearrestapistate sigrecompute serverclone".split(), _T3),  # fmt: skip
+        **dict.fromkeys(
+            [
+                "list",
+                "get",
+                "select",
+                "info",
+                "serverinfo",
+                "serverstate",
+                "status",
+                "types",
+                "help",
+                "login",
+                "logout",
+                "iloaccounts-list",
+                "directory-list",
+                "certificate-list",
+            ],
+            _T0,
+        ),
+        **dict.fromkeys(
+            ["set", "save", "commit", "bootorder", "onetimeboot", "virtualmedia", "iloaccounts", "ethernet"], _T2
+        ),
+        **dict.fromkeys(
+            [
+                "reboot",
+                "factorydefaults",
+                "factoryresetcontroller",
+                "flashfwpkg",
+                "firmwareupdate",
+                "uploadcomp",
+                "deletecomp",
+                "iloreset",
+                "clearrestapistate",
+                "sigrecompute",
+                "serverclone",
+            ],
+            _T3,
+        ),
     },
 }
 
@@ -643,34 +1325,106 @@ _RAW_TOOLS: dict[str, dict[str, Any]] = {
     "tofu": _TERRAFORM,
     "terragrunt": {
         "options": _TERRAFORM["options"] + " --terragrunt-working-dir --terragrunt-config --working-dir --config",
-        "tree": {**_TERRAFORM["tree"], "run-all": {"@": "terraform"}, "run": {"@": "terraform"},
-                 "hclfmt": _T1, "render-json": _T0, "output-all": _T0, "destroy-all": _T3,
-                 "apply-all": _T2, "plan-all": _T0},  # fmt: skip
+        "tree": {
+            **_TERRAFORM["tree"],
+            "run-all": {"@": "terraform"},
+            "run": {"@": "terraform"},
+            "hclfmt": _T1,
+            "render-json": _T0,
+            "output-all": _T0,
+            "destroy-all": _T3,
+            "apply-all": _T2,
+            "plan-all": _T0,
+        },
     },
     "pulumi": _PULUMI,
     "kubectl": _KUBECTL,
-    "oc": {"options": _KUBECTL_OPTIONS, "tree": {**_KUBECTL["tree"], **dict.fromkeys(
-        "login logout whoami project projects status new-project new-app start-build".split(), _T2),
-        "project": _T2, "projects": _T0, "status": _T0, "whoami": _T0}},  # fmt: skip
+    "oc": {
+        "options": _KUBECTL_OPTIONS,
+        "tree": {
+            **_KUBECTL["tree"],
+            **dict.fromkeys(
+                ["login", "logout", "whoami", "project", "projects", "status", "new-project", "new-app", "start-build"],
+                _T2,
+            ),
+            "project": _T2,
+            "projects": _T0,
+            "status": _T0,
+            "whoami": _T0,
+        },
+    },
     "k3s": {
         "options": "",
-        "tree": {"*": _T3, "kubectl": {"@": "kubectl"}, "crictl": {"@": "crictl"}, "ctr": {"@": "ctr"},
-                 "server": _T2, "agent": _T2, "check-config": _T0, "token": _T2, "secrets-encrypt": _T2,
-                 "certificate": {"*": _T3, "check": _T0, "rotate": _T2, "rotate-ca": _T2},
-                 "etcd-snapshot": {"*": _T3, "ls": _T0, "list": _T0, "save": _T1, "delete": _T3, "prune": _T3}},
-    },  # fmt: skip
+        "tree": {
+            "*": _T3,
+            "kubectl": {"@": "kubectl"},
+            "crictl": {"@": "crictl"},
+            "ctr": {"@": "ctr"},
+            "server": _T2,
+            "agent": _T2,
+            "check-config": _T0,
+            "token": _T2,
+            "secrets-encrypt": _T2,
+            "certificate": {"*": _T3, "check": _T0, "rotate": _T2, "rotate-ca": _T2},
+            "etcd-snapshot": {"*": _T3, "ls": _T0, "list": _T0, "save": _T1, "delete": _T3, "prune": _T3},
+        },
+    },
     "microk8s": {
         "options": "",
-        "tree": {"*": _T3, "kubectl": {"@": "kubectl"}, "helm": {"@": "helm"}, "helm3": {"@": "helm"},
-                 "ctr": {"@": "ctr"}, "status": _T0, "inspect": _T0, "config": _T0, "version": _T0,
-                 "enable": _T2, "disable": _T2, "start": _T2, "stop": _T3, "reset": _T3, "leave": _T3,
-                 "join": _T2, "add-node": _T2, "remove-node": _T3, "refresh-certs": _T2},
-    },  # fmt: skip
-    "minikube": {"options": "-p --profile", "tree": {"*": _T3, "kubectl": {"@": "kubectl"}, "delete": _T3,
-                 "stop": _T2, "start": _T2, "status": _T0, "ip": _T0, "version": _T0, "profile": _T0,
-                 "addons": _T2, "ssh": _T2, "dashboard": _T2, "service": _T0, "logs": _T0}},  # fmt: skip
-    "kind": {"options": "--name --kubeconfig", "tree": {"*": _T3, "create": _T2, "get": _T0, "export": _T0,
-             "load": _T2, "build": _T2, "version": _T0, "delete": _T3}},  # fmt: skip
+        "tree": {
+            "*": _T3,
+            "kubectl": {"@": "kubectl"},
+            "helm": {"@": "helm"},
+            "helm3": {"@": "helm"},
+            "ctr": {"@": "ctr"},
+            "status": _T0,
+            "inspect": _T0,
+            "config": _T0,
+            "version": _T0,
+            "enable": _T2,
+            "disable": _T2,
+            "start": _T2,
+            "stop": _T3,
+            "reset": _T3,
+            "leave": _T3,
+            "join": _T2,
+            "add-node": _T2,
+            "remove-node": _T3,
+            "refresh-certs": _T2,
+        },
+    },
+    "minikube": {
+        "options": "-p --profile",
+        "tree": {
+            "*": _T3,
+            "kubectl": {"@": "kubectl"},
+            "delete": _T3,
+            "stop": _T2,
+            "start": _T2,
+            "status": _T0,
+            "ip": _T0,
+            "version": _T0,
+            "profile": _T0,
+            "addons": _T2,
+            "ssh": _T2,
+            "dashboard": _T2,
+            "service": _T0,
+            "logs": _T0,
+        },
+    },
+    "kind": {
+        "options": "--name --kubeconfig",
+        "tree": {
+            "*": _T3,
+            "create": _T2,
+            "get": _T0,
+            "export": _T0,
+            "load": _T2,
+            "build": _T2,
+            "version": _T0,
+            "delete": _T3,
+        },
+    },
     "helm": _HELM,
     "aws": _AWS,
     "gcloud": _GCLOUD,
@@ -683,33 +1437,125 @@ _RAW_TOOLS: dict[str, dict[str, Any]] = {
     "rbd": {**_CEPH, "options": _SIMPLE_STORAGE_OPTIONS},
     "rados": {**_CEPH, "options": _SIMPLE_STORAGE_OPTIONS + " -o -t --target-pool"},
     "radosgw-admin": {**_CEPH, "options": _SIMPLE_STORAGE_OPTIONS + " --uid --bucket --object --access-key"},
-    "ceph-volume": {"options": "--cluster --log-level --log-path", "tree": {"*": _T3, "lvm": {
-        "*": _T3, "list": _T0, "zap": _T3, "prepare": _T3, "create": _T3, "batch": _T3, "activate": _T2,
-        "deactivate": _T2, "migrate": _T2, "new-db": _T2, "new-wal": _T2}, "inventory": _T0,
-        "raw": {"*": _T3, "list": _T0, "prepare": _T3, "activate": _T2}, "simple": _T2}},  # fmt: skip
+    "ceph-volume": {
+        "options": "--cluster --log-level --log-path",
+        "tree": {
+            "*": _T3,
+            "lvm": {
+                "*": _T3,
+                "list": _T0,
+                "zap": _T3,
+                "prepare": _T3,
+                "create": _T3,
+                "batch": _T3,
+                "activate": _T2,
+                "deactivate": _T2,
+                "migrate": _T2,
+                "new-db": _T2,
+                "new-wal": _T2,
+            },
+            "inventory": _T0,
+            "raw": {"*": _T3, "list": _T0, "prepare": _T3, "activate": _T2},
+            "simple": _T2,
+        },
+    },
     "docker": _DOCKER,
     "podman": _PODMAN,
     "nerdctl": _DOCKER,
     "docker-compose": {"options": _DOCKER_OPTIONS + " " + _COMPOSE_OPTIONS, "tree": _DOCKER_COMPOSE},
     "podman-compose": {"options": _DOCKER_OPTIONS + " " + _COMPOSE_OPTIONS, "tree": _DOCKER_COMPOSE},
-    "crictl": {"options": "-r --runtime-endpoint -i --image-endpoint -c --config --timeout", "tree": {
-        "*": _T3, **dict.fromkeys("ps pods images inspect inspecti inspectp logs stats statsp info version imagefsinfo "
-                                  "config".split(), _T0),
-        **dict.fromkeys("pull exec attach port-forward runp run create start stop stopp update".split(), _T2),
-        **dict.fromkeys("rm rmp rmi".split(), _T2)}},  # fmt: skip
-    "ctr": {"options": "-a --address -n --namespace --timeout", "tree": {"*": _T3,
-            "images": {"*": _T3, "ls": _T0, "list": _T0, "check": _T0, "pull": _T2, "push": _T2, "import": _T2,
-                       "export": _T0, "tag": _T2, "rm": _T2, "remove": _T2, "delete": _T2, "mount": _T2,
-                       "unmount": _T2},
-            "containers": {"*": _T3, "ls": _T0, "list": _T0, "info": _T0, "create": _T2, "rm": _T2,
-                           "delete": _T2, "del": _T2},
-            "tasks": {"*": _T3, "ls": _T0, "list": _T0, "ps": _T0, "metrics": _T0, "start": _T2, "kill": _T2,
-                      "exec": _T2, "pause": _T2, "resume": _T2, "rm": _T2, "delete": _T2},
+    "crictl": {
+        "options": "-r --runtime-endpoint -i --image-endpoint -c --config --timeout",
+        "tree": {
+            "*": _T3,
+            **dict.fromkeys(
+                [
+                    "ps",
+                    "pods",
+                    "images",
+                    "inspect",
+                    "inspecti",
+                    "inspectp",
+                    "logs",
+                    "stats",
+                    "statsp",
+                    "info",
+                    "version",
+                    "imagefsinfo",
+                    "config",
+                ],
+                _T0,
+            ),
+            **dict.fromkeys(
+                ["pull", "exec", "attach", "port-forward", "runp", "run", "create", "start", "stop", "stopp", "update"],
+                _T2,
+            ),
+            **dict.fromkeys(["rm", "rmp", "rmi"], _T2),
+        },
+    },
+    "ctr": {
+        "options": "-a --address -n --namespace --timeout",
+        "tree": {
+            "*": _T3,
+            "images": {
+                "*": _T3,
+                "ls": _T0,
+                "list": _T0,
+                "check": _T0,
+                "pull": _T2,
+                "push": _T2,
+                "import": _T2,
+                "export": _T0,
+                "tag": _T2,
+                "rm": _T2,
+                "remove": _T2,
+                "delete": _T2,
+                "mount": _T2,
+                "unmount": _T2,
+            },
+            "containers": {
+                "*": _T3,
+                "ls": _T0,
+                "list": _T0,
+                "info": _T0,
+                "create": _T2,
+                "rm": _T2,
+                "delete": _T2,
+                "del": _T2,
+            },
+            "tasks": {
+                "*": _T3,
+                "ls": _T0,
+                "list": _T0,
+                "ps": _T0,
+                "metrics": _T0,
+                "start": _T2,
+                "kill": _T2,
+                "exec": _T2,
+                "pause": _T2,
+                "resume": _T2,
+                "rm": _T2,
+                "delete": _T2,
+            },
             "snapshots": {"*": _T3, "ls": _T0, "list": _T0, "info": _T0, "usage": _T0, "rm": _T3, "delete": _T3},
-            "content": {"*": _T3, "ls": _T0, "list": _T0, "get": _T0, "fetch": _T2, "rm": _T3, "delete": _T3,
-                        "prune": _T3},
+            "content": {
+                "*": _T3,
+                "ls": _T0,
+                "list": _T0,
+                "get": _T0,
+                "fetch": _T2,
+                "rm": _T3,
+                "delete": _T3,
+                "prune": _T3,
+            },
             "namespaces": {"*": _T3, "ls": _T0, "list": _T0, "create": _T2, "rm": _T3, "remove": _T3},
-            "run": _T2, "version": _T0, "info": _T0, "plugins": _T0, "events": _T0}},  # fmt: skip
+            "run": _T2,
+            "version": _T0,
+            "info": _T0,
+            "plugins": _T0,
+            "events": _T0,
+        },
+    },
     "virsh": _VIRSH,
     "qm": _PROXMOX,
     "pct": _PROXMOX,
@@ -719,9 +1565,18 @@ _RAW_TOOLS: dict[str, dict[str, Any]] = {
     **{name: {"options": "", "tree": _T2} for name in _LVM_CHANGES.split()},
     **{name: {"options": "", "tree": _T3} for name in _LVM_DESTROYS.split()},
     "lvresize": {"options": "-L --size -l --extents -n --name", "tree": _LVRESIZE},
-    "lvm": {"options": "", "tree": {"*": _T3, "version": _T0, "help": _T0, "segtypes": _T0, "formats": _T0,
-            "lvresize": {"@": "lvresize"}, **{name: {"@": name} for name in
-            (_LVM_READS + " " + _LVM_CHANGES + " " + _LVM_DESTROYS).split()}}},  # fmt: skip
+    "lvm": {
+        "options": "",
+        "tree": {
+            "*": _T3,
+            "version": _T0,
+            "help": _T0,
+            "segtypes": _T0,
+            "formats": _T0,
+            "lvresize": {"@": "lvresize"},
+            **{name: {"@": name} for name in (_LVM_READS + " " + _LVM_CHANGES + " " + _LVM_DESTROYS).split()},
+        },
+    },
     "etcdctl": _ETCDCTL,
     "etcdutl": _ETCDUTL,
     "ipmitool": _IPMITOOL,
@@ -800,7 +1655,6 @@ READERS: dict[str, Reader] = {
 # ---------------------------------------------------------------------------------------------------------------
 
 
-
 @functools.lru_cache(maxsize=256)
 def tool_for(name: str) -> str | None:
     """The table entry for a command name (``tofu``, ``kubectl1.29``, ``terraform.exe``), or None."""
@@ -859,12 +1713,55 @@ def _positionals(
 
 # Options known to take no value in the tools above: the greedy reading leaves the word after them alone.
 _FLAG_WORDS = frozenset(
-    (
-        "-auto-approve -compact-warnings -no-color -json -destroy -refresh-only --all -A --all-namespaces --force "
-        "--wait --atomic --install --dry-run --debug --yes -y -f -v -q --quiet --rm -d --detach -it -i -t --purge "
-        "--recursive -r -R --no-paginate --skip-final-snapshot --volumes --keep-history --prune --overwrite "
-        "-E -c -a -g -s --yes-i-really-mean-it --yes-i-really-really-mean-it --graceful --reboot --insecure"
-    ).split()
+    [
+        "-auto-approve",
+        "-compact-warnings",
+        "-no-color",
+        "-json",
+        "-destroy",
+        "-refresh-only",
+        "--all",
+        "-A",
+        "--all-namespaces",
+        "--force",
+        "--wait",
+        "--atomic",
+        "--install",
+        "--dry-run",
+        "--debug",
+        "--yes",
+        "-y",
+        "-f",
+        "-v",
+        "-q",
+        "--quiet",
+        "--rm",
+        "-d",
+        "--detach",
+        "-it",
+        "-i",
+        "-t",
+        "--purge",
+        "--recursive",
+        "-r",
+        "-R",
+        "--no-paginate",
+        "--skip-final-snapshot",
+        "--volumes",
+        "--keep-history",
+        "--prune",
+        "--overwrite",
+        "-E",
+        "-c",
+        "-a",
+        "-g",
+        "-s",
+        "--yes-i-really-mean-it",
+        "--yes-i-really-really-mean-it",
+        "--graceful",
+        "--reboot",
+        "--insecure",
+    ]
 )
 
 
@@ -946,7 +1843,9 @@ def _walk(
             if isinstance(node, dict) and "&" in node:
                 options = options | frozenset(node["&"].split())
             if isinstance(node, dict) and "@" in node:
-                return _delegate(node["@"], tool, path, words[k:], greedy, stdin, unread_stdin, depth)
+                return _delegate(
+                    node["@"], tool, path, words[k:], greedy=greedy, stdin=stdin, unread_stdin=unread_stdin, depth=depth
+                )
             continue
         if "*" not in node:
             break  # the words from here are operands
@@ -956,7 +1855,9 @@ def _walk(
         why = node.get("!", f"a verb the table does not know (unknown verbs of {tool} round up)")
         return _raise((Tier(node["*"]), f"{' '.join(path)} {word[:40]}: {why}"), words, raisers, options)
     if isinstance(node, dict) and "@" in node:
-        return _delegate(node["@"], tool, path, words, greedy, stdin, unread_stdin, depth)
+        return _delegate(
+            node["@"], tool, path, words, greedy=greedy, stdin=stdin, unread_stdin=unread_stdin, depth=depth
+        )
     if isinstance(node, dict):
         if "-" in node and node["-"] not in raisers:
             raisers.append(node["-"])
@@ -1003,6 +1904,7 @@ def _delegate(
     tool: str,
     path: Sequence[str],
     rest: Sequence[tuple[str, bool]],
+    *,
     greedy: bool,
     stdin: str | None,
     unread_stdin: str,

@@ -18,9 +18,9 @@ import fnmatch
 import re
 
 __all__ = [
+    "HARMLESS_DEVICE_NODES",
     "TEMP_DIRS",
     "TOP_LEVEL_SYSTEM_DIRS",
-    "HARMLESS_DEVICE_NODES",
     "has_glob",
     "is_device_write",
     "is_raw_disk",

@@ -65,44 +65,183 @@ _ALIASES: dict[str, str] = {
 # Commands judged by name, before their verb.
 _BY_NAME: dict[str, int] = {
     **dict.fromkeys(
-        (
-            "remove-item format-volume clear-disk initialize-disk remove-partition clear-content clear-item "
-            "stop-computer restart-computer remove-vm stop-vm remove-vmsnapshot restore-vmsnapshot remove-vhd "
-            "clear-recyclebin clear-eventlog remove-eventlog clear-tpm restore-computer checkpoint-computer "
-            "remove-bitlockerkeyprotector disable-bitlocker suspend-bitlocker reset-computermachinepassword "
-            "add-type invoke-expression"
-        ).split(),
+        [
+            "remove-item",
+            "format-volume",
+            "clear-disk",
+            "initialize-disk",
+            "remove-partition",
+            "clear-content",
+            "clear-item",
+            "stop-computer",
+            "restart-computer",
+            "remove-vm",
+            "stop-vm",
+            "remove-vmsnapshot",
+            "restore-vmsnapshot",
+            "remove-vhd",
+            "clear-recyclebin",
+            "clear-eventlog",
+            "remove-eventlog",
+            "clear-tpm",
+            "restore-computer",
+            "checkpoint-computer",
+            "remove-bitlockerkeyprotector",
+            "disable-bitlocker",
+            "suspend-bitlocker",
+            "reset-computermachinepassword",
+            "add-type",
+            "invoke-expression",
+        ],
         3,
     ),
     **dict.fromkeys(
-        (
-            "format-table format-list format-wide format-custom format-hex import-csv import-clixml "
-            "import-powershelldatafile import-localizeddata where-object foreach-object"
-        ).split(),
+        [
+            "format-table",
+            "format-list",
+            "format-wide",
+            "format-custom",
+            "format-hex",
+            "import-csv",
+            "import-clixml",
+            "import-powershelldatafile",
+            "import-localizeddata",
+            "where-object",
+            "foreach-object",
+        ],
         0,
     ),
-    **dict.fromkeys("start-process invoke-command import-module invoke-webrequest invoke-restmethod".split(), 2),
+    **dict.fromkeys(["start-process", "invoke-command", "import-module", "invoke-webrequest", "invoke-restmethod"], 2),
 }
 _READ_VERBS = frozenset(
-    "get test find measure select show read resolve compare convertto convertfrom where sort group write trace wait "
-    "watch search debug ping format tee join split".split()
+    [
+        "get",
+        "test",
+        "find",
+        "measure",
+        "select",
+        "show",
+        "read",
+        "resolve",
+        "compare",
+        "convertto",
+        "convertfrom",
+        "where",
+        "sort",
+        "group",
+        "write",
+        "trace",
+        "wait",
+        "watch",
+        "search",
+        "debug",
+        "ping",
+        "format",
+        "tee",
+        "join",
+        "split",
+    ]
 )
 _CHANGE_VERBS = frozenset(
-    (
-        "set new add copy move rename start restart stop enable disable install update invoke register unregister "
-        "import export out push pop send save checkpoint suspend resume mount dismount connect disconnect grant revoke "
-        "lock unlock block unblock approve deny protect unprotect publish unpublish request sync complete edit expand "
-        "compress initialize repair optimize merge backup restore use enter exit deploy build assert limit close open "
-        "skip step submit switch receive redo undo confirm convert"
-    ).split()
+    [
+        "set",
+        "new",
+        "add",
+        "copy",
+        "move",
+        "rename",
+        "start",
+        "restart",
+        "stop",
+        "enable",
+        "disable",
+        "install",
+        "update",
+        "invoke",
+        "register",
+        "unregister",
+        "import",
+        "export",
+        "out",
+        "push",
+        "pop",
+        "send",
+        "save",
+        "checkpoint",
+        "suspend",
+        "resume",
+        "mount",
+        "dismount",
+        "connect",
+        "disconnect",
+        "grant",
+        "revoke",
+        "lock",
+        "unlock",
+        "block",
+        "unblock",
+        "approve",
+        "deny",
+        "protect",
+        "unprotect",
+        "publish",
+        "unpublish",
+        "request",
+        "sync",
+        "complete",
+        "edit",
+        "expand",
+        "compress",
+        "initialize",
+        "repair",
+        "optimize",
+        "merge",
+        "backup",
+        "restore",
+        "use",
+        "enter",
+        "exit",
+        "deploy",
+        "build",
+        "assert",
+        "limit",
+        "close",
+        "open",
+        "skip",
+        "step",
+        "submit",
+        "switch",
+        "receive",
+        "redo",
+        "undo",
+        "confirm",
+        "convert",
+    ]
 )
-_DESTROY_VERBS = frozenset("remove clear uninstall reset erase".split())
+_DESTROY_VERBS = frozenset(["remove", "clear", "uninstall", "reset", "erase"])
 # .NET members whose call destroys, and calls that load code the gate cannot read.
 _DESTROYING_MEMBERS = frozenset(
-    (
-        "delete deletesubkeytree deletesubkey deletevalue deletetree format win32shutdown win32shutdowntracker "
-        "shutdown reboot terminate destroy drop truncate wipe clear remove removeall kill"
-    ).split()
+    [
+        "delete",
+        "deletesubkeytree",
+        "deletesubkey",
+        "deletevalue",
+        "deletetree",
+        "format",
+        "win32shutdown",
+        "win32shutdowntracker",
+        "shutdown",
+        "reboot",
+        "terminate",
+        "destroy",
+        "drop",
+        "truncate",
+        "wipe",
+        "clear",
+        "remove",
+        "removeall",
+        "kill",
+    ]
 )
 _CODE_MEMBERS = frozenset({"create", "load", "loadfrom", "loadfile", "invoke", "invokescript", "compileassembly"})
 
@@ -133,8 +272,8 @@ _WINDOWS_NATIVES: dict[str, Any] = {
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Any:
-    import tree_sitter_powershell
-    from tree_sitter import Language, Parser
+    import tree_sitter_powershell  # noqa: PLC0415 - loaded on first use: arming the gate stays cheap
+    from tree_sitter import Language, Parser  # noqa: PLC0415
 
     return Parser(Language(tree_sitter_powershell.language()))
 
@@ -265,7 +404,7 @@ def classify_windows_command(name: str, args: Sequence[str]) -> Verdict:
     lower = name.lower().rsplit("\\", 1)[-1].rsplit("/", 1)[-1]
     lower = lower[:-4] if lower.endswith((".exe", ".com")) else lower
     if lower in ("pwsh", "powershell"):
-        return classify_invocation(lower, args, None, "")
+        return classify_invocation(lower, args, None, "") or (Tier.T0, f"{lower} with no command")
     if lower == "cmd":
         code = _cmd_code(args)
         if code is not None:
@@ -288,7 +427,7 @@ def classify_windows_command(name: str, args: Sequence[str]) -> Verdict:
         if not lowered and "=" in rule:
             return Tier(rule["="]), f"{lower}: {_LABELS[rule['=']]}"
         return Tier(rule["*"]), f"{lower} {' '.join(lowered)[:40]}: {_LABELS[rule['*']]}"
-    from . import _commands, _shell
+    from . import _commands, _shell  # noqa: PLC0415 - _commands reaches this module through _lifecycle
 
     words = [lower, *(a if a != UNKNOWN_WORD else "$UNKNOWN" for a in args)]
     tier, reasons = _commands.content_tier(_shell.split_argv(words))
@@ -323,10 +462,20 @@ def _member_call(node: Any) -> Verdict | None:
 _LABELS = {0: "reads only", 1: "changes local files", 2: "an ordinary change", 3: "irreversible"}
 
 # pwsh/powershell command-line parameters (matched by unambiguous prefix, as the programs do).
-_VALUE_PARAMETERS = (
-    "executionpolicy windowstyle workingdirectory inputformat outputformat configurationname version psconsolefile "
-    "settingsfile custompipename encodedarguments configurationfile"
-).split()
+_VALUE_PARAMETERS = [
+    "executionpolicy",
+    "windowstyle",
+    "workingdirectory",
+    "inputformat",
+    "outputformat",
+    "configurationname",
+    "version",
+    "psconsolefile",
+    "settingsfile",
+    "custompipename",
+    "encodedarguments",
+    "configurationfile",
+]
 
 
 def _parameter(word: str) -> str | None:
@@ -346,8 +495,15 @@ def _parameter(word: str) -> str | None:
         if len(key) >= 2 and full.startswith(key):
             return full
     if key in ("w", "wd", "o", "of", "i", "if", "v"):
-        return {"w": "windowstyle", "wd": "workingdirectory", "o": "outputformat", "of": "outputformat",
-                "i": "inputformat", "if": "inputformat", "v": "version"}[key]  # fmt: skip
+        return {
+            "w": "windowstyle",
+            "wd": "workingdirectory",
+            "o": "outputformat",
+            "of": "outputformat",
+            "i": "inputformat",
+            "if": "inputformat",
+            "v": "version",
+        }[key]
     return "flag"
 
 
@@ -414,7 +570,7 @@ PWSH_DATA: dict[str, object] = {
     "destroy_verbs": sorted(_DESTROY_VERBS),
     "destroying_members": sorted(_DESTROYING_MEMBERS),
     "code_members": sorted(_CODE_MEMBERS),
-    "windows_natives": {k: v for k, v in sorted(_WINDOWS_NATIVES.items())},
+    "windows_natives": dict(sorted(_WINDOWS_NATIVES.items())),
     "value_parameters": list(_VALUE_PARAMETERS),
     "max_script": _MAX_SCRIPT,
     "max_depth": _MAX_DEPTH,

@@ -40,45 +40,118 @@ _CLIENTS: dict[str, tuple[str, frozenset[str], frozenset[str], frozenset[str], b
         "postgres",
         frozenset({"-c", "--command"}),
         frozenset({"-f", "--file"}),
-        frozenset("-d --dbname -h --host -p --port -U --username -v --set --variable -o --output -L --log-file -F "
-                  "--field-separator -R --record-separator -P --pset -T --table-attr".split()),  # fmt: skip
+        frozenset(
+            [
+                "-d",
+                "--dbname",
+                "-h",
+                "--host",
+                "-p",
+                "--port",
+                "-U",
+                "--username",
+                "-v",
+                "--set",
+                "--variable",
+                "-o",
+                "--output",
+                "-L",
+                "--log-file",
+                "-F",
+                "--field-separator",
+                "-R",
+                "--record-separator",
+                "-P",
+                "--pset",
+                "-T",
+                "--table-attr",
+            ]
+        ),
         False,
     ),
     "mysql": (
         "mysql",
         frozenset({"-e", "--execute", "--init-command"}),
         frozenset(),
-        frozenset("-D --database -h --host -u --user -P --port -S --socket --default-character-set --defaults-file "
-                  "--defaults-extra-file --login-path --protocol --ssl-ca --ssl-cert --ssl-key".split()),  # fmt: skip
+        frozenset(
+            [
+                "-D",
+                "--database",
+                "-h",
+                "--host",
+                "-u",
+                "--user",
+                "-P",
+                "--port",
+                "-S",
+                "--socket",
+                "--default-character-set",
+                "--defaults-file",
+                "--defaults-extra-file",
+                "--login-path",
+                "--protocol",
+                "--ssl-ca",
+                "--ssl-cert",
+                "--ssl-key",
+            ]
+        ),
         False,
     ),
     "sqlite3": (
         "sqlite",
         frozenset({"-cmd"}),
         frozenset({"-init"}),
-        frozenset("-separator -newline -nullvalue -A -vfs -mmap -pagecache -lookaside -maxsize".split()),
+        frozenset(
+            ["-separator", "-newline", "-nullvalue", "-A", "-vfs", "-mmap", "-pagecache", "-lookaside", "-maxsize"]
+        ),
         True,
     ),
     "cqlsh": (
         "",
         frozenset({"-e", "--execute"}),
         frozenset({"-f", "--file"}),
-        frozenset("-u --username -p --password -k --keyspace --cqlversion --encoding --connect-timeout "
-                  "--request-timeout".split()),  # fmt: skip
+        frozenset(
+            [
+                "-u",
+                "--username",
+                "-p",
+                "--password",
+                "-k",
+                "--keyspace",
+                "--cqlversion",
+                "--encoding",
+                "--connect-timeout",
+                "--request-timeout",
+            ]
+        ),
         False,
     ),
     "clickhouse-client": (
         "clickhouse",
         frozenset({"-q", "--query"}),
         frozenset({"--queries-file"}),
-        frozenset("-h --host --port -u --user --password -d --database -f --format --config-file".split()),
+        frozenset(
+            [
+                "-h",
+                "--host",
+                "--port",
+                "-u",
+                "--user",
+                "--password",
+                "-d",
+                "--database",
+                "-f",
+                "--format",
+                "--config-file",
+            ]
+        ),
         False,
     ),
     "sqlcmd": (
         "tsql",
         frozenset({"-Q", "-q"}),
         frozenset({"-i"}),
-        frozenset("-S -U -P -d -o -v -s -w -H -A -l -t -a -c".split()),
+        frozenset(["-S", "-U", "-P", "-d", "-o", "-v", "-s", "-w", "-H", "-A", "-l", "-t", "-a", "-c"]),
         False,
     ),
 }
@@ -86,14 +159,66 @@ _CLIENT_ALIASES = {"mariadb": "mysql"}
 
 # Statements sqlglot leaves as an unparsed command, by first keyword: these change state in an ordinary way.
 _ORDINARY_COMMANDS = frozenset(
-    (
-        "VACUUM ANALYZE ANALYSE REINDEX CLUSTER CHECKPOINT LISTEN NOTIFY UNLISTEN DISCARD RESET SHOW EXPLAIN DESCRIBE "
-        "DESC SET USE BEGIN COMMIT ROLLBACK START END SAVEPOINT RELEASE LOCK UNLOCK FLUSH OPTIMIZE CHECK KILL REPLACE "
-        "LOAD HANDLER PREPARE DEALLOCATE GRANT REVOKE COMMENT SECURITY REFRESH IMPORT CREATE INSERT COPY PRAGMA ATTACH "
-        "DETACH CALL DO EXEC EXECUTE ALTER ABORT PREPARE VALUES TABLE"
-    ).split()
+    [
+        "VACUUM",
+        "ANALYZE",
+        "ANALYSE",
+        "REINDEX",
+        "CLUSTER",
+        "CHECKPOINT",
+        "LISTEN",
+        "NOTIFY",
+        "UNLISTEN",
+        "DISCARD",
+        "RESET",
+        "SHOW",
+        "EXPLAIN",
+        "DESCRIBE",
+        "DESC",
+        "SET",
+        "USE",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "START",
+        "END",
+        "SAVEPOINT",
+        "RELEASE",
+        "LOCK",
+        "UNLOCK",
+        "FLUSH",
+        "OPTIMIZE",
+        "CHECK",
+        "KILL",
+        "REPLACE",
+        "LOAD",
+        "HANDLER",
+        "PREPARE",
+        "DEALLOCATE",
+        "GRANT",
+        "REVOKE",
+        "COMMENT",
+        "SECURITY",
+        "REFRESH",
+        "IMPORT",
+        "CREATE",
+        "INSERT",
+        "COPY",
+        "PRAGMA",
+        "ATTACH",
+        "DETACH",
+        "CALL",
+        "DO",
+        "EXEC",
+        "EXECUTE",
+        "ALTER",
+        "ABORT",
+        "PREPARE",
+        "VALUES",
+        "TABLE",
+    ]
 )
-_DESTROYING_COMMANDS = frozenset("DROP TRUNCATE SHUTDOWN PURGE".split())
+_DESTROYING_COMMANDS = frozenset(["DROP", "TRUNCATE", "SHUTDOWN", "PURGE"])
 # Inside procedural bodies (DO $$ ... $$, CALL, EXECUTE '...'): the statement words that destroy.
 _BODY_DESTROYS = re.compile(r"\b(?:drop|truncate)\b|\bdelete\s+from\b(?![^;]*\bwhere\b)", re.IGNORECASE)
 
@@ -110,7 +235,7 @@ _CLIENT_LINE = re.compile(r"^\s*(?:\\|\.[a-z])", re.IGNORECASE)
 @functools.lru_cache(maxsize=1)
 def _sqlglot() -> Any:
     """sqlglot, loaded on first use; its parse-fallback warnings are for developers, not for a gate's log."""
-    import sqlglot
+    import sqlglot  # noqa: PLC0415 - loaded on first use: arming the gate stays cheap
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     return sqlglot
@@ -282,8 +407,18 @@ _MONGO_WRITES = re.compile(
     r"|sh\.\w+|setProfilingLevel|load)\s*\("
 )
 _MONGO_VALUE_OPTIONS = frozenset(
-    "--host --port -u --username -p --password --authenticationDatabase --authenticationMechanism --tlsCAFile "
-    "--tlsCertificateKeyFile".split()
+    [
+        "--host",
+        "--port",
+        "-u",
+        "--username",
+        "-p",
+        "--password",
+        "--authenticationDatabase",
+        "--authenticationMechanism",
+        "--tlsCAFile",
+        "--tlsCertificateKeyFile",
+    ]
 )
 
 
@@ -320,22 +455,133 @@ def classify_mongo(tool: str, args: Sequence[str], stdin: str | None, unread_std
 
 # --- Redis ---------------------------------------------------------------------------------------------------------
 _REDIS_DESTROYS = frozenset(
-    "FLUSHALL FLUSHDB SHUTDOWN DEBUG SWAPDB FAILOVER REPLICAOF SLAVEOF MIGRATE RESTORE CLUSTER MODULE".split()
+    [
+        "FLUSHALL",
+        "FLUSHDB",
+        "SHUTDOWN",
+        "DEBUG",
+        "SWAPDB",
+        "FAILOVER",
+        "REPLICAOF",
+        "SLAVEOF",
+        "MIGRATE",
+        "RESTORE",
+        "CLUSTER",
+        "MODULE",
+    ]
 )
 _REDIS_READS = frozenset(
-    (
-        "GET MGET GETRANGE STRLEN EXISTS TYPE TTL PTTL KEYS SCAN HGET HGETALL HMGET HKEYS HVALS HLEN HEXISTS HSCAN "
-        "LRANGE LLEN LINDEX SMEMBERS SISMEMBER SCARD SSCAN SRANDMEMBER ZRANGE ZRANGEBYSCORE ZREVRANGE ZSCORE ZCARD "
-        "ZRANK ZREVRANK ZSCAN ZCOUNT XRANGE XREVRANGE XLEN XINFO XREAD PING ECHO INFO DBSIZE TIME LASTSAVE ROLE "
-        "MEMORY OBJECT SLOWLOG LATENCY COMMAND CLIENT CONFIG-GET PUBSUB MONITOR DUMP RANDOMKEY BITCOUNT GETBIT "
-        "PFCOUNT GEOPOS GEODIST GEORADIUS GEOSEARCH HELLO AUTH SELECT LOLWUT"
-    ).split()
+    [
+        "GET",
+        "MGET",
+        "GETRANGE",
+        "STRLEN",
+        "EXISTS",
+        "TYPE",
+        "TTL",
+        "PTTL",
+        "KEYS",
+        "SCAN",
+        "HGET",
+        "HGETALL",
+        "HMGET",
+        "HKEYS",
+        "HVALS",
+        "HLEN",
+        "HEXISTS",
+        "HSCAN",
+        "LRANGE",
+        "LLEN",
+        "LINDEX",
+        "SMEMBERS",
+        "SISMEMBER",
+        "SCARD",
+        "SSCAN",
+        "SRANDMEMBER",
+        "ZRANGE",
+        "ZRANGEBYSCORE",
+        "ZREVRANGE",
+        "ZSCORE",
+        "ZCARD",
+        "ZRANK",
+        "ZREVRANK",
+        "ZSCAN",
+        "ZCOUNT",
+        "XRANGE",
+        "XREVRANGE",
+        "XLEN",
+        "XINFO",
+        "XREAD",
+        "PING",
+        "ECHO",
+        "INFO",
+        "DBSIZE",
+        "TIME",
+        "LASTSAVE",
+        "ROLE",
+        "MEMORY",
+        "OBJECT",
+        "SLOWLOG",
+        "LATENCY",
+        "COMMAND",
+        "CLIENT",
+        "CONFIG-GET",
+        "PUBSUB",
+        "MONITOR",
+        "DUMP",
+        "RANDOMKEY",
+        "BITCOUNT",
+        "GETBIT",
+        "PFCOUNT",
+        "GEOPOS",
+        "GEODIST",
+        "GEORADIUS",
+        "GEOSEARCH",
+        "HELLO",
+        "AUTH",
+        "SELECT",
+        "LOLWUT",
+    ]
 )
-_REDIS_FLAGS = frozenset("-c -e --no-auth-warning --tls --raw --no-raw --csv --json -x --verbose".split())
-_REDIS_VALUE = frozenset("-h -p -s -a --user --pass -u -n -r -i -d -D --cacert --cert --key --sni --tls-ciphers".split())
+_REDIS_FLAGS = frozenset(
+    ["-c", "-e", "--no-auth-warning", "--tls", "--raw", "--no-raw", "--csv", "--json", "-x", "--verbose"]
+)
+_REDIS_VALUE = frozenset(
+    [
+        "-h",
+        "-p",
+        "-s",
+        "-a",
+        "--user",
+        "--pass",
+        "-u",
+        "-n",
+        "-r",
+        "-i",
+        "-d",
+        "-D",
+        "--cacert",
+        "--cert",
+        "--key",
+        "--sni",
+        "--tls-ciphers",
+    ]
+)
 _REDIS_MODES = frozenset(
-    "--scan --bigkeys --memkeys --hotkeys --stat --latency --latency-history --latency-dist --lru-test --intrinsic-"
-    "latency --pattern --count".split()
+    [
+        "--scan",
+        "--bigkeys",
+        "--memkeys",
+        "--hotkeys",
+        "--stat",
+        "--latency",
+        "--latency-history",
+        "--latency-dist",
+        "--lru-test",
+        "--intrinsic-latency",
+        "--pattern",
+        "--count",
+    ]
 )
 
 

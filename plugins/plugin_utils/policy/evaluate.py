@@ -65,7 +65,9 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     policy = ruleset.policy
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
-    commands, interpreters = _executables.route(action, args, request.local_files, _command_texts(action, args, request))
+    commands, interpreters = _executables.route(
+        action, args, request.local_files, _command_texts(action, args, request)
+    )
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []

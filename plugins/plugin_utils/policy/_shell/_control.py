@@ -15,10 +15,9 @@ from __future__ import annotations
 from ._base import _Cur, _Level
 from ._lexer import _LIT, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, _Word
 from ._output import _chain_output
-from ._vocabulary import FOREIGN_READERS
 from ._simple import _SimpleCommands
 from ._state import _Alt, _State
-from ._vocabulary import _KEYWORDS, _MAX_ALTS
+from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS
 
 
 def _tok_literal(tok: _Tok) -> str | None:

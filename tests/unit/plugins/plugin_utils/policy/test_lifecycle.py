@@ -107,10 +107,36 @@ TABLE_ROWS = [
 
 
 def test_the_table_covers_the_tools_the_issue_names() -> None:
-    required = (
-        "terraform tofu pulumi kubectl helm aws gcloud az openstack docker podman virsh zfs zpool lvm lvremove ceph "
-        "etcdctl ipmitool racadm redfishtool psql mysql sqlite3 mongosh redis-cli pwsh powershell"
-    ).split()
+    required = [
+        "terraform",
+        "tofu",
+        "pulumi",
+        "kubectl",
+        "helm",
+        "aws",
+        "gcloud",
+        "az",
+        "openstack",
+        "docker",
+        "podman",
+        "virsh",
+        "zfs",
+        "zpool",
+        "lvm",
+        "lvremove",
+        "ceph",
+        "etcdctl",
+        "ipmitool",
+        "racadm",
+        "redfishtool",
+        "psql",
+        "mysql",
+        "sqlite3",
+        "mongosh",
+        "redis-cli",
+        "pwsh",
+        "powershell",
+    ]
     assert not [name for name in required if _lifecycle.tool_for(name) is None]
     assert "talosctl" not in _lifecycle.TOOLS, "talosctl rows belong to issue 17's verb table"
     assert len(TABLE_ROWS) > 600
@@ -249,7 +275,7 @@ def test_ordinary_changes_stay_below_t3(command: str) -> None:
 def test_unknown_verbs_of_known_tools_round_up() -> None:
     for tool in ("terraform", "kubectl", "helm", "docker", "virsh", "zfs", "etcdctl", "ipmitool", "aws", "gcloud"):
         assert content(f"{tool} frobnicate-everything now") is Tier.T3, tool
-        assert content(f"{tool} \"$VERB\"") is Tier.T3, tool
+        assert content(f'{tool} "$VERB"') is Tier.T3, tool
 
 
 def test_an_option_the_table_misreads_hides_no_verb() -> None:
@@ -261,9 +287,26 @@ def test_an_option_the_table_misreads_hides_no_verb() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "tier"),
-    [*((k, Tier.T2) for k in sorted(_lifecycle.KUBE_KINDS)), *((k, Tier.T3) for k in
-     ("namespace", "ns", "pv", "persistentvolumeclaims", "pvc", "crd", "customresourcedefinitions", "node", "all",
-      "postgresclusters.acid.zalan.do", "pods.evil.example.com", "storageclass"))],  # fmt: skip
+    [
+        *((k, Tier.T2) for k in sorted(_lifecycle.KUBE_KINDS)),
+        *(
+            (k, Tier.T3)
+            for k in (
+                "namespace",
+                "ns",
+                "pv",
+                "persistentvolumeclaims",
+                "pvc",
+                "crd",
+                "customresourcedefinitions",
+                "node",
+                "all",
+                "postgresclusters.acid.zalan.do",
+                "pods.evil.example.com",
+                "storageclass",
+            )
+        ),
+    ],
 )
 def test_kubernetes_deletions_are_judged_by_kind(kind: str, tier: Tier) -> None:
     assert content(f"kubectl delete {kind} x") is tier
@@ -305,9 +348,10 @@ def test_sql_is_read_from_every_client_option(client: str, sql: str, tier: Tier)
         pytest.skip("PostgreSQL syntax")
     command = f"{client} {shlex.quote(sql)}"
     assert content(command) is tier, (command, _commands.content_tier(command))
-    heredoc = f"{client.rsplit(' ', 1)[0] if not client.startswith('sqlite3') else client} <<'EOF'\n{sql};\nEOF"
+    program = client if client.startswith("sqlite3") else client.rsplit(" ", 1)[0]
+    heredoc = f"{program} <<'EOF'\n{sql};\nEOF"
     assert content(heredoc) >= tier, heredoc
-    piped = f"printf '%s\\n' {shlex.quote(sql + ';')} | {client.rsplit(' ', 1)[0] if not client.startswith('sqlite3') else client}"
+    piped = f"printf '%s\\n' {shlex.quote(sql + ';')} | {program}"
     assert content(piped) >= tier, piped
 
 
@@ -354,22 +398,60 @@ def test_powershell_is_read_by_its_own_grammar(script: str, tier: Tier) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- device nodes
-DEVICE_WRITES = ["/dev/sdzz1", "/dev/nvme9n9", "/dev/mtd0", "/dev/watchdog", "/dev/ttyS0", "/dev/foo", "/dev/mapper/x",
-                 "/dev/vg0/data", "//dev//sdb", "/dev/./port", "/dev/nul?", "/d?v/sda", "/dev", "/dev/{null,sda}"]  # fmt: skip
-HARMLESS = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/stdout", "/dev/stderr",
-            "/dev/stdin", "/dev/tty", "/dev/pts/3", "/dev/fd/2", "/dev/shm/cache.tmp"]  # fmt: skip
+DEVICE_WRITES = [
+    "/dev/sdzz1",
+    "/dev/nvme9n9",
+    "/dev/mtd0",
+    "/dev/watchdog",
+    "/dev/ttyS0",
+    "/dev/foo",
+    "/dev/mapper/x",
+    "/dev/vg0/data",
+    "//dev//sdb",
+    "/dev/./port",
+    "/dev/nul?",
+    "/d?v/sda",
+    "/dev",
+    "/dev/{null,sda}",
+]
+HARMLESS = [
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/stdin",
+    "/dev/tty",
+    "/dev/pts/3",
+    "/dev/fd/2",
+    "/dev/shm/cache.tmp",
+]
 
 
 @pytest.mark.parametrize("path", DEVICE_WRITES)
 def test_writes_to_device_nodes_are_raw_disk_writes_through_every_route(path: str) -> None:
     assert _paths.is_device_write(path)
     quoted = shlex.quote(path)
-    for text in (f"echo x > {quoted}", f"echo x >> {quoted}", f"dd if=/tmp/img of={quoted}", f"echo x | tee {quoted}",
-                 f"cp /tmp/img {quoted}", f"truncate -s 0 {quoted}",
-                 "sudo sh -c " + shlex.quote(f"cat /tmp/img > {quoted}")):  # fmt: skip
+    for text in (
+        f"echo x > {quoted}",
+        f"echo x >> {quoted}",
+        f"dd if=/tmp/img of={quoted}",
+        f"echo x | tee {quoted}",
+        f"cp /tmp/img {quoted}",
+        f"truncate -s 0 {quoted}",
+        "sudo sh -c " + shlex.quote(f"cat /tmp/img > {quoted}"),
+    ):
         assert any(f.rule == "deny.raw-disk-write" for f in _commands.deny_findings(text)), text
-    for action in ("ansible.builtin.copy", "ansible.builtin.template", "ansible.builtin.get_url",
-                   "ansible.builtin.unarchive", "ansible.builtin.file", "acme.tools.flash"):  # fmt: skip
+    for action in (
+        "ansible.builtin.copy",
+        "ansible.builtin.template",
+        "ansible.builtin.get_url",
+        "ansible.builtin.unarchive",
+        "ansible.builtin.file",
+        "acme.tools.flash",
+    ):
         key = "path" if action == "ansible.builtin.file" else "dest"
         evaluation = evaluate(TaskRequest(action=action, args={key: path, "src": "x"}, host="h"), ruleset=BUILTIN)
         assert any(f.rule == "deny.raw-disk-write" for f in evaluation.findings), (action, path)
@@ -393,19 +475,31 @@ def test_harmless_device_nodes_stay_ordinary(path: str) -> None:
 
 def test_reading_a_device_is_not_a_write() -> None:
     assert not _commands.deny_findings("dd if=/dev/watchdog of=/tmp/x count=0")
-    evaluation = evaluate(TaskRequest(action="ansible.builtin.stat", args={"path": "/dev/ttyS0"}, host="h"),
-                          ruleset=BUILTIN)  # fmt: skip
+    evaluation = evaluate(
+        TaskRequest(action="ansible.builtin.stat", args={"path": "/dev/ttyS0"}, host="h"), ruleset=BUILTIN
+    )
     assert not evaluation.findings
 
 
 # ----------------------------------------------------------------------------------------------- collections
-GENERIC_DESTRUCTIVE = ["absent", "terminated", "deleted", "destroyed", "wiped", "purged", "off", "undefine",
-                       "PowerForceOff", "PowerGracefulShutdown", "delete_snapshot", "ResetToDefaults", "poweredoff"]  # fmt: skip
+GENERIC_DESTRUCTIVE = [
+    "absent",
+    "terminated",
+    "deleted",
+    "destroyed",
+    "wiped",
+    "purged",
+    "off",
+    "undefine",
+    "PowerForceOff",
+    "PowerGracefulShutdown",
+    "delete_snapshot",
+    "ResetToDefaults",
+    "poweredoff",
+]
 
 
-@pytest.mark.parametrize(
-    ("option", "value"), list(itertools.product(_collections.STATE_OPTIONS, GENERIC_DESTRUCTIVE))
-)
+@pytest.mark.parametrize(("option", "value"), list(itertools.product(_collections.STATE_OPTIONS, GENERIC_DESTRUCTIVE)))
 def test_a_module_without_a_table_is_t3_with_a_destructive_state(option: str, value: str) -> None:
     request = TaskRequest(action="acme.cloud.widget", args={option: value, "name": "x"}, host="h")
     assert evaluate(request, ruleset=BUILTIN).tier is Tier.T3
