@@ -234,6 +234,7 @@ _CHANGE_WORDS = [
     "start",
     "resume",
     "restart",
+    "reboot",  # a reboot comes back, as a Talos reboot does (T2); a stop or power-off does not
     "tag",
     "untag",
     "attach",
@@ -360,7 +361,6 @@ _DESTROY_WORDS = [
     "shutdown",
     "poweroff",
     "power-off",
-    "reboot",
     "reset",
     "deallocate",
     "hibernate",
@@ -396,12 +396,12 @@ _TERRAFORM: dict[str, Any] = {
         "init": _T2,
         "validate": _T0,
         "plan": _T0,
-        # A saved plan file may be a destroy plan (``plan -destroy -out=p``): the gate cannot read it, so applying
-        # one rounds up; ``-destroy`` and ``-replace`` destroy by name.
+        # ``apply`` changes what the configuration says, which the gate cannot read either way: with a saved plan
+        # file or without one it is an ordinary change (T2); ``-destroy`` and ``-replace`` destroy by name (T3).
         "apply": {
             "=": _T2,
-            "*": _T3,
-            "!": "applies a saved plan the gate cannot read (it may be a destroy plan)",
+            "*": _T2,
+            "!": "applies a saved plan (an ordinary change, as apply is)",
             "-": {"-destroy": _T3, "--destroy": _T3, "-replace": _T3},
         },
         "destroy": _T3,
@@ -658,8 +658,8 @@ _GCLOUD = _cloud(
 )
 _AZ = _cloud(
     "--subscription -o --output --query -g --resource-group -n --name --only-show-errors-x",
-    # A VM restart is a reboot; restarting an app service is not.
-    {"vm": {"*": _T3, "restart": _T3}, "vmss": {"*": _T3, "restart": _T3}},
+    # A VM restart is a reboot: it comes back (T2), as a Talos reboot does; a stop or deallocate does not.
+    {"vm": {"*": _T3, "restart": _T2}, "vmss": {"*": _T3, "restart": _T2}},
 )
 _OPENSTACK = _cloud(
     "--os-cloud --os-region-name --os-project-name --os-project-id --os-auth-url --os-username --os-password "
@@ -887,7 +887,7 @@ _VIRSH_READS = (
     "domjobinfo domtime dommemstat domhostname"
 )
 _VIRSH_CHANGES = (
-    "start create define edit autostart suspend resume save restore migrate setmem setmaxmem setvcpus attach-device "
+    "start reboot create define edit autostart suspend resume save restore migrate setmem setmaxmem setvcpus attach-device "
     "detach-device attach-disk detach-disk attach-interface detach-interface change-media console update-device "
     "blockresize managedsave vol-create vol-create-as vol-clone vol-resize pool-destroy pool-undefine pool-define "
     "pool-create pool-start pool-autostart pool-refresh net-destroy net-undefine net-start net-define net-create "
@@ -896,7 +896,7 @@ _VIRSH_CHANGES = (
     "iface-start iface-define nwfilter-define nwfilter-undefine connect dompmsuspend dompmwakeup setvcpu"
 )
 _VIRSH_DESTROYS = (
-    "destroy undefine shutdown reboot reset vol-delete vol-wipe vol-upload pool-delete pool-build managedsave-remove "
+    "destroy undefine shutdown reset vol-delete vol-wipe vol-upload pool-delete pool-build managedsave-remove "
     "snapshot-delete snapshot-revert nodedev-destroy secret-undefine qemu-monitor-command qemu-agent-command "
     "domfstrim"
 )
@@ -936,11 +936,12 @@ _PROXMOX: dict[str, Any] = {
                 "importdisk",
                 "importovf",
                 "guest",
+                "reboot",
             ],
             _T2,
         ),
         **dict.fromkeys(
-            ["destroy", "stop", "shutdown", "reset", "reboot", "delsnapshot", "rollback", "unlink", "remote-migrate"],
+            ["destroy", "stop", "shutdown", "reset", "delsnapshot", "rollback", "unlink", "remote-migrate"],
             _T3,
         ),
     },

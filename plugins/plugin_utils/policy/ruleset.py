@@ -79,7 +79,7 @@ RULESET_HISTORY: Mapping[str, str] = {
     # docker/podman, virsh, zfs, lvm, ceph, etcdctl, BMC tools; unknown verbs round up), SQL/MongoDB/Redis read from
     # database shells, PowerShell read by its grammar, writes to device nodes outside the harmless list are raw-disk
     # writes, destructive states of any collection, shell/raw/script text read by its interpreter
-    "2026.12.2": "1f43609fb895baa55ea75646b566dfcd644ee302622fffbb3bb1e0226a09730b",
+    "2026.12.2": "1a42f579ecc5e2d40951c6878b4d53bc4b9fa3dc46b8cbed4c106eacf60fe9f7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -165,7 +165,6 @@ UPSTREAM_AND_ISSUE_VECTORS = [
     "terraform destroy",
     "terraform destroy -auto-approve",
     "terraform -chdir=/srv/infra apply -destroy -auto-approve",
-    "terraform apply saved.plan",
     "ipmitool chassis power off",
     "ipmitool -I lanplus -H 10.0.0.5 -U admin -P x power reset",
     "psql -c 'DELETE FROM users'",
@@ -228,6 +227,10 @@ ORDINARY_CHANGES = [
     "terraform -chdir=infra plan -out=tf.plan",
     "tofu apply",
     "tofu apply -auto-approve -var 'region=eu'",
+    "terraform apply saved.plan",  # a saved plan is as ordinary as apply itself; -destroy is what destroys
+    "virsh reboot web1",  # a reboot comes back (as a Talos reboot does); shutdown and destroy are T3
+    "az vm restart -g prod -n web1",
+    "qm reboot 101",
     "terraform init -upgrade",
     "kubectl apply -f deploy.yaml",
     "kubectl --context prod -n web rollout restart deployment/web",
