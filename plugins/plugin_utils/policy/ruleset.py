@@ -24,7 +24,7 @@ import yaml
 
 from ..core.errors import PolicyFileError
 from ..core.models import Tier
-from . import _commands, _connopts, _modules, _paths
+from . import _commands, _connopts, _modules, _options, _paths
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -116,8 +116,11 @@ def builtin_data() -> dict[str, Any]:
         "commands": _commands.RULES_DATA,
         "modules": _modules.MODULE_DATA,
         "connections": _connopts.CONNOPTS_DATA,
+        "interpreters": _connopts.interpreter_data(),
+        "options": _options.OPTIONS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
+            "persistence": [list(entry) for entry in _paths.PERSISTENCE_PATHS],
         },
         "gate_state_names": sorted(GATE_STATE_NAMES),
     }
