@@ -11,6 +11,9 @@ Why each choice:
 - A torn last line (a crash mid-write) is never rewritten: the next writer terminates it and appends a ``seam``
   record that names its length and digest, so the damage stays visible and the chain continues.
 - ``append`` returns False instead of raising; the gate treats a failed write as "cannot audit" and fails closed.
+- During a run (``watch``), the writer remembers where its last record landed. A log replaced, truncated or
+  rewritten under it since then is not crash damage to chain past: every later append fails, saying what changed,
+  so the gate refuses every task above T0 for the rest of the run instead of starting a new chain on top of it.
 """
 
 from __future__ import annotations
@@ -165,6 +168,11 @@ class AuditLog:
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
         self._flusher: _Flusher | None = None
         self._flusher_pid = -1  # processes forked after the flusher started leave their syncing to it
+        self._watching = False
+        # (st_dev, st_ino, offset of the last line written, its bytes' sha256, end of that write): inherited by
+        # forked workers, so a worker also notices a log changed since the controller (or it) last wrote.
+        self._mark: tuple[int, int, int, str, int] | None = None
+        self._changed: str = ""  # why the log cannot be trusted any more in this run (sticky)
 
     @property
     def last_error(self) -> str:
@@ -173,6 +181,11 @@ class AuditLog:
     @property
     def healthy(self) -> bool:
         return not self._last_error
+
+    def watch(self) -> None:
+        """From now on (a run), refuse to write to a log that was replaced, truncated or rewritten since this
+        process (or the one it was forked from) last wrote to it."""
+        self._watching = True
 
     def output_digest(self, data: bytes) -> str:
         """HMAC-SHA256 of an output under the installation key (hex)."""
@@ -204,6 +217,8 @@ class AuditLog:
         return True
 
     def _open(self) -> int:
+        if self._changed:
+            raise StateError(self._changed, hint=_CHANGED_HINT)
         if self._fd is not None and self._pid == os.getpid():
             if self._still_at_path(self._fd):
                 return self._fd
@@ -234,6 +249,11 @@ class AuditLog:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             info = os.fstat(fd)
+            if self._watching and self._mark is not None:
+                changed = _changed_since(fd, info, self._mark)
+                if changed:
+                    self._changed = f"the audit log {self.path} was {changed} during this run"
+                    raise StateError(self._changed, hint=_CHANGED_HINT)
             tail = self._tail
             if tail is not None and tail[0] == info.st_ino and tail[1] == info.st_size:
                 # Nobody appended since our last write: the chain continues from what we wrote.
@@ -277,6 +297,15 @@ class AuditLog:
                 raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
             last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
             self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
+            if lines:
+                last_line = lines[-1]
+                self._mark = (
+                    info.st_dev,
+                    info.st_ino,
+                    offset + len(data) - len(last_line),
+                    hashlib.sha256(last_line).hexdigest(),
+                    offset + len(data),
+                )
             self._sync(fd, forced=durable or checkpoint is not None)
             if record is not None:
                 self.last_offset = offset + body_at
@@ -382,6 +411,26 @@ class AuditLog:
         record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
         record["prev_hash"] = prev_hash
         return record
+
+
+_CHANGED_HINT = (
+    "something replaced, truncated or rewrote the log while the run was writing to it; only T0 reads run until "
+    "the run ends: inspect it with `praxis-gate audit verify` and find out who changed it"
+)
+
+
+def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str, int]) -> str:
+    """How the log at ``fd`` differs from what the last write left ("" when it only grew): replaced by another
+    file, truncated below the end of that write, or that write's last line rewritten."""
+    dev, ino, line_at, line_sha, end = mark
+    if (info.st_dev, info.st_ino) != (dev, ino):
+        return "replaced by another file"
+    if info.st_size < end:
+        return f"truncated (it ends at byte {info.st_size}, the last record written ended at {end})"
+    line = os.pread(fd, end - line_at, line_at)
+    if hashlib.sha256(line).hexdigest() != line_sha:
+        return f"rewritten (the record at byte {line_at} is not the one written there)"
+    return ""
 
 
 class _Flusher(threading.Thread):

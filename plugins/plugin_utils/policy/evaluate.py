@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _modules, _options, _paths, _shell
+from . import _commands, _connopts, _controller, _modules, _options, _paths, _shell
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -490,13 +490,9 @@ def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
 
 def tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:
     """Controller-side work that names the gate's own state or installation is refused: a run must not edit its
-    own referee. Substring matching on purpose: ambiguity rounds up."""
-    needles = [p.rstrip("/") for p in protected_paths if p and p != "/"] + list(GATE_STATE_NAMES)
-    for text in texts:
-        normalised = text.replace("//", "/")
-        for needle in needles:
-            if needle in normalised:
-                return [
-                    Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({needle[-60:]})")
-                ]
-    return []
+    own referee. Every spelling counts (URL-decoded, ``/./`` and ``..`` collapsed, a ``file://`` scheme dropped),
+    and substrings match on purpose: ambiguity rounds up."""
+    hit = _controller.protected_hit(texts, [p for p in protected_paths if p != "/"], GATE_STATE_NAMES)
+    if hit is None:
+        return []
+    return [Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({hit[-60:]})")]
