@@ -548,7 +548,7 @@ PERSISTENCE_PATHS: tuple[tuple[str, int, tuple[str, ...], tuple[str, ...]], ...]
     ),
 )
 # File names that run code wherever a user's home (or any Python) finds them.
-_PERSISTENCE_BASENAMES: dict[str, tuple[str, int]] = {
+PERSISTENCE_NAMES: dict[str, tuple[str, int]] = {
     **dict.fromkeys(
         (
             ".bashrc",
@@ -605,8 +605,8 @@ def persistence(path: str, *, cwd: str | None = None) -> tuple[str, int] | None:
 def _persistence_norm(norm: str, *, home_relative: bool) -> tuple[str, int] | None:
     parts = norm.strip("/").split("/")
     base = parts[-1]
-    if base in _PERSISTENCE_BASENAMES:
-        return _PERSISTENCE_BASENAMES[base]
+    if base in PERSISTENCE_NAMES:
+        return PERSISTENCE_NAMES[base]
     if base.endswith(".pth") and any(p in ("site-packages", "dist-packages") for p in parts):
         return "a Python .pth start-up file", 2
     if ".ssh" in parts[:-1] or (base == ".ssh" and len(parts) >= 1):

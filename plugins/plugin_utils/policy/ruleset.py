@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.9"
+RULESET_VERSION = "2026.12.1"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -75,6 +75,13 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+    # 2026.12.1: every option of every ansible.builtin module is classified (data, remote or controller path,
+    # command, program, interpreter, environment, URL, job id, name, module); options that run something take the
+    # free-form T2 floor, unknown options and untabled modules round up to T2; relative paths are judged by every
+    # reading, links by target, tree copies and archives by dest/*; persistence paths are at least T2; environment
+    # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
+    # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
+    "2026.12.1": "b09909132bae506b21e8b66bb7e7df7e71fcfc89b00fcc1d7b92d01491e099c0",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -121,6 +128,7 @@ def builtin_data() -> dict[str, Any]:
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
             "persistence": [list(entry) for entry in _paths.PERSISTENCE_PATHS],
+            "persistence_names": {name: list(what) for name, what in sorted(_paths.PERSISTENCE_NAMES.items())},
         },
         "gate_state_names": sorted(GATE_STATE_NAMES),
     }
