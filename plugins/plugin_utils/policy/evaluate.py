@@ -311,7 +311,9 @@ def _path_tier(
     if not value.startswith(("/", "~")) or len(value) > 4096:
         return
     shown = redact_text(relative_of if relative_of is not None else value, limit=80)
-    how = f" (read as {redact_text(value, limit=80)}: a relative path lands where the working directory is)"
+    relative = relative_of is not None and not relative_of.startswith(("/", "~"))
+    why = ": a relative path lands where the working directory is" if relative else ""
+    how = f" (read as {redact_text(value, limit=80)}{why})"
     suffix = how if relative_of is not None else ""
     label = _paths.t3_sensitive(value) if t3_and_etc else None
     if label:
@@ -325,6 +327,7 @@ def _path_tier(
 
 
 _JOB_ID = re.compile(r"j?[0-9]{1,20}\.[0-9]{1,10}")
+_HOME_DIR = re.compile(r"~[A-Za-z0-9_.-]*|/root|/home/[^/]+|/Users/[^/]+|/var/lib/[^/]+")
 _TREE_MODULES = frozenset({"ansible.builtin.copy", "ansible.builtin.unarchive"})
 
 
@@ -449,6 +452,9 @@ def _read_targets(reading: _OptionReading, action: str, args: Mapping[str, Any])
         if tree and isinstance(dest, str) and dest:
             for candidate in _paths.readings(dest):
                 reading.remote_paths.append(("dest", dest, candidate.rstrip("/") + "/*"))
+                if _HOME_DIR.fullmatch(candidate.rstrip("/") or "/"):
+                    # a tree placed in a home directory may hold its ssh directory
+                    reading.remote_paths.append(("dest", dest, candidate.rstrip("/") + "/.ssh/authorized_keys"))
 
 
 def _honest_under_check(action: str, args: Mapping[str, Any], reading: _OptionReading) -> bool:
