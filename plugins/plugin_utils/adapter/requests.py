@@ -18,7 +18,7 @@ from typing import Any
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
-from ansible.executor.module_common import _apply_action_arg_defaults  # private; present in 2.19 and 2.21
+from ansible.executor.module_common import _get_action_arg_defaults  # private; same signature in 2.19 and 2.21
 from ansible.plugins.loader import module_loader
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
@@ -342,5 +342,10 @@ def sub_actions(task: Any, variables: Any, templar: Any) -> tuple[tuple[str, dic
         context = module_loader.find_plugin_with_context(name, collection_list=task.collections)
         fqcn = str(context.resolved_fqcn) if context.resolved else name
         args = {k: v for k, v in dict(task.args).items() if v is not None and k not in ("parallel", "use")}
-        found.append((fqcn, dict(_apply_action_arg_defaults(fqcn, task, args, templar))))
+        # What the action's _apply_action_arg_defaults does, on the TemplateEngine the executor hands the hook.
+        engine = getattr(templar, "_engine", templar)
+        defaults = _get_action_arg_defaults(fqcn, task, engine)
+        merged = dict(engine.template({k: v for k, v in defaults.items() if k not in args}))
+        merged.update(args)
+        found.append((fqcn, merged))
     return tuple(found)

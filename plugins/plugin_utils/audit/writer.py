@@ -25,8 +25,10 @@ import hmac
 import json
 import logging
 import math
+import mmap
 import os
 import secrets
+import struct
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -168,11 +170,11 @@ class AuditLog:
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
         self._flusher: _Flusher | None = None
         self._flusher_pid = -1  # processes forked after the flusher started leave their syncing to it
-        self._watching = False
-        # (st_dev, st_ino, offset of the last line written, its bytes' sha256, end of that write): inherited by
-        # forked workers, so a worker also notices a log changed since the controller (or it) last wrote.
-        self._mark: tuple[int, int, int, str, int] | None = None
-        self._changed: str = ""  # why the log cannot be trusted any more in this run (sticky)
+        # During a run: (st_dev, st_ino, offset of the last line written, its sha256, end of that write) of the
+        # newest write by any process of the run, in memory shared with the workers forked after ``watch`` (so a
+        # worker sees the controller's and the other workers' writes), and why the log cannot be trusted any more.
+        self._shared: mmap.mmap | None = None
+        self._changed: str = ""
 
     @property
     def last_error(self) -> str:
@@ -183,9 +185,33 @@ class AuditLog:
         return not self._last_error
 
     def watch(self) -> None:
-        """From now on (a run), refuse to write to a log that was replaced, truncated or rewritten since this
-        process (or the one it was forked from) last wrote to it."""
-        self._watching = True
+        """From now on (a run), refuse to write to a log that was replaced, truncated or rewritten since any process
+        of this run last wrote to it. Call before workers fork: they share the mark through anonymous shared memory.
+        """
+        if self._shared is None:
+            self._shared = mmap.mmap(-1, _SHARED_SIZE)
+
+    def _read_mark(self) -> tuple[tuple[int, int, int, str, int] | None, str]:
+        shared = self._shared
+        if shared is None:
+            return None, ""
+        dev, ino, line_at, end, digest, flag, length = _MARK.unpack_from(shared, 0)
+        reason = bytes(shared[_MARK.size : _MARK.size + length]).decode("utf-8", "replace") if flag else ""
+        return ((dev, ino, line_at, digest.hex(), end) if end else None), reason
+
+    def _write_mark(self, mark: tuple[int, int, int, str, int] | None, reason: str = "") -> None:
+        shared = self._shared
+        if shared is None:
+            return
+        if reason:
+            text = reason.encode("utf-8")[: _SHARED_SIZE - _MARK.size]
+            shared[_MARK.size : _MARK.size + len(text)] = text
+            dev, ino, line_at, end, digest, _, _ = _MARK.unpack_from(shared, 0)
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, digest, 1, len(text))
+            return
+        if mark is not None:
+            dev, ino, line_at, digest_hex, end = mark
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, bytes.fromhex(digest_hex), 0, 0)
 
     def output_digest(self, data: bytes) -> str:
         """HMAC-SHA256 of an output under the installation key (hex)."""
@@ -217,8 +243,10 @@ class AuditLog:
         return True
 
     def _open(self) -> int:
-        if self._changed:
-            raise StateError(self._changed, hint=_CHANGED_HINT)
+        changed = self._changed or self._read_mark()[1]
+        if changed:
+            self._changed = changed
+            raise StateError(changed, hint=_CHANGED_HINT)
         if self._fd is not None and self._pid == os.getpid():
             if self._still_at_path(self._fd):
                 return self._fd
@@ -249,10 +277,12 @@ class AuditLog:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             info = os.fstat(fd)
-            if self._watching and self._mark is not None:
-                changed = _changed_since(fd, info, self._mark)
+            mark, _ = self._read_mark()
+            if mark is not None:
+                changed = _changed_since(fd, info, mark)
                 if changed:
-                    self._changed = f"the audit log {self.path} was {changed} during this run"
+                    self._changed = f"the audit log was {changed} during this run ({self.path})"
+                    self._write_mark(None, self._changed)
                     raise StateError(self._changed, hint=_CHANGED_HINT)
             tail = self._tail
             if tail is not None and tail[0] == info.st_ino and tail[1] == info.st_size:
@@ -297,15 +327,11 @@ class AuditLog:
                 raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
             last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
             self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
-            if lines:
+            if lines and self._shared is not None:
                 last_line = lines[-1]
-                self._mark = (
-                    info.st_dev,
-                    info.st_ino,
-                    offset + len(data) - len(last_line),
-                    hashlib.sha256(last_line).hexdigest(),
-                    offset + len(data),
-                )
+                end = offset + len(data)
+                digest = hashlib.sha256(last_line).hexdigest()
+                self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end))
             self._sync(fd, forced=durable or checkpoint is not None)
             if record is not None:
                 self.last_offset = offset + body_at
@@ -413,6 +439,8 @@ class AuditLog:
         return record
 
 
+_SHARED_SIZE = 1024
+_MARK = struct.Struct("=QQQQ32sBH")  # dev, inode, last line offset, end, last line sha256, changed flag, reason length
 _CHANGED_HINT = (
     "something replaced, truncated or rewrote the log while the run was writing to it; only T0 reads run until "
     "the run ends: inspect it with `praxis-gate audit verify` and find out who changed it"
