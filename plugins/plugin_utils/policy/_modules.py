@@ -187,7 +187,7 @@ _STATE_TIERS: dict[str, dict[str, Tier]] = {
 
 # Modules that honour --check: under it they change nothing, and run no program a task's options choose (they may
 # read state with the fixed system programs they always use, as the fact modules do). Per module, two option sets
-# held to what the module really does under check mode (tests/integration/test_check_mode_honesty.py runs each):
+# held to what the module really does under check mode (tests/integration/test_check_mode_honesty.py runs them):
 # ``quiet`` lists options of a program-running kind that the module does NOT run under check mode (command's own
 # command, copy's validate); every other program-running option makes the task a real run. ``loud`` lists options
 # that make the module run or write something under check mode anyway (assemble's backup and validate run before
