@@ -887,8 +887,8 @@ _VIRSH_READS = (
     "domjobinfo domtime dommemstat domhostname"
 )
 _VIRSH_CHANGES = (
-    "start reboot create define edit autostart suspend resume save restore migrate setmem setmaxmem setvcpus attach-device "
-    "detach-device attach-disk detach-disk attach-interface detach-interface change-media console update-device "
+    "start reboot create define edit autostart suspend resume save restore migrate setmem setmaxmem setvcpus "
+    "attach-device detach-device attach-disk detach-disk attach-interface detach-interface change-media console update-device "
     "blockresize managedsave vol-create vol-create-as vol-clone vol-resize pool-destroy pool-undefine pool-define "
     "pool-create pool-start pool-autostart pool-refresh net-destroy net-undefine net-start net-define net-create "
     "net-autostart net-edit snapshot-create snapshot-create-as blockcommit blockpull blockcopy domrename send-key "
