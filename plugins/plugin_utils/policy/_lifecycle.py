@@ -888,12 +888,12 @@ _VIRSH_READS = (
 )
 _VIRSH_CHANGES = (
     "start reboot create define edit autostart suspend resume save restore migrate setmem setmaxmem setvcpus "
-    "attach-device detach-device attach-disk detach-disk attach-interface detach-interface change-media console update-device "
-    "blockresize managedsave vol-create vol-create-as vol-clone vol-resize pool-destroy pool-undefine pool-define "
-    "pool-create pool-start pool-autostart pool-refresh net-destroy net-undefine net-start net-define net-create "
-    "net-autostart net-edit snapshot-create snapshot-create-as blockcommit blockpull blockcopy domrename send-key "
-    "set-user-password nodedev-detach nodedev-reattach secret-define secret-set-value iface-destroy iface-undefine "
-    "iface-start iface-define nwfilter-define nwfilter-undefine connect dompmsuspend dompmwakeup setvcpu"
+    "attach-device detach-device attach-disk detach-disk attach-interface detach-interface change-media console "
+    "update-device blockresize managedsave vol-create vol-create-as vol-clone vol-resize pool-destroy pool-undefine "
+    "pool-define pool-create pool-start pool-autostart pool-refresh net-destroy net-undefine net-start net-define "
+    "net-create net-autostart net-edit snapshot-create snapshot-create-as blockcommit blockpull blockcopy domrename "
+    "send-key set-user-password nodedev-detach nodedev-reattach secret-define secret-set-value iface-destroy iface- "
+    "undefine iface-start iface-define nwfilter-define nwfilter-undefine connect dompmsuspend dompmwakeup setvcpu"
 )
 _VIRSH_DESTROYS = (
     "destroy undefine shutdown reset vol-delete vol-wipe vol-upload pool-delete pool-build managedsave-remove "
