@@ -892,8 +892,8 @@ _VIRSH_CHANGES = (
     "update-device blockresize managedsave vol-create vol-create-as vol-clone vol-resize pool-destroy pool-undefine "
     "pool-define pool-create pool-start pool-autostart pool-refresh net-destroy net-undefine net-start net-define "
     "net-create net-autostart net-edit snapshot-create snapshot-create-as blockcommit blockpull blockcopy domrename "
-    "send-key set-user-password nodedev-detach nodedev-reattach secret-define secret-set-value iface-destroy iface- "
-    "undefine iface-start iface-define nwfilter-define nwfilter-undefine connect dompmsuspend dompmwakeup setvcpu"
+    "send-key set-user-password nodedev-detach nodedev-reattach secret-define secret-set-value iface-destroy "
+    "iface-undefine iface-start iface-define nwfilter-define nwfilter-undefine connect dompmsuspend dompmwakeup setvcpu"
 )
 _VIRSH_DESTROYS = (
     "destroy undefine shutdown reset vol-delete vol-wipe vol-upload pool-delete pool-build managedsave-remove "
