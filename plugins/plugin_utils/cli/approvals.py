@@ -19,6 +19,7 @@ from typing import Any
 from ..approvals.operators import Approver, load_operator_key, load_registry
 from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
 from ..audit.writer import AuditLog
+from ..core.display import emit, emit_json
 from ..core.errors import ConfigError
 from ..core.gate import Gate
 from ..core.settings import GateSettings
@@ -89,13 +90,13 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
             "targets": sorted({i.target for _, i in plan.items}),
         })  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
+        emit_json(rows, indent=2)
         return 0
     if not rows:
-        print("no pending approval requests" + ("" if args.all else " (--all shows closed ones)"))
+        emit("no pending approval requests" + ("" if args.all else " (--all shows closed ones)"))
     for row in rows:
         tiers, targets = ",".join(map(str, row["tiers"])), ",".join(map(str, row["targets"]))[:60]
-        print(
+        emit(
             f"{row['request']}  {row['status']:8}  {row['pending']}/{row['items']} pending  {tiers}  on {targets}  "
             f"by {row['requester']}  {row['created']}"
         )
@@ -120,23 +121,23 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         ],
     }  # fmt: skip
     if args.json:
-        print(json.dumps(detail, indent=2, default=str))
+        emit_json(detail, indent=2)
         return 0
     origin = " [from a --check run]" if detail["check_run"] else ""
-    print(f"request {plan.plan}: {len(plan.items)} item(s), asked by {detail['requester']} at {detail['created']}, "
+    emit(f"request {plan.plan}: {len(plan.items)} item(s), asked by {detail['requester']} at {detail['created']}, "
           f"reviewable until {detail['expires']}{origin}")  # fmt: skip
     if denial:
-        print(f"DENIED by {denial.get('by')}: {denial.get('reason')}")
+        emit(f"DENIED by {denial.get('by')}: {denial.get('reason')}")
     for item in detail["items"]:
-        print(f"\n  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
-        print(f"    task: {item['task']}")
+        emit(f"\n  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
+        emit(f"    task: {item['task']}")
         privilege = f"become {item['become_user'] or 'root'}" if item["become"] else "no privilege escalation"
-        print(f"    runs: on {item['address'] or item['target']}, {privilege}")
-        print(f"    args: {json.dumps(item['args'], default=str)[:800]}")
+        emit(f"    runs: on {item['address'] or item['target']}, {privilege}")
+        emit(f"    args: {json.dumps(item['args'], default=str)[:800]}")
         for reason in item["reasons"] or []:
-            print(f"    why:  {reason}")
+            emit(f"    why:  {reason}")
         if item["diff"] is not None:
-            print(f"    diff: {json.dumps(item['diff'], default=str)[:2000]}")
+            emit(f"    diff: {json.dumps(item['diff'], default=str)[:2000]}")
     return 0
 
 
@@ -166,10 +167,10 @@ def _confirm_host(target: str, given: str | None) -> None:
         prompt = f"T3 (irreversible) on {target}: type the host name to approve: "
         try:
             with open("/dev/tty", encoding="utf-8") as tty:
-                print(prompt, end="", file=sys.stderr, flush=True)
+                emit(prompt, end="", stream=sys.stderr)
                 given = tty.readline().strip()
         except OSError:
-            print(prompt, end="", file=sys.stderr, flush=True)
+            emit(prompt, end="", stream=sys.stderr)
             given = sys.stdin.readline().strip()
     if given != target:
         raise ConfigError(f"the typed host name does not match {target}; nothing approved", hint="type it exactly")
@@ -217,16 +218,16 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
     })  # fmt: skip
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
-    print(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
-          file=sys.stderr)  # fmt: skip
-    print(token)
+    emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
+          stream=sys.stderr)  # fmt: skip
+    emit(token)
     return 0
 
 
 def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:
     approver, key = _operator(args, settings)
     presented = sys.stdin.read().strip() if args.presented == "-" else args.presented
-    print(cosign_token(presented, key=key, approver=approver))
+    emit(cosign_token(presented, key=key, approver=approver))
     return 0
 
 
@@ -238,7 +239,7 @@ def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
     name = args.as_name or settings.principal
     _remember(settings, store, plan.plan, "approval-denial", actor=name,
               content={"reason": args.reason.strip()[:500], "by": name}, predicate="decision")  # fmt: skip
-    print(f"denied {plan.plan}: {args.reason.strip()}")
+    emit(f"denied {plan.plan}: {args.reason.strip()}")
     return 0
 
 

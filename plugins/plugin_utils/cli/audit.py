@@ -6,13 +6,13 @@ inclusion of one record, close runs whose process died, and show records."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..audit.checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
 from ..audit.verify import build_proof, check_proof, iter_records, verify_log
+from ..core.display import emit, emit_json
 from ..core.gate import Gate
 from ..core.settings import GateSettings
 from ._common import EXIT_OK, EXIT_VERIFY, fatal, json_arg, positive_int
@@ -44,18 +44,18 @@ def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
         workers=args.workers,
     )
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        emit_json(report.as_dict(), indent=2, sort_keys=True)
     elif report.ok:
         anchor_state = "matched" if anchor_path.exists() else "absent"
-        print(
+        emit(
             f"audit log {path}: OK, {report.records} records, chain intact (last seq {report.last_seq}), "
             f"{report.checkpoints} signed checkpoint(s) and {report.timestamps} timestamp(s) verified, "
             f"anchor {anchor_state}"
         )
         for note in report.notes:
-            print(f"  note: {note}")
+            emit(f"  note: {note}")
     else:
-        print(f"audit log {path}: FAILED: {report.problem}", file=sys.stderr)
+        emit(f"audit log {path}: FAILED: {report.problem}", stream=sys.stderr)
     return EXIT_OK if report.ok else EXIT_VERIFY
 
 
@@ -65,7 +65,7 @@ def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
         proof = build_proof(path, args.seq)
     except LookupError as exc:
         fatal(str(exc))
-    print(json.dumps(proof.as_dict(), indent=2, sort_keys=True))
+    emit_json(proof.as_dict(), indent=2, sort_keys=True)
     return EXIT_OK
 
 
@@ -74,9 +74,9 @@ def cmd_audit_check_proof(args: argparse.Namespace, settings: GateSettings) -> i
     proof = json_arg(Path(args.proof).read_text() if args.proof != "-" else sys.stdin.read(), "the proof")
     problem = check_proof(proof, load_public_key(pubkey_path))
     if problem:
-        print(f"proof FAILED: {problem}", file=sys.stderr)
+        emit(f"proof FAILED: {problem}", stream=sys.stderr)
         return EXIT_VERIFY
-    print(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
+    emit(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
           f"(root {str(proof['root'])[:16]}...), signed by key {proof['checkpoint']['key_id']}")  # fmt: skip
     return EXIT_OK
 
@@ -86,7 +86,7 @@ def cmd_audit_recover(args: argparse.Namespace, settings: GateSettings) -> int:
     if gate.journal is None:
         fatal("this audit sink has no run journal")
     recovered = gate.journal.recover()
-    print(f"recovered {recovered} run(s) whose process had died; their open decisions are marked orphaned")
+    emit(f"recovered {recovered} run(s) whose process had died; their open decisions are marked orphaned")
     return EXIT_OK
 
 
@@ -113,10 +113,10 @@ def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
     ]
     if args.json:
         for record in selected:
-            print(json.dumps(record, sort_keys=True))
+            emit_json(record, indent=None, sort_keys=True)
         return EXIT_OK
     widths = {"seq": 5, "event": 14, "host": 10, "action": 26, "tier": 4, "decision": 17, "status": 9}
-    print("  ".join(c.upper().ljust(widths.get(c, 0)) for c in _SHOW_COLUMNS).rstrip())
+    emit("  ".join(c.upper().ljust(widths.get(c, 0)) for c in _SHOW_COLUMNS).rstrip())
     for record in selected:
         cells = []
         for column in _SHOW_COLUMNS:
@@ -124,7 +124,7 @@ def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
             text = "" if value is None else str(value)
             width = widths.get(column)
             cells.append(text[:width].ljust(width) if width else text[:110])
-        print("  ".join(cells).rstrip())
+        emit("  ".join(cells).rstrip())
     return EXIT_OK
 
 

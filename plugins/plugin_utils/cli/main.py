@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import IO
 
+from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
 from . import approvals, audit, check, emergency, operator, schema, status, store
@@ -24,8 +26,16 @@ __all__ = ["build_parser", "main"]
 _GROUPS = (check, status, emergency, audit, schema, store, operator, approvals)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors (which echo what was typed, e.g. a pasted request id) rendered safe."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if message:
+            emit(message, stream=file or sys.stderr, end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="praxis-gate", description="praxis.gatekeeper operator console")
+    parser = _Parser(prog="praxis-gate", description="praxis.gatekeeper operator console")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in _GROUPS:
         group.register(sub)
@@ -39,10 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         code: int = args.func(args, settings)
     except GatekeeperError as exc:
-        print(f"praxis-gate: error: {exc.diagnostics()}", file=sys.stderr)
+        emit(f"praxis-gate: error: {exc.message}", stream=sys.stderr)
+        if exc.hint:
+            emit(f"  next: {exc.hint}", stream=sys.stderr)
         return EXIT_ERROR
     except ValueError as exc:
-        print(f"praxis-gate: error: {exc}", file=sys.stderr)
+        emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
         return EXIT_ERROR
     return code
 

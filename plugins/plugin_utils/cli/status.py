@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from ..core import killswitch
+from ..core.display import emit, emit_json
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
 from ..policy.ruleset import load_ruleset
@@ -41,14 +41,14 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
         info["ruleset"] = None
         info["ruleset_error"] = exc.message
     if args.json:
-        print(json.dumps(info, indent=2, sort_keys=True))
+        emit_json(info, indent=2, sort_keys=True)
     else:
-        print(state.describe())
-        print(f"mode: {settings.mode.value} (from {settings.mode_source})")
-        print(f"state directory: {settings.state_dir}")
-        print(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
+        emit(state.describe())
+        emit(f"mode: {settings.mode.value} (from {settings.mode_source})")
+        emit(f"state directory: {settings.state_dir}")
+        emit(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
         for warning in settings.warnings:
-            print(f"warning: {warning}")
+            emit(f"warning: {warning}")
     return EXIT_OK
 
 
