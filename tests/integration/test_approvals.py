@@ -247,7 +247,9 @@ def test_check_plan_approve_run_executes_exactly_the_plan_once(lab: AnsibleLab, 
     assert all(json.loads(c[2])["approval_ref"] == token_ref(token) for c in used)
     assert {i["state"] for i in _show(lab, request)["items"]} == {"used"}
 
-    # 4. the same token again: nothing runs, nothing more is consumed, and a new request is named instead
+    # 4. the same token again: nothing runs, nothing more is consumed, and no request is opened for a replay of a
+    # used approval: the refusal names the used request and how to ask anew (issue 23: a redemption race or a
+    # relaunch must not flood the queue)
     for path in canary.iterdir():
         path.unlink()
     replay = lab.playbook(plan_tasks, args=_with_token(token))
@@ -255,12 +257,16 @@ def test_check_plan_approve_run_executes_exactly_the_plan_once(lab: AnsibleLab, 
     assert _files(canary) == [], replay.output
     refused = replay.decisions()
     assert [d["decision"] for d in refused] == ["approval_required"] * 2, refused  # the play stops at the first
-    assert all("already used" in d["reason"] for d in refused)
+    assert all("already used" in d["reason"] and f"approvals show {request}" in d["reason"] for d in refused)
     assert len(_consumptions(lab)) == 4
-    # the used plan is closed; what stays pending is what each later run asked for anew
+    # the used plan is closed; what stays pending is what the run asked for anew (the unplanned task)
     pending = {r["request"] for r in _requests(lab)}
-    assert pending == {f"req-{run.decisions()[0]['run_id'][:16]}", f"req-{refused[0]['run_id'][:16]}"}, pending
+    assert pending == {f"req-{run.decisions()[0]['run_id'][:16]}"}, pending
     assert request in {r["request"] for r in _requests(lab, every=True)}
+    # a run without the used token asks anew, and that request supersedes nothing else
+    fresh = lab.playbook(plan_tasks)
+    assert fresh.rc != 0 and _files(canary) == []
+    assert len(_requests(lab)) == 2
 
     # 5. the token appeared only on the operator's terminal
     for result in (check, run, replay):

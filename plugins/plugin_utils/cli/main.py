@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import IO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
 from . import approvals, audit, check, emergency, operator, schema, status, store
 from ._common import EXIT_ERROR
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["build_parser", "main"]
 
@@ -29,9 +32,9 @@ _GROUPS = (check, status, emergency, audit, schema, store, operator, approvals)
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors (which echo what was typed, e.g. a pasted request id) rendered safe."""
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
-            emit(message, stream=file or sys.stderr, end="")
+            emit(message, stream=cast(TextIO, file or sys.stderr), end="", multiline=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,12 +29,13 @@ cannot forge or close one.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -50,6 +51,7 @@ __all__ = [
     "shorten",
     "style",
     "table",
+    "unified_diff_lines",
     "unsafe_character",
     "wrap",
 ]
@@ -178,6 +180,57 @@ def emit_json(value: Any, *, stream: TextIO | None = None, indent: int | None = 
     the renderer passes it through unchanged."""
     emit(json.dumps(value, indent=indent, sort_keys=sort_keys, default=str, ensure_ascii=True), stream=stream,
          multiline=True)  # fmt: skip
+
+
+def unified_diff_lines(diff: Any) -> list[tuple[str, str | None]]:
+    """An Ansible task diff (a dict with ``before``/``after`` and their headers, or ``prepared`` text, or a list of
+    those) as unified-diff lines, each with the style that marks it. Lines are not rendered yet: ``emit`` does.
+
+    ``before``/``after`` that are not text (the file module reports a dict of attributes) are compared as sorted,
+    indented JSON, so a changed mode or owner still shows as one changed line."""
+    lines: list[tuple[str, str | None]] = []
+    for entry in diff if isinstance(diff, list) else [diff]:
+        if not isinstance(entry, dict):
+            lines.extend((line, None) for line in str(entry).splitlines())
+            continue
+        if entry.get("prepared"):
+            lines.extend(_classified(str(entry["prepared"]).splitlines()))
+            continue
+        before, after = _diff_text(entry.get("before")), _diff_text(entry.get("after"))
+        name = str(entry.get("before_header") or entry.get("after_header") or "")
+        delta = difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            fromfile=f"before: {entry.get('before_header') or name}".rstrip(": "),
+            tofile=f"after: {entry.get('after_header') or name}".rstrip(": "),
+            lineterm="",
+        )
+        lines.extend(_classified(delta))
+    return lines
+
+
+def _diff_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _classified(lines: Iterable[str]) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for line in lines:
+        if line.startswith(("+++", "---")):
+            out.append((line, "header"))
+        elif line.startswith("@@"):
+            out.append((line, "hunk"))
+        elif line.startswith("+"):
+            out.append((line, "added"))
+        elif line.startswith("-"):
+            out.append((line, "removed"))
+        else:
+            out.append((line, None))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ widths and tables
