@@ -117,7 +117,8 @@ options:
 from typing import Any
 
 from ansible.plugins.callback import CallbackBase
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.hooks import arm
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.hooks import arm, report_pending
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.display import render
 
 __all__ = ["CallbackModule", "arm"]
 
@@ -142,10 +143,7 @@ class CallbackModule(CallbackBase):
                 f"ruleset {gate.ruleset.label}, audit log {gate.settings.audit_path}"
             )
             for warning in gate.settings.warnings:
-                self._display.warning(f"praxis.gatekeeper: {warning}")
+                self._display.warning(render(f"praxis.gatekeeper: {warning}"))
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        if self._gate is not None:
-            line = self._gate.pending_approvals()
-            if line:
-                self._display.display(line)
+        report_pending(self._display.display)

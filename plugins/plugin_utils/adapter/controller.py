@@ -18,10 +18,18 @@ from ansible import release
 from ansible.errors import AnsibleError
 from ansible.utils.display import Display
 
+from ..core.display import render
 from ..core.settings import GateSettings
 from ..policy.trust import project_path_refusal
 
-__all__ = ["ansible_version", "project_plugin_path_refusal", "protected_paths", "trusted_roots", "warn"]
+__all__ = [
+    "ansible_version",
+    "display",
+    "project_plugin_path_refusal",
+    "protected_paths",
+    "trusted_roots",
+    "warn",
+]
 
 # Every setting through which a configuration file can make the controller load plugin or collection code.
 _PLUGIN_PATH_SETTINGS = (
@@ -41,7 +49,12 @@ def ansible_version() -> str:
 
 def warn(message: str) -> None:
     """Show a warning the way ansible-core shows its own."""
-    Display().warning(message)
+    Display().warning(render(message))
+
+
+def display(message: str) -> None:
+    """Show a line in the run's output, as a callback would."""
+    Display().display(render(message))
 
 
 def trusted_roots() -> list[str]:

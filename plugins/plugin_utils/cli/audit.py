@@ -6,13 +6,14 @@ inclusion of one record, close runs whose process died, and show records."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..audit.checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
 from ..audit.verify import build_proof, check_proof, iter_records, verify_log
-from ..core.display import emit, emit_json
+from ..core.display import Column, emit, emit_json, table
 from ..core.gate import Gate
 from ..core.settings import GateSettings
 from ._common import EXIT_OK, EXIT_VERIFY, fatal, json_arg, positive_int
@@ -91,6 +92,18 @@ def cmd_audit_recover(args: argparse.Namespace, settings: GateSettings) -> int:
 
 
 _SHOW_COLUMNS = ("seq", "event", "host", "action", "tier", "decision", "status", "reason")
+# Fixed columns keep their width; event, host and action give way on a narrow terminal (shortened at a word
+# boundary), and the reason wraps onto continuation lines: the table fits the terminal whatever the records hold.
+_SHOW_TABLE = (
+    Column("seq", 6),
+    Column("event", 14, flexible=True),
+    Column("host", 14, flexible=True),
+    Column("action", 26, flexible=True),
+    Column("tier", 4),
+    Column("decision", 17),
+    Column("status", 9),
+    Column("reason", 60, flexible=True, wraps=True),
+)
 
 
 def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -115,16 +128,10 @@ def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
         for record in selected:
             emit_json(record, indent=None, sort_keys=True)
         return EXIT_OK
-    widths = {"seq": 5, "event": 14, "host": 10, "action": 26, "tier": 4, "decision": 17, "status": 9}
-    emit("  ".join(c.upper().ljust(widths.get(c, 0)) for c in _SHOW_COLUMNS).rstrip())
-    for record in selected:
-        cells = []
-        for column in _SHOW_COLUMNS:
-            value = record.get(column)
-            text = "" if value is None else str(value)
-            width = widths.get(column)
-            cells.append(text[:width].ljust(width) if width else text[:110])
-        emit("  ".join(cells).rstrip())
+    width = shutil.get_terminal_size(fallback=(120, 24)).columns
+    rows = [["" if record.get(c) is None else record.get(c) for c in _SHOW_COLUMNS] for record in selected]
+    for line in table(_SHOW_TABLE, rows, width=max(60, width)):
+        emit(line)
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ configuration error, 3 a verification failed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO, cast
@@ -58,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except ValueError as exc:
         emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `praxis-gate audit show | head`: the reader left early; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     return code
 

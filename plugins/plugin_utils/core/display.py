@@ -106,14 +106,23 @@ def render(value: object, *, multiline: bool = False, limit: int | None = None) 
         text = value if isinstance(value, str) else str(value)
     except Exception:
         text = f"<unprintable {type(value).__name__}>"
-    if _PLAIN.fullmatch(text) is None:
-        text = _render_slow(text, multiline=multiline)
-    if limit is not None and len(text) > limit:
-        text = text[: max(0, limit - 1)] + "\u2026"
-    return text
+    if _PLAIN.fullmatch(text) is not None:
+        return text if limit is None or len(text) <= limit else text[: max(0, limit - 1)] + "\u2026"
+    pieces = _pieces(text, multiline=multiline)
+    if limit is None or sum(len(piece) for piece in pieces) <= limit:
+        return "".join(pieces)
+    kept: list[str] = []
+    used = 0
+    for piece in pieces:  # whole pieces only: an escape is never cut in half
+        if used + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "\u2026"
 
 
-def _render_slow(text: str, *, multiline: bool) -> str:
+def _pieces(text: str, *, multiline: bool) -> list[str]:
+    """The rendering of each character of ``text`` (an escape, or the character itself)."""
     out: list[str] = []
     combining = 0
     for char in text:
@@ -133,7 +142,7 @@ def _render_slow(text: str, *, multiline: bool) -> str:
         else:
             combining = 0
         out.append(char)
-    return "".join(out)
+    return out
 
 
 def colour_enabled(stream: TextIO) -> bool:
@@ -306,14 +315,20 @@ class Column:
 def table(columns: Sequence[Column], rows: Sequence[Sequence[object]], *, width: int) -> list[str]:
     """Rendered lines of a table that fits ``width`` columns: cells are rendered safe, then shortened at word
     boundaries, and the wrapping column wraps at word boundaries."""
-    gap = 2
+    gap, least = 2, 6
     widths = [c.width for c in columns]
     fixed = sum(w for w, c in zip(widths, columns, strict=True) if not c.flexible) + gap * (len(columns) - 1)
     flexible = [i for i, c in enumerate(columns) if c.flexible]
-    room = max(len(flexible) * 6, width - fixed)
-    preferred = sum(widths[i] for i in flexible) or 1
-    for i in flexible:
-        widths[i] = max(6, room * widths[i] // preferred)
+    room = max(least * len(flexible), width - fixed)
+    preferred = sum(widths[i] for i in flexible)
+    if preferred > room:  # each flexible column gets its least width, the rest of the room in proportion
+        spare = room - least * len(flexible)
+        weights = sum(widths[i] - least for i in flexible) or 1
+        for i in flexible:
+            widths[i] = least + spare * (widths[i] - least) // weights
+    elif flexible:  # room to spare: the wrapping column (else the last flexible one) takes it
+        grow = next((i for i in flexible if columns[i].wraps), flexible[-1])
+        widths[grow] += room - preferred
     lines = [_row([c.name.upper() for c in columns], widths, columns, header=True)[0]]
     for row in rows:
         lines.extend(_row([render(cell) for cell in row], widths, columns, header=False))
