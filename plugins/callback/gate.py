@@ -117,8 +117,23 @@ options:
 from typing import Any
 
 from ansible.plugins.callback import CallbackBase
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.hooks import arm, report_pending
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.display import render
+
+try:
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.hooks import arm, report_pending
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.display import render
+except ImportError as missing:
+    # A Galaxy-only install without the gate's Python requirements. ansible-core would skip a callback that fails to
+    # import and run ungated, so this one imports anyway and locks the run down, naming the packages to install.
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.lockdown import refusing_arm
+
+    arm = refusing_arm(missing)
+
+    def report_pending(show: Any) -> None:
+        """Nothing can be pending: nothing ran."""
+
+    def render(text: str) -> str:
+        return text
+
 
 __all__ = ["CallbackModule", "arm"]
 

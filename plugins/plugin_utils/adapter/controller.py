@@ -11,6 +11,7 @@ what the gate sees.
 from __future__ import annotations
 
 import os
+import sys
 
 import ansible
 from ansible import constants as C
@@ -25,6 +26,7 @@ from ..policy.trust import project_path_refusal
 __all__ = [
     "ansible_version",
     "display",
+    "launcher",
     "project_plugin_path_refusal",
     "protected_paths",
     "trusted_roots",
@@ -45,6 +47,23 @@ _PLUGIN_PATH_SETTINGS = (
 def ansible_version() -> str:
     """The running ansible-core's version text (e.g. ``2.19.14``)."""
     return str(release.__version__)
+
+
+def launcher() -> dict[str, str]:
+    """Who started this run, for its run-start record: the program and its Python, and under ansible-runner (and so
+    AWX) the runner's ident, which ansible-runner passes as the last part of ``AWX_ISOLATED_DATA_DIR`` (the job's
+    artifact directory), plus AWX's job id. A job controller checks after the job that a record names its ident:
+    a job without one ran ungated (``praxis-gate audit gated --runner-ident ID``)."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    info = {"program": os.path.basename(argv0), "program_path": os.path.abspath(argv0) if argv0 else "",
+            "python": sys.executable}  # fmt: skip
+    artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR", "").rstrip("/")
+    if artifacts:
+        info["runner_ident"] = os.path.basename(artifacts)
+        info["runner_artifacts"] = artifacts
+    if os.environ.get("JOB_ID"):
+        info["awx_job_id"] = os.environ["JOB_ID"]
+    return info
 
 
 def warn(message: str) -> None:

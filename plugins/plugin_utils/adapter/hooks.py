@@ -15,7 +15,6 @@ import atexit
 import importlib
 import json
 import os
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,7 +81,7 @@ def arm(*, via: str) -> Gate | None:
         _install(points)
         pid = os.getpid()
         gate.start_run(
-            pid=pid, via=via, program=os.path.basename(sys.argv[0]), ansible=controller.ansible_version(),
+            pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
             mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
         )  # fmt: skip
         atexit.register(_run_end, pid)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
+from ..audit.runs import runs
 from ..audit.verify import build_proof, check_proof, iter_records, verify_log
 from ..core.display import Column, emit, emit_json, table
 from ..core.gate import Gate
@@ -91,6 +92,27 @@ def cmd_audit_recover(args: argparse.Namespace, settings: GateSettings) -> int:
     return EXIT_OK
 
 
+def cmd_audit_gated(args: argparse.Namespace, settings: GateSettings) -> int:
+    """Was this job gated? A job controller's check after an ansible-runner (AWX) job: a run-start record must name
+    the job's runner ident. None means the job ran without the gate: a failure, whatever the job's own status."""
+    found = runs(settings.audit_path, runner_ident=args.runner_ident)
+    if args.json:
+        emit_json({"gated": bool(found), "runner_ident": args.runner_ident, "audit_log": str(settings.audit_path),
+                   "runs": [run.as_dict() for run in found]}, sort_keys=True)  # fmt: skip
+    elif found:
+        for run in found:
+            verdicts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(run.verdicts.items())) or "none"
+            emit(f"gated: runner ident {args.runner_ident}: run {run.run_id} by {run.program} (armed by the {run.via}, "
+                 f"ansible-core {run.ansible}, mode {run.mode}), decisions: {verdicts}; "
+                 f"{run.ended or 'not closed yet'}")  # fmt: skip
+    else:
+        emit(f"UNGATED: no run in {settings.audit_path} names runner ident {args.runner_ident}: the job ran without "
+             "the gate (or against another state directory)", stream=sys.stderr)  # fmt: skip
+        emit("  next: `praxis-gate doctor` with the job's PATH and environment shows why the gate did not arm",
+             stream=sys.stderr)  # fmt: skip
+    return EXIT_OK if found else EXIT_VERIFY
+
+
 _SHOW_COLUMNS = ("seq", "event", "host", "action", "tier", "decision", "status", "reason")
 # Fixed columns keep their width; event, host and action give way on a narrow terminal (shortened at a word
 # boundary), and the reason wraps onto continuation lines: the table fits the terminal whatever the records hold.
@@ -162,6 +184,12 @@ def register(sub: Any) -> None:
     check_proof.set_defaults(func=cmd_audit_check_proof)
     recover = audit.add_parser("recover", help="close runs whose process died, marking their open decisions")
     recover.set_defaults(func=cmd_audit_recover)
+    gated = audit.add_parser(
+        "gated", help="check that an ansible-runner (AWX) job ran gated: a run-start record names its ident"
+    )
+    gated.add_argument("--runner-ident", required=True, help="the ansible-runner ident (in AWX: the job id)")
+    gated.add_argument("--json", action="store_true")
+    gated.set_defaults(func=cmd_audit_gated)
     show = audit.add_parser("show", help="list records as a table or JSON lines")
     show.add_argument("--run", default="last", help="run id, 'last' (default) or 'all'")
     show.add_argument("--host")

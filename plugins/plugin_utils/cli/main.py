@@ -3,8 +3,8 @@
 """``praxis-gate``: the operator's console. Builds the parser from each command group's ``register`` and catches
 GatekeeperError once, exiting with its diagnostics.
 
-Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed, 2 usage or
-configuration error, 3 a verification failed.
+Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed (for ``status`` and
+``doctor``: a run from here would not be gated), 2 usage or configuration error, 3 a verification failed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import approvals, audit, check, emergency, operator, schema, status, store
+from . import approvals, audit, check, doctor, emergency, operator, schema, status, store
 from ._common import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, emergency, audit, schema, store, operator, approvals)
+_GROUPS = (check, status, doctor, emergency, audit, schema, store, operator, approvals)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,10 +1,12 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""``praxis-gate status``: the mode and where it came from, the emergency stop, the state directory, the ruleset."""
+"""``praxis-gate status``: the mode and where it came from, the emergency stop, the state directory, the ruleset, and
+whether a run from here would be gated (the ``doctor`` verdicts; non-zero exit when it would not)."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from typing import Any
 
 from ..core import killswitch
@@ -12,7 +14,8 @@ from ..core.display import emit, emit_json
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
 from ..policy.ruleset import load_ruleset
-from ._common import EXIT_OK
+from . import doctor
+from ._common import EXIT_NOT_ALLOWED, EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -40,6 +43,9 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
     except GatekeeperError as exc:
         info["ruleset"] = None
         info["ruleset_error"] = exc.message
+    verdicts = doctor.diagnose()
+    info["armed"] = not doctor.ungated(verdicts)
+    info["arming"] = [asdict(verdict) for verdict in verdicts]
     if args.json:
         emit_json(info, indent=2, sort_keys=True)
     else:
@@ -49,7 +55,8 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
         for warning in settings.warnings:
             emit(f"warning: {warning}")
-    return EXIT_OK
+        doctor.report(verdicts)
+    return EXIT_OK if info["armed"] else EXIT_NOT_ALLOWED
 
 
 def register(sub: Any) -> None:

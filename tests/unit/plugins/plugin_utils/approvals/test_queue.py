@@ -21,6 +21,7 @@ import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.queue import item_state
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import _common
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli.main import main
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import ConfigError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest, Verdict
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
@@ -133,7 +134,7 @@ def test_an_invalid_pending_lifetime_is_refused(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("PRAXIS_APPROVAL_PENDING_TTL", value)
-    with pytest.raises(Exception, match="pending approval request must be 300..2592000 seconds"):
+    with pytest.raises(ConfigError, match=r"pending approval request must be 300\.\.2592000 seconds"):
         load_settings()
 
 
@@ -222,7 +223,8 @@ def test_approvals_show_renders_diffs_as_unified_diffs(env: dict[str, str], caps
 
         diff = [{"before": "listen 80\nworkers 4\n", "after": "listen 8080\nworkers 4\n",
                  "before_header": "/etc/app.conf", "after_header": "/etc/app.conf"},
-                {"before": {"mode": "0644", "path": "/etc/app.conf"}, "after": {"mode": "0600", "path": "/etc/app.conf"}}]  # fmt: skip
+                {"before": {"mode": "0644", "path": "/etc/app.conf"},
+                 "after": {"mode": "0600", "path": "/etc/app.conf"}}]  # fmt: skip
         store.add_approval_request(
             request_id="req-0123456789abcdef.x", requester="agent@controller", session="", run_id="r",
             ruleset_digest=load_ruleset(None).digest, expires_at=now + timedelta(hours=1),
