@@ -70,6 +70,48 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def foreign_ansible(root: Path) -> Path:
+    """An environment of its own with only ansible-core in it (and ansible-core's own dependencies): no
+    praxis-gatekeeper package, no start-up hook, none of the gate's Python requirements. What a distribution package,
+    a pipx install or another team's virtualenv gives. Built in a second: a venv without pip whose site-packages
+    links to the distributions this interpreter already has. Returns its bin directory (ansible-playbook, ansible).
+    """
+    import re
+    from importlib import metadata
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    site_packages = root / "lib" / version / "site-packages"
+    seen: dict[str, Any] = {}
+
+    def closure(name: str) -> None:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            return
+        key = str(dist.metadata["Name"]).lower()
+        if key in seen:
+            return
+        seen[key] = dist
+        for requirement in dist.requires or []:
+            if "extra ==" not in requirement:
+                closure(re.split(r"[<>=!~;\[ (]", requirement, maxsplit=1)[0])
+
+    closure("ansible-core")
+    for dist in seen.values():
+        for top in {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (site_packages / top).exists():
+                (site_packages / top).symlink_to(source)
+    bin_dir = root / "bin"
+    for program, module in (("ansible-playbook", "playbook"), ("ansible", "adhoc")):
+        script = bin_dir / program
+        script.write_text(f"#!{bin_dir / 'python'}\nimport sys\nfrom ansible.cli.{module} import main\n"
+                          "sys.exit(main())\n")  # fmt: skip
+        script.chmod(0o755)
+    return bin_dir
+
+
 def write_sshd_config(root: Path, *, address: str, port: int, host_key: Path, authorized: Path) -> Path:
     """The sshd_config of every test and benchmark host: key-only logins, no PAM, quiet, room for many sessions."""
     config = root / "sshd_config"

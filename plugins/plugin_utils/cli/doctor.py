@@ -139,13 +139,14 @@ def judge(program: str, path: str, python: str | None, facts: dict[str, Any], *,
             f"including {high[0]}.{high[1]}: the gate refuses to run there; install a supported ansible-core"
         )
         return verdict
-    if facts.get("missing"):
-        why.append(
-            f"{python} lacks the gate's Python requirements ({', '.join(facts['missing'])}), so runs are refused; "
-            f"install them: {pip} (or {python} -m pip install -r <collection>/requirements.txt)"
-        )
-        return verdict
+    missing = (
+        f"{python} lacks the gate's Python requirements ({', '.join(facts.get('missing') or [])}), so runs are "
+        f"refused; install them: {pip} (or {python} -m pip install -r <collection>/requirements.txt)"
+    )
     if hook:
+        if facts.get("missing"):
+            why.append(missing)
+            return verdict
         if facts.get("collection") != facts.get("hook_collection"):
             why.append(
                 f"praxis.gatekeeper would be loaded from {facts.get('collection') or 'nowhere'}, not from the copy "
@@ -156,6 +157,9 @@ def judge(program: str, path: str, python: str | None, facts: dict[str, Any], *,
         verdict.armed, verdict.via = True, "start-up hook"
         if not callback:
             why.append("also list praxis.gatekeeper.gate in callbacks_enabled, so an install without the hook arms")
+        return verdict
+    if callback and facts.get("collection") and facts.get("missing"):
+        why.append(missing)  # the callback locks the run down (adapter/lockdown.py): refused, not ungated
         return verdict
     if callback and facts.get("collection"):
         verdict.armed, verdict.via = True, "callback"
