@@ -232,9 +232,22 @@ class RunResult:
         return [r for r in self.records if r.get("event") == event]
 
 
+_OPEN_LABS: list[AnsibleLab] = []
+
+
+def close_labs() -> None:
+    """Close every lab opened since the last call (the integration conftest calls this after each test)."""
+    while _OPEN_LABS:
+        _OPEN_LABS.pop().close()
+
+
 @dataclass
 class AnsibleLab:
-    """An operator's controller setup around one or more SSH targets: ansible.cfg, inventory, state dir."""
+    """An operator's controller setup around one or more SSH targets: ansible.cfg, inventory, state dir.
+
+    The SSH control sockets live in a short directory under /tmp (a socket path must fit in 108 bytes, which a
+    pytest temporary directory does not): ``close`` ends the control masters the runs left (ControlPersist would
+    keep them for a minute) and removes that directory, so a test leaves neither processes nor files behind."""
 
     root: Path
     targets: Mapping[str, SshTarget]
@@ -248,6 +261,7 @@ class AnsibleLab:
         self.config_dir = self.root / "operator"
         self.config_dir.mkdir(exist_ok=True)
         self.control_dir = Path(tempfile.mkdtemp(prefix="pxcp-", dir="/tmp"))
+        _OPEN_LABS.append(self)
         self.inventory = self.config_dir / "inventory.ini"
         lines = ["[targets]"]
         for name, target in self.targets.items():
@@ -287,6 +301,15 @@ class AnsibleLab:
                 """
             )
         )
+
+    def close(self) -> None:
+        if not self.control_dir.is_dir():
+            return
+        for sock in self.control_dir.iterdir():
+            if sock.is_socket():
+                subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "placeholder"],
+                               capture_output=True, timeout=10, check=False)  # fmt: skip
+        shutil.rmtree(self.control_dir, ignore_errors=True)
 
     def allow_commands(self, *patterns: str) -> None:
         """An operator policy pinning these command lines to T0 (so tests can run them without approvals)."""

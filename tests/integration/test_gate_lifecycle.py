@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -200,16 +201,29 @@ def test_unreadable_sentinel_counts_as_tripped(lab: AnsibleLab, canary: Path) ->
     assert result.decisions(rule="killswitch"), result.output
 
 
+WAITER = """\
+import pathlib, sys, time
+started, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+started.write_text("running")
+deadline = time.monotonic() + 120
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
 def test_emergency_stop_halts_a_run_in_progress_at_its_next_task(lab: AnsibleLab, canary: Path) -> None:
-    trigger = canary.parent / "go"
+    """The stop is tripped while a task is provably running on the host (it wrote its own "started" file), so the
+    result does not depend on how fast the machine is: the running task finishes, the next one is refused."""
+    waiter, started, go = canary.parent / "waiter.py", canary.parent / "started", canary.parent / "go"
+    waiter.write_text(WAITER)
+    lab.allow_commands(f"{sys.executable} {waiter} * *")
     playbook = canary.parent / "inflight.yml"
     playbook.write_text(
         f"""\
 - hosts: target1
   gather_facts: false
   tasks:
-    - ansible.builtin.copy: content=1 dest={canary.parent}/first.txt
-    - ansible.builtin.wait_for: path={trigger} timeout=60
+    - ansible.builtin.command: {sys.executable} {waiter} {started} {go}
     - ansible.builtin.copy: content=2 dest={canary}/second.txt
 """
     )
@@ -217,29 +231,39 @@ def test_emergency_stop_halts_a_run_in_progress_at_its_next_task(lab: AnsibleLab
         [str(BIN_DIR / "ansible-playbook"), str(playbook)], env=lab.env(), cwd=lab.root,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    _wait_for(canary.parent / "first.txt")
-    deadline = time.monotonic() + 60
-    while not any(r.get("action") == "ansible.builtin.wait_for" for r in lab.audit_records()):
-        assert time.monotonic() < deadline, "the wait_for task never started"
-        time.sleep(0.05)
-    assert lab.run("praxis-gate", ["emergency-stop", "--reason", "stop in flight"]).rc == 0
-    trigger.write_text("go")
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists():
+            assert time.monotonic() < deadline and process.poll() is None, "the first task never started"
+            time.sleep(0.05)
+        assert lab.run("praxis-gate", ["emergency-stop", "--reason", "stop in flight"]).rc == 0
+    finally:
+        go.write_text("go")
     output, _ = process.communicate(timeout=120)
     assert not (canary / "second.txt").exists(), output
-    refused = [r for r in lab.audit_records() if r.get("rule") == "killswitch"]
-    assert refused and refused[-1]["action"] == "ansible.builtin.copy", output
+    decisions = [r for r in lab.audit_records() if r.get("event") == "decision"]
+    assert [(d["action"], d["decision"]) for d in decisions][-2:] == [
+        ("ansible.builtin.command", "allowed"), ("ansible.builtin.copy", "refused"),
+    ], output  # fmt: skip
+    assert decisions[-1]["rule"] == "killswitch" and decisions[-1]["tier"] == "T1", decisions[-1]
 
 
 def test_emergency_stop_refuses_the_next_remote_command_inside_a_running_task(lab: AnsibleLab, canary: Path) -> None:
+    """An async job polled every second: the stop is tripped once the job provably started on the host (its status
+    file exists in the run's async directory), so the next poll, a remote command of the same task, is refused."""
+    async_dir, go = canary.parent / "async", canary.parent / "go"
     playbook = canary.parent / "polling.yml"
     playbook.write_text(
-        """\
+        f"""\
 - hosts: target1
   gather_facts: false
+  vars:
+    ansible_async_dir: {async_dir}
   tasks:
     - ansible.builtin.wait_for:
-        timeout: 6
-      async: 60
+        path: {go}
+        timeout: 120
+      async: 180
       poll: 1
 """
     )
@@ -247,17 +271,19 @@ def test_emergency_stop_refuses_the_next_remote_command_inside_a_running_task(la
         [str(BIN_DIR / "ansible-playbook"), str(playbook)], env=lab.env(), cwd=lab.root,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not any(r.get("event") == "outcome" or r.get("action") == "ansible.builtin.wait_for"
-                  for r in lab.audit_records()):  # fmt: skip
-        assert time.monotonic() < deadline, "the async task never started"
-        time.sleep(0.05)
-    time.sleep(1.5)  # the job is launched and ansible-core is polling it
-    assert lab.run("praxis-gate", ["emergency-stop", "--reason", "mid-task"]).rc == 0
-    output, _ = process.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + 120
+        while not (async_dir.is_dir() and any(p.is_file() for p in async_dir.iterdir())):
+            assert time.monotonic() < deadline and process.poll() is None, "the async job never started"
+            time.sleep(0.05)
+        assert lab.run("praxis-gate", ["emergency-stop", "--reason", "mid-task"]).rc == 0
+        output, _ = process.communicate(timeout=120)
+    finally:
+        go.write_text("go")  # the background job ends now rather than at its timeout
     assert process.returncode != 0, output
     refused = [r for r in lab.audit_records() if r.get("event") == "remote-refused"]
     assert refused and "emergency stop" in refused[0]["reason"], output
+    assert refused[0]["operation"] == "exec_command", refused[0]
 
 
 def test_adhoc_ansible_is_gated(lab: AnsibleLab, canary: Path) -> None:
