@@ -762,3 +762,31 @@ def test_a_task_cannot_print_the_token_it_was_given(lab: AnsibleLab, canary: Pat
     )
     assert result.decisions(rule="approval.granted"), result.output  # the token itself was good
     assert token.split(".")[2] not in result.output, f"a T0 debug task printed the approval token ({leak})"
+
+
+# ---------------------------------------------------------------------------------------------------- housekeeping
+@pytest.mark.parametrize("armed_by", ["callback and PRAXIS_GATE", "PRAXIS_GATE alone"])
+def test_a_check_run_names_its_request_at_the_end(lab: AnsibleLab, canary: Path, armed_by: str) -> None:
+    """A --check run has no failed task to name its plan, so the run names it at its end, once, as a real run's
+    refusal does; also when only PRAXIS_GATE armed the gate (no callback to print a recap line)."""
+    if armed_by == "PRAXIS_GATE alone":
+        lab.config.write_text(lab.config.read_text().replace("callbacks_enabled = praxis.gatekeeper.gate", ""))
+    check = lab.playbook(_gated(canary), args=["--check"])
+    assert check.rc == 0, check.output
+    request = _only_request(lab)
+    line = f"gated action(s) of this run wait for an operator in request {request}"
+    assert check.output.count(line) == 1, check.output
+    assert f"praxis-gate approvals show {request}" in check.output
+
+
+def test_retrying_a_task_leaves_one_pending_request(lab: AnsibleLab, canary: Path) -> None:
+    for _ in range(3):
+        result = lab.playbook(_gated(canary))
+        assert result.rc != 0 and result.decisions(decision="approval_required"), result.output
+    latest = f"req-{result.decisions()[0]['run_id'][:16]}"
+    assert [r["request"] for r in _requests(lab)] == [latest]
+    every = {r["request"]: r["status"] for r in _requests(lab, every=True)}
+    assert sorted(every.values()) == ["pending", "superseded", "superseded"] and every[latest] == "pending"
+    token = _approve(lab, latest)
+    ok = lab.playbook(_gated(canary), args=_with_token(token))
+    assert ok.rc == 0 and _files(canary) == ["target1"], ok.output
