@@ -39,6 +39,7 @@ from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .runs import RunJournal
 from .seams import Seam, SeamContext
 from .settings import GateSettings
+from .statedir import ensure_state_dir
 
 __all__ = ["Gate", "Outcome"]
 
@@ -125,7 +126,12 @@ class Gate:
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
-        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
+        the approvals stage in the pipeline (unless ``seams`` says otherwise).
+
+        The state directory is checked first (StateError: refuse to start): the audit writer never raises, so a
+        directory it cannot use would otherwise only show at the first write, after read-only tasks had already run
+        unaudited."""
+        ensure_state_dir(settings.state_dir)
         kwargs.setdefault("seams", (ApprovalSeam(settings),))
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
