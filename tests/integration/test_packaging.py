@@ -144,3 +144,17 @@ def test_ansible_doc_documents_every_plugin_module_and_role() -> None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert name in listed.stdout, (kind, name, listed.stdout, listed.stderr)
+
+
+def test_ansible_doc_lists_every_setting() -> None:
+    """The configuration reference reaches operators through ansible-doc too (generated from core/options.py)."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.options import SETTINGS
+
+    result = subprocess.run([str(BIN_DIR / "ansible-doc"), "-t", "callback", "praxis.gatekeeper.gate"],
+                            capture_output=True, text=True, env={**os.environ, "ANSIBLE_NOCOLOR": "1"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for setting in SETTINGS:
+        assert setting.env in text, setting.env
+        if setting.ini:
+            assert f"key: {setting.ini}" in text, setting.ini

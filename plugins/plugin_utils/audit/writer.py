@@ -31,7 +31,7 @@ import secrets
 import struct
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -149,6 +149,7 @@ class AuditLog:
         anchor_path: Path | None = None,
         durability: str = "batch",
         batch_seconds: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if durability not in DURABILITY_POLICIES:
             raise ValueError(f"unknown durability policy {durability!r} (expected one of {DURABILITY_POLICIES})")
@@ -156,7 +157,10 @@ class AuditLog:
         self.fsync = fsync
         self.durability = durability if fsync else "never"
         self.batch_seconds = batch_seconds
-        self._last_sync = 0.0
+        self._clock = clock
+        # None until this process syncs: "never" must not be read as "at boot", because monotonic time counts from
+        # boot and a machine up for less than batch_seconds would then skip the first sync of every process.
+        self._last_sync: float | None = None
         self._tail: tuple[int, int, str, int] | None = None  # (inode, size, last hash, last seq) after our write
         self.key_path = key_path or path.with_name("audit.key")
         self.checkpoint_every = max(1, checkpoint_every)
@@ -356,13 +360,13 @@ class AuditLog:
         cost one fsync per forked worker, that is one per task and host, held under the log's lock."""
         if self.durability == "never":
             return
-        now = time.monotonic()
+        now = self._clock()
         if self.durability == "always" or forced:
             os.fsync(fd)
             self._last_sync = now
         elif self._flusher_pid != -1:
             return
-        elif not 0 <= now - self._last_sync < self.batch_seconds:
+        elif self._last_sync is None or not 0 <= now - self._last_sync < self.batch_seconds:
             os.fsync(fd)
             self._last_sync = now
 

@@ -40,11 +40,16 @@ from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .runs import RunJournal
 from .seams import Seam, SeamContext
 from .settings import GateSettings
+from .statedir import ensure_state_dir
 
 __all__ = ["Gate", "Outcome"]
 
 log = logging.getLogger(__name__)
 
+# The tier a deny-list match implies, whatever the task would otherwise classify as: a deny rule names an action that
+# no approval or mode may allow (destructive, irreversible, or opaque by construction: decoded text piped into a
+# shell, a fork bomb, host keys switched off), so its refusal is labelled at the top tier.
+DENY_TIER = Tier.T3
 _REASON_LIMIT = 400
 _MAX_ACTION = 200
 _MAX_HOST = 255
@@ -126,7 +131,12 @@ class Gate:
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
-        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
+        the approvals stage in the pipeline (unless ``seams`` says otherwise).
+
+        The state directory is checked first (StateError: refuse to start): the audit writer never raises, so a
+        directory it cannot use would otherwise only show at the first write, after read-only tasks had already run
+        unaudited."""
+        ensure_state_dir(settings.state_dir)
         kwargs.setdefault("seams", (ApprovalSeam(settings),))
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
@@ -207,7 +217,7 @@ class Gate:
             return (
                 self._decision(
                     Verdict.REFUSED,
-                    Tier.T3,
+                    self._label_tier(request),
                     "killswitch",
                     f"{state.describe()}; clear it with `praxis-gate emergency-clear --reason ...`",
                     decision_id,
@@ -231,7 +241,7 @@ class Gate:
             return (
                 self._decision(
                     Verdict.DENIED,
-                    evaluation.tier,
+                    DENY_TIER,
                     first.rule,
                     f"deny list: {first.reason}",
                     decision_id,
@@ -296,6 +306,16 @@ class Gate:
         if approval_ref or approval_item:
             allowed = replace(allowed, approval_ref=approval_ref, approval_item=approval_item)
         return allowed, evaluation
+
+    def _label_tier(self, request: TaskRequest) -> Tier:
+        """The tier a refused request is labelled with when the refusal itself needed no classification (the
+        emergency stop refuses before parsing anything): its classification when that succeeds, else T3 (ambiguity
+        rounds up). Only the label: the refusal stands whatever this finds."""
+        try:
+            evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        except Exception:
+            return Tier.T3
+        return DENY_TIER if evaluation.findings else evaluation.tier
 
     def _decision(
         self,

@@ -68,6 +68,7 @@ class GateSettings(BaseModel):
     approvers_path: Path | None = None
     approver_keys: str = ""
     approval_max_ttl: int = 900
+    approval_pending_ttl: int = 86_400
     approval_distinct: bool = False
     t3_two_approvers: bool = False
     operator_dir: Path | None = None
@@ -281,6 +282,12 @@ def load_settings(
             f"the maximum approval lifetime must be 60..86400 seconds, got {ttl_raw!r}",
             hint="set PRAXIS_APPROVAL_MAX_TTL or [praxis_gatekeeper] approval_max_ttl",
         )
+    pending_raw = env.get("PRAXIS_APPROVAL_PENDING_TTL") or operator_values.get("approval_pending_ttl") or "86400"
+    if not pending_raw.strip().isdigit() or not 300 <= int(pending_raw) <= 2_592_000:
+        raise ConfigError(
+            f"the lifetime of a pending approval request must be 300..2592000 seconds, got {pending_raw!r}",
+            hint="set PRAXIS_APPROVAL_PENDING_TTL or [praxis_gatekeeper] approval_pending_ttl",
+        )
     distinct = _parse_bool(
         env.get("PRAXIS_APPROVAL_DISTINCT") or operator_values.get("approval_distinct_approver", ""),
         "PRAXIS_APPROVAL_DISTINCT",
@@ -335,6 +342,7 @@ def load_settings(
         approvers_path=approvers_path,
         approver_keys=env.get("PRAXIS_APPROVER_KEYS", ""),
         approval_max_ttl=int(ttl_raw),
+        approval_pending_ttl=int(pending_raw),
         approval_distinct=distinct,
         t3_two_approvers=t3_two,
         operator_dir=operator_dir,
@@ -370,6 +378,7 @@ _OPERATOR_ONLY_VALUES = (
     "audit_checkpoint_every",
     "tsa_url",
     "approval_max_ttl",
+    "approval_pending_ttl",
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
