@@ -1144,6 +1144,7 @@ class _Tiers:
     def __init__(self) -> None:
         self.tier = Tier.T0
         self.reasons: dict[str, None] = {}
+        self.probes = _MAX_RUNNER_PROBES  # analyses _unknown_runner may still run for this text
 
     def add(self, tier: Tier, reason: str, cmd: SimpleCommand | None = None) -> None:
         text = f"{tier}: {reason}" + (f" ({_show(cmd)})" if cmd is not None and cmd.argv else "")
@@ -1327,6 +1328,7 @@ _INERT_PROGRAMS = frozenset(
     }
 )  # fmt: skip
 _UNKNOWN_RUNNER_SCAN = 8  # leading argument positions read as a possible command
+_MAX_RUNNER_PROBES = 64  # analyses of possible commands per text; past it, the text rounds up
 
 
 def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
@@ -1355,6 +1357,10 @@ def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
     for text in candidates:
         if _fast_clean(text):
             continue
+        if t.probes <= 0:
+            t.add(Tier.T3, "too many programs the gate does not know handed possible commands", cmd)
+            return
+        t.probes -= 1
         findings = deny_rules(_shell.analyze(text))
         if findings:
             t.add(
@@ -1558,6 +1564,7 @@ RULES_DATA: Mapping[str, object] = {
         "sql_t3": _SQL_T3.pattern,
         "inert_programs": _sorted(_INERT_PROGRAMS),
         "unknown_runner_scan": _UNKNOWN_RUNNER_SCAN,
+        "max_runner_probes": _MAX_RUNNER_PROBES,
         "code_delete": _CODE_DELETE.pattern,
         "path_token": _PATH_TOKEN.pattern,
     },

@@ -348,9 +348,13 @@ def classify_script(text: str, *, depth: int = 0) -> Verdict:
         if child.type == "function_name"
     }
     worst: Verdict = (Tier.T0, "PowerShell that reads")
+    commands = 0
     for node in _descend(tree.root_node):
         verdict: Verdict | None = None
         if node.type == "command":
+            commands += 1
+            if commands > _MAX_DENY_COMMANDS:
+                return Tier.T3, f"PowerShell with more than {_MAX_DENY_COMMANDS} commands (the gate reads that many)"
             verdict = _command(node, functions, depth)
         elif node.type == "invokation_expression":
             verdict = _member_call(node)
@@ -578,6 +582,8 @@ def _stdin(tool: str, stdin: str | None, unread_stdin: str, depth: int) -> Verdi
 # ---------------------------------------------------------------------------------------------------------------
 
 _ROOT_WIPE = "deny.root-wipe"
+# Commands of one script the gate reads (deny scan and tier); past it, the deny scan stops and the tier is T3.
+_MAX_DENY_COMMANDS = 512
 _RAW_DISK = "deny.raw-disk-write"
 _PERMS_ROOT = "deny.recursive-perms-root"
 # Windows directories whose recursive removal (or re-permissioning) is catastrophic, on any drive, lower case with
@@ -620,8 +626,17 @@ def windows_system_dir(path: str) -> bool:
         lower = _WINDOWS_ENV_DIRS[m.group(1)] + lower[m.end() :]
     elif lower.startswith(("$home", "~")):
         return True  # a whole home directory, as in a shell
-    while lower.endswith(("/*", "/*.*", "/")) and len(lower) > 1:
-        lower = lower.removesuffix("/*.*").removesuffix("/*").removesuffix("/") if lower != "/" else lower
+    end = len(lower)
+    while end > 1:  # trailing separators and wildcards over everything (``C:\\*``, ``/*.*``)
+        if lower.endswith("/*.*", 0, end):
+            end -= 4
+        elif lower.endswith("/*", 0, end):
+            end -= 2
+        elif lower.endswith("/", 0, end):
+            end -= 1
+        else:
+            break
+    lower = lower[:end]
     if lower in ("", "/", "*", "/*") or re.fullmatch(r"[a-z]:/?\*?(\.\*)?", lower):
         return True
     drive = re.match(r"(?:[a-z]:)?/", lower)
@@ -642,10 +657,14 @@ def deny_script(text: str, *, depth: int = 0) -> list[Finding]:
         return []
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     found: list[Finding] = []
+    commands = 0
     for node in _descend(tree.root_node):
         if node.type in ("pipeline_chain", "pipeline"):
             found.extend(_deny_pipeline(node))
         elif node.type == "command":
+            commands += 1
+            if commands > _MAX_DENY_COMMANDS:
+                break  # the tier reader rounds a script this long up; its first commands are judged
             found.extend(_deny_command(node, depth))
         elif node.type == "invokation_expression":
             found.extend(_deny_member_call(node))
@@ -879,4 +898,5 @@ PWSH_DATA: dict[str, object] = {
     "remove_value_parameters": list(_REMOVE_VALUE_PARAMETERS),
     "remove_path_parameters": list(_REMOVE_PATH_PARAMETERS),
     "listers": sorted(_LISTERS),
+    "max_deny_commands": _MAX_DENY_COMMANDS,
 }

@@ -116,8 +116,10 @@ class _Interpreters(_SimpleCommands):
         programs run with literal arguments (``subprocess.run(["rm", ...])``, ``system("rm", "-rf", "/")``,
         ``system qw(rm -rf /)``), and, when a call runs a command the code computes (``os.system(c)``), every
         string literal that could be a command line: what the gate can compute of a computed command is judged,
-        and the rules round the rest up."""
-        code = code[:_MAX_CODE_SCAN]
+        and the rules round the rest up. Code longer than the scan is not read whole, so it rounds up."""
+        if len(code) > _MAX_CODE_SCAN:
+            self.out.uncertain = True
+            code = code[:_MAX_CODE_SCAN]
         state = _State(self.state.cwds[0])
         for m in _CALL_STRINGS.finditer(code):
             self.nested(m.group(1) or m.group(2) or "", "interpreter", state=state.copy(), wrap=wraps)
@@ -135,6 +137,8 @@ class _Interpreters(_SimpleCommands):
             if words:
                 self.nested(split_argv(words), "interpreter", state=state.copy(), wrap=wraps)
         calls = code_calls(code, awk=awk, tcl=tcl)
+        if len(calls.argv) > 64 or len(calls.commands) > 64:
+            self.out.uncertain = True  # more calls than the gate reads
         for argv in calls.argv[:64]:
             self.nested(split_argv(argv), "interpreter", state=state.copy(), wrap=wraps)
         for text in calls.commands[:64]:
@@ -146,7 +150,7 @@ class _Interpreters(_SimpleCommands):
     def _tcl_code(self, code: str, wraps: tuple[str, ...]) -> None:
         """Tcl code (``expect -c``, ``tclsh``): the programs ``exec``/``spawn`` run, the command lines ``system``,
         ``send`` and ``open |`` hand to a shell, then the calls any language makes."""
-        found = tcl_commands(code[:_MAX_CODE_SCAN])
+        found = tcl_commands(code)  # reads at most its own bound; a longer script is not complete
         if not found.complete:
             self.out.uncertain = True
         state = _State(self.state.cwds[0])

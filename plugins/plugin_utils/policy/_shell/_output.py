@@ -355,10 +355,9 @@ def _cut(args: list[str], data: bytes) -> bytes | None:
                     out.append(line)
                 continue
             parts = line.split(delimiter)
-            picked = [p for k, p in enumerate(parts, start=1) if _in_ranges(k, ranges) != complement]
-            out.append(output_delimiter.join(picked))
+            out.append(output_delimiter.join(_pick(parts, ranges, complement=complement)))
         else:
-            out.append(bytes(b for k, b in enumerate(line, start=1) if _in_ranges(k, ranges) != complement))
+            out.append(b"".join(_pick([bytes([b]) for b in line], ranges, complement=complement)))
     return b"".join(line + b"\n" for line in out)
 
 
@@ -373,11 +372,24 @@ def _cut_ranges(spec: str) -> list[tuple[int, int]] | None:
         if low < 1 or high < low:
             return None
         ranges.append((low, high))
-    return ranges[:256]
+    if len(ranges) > 256:
+        return None  # not computed: the pipeline's text is then unknown
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
-def _in_ranges(position: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(low <= position <= high for low, high in ranges)
+def _pick(items: list[bytes], ranges: list[tuple[int, int]], *, complement: bool) -> list[bytes]:
+    """The items (1-based) inside the ranges, in order, each once; or outside them with ``complement``."""
+    chosen = [False] * len(items)
+    for low, high in ranges:
+        for k in range(low - 1, min(high, len(items))):
+            chosen[k] = True
+    return [item for item, keep in zip(items, chosen, strict=True) if keep != complement]
 
 
 def _iconv(args: list[str], data: bytes) -> bytes | None:
@@ -521,6 +533,8 @@ def tr_output(args: list[str], data: bytes) -> bytes | None:
     repeats and escapes, as GNU tr does in the C locale. None for anything it would refuse."""
     flags = ""
     sets: list[bytes] = []
+    if sum(len(word) for word in args) > 4096:
+        return None
     for word in args:
         if word.startswith("-") and len(word) > 1 and not sets and set(word[1:]) <= set("cCdst"):
             flags += word[1:]

@@ -117,7 +117,9 @@ def _sed_address(text: str, i: int) -> int | None:
 def sed_script(text: str) -> SedScript:
     """Read a GNU sed script (commands separated by newlines or ``;``, with addresses, blocks and ``!``)."""
     result = SedScript()
-    text = text[:_MAX_SCRIPT]
+    if len(text) > _MAX_SCRIPT:
+        result.complete = False
+        text = text[:_MAX_SCRIPT]
     n = len(text)
     i = 0
     if text.startswith("#n\n"):
@@ -536,10 +538,21 @@ class CommandLines:
     complete: bool = True
 
     def bounded(self) -> CommandLines:
+        """At most ``_MAX_ITEMS`` of each; a script that runs more is not read whole, so it rounds up."""
+        if max(len(self.commands), len(self.code), len(self.argv)) > _MAX_ITEMS:
+            self.complete = False
         self.commands = self.commands[:_MAX_ITEMS]
         self.code = self.code[:_MAX_ITEMS]
         self.argv = self.argv[:_MAX_ITEMS]
         return self
+
+
+def _script_lines(text: str, max_lines: int, result: CommandLines) -> list[str]:
+    """The first ``_MAX_SCRIPT`` characters' first ``max_lines`` lines; a longer script is not read whole."""
+    lines = text[:_MAX_SCRIPT].split("\n")
+    if len(text) > _MAX_SCRIPT or len(lines) > max_lines:
+        result.complete = False
+    return lines[:max_lines]
 
 
 def ex_commands(text: str, *, depth: int = 0) -> CommandLines:
@@ -548,7 +561,7 @@ def ex_commands(text: str, *, depth: int = 0) -> CommandLines:
     file name, which reads as a harmless command), ``:terminal CMD`` runs CMD, the interpreter commands run code,
     and ``:execute "..."`` runs the ex commands in its strings."""
     result = CommandLines()
-    for raw in text[:_MAX_SCRIPT].split("\n")[:4096]:
+    for raw in _script_lines(text, 4096, result):
         for line in _ex_bar_split(raw):
             _ex_line(line, result, depth)
     return result.bounded()
@@ -559,9 +572,10 @@ def _ex_bar_split(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
     k = 0
-    while k < len(line):
+    takes_rest = _takes_rest(line, 0)
+    while k < len(line) and not takes_rest:
         c = line[k]
-        if c == "!" or line[start:k].strip(" \t:").startswith(("norm", "py", "lua", "perl", "ruby", "tcl", "exe")):
+        if c == "!":
             break
         if c == "\\" and k + 1 < len(line):
             k += 2
@@ -569,9 +583,16 @@ def _ex_bar_split(line: str) -> list[str]:
         if c == "|":
             parts.append(line[start:k])
             start = k + 1
+            takes_rest = _takes_rest(line, start)
         k += 1
     parts.append(line[start:])
     return parts
+
+
+def _takes_rest(line: str, start: int) -> bool:
+    """The ex command at ``start`` takes the rest of the line, bars included (``:normal``, ``:py3``, ``:exe``)."""
+    head = line[start : start + 64].lstrip(" \t:")
+    return head.startswith(("norm", "py", "lua", "perl", "ruby", "tcl", "exe"))
 
 
 def _ex_line(line: str, result: CommandLines, depth: int) -> None:
@@ -586,17 +607,21 @@ def _ex_line(line: str, result: CommandLines, depth: int) -> None:
         parts = rest.split(None, 1)
         if len(parts) > 1:
             result.commands.append(parts[1].lstrip("+").split(" ", 1)[-1] if parts[1].startswith("++") else parts[1])
-    elif _EX_EXECUTE.match(rest) and depth < 4:
+    elif _EX_EXECUTE.match(rest):
+        if depth >= 4:
+            result.complete = False  # nested deeper than the gate reads
+            return
         for m in _EX_STRING.finditer(rest):
             inner = ex_commands(m.group(1) if m.group(1) is not None else m.group(2), depth=depth + 1)
             result.commands.extend(inner.commands)
             result.code.extend(inner.code)
+            result.complete = result.complete and inner.complete
 
 
 def ed_commands(text: str) -> CommandLines:
     """An ed script: ``!cmd``, ``r !cmd``, ``w !cmd``, ``e !cmd`` run cmd (everything after the ``!``)."""
     result = CommandLines()
-    for line in text[:_MAX_SCRIPT].split("\n")[:4096]:
+    for line in _script_lines(text, 4096, result):
         bang = line.find("!")
         if bang >= 0:
             result.commands.append(line[bang + 1 :])
@@ -616,7 +641,7 @@ def gdb_commands(text: str) -> CommandLines:
     system("...")``, read by the interpreter scan)."""
     result = CommandLines()
     block: list[str] | None = None
-    for raw in text[:_MAX_SCRIPT].split("\n")[:4096]:
+    for raw in _script_lines(text, 4096, result):
         line = raw.strip()
         if block is not None:
             if line == "end":
@@ -656,7 +681,7 @@ def gdb_commands(text: str) -> CommandLines:
 def lldb_commands(text: str) -> CommandLines:
     """lldb commands: ``platform shell CMD`` (and its ``shell`` alias) runs CMD, ``script CODE`` runs Python."""
     result = CommandLines()
-    for raw in text[:_MAX_SCRIPT].split("\n")[:4096]:
+    for raw in _script_lines(text, 4096, result):
         words = raw.split()
         if words[:2] == ["platform", "shell"]:
             result.commands.append(raw.split("shell", 1)[1])
@@ -677,7 +702,9 @@ _M4_CALL = re.compile(r"\b(?:m4_)?e?syscmd\(")
 def m4_commands(text: str) -> CommandLines:
     """m4 input: the argument of every ``syscmd(...)``/``esyscmd(...)`` (m4's quotes removed) is a command line."""
     result = CommandLines()
-    text = text[:_MAX_SCRIPT]
+    if len(text) > _MAX_SCRIPT:
+        result.complete = False
+        text = text[:_MAX_SCRIPT]
     for m in _M4_CALL.finditer(text):
         argument = _balanced(text, m.end() - 1)
         if argument is None:
@@ -710,7 +737,7 @@ def make_commands(text: str) -> CommandLines:
     result = CommandLines()
     logical: list[str] = []
     pending = ""
-    for raw in text[:_MAX_SCRIPT].split("\n")[:8192]:
+    for raw in _script_lines(text, 8192, result):
         if raw.endswith("\\"):
             pending += raw[:-1] + " "
             continue
@@ -730,15 +757,19 @@ def make_commands(text: str) -> CommandLines:
 
 def _make_shell_calls(line: str) -> list[str]:
     found: list[str] = []
+    parens = line.replace("{", "(").replace("}", ")")
     for m in re.finditer(r"\$[({]shell[ \t]", line):
-        inner = _balanced(line.replace("{", "(").replace("}", ")"), m.start() + 1)
+        inner = _balanced(parens, m.start() + 1)
         if inner is not None:
             found.append(inner[len("shell") :])
-    return found[:_MAX_ITEMS]
+        if len(found) > _MAX_ITEMS:
+            break  # one more than the bound: the script is marked incomplete (``bounded``)
+    return found
 
 
 def _make_text(line: str, result: CommandLines) -> str:
     out: list[str] = []
+    parens = line.replace("{", "(").replace("}", ")")
     k = 0
     while k < len(line):
         c = line[k]
@@ -749,7 +780,7 @@ def _make_text(line: str, result: CommandLines) -> str:
                 k += 2
                 continue
             if nxt in "({":
-                inner = _balanced(line.replace("{", "(").replace("}", ")"), k + 1)
+                inner = _balanced(parens, k + 1)
                 if inner is None:
                     result.complete = False
                     return "".join(out)
@@ -782,6 +813,8 @@ def tcl_commands(text: str, *, depth: int = 0) -> CommandLines:
     if depth > 6:
         result.complete = False
         return result
+    if len(text) > _MAX_SCRIPT:
+        result.complete = False
     for words in _tcl_split(text[:_MAX_SCRIPT], result):
         plain = [w for w, _ in words]
         name = plain[0] if plain else ""
@@ -927,7 +960,9 @@ def code_calls(code: str, *, awk: bool = False, tcl: bool = False) -> CodeCalls:
     programs by their words (``exec rm $dir``): a substitution among the words of ``exec``, ``spawn``,
     ``system`` or ``open |`` is a computed command."""
     result = CodeCalls()
-    code = code[:_MAX_SCRIPT]
+    if len(code) > _MAX_SCRIPT:
+        result.computed = True  # the rest is not read: judged as code that computes its commands
+        code = code[:_MAX_SCRIPT]
     if tcl:
         found = CommandLines()
         for tcl_words in _tcl_split(code, found):
@@ -961,10 +996,12 @@ def code_calls(code: str, *, awk: bool = False, tcl: bool = False) -> CodeCalls:
     if awk:
         for m in _AWK_BAR.finditer(code):
             if code.startswith("getline", m.end()):
-                before = code[: m.start()].rstrip()
+                before = code[max(0, m.start() - 4010) : m.start()].rstrip()
                 opening = before.rfind('"', max(0, len(before) - 4002), len(before) - 1) if before.endswith('"') else -1
                 if opening >= 0:
                     result.commands.append(before[opening + 1 : -1])
+                    if "\\" in before[max(0, opening - 1) : -1]:
+                        result.computed = True  # an escape (``\"``) may hide where the string starts, or what it holds
                 else:
                     result.computed = True
                 continue
@@ -993,7 +1030,8 @@ def _literal_arguments(code: str, k: int) -> tuple[list[str], int, bool]:
     bracket = k < n and code[k] == "["
     if bracket:
         k += 1
-    while k < n:
+    limit = min(n, k + 8192)  # a call's arguments are read this far, at most 256 of them; a longer list is computed
+    while k < limit and len(words) < 256:
         while k < n and code[k] in " \t\n":
             k += 1
         m = _LITERAL.match(code, k)
@@ -1013,7 +1051,7 @@ def _literal_arguments(code: str, k: int) -> tuple[list[str], int, bool]:
         if k >= n or code[k] in ")];\n}" or (not bracket and code[k] in "#"):
             return words, k, True
         return words, k, False
-    return words, k, bool(words)
+    return words, k, bool(words) and k >= n  # stopped by a bound (more arguments follow): computed
 
 
 def string_literals(code: str) -> list[str]:
