@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _controller, _executables, _modules, _options, _paths, _shell
+from . import _collections, _commands, _connopts, _controller, _executables, _modules, _options, _paths, _shell
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -300,6 +300,7 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
             findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]} ({key})"))
         elif writes and any(_paths.is_device_write(candidate) for candidate in readings):
             findings.append(Finding("deny.raw-disk-write", f"{action} writes to the device node {value[:60]} ({key})"))
+    findings.extend(Finding(rule, reason) for rule, reason in _collections.deny_findings(action, args))
     if action == "ansible.posix.synchronize" and str(args.get("delete", "")).lower() in ("true", "yes", "1"):
         dest = args.get("dest")
         if isinstance(dest, str) and _paths.is_system_dir(dest):

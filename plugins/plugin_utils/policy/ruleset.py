@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.3"
+RULESET_VERSION = "2026.12.4"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -87,6 +87,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
     # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
     "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
+    # 2026.12.4 (provisional, branch deny-gaps; the lead renumbers on merge): programs that run a command line they
+    # are handed, tools with an execute command (sed e/w, ex/vim, ed, gdb, m4, make, ...), static text filters
+    # computed before a shell, PowerShell removal of system directories and disk wipes; bounded analysis rounds up
+    "2026.12.4": "013de9e6d9f20cf60745f8a30abf9d129f7dc4b4c374c5cb59aa89310b1c4708",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -330,6 +330,9 @@ class _ControlFlow(_SimpleCommands):
                 # A database shell or PowerShell reads another language: the rules read its input, bash does not.
                 if consumer.stdin is None:
                     consumer.stdin = text
+            elif text is not None and consumer.stdin_lang:
+                # An interpreter or a tool with a command language of its own (``| python3``, ``| ed``, ``| m4``).
+                self._read_stdin_script(consumer, text)
             elif text is not None:
                 if consumer.stdin is None:
                     consumer.stdin = text
