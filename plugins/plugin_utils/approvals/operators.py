@@ -20,13 +20,19 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from ..audit.checkpoint import key_id
 from ..core.errors import ConfigError
+from ..core.requirements import lazy
 from ..core.statedir import open_private_file
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+else:  # loaded on first use: arming the gate does not import them
+    serialization = lazy("cryptography.hazmat.primitives.serialization")
+    ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
 
 __all__ = ["Approver", "init_operator", "load_operator_key", "load_registry", "operator_key_encrypted"]
 
@@ -36,7 +42,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 @dataclass(frozen=True)
 class Approver:
     name: str
-    public: Ed25519PublicKey
+    public: ed25519.Ed25519PublicKey
 
     @property
     def key_id(self) -> str:
@@ -47,10 +53,10 @@ class Approver:
         return f"{self.name} ed25519 {base64.b64encode(raw).decode()}"
 
 
-def _public_from_b64(text: str, where: str) -> Ed25519PublicKey:
+def _public_from_b64(text: str, where: str) -> ed25519.Ed25519PublicKey:
     try:
         raw = base64.b64decode(text, validate=True)
-        return Ed25519PublicKey.from_public_bytes(raw)
+        return ed25519.Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError) as exc:
         raise ConfigError(f"{where}: not an Ed25519 public key", hint="use the line `operator init` printed") from exc
 
@@ -74,7 +80,7 @@ def load_registry(path: Path | None, inline: str | None = None) -> dict[str, App
     approvers: dict[str, Approver] = {}
     names: set[str] = set()
 
-    def add(name: str, public: Ed25519PublicKey, where: str) -> None:
+    def add(name: str, public: ed25519.Ed25519PublicKey, where: str) -> None:
         if not _NAME.fullmatch(name):
             raise ConfigError(f"{where}: invalid approver name {name!r}", hint="letters, digits, . _ @ -")
         if name in names:
@@ -112,7 +118,7 @@ def init_operator(name: str, *, key_dir: Path, registry: Path, passphrase: bytes
     key_path = key_dir / f"{name}.key"
     if key_path.exists():
         raise ConfigError(f"{key_path} already exists", hint="an operator key is never overwritten")
-    private = Ed25519PrivateKey.generate()
+    private = ed25519.Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
@@ -145,7 +151,7 @@ def operator_key_encrypted(name: str, *, key_dir: Path) -> bool:
     return not head.startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
-def load_operator_key(name: str, *, key_dir: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
+def load_operator_key(name: str, *, key_dir: Path, passphrase: bytes | None) -> ed25519.Ed25519PrivateKey:
     path = key_dir / f"{name}.key"
     try:
         pem = path.read_bytes()
@@ -157,7 +163,7 @@ def load_operator_key(name: str, *, key_dir: Path, passphrase: bytes | None) -> 
         raise ConfigError(
             f"cannot unlock the key of operator {name!r} (wrong or missing passphrase)", hint="try again"
         ) from exc
-    if not isinstance(private, Ed25519PrivateKey):
+    if not isinstance(private, ed25519.Ed25519PrivateKey):
         raise ConfigError(f"{path} is not an Ed25519 key", hint="re-create it with `praxis-gate operator init`")
     return private
 

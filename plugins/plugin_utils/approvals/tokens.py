@@ -26,14 +26,19 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import GatekeeperError
 from ..core.models import Tier
+from ..core.requirements import lazy
 from .operators import Approver
+
+if TYPE_CHECKING:
+    from cryptography import exceptions
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+else:  # loaded on first use: arming the gate does not import them
+    exceptions = lazy("cryptography.exceptions")
+    ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
 
 __all__ = [
     "APPROVAL_TIERS",
@@ -135,7 +140,7 @@ def sign_token(
     *,
     plan: str,
     items: Sequence[TokenItem],
-    key: Ed25519PrivateKey,
+    key: ed25519.Ed25519PrivateKey,
     approver: Approver,
     ttl: int,
     now: datetime | None = None,
@@ -157,7 +162,7 @@ def sign_token(
     return f"{TOKEN_PREFIX}.{_b64(payload_bytes)}.{_b64(json.dumps([signature]).encode())}"
 
 
-def cosign_token(token: str, *, key: Ed25519PrivateKey, approver: Approver) -> str:
+def cosign_token(token: str, *, key: ed25519.Ed25519PrivateKey, approver: Approver) -> str:
     """Add a second approver's signature (T3 with two approvers) without changing what is approved."""
     payload_bytes, signatures = _split(token)
     if any(s.get("k") == approver.key_id for s in signatures):
@@ -210,7 +215,7 @@ def verify_token(
             continue  # a key the operator never registered proves nothing
         try:
             approver.public.verify(_unb64(str(signature.get("s", ""))), _DOMAIN + payload_bytes)
-        except (InvalidSignature, binascii.Error, ValueError):
+        except (exceptions.InvalidSignature, binascii.Error, ValueError):
             raise InvalidToken(
                 f"the approval token's signature by {approver.name} does not verify (altered?)",
                 hint="request a new approval; do not edit tokens",

@@ -20,14 +20,20 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import StateError
+from ..core.requirements import lazy
 from ..core.statedir import open_private_file
+
+if TYPE_CHECKING:
+    from cryptography import exceptions
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+else:  # loaded when a key is first read, made or checked: arming the gate does not import cryptography
+    exceptions = lazy("cryptography.exceptions")
+    serialization = lazy("cryptography.hazmat.primitives.serialization")
+    ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
 
 __all__ = [
     "Anchor",
@@ -43,7 +49,7 @@ SIGNING_KEY_FILE = "audit-signing.key"
 PUBLIC_KEY_FILE = "audit-signing.pub"
 
 
-def key_id(public: Ed25519PublicKey) -> str:
+def key_id(public: ed25519.Ed25519PublicKey) -> str:
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -58,8 +64,8 @@ def checkpoint_payload(record: Mapping[str, Any]) -> bytes:
 class CheckpointKeys:
     """The installation's checkpoint signing key (private 0600) and its public half (for verifiers)."""
 
-    private: Ed25519PrivateKey
-    public: Ed25519PublicKey
+    private: ed25519.Ed25519PrivateKey
+    public: ed25519.Ed25519PublicKey
 
     @property
     def key_id(self) -> str:
@@ -85,14 +91,14 @@ class CheckpointKeys:
             private = serialization.load_pem_private_key(pem, password=None)
         except (ValueError, TypeError) as exc:
             raise StateError(f"the checkpoint signing key {path} is unreadable", hint="restore it from backup") from exc
-        if not isinstance(private, Ed25519PrivateKey):
+        if not isinstance(private, ed25519.Ed25519PrivateKey):
             raise StateError(f"the checkpoint signing key {path} is not an Ed25519 key", hint="restore it")
         return cls(private, private.public_key())
 
     @classmethod
     def _create(cls, state_dir: Path) -> CheckpointKeys:
         """Create once, atomically: write a temp file, then link it into place so two processes cannot race."""
-        private = Ed25519PrivateKey.generate()
+        private = ed25519.Ed25519PrivateKey.generate()
         pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -118,22 +124,22 @@ class CheckpointKeys:
         return cls(private, public)
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
+def load_public_key(path: Path) -> ed25519.Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise StateError(f"cannot read the checkpoint public key {path}: {exc}", hint="pass --pubkey") from exc
-    if not isinstance(key, Ed25519PublicKey):
+    if not isinstance(key, ed25519.Ed25519PublicKey):
         raise StateError(f"{path} is not an Ed25519 public key", hint="pass the installation's audit-signing.pub")
     return key
 
 
-def verify_checkpoint_signature(record: Mapping[str, Any], public: Ed25519PublicKey) -> bool:
+def verify_checkpoint_signature(record: Mapping[str, Any], public: ed25519.Ed25519PublicKey) -> bool:
     if record.get("key_id") != key_id(public):
         return False
     try:
         public.verify(base64.b64decode(str(record.get("signature", "")), validate=True), checkpoint_payload(record))
-    except (InvalidSignature, ValueError):
+    except (exceptions.InvalidSignature, ValueError):
         return False
     return True
 

@@ -24,14 +24,17 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from ..core.requirements import lazy
 from .checkpoint import Anchor, key_id, verify_checkpoint_signature
 from .merkle import CompactRange, leaf_hash
-from .timestamps import verify_timestamp
 from .writer import GENESIS, chain_hash
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+else:  # loaded on first use: arming the gate does not import them
+    ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
 
 __all__ = [
     "MAX_REMEMBERED",
@@ -74,9 +77,12 @@ def _stdlib_fields(raw: bytes) -> Any:
     return None  # no fast decoder: every line takes the full parse
 
 
-_fast_fields: Callable[[bytes], Any] = _stdlib_fields
-try:  # pragma: no branch - msgspec is a dependency of the pip install; a galaxy-only install may lack it
-    import msgspec
+def _msgspec_decoder() -> Callable[[bytes], Any]:
+    """Build the fast decoder (msgspec, a dependency of the pip install; a Galaxy-only install may lack it)."""
+    try:
+        import msgspec  # noqa: PLC0415 - loaded by the first scan: arming the gate does not import it
+    except ImportError:  # pragma: no cover - exercised by the no-msgspec test through monkeypatching
+        return _stdlib_fields
 
     class _FastFields(msgspec.Struct):
         seq: Any = None
@@ -88,22 +94,31 @@ try:  # pragma: no branch - msgspec is a dependency of the pip install; a galaxy
         approval_item: Any = None
         decision: Any = None
 
-    _fast_decoder = msgspec.json.Decoder(_FastFields)
-    _fast_errors = (msgspec.DecodeError, msgspec.ValidationError, ValueError)  # ValueError: invalid UTF-8
+    decode = msgspec.json.Decoder(_FastFields).decode
+    errors = (msgspec.DecodeError, msgspec.ValidationError, ValueError)  # ValueError: invalid UTF-8
 
-    def _msgspec_fields(raw: bytes) -> Any:
+    def msgspec_fields(raw: bytes) -> Any:
         try:
             if not raw.isascii():
                 # msgspec does not check the UTF-8 of members it skips; the standard parser rejects the whole
                 # line, so the fast path must too (the writer's lines are ASCII: this costs nothing for them).
                 raw.decode("utf-8")
-            return _fast_decoder.decode(raw)
-        except _fast_errors:
+            return decode(raw)
+        except errors:
             return None  # the standard library parser decides (it may still accept: NaN, huge exponents)
 
-    _fast_fields = _msgspec_fields
-except ImportError:  # pragma: no cover - exercised by the no-msgspec test through monkeypatching
-    pass
+    return msgspec_fields
+
+
+def _first_fields(raw: bytes) -> Any:
+    """The first call builds the fast decoder and puts it in place for every later one."""
+    global _fast_fields  # noqa: PLW0603 - replaced once, on first use
+    if _fast_fields is _first_fields:
+        _fast_fields = _msgspec_decoder()
+    return _fast_fields(raw)
+
+
+_fast_fields: Callable[[bytes], Any] = _first_fields
 
 
 def fast_fields(raw: bytes) -> Any:
@@ -204,7 +219,7 @@ class Scan:
     def __init__(
         self,
         *,
-        public_key: Ed25519PublicKey | None,
+        public_key: ed25519.Ed25519PublicKey | None,
         anchor: Anchor | None,
         tsa_roots: bytes | None,
         seed: Seed | None = None,
@@ -436,6 +451,8 @@ def check_timestamp(
     if roots is None:
         result.notes.append("timestamps present but not checked (no TSA root: set PRAXIS_TSA_CA or pass --tsa-ca)")
         return None
+    from .timestamps import verify_timestamp  # noqa: PLC0415 - the HTTP and TLS stack loads only for timestamps
+
     try:
         problem = verify_timestamp(base64.b64decode(str(token), validate=True), checkpoint, roots_pem=roots)
     except ValueError:

@@ -36,24 +36,27 @@ import urllib.request
 from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any
-
-from cryptography import x509
-from rfc3161_client import (
-    HashAlgorithm,
-    PKIStatus,
-    TimestampRequestBuilder,
-    TimeStampResponse,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import GatekeeperError
+from ..core.requirements import lazy
 from .checkpoint import checkpoint_payload
+
+if TYPE_CHECKING:
+    import rfc3161_client
+    from cryptography import x509
+else:  # loaded when a checkpoint is first timestamped or a token first verified
+    rfc3161_client = lazy("rfc3161_client")
+    x509 = lazy("cryptography.x509")
 
 __all__ = ["TimestampError", "imprint", "request_timestamp", "timestamp_time", "verify_timestamp"]
 
-SHA256_OID = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+
+@functools.cache
+def _sha256_oid() -> x509.ObjectIdentifier:
+    return x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+
+
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _HINT = "check PRAXIS_TSA_URL (or [praxis_gatekeeper] tsa_url) and that the time-stamping authority is reachable"
 
@@ -94,9 +97,9 @@ def request_timestamp(
         raise TimestampError(f"the TSA response limit must be positive, got {max_response!r}", hint=_HINT)
     digest = imprint(checkpoint)
     request = (
-        TimestampRequestBuilder()
+        rfc3161_client.TimestampRequestBuilder()
         .data(_message(checkpoint))
-        .hash_algorithm(HashAlgorithm.SHA256)
+        .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
         .nonce(nonce=True)
         .cert_request(cert_request=True)
         .build()
@@ -105,19 +108,19 @@ def request_timestamp(
         raise TimestampError("internal error: the timestamp request does not carry the checkpoint's imprint")
     body = _post(url, request.as_bytes(), timeout=timeout, max_response=max_response)
     try:
-        response = decode_timestamp_response(body)
+        response = rfc3161_client.decode_timestamp_response(body)
     except ValueError as exc:
         raise TimestampError(
             f"the TSA at {url} answered with something that is not a TimeStampResp: {_short(exc)}", hint=_HINT
         ) from exc
-    if response.status != PKIStatus.GRANTED:
+    if response.status != rfc3161_client.PKIStatus.GRANTED:
         raise TimestampError(f"the TSA at {url} did not grant the timestamp: {_status(response)}", hint=_HINT)
     try:
         info = response.tst_info
         certificates = response.signed_data.certificates
     except ValueError as exc:
         raise TimestampError(f"the TSA at {url} granted a malformed token: {_short(exc)}", hint=_HINT) from exc
-    if info.message_imprint.hash_algorithm != SHA256_OID or info.message_imprint.message != digest:
+    if info.message_imprint.hash_algorithm != _sha256_oid() or info.message_imprint.message != digest:
         raise TimestampError(
             f"the TSA at {url} timestamped something other than this checkpoint (imprint mismatch)", hint=_HINT
         )
@@ -154,14 +157,14 @@ def verify_timestamp(token: bytes, checkpoint: Mapping[str, Any], *, roots_pem: 
     except (ValueError, TypeError) as exc:
         return f"the TSA root certificate(s) cannot be read: {_short(exc)}"
     try:
-        response = decode_timestamp_response(bytes(token))
-        if response.status != PKIStatus.GRANTED:
+        response = rfc3161_client.decode_timestamp_response(bytes(token))
+        if response.status != rfc3161_client.PKIStatus.GRANTED:
             return f"the token's status is not granted: {_status(response)}"
-        if response.tst_info.message_imprint.hash_algorithm != SHA256_OID:
+        if response.tst_info.message_imprint.hash_algorithm != _sha256_oid():
             return "the token's imprint is not sha256"
         if response.tst_info.message_imprint.message != expected:
             return "the token is for something other than this checkpoint (imprint mismatch)"
-        builder = VerifierBuilder()
+        builder = rfc3161_client.VerifierBuilder()
         for root in dict.fromkeys(roots):  # the builder refuses duplicates; keep the operator's order
             builder = builder.add_root_certificate(root)
         builder.build().verify(response, expected)
@@ -178,7 +181,7 @@ def timestamp_time(token: bytes) -> datetime | None:
     """The time a token claims (TSTInfo genTime), or None when it cannot be read. Unverified: trust it only after
     :func:`verify_timestamp` returned None for the same token."""
     try:
-        return decode_timestamp_response(bytes(token)).tst_info.gen_time
+        return rfc3161_client.decode_timestamp_response(bytes(token)).tst_info.gen_time
     except Exception:
         return None
 
@@ -246,9 +249,9 @@ def _post(url: str, data: bytes, *, timeout: float, max_response: int) -> bytes:
     return body
 
 
-def _status(response: TimeStampResponse) -> str:
+def _status(response: rfc3161_client.TimeStampResponse) -> str:
     try:
-        name = PKIStatus(response.status).name.lower()
+        name = rfc3161_client.PKIStatus(response.status).name.lower()
     except ValueError:
         name = f"unknown status {response.status}"
     text = "; ".join(response.status_string)[:200]

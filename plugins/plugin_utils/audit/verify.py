@@ -19,11 +19,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
+from ..core.requirements import lazy
 from .checkpoint import Anchor, verify_checkpoint_signature
 from .merkle import inclusion_proof, leaf_hash, verify_inclusion
 from .scan import (
@@ -38,6 +36,13 @@ from .scan import (
     use_item,
 )
 from .writer import GENESIS
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+else:  # loaded on first use: arming the gate does not import them
+    ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
+    serialization = lazy("cryptography.hazmat.primitives.serialization")
 
 __all__ = [
     "Proof",
@@ -102,7 +107,7 @@ _SEED_SEARCH_BYTES = 32 * 1024 * 1024  # how far past a split point to look for 
 def verify_log(
     path: Path,
     *,
-    public_key: Ed25519PublicKey | None = None,
+    public_key: ed25519.Ed25519PublicKey | None = None,
     anchor: Anchor | None = None,
     expect_anchor: bool = True,
     tsa_roots: bytes | None = None,
@@ -134,7 +139,7 @@ def verify_parts(
     path: Path,
     plan: list[tuple[int, Seed]],
     *,
-    public_key: Ed25519PublicKey | None,
+    public_key: ed25519.Ed25519PublicKey | None,
     anchor: Anchor | None,
     expect_anchor: bool,
     tsa_roots: bytes | None,
@@ -199,17 +204,21 @@ def _scan_part(
     path: str, *, start: int, end: int | None, seed: Seed | None, key: bytes | None, anchor: Anchor | None,
     tsa_roots: bytes | None,
 ) -> ScanResult:  # fmt: skip
-    public_key = Ed25519PublicKey.from_public_bytes(key) if key is not None else None
+    public_key = ed25519.Ed25519PublicKey.from_public_bytes(key) if key is not None else None
     with open(path, "rb") as handle:
         handle.seek(start)
         return Scan(public_key=public_key, anchor=anchor, tsa_roots=tsa_roots, seed=seed).run(handle, end)
 
 
 def _run_parallel(
-    path: Path, plan: list[tuple[int, Seed]], public_key: Ed25519PublicKey | None, anchor: Anchor | None,
+    path: Path, plan: list[tuple[int, Seed]], public_key: ed25519.Ed25519PublicKey | None, anchor: Anchor | None,
     tsa_roots: bytes | None,
 ) -> list[ScanResult]:  # fmt: skip
-    key = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw) if public_key is not None else None
+    key = (
+        public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if public_key is not None
+        else None
+    )
     starts = [0, *[offset for offset, _ in plan]]
     ends: list[int | None] = [*starts[1:], None]
     seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
@@ -451,7 +460,7 @@ def build_proof(path: Path, seq: int) -> Proof:
     raise LookupError(f"no checkpoint covers seq {seq} yet (one is written every N records and at each run's end)")
 
 
-def check_proof(proof: Mapping[str, Any], public_key: Ed25519PublicKey) -> str | None:
+def check_proof(proof: Mapping[str, Any], public_key: ed25519.Ed25519PublicKey) -> str | None:
     """None when the proof holds: the checkpoint is signed by ``public_key`` and the record is in its tree."""
     try:
         checkpoint = proof["checkpoint"]

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from ..approvals.stage import ApprovalSeam
-from ..audit.timestamps import request_timestamp
 from ..audit.writer import AuditLog, AuditSink
 from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
@@ -605,6 +604,9 @@ def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes]
     roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
 
     def stamp(checkpoint: Mapping[str, Any]) -> bytes:
+        # Loaded with the first checkpoint to stamp: the HTTP and TLS stack is not part of arming the gate.
+        from ..audit.timestamps import request_timestamp  # noqa: PLC0415
+
         return request_timestamp(checkpoint, url=url, roots_pem=roots)
 
     return stamp

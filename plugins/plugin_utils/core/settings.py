@@ -17,10 +17,9 @@ import os
 import socket
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from .errors import ConfigError
 from .models import Mode
@@ -44,10 +43,12 @@ class CfgFile:
     values: Mapping[str, str] = field(default_factory=dict)
 
 
-class GateSettings(BaseModel):
-    """Resolved operator settings for one run. Immutable: a run cannot change its own ceiling."""
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """Resolved operator settings for one run. Immutable: a run cannot change its own ceiling.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    A frozen dataclass, not a pydantic model: every value is already parsed and checked by ``load_settings``, and
+    importing pydantic cost more than the rest of the gate's start-up (docs/performance.md)."""
 
     mode: Mode
     mode_source: str
@@ -75,6 +76,10 @@ class GateSettings(BaseModel):
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
+
+    def model_copy(self, *, update: Mapping[str, Any]) -> GateSettings:
+        """A copy with some values replaced (explain-only callers: ``praxis-gate check --mode``, benchmarks)."""
+        return replace(self, **update)
 
     @property
     def audit_path(self) -> Path:

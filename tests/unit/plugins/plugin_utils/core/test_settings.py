@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -389,8 +390,8 @@ def test_derived_paths(home: Path, project: Path, tmp_path: Path) -> None:
 
 def test_settings_are_frozen(home: Path, project: Path) -> None:
     result = _load(home, project)
-    with pytest.raises(Exception, match="frozen"):
-        result.mode = Mode.OPEN
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.mode = Mode.OPEN  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------------------------------------ PRAXIS_GATE
