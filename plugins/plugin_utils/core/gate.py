@@ -137,7 +137,7 @@ class Gate:
         unaudited."""
         ensure_state_dir(settings.state_dir)
         kwargs.setdefault("seams", (ApprovalSeam(settings),))
-        ruleset = load_ruleset(settings.policy_path)
+        ruleset = load_ruleset(settings.policy_path, cache_dir=settings.state_dir)
         audit = AuditLog(
             settings.audit_path,
             checkpoint_every=settings.checkpoint_every,

@@ -10,21 +10,30 @@ silently.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
+import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import yaml
-
-from ..core.errors import PolicyFileError
+from ..core.errors import PolicyFileError, StateError
 from ..core.models import Tier
+from ..core.requirements import lazy
+from ..core.statedir import open_private_file
 from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
+
+if TYPE_CHECKING:
+    import jsonschema
+    import yaml
+else:  # loaded when a policy file is read that the cache does not already hold
+    jsonschema = lazy("jsonschema")
+    yaml = lazy("yaml")
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -50,6 +59,7 @@ __all__ = [
     "load_policy",
     "load_ruleset",
     "policy_schema",
+    "rule_sources_digest",
 ]
 
 RULESET_VERSION = "2026.12.4"
@@ -161,8 +171,12 @@ def policy_schema() -> dict[str, Any]:
     return schema
 
 
-def load_policy(path: Path | None) -> OperatorPolicy:
-    """Load and validate the operator policy file. Any problem is a PolicyFileError; there is no silent default."""
+def load_policy(path: Path | None, *, cache: _Cache | None = None) -> OperatorPolicy:
+    """Load and validate the operator policy file. Any problem is a PolicyFileError; there is no silent default.
+
+    With a ``cache`` (the gate's state directory), a file whose exact bytes were validated before is taken from its
+    canonical form there: no YAML parser, no schema validator. Different bytes (any edit) miss the cache and are
+    parsed and validated in full."""
     if path is None:
         return OperatorPolicy()
     try:
@@ -174,6 +188,19 @@ def load_policy(path: Path | None) -> OperatorPolicy:
         ) from exc
     if len(raw) > _MAX_POLICY_BYTES:
         raise PolicyFileError(f"the policy file {path} is larger than 1 MiB", hint="split or trim it")
+    key = hashlib.sha256(b"policy\0" + _schema_bytes() + b"\0" + raw).hexdigest()
+    canonical = cache.get("policy", key) if cache is not None else None
+    data: Any = json.loads(canonical) if canonical is not None else None
+    if not isinstance(data, dict):
+        data = _parse_policy(path, raw)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        if cache is not None:
+            cache.put("policy", key, canonical)
+    assert canonical is not None
+    return _build_policy(path, data, canonical)
+
+
+def _parse_policy(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         data = yaml.safe_load(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -189,6 +216,10 @@ def load_policy(path: Path | None) -> OperatorPolicy:
             hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
         )
     assert isinstance(data, dict)
+    return data
+
+
+def _build_policy(path: Path, data: Mapping[str, Any], canonical: str) -> OperatorPolicy:
     rules: list[DenyRule] = []
     for entry in data.get("deny", []):
         try:
@@ -206,7 +237,6 @@ def load_policy(path: Path | None) -> OperatorPolicy:
                 actions=tuple(entry.get("actions", ())),
             )
         )
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return OperatorPolicy(
         deny=tuple(rules),
         module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
@@ -216,12 +246,94 @@ def load_policy(path: Path | None) -> OperatorPolicy:
     )
 
 
-def load_ruleset(policy_path: Path | None) -> Ruleset:
-    policy = load_policy(policy_path)
+def load_ruleset(policy_path: Path | None, *, cache_dir: Path | None = None) -> Ruleset:
+    """The ruleset of a run. ``cache_dir`` (the gate passes its state directory) keeps what a run would otherwise
+    derive again every time: the built-in rules' fingerprint, keyed by the content of the files that hold the rule
+    data, and the validated policy, keyed by the policy file's bytes. A changed file of either kind misses."""
+    cache = _Cache(cache_dir) if cache_dir is not None else None
+    policy = load_policy(policy_path, cache=cache)
+    fingerprint = None
+    if cache is not None:
+        key = rule_sources_digest()
+        fingerprint = cache.get("builtin", key)
+        if fingerprint is None:
+            fingerprint = builtin_fingerprint()
+            cache.put("builtin", key, fingerprint)
     digest = hashlib.sha256()
     digest.update(RULESET_VERSION.encode())
     digest.update(b"\0")
-    digest.update(builtin_fingerprint().encode())
+    digest.update((fingerprint or builtin_fingerprint()).encode())
     digest.update(b"\0")
     digest.update(policy.canonical.encode())
     return Ruleset(version=RULESET_VERSION, digest=digest.hexdigest(), policy=policy)
+
+
+# ---------------------------------------------------------------------------------------------------- the cache
+_RUNNER = Path(__file__).resolve().parents[1]
+CACHE_FILE = "ruleset-cache.json"
+
+
+def rule_sources_digest() -> str:
+    """sha256 over the bytes of every file that holds built-in rule data (the policy package and the tiers it
+    names): the key of the cached fingerprint. Reading them costs about a millisecond; building the fingerprint
+    from the tables costs tens."""
+    digest = hashlib.sha256(RULESET_VERSION.encode() + b"\0")
+    for source in sorted([*(_RUNNER / "policy").rglob("*.py"), _RUNNER / "core" / "models.py"]):
+        digest.update(str(source.relative_to(_RUNNER)).encode() + b"\0")
+        digest.update(source.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _schema_bytes() -> bytes:
+    try:
+        return (SCHEMA_DIR / "policy.schema.json").read_bytes()
+    except OSError:  # the full parse reads it again and reports the problem
+        return b""
+
+
+class _Cache:
+    """``ruleset-cache.json`` in the state directory: the newest entry of each kind, keyed by content.
+
+    It lives beside the audit log and the kill switch, in a directory only the operator can write (the gate refuses
+    any other), so it is as trusted as the policy file itself. It is only ever a shortcut: an unreadable, foreign
+    or stale file is ignored and rewritten, and a failed write costs the next run the full derivation."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / CACHE_FILE
+        self._entries: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = {}
+            with contextlib.suppress(OSError, StateError, ValueError):
+                fd = open_private_file(self.path, os.O_RDONLY)
+                try:
+                    raw = os.read(fd, 4 * 1024 * 1024)
+                finally:
+                    os.close(fd)
+                loaded = json.loads(raw)
+                if isinstance(loaded, dict):
+                    self._entries = loaded
+        return self._entries
+
+    def get(self, kind: str, key: str) -> str | None:
+        entry = self._load().get(kind)
+        if isinstance(entry, dict) and entry.get("key") == key and isinstance(entry.get("value"), str):
+            return str(entry["value"])
+        return None
+
+    def put(self, kind: str, key: str, value: str) -> None:
+        entries = dict(self._load())
+        entries[kind] = {"key": key, "value": value}
+        self._entries = entries
+        tmp = self.path.with_name(f".{CACHE_FILE}.{secrets.token_hex(6)}")
+        with contextlib.suppress(OSError, StateError):
+            fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            try:
+                os.write(fd, json.dumps(entries, sort_keys=True).encode())
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
