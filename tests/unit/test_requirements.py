@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter._probe import REQUIREMENTS
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import requirements as lazy_requirements
 
 ROOT = Path(__file__).resolve().parents[2]
 BROUGHT_BY_THE_CONTROLLER = ("ansible-core", "ansible-runner")
@@ -31,6 +32,8 @@ def test_requirements_txt_pyproject_and_the_gates_check_agree() -> None:
     )  # fmt: skip
     assert listed == expected
     assert sorted(REQUIREMENTS.values()) == expected
+    # the guard that loads them on first use names the same requirement in its pip command
+    assert lazy_requirements.REQUIREMENTS == REQUIREMENTS
 
 
 def test_ansible_builder_finds_the_requirements() -> None:

@@ -27,6 +27,7 @@ from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
+from ..core.requirements import missing
 from ..core.settings import load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, requests
@@ -64,6 +65,14 @@ def arm(*, via: str) -> Gate | None:
     with _LOCK:
         if _ARMING.gate is not None or _ARMING.error is not None:
             return _ARMING.gate
+        if missing():
+            # The gate's packages load on first use (core/requirements.py), so a Python that lacks one is found
+            # here, by looking, before the run starts (never half-way through it), and refused as a Galaxy-only
+            # install whose callback cannot import is: every task locked out, the packages and the pip command named.
+            from .lockdown import refusing_arm  # noqa: PLC0415 - only for a Python that lacks the requirements
+
+            _ARMING.error = "the gate's Python requirements are missing"
+            refusing_arm(ImportError(_ARMING.error))(via=via)
         try:
             points = hook_points()
             settings = load_settings()

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..audit.checkpoint import read_anchor
-from ..audit.verify import records_since
 from ..core.errors import StateError
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.seams import SeamContext, SeamResult
@@ -209,6 +208,9 @@ class ApprovalSeam:
             anchor = read_anchor(self.settings.anchor_path)
         except StateError:
             return "the audit log's anchor is unreadable; approvals are refused until `praxis-gate audit verify` passes"
+        # The verifier (and its process pool) loads with the first approval that needs a witness, not at arming.
+        from ..audit.verify import records_since  # noqa: PLC0415
+
         newest = next(records_since(self.settings.audit_path, ""), None)
         if anchor is not None and int((newest or {}).get("seq", 0) or 0) < anchor.seq:
             return "the audit log ends before its anchor (cut back?); approvals are refused until it verifies"

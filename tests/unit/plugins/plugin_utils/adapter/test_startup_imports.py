@@ -1,0 +1,176 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What arming the gate must not import, and what every runner module must import without.
+
+Why: an agent runs many one-task playbooks, and the gate's fixed cost is paid by every one. Heavy packages load on
+first use (core/requirements.py); one careless top-level import would quietly put them back into every run. The
+guard arms the gate for real in a fresh interpreter (ansible-core's plugin loader initialised, the hooks installed,
+the run-start record written to an existing state directory) and fails when that imports a module on the deny list
+that ansible-core itself had not already imported. The second test imports every runner module with the heavy
+packages made unimportable, as ``ansible-test sanity``'s import test does (tests/sanity/FINDINGS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[5]
+PACKAGE = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
+
+# Heavy for a one-task run, and needed by none of what arming does. A module listed here may load later, when a run
+# first uses it (signing a checkpoint, validating a new policy file, redeeming an approval from PostgreSQL).
+DENY = (
+    "cryptography",
+    "pydantic",
+    "pydantic_core",
+    "jsonschema",
+    "jsonschema_specifications",
+    "referencing",
+    "rfc3161_client",
+    "msgspec",
+    "psycopg",
+    "tree_sitter",
+    "tree_sitter_powershell",
+    "tree_sitter_language_pack",
+    "sqlglot",
+    "mcp",
+    "ssl",
+    "http.client",
+    "urllib.request",
+    "concurrent.futures.process",
+)
+
+ARM = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.path.insert(0, sys.argv[1])
+    import ansible.cli.playbook  # what ansible-playbook has imported when its plugin loader starts
+    from ansible.plugins.loader import init_plugin_loader
+    init_plugin_loader()  # without PRAXIS_GATE: the pip-installed start-up hook must not arm its own copy here
+    os.environ["PRAXIS_GATE"] = "enforce"
+    before = set(sys.modules)
+    if os.environ.get("GUARD_CONTROL"):
+        import jsonschema  # the positive control's stand-in for a careless top-level import
+    from ansible_collections.praxis.gatekeeper.plugins.callback import gate as callback
+    armed = callback.arm(via="import guard")
+    assert armed is not None, "the gate did not arm"
+    print(json.dumps({"before": sorted(before), "after": sorted(sys.modules)}))
+    sys.stdout.flush()
+    """
+)
+
+
+def _shim() -> str:
+    """The folder that holds ansible_collections/praxis/gatekeeper -> this checkout (tests/conftest.py made it)."""
+    for entry in sys.path:
+        if (Path(entry) / "ansible_collections" / "praxis" / "gatekeeper").resolve() == ROOT:
+            return entry
+    raise AssertionError("tests/conftest.py's collection shim is not on sys.path")
+
+
+def _arm(tmp_path: Path, **env: str) -> tuple[set[str], set[str]]:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700, exist_ok=True)
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PRAXIS_", "ANSIBLE_"))},
+        "PRAXIS_STATE_DIR": str(state),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **env,
+    }
+    done = subprocess.run([sys.executable, "-c", ARM, _shim()], env=environment, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return set(result["before"]), set(result["after"])
+
+
+def _denied(before: set[str], after: set[str]) -> list[str]:
+    return sorted(m for m in after - before if any(m == d or m.startswith(d + ".") for d in DENY))
+
+
+def test_arming_the_gate_imports_nothing_heavy(tmp_path: Path) -> None:
+    before, after = _arm(tmp_path)
+    assert f"{PACKAGE}.core.gate" in after, "the guard did not arm the gate"
+    assert _denied(before, after) == []
+
+
+def test_arming_with_a_policy_file_seen_before_imports_no_validator(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\ncommand_allowlist: [uptime]\n")
+    _, first = _arm(tmp_path, PRAXIS_POLICY=str(policy))
+    assert "jsonschema" in first, "control: a policy file the cache has not seen is validated"
+    before, after = _arm(tmp_path, PRAXIS_POLICY=str(policy))
+    assert _denied(before, after) == []
+    policy.write_text("version: 1\ncommand_allowlist: [df -h]\n")
+    _, changed = _arm(tmp_path, PRAXIS_POLICY=str(policy))
+    assert "jsonschema" in changed, "a changed policy file is validated again"
+
+
+def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
+    """Positive control: a heavy import made while the gate arms is reported."""
+    before, after = _arm(tmp_path, GUARD_CONTROL="1")
+    assert "jsonschema" in _denied(before, after)
+
+
+BLOCKED = ("cryptography", "pydantic", "pydantic_core", "jsonschema", "rfc3161_client", "msgspec", "psycopg")
+
+IMPORT_ALL = textwrap.dedent(
+    """
+    import importlib, json, pkgutil, sys
+    sys.path.insert(0, sys.argv[1])
+    blocked = tuple(sys.argv[2].split(","))
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in blocked:
+                raise ImportError(f"No module named {name!r} (blocked by the test)")
+            return None
+    sys.meta_path.insert(0, Block())
+    package = importlib.import_module(sys.argv[3])
+    failed = {}
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps({"modules": len(names), "failed": failed}))
+    """
+)
+
+
+@pytest.mark.parametrize("blocked", [BLOCKED, ()], ids=["without-heavy-packages", "control"])
+def test_every_runner_module_imports_without_the_heavy_packages(blocked: tuple[str, ...]) -> None:
+    """What ``ansible-test sanity``'s import test needs: a module may use a heavy package, not import it at load."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_ALL, _shim(), ",".join(blocked), PACKAGE],
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["modules"] > 50
+    assert result["failed"] == {}
+
+
+def test_a_missing_package_is_named_with_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import requirements
+
+    real = requirements.importlib.import_module
+
+    def refuse(name: str) -> object:
+        if name.startswith("cryptography"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name)
+
+    monkeypatch.setattr(requirements.importlib, "import_module", refuse)
+    stand_in = requirements.lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
+    with pytest.raises(requirements.MissingRequirement) as info:
+        stand_in.Ed25519PrivateKey.generate()
+    message = str(info.value)
+    assert "cryptography>=42" in message
+    assert f"{sys.executable} -m pip install 'cryptography>=42'" in message
