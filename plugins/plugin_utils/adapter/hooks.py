@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
+from ..approvals.stage import warm as warm_approvals
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
@@ -81,6 +82,8 @@ def arm(*, via: str) -> Gate | None:
                 os.environ.pop(name, None)
             gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
             _refuse_project_plugin_paths(gate)
+            if settings.approval_tokens:
+                warm_approvals(settings)  # before workers fork: each would import the store again
             _ARMING.gate = gate
         except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
@@ -212,6 +215,8 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     extra = getattr(manager, "_extra_vars", None)
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
+        if _ARMING.presented and _ARMING.gate is not None:
+            warm_approvals(_ARMING.gate.settings)  # in the controller, before workers fork
         extra["praxis_approval"] = WITHHELD_TOKEN
     return result
 

@@ -17,19 +17,27 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit.checkpoint import read_anchor
 from ..core.errors import StateError
 from ..core.models import TaskRequest, Tier, Verdict
+from ..core.requirements import lazy, require
 from ..core.seams import SeamContext, SeamResult
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
-from ..store import Store, open_store
-from ..store._model import ApprovalItem, ConflictError, StoreRefused
 from .operators import Approver, load_registry
-from .queue import claim, current_claim, item_state
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
+
+if TYPE_CHECKING:
+    from .. import store as _store
+    from ..store import Store, _model
+    from . import queue as _queue
+else:  # loaded by the first task that needs an approval (or warm(), before workers fork): not by arming
+    _RUNNER = __package__.rsplit(".", 1)[0]
+    _store = lazy(f"{_RUNNER}.store")
+    _model = lazy(f"{_RUNNER}.store._model")
+    _queue = lazy(f"{_RUNNER}.approvals.queue")
 
 __all__ = ["ApprovalSeam"]
 
@@ -47,7 +55,7 @@ class ApprovalSeam:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
-        self._open_store = store or (lambda: open_store(settings, quick_check=False))
+        self._open_store = store or (lambda: _store.open_store(settings, quick_check=False))
         self._store: Store | None = None
         self._store_pid = -1
         self._clock = clock
@@ -102,12 +110,12 @@ class ApprovalSeam:
         """A covering approval that another decision used first (a redemption race, or a relaunch replaying it)
         opens no request of its own: it names the request that already asks for this task, or the one it lost."""
         store = self._get_store()
-        current = current_claim(store, binding)
+        current = _queue.current_claim(store, binding)
         waiting = None
         for item_id in current.get("items", []) if current is not None else []:
             item = store.approval_item(str(item_id))
             found = store.approval_request(item.request_id) if item is not None else None
-            if item is not None and found is not None and item_state(store, found, item, ruleset=binding.ruleset,
+            if item is not None and found is not None and _queue.item_state(store, found, item, ruleset=binding.ruleset,
                                                                      now=self._clock).pending:  # fmt: skip
                 waiting = str(found.payload.get("plan") or found.request_id)
                 break
@@ -187,7 +195,7 @@ class ApprovalSeam:
                     context={"approval_ref": verified.ref, "approvers": list(verified.approvers),
                              "run_id": context.request.run_id},
                 )  # fmt: skip
-            except StoreRefused:
+            except _model.StoreRefused:
                 problems.append("the approved item is not in this installation's store")
                 continue
             if consumed:
@@ -252,7 +260,7 @@ class ApprovalSeam:
             expires_at=now.replace(microsecond=0) + timedelta(seconds=self.settings.approval_pending_ttl),
             payload={"plan": plan, "check_run": request.check_mode, "mode": self.settings.mode.value},
             items=[
-                ApprovalItem(
+                _model.ApprovalItem(
                     item_id=item_id,
                     request_id=request_id,
                     action=binding.action,
@@ -264,7 +272,7 @@ class ApprovalSeam:
             ],
         )
         # One pending request per task: this one supersedes an older request for the same binding (a retry).
-        claim(store, binding, item=item_id, request=request_id, plan=plan,
+        _queue.claim(store, binding, item=item_id, request=request_id, plan=plan,
               actor=request.principal or self.settings.principal)  # fmt: skip
         return plan
 
@@ -288,7 +296,7 @@ class ApprovalSeam:
             fact = store.current("praxis", "approval-binding-key", "secret")
             if fact is None:
                 # Another controller may create it first (compare-and-set loses): then theirs is used.
-                with contextlib.suppress(ConflictError):
+                with contextlib.suppress(_model.ConflictError):
                     store.put("praxis", "approval-binding-key", "secret", {"key": secrets.token_hex(32)},
                               expected_hash=None, actor="praxis-gate", reason="first approval on a store")  # fmt: skip
                 fact = store.current("praxis", "approval-binding-key", "secret")
@@ -331,6 +339,26 @@ def _covering_items(verified: VerifiedToken, binding: Binding) -> list[TokenItem
         for item in verified.items
         if item.tier == binding.tier and item.target == binding.target and item.digest == binding.digest(item.item_id)
     ]
+
+
+def warm(settings: GateSettings) -> None:
+    """Load what redeeming an approval needs (the store, its driver, the queue) in this process: the controller
+    calls it before workers fork when the run presents approval tokens, so each task's worker does not import them
+    again (workers are forked per task and host). Never raises."""
+    try:
+        _model.ApprovalItem  # noqa: B018 - the attribute read loads the module
+        _queue.claim  # noqa: B018
+        for module in ("cryptography.exceptions", "cryptography.hazmat.primitives.asymmetric.ed25519"):
+            require(module)  # token signatures
+        if _store.store_dsn():
+            from ..store import _postgres  # noqa: F401, PLC0415
+
+            with contextlib.suppress(ImportError):  # opening the store says what to install
+                import psycopg  # noqa: F401, PLC0415
+        else:
+            from ..store import _sqlite  # noqa: F401, PLC0415
+    except Exception:  # only a head start: the task that needs it loads it, or says what is missing
+        return
 
 
 def _denied(store: Store, plan: str) -> bool:

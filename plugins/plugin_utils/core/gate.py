@@ -456,6 +456,8 @@ class Gate:
 
     def pending_approvals(self) -> str:
         """A line telling the requester where this run's gated actions wait, or "" (never raises)."""
+        if self.journal is not None and not self.journal.asked_for_approval(self.run_id):
+            return ""  # no decision of this run waits: the store stays closed (and unimported)
         for seam in self.seams:
             if isinstance(seam, ApprovalSeam):
                 try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audit.writer import AuditLog
+from .models import Verdict
 from .statedir import ensure_state_dir, open_private_file
 
 __all__ = ["RunJournal", "open_decisions"]
@@ -88,6 +89,20 @@ class RunJournal:
             return False
         self._write_marker(run_id, os.getpid(), self.audit.last_offset)
         return True
+
+    def asked_for_approval(self, run_id: str) -> bool:
+        """Whether a decision of this run may wait for an operator, read from the run's own records (from its
+        marker on): the run's end opens the approval store only then. True whenever it cannot tell."""
+        marker = self._read_marker(self.directory / f"{run_id}.json")
+        if marker is None:
+            return True
+        needle, run = f'"{Verdict.APPROVAL_REQUIRED.value}"'.encode(), run_id.encode()
+        try:
+            with self.audit.path.open("rb") as handle:
+                handle.seek(marker.offset)
+                return any(needle in raw and run in raw for raw in handle)
+        except OSError:
+            return True
 
     def finish(self, run_id: str, session: str) -> None:
         """Mark this run's open decisions orphaned, write ``run-end`` and a checkpoint, drop the marker, and stop the

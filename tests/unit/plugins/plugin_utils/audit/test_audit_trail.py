@@ -322,6 +322,23 @@ def test_verify_fails_when_a_finished_run_left_a_decision_unaccounted(tmp_path: 
     assert not report.ok and report.kind == "orphan not flagged"
 
 
+def test_the_run_end_opens_the_store_only_when_a_decision_waits_for_approval(tmp_path: Path) -> None:
+    """Start-up cost: a run whose decisions were all allowed never opens (or creates) the approval store."""
+    gate = gate_for(tmp_path)
+    assert gate.start_run(via="test")
+    _decide(gate)
+    assert gate.pending_approvals() == ""
+    assert not (gate.settings.state_dir / "state.db").exists()
+    waiting = gate.decide(
+        TaskRequest(action="ansible.builtin.command", args={"_raw_params": "touch /tmp/x"}, host="web1",
+                    run_id=gate.run_id)
+    )  # fmt: skip
+    assert waiting.verdict is Verdict.APPROVAL_REQUIRED
+    line = gate.pending_approvals()
+    assert "1 gated action(s) of this run wait for an operator" in line, line
+    gate.finish_run()
+
+
 # ----------------------------------------------------------------------------------------------- gate and records
 def test_redaction_failure_denies_and_says_args_were_withheld(tmp_path: Path) -> None:
     class Hostile:
