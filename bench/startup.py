@@ -31,9 +31,10 @@ from typing import Any
 
 from _common import BIN_DIR, log, summary
 
+_PLAY = "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
 PLAYS = {
-    "stat": "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.stat:\n        path: /etc/hostname\n",
-    "command": "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: uptime\n",
+    "stat": _PLAY + "    - ansible.builtin.stat:\n        path: /etc/hostname\n",
+    "command": _PLAY + "    - ansible.builtin.command: uptime\n",
 }
 POLICY = "version: 1\ncommand_allowlist:\n  - uptime\n"
 
@@ -151,8 +152,9 @@ def print_summary(result: dict[str, Any]) -> list[str]:
     lines = []
     for play, data in result["plays"].items():
         for variant, diff in data["median_paired_difference_over_ungated"].items():
-            lines.append(f"start-up {play}: {variant} over ungated: CPU {diff['cpu_s'] * 1000:+.0f} ms, wall "
-                         f"{diff['wall_s'] * 1000:+.0f} ms, peak RSS {diff['peak_rss_kb'] / 1024:+.1f} MiB")  # fmt: skip
+            cpu, wall, rss = diff["cpu_s"] * 1000, diff["wall_s"] * 1000, diff["peak_rss_kb"] / 1024
+            lines.append(f"start-up {play}: {variant} over ungated: CPU {cpu:+.0f} ms, wall {wall:+.0f} ms, "
+                         f"peak RSS {rss:+.1f} MiB")  # fmt: skip
     return lines
 
 
