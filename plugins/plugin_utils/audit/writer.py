@@ -16,6 +16,7 @@ Why each choice:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import hmac
@@ -32,18 +33,30 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..core.errors import StateError
-from ..core.statedir import ensure_state_dir, open_private_file
+from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds
+from ..core.statedir import ensure_state_dir, open_private_file, resource_error
 from .checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
 from .merkle import CompactRange, leaf_hash
 
-__all__ = ["GENESIS", "AuditLog", "AuditSink", "canonical_json", "chain_hash", "load_or_create_key"]
+__all__ = [
+    "GENESIS",
+    "MAX_RECORD_BYTES",
+    "MAX_RECORD_DEPTH",
+    "AuditLog",
+    "AuditSink",
+    "canonical_json",
+    "chain_hash",
+    "load_or_create_key",
+]
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 DURABILITY_POLICIES = ("always", "batch", "never")
 SCHEMA_VERSION = 1
-_MAX_RECORD_BYTES = 256 * 1024
+MAX_RECORD_BYTES = 256 * 1024  # the longest line (without its newline) a writer produces; verify holds lines to it
+MAX_RECORD_DEPTH = MAX_JSON_DEPTH  # the deepest nesting a writer produces; verify holds lines to it
+_MAX_RECORD_BYTES = MAX_RECORD_BYTES
 _TAIL_FIRST_WINDOW = 64 * 1024
 _TAIL_WINDOW = 4 * _MAX_RECORD_BYTES  # must exceed the longest line written (a record plus its newline)
 
@@ -161,6 +174,7 @@ class AuditLog:
         self._key: bytes | None = None
         self._signing: CheckpointKeys | None = None
         self._last_error = ""
+        self._last_failure: BaseException | None = None
         self.last_offset = -1  # byte offset of the last record this process wrote (runs resume scans from it)
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
         self._flusher: _Flusher | None = None
@@ -171,8 +185,26 @@ class AuditLog:
         return self._last_error
 
     @property
+    def last_failure(self) -> BaseException | None:
+        """The exception behind ``last_error`` (a StateError or OSError says what to do next), or None."""
+        return self._last_failure
+
+    @property
     def healthy(self) -> bool:
         return not self._last_error
+
+    def prepare(self) -> None:
+        """Open the log and load (or create) its keys now; StateError with the reason and the next step otherwise.
+
+        A run calls this at its start, so that a full or read-only disk, a missing or unsafe state directory or
+        exhausted file descriptors stop it before its first task, not at its first outcome (the output key) or its
+        last checkpoint (the signing key)."""
+        try:
+            self._open()
+            self.output_digest(b"")
+            self._keys()
+        except OSError as exc:
+            raise resource_error(exc, self.path.parent, f"open the audit log {self.path}") from exc
 
     def output_digest(self, data: bytes) -> str:
         """HMAC-SHA256 of an output under the installation key (hex)."""
@@ -196,11 +228,12 @@ class AuditLog:
         try:
             self._append(record, force_checkpoint=checkpoint, durable=durable)
         except Exception as exc:  # the writer must never take the gate down; the gate fails closed on False
+            self._last_failure = exc
             self._last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("praxis audit write failed: %s", self._last_error)
             self._close()
             return False
-        self._last_error = ""
+        self._last_error, self._last_failure = "", None
         return True
 
     def _open(self) -> int:
@@ -271,10 +304,21 @@ class AuditLog:
                 lines.append(_line(checkpoint))
             data = b"".join(lines)
             offset = info.st_size
-            written = os.write(fd, data)
-            if written != len(data):
+            try:
+                written = os.write(fd, data)
+            except OSError:
                 self._tail = None
-                raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
+                raise
+            if written != len(data):
+                # A full disk took part of the batch. We still hold the exclusive lock, so nobody has read or chained
+                # to these bytes: take them back, rather than leave a torn record that only the next writer's seam
+                # (after space is freed) would make the log verify past.
+                self._tail = None
+                _take_back(fd, offset, written)
+                raise OSError(
+                    errno.ENOSPC,
+                    f"{os.strerror(errno.ENOSPC)}: short write to the audit log ({written} of {len(data)} bytes)",
+                )
             last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
             self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
             self._sync(fd, forced=durable or checkpoint is not None)
@@ -367,6 +411,8 @@ class AuditLog:
         line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
         if len(line) - 1 > _MAX_RECORD_BYTES:
             raise ValueError(f"audit record too large ({len(line)} bytes); the caller must bound its fields")
+        if json_depth_exceeds(line, MAX_RECORD_DEPTH):
+            raise ValueError(f"audit record nested deeper than {MAX_RECORD_DEPTH} levels; the caller must bound it")
         return stamped, line
 
     @staticmethod
@@ -429,6 +475,13 @@ class _Flusher(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(timeout=5)
+
+
+def _take_back(fd: int, offset: int, written: int) -> None:
+    """Truncate a partial write of our own back to where it began, if the file is exactly as we left it."""
+    with contextlib.suppress(OSError):
+        if os.fstat(fd).st_size == offset + written:
+            os.ftruncate(fd, offset)
 
 
 def _json_native(value: Any, depth: int = 0) -> bool:
