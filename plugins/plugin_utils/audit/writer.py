@@ -329,7 +329,19 @@ class AuditLog:
                 anchor = Anchor(
                     checkpoint["seq"], checkpoint["hash"], checkpoint["tree_size"], checkpoint["root"], where
                 )
-                write_anchor(self.anchor_path, anchor)
+                try:
+                    write_anchor(self.anchor_path, anchor)
+                except Exception as exc:
+                    if not _anchored(self.anchor_path, checkpoint):
+                        # The first checkpoint of a log whose anchor cannot be written would read as a cut log to
+                        # `audit verify` (checkpoints, but no anchor). Still under the lock, take it back: the log
+                        # stays verifiable, and a later checkpoint tries again.
+                        self._tail = None
+                        _take_back(fd, where, len(lines[-1]))
+                        if record is None:
+                            raise
+                        log.warning("praxis audit checkpoint dropped, the anchor could not be written: %s", exc)
+                        return
                 self.last_checkpoint = checkpoint
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -475,6 +487,15 @@ class _Flusher(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(timeout=5)
+
+
+def _anchored(path: Path, checkpoint: Mapping[str, Any]) -> bool:
+    """Whether the anchor names this checkpoint (it was published, and only a later step of writing it failed)."""
+    try:
+        anchor = read_anchor(path)
+    except StateError:
+        return False
+    return anchor is not None and anchor.checkpoint_hash == checkpoint["hash"]
 
 
 def _take_back(fd: int, offset: int, written: int) -> None:

@@ -51,18 +51,27 @@ class _Marker:
 
 def open_decisions(log_path: Path, run_id: str, offset: int) -> list[dict[str, Any]]:
     """Decisions of ``run_id`` written at or after ``offset`` that have neither an outcome nor an orphan mark."""
+    return _scan_run(log_path, run_id, offset)[0]
+
+
+def _scan_run(log_path: Path, run_id: str, offset: int) -> tuple[list[dict[str, Any]], bool]:
+    """(the run's open decisions, whether its run-end or run-aborted is already in the log) from ``offset`` on."""
     waiting: dict[str, dict[str, Any]] = {}
+    closed = False
     for record in _records_from(log_path, max(0, offset)):
         if record.get("run_id") != run_id:
             continue
+        event = record.get("event")
+        if event in ("run-end", "run-aborted"):
+            closed = True
         decision_id = record.get("decision_id")
         if not isinstance(decision_id, str):
             continue
-        if record.get("event") == "decision":
+        if event == "decision":
             waiting[decision_id] = record
-        elif record.get("event") in ("outcome", "orphan"):
+        elif event in ("outcome", "orphan"):
             waiting.pop(decision_id, None)
-    return list(waiting.values())
+    return list(waiting.values()), closed
 
 
 def _records_from(path: Path, offset: int) -> Iterator[dict[str, Any]]:
@@ -145,6 +154,12 @@ class RunJournal:
                 marker = self._read_marker(path) if claimed else None
                 if marker is None or (not marker.locked and _alive(marker.pid)):
                     continue  # alive (or a marker we cannot judge); a free lock alone proves a locking run gone
+                if _scan_run(self.audit.path, marker.run_id, marker.offset)[1]:
+                    # The run closed itself but could not remove its marker (a read-only directory): closing it
+                    # again would put a second closing record after the first, which verify reports.
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                    continue
                 if self._close(
                     marker.run_id,
                     "",

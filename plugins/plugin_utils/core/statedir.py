@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import StateError
 
-__all__ = ["ensure_state_dir", "open_private_file", "resource_error"]
+__all__ = ["ensure_state_dir", "open_private_file", "resource_error", "state_dir_problem"]
 
 
 def resource_error(exc: OSError, directory: Path, doing: str) -> StateError:
@@ -52,17 +52,27 @@ def ensure_state_dir(path: Path) -> Path:
     A symbolic link is refused like a symlinked file inside the directory is: the gate writes only where the path
     names, not wherever a link, replaceable by whoever can write its parent, points today."""
     if os.path.islink(path):
-        target = os.path.realpath(path)
-        raise StateError(
-            f"the state directory {path} is a symbolic link (to {target})",
-            hint=f"set PRAXIS_STATE_DIR to the directory itself ({target}) if it is yours",
-        )
+        raise _symlinked(path)
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         real = Path(os.path.realpath(path))
         info = os.stat(real)
     except OSError as exc:
         raise resource_error(exc, path, f"use the state directory {path}") from exc
+    _judge(path, real, info)
+    return real
+
+
+def _symlinked(path: Path) -> StateError:
+    target = os.path.realpath(path)
+    return StateError(
+        f"the state directory {path} is a symbolic link (to {target})",
+        hint=f"set PRAXIS_STATE_DIR to the directory itself ({target}) if it is yours",
+    )
+
+
+def _judge(path: Path, real: Path, info: os.stat_result) -> None:
+    """StateError unless ``info`` (of ``real``) is a directory owned by us and writable by nobody else."""
     if not stat.S_ISDIR(info.st_mode):
         raise StateError(f"the state directory {path} is not a directory", hint="point PRAXIS_STATE_DIR elsewhere")
     if info.st_uid != os.geteuid():
@@ -76,7 +86,39 @@ def ensure_state_dir(path: Path) -> Path:
             f"the state directory {real} is writable by group or others (mode {stat.S_IMODE(info.st_mode):04o})",
             hint=f"chmod 700 {real}",
         )
-    return real
+
+
+def state_dir_problem(path: Path, *, min_free: int = 1024 * 1024) -> StateError | None:
+    """What would stop a run at its start, found without changing anything (for ``praxis-gate status``): the same
+    reasons and next steps ``ensure_state_dir`` and a run's start give, or None.
+
+    Checks what can be seen from outside: a symbolic link, not a directory, the owner, the mode, a read-only mount,
+    and less than ``min_free`` bytes free. A directory that does not exist yet is judged by the nearest existing
+    parent (the run will create it there)."""
+    if os.path.islink(path):
+        return _symlinked(path)
+    existing = path
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    try:
+        info = os.stat(existing)
+        space = os.statvfs(existing)
+    except OSError as exc:
+        return resource_error(exc, path, f"use the state directory {path}")
+    if existing == path:
+        try:
+            _judge(path, path, info)
+        except StateError as exc:
+            return exc
+    elif not stat.S_ISDIR(info.st_mode):
+        return resource_error(
+            OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), path, f"use the state directory {path}"
+        )
+    if space.f_flag & os.ST_RDONLY:
+        return resource_error(OSError(errno.EROFS, os.strerror(errno.EROFS)), path, f"write to {path}")
+    if space.f_bavail * space.f_frsize < min_free:
+        return resource_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path, f"write to {path}")
+    return None
 
 
 def open_private_file(path: Path, flags: int) -> int:
