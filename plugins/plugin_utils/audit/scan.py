@@ -255,7 +255,11 @@ class Scan:
         self.public_key, self.anchor, self.tsa_roots = public_key, anchor, tsa_roots
         self.seeded = seed is not None
         self.result = ScanResult()
-        self.damaged: list[bytes] = []
+        # Unreadable lines since the last good record, as a seam will name them: their bytes joined by newlines,
+        # hashed as they stream by (a line of any length is never held whole).
+        self.damaged = 0  # how many lines
+        self.damaged_len = 0
+        self.damaged_hash = hashlib.sha256()
         self.damaged_line = 0
         self.damaged_why = ""
         self.recent: dict[str, dict[str, Any]] = {}  # hash -> checkpoint record (bounded)
@@ -273,11 +277,15 @@ class Scan:
         result = self.result
         position = handle.tell()
         number = 0
-        for raw in handle:
+        while raw := handle.readline(MAX_RECORD_BYTES + 2):  # a record, its newline, and one byte too many
             number += 1
             position += len(raw)
             if raw.endswith(b"\n"):
                 problem = self.feed(number, raw[:-1])
+            elif len(raw) == MAX_RECORD_BYTES + 2:
+                rest, terminated = self._stream_long_line(number, raw, handle)
+                position += rest
+                problem = None if terminated else Failure(number, None, "torn tail", "the log ends mid-line")
             else:
                 problem = Failure(number, None, "torn tail", "the last record is incomplete (a crash mid-write?)")
             if problem is not None:
@@ -334,11 +342,11 @@ class Scan:
                 return Failure(
                     self.damaged_line, None, "edited", f"an unreadable record ({self.damaged_why}) is not acknowledged"
                 )
-            torn = b"\n".join(self.damaged)
-            if record.get("torn_sha256") != hashlib.sha256(torn).hexdigest() or record.get("torn_len") != len(torn):
+            acknowledged = (record.get("torn_sha256"), record.get("torn_len"))
+            if acknowledged != (self.damaged_hash.hexdigest(), self.damaged_len):
                 return Failure(number, seq, "edited", "a seam record does not match the damage it names")
-            result.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged (a crash)")
-            self.damaged, self.damaged_why = [], ""
+            result.notes.append(f"seam at line {number}: {self.damaged_len} damaged bytes acknowledged (a crash)")
+            self.damaged, self.damaged_len, self.damaged_hash, self.damaged_why = 0, 0, hashlib.sha256(), ""
         elif event == "seam":
             return Failure(number, seq, "edited", "a seam record with no damage before it")
         if self.pending is not None:
@@ -424,7 +432,27 @@ class Scan:
     def _damage(self, number: int, raw: bytes, why: str) -> None:
         if not self.damaged:
             self.damaged_line, self.damaged_why = number, why
-        self.damaged.append(raw)
+        else:
+            self.damaged_hash.update(b"\n")
+            self.damaged_len += 1
+        self.damaged += 1
+        self.damaged_hash.update(raw)
+        self.damaged_len += len(raw)
+
+    def _stream_long_line(self, number: int, start: bytes, handle: BinaryIO) -> tuple[int, bool]:
+        """A line longer than any record: damage, hashed in chunks as it is read. Returns (bytes read after
+        ``start``, whether the line ended with a newline)."""
+        self._damage(number, start, f"longer than the {MAX_RECORD_BYTES // 1024} KiB a record may be")
+        read = 0
+        while chunk := handle.readline(1 << 20):
+            read += len(chunk)
+            terminated = chunk.endswith(b"\n")
+            piece = chunk[:-1] if terminated else chunk
+            self.damaged_hash.update(piece)
+            self.damaged_len += len(piece)
+            if terminated:
+                return read, True
+        return read, False
 
     def _note_run_record(self, number: int, seq: int, fields: Any) -> None:
         """Remember a run's closure; a record of the run after it is an anomaly (kept, bounded, per run)."""

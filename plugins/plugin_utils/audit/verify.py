@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ..core.limits import InputRejected, load_json
+from ..core.limits import InputRejected, bounded_lines, load_json
 from .checkpoint import Anchor, verify_checkpoint_signature
 from .merkle import inclusion_proof, leaf_hash, verify_inclusion
 from .scan import (
@@ -87,15 +87,6 @@ class VerifyReport:
             "notes": self.notes,
             "late_records": [late.as_dict() for late in self.late_records],
         }
-
-
-def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, bytes without newline, whether the line was newline-terminated)."""
-    for number, raw in enumerate(handle, start=1):
-        if raw.endswith(b"\n"):
-            yield number, raw[:-1], True
-        else:
-            yield number, raw, False
 
 
 # Below this size one scan is quicker than starting workers; above it each worker has seconds of work.
@@ -415,13 +406,23 @@ def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator
         return
     with handle:
         end = handle.seek(0, 2)
-        carry = b""
+        carry = b""  # the end part of a line whose start lies further back
+        long_line = False  # the line being read back is longer than any record: skip to its start
         while end > 0:
             start = max(0, end - block)
             handle.seek(start)
-            chunk = handle.read(end - start) + carry
+            data = handle.read(end - start)
+            if long_line:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    end = start
+                    continue
+                data, carry, long_line = data[: cut + 1], b"", False
+            chunk = data + carry
             lines = chunk.split(b"\n")
             carry = lines.pop(0) if start > 0 else b""
+            if len(carry) > MAX_RECORD_BYTES:
+                carry, long_line = b"", True
             for raw in reversed(lines):
                 record = _parse_line(raw)
                 if record is None:
@@ -439,14 +440,16 @@ def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
     """Parsed records in file order, skipping unreadable lines (use verify_log to judge them)."""
     with _open_log(path) as handle:
-        for _, raw, _ in _lines(handle):
+        for raw in bounded_lines(handle, MAX_RECORD_BYTES):
             record = _parse_line(raw)
             if record is not None:
                 yield record
 
 
-def _parse_line(raw: bytes) -> dict[str, Any] | None:
+def _parse_line(raw: bytes | None) -> dict[str, Any] | None:
     """A record within the writer's bounds, or None for anything else (verify_log judges those)."""
+    if raw is None:
+        return None
     try:
         record = load_json(raw, max_bytes=MAX_RECORD_BYTES, max_depth=MAX_RECORD_DEPTH, what="a record")
     except ValueError:

@@ -625,13 +625,22 @@ def _tree_through_file(fd: int, anchor_path: Path) -> tuple[CompactRange, str | 
 
 
 def _read_lines(fd: int, start: int, end: int) -> Iterator[bytes]:
+    """Complete lines from ``start`` to ``end``; a line longer than any record is skipped, never held whole."""
     carry = b""
+    long_line = False
     offset = start
     while offset < end:
         chunk = os.pread(fd, min(1 << 20, end - offset), offset)
         if not chunk:
             break
         offset += len(chunk)
-        parts = (carry + chunk).split(b"\n")
+        parts = chunk.split(b"\n")
+        if long_line:
+            if len(parts) == 1:
+                continue
+            parts, carry, long_line = parts[1:], b"", False
+        parts[0] = carry + parts[0]
         carry = parts.pop()
         yield from parts
+        if len(carry) > _MAX_RECORD_BYTES:
+            carry, long_line = b"", True

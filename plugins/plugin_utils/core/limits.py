@@ -19,8 +19,9 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_YAML_ALIAS_NODES",
     "MAX_YAML_DEPTH",
     "InputRejected",
+    "bounded_lines",
     "json_depth_exceeds",
     "load_json",
     "load_yaml",
@@ -122,6 +124,21 @@ def read_bounded(path: Path | str, *, max_bytes: int, what: str, follow_symlinks
     if len(data) > max_bytes:
         raise InputRejected(f"{what} {path} grew past {_size(max_bytes)} while it was read")
     return data
+
+
+def bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of a file (without their newline), each at most ``limit`` bytes; None in place of a longer one,
+    which is read through in chunks and never held whole (a multi-gigabyte line must not exhaust memory). A last
+    line without a newline comes as it is."""
+    while raw := handle.readline(limit + 1):
+        if raw.endswith(b"\n"):
+            yield raw[:-1]
+        elif len(raw) <= limit:
+            yield raw
+        else:
+            while (more := handle.readline(1 << 20)) and not more.endswith(b"\n"):
+                pass
+            yield None
 
 
 def load_yaml(

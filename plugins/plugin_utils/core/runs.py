@@ -30,7 +30,7 @@ from typing import Any
 
 from ..audit.writer import MAX_RECORD_BYTES, MAX_RECORD_DEPTH, AuditLog
 from .errors import StateError
-from .limits import load_json, read_bounded
+from .limits import bounded_lines, load_json, read_bounded
 from .statedir import ensure_state_dir, open_private_file, resource_error
 
 __all__ = ["RunJournal", "open_decisions"]
@@ -83,9 +83,11 @@ def _records_from(path: Path, offset: int) -> Iterator[dict[str, Any]]:
         handle.seek(offset)
         if offset:
             handle.readline()  # the offset may land mid-line if the log was damaged; skip to a boundary
-        for raw in handle:
+        for raw in bounded_lines(handle, MAX_RECORD_BYTES):
+            if raw is None:
+                continue
             try:
-                record = load_json(raw, max_bytes=MAX_RECORD_BYTES + 1, max_depth=MAX_RECORD_DEPTH)
+                record = load_json(raw, max_bytes=MAX_RECORD_BYTES, max_depth=MAX_RECORD_DEPTH)
             except ValueError:
                 continue
             if isinstance(record, dict):

@@ -260,3 +260,52 @@ def test_the_approval_file_reader_still_reads_tokens(tmp_path: Path) -> None:
     assert settings.approval_tokens == ("pxa1.a.b", "pxa1.c.d", "pxa1.e.f")
     with pytest.raises(ConfigError, match="cannot read PRAXIS_APPROVAL_FILE"):
         load_settings({"PRAXIS_APPROVAL_FILE": str(tmp_path / "missing"), "HOME": str(tmp_path)}, cfg=None)
+
+
+# ---------------------------------------------------------------------------------------------- a line too long to hold
+LONG_LINE_READERS = """
+import resource, sys
+sys.path[:0] = {path!r}
+from pathlib import Path
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.writer import AuditLog
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.runs import open_decisions
+path = Path({log!r})
+resource.setrlimit(resource.RLIMIT_AS, (160 << 20, resource.RLIM_INFINITY))  # the line alone is twice this
+try:  # the control: a reader that holds the line whole does not survive this limit
+    with path.open("rb") as handle:
+        handle.readlines()
+    print("control held it")
+except MemoryError:
+    print("control MemoryError")
+report = verify.verify_log(path, expect_anchor=False, workers=1)
+print("verify", report.ok, report.kind)
+print("show", [r.get("command") for r in verify.iter_records(path)])
+print("since", [r.get("command") for r in verify.records_since(path, "")])
+print("recover", open_decisions(path, "r", 0))
+log = AuditLog(path, fsync=False)  # its tail window ends in the long line: it refuses, never guesses
+print("append", log.append({{"event": "cli", "command": "after"}}), "no readable record" in log.last_error)
+"""
+
+
+@pytest.mark.parametrize("terminated", [True, False], ids=["line", "unterminated"])
+def test_a_line_of_hundreds_of_megabytes_is_read_through_never_held(tmp_path: Path, terminated: bool) -> None:
+    """Every reader of the log under an address-space limit half the size of one line: a reader that holds a line
+    whole fails with MemoryError; these stream it (and the verifier still hashes it for a seam to match)."""
+    path = _log(tmp_path)
+    with path.open("r+b") as handle:
+        handle.seek(320 << 20, os.SEEK_END)  # 320 MiB of zeros, sparse: costs no disk
+        handle.write(b'"\n' if terminated else b'"')
+    assert path.stat().st_size > 320 << 20
+    program = LONG_LINE_READERS.format(path=sys.path, log=str(path))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    kind = "edited" if terminated else "torn tail"
+    assert done.stdout.splitlines() == [
+        "control MemoryError",
+        f"verify False {kind}",
+        "show ['c0', 'c1', 'c2']",
+        "since ['c2', 'c1', 'c0']",
+        "recover []",
+        "append False True",
+    ], done.stdout
