@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import yaml
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.limits import (
     MAX_YAML_ALIAS_NODES,
     InputRejected,
+    bounded_lines,
     json_depth_exceeds,
     load_json,
     load_yaml,
@@ -166,3 +168,63 @@ def test_yaml_that_no_walker_survives_is_refused(text: str, why: str) -> None:
 def test_yaml_syntax_errors_stay_yaml_errors() -> None:
     with pytest.raises(yaml.YAMLError):
         load_yaml("a: [\n")
+
+
+# ------------------------------------------------------------------------------------------------ lines
+def _expected_lines(data: bytes, limit: int) -> list[bytes | None]:
+    """What bounded_lines must give: the newline-separated lines (a final newline ends the last line, it does not
+    start an empty one), each longer than the limit replaced by None."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [line if len(line) <= limit else None for line in lines]
+
+
+class _Spy(io.BytesIO):
+    """Records the largest piece any single readline handed out: the most of one line a reader ever holds."""
+
+    largest = 0
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        piece = super().readline(size)
+        self.largest = max(self.largest, len(piece))
+        return piece
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.binary(max_size=12).map(lambda raw: raw.replace(b"\n", b"")), max_size=8),
+    st.booleans(),
+    st.integers(min_value=0, max_value=10),
+)
+def test_bounded_lines_gives_each_line_or_none_in_its_place(lines: list[bytes], terminated: bool, limit: int) -> None:
+    data = b"\n".join(lines) + (b"\n" if terminated and lines else b"")
+    assert list(bounded_lines(io.BytesIO(data), limit)) == _expected_lines(data, limit)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", []),
+        (b"\n", [b""]),
+        (b"abcd\n", [b"abcd"]),  # exactly the limit, with its newline
+        (b"abcd", [b"abcd"]),  # exactly the limit, last line without a newline
+        (b"abcde\n", [None]),  # one byte over, with its newline
+        (b"abcde", [None]),  # one byte over, at the end of the file
+        (b"abcde\nab\n\nabcd", [None, b"ab", b"", b"abcd"]),  # the lines after a long one are read as they are
+    ],
+    ids=["empty", "blank", "at-limit", "at-limit-unterminated", "over", "over-unterminated", "after-a-long-one"],
+)
+def test_bounded_lines_at_the_edges(data: bytes, expected: list[bytes | None]) -> None:
+    assert list(bounded_lines(io.BytesIO(data), 4)) == expected
+
+
+@pytest.mark.parametrize("terminated", [True, False], ids=["line", "unterminated"])
+def test_bounded_lines_reads_a_long_line_through_in_chunks(terminated: bool) -> None:
+    """A line of 5 MiB under a limit of 1 KiB: skipped in pieces of at most 1 MiB, never held whole, and the record
+    after it still comes out intact."""
+    long_line = b"[" * (5 << 20)
+    data = b"first\n" + long_line + (b"\nafter\n" if terminated else b"")
+    handle = _Spy(data)
+    assert list(bounded_lines(handle, 1024)) == ([b"first", None, b"after"] if terminated else [b"first", None])
+    assert handle.largest <= 1 << 20
