@@ -23,6 +23,7 @@ approval playbook (``fleet-approval.yml``) holds command lines no policy allowli
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -140,10 +141,8 @@ def _approve(lab: FleetLab, variant: str, playbook: Path, target: Path) -> float
     """Plan (unmeasured --check run), approve the plan, leave the token in a file; returns the approval's seconds."""
     store = "plan_postgres" if variant.endswith("_postgres") else "plan_sqlite"
     lab.token_file = None
-    try:
+    with contextlib.suppress(RuntimeError):  # the plan run fails by design: every task waits for an approval
         lab.run(store, playbook=playbook, check=True, target=target, label="approval plan", measured=False)
-    except RuntimeError:
-        pass  # the plan run fails by design: every task waits for an approval
     listed = lab.praxis_gate(store, "approvals", "list", "--json")
     rows = [r for r in json.loads(listed.stdout or "[]") if r.get("requester") in (None, "agent@fleet")]
     if not rows:
