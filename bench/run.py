@@ -5,9 +5,13 @@
 
     python bench/run.py            # the full benchmark (about 25 minutes on 2 cores), as in docs/performance.md
     python bench/run.py --quick    # smoke test, under 2 minutes: every section once, small sizes, no targets judged
-    python bench/run.py --only latency,audit      # some sections (e2e, latency, audit, profile)
+    python bench/run.py --only latency,audit      # some sections (startup, e2e, fleet, latency, audit, profile)
 
 Sections:
+  startup  a one-task play on the local connection: ungated, gated (existing state directory), first use, ARA,
+           interleaved; CPU, wall and peak RSS over ungated (bench/startup.py)
+  fleet    100 namespaced sshd hosts x 20 tasks, forks 20: ungated, gated, gated on PostgreSQL, ARA interleaved,
+           then approval redemption runs on SQLite and PostgreSQL (bench/fleet.py); needs root and PostgreSQL
   e2e      the same playbook on 3 namespaced sshd hosts, interleaved rounds of ungated / gated / ARA, then the
            drift scan (gated --check --diff) against plain --check; needs root
   latency  in-process decision latency (evaluate, explain, decide) for a mix of real task requests
@@ -38,6 +42,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BENCH_DIR, RESULTS_DIR, ensure_snapshot_env, installed_digest, log, machine, write_result
 
 TARGETS = {
+    "startup_cpu_ms": 50.0,  # a one-task run, existing state directory: CPU over ungated
+    "startup_wall_ms": 50.0,
+    "startup_rss_mib": 10.0,
+    "fleet_gated_over_ungated": 1.02,
+    "gate_cpu_ms_per_task_and_host": 1.0,
+    "plain_command_p99_us": 50.0,
+    "content_64k_p99_us": 2000.0,
     "gated_over_ungated": 1.03,
     "decision_p99_us": 100.0,
     "append_records_per_s": 10_000.0,
@@ -49,7 +60,13 @@ TARGETS = {
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke test: under 2 minutes, no targets judged")
-    parser.add_argument("--only", default="e2e,latency,audit,profile", help="comma-separated sections")
+    parser.add_argument("--only", default="startup,e2e,fleet,latency,audit,profile", help="comma-separated sections")
+    parser.add_argument("--startup-rounds", type=int, help="start-up rounds (default 9; quick 1)")
+    parser.add_argument("--fleet-hosts", type=int, help="fleet hosts (default 100; quick 4)")
+    parser.add_argument("--fleet-rounds", type=int, help="fleet rounds (default 3; quick 1)")
+    parser.add_argument("--fleet-forks", type=int, default=20)
+    parser.add_argument("--no-postgres", action="store_true", help="fleet without the PostgreSQL variants")
+    parser.add_argument("--no-approvals", action="store_true", help="fleet without the approval redemption runs")
     parser.add_argument("--rounds", type=int, help="end-to-end rounds (default 7; quick 1)")
     parser.add_argument("--drift-rounds", type=int, help="drift rounds (default 3; quick 1)")
     parser.add_argument("--hosts", type=int, default=3, help="namespaced sshd hosts (default 3)")
@@ -73,7 +90,7 @@ def _parse() -> argparse.Namespace:
 
 def _check_dependencies(sections: set[str]) -> None:
     missing = []
-    if "e2e" in sections and importlib.util.find_spec("ara") is None:
+    if sections & {"e2e", "fleet", "startup"} and importlib.util.find_spec("ara") is None:
         missing.append("ara[server]")
     if "e2e" in sections and importlib.util.find_spec("django") is None:
         missing.append("django (ara[server])")
@@ -88,6 +105,42 @@ def _check_dependencies(sections: set[str]) -> None:
 def judge(results: dict[str, Any]) -> dict[str, Any]:
     """Which targets the numbers meet. Quick mode judges nothing (one round is not a measurement)."""
     verdicts: dict[str, Any] = {}
+    startup = results.get("startup")
+    if startup:
+        for play, data in startup["plays"].items():
+            diff = data["median_paired_difference_over_ungated"]["gated"]
+            cpu, wall, rss = diff["cpu_s"] * 1000, diff["wall_s"] * 1000, diff["peak_rss_kb"] / 1024
+            verdicts[f"startup_{play}"] = {
+                "target": f"one-task {play} run, existing state directory: <= {TARGETS['startup_cpu_ms']} ms CPU and "
+                          f"wall, <= {TARGETS['startup_rss_mib']} MiB peak RSS over ungated (median paired difference)",
+                "measured": {"cpu_ms": round(cpu, 1), "wall_ms": round(wall, 1), "peak_rss_mib": round(rss, 2)},
+                "met": cpu <= TARGETS["startup_cpu_ms"] and wall <= TARGETS["startup_wall_ms"]
+                and rss <= TARGETS["startup_rss_mib"],
+            }  # fmt: skip
+    fleet_result = results.get("fleet")
+    if fleet_result:
+        ratio = fleet_result["ratio_over_ungated"]["gated"]
+        verdicts["fleet"] = {"target": f"{fleet_result['hosts']} hosts x 20 tasks, forks {fleet_result['forks']}: "
+                             f"gated <= {TARGETS['fleet_gated_over_ungated']}x ungated (median wall time)",
+                             "measured": ratio, "met": ratio <= TARGETS["fleet_gated_over_ungated"]}  # fmt: skip
+        per_task = fleet_result["gate_cpu_ms_per_task_and_host"].get("gated")
+        if per_task is not None:
+            verdicts["per_task_cpu"] = {"target": f"gate and audit <= {TARGETS['gate_cpu_ms_per_task_and_host']} ms "
+                                        "CPU per task and host (controller and workers)",
+                                        "measured": per_task,
+                                        "met": per_task <= TARGETS["gate_cpu_ms_per_task_and_host"]}  # fmt: skip
+    lat_kinds = results.get("latency", {}).get("explain", {}).get("wall", {}).get("per_request", {})
+    if lat_kinds:
+        plain = lat_kinds.get("command argv (captured, allowlisted)", {}).get("p99_us")
+        big = lat_kinds.get("copy with 64 KiB content", {}).get("p99_us")
+        if plain is not None:
+            verdicts["plain_command_p99"] = {"target": f"plain command line: Gate.explain p99 <= "
+                                             f"{TARGETS['plain_command_p99_us']} us", "measured": plain,
+                                             "met": plain <= TARGETS["plain_command_p99_us"]}  # fmt: skip
+        if big is not None:
+            verdicts["content_64k_p99"] = {"target": f"64 KiB content: Gate.explain p99 <= "
+                                           f"{TARGETS['content_64k_p99_us']} us", "measured": big,
+                                           "met": big <= TARGETS["content_64k_p99_us"]}  # fmt: skip
     e2e = results.get("e2e", {}).get("end_to_end")
     if e2e:
         ratio = e2e["ratio_gated_over_ungated"]
@@ -139,7 +192,7 @@ def main() -> int:
     if not args.no_snapshot:
         ensure_snapshot_env([str(Path(__file__).resolve()), *sys.argv[1:]], ref=args.ref)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"e2e", "latency", "audit", "profile"}
+    unknown = sections - {"startup", "e2e", "fleet", "latency", "audit", "profile"}
     if unknown:
         raise SystemExit(f"unknown sections: {', '.join(sorted(unknown))}")
     _check_dependencies(sections)
@@ -172,6 +225,10 @@ def main() -> int:
     }
     capture = root / "captured-requests.jsonl"
     try:
+        if "startup" in sections:
+            import startup
+
+            results["startup"] = startup.run(root / "startup", rounds=args.startup_rounds or (1 if quick else 9))
         if "e2e" in sections:
             import e2e
 
@@ -185,6 +242,14 @@ def main() -> int:
 
                 _lat.save_fixture(capture)
                 shutil.copy(capture, args.results_dir / "captured-requests.jsonl")
+        if "fleet" in sections:
+            import fleet
+
+            results["fleet"] = fleet.run_fleet(
+                root / "fleet", hosts=args.fleet_hosts or (4 if quick else 100),
+                rounds=args.fleet_rounds or (1 if quick else 3), forks=args.fleet_forks,
+                approvals=not args.no_approvals, postgres=not args.no_postgres,
+            )  # fmt: skip
         if args.pyspy:
             import e2e as _e2e
 
@@ -227,7 +292,7 @@ def main() -> int:
         if not quick:
             results["targets"] = judge(results)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        if results.get("e2e") or results.get("latency") or results.get("audit"):
+        if any(results.get(k) for k in ("startup", "e2e", "fleet", "latency", "audit")):
             path = write_result(f"{mode}-{stamp}", results, results_dir=args.results_dir)
             shutil.copy(path, args.results_dir / f"latest-{mode}.json")
             log(f"results: {path}")
@@ -244,6 +309,15 @@ def main() -> int:
 
 def _print_summary(results: dict[str, Any]) -> None:
     lines = [f"== praxis.gatekeeper benchmark ({results['mode']}, {results['elapsed_s']} s) =="]
+    if results.get("startup"):
+        import startup
+
+        lines.extend(startup.print_summary(results["startup"]))
+    if results.get("fleet"):
+        f = results["fleet"]
+        medians, ratios = json.dumps(f["median_wall_s"]), json.dumps(f["ratio_over_ungated"])
+        lines.append(f"fleet ({f['hosts']} hosts x {f['tasks']} tasks, forks {f['forks']}): medians {medians}; "
+                     f"over ungated {ratios}")  # fmt: skip
     e2e = results.get("e2e", {})
     if e2e.get("end_to_end"):
         r = e2e["end_to_end"]
