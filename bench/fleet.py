@@ -153,6 +153,7 @@ def _approve(lab: FleetLab, variant: str, playbook: Path, target: Path) -> float
     seconds = time.perf_counter() - started
     if approved.returncode != 0:
         raise RuntimeError(f"approve failed: {approved.stderr}")
+    target.mkdir(parents=True, exist_ok=True)  # the check run created nothing
     token_file = lab.root / "token"
     token_file.write_text(approved.stdout.strip() + "\n")
     token_file.chmod(0o600)
