@@ -148,6 +148,48 @@ def run(
     return out
 
 
+_ARM = textwrap.dedent(
+    """
+    import json, os, resource, sys, time
+    import ansible.cli.playbook  # what ansible-playbook has imported when its plugin loader starts
+    from ansible.plugins.loader import init_plugin_loader
+    init_plugin_loader()  # PRAXIS_GATE is not set yet: the start-up hook stays out of the way
+    def hwm():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    os.environ["PRAXIS_GATE"] = "enforce"
+    before_modules, rss0 = len(sys.modules), hwm()
+    c0, w0 = time.process_time(), time.perf_counter()
+    from ansible_collections.praxis.gatekeeper.plugins.callback import gate as callback
+    armed = callback.arm(via="benchmark")
+    c1, w1 = time.process_time(), time.perf_counter()
+    assert armed is not None
+    print(json.dumps({"arm_cpu_ms": (c1 - c0) * 1000, "arm_wall_ms": (w1 - w0) * 1000,
+                      "peak_rss_growth_kb": hwm() - rss0, "modules_imported": len(sys.modules) - before_modules}))
+    """
+)
+
+
+def arm_cost(root: Path, *, runs: int) -> dict[str, Any]:
+    """The gate's own start-up in one process, the way the start-up hook arms it: import the callback, arm (hooks,
+    settings, ruleset, audit log, run-start record), with the state directory made by a first, unmeasured arming.
+    CPU time of that process only, so other load on the machine inflates it far less than a whole run's."""
+    lab = StartupLab(root)
+    env = lab.env("gated")
+    samples = []
+    for index in range(runs + 1):
+        done = subprocess.run([sys.executable, "-c", _ARM], env=env, cwd=root, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"arming failed: {done.stderr[-2000:]}")
+        if index:
+            samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    keys = ("arm_cpu_ms", "arm_wall_ms", "peak_rss_growth_kb", "modules_imported")
+    return {"runs": samples, "min": {k: min(s[k] for s in samples) for k in keys},
+            "median": {k: summary([s[k] for s in samples])["median"] for k in keys}}  # fmt: skip
+
+
 def print_summary(result: dict[str, Any]) -> list[str]:
     lines = []
     for play, data in result["plays"].items():
@@ -163,10 +205,18 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--out", type=Path, help="write the whole result (every run) to this JSON file")
+    parser.add_argument("--arm-only", type=int, metavar="RUNS", help="only the in-process arming cost, RUNS times")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pxb-startup-", dir="/tmp"))
     try:
+        if args.arm_only:
+            cost = arm_cost(scratch, runs=args.arm_only)
+            print(json.dumps({k: v for k, v in cost.items() if k != "runs"}))
+            raise SystemExit(0)
         outcome = run(scratch, rounds=args.rounds)
+        if args.out:
+            args.out.write_text(json.dumps({"loadavg_at_end": _loadavg(), **outcome}, indent=1))
         print(json.dumps(outcome["plays"], indent=2))
         print("\n".join(print_summary(outcome)))
     finally:

@@ -36,6 +36,9 @@ REQUIREMENTS = {
     "cryptography": "cryptography>=42",
     "rfc3161_client": "rfc3161-client>=1.0.9,<2",
     "msgspec": "msgspec>=0.18,<1",
+    "sqlglot": "sqlglot>=26,<31",
+    "tree_sitter": "tree-sitter>=0.24,<0.27",
+    "tree_sitter_powershell": "tree-sitter-powershell>=0.24,<0.27",
 }
 # Optional extras: needed only by the feature that names them.
 EXTRAS = {"psycopg": "praxis-gatekeeper[postgres]"}
