@@ -177,6 +177,7 @@ def arm_cost(root: Path, *, runs: int) -> dict[str, Any]:
     CPU time of that process only, so other load on the machine inflates it far less than a whole run's."""
     lab = StartupLab(root)
     env = lab.env("gated")
+    env.pop("PRAXIS_GATE")  # set by the script after the plugin loader starts: the start-up hook would arm first
     samples = []
     for index in range(runs + 1):
         done = subprocess.run([sys.executable, "-c", _ARM], env=env, cwd=root, capture_output=True, text=True,
