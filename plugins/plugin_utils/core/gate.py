@@ -164,6 +164,10 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
+        # Every decision says which kind of host it was taken for, and whether the action reads secrets.
+        decision = replace(
+            decision, host_type=request.host_type, sensitive=bool(evaluation is not None and evaluation.sensitive)
+        )
         unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
         if unrecorded:
             self._warn_once(
@@ -180,6 +184,7 @@ class Gate:
                 decision_id,
                 reasons=decision.reasons,
             )
+            decision = replace(decision, host_type=request.host_type)
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:
@@ -336,6 +341,7 @@ class Gate:
                 "kind": request.kind.value,
                 "host": truncate(str(request.host), 255),
                 "target": truncate(str(request.target), 255),
+                "host_type": truncate(str(request.host_type), 40),
                 "action": truncate(str(request.action), 200),
                 "resolved": evaluation.action if evaluation else None,
                 "task": redact_text(request.task_name, limit=200),
@@ -357,6 +363,7 @@ class Gate:
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
+                "sensitive": decision.sensitive,
             }
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
@@ -403,6 +410,7 @@ class Gate:
                 "run_id": self.run_id,
                 "session": self.session,
                 "host": truncate(host, 255),
+                "host_type": truncate(str(decision.host_type), 40),
                 "action": truncate(action, 200),
                 "status": status,
                 "tier": str(decision.tier),
