@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _modules, _paths, _shell
+from ..core.models import HOST_TYPES, RequestKind, TaskRequest, Tier
+from . import _commands, _connopts, _modules, _paths, _shell, _talos
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -26,6 +26,9 @@ from .ruleset import GATE_STATE_NAMES, Ruleset
 __all__ = ["Evaluation", "evaluate", "tamper_findings"]
 
 _MAX_TEXT = 256 * 1024  # longer command texts are still regex-scanned but count as uninspectable (T3)
+HOST_TYPE = "deny.host-type"
+# Requests that describe a task on a host (a real one, or one `praxis-gate check` explains): host type rules apply.
+_HOST_KINDS = (RequestKind.TASK, RequestKind.CHECK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class Evaluation:
     reasons: tuple[str, ...]
     dry_run: bool
     action: str
+    sensitive: bool = False  # reads secrets (talosctl kubeconfig, etcd snapshot, ...): the agents' trifecta latch
 
 
 class _Tiering:
@@ -70,6 +74,14 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
     out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
+    talos = (
+        _talos.module_verdict(
+            args, host_type=request.host_type, connection=request.connection, nodes=_talos_nodes(request)
+        )
+        if action == _talos.MODULE and request.kind in _HOST_KINDS
+        else None
+    )
+    sensitive = talos is not None and talos.sensitive
 
     # --- 1. deny list (built-in, then operator), over everything that could carry a command ---
     seen: set[str] = set()
@@ -81,17 +93,29 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args))
+    if request.kind in _HOST_KINDS:
+        findings.extend(_host_type_findings(request))
+        control = action in _modules.CONTROL_MODULES
+        findings.extend(Finding(*f) for f in _talos.connection_findings(action, request.connection, control=control))
+    if talos is not None:
+        findings.extend(Finding(rule, reason) for rule, reason in talos.findings)
+    for analysis in analyses:  # talosctl in command text: the module's rules, so shelling out gains nothing
+        for command in analysis.commands:
+            if command.name == _talos.PROGRAM:
+                findings.extend(Finding(rule, reason) for rule, reason in _talos.command_findings(command.argv))
+                sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
     findings.extend(
         _token_leaks(
             request, itertools.chain((t for t, _ in commands), (v for _, v in strings), (v for _, v in env_strings))
         )
     )
-    if request.kind is RequestKind.TASK:
+    if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
                 connection=request.connection,
                 host_type=request.host_type,
                 options=request.connection_options,
+                allowed=policy.connections,
             )
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
@@ -113,6 +137,9 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
         tiering.raise_to(Tier.T2, f"lookup {request.action} runs commands on the controller")
     elif request.kind in (RequestKind.META, RequestKind.INCLUDE):
         pass
+    elif talos is not None:
+        # Controller-side talosctl: the verb table decides (after Talos's API roles); no operator pin lowers it.
+        tiering.absorb(talos.tier, talos.reasons)
     elif action in _modules.EXEC_MODULES:
         # Free-form execution: the floor below (T2 unless every command is allowlisted) replaces the base tier,
         # and no pin can lower it.
@@ -150,7 +177,8 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     option = _modules.option_tier(action, args)
     if option:
         tiering.raise_to(*option)
-    if action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0:
+    if action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0 and talos is None:
+        # (a Talos node's paths are not this machine's: the verb table weighs what talosctl does with them)
         for key, value in strings:
             _path_tier(tiering, key, value)
     if action in ("ansible.posix.authorized_key",):
@@ -166,15 +194,46 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     dry_run = (
         request.check_mode
         and request.kind is RequestKind.TASK
-        and (action in _modules.CHECK_MODE_HONEST or _modules.base_tier(action) is Tier.T0)
-    )
+        and (action in _modules.CHECK_MODE_HONEST or _modules.base_tier(action) is Tier.T0 or talos is not None)
+    )  # (the talos action runs a verb with --dry-run in check mode, or not at all)
     return Evaluation(
         findings=tuple(findings),
         tier=tiering.tier,
         reasons=tuple(dict.fromkeys(tiering.reasons)),
         dry_run=bool(dry_run),
         action=action,
+        sensitive=sensitive,
     )
+
+
+def _host_type_findings(request: TaskRequest) -> list[Finding]:
+    """A host's type comes from the operator's inventory or nowhere: a value from any other source, or a value
+    outside the vocabulary, denies the task (a typo must not turn a Talos node into a Linux box or back)."""
+    found = [
+        Finding(
+            HOST_TYPE,
+            f"{item}; only the operator's inventory (inventory sources and the group_vars/host_vars "
+            "beside them) may set it",
+        )
+        for item in request.untrusted_inventory[:5]
+    ]
+    if request.host_type not in HOST_TYPES:
+        found.append(
+            Finding(
+                HOST_TYPE,
+                f"unknown praxis_host_type {request.host_type[:40]!r} (expected one of "
+                f"{', '.join(sorted(HOST_TYPES))})",
+            )
+        )
+    return found
+
+
+def _talos_nodes(request: TaskRequest) -> tuple[str, ...] | None:
+    """The nodes a Talos host's inventory selects (the talosctl connection's host), None when there is none."""
+    host = request.connection_options.get("host")
+    if not isinstance(host, str) or not host.strip():
+        return None
+    return tuple(node.strip() for node in host.split(",") if node.strip())
 
 
 def _command_texts(action: str, args: Mapping[str, Any], request: TaskRequest) -> Iterable[tuple[str, str | None]]:

@@ -24,7 +24,7 @@ import yaml
 
 from ..core.errors import PolicyFileError
 from ..core.models import Tier
-from . import _commands, _connopts, _modules, _paths
+from . import _commands, _connopts, _modules, _paths, _talos
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.9"
+RULESET_VERSION = "2026.12.3"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -75,6 +75,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+    # 2026.12.3: host types linux/talos from the inventory only (deny.host-type); the talosctl verb table (tiers
+    # after Talos's API roles, per-verb option allowlists, one node at T3) for the praxis.gatekeeper.talos module
+    # and talosctl in command text; the praxis.gatekeeper.ssh and .talosctl connections; an operator connection list
+    "2026.12.3": "c4ce70ef93067501acc33f3339c485157ed00d588ccc5e4a9cb8797b70015fcd",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -95,6 +99,7 @@ class OperatorPolicy:
     deny: tuple[DenyRule, ...] = ()
     module_tiers: Mapping[str, Tier] = field(default_factory=dict)
     command_allowlist: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()  # the operator's connection list (empty: the built-in allowlist)
     source: str = ""
     canonical: str = "{}"
 
@@ -116,6 +121,7 @@ def builtin_data() -> dict[str, Any]:
         "commands": _commands.RULES_DATA,
         "modules": _modules.MODULE_DATA,
         "connections": _connopts.CONNOPTS_DATA,
+        "talos": _talos.TALOS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
         },
@@ -187,6 +193,7 @@ def load_policy(path: Path | None) -> OperatorPolicy:
         deny=tuple(rules),
         module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
         command_allowlist=tuple(data.get("command_allowlist", ())),
+        connections=tuple(data.get("connections", ())),
         source=str(path),
         canonical=canonical,
     )
