@@ -154,8 +154,8 @@ def target_host_type(
 ) -> tuple[str, tuple[str, ...]]:
     """(host type, problems) of the host a task lands on: the delegate's when delegated, else the task's host.
 
-    ``job_vars`` are the task's variables before the connection plugin adds its own (``TaskExecutor._job_vars``):
-    what the inventory, the play and the run set, with their data tags. A Talos host's node selection is checked
+    ``job_vars`` are the task's variables (``TaskExecutor._job_vars``, the ambient task context from 2.21): what the
+    inventory, the play and the run set, with their data tags. A Talos host's node selection is checked
     with the host type: those variables pick the node an irreversible call lands on."""
     variables: Mapping[str, Any] = job_vars or {}
     target = host
@@ -176,8 +176,16 @@ def target_host_type(
         host_type = str(value) if value not in (None, "") else "linux"
     if host_type.strip().lower() == "talos":
         for name in TALOS_SELECTION:
-            if name in variables:
-                problem = untrusted_source(name, variables[name], host=target, manager=manager, sources=sources)
-                if problem:
-                    problems.append(problem)
+            if name not in variables or _synthesised_address(name, variables[name], target):
+                continue
+            problem = untrusted_source(name, variables[name], host=target, manager=manager, sources=sources)
+            if problem:
+                problems.append(problem)
     return host_type, tuple(problems)
+
+
+def _synthesised_address(name: str, raw: Any, host: Any) -> bool:
+    """ansible-core fills in ``ansible_host`` from the connection's default (the inventory's host name) when nothing
+    set it (2.21 does so before the gate sees the variables); that value has no origin tag, and selects the node the
+    inventory names anyway."""
+    return name == "ansible_host" and Origin.get_tag(raw) is None and str(raw) == str(getattr(host, "name", ""))

@@ -70,8 +70,19 @@ class TaskContext:
         return cls(
             task=executor._task, host_name=str(executor._host.name), connection=executor._connection,
             play_context=executor._play_context, loader=executor._loader, templar=templar,
-            job_vars=executor._job_vars, host=executor._host, variable_manager=executor._variable_manager,
+            job_vars=_task_vars(executor), host=executor._host, variable_manager=executor._variable_manager,
         )  # fmt: skip
+
+
+def _task_vars(executor: Any) -> Any:
+    """The task's variables as the executor holds them: ``_job_vars`` up to ansible-core 2.20, the ambient task
+    context from 2.21 (where the connection's own variables are already merged in)."""
+    job_vars = getattr(executor, "_job_vars", None)
+    if job_vars is not None:
+        return job_vars
+    from ansible._internal._task import TaskContext as AmbientTask  # noqa: PLC0415 - ansible-core 2.21 and later
+
+    return AmbientTask.current().task_vars
 
 
 def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:

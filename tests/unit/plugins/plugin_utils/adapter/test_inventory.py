@@ -171,6 +171,15 @@ def test_host_type_and_talos_selection(layout: SimpleNamespace) -> None:
                             templar=Templar()) == ("linux", ())  # fmt: skip
 
 
+def test_an_address_ansible_core_filled_in_is_the_inventory_name(layout: SimpleNamespace) -> None:
+    job_vars = {"praxis_host_type": tagged("talos", layout.hosts), "ansible_host": "cp1"}  # untagged, as 2.21 adds it
+    assert target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
+                            templar=Templar()) == ("talos", ())  # fmt: skip
+    job_vars["ansible_host"] = "10.9.9.9"  # untagged and another address: not the default, not the inventory's
+    assert target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
+                            templar=Templar())[1]  # fmt: skip
+
+
 def test_a_delegated_task_takes_the_delegates_type(layout: SimpleNamespace) -> None:
     job_vars = {"praxis_host_type": tagged("talos", layout.hosts),
                 "ansible_delegated_vars": {"localhost": {"ansible_host": "127.0.0.1"}}}  # fmt: skip
