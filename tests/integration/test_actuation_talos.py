@@ -104,14 +104,8 @@ def play(hosts: str, *tasks: str) -> str:
 
 
 def test_a_verb_reaches_talosctl_isolated_with_the_inventory_node(talos: TalosLab) -> None:
-    result = talos.play(
-        play(
-            "cp1",
-            task(["etcd", "members"]) + "      register: out\n    - ansible.builtin.debug: var=out.stdout_lines\n",
-        ),  # fmt: skip
-        AWS_SECRET_ACCESS_KEY="s3cr3t",
-        TALOSCONFIG="/etc/talos/config",
-    )
+    tasks = task(["etcd", "members"]) + "      register: out\n    - ansible.builtin.debug: var=out.stdout_lines\n"
+    result = talos.play(play("cp1", tasks), AWS_SECRET_ACCESS_KEY="s3cr3t", TALOSCONFIG="/etc/talos/config")
     assert result.rc == 0, result.output
     assert "3e0bd6f8a1f5c2d1" in result.stdout  # the double's canned `etcd members` table reached the play
     (call,) = talos.calls()
@@ -256,8 +250,9 @@ def test_shell_talosctl_reset_is_classified_like_the_module(talos: TalosLab, mod
 
 def test_check_mode_runs_dry_run_verbs_with_it_and_skips_the_rest(talos: TalosLab) -> None:
     talos.lab.mode = "open"
-    result = talos.play(play("cp1", task(["version"]), task(["apply-config", "--file", "cp.yaml"]),
-                             task(["reset"]), task(["service", "kubelet", "restart"])), args=("--check", "-v"))  # fmt: skip
+    tasks = (task(["version"]), task(["apply-config", "--file", "cp.yaml"]), task(["reset"]),
+             task(["service", "kubelet", "restart"]))  # fmt: skip
+    result = talos.play(play("cp1", *tasks), args=("--check", "-v"))
     assert result.rc == 0, result.output
     assert [d["dry_run"] for d in result.decisions(action="praxis.gatekeeper.talos")] == [True] * 4
     ran = [call["argv"][1:] for call in talos.calls()]
