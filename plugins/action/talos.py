@@ -24,7 +24,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no t
 
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        _, arguments = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        arguments = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         environment = self._task.environment
         if any(environment) if isinstance(environment, list) else environment:
             self._display.warning("praxis.gatekeeper.talos ignores environment: talosctl gets only the operator's "

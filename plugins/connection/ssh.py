@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: ssh
 short_description: SSH with strict host keys, injection-safe targets and the emergency stop
 version_added: 0.1.0
-author: praxis.gatekeeper contributors
+author: praxis.gatekeeper contributors (@praxis)
 description:
   - Extends P(ansible.builtin.ssh#connection) (the same options, the same ssh client) and refuses what that plugin
     allows.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: talosctl
 short_description: Reach Talos nodes only through praxis.gatekeeper.talos (talosctl on the controller)
 version_added: 0.1.0
-author: praxis.gatekeeper contributors
+author: praxis.gatekeeper contributors (@praxis)
 description:
   - The connection for hosts whose inventory sets C(praxis_host_type=talos). Talos has no shell, no SSH and no
     Python, so no module can run on the node; M(praxis.gatekeeper.talos) runs talosctl on the controller instead,

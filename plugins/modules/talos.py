@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: talos
 short_description: Run a talosctl command against one Talos node, gated by verb
 version_added: 0.1.0
-author: praxis.gatekeeper contributors
+author: praxis.gatekeeper contributors (@praxis)
 description:
   - Runs C(talosctl) on the controller against the Talos node of the task's host. Talos has no shell and no Python,
     so this is the way a play changes a Talos node; the host's inventory sets C(praxis_host_type=talos) and
@@ -44,13 +44,17 @@ options:
     default: 300
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Verbs with C(--dry-run) (C(apply-config), C(patch), C(upgrade-k8s), C(rotate-ca)) run with it; T0 reads that
         write no local file run as usual; every other verb is skipped and reported, never run.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: Talos Linux (controller-side talosctl)
 notes:
   - Runs only under an armed praxis.gatekeeper gate, which decides the task before this module starts.
