@@ -164,10 +164,11 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
-        # Every decision says which kind of host it was taken for, and whether the action reads secrets.
-        decision = replace(
-            decision, host_type=request.host_type, sensitive=bool(evaluation is not None and evaluation.sensitive)
-        )
+        # Every decision says which kind of host it was taken for, and whether the action reads secrets (copied only
+        # when either differs from the default, which most decisions keep: the copy is the hot path's cost).
+        sensitive = evaluation is not None and evaluation.sensitive
+        if sensitive or request.host_type != decision.host_type:
+            decision = replace(decision, host_type=request.host_type, sensitive=sensitive)
         unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
         if unrecorded:
             self._warn_once(
@@ -184,7 +185,8 @@ class Gate:
                 decision_id,
                 reasons=decision.reasons,
             )
-            decision = replace(decision, host_type=request.host_type)
+            if request.host_type != decision.host_type:
+                decision = replace(decision, host_type=request.host_type)
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:

@@ -166,9 +166,8 @@ class TaskRequest:
     def __post_init__(self) -> None:
         # The migration path for the legacy "ssh" spelling, applied wherever a request is built (adapters, the CLI,
         # recorded corpora): the policy and the records only ever see the current vocabulary.
-        normalised = normalise_host_type(self.host_type)
-        if normalised != self.host_type:
-            object.__setattr__(self, "host_type", normalised)
+        if self.host_type not in HOST_TYPES:  # (the vocabulary's own spellings need no work: most requests)
+            object.__setattr__(self, "host_type", normalise_host_type(self.host_type))
 
     @property
     def target(self) -> str:
