@@ -529,15 +529,20 @@ def command_tiers(argv: Sequence[str]) -> list[tuple[Tier, str]]:
     return parse(argv[1:]).weights()
 
 
-def command_findings(argv: Sequence[str]) -> list[tuple[str, str]]:
-    """Deny findings (rule, reason) for ``talosctl ...`` in command text: a T3 call must name exactly one node."""
+def command_findings(argv: Sequence[str], *, unresolved: bool = False) -> list[tuple[str, str]]:
+    """Deny findings (rule, reason) for ``talosctl ...`` in command text: a T3 call must name exactly one node.
+    ``unresolved``: some word holds an expansion the analyser could not resolve (``-n $NODES``), so the node count
+    is not known."""
     call = parse(argv[1:])
     tier, _ = call.tier()
     if tier < T3 or (call.verb is not None and call.verb.local):
         return []
     nodes = call.nodes()
-    if nodes is None or len(nodes) != 1:
-        named = "no node (talosconfig's default nodes)" if nodes is None else f"{len(nodes)} nodes"
+    if nodes is None or len(nodes) != 1 or unresolved:
+        named = (
+            "no node (talosconfig's default nodes)" if nodes is None
+            else "nodes only known when the command runs" if unresolved else f"{len(nodes)} nodes"
+        )  # fmt: skip
         what = call.verb.name if call.verb else "an unknown verb"
         return [(NODES, f"talosctl {what} is T3 and names {named}; irreversible Talos calls take exactly one node "
                         "(-n NODE)")]  # fmt: skip

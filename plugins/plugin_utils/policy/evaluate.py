@@ -102,7 +102,9 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     for analysis in analyses:  # talosctl in command text: the module's rules, so shelling out gains nothing
         for command in analysis.commands:
             if command.name == _talos.PROGRAM:
-                findings.extend(Finding(rule, reason) for rule, reason in _talos.command_findings(command.argv))
+                unresolved = any(form is not None for form in command.empty_forms)
+                talosctl = _talos.command_findings(command.argv, unresolved=unresolved)
+                findings.extend(Finding(rule, reason) for rule, reason in talosctl)
                 sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
     findings.extend(
         _token_leaks(

@@ -273,6 +273,15 @@ def test_command_text_t3_calls_need_exactly_one_node(text: str) -> None:
     assert NODES not in {f.rule for f in evaluate(shell_request(single), ruleset=BUILTIN).findings}, single
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["talosctl -n $NODES reset", 'talosctl --nodes="$(cat nodes)" reset', "talosctl -n ${NODE:-a,b} wipe disk sda"],
+)
+def test_command_text_t3_with_nodes_only_known_at_run_time_is_refused(text: str) -> None:
+    assert NODES in {f.rule for f in evaluate(shell_request(text), ruleset=BUILTIN).findings}
+    assert NODES not in {f.rule for f in evaluate(shell_request("talosctl -n $NODE version"), ruleset=BUILTIN).findings}
+
+
 def test_unknown_options_in_command_text_round_up() -> None:
     evaluation = evaluate(shell_request("talosctl -n 10.5.0.2 version --frobnicate"), ruleset=BUILTIN)
     assert evaluation.tier is T3
