@@ -185,7 +185,8 @@ def target_host_type(
 
 
 def _synthesised_address(name: str, raw: Any, host: Any) -> bool:
-    """ansible-core fills in ``ansible_host`` from the connection's default (the inventory's host name) when nothing
-    set it (2.21 does so before the gate sees the variables); that value has no origin tag, and selects the node the
-    inventory names anyway."""
-    return name == "ansible_host" and Origin.get_tag(raw) is None and str(raw) == str(getattr(host, "name", ""))
+    """ansible-core fills in ``ansible_host`` from the connection's default, the inventory's host name, when nothing
+    set it (2.21 does so before the gate sees the variables, tagged ``<Config var: inventory_hostname>``; 2.19 leaves
+    it untagged). Whoever wrote it, an address that is the inventory's own host name selects the node the inventory
+    names."""
+    return name == "ansible_host" and isinstance(raw, str) and raw == str(getattr(host, "name", ""))

@@ -175,6 +175,9 @@ def test_an_address_ansible_core_filled_in_is_the_inventory_name(layout: SimpleN
     job_vars = {"praxis_host_type": tagged("talos", layout.hosts), "ansible_host": "cp1"}  # untagged, as 2.21 adds it
     assert target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
                             templar=Templar()) == ("talos", ())  # fmt: skip
+    job_vars["ansible_host"] = tagged("cp1", description="<Config var: inventory_hostname>")  # as 2.21 fills it in
+    assert target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
+                            templar=Templar()) == ("talos", ())  # fmt: skip
     job_vars["ansible_host"] = "10.9.9.9"  # untagged and another address: not the default, not the inventory's
     assert target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
                             templar=Templar())[1]  # fmt: skip
