@@ -49,6 +49,9 @@ _MISSING = object()
 _PLUGIN_ORIGIN = re.compile(r"^<inventory plugin .* with source (?P<source>'.*'|\".*\")>$", re.DOTALL)
 _SCRIPT_ORIGIN = re.compile(r"^<inventory script output from (?P<source>'.*'|\".*\")>$", re.DOTALL)
 
+# the origin ansible-core 2.21 gives the ansible_host it fills in from the inventory host name
+_FILLED_IN_ORIGIN = "<Config var: inventory_hostname>"
+
 # host name -> {variable: the value object add_host would replace}, taken when the inventory is loaded; None until
 # then (this process's, inherited by the workers forked later)
 _SNAPSHOT: list[dict[str, dict[str, Any]] | None] = [None]
@@ -80,6 +83,12 @@ def inventory_sources(manager: Any) -> tuple[str, ...]:
 def untrusted_source(name: str, raw: Any, *, host: Any, manager: Any, sources: Iterable[str]) -> str | None:
     """None when ``raw`` (the variable's value as the task sees it, untemplated) is the operator's inventory's;
     otherwise where it came from, for the refusal."""
+    return _assigned_by_the_run(name, host=host, manager=manager) or _untrusted_origin(name, raw, tuple(sources))
+
+
+def _assigned_by_the_run(name: str, *, host: Any, manager: Any) -> str | None:
+    """Where the run itself assigned ``name`` (extra vars, set_fact/register, include_vars, facts, add_host); None
+    when it did not. Checked before any origin tag: a template copying an inventory value keeps that value's tag."""
     host_name = str(getattr(host, "name", ""))
     if manager is not None:
         if name in (getattr(manager, "_extra_vars", None) or {}):
@@ -105,7 +114,7 @@ def untrusted_source(name: str, raw: Any, *, host: Any, manager: Any, sources: I
             return f"{name} is set by add_host (the host is not in the inventory)"
         if known is not None and current is not _MISSING and current is not known.get(name, _MISSING):
             return f"{name} was changed by add_host"
-    return _untrusted_origin(name, raw, tuple(sources))
+    return None
 
 
 def _untrusted_origin(name: str, raw: Any, sources: tuple[str, ...]) -> str | None:
@@ -176,9 +185,12 @@ def target_host_type(
         host_type = str(value) if value not in (None, "") else "linux"
     if host_type.strip().lower() == "talos":
         for name in TALOS_SELECTION:
-            if name not in variables or _synthesised_address(name, variables[name], target):
+            if name not in variables:
                 continue
-            problem = untrusted_source(name, variables[name], host=target, manager=manager, sources=sources)
+            if _synthesised_address(name, variables[name], target):
+                problem = _assigned_by_the_run(name, host=target, manager=manager)
+            else:
+                problem = untrusted_source(name, variables[name], host=target, manager=manager, sources=sources)
             if problem:
                 problems.append(problem)
     return host_type, tuple(problems)
@@ -186,7 +198,12 @@ def target_host_type(
 
 def _synthesised_address(name: str, raw: Any, host: Any) -> bool:
     """ansible-core fills in ``ansible_host`` from the connection's default, the inventory's host name, when nothing
-    set it (2.21 does so before the gate sees the variables, tagged ``<Config var: inventory_hostname>``; 2.19 leaves
-    it untagged). Whoever wrote it, an address that is the inventory's own host name selects the node the inventory
-    names."""
-    return name == "ansible_host" and isinstance(raw, str) and raw == str(getattr(host, "name", ""))
+    set it: 2.21 does so before the gate sees the variables and tags the value ``<Config var: inventory_hostname>``;
+    2.19 leaves it untagged. Only such a value counts as filled in (the caller still refuses one the run assigned,
+    such as ``set_fact: ansible_host="{{ inventory_hostname }}"``); the same name written in a play or vars file
+    carries that file's origin and is checked like any other node selection, since it would replace the
+    inventory's address."""
+    if name != "ansible_host" or not isinstance(raw, str) or raw != str(getattr(host, "name", "")):
+        return False
+    origin = Origin.get_tag(raw)
+    return origin is None or (not origin.path and str(origin.description or "") == _FILLED_IN_ORIGIN)

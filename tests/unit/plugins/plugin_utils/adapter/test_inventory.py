@@ -183,6 +183,32 @@ def test_an_address_ansible_core_filled_in_is_the_inventory_name(layout: SimpleN
                             templar=Templar())[1]  # fmt: skip
 
 
+def test_the_inventory_name_written_by_the_play_or_the_run_is_not_filled_in(layout: SimpleNamespace) -> None:
+    """Only ansible-core's own filled-in value is exempt: the host's name written by a play would replace the
+    inventory's address (talosctl would resolve the name), and a run-assigned one is the run's."""
+
+    def problems(job_vars: dict[str, Any]) -> tuple[str, ...]:
+        return target_host_type(job_vars, host=layout.host, delegate_to=None, manager=layout.manager,
+                                templar=Templar())[1]  # fmt: skip
+
+    talos = tagged("talos", layout.hosts)
+    written = tagged("cp1", layout.play / "play.yml")
+    assert "play.yml" in problems({"praxis_host_type": talos, "ansible_host": written})[0]
+    filled_in = tagged("cp1", description="<Config var: inventory_hostname>")
+    other_config = tagged("cp1", description="<Config var: something_else>")
+    assert problems({"praxis_host_type": talos, "ansible_host": other_config})
+    for layer, label in (("_nonpersistent_fact_cache", "set_fact"), ("_vars_cache", "include_vars")):
+        # set_fact: ansible_host="{{ inventory_hostname }}"
+        getattr(layout.manager, layer)["cp1"] = {"ansible_host": "cp1"}
+        assert label in problems({"praxis_host_type": talos, "ansible_host": "cp1"})[0]
+        assert label in problems({"praxis_host_type": talos, "ansible_host": filled_in})[0]
+        getattr(layout.manager, layer).clear()
+    layout.manager._extra_vars["ansible_host"] = "cp1"
+    assert "extra vars" in problems({"praxis_host_type": talos, "ansible_host": "cp1"})[0]
+    layout.manager._extra_vars.clear()
+    assert problems({"praxis_host_type": talos, "ansible_host": filled_in}) == ()  # positive control
+
+
 def test_a_delegated_task_takes_the_delegates_type(layout: SimpleNamespace) -> None:
     job_vars = {"praxis_host_type": tagged("talos", layout.hosts),
                 "ansible_delegated_vars": {"localhost": {"ansible_host": "127.0.0.1"}}}  # fmt: skip
