@@ -5,16 +5,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from ..core.display import emit_json
 from ..core.settings import GateSettings
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    print(json.dumps(policy_schema(), indent=2))
+    emit_json(policy_schema(), indent=2)
     return EXIT_OK
 
 
