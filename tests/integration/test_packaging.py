@@ -19,7 +19,7 @@ from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, installed_collection
 
 # The top level of the Galaxy artifact: what a Galaxy user runs (galaxy.yml build_ignore keeps everything else out).
 SHIPPED = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md", "changelogs", "docs", "meta",
-           "playbooks", "plugins", "roles"}  # fmt: skip
+           "playbooks", "plugins", "requirements.txt", "roles"}  # fmt: skip
 
 
 def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
