@@ -92,7 +92,8 @@ def evaluate(
     findings: list[Finding] = []
     tiering = _Tiering()
     policy = ruleset.policy
-    reading = _read_options(action, args) if request.kind is RequestKind.TASK else _OptionReading(known=True)
+    # `praxis-gate check` (CHECK) reads the options exactly as the task it explains would have them read.
+    reading = _read_options(action, args) if request.kind in _HOST_KINDS else _OptionReading(known=True)
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
     commands, interpreters = _executables.route(
@@ -266,7 +267,7 @@ def evaluate(
 
     dry_run = (
         request.check_mode
-        and request.kind is RequestKind.TASK
+        and request.kind in _HOST_KINDS
         and inert_environment
         and sub_dry
         # (the talos action runs a verb with --dry-run in check mode, or not at all)
