@@ -30,11 +30,16 @@ _MAX_TEXT = 256 * 1024  # longer command texts are still regex-scanned but count
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """How one request was classified. ``sensitive_read`` names why the request reads secrets ("" when it does not):
+    the interface through which classifiers (Talos secret-reading verbs, for one) arm an agent session's trifecta
+    latch (agents/seam.py); it never changes the tier or the verdict by itself."""
+
     findings: tuple[Finding, ...]
     tier: Tier
     reasons: tuple[str, ...]
     dry_run: bool
     action: str
+    sensitive_read: str = ""
 
 
 class _Tiering:
