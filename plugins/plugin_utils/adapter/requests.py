@@ -21,6 +21,7 @@ from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
 from ..core.models import RequestKind, TaskRequest
 from ..policy._modules import canonical_action
+from .provenance import read_provenance
 
 __all__ = [
     "SECRET_OPTIONS",
@@ -67,12 +68,17 @@ class TaskContext:
         )  # fmt: skip
 
 
-def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:
+def task_request(
+    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), raw_args: Mapping[str, Any] | None = None
+) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
-    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var)."""
+    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var).
+    In an agent session the request also carries the host's groups and where each argument value came from
+    (``raw_args``: the task's arguments before templating, see provenance.py)."""
     task, connection, templar = context.task, context.connection, context.templar
     variables = templar.available_variables
     become = getattr(connection, "become", None)
+    agent = gate.agent_session is not None
     return TaskRequest(
         action=str(task.resolved_action or task.action),
         args=dict(task.args),
@@ -97,6 +103,8 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
         principal=gate.settings.principal,
         approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+        groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
+        provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
 
 
