@@ -15,13 +15,13 @@ from collections.abc import Sequence
 
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import approvals, audit, check, emergency, operator, schema, status, store
+from . import agent, approvals, audit, check, emergency, mcp, operator, schema, status, store
 from ._common import EXIT_ERROR
 
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, emergency, audit, schema, store, operator, approvals)
+_GROUPS = (check, status, emergency, audit, schema, store, operator, approvals, agent, mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:
