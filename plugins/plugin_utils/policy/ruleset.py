@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.9"
+RULESET_VERSION = "2026.12.1"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -75,6 +75,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+    # 2026.12.1: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
+    "2026.12.1": "d6cf30c5372efd84d6418becc7788d19e09fb9f7f14129939d4aa6947b712169",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
