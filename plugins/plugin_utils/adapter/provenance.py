@@ -70,6 +70,10 @@ def read_provenance(args: Mapping[str, Any], raw_args: Mapping[str, Any] | None,
     derived: list[str] = []
     vaulted: list[str] = []
     for path, value, raw in _walk(args, raw_args):
+        if value is _BOUND:  # more, or deeper, than the gate reads: round up
+            computed.append(path)
+            derived.append(path)
+            continue
         tags = AnsibleTagHelper.tags(value)
         if any(isinstance(tag, VaultedValue | SourceWasEncrypted) for tag in tags):
             vaulted.append(path)
@@ -86,6 +90,7 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
+_BOUND: Any = _Missing()
 
 
 def _walk(value: Any, raw: Any, path: str = "", depth: int = 0, budget: list[int] | None = None) -> Iterator[
@@ -95,6 +100,9 @@ def _walk(value: Any, raw: Any, path: str = "", depth: int = 0, budget: list[int
     rendered into a structure stands for every string inside it."""
     budget = budget if budget is not None else [_MAX_STRINGS]
     if budget[0] <= 0 or depth > _MAX_DEPTH:
+        if budget[0] > -1:
+            budget[0] = -1  # said once
+            yield f"{path or '<args>'}<beyond what the gate reads>", _BOUND, _MISSING
         return
     if isinstance(value, str):
         budget[0] -= 1

@@ -58,8 +58,8 @@ PLUGIN_DIRS = (
     "module_utils", "netconf_plugins", "shell_plugins", "strategy_plugins", "terminal_plugins", "test_plugins",
     "vars_plugins",
 )  # fmt: skip
-_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 # Names an agent may not set: Ansible's connection and behaviour variables, the gate's, and the magic ones.
 _RESERVED_PREFIXES = ("ansible_", "praxis_", "inventory_", "role_", "playbook_", "group_")
 _RESERVED_NAMES = frozenset(
@@ -67,7 +67,7 @@ _RESERVED_NAMES = frozenset(
 )
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 _MAX_EXTRA_VARS_BYTES = 64 * 1024
-_LIMIT_PATTERN = re.compile(r"^[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}$")
+_LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
 _CANCEL_POLL = 0.2
 _KEEP_EVENTS = ("runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable")
@@ -189,7 +189,7 @@ class AgentRunner:
         self._refuse_adjacent_code(project, playbook)
         extra_vars = _checked_extra_vars(request.extra_vars)
         agent_env = self._checked_env(request.env)
-        if request.limit is not None and not _LIMIT_PATTERN.match(request.limit):
+        if request.limit is not None and not _LIMIT_PATTERN.fullmatch(request.limit):
             raise RunRefused(f"not a host pattern: {request.limit[:80]!r}", hint="use inventory names and groups")
         session = self.session or f"anon-{uuid.uuid4().hex[:16]}"
         return _Plan(project, playbook, inventories, extra_vars, agent_env, request, session,
@@ -288,7 +288,7 @@ class AgentRunner:
     def _checked_env(self, requested: Mapping[str, str]) -> dict[str, str]:
         checked: dict[str, str] = {}
         for key, value in requested.items():
-            if not isinstance(key, str) or not _ENV_NAME.match(key):
+            if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
                 raise RunRefused(f"not an environment variable name: {str(key)[:60]!r}")
             if key not in self.agent_settings.env_allow or key.startswith(("PRAXIS_", "ANSIBLE_")):
                 raise RunRefused(
@@ -376,7 +376,7 @@ def _checked_extra_vars(extra_vars: Mapping[str, Any]) -> dict[str, Any]:
     if size > _MAX_EXTRA_VARS_BYTES:
         raise RunRefused(f"extra vars are larger than {_MAX_EXTRA_VARS_BYTES} bytes")
     for key in extra_vars:
-        if not isinstance(key, str) or not _VAR_NAME.match(key):
+        if not isinstance(key, str) or not _VAR_NAME.fullmatch(key):
             raise RunRefused(f"not a variable name: {str(key)[:60]!r}")
         lowered = key.lower()
         if lowered.startswith(_RESERVED_PREFIXES) or lowered in _RESERVED_NAMES:

@@ -55,14 +55,14 @@ USAGE_TYPE = "praxis.agent.usage"
 GRANT_TYPE = "praxis.agent.grant"
 SCOPE_TYPE = "praxis.agent.scope"
 _STATE = "state"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CHARGE_ATTEMPTS = 200
 _MAX_GRANT_TTL = 30 * 24 * 3600
 
 
 def valid_session_id(session_id: str) -> str:
     """The id, if it is one (1-64 of letters, digits, ``.``, ``_``, ``-``, starting alphanumeric); else ConfigError."""
-    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
         raise ConfigError(
             f"not a session id: {str(session_id)[:80]!r}",
             hint="a session id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -321,9 +321,14 @@ class SessionBook:
         ttl: int,
         actor: str,
         reason: str,
+        budgets: Budgets | None = None,
     ) -> Grant:
+        """Issue a grant. A session that does not exist yet is opened with ``budgets`` (an operator may scope a
+        session before its agent first runs); without them, an unknown session is an error."""
         if self.get(session_id) is None:
-            raise ConfigError(f"no session {session_id}", hint="`praxis-gate agent sessions` lists them")
+            if budgets is None:
+                raise ConfigError(f"no session {session_id}", hint="`praxis-gate agent sessions` lists them")
+            self.open(session_id, budgets=budgets, actor=actor)
         if not hosts and not groups:
             raise ConfigError("a grant names at least one host or group", hint="pass --host or --group")
         if not 1 <= ttl <= _MAX_GRANT_TTL:

@@ -147,9 +147,12 @@ def secret_path(path: str) -> bool:
     name = text.rsplit("/", 1)[-1]
     if any(fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(name, p) for p in _PUBLIC_NAMES):
         return False
-    return any(fnmatch.fnmatchcase(text, p) for p in _SECRET_PATHS) or any(
-        fnmatch.fnmatchcase(name.lower(), p) for p in _SECRET_NAMES
-    )
+    if any(fnmatch.fnmatchcase(text, p) for p in _SECRET_PATHS):
+        return True
+    # a directory of secrets (read recursively, archived, listed) is as sensitive as what it holds
+    if any(p.endswith("/*") and fnmatch.fnmatchcase(text, p[:-2]) for p in _SECRET_PATHS):
+        return True
+    return any(fnmatch.fnmatchcase(name.lower(), p) for p in _SECRET_NAMES)
 
 
 def sensitive_read(request: TaskRequest, evaluation: Evaluation) -> str:

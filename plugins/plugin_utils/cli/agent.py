@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..agents.config import load_agent_settings
 from ..agents.runner import AgentRunner, AgentRunRequest
 from ..agents.sessions import SessionBook, valid_session_id
 from ..core.models import Tier
@@ -84,6 +85,7 @@ def cmd_grant(args: argparse.Namespace, settings: GateSettings) -> int:
         grant = SessionBook(store).grant(
             session, hosts=args.host or [], groups=args.group or [], max_tier=Tier.parse(args.max_tier),
             verbs=args.verb or [], ttl=args.ttl, actor=settings.principal, reason=args.reason,
+            budgets=load_agent_settings().budgets,
         )  # fmt: skip
     gate_for_records(settings).record_event("agent-grant", durable=True, by=settings.principal, agent_session=session,
                                             **grant.as_dict())  # fmt: skip
