@@ -1,7 +1,8 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What an agent gets back from a run: per host and task the status, tier, decision and reason, host output
-labelled untrusted (redacted and bounded), and the approval requests an operator must review.
+labelled untrusted (redacted and bounded), and (filled in by the runner from the store) the approval request an
+operator must review.
 
 The gate's audit records are the authority on decisions (they are what was enforced); ansible-runner's events add
 what each task returned. Output is host text an attacker may control, so it is never mixed into fields an agent
@@ -15,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..approvals.tokens import plan_id
 from ..policy._modules import canonical_action
 from ..policy.redact import redact, redact_text
 from . import trifecta
@@ -113,7 +113,6 @@ def build_result(
 ) -> bool:
     """Fill ``base`` from the run's audit records and runner events; True when host output went to the agent."""
     tasks: dict[tuple[str, str], TaskOutcome] = {}
-    waiting: dict[str, int] = {}
     for record in records:
         if record.get("event") != "decision" or record.get("kind") not in ("task", "lookup"):
             continue
@@ -126,8 +125,6 @@ def build_result(
             entry.decision, entry.rule, entry.reason = verdict, record.get("rule"), str(record.get("reason", ""))
         if entry.tier is None or str(record.get("tier")) > entry.tier:
             entry.tier = str(record.get("tier"))
-        if verdict == "approval_required":
-            waiting[entry.host] = waiting.get(entry.host, 0) + 1
     statuses = {str(r.get("decision_id")): str(r.get("status")) for r in records if r.get("event") == "outcome"}
     for entry in tasks.values():
         seen = [statuses[d] for d in entry.decision_ids if d in statuses]
@@ -158,17 +155,6 @@ def build_result(
         if trifecta.host_output(action, host, "failed" if status == "unreachable" else status):
             returned_host_output = True
     base.tasks = list(tasks.values())
-    if base.run_id and waiting:
-        request = plan_id(base.run_id)
-        base.approvals = [
-            {
-                "request": request,
-                "waiting": sum(waiting.values()),
-                "hosts": sorted(waiting),
-                "review": f"praxis-gate approvals show {request}",
-                "approve": f"praxis-gate approvals approve {request} --as OPERATOR",
-            }
-        ]
     return returned_host_output
 
 

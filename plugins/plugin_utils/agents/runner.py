@@ -37,13 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..approvals.tokens import plan_id
 from ..audit.writer import AuditLog
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.settings import GateSettings, load_settings
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from ..store import open_store
+from ..store import Store, open_store
 from ._processes import MARKER, end_processes
 from .config import AgentSettings, load_agent_settings
 from .results import AgentRunResult, build_result
@@ -129,6 +130,7 @@ class AgentRunner:
         self.settings = settings or load_settings(self._environ)
         self.agent_settings = agent_settings or load_agent_settings(self._environ)
         self._become_password = become_password
+        self.active_marker: str | None = None  # the running run's process marker (_processes.py), None when idle
 
     # ---------------------------------------------------------------------------------------------- the run
     def run(self, request: AgentRunRequest) -> AgentRunResult:
@@ -167,6 +169,8 @@ class AgentRunner:
             records = list(_records_from(self.settings.audit_path, start_offset))
             _check_gated(result, records)
             own = [r for r in records if result.run_id and r.get("run_id") == result.run_id]
+            if result.run_id:
+                result.approvals = _pending(store, result.run_id)
             if build_result(result, own, events, output_limit=self.agent_settings.output_limit):
                 book.arm(plan.session, kind="host-output", reason="the run's task results were returned to the agent",
                          decision_id="", actor=actor)  # fmt: skip
@@ -200,8 +204,11 @@ class AgentRunner:
         import ansible_runner  # noqa: PLC0415 - only runs need it; it imports no ansible-core (checked by a test)
 
         request = plan.request
-        marker = uuid.uuid4().hex
+        marker = self.active_marker = uuid.uuid4().hex
         env = self._run_env(plan.session, plan.agent_env, request.approvals, marker)
+        # ansible-runner starts from this process's environment and can only add to it: blank the gate's and
+        # Ansible's variables the run must not inherit (an approval token, a config file) unless set above.
+        env.update({key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_"))})
         deadline = time.monotonic() + self.agent_settings.run_timeout
         stopped: list[str] = []
 
@@ -237,6 +244,10 @@ class AgentRunner:
                 "pexpect_timeout": _CANCEL_POLL,
                 "job_timeout": self.agent_settings.run_timeout,
             }
+            # ansible-runner 2.4 drops in-memory settings when env/settings is absent (prepare_env): write them. They
+            # hold no secret; the environment, extra vars and passwords stay in memory (suppress_env_files).
+            (private / "env").mkdir(mode=0o700)
+            (private / "env" / "settings").write_text(json.dumps(settings))
             runner = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(plan.project),
@@ -250,7 +261,6 @@ class AgentRunner:
                 ident=plan.ident,
                 quiet=True,
                 suppress_env_files=True,
-                settings=settings,
                 event_handler=keep,
                 cancel_callback=cancel,
             )
@@ -258,6 +268,7 @@ class AgentRunner:
         finally:
             end_processes(marker, rounds=5)  # ssh ControlPersist masters and anything else the run left behind
             shutil.rmtree(private, ignore_errors=True)
+            self.active_marker = None
         if stopped and status != "canceled":
             status = "canceled"
         return status, (int(rc) if isinstance(rc, int) else None), (stopped[0] if stopped else "")
@@ -405,6 +416,25 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
     elif isinstance(value, list | tuple):
         for sub in value:
             yield from _strings(sub, depth + 1)
+
+
+def _pending(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """The approval request this run left for an operator (a real run's held tasks, or a check run's plan)."""
+    requests = store.list_approval_requests(run_id=run_id)
+    if not requests:
+        return []
+    items = [item for request in requests for item in store.approval_items(request.request_id)]
+    plan = plan_id(run_id)
+    return [
+        {
+            "request": plan,
+            "waiting": len(items),
+            "tiers": sorted({item.tier for item in items}),
+            "hosts": sorted({item.target for item in items}),
+            "review": f"praxis-gate approvals show {plan}",
+            "approve": f"praxis-gate approvals approve {plan} --as OPERATOR",
+        }
+    ]
 
 
 def _check_gated(result: AgentRunResult, records: Sequence[Mapping[str, Any]]) -> None:

@@ -336,7 +336,7 @@ class SessionBook:
         if not reason.strip():
             raise ConfigError("a grant needs a reason", hint="pass --reason 'why the agent needs it'")
         now = self._clock()
-        expires = (now + timedelta(seconds=ttl)).replace(microsecond=0)
+        expires = now + timedelta(seconds=ttl)
         grant_id = f"grant-{uuid.uuid4().hex[:12]}"
         content = {
             "hosts": sorted(dict.fromkeys(hosts)),
