@@ -48,9 +48,7 @@ def cmd_mcp(args: argparse.Namespace, settings: GateSettings) -> int:
     tools = GateTools(
         session=session,
         settings=settings,
-        runner=AgentRunner(
-            session=session, settings=settings, agent_settings=agent_settings, become_password=password
-        ),
+        runner=AgentRunner(session=session, settings=settings, agent_settings=agent_settings, become_password=password),
         explain=gate.explain,
         record=gate.record_event,
         trip=trip,
