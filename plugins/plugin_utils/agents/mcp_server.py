@@ -37,7 +37,7 @@ from ..store import Store, open_store
 from .runner import AgentRunner, AgentRunRequest
 from .sessions import SessionBook, principal_of
 
-__all__ = ["TOOLS", "GateTools", "ToolError", "serve_stdio"]
+__all__ = ["TOOLS", "GateTools", "ToolError", "mcp_tools_schema", "serve_stdio"]
 
 Explain = Callable[[TaskRequest], Decision]
 Record = Callable[..., bool]
@@ -134,6 +134,20 @@ TOOLS: Mapping[str, Tool] = {
         Tool("session_status", SessionStatus, read_only=True, destructive=False),
     )
 }
+
+
+def mcp_tools_schema() -> dict[str, Any]:
+    """Every tool's published input schema in one document (docs/schema/mcp-tools.schema.json is a copy)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "praxis.gatekeeper MCP tools",
+        "description": "The input schema of each tool `praxis-gate mcp` serves; a call that does not validate is "
+        "refused and recorded (mcp-refused).",
+        "tools": {
+            tool.name: {"description": tool.description, "read_only": tool.read_only, "inputSchema": tool.schema()}
+            for tool in TOOLS.values()
+        },
+    }
 
 
 class ToolError(GatekeeperError):

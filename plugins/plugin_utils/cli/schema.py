@@ -8,18 +8,20 @@ import argparse
 import json
 from typing import Any
 
+from ..agents.mcp_server import mcp_tools_schema
 from ..core.settings import GateSettings
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    print(json.dumps(policy_schema(), indent=2))
+    schema = mcp_tools_schema() if args.name == "mcp-tools" else policy_schema()
+    print(json.dumps(schema, indent=2, sort_keys=args.name == "mcp-tools"))
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add this command group to the ``praxis-gate`` parser."""
     schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("name", choices=["policy"])
+    schema.add_argument("name", choices=["policy", "mcp-tools"])
     schema.set_defaults(func=cmd_schema)

@@ -148,3 +148,14 @@ def test_session_decisions_are_this_sessions_and_hold_no_bodies(tools: GateTools
 def test_session_status_shows_latch_budgets_and_grants(tools: GateTools) -> None:
     status = tools.call("session_status", {})
     assert status["latch"]["armed"] is False and status["scoped"] is False and status["mode"] == "open"
+
+
+def test_the_published_tool_schemas_are_the_codes() -> None:
+    from pathlib import Path
+
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.mcp_server import mcp_tools_schema
+
+    published = Path(__file__).resolve().parents[5] / "docs" / "schema" / "mcp-tools.schema.json"
+    assert json.loads(published.read_text()) == mcp_tools_schema(), (
+        "docs/schema/mcp-tools.schema.json is stale: regenerate it with `praxis-gate schema mcp-tools`"
+    )
