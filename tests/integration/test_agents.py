@@ -480,3 +480,65 @@ def test_a_real_mcp_client_session_over_stdio(agents: AgentLab) -> None:
     assert {r["tool"] for r in calls} >= {"run_playbook", "plan_playbook", "approval_status", "emergency_stop"}
     code, _, output = agents.cli("emergency-clear", "--reason", "test over")
     assert code == 0, output
+
+
+# ------------------------------------------------------------------------------------------------ the module
+def test_a_play_trips_the_emergency_stop_and_cannot_clear_it(agents: AgentLab) -> None:
+    agents.write("stop.yml", """\
+        - name: Stop everything
+          hosts: target1
+          gather_facts: false
+          tasks:
+            - name: Trip the stop
+              praxis.gatekeeper.emergency_stop:
+                reason: the rollout broke the health check
+            - name: Anything after it
+              ansible.builtin.stat:
+                path: /etc/hostname
+              ignore_errors: true
+        """)  # fmt: skip
+    sentinel = agents.lab.state_dir / "emergency-stop"
+    planned = agents.api("stop.yml", session="stopper", check=True)
+    assert _tasks(planned, "Trip the stop")[0]["decision"] == "allowed" and not sentinel.exists(), "--check only says"
+    result = agents.api("stop.yml", session="stopper", environ={"PRAXIS_MODE": "readonly"})
+    trip = _tasks(result, "Trip the stop")[0]
+    assert trip["decision"] == "allowed" and trip["tier"] == "T0" and trip["status"] == "changed"
+    # through the agent door the tripped stop ends the run itself (the next task, if it is reached first, is refused)
+    assert result["status"] == "canceled"
+    assert all(t["rule"] == "killswitch" and t["status"] == "not-run" for t in _tasks(result, "Anything after it"))
+    assert killswitch.status(sentinel).by == "agent:stopper"
+    (stopped,) = agents.records("emergency-stop")
+    assert stopped["reason"] == "the rollout broke the health check" and stopped["session"] == "stopper"
+    code, _, output = agents.cli("emergency-clear", "--reason", "test over")
+    assert code == 0 and not sentinel.exists(), output
+    # through ansible-playbook, the next task is refused, and no task can clear the stop
+    plain = agents.lab.playbook((agents.project / "stop.yml").read_text() + textwrap.indent(textwrap.dedent(f"""\
+            - name: Clear the stop from the play
+              ansible.builtin.file:
+                path: {sentinel}
+                state: absent
+              delegate_to: localhost
+        """), "    "), env={"PRAXIS_MODE": "open"})  # fmt: skip
+    after, clear = plain.decisions(task="Anything after it"), plain.decisions(task="Clear the stop from the play")
+    assert after and after[0]["rule"] == "killswitch", plain.output[-3000:]
+    assert clear and clear[0]["decision"] in ("refused", "denied")
+    assert sentinel.exists() and killswitch.status(sentinel).reason == "the rollout broke the health check"
+    agents.cli("emergency-clear", "--reason", "test over")
+
+
+def test_the_entry_point_never_imports_ansible_core_in_its_own_process(agents: AgentLab) -> None:
+    """The runner stays plain Python: ansible_runner is imported (it starts ansible-playbook as a process), ansible-core
+    is not, before, during or after a run."""
+    agents.write("read.yml", READ)
+    script = textwrap.dedent("""\
+        import sys
+        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.runner import run_playbook
+        import ansible_runner
+        before = sorted(m for m in sys.modules if m == "ansible" or m.startswith("ansible."))
+        result = run_playbook("read.yml", session="imports")
+        after = sorted(m for m in sys.modules if m == "ansible" or m.startswith("ansible."))
+        print(result.ok, before, after)
+    """)  # fmt: skip
+    done = subprocess.run([str(BIN_DIR / "python"), "-c", script], env=agents.env(), capture_output=True, text=True,
+                          timeout=600, cwd=agents.lab.root)  # fmt: skip
+    assert done.stdout.strip() == "True [] []", done.stdout + done.stderr
