@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ __all__ = ["Recorder", "SessionSeam"]
 
 Recorder = Callable[..., bool]
 _STASH_LIMIT = 10_000
+_ARM_ATTEMPTS = 3
 
 
 class SessionSeam:
@@ -152,13 +154,29 @@ class SessionSeam:
         return "", ""
 
     def _arm(self, book: SessionBook, kind: str, reason: str, decision_id: str, *, host: str, action: str) -> None:
+        """Arm the latch (retried: a transient store error must not leave it clear), and record it. If the store
+        stays unusable, the failure is recorded and raised; the next decision, which reads the same store, is then
+        denied (fail closed)."""
         assert self.session is not None
-        if book.arm(self.session, kind=kind, reason=reason, decision_id=decision_id, actor=self.settings.principal):
-            recorder = self.recorder
-            if recorder is not None:
-                with contextlib.suppress(Exception):
-                    recorder("agent-latch-armed", durable=True, kind=kind, reason=reason[:300],
-                             decision_id=decision_id or None, host=host[:255], action=action[:200])  # fmt: skip
+        recorder = self.recorder
+        for attempt in range(_ARM_ATTEMPTS):
+            try:
+                armed = book.arm(self.session, kind=kind, reason=reason, decision_id=decision_id,
+                                 actor=self.settings.principal)  # fmt: skip
+                break
+            except Exception as exc:
+                if attempt + 1 == _ARM_ATTEMPTS:
+                    problem = f"{type(exc).__name__}: {exc}"[:300]
+                    if recorder is not None:
+                        with contextlib.suppress(Exception):
+                            recorder("agent-latch-unrecorded", durable=True, kind=kind, reason=reason[:300],
+                                     decision_id=decision_id or None, error=problem)  # fmt: skip
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        if armed and recorder is not None:
+            with contextlib.suppress(Exception):
+                recorder("agent-latch-armed", durable=True, kind=kind, reason=reason[:300],
+                         decision_id=decision_id or None, host=host[:255], action=action[:200])  # fmt: skip
 
     def _remember(self, context: SeamContext) -> None:
         if len(self._seen) >= _STASH_LIMIT:

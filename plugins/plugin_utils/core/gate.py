@@ -408,7 +408,7 @@ class Gate:
             try:
                 seam.after_outcome(decision.decision_id, status=status, diff=diff)
             except Exception as exc:
-                self._warn_once(f"praxis.gatekeeper: could not record the dry run for approval: {exc}")
+                self._warn_once(f"praxis.gatekeeper: a pipeline stage could not record this outcome: {exc}")
         try:
             record: dict[str, Any] = {
                 "event": "outcome",

@@ -376,3 +376,16 @@ def test_a_store_failure_denies_an_agent_request(agent_gate: GateFactory, backen
     seam._open_store = lambda: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
     decision = gate.decide(request(gate, *READ))
     assert decision.verdict is Verdict.DENIED and decision.rule == "internal-error"
+
+
+def test_a_latch_that_cannot_be_armed_is_recorded_and_the_next_decision_denied(agent_gate: GateFactory) -> None:
+    gate = agent_gate("s1")
+    decision = gate.decide(request(gate, *READ))
+    seam = gate.seams[0]
+    seam._book.arm = lambda *a, **k: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined,union-attr]
+    gate.record_outcome(decision, status="ok", host="web1", action=READ[0])
+    (failed,) = audit(gate, "agent-latch-unrecorded")
+    assert failed["kind"] == "host-output" and "store down" in failed["error"]
+    seam._open_store = lambda: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
+    seam._book = None  # type: ignore[attr-defined]
+    assert gate.decide(request(gate, *T1)).verdict is Verdict.DENIED
