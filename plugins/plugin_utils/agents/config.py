@@ -3,9 +3,10 @@
 """The operator's agent settings: where agents may take playbooks from, the budgets a new session starts with, and
 how much output an agent is shown.
 
-Read from the operator's environment (``PRAXIS_AGENT_*``) and the operator's ansible.cfg (``[praxis_gatekeeper]
-agent_*``), never from a project's ansible.cfg, a playbook, extra vars or anything an agent passes: these are the
-controls an agent works under, so nothing the agent touches may set them.
+Read from the operator's environment and the operator's ansible.cfg (``[praxis_gatekeeper] agent_*``), never from a
+project's ansible.cfg, a playbook, extra vars or anything an agent passes: these are the controls an agent works
+under, so nothing the agent touches may set them. Each is a row of the settings table (core/options.py), which
+generates docs/settings.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from ..core.settings import SECTION, find_operator_cfg
+from ..core.settings import SECTION, CfgFile, find_operator_cfg
 
 __all__ = ["AgentSettings", "Budgets", "load_agent_settings"]
 
@@ -92,11 +93,16 @@ class AgentSettings:
         )
 
 
-def load_agent_settings(env: Mapping[str, str] | None = None, *, cwd: str | None = None) -> AgentSettings:
-    """The operator's agent settings from ``env`` (default: this process) and the operator's ansible.cfg."""
+def load_agent_settings(
+    env: Mapping[str, str] | None = None, *, cwd: str | None = None, cfg: CfgFile | bool | None = True
+) -> AgentSettings:
+    """The operator's agent settings from ``env`` (default: this process) and the operator's ansible.cfg.
+
+    ``cfg=True`` finds the operator's ansible.cfg (a project's is never read); pass a CfgFile (or None) to decide it
+    yourself: a project's file (``operator=False``) sets nothing."""
     env = dict(os.environ if env is None else env)
-    cfg = find_operator_cfg(env, cwd)
-    values: Mapping[str, str] = cfg.values if cfg else {}
+    cfg_file = find_operator_cfg(env, cwd) if cfg is True else (cfg or None)
+    values: Mapping[str, str] = cfg_file.values if cfg_file is not None and cfg_file.operator else {}
 
     def raw(variable: str, key: str) -> str:
         return (env.get(variable) or values.get(key) or "").strip()
@@ -113,10 +119,9 @@ def load_agent_settings(env: Mapping[str, str] | None = None, *, cwd: str | None
             )
         projects.append(Path(os.path.realpath(entry)))
     budgets = Budgets(
-        *(
-            _limit(raw(f"PRAXIS_AGENT_BUDGET_{name.upper()}", f"agent_budget_{name}"), default, name)
-            for name, default in _DEFAULT_BUDGETS.items()
-        )
+        _limit(raw("PRAXIS_AGENT_BUDGET_TOTAL", "agent_budget_total"), "total", "PRAXIS_AGENT_BUDGET_TOTAL"),
+        _limit(raw("PRAXIS_AGENT_BUDGET_T2", "agent_budget_t2"), "t2", "PRAXIS_AGENT_BUDGET_T2"),
+        _limit(raw("PRAXIS_AGENT_BUDGET_PER_HOST", "agent_budget_per_host"), "per_host", "PRAXIS_AGENT_BUDGET_PER_HOST"),
     )
     timeout = _whole(raw("PRAXIS_AGENT_RUN_TIMEOUT", "agent_run_timeout") or "3600", "PRAXIS_AGENT_RUN_TIMEOUT")
     output = _whole(raw("PRAXIS_AGENT_OUTPUT_LIMIT", "agent_output_limit") or "4096", "PRAXIS_AGENT_OUTPUT_LIMIT")
@@ -132,12 +137,12 @@ def load_agent_settings(env: Mapping[str, str] | None = None, *, cwd: str | None
     )
 
 
-def _limit(text: str, default: int, name: str) -> int | None:
+def _limit(text: str, name: str, variable: str) -> int | None:
     if not text:
-        return default
+        return _DEFAULT_BUDGETS[name]
     if text.lower() in ("none", "unlimited"):
         return None
-    return _whole(text, f"PRAXIS_AGENT_BUDGET_{name.upper()}")
+    return _whole(text, variable)
 
 
 def _whole(text: str, what: str) -> int:

@@ -5,18 +5,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from ..agents.mcp_server import mcp_tools_schema
+from ..core.display import emit_json
 from ..core.settings import GateSettings
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    schema = mcp_tools_schema() if args.name == "mcp-tools" else policy_schema()
-    print(json.dumps(schema, indent=2, sort_keys=args.name == "mcp-tools"))
+    if args.name == "mcp-tools":
+        emit_json(mcp_tools_schema(), indent=2, sort_keys=True)
+    else:
+        emit_json(policy_schema(), indent=2)
     return EXIT_OK
 
 
