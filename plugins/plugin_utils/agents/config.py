@@ -121,7 +121,9 @@ def load_agent_settings(
     budgets = Budgets(
         _limit(raw("PRAXIS_AGENT_BUDGET_TOTAL", "agent_budget_total"), "total", "PRAXIS_AGENT_BUDGET_TOTAL"),
         _limit(raw("PRAXIS_AGENT_BUDGET_T2", "agent_budget_t2"), "t2", "PRAXIS_AGENT_BUDGET_T2"),
-        _limit(raw("PRAXIS_AGENT_BUDGET_PER_HOST", "agent_budget_per_host"), "per_host", "PRAXIS_AGENT_BUDGET_PER_HOST"),
+        _limit(
+            raw("PRAXIS_AGENT_BUDGET_PER_HOST", "agent_budget_per_host"), "per_host", "PRAXIS_AGENT_BUDGET_PER_HOST"
+        ),
     )
     timeout = _whole(raw("PRAXIS_AGENT_RUN_TIMEOUT", "agent_run_timeout") or "3600", "PRAXIS_AGENT_RUN_TIMEOUT")
     output = _whole(raw("PRAXIS_AGENT_OUTPUT_LIMIT", "agent_output_limit") or "4096", "PRAXIS_AGENT_OUTPUT_LIMIT")

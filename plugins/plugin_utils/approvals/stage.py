@@ -141,8 +141,8 @@ class ApprovalSeam:
             )
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{lead}{binding.tier} needs a human approval: the approval presented for this task was already used, and a "
-            f"retry needs a new one{detail}. {next_step}",
+            f"{lead}{binding.tier} needs a human approval: the approval presented for this task was already used, and "
+            f"a retry needs a new one{detail}. {next_step}",
             "approval.required",
         )
 
