@@ -18,7 +18,7 @@ import signal
 import time
 from pathlib import Path
 
-__all__ = ["MARKER", "end_processes", "marked_processes"]
+__all__ = ["MARKER", "end_processes", "marked_processes", "running"]
 
 MARKER = "PRAXIS_AGENT_RUN"
 _PROC = Path("/proc")
@@ -53,6 +53,15 @@ def marked_processes(token: str) -> set[int]:
                 found.add(child)
                 stack.append(child)
     return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process: not gone, and not a zombie waiting for its parent to reap it."""
+    try:
+        stat = (_PROC / str(pid) / "stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2 :][:1] not in (b"Z", b"X", b"")
 
 
 def end_processes(token: str, *, rounds: int = 40, pause: float = 0.025) -> int:

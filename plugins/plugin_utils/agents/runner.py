@@ -16,7 +16,8 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
   ansible-runner's in-memory prompt answers). ansible-runner's private data directory (it writes its command line
   and each event there while the run lasts) is an owner-only temporary directory removed when the run ends.
 - The cancel callback consults the emergency stop (and the run's time limit) every 0.2 s; a tripped stop ends every
-  process of the run, in every session it started, within a second (_processes.py).
+  process of the run, in every session it started, within a second (_processes.py). When the run's own task
+  tripped it, that task first finishes recording the stop and its outcome (at most ``_OWN_TRIP_GRACE`` seconds).
 - After the run the wrapper looks for the gate's run-start record carrying this run's ansible-runner ident: a run
   without one was not gated, and is reported as a failure (status ``ungated``), never as success.
 """
@@ -39,13 +40,14 @@ from typing import Any
 
 from ..approvals.tokens import plan_id
 from ..audit.writer import AuditLog
+from ..core import killswitch
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.settings import GateSettings, load_settings
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from ..store import Store, open_store
-from ._processes import MARKER, end_processes
+from ._processes import MARKER, end_processes, marked_processes, running
 from .config import AgentSettings, load_agent_settings
 from .results import AgentRunResult, build_result
 from .sessions import SessionBook, principal_of, valid_session_id
@@ -71,6 +73,10 @@ _MAX_EXTRA_VARS_BYTES = 64 * 1024
 _LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
 _CANCEL_POLL = 0.2
+# How long a run whose own task tripped the emergency stop waits for that task to finish recording it (normally a
+# few milliseconds: two fsyncs and a store write) before its processes are ended. Nothing can actuate meanwhile:
+# the gate refuses every task and remote command once the sentinel exists.
+_OWN_TRIP_GRACE = 2.0
 _KEEP_EVENTS = ("runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable")
 _MAX_EVENTS = 20_000
 
@@ -212,8 +218,12 @@ class AgentRunner:
         deadline = time.monotonic() + self.agent_settings.run_timeout
         stopped: list[str] = []
 
+        own_trip: list[float] = []  # when this run's own task tripped the stop: how long it may finish recording it
+
         def cancel() -> bool:
             if is_tripped(self.settings.killswitch_path):
+                if _finishing_own_trip(self.settings.killswitch_path, marker, own_trip):
+                    return False
                 reason = "the emergency stop was tripped: every process of the run was ended"
             elif time.monotonic() > deadline:
                 reason = f"the run exceeded the operator's limit of {self.agent_settings.run_timeout} s and was ended"
@@ -454,6 +464,24 @@ def _check_gated(result: AgentRunResult, records: Sequence[Mapping[str, Any]]) -
     if not result.gated:
         result.status = "ungated"
         result.problems.append(f"the gated run's principal is {started[0].get('principal')!r}, not {principal!r}")
+
+
+def _finishing_own_trip(sentinel: Path, marker: str, since: list[float]) -> bool:
+    """True while the process that tripped the emergency stop is one of this run's and still alive (for at most
+    ``_OWN_TRIP_GRACE`` seconds from the first call that saw it).
+
+    Why: the ``praxis.gatekeeper.emergency_stop`` task writes the sentinel first, so that the stop is in force at
+    once, and then records the stop (its durable audit record, the store's history) and its own outcome. Ending the
+    run's processes the moment the sentinel appears would kill that worker part-way: the stop would hold, but its
+    record, its history entry and the task's result would be lost, and the agent would be told its task did not
+    run. A stop tripped by anyone else (an operator, another run) ends the run at once."""
+    state = killswitch.status(sentinel)
+    if state.pid is None or not running(state.pid) or state.pid not in marked_processes(marker):
+        return False
+    now = time.monotonic()
+    if not since:
+        since.append(now)
+    return now - since[0] < _OWN_TRIP_GRACE
 
 
 def _size(path: Path) -> int:

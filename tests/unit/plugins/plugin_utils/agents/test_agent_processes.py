@@ -5,6 +5,7 @@ from the run, children that cleared their environment. A process without the run
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,13 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents._processe
     MARKER,
     end_processes,
     marked_processes,
+    running,
 )
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.runner import (
+    _OWN_TRIP_GRACE,
+    _finishing_own_trip,
+)
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import killswitch
 
 # A tree shaped like a run: a worker that calls setsid (as ansible-core's do), a grandchild that clears its
 # environment (env -i), and a daemonised orphan whose parent has exited. Each writes its pid to a file.
@@ -91,4 +98,60 @@ def test_the_whole_tree_ends_and_nothing_else(tmp_path: Path) -> None:
         for process in (run, bystander):
             process.kill()
             process.wait(10)
+        end_processes(token)
+
+
+def test_running_tells_a_zombie_from_a_live_process() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        assert running(child.pid)
+        child.kill()
+        deadline = time.monotonic() + 10
+        while _alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not running(child.pid), "killed, not yet reaped: a zombie is not running"
+    finally:
+        child.kill()
+        child.wait(10)
+    assert not running(child.pid)
+
+
+# A task of the run trips the stop, then is still busy recording it (as the emergency_stop action is).
+TRIPPER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import killswitch
+    killswitch.trip(Path(sys.argv[1]), reason="the run's own task", principal="agent:s1")
+    time.sleep(300)
+    """
+)
+
+
+def test_only_the_runs_own_tripping_task_may_finish_and_only_briefly(tmp_path: Path) -> None:
+    token, sentinel = uuid.uuid4().hex, tmp_path / "state" / "emergency-stop"
+    env = {**os.environ, MARKER: token, "PYTHONPATH": os.pathsep.join(sys.path)}
+    tripper = subprocess.Popen([sys.executable, "-c", TRIPPER, str(sentinel)], env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while killswitch.status(sentinel).pid != tripper.pid and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert killswitch.status(sentinel).pid == tripper.pid, "the run's task never tripped the stop"
+        since: list[float] = []
+        assert _finishing_own_trip(sentinel, token, since), "the run's own tripping task may finish recording it"
+        assert not _finishing_own_trip(sentinel, uuid.uuid4().hex, []), "another run is ended at once"
+        assert not _finishing_own_trip(sentinel, token, [time.monotonic() - _OWN_TRIP_GRACE]), "only briefly"
+        assert _finishing_own_trip(sentinel, token, since), "the grace counts from the first call that saw it"
+        killswitch.trip(sentinel, reason="an operator", principal="operator")  # not a process of the run
+        assert not _finishing_own_trip(sentinel, token, []), "a stop tripped by anyone else ends the run at once"
+        sentinel.write_text(json.dumps({"reason": "r", "since": "s", "by": "b", "pid": tripper.pid}))
+        assert _finishing_own_trip(sentinel, token, [])
+        tripper.kill()
+        tripper.wait(10)
+        assert not _finishing_own_trip(sentinel, token, []), "once the tripping task is gone, the run ends"
+        sentinel.write_text(json.dumps({"reason": "r", "since": "s", "by": "b", "pid": True}))
+        assert killswitch.status(sentinel).pid is None and not _finishing_own_trip(sentinel, token, [])
+    finally:
+        tripper.kill()
+        tripper.wait(10)
         end_processes(token)
