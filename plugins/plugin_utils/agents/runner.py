@@ -40,9 +40,9 @@ from typing import Any
 
 from ..approvals.tokens import plan_id
 from ..audit.writer import AuditLog
-from ..core import killswitch
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
+from ..core.killswitch import status as killswitch_status
 from ..core.settings import GateSettings, load_settings
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
@@ -475,7 +475,7 @@ def _finishing_own_trip(sentinel: Path, marker: str, since: list[float]) -> bool
     run's processes the moment the sentinel appears would kill that worker part-way: the stop would hold, but its
     record, its history entry and the task's result would be lost, and the agent would be told its task did not
     run. A stop tripped by anyone else (an operator, another run) ends the run at once."""
-    state = killswitch.status(sentinel)
+    state = killswitch_status(sentinel)
     if state.pid is None or not running(state.pid) or state.pid not in marked_processes(marker):
         return False
     now = time.monotonic()
