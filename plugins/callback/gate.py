@@ -366,6 +366,95 @@ options:
       - "Set it in the environment as PRAXIS_STORE_DSN; ansible-core's configuration never reads it."
     type: str
     default: "state.db in the state directory"
+  agent_projects:
+    description:
+      - "The project directories (absolute, : or , separated) agents may run playbooks from; a playbook or project
+        outside them (after resolving every symbolic link) is refused."
+      - "None set: agents run nothing."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_AGENT_PROJECTS
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_projects
+  agent_budget_total:
+    description:
+      - "How many actuations (T1 and above, dry runs excluded) a new agent session may make in total: a whole number,
+        or none for no limit."
+      - "Fixed when the session opens; a spent budget refuses further actuation."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "100"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_TOTAL
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_total
+  agent_budget_t2:
+    description:
+      - "How many actuations at T2 and above a new agent session may make: a whole number, or none for no limit."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "10"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_T2
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_t2
+  agent_budget_per_host:
+    description:
+      - "How many actuations on any one host a new agent session may make: a whole number, or none for no limit."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "25"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_PER_HOST
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_per_host
+  agent_env_allow:
+    description:
+      - "Names of the environment variables (comma separated) an agent may set for its runs."
+      - "PRAXIS_* and ANSIBLE_* variables never, whatever this says."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_AGENT_ENV_ALLOW
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_env_allow
+  agent_run_timeout:
+    description:
+      - "The longest an agent's run may take, in seconds; a run past it is ended with its whole process group."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: int
+    default: "3600"
+    env:
+      - name: PRAXIS_AGENT_RUN_TIMEOUT
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_run_timeout
+  agent_output_limit:
+    description:
+      - "How many characters of each task's output (redacted, labelled untrusted) an agent is shown (at least 256)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: int
+    default: "4096"
+    env:
+      - name: PRAXIS_AGENT_OUTPUT_LIMIT
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_output_limit
 # settings:end
 """
 

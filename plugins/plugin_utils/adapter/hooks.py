@@ -23,10 +23,12 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
+from ..agents.trifecta import credential_lookup
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
+from ..core.killswitch import KillSwitchState
 from ..core.models import Decision, TaskRequest
 from ..core.settings import load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
@@ -43,6 +45,7 @@ __all__ = [
     "active_task",
     "arm",
     "armed",
+    "emergency_stop",
     "report_pending",
 ]
 
@@ -103,6 +106,13 @@ def arm(*, via: str) -> Gate | None:
         return gate
 
 
+def emergency_stop(reason: str) -> KillSwitchState:
+    """Trip the emergency stop for the ``praxis.gatekeeper.emergency_stop`` action, recorded by this run's gate (or,
+    when the gate is not armed here, by a gate opened for the occasion: the stop concerns everyone)."""
+    gate = _ARMING.gate or Gate.from_settings(load_settings(), seams=())
+    return gate.trip_emergency_stop(reason=reason, by=gate.settings.principal)
+
+
 def _run_end(controller_pid: int) -> None:
     gate = _ARMING.gate
     if gate is not None and os.getpid() == controller_pid:
@@ -159,7 +169,8 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     gate = _gate()
     try:
         context = requests.TaskContext.from_executor(executor, templar)
-        request = requests.task_request(gate, context, presented=_ARMING.presented)
+        raw = executor.__dict__.get("_praxis_raw_args")
+        request = requests.task_request(gate, context, presented=_ARMING.presented, raw_args=raw)
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
@@ -174,6 +185,10 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     executor._praxis_window = []
+    if gate.agent_session is not None:
+        # The arguments as written, before ansible-core templates them in place: an agent session judges where each
+        # templated value came from (adapter/provenance.py). In a loop this is the item's fresh copy of the task.
+        executor._praxis_raw_args = dict(executor._task.args)
     try:
         result = original(executor, *args, **kwargs)
     except BaseException as exc:
@@ -263,6 +278,11 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = requests.lookup_name(lookup)
+    if gate.agent_session is not None:
+        sensitive = credential_lookup(fqcn, terms if isinstance(terms, list | tuple) else [terms],
+                                      requests.lookup_options(kwargs))  # fmt: skip
+        if sensitive:
+            gate.observe("sensitive-read", sensitive, host="localhost", action=fqcn)
     base = requests.lookup_base(lookup)
     if (
         fqcn in gate.settings.command_lookups

@@ -29,6 +29,7 @@ from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
 from ..policy._options import CONTROLLER_WRITING_LOOKUPS
 from . import inventory
+from .provenance import read_provenance
 
 __all__ = [
     "SECRET_OPTIONS",
@@ -96,9 +97,13 @@ def _task_vars(executor: Any) -> Any:
     return AmbientTask.current().task_vars
 
 
-def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:
+def task_request(
+    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), raw_args: Mapping[str, Any] | None = None
+) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
-    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var)."""
+    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var).
+    In an agent session the request also carries the host's groups and where each argument value came from
+    (``raw_args``: the task's arguments before templating, see provenance.py)."""
     task, connection, templar = context.task, context.connection, context.templar
     variables = templar.available_variables
     become = getattr(connection, "become", None)
@@ -107,6 +112,7 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
         delegate_to=str(task.delegate_to) if task.delegate_to else None, manager=context.variable_manager,
         templar=templar,
     )  # fmt: skip
+    agent = gate.agent_session is not None
     return TaskRequest(
         action=str(task.resolved_action or task.action),
         args=dict(task.args),
@@ -134,6 +140,8 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
         principal=gate.settings.principal,
         approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+        groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
+        provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
 
 

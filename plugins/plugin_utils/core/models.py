@@ -18,6 +18,7 @@ __all__ = [
     "HOST_TYPES",
     "Decision",
     "Mode",
+    "Provenance",
     "RequestKind",
     "TaskRequest",
     "Tier",
@@ -125,6 +126,30 @@ def normalise_host_type(value: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a task's templated argument values came from, as ansible-core's data tags tell it (2.19+).
+
+    Read by the adapter for agent sessions only (the trifecta rules need it; other runs skip the cost). Each field
+    lists argument paths (``dest``, ``environment.PATH``, ``argv[2]``), never values:
+
+    - ``computed``: values without ansible-core's ``TrustedAsTemplate`` tag, i.e. produced at run time (a filter, a
+      concatenation, a lookup, a registered result, a fact) rather than written verbatim by the playbook, inventory
+      or operator;
+    - ``host_derived``: of those, the values whose template reads host output (registered results, gathered facts,
+      values computed at run time by ``set_fact``, ``hostvars``, ``vars``, or a lookup that can reach them);
+    - ``vaulted``: values decrypted from Ansible Vault.
+    """
+
+    computed: tuple[str, ...] = ()
+    host_derived: tuple[str, ...] = ()
+    vaulted: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"computed": list(self.computed), "host_derived": list(self.host_derived),
+                "vaulted": list(self.vaulted)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRequest:
     """One task on one host, as the adapter saw it just before the action handler would run.
 
@@ -167,6 +192,8 @@ class TaskRequest:
     approval_tokens: tuple[str, ...] = ()  # presented by the run; verified, never recorded
     batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
     untrusted_inventory: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # the host's inventory groups (agent grants may name groups)
+    provenance: Provenance | None = None  # None: not read (runs outside agent sessions)
 
     def __post_init__(self) -> None:
         # The migration path for the legacy "ssh" spelling, applied wherever a request is built (adapters, the CLI,

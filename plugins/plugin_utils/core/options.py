@@ -41,12 +41,15 @@ class Who(Enum):
 
 
 RUNS = "every gated run"
+AGENT_ENTRY_POINTS = ("praxis-gate agent run", "praxis-gate mcp", "the agent Python API")
+AGENT_SESSIONS = ("gated runs of agent sessions", "praxis-gate agent")
 
 
 @dataclass(frozen=True)
 class Setting:
     """One row of the configuration reference. ``field`` is the GateSettings attribute it fills (None when it is
-    read elsewhere); ``sample`` is a valid value other than the default, which the agreement test sets."""
+    read elsewhere), or with ``agent`` the AgentSettings attribute (agents/config.py: the controls agent sessions
+    work under); ``sample`` is a valid value other than the default, which the agreement test sets."""
 
     name: str
     env: str
@@ -60,6 +63,7 @@ class Setting:
     sample: str
     choices: tuple[str, ...] = ()
     secret: bool = False  # carries a token or a password: kept out of ansible-core's configuration (ansible-config)
+    agent: bool = False  # read by agents/config.py (load_agent_settings), not by load_settings
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -250,6 +254,51 @@ SETTINGS: tuple[Setting, ...] = (
         "A PostgreSQL connection string for a store shared by several controllers or AWX execution nodes "
         "(docs/store.md). There is no fallback between PostgreSQL and SQLite.",
         None, "host=db.example.com dbname=praxis user=praxis_gate", secret=True,
+    ),
+    Setting(
+        "agent_projects", "PRAXIS_AGENT_PROJECTS", "agent_projects", "list", None, Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "The project directories (absolute, : or , separated) agents may run playbooks from; a playbook or project "
+        "outside them (after resolving every symbolic link) is refused. None set: agents run nothing.",
+        "projects", "/srv/ansible/site", agent=True,
+    ),
+    Setting(
+        "agent_budget_total", "PRAXIS_AGENT_BUDGET_TOTAL", "agent_budget_total", "str", "100", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations (T1 and above, dry runs excluded) a new agent session may make in total: a whole "
+        "number, or none for no limit. Fixed when the session opens; a spent budget refuses further actuation.",
+        "budgets", "5", agent=True,
+    ),
+    Setting(
+        "agent_budget_t2", "PRAXIS_AGENT_BUDGET_T2", "agent_budget_t2", "str", "10", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations at T2 and above a new agent session may make: a whole number, or none for no limit.",
+        "budgets", "0", agent=True,
+    ),
+    Setting(
+        "agent_budget_per_host", "PRAXIS_AGENT_BUDGET_PER_HOST", "agent_budget_per_host", "str", "25", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations on any one host a new agent session may make: a whole number, or none for no limit.",
+        "budgets", "3", agent=True,
+    ),
+    Setting(
+        "agent_env_allow", "PRAXIS_AGENT_ENV_ALLOW", "agent_env_allow", "list", None, Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "Names of the environment variables (comma separated) an agent may set for its runs. PRAXIS_* and "
+        "ANSIBLE_* variables never, whatever this says.",
+        "env_allow", "HTTPS_PROXY", agent=True,
+    ),
+    Setting(
+        "agent_run_timeout", "PRAXIS_AGENT_RUN_TIMEOUT", "agent_run_timeout", "int", "3600", Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "The longest an agent's run may take, in seconds; a run past it is ended with its whole process group.",
+        "run_timeout", "600", agent=True,
+    ),
+    Setting(
+        "agent_output_limit", "PRAXIS_AGENT_OUTPUT_LIMIT", "agent_output_limit", "int", "4096", Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "How many characters of each task's output (redacted, labelled untrusted) an agent is shown (at least 256).",
+        "output_limit", "8192", agent=True,
     ),
 )  # fmt: skip
 

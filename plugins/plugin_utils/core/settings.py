@@ -459,6 +459,15 @@ _OPERATOR_ONLY_VALUES = (
     "talos_env",
     "talos_timeout",
     "interpreters",
+    # the controls agent sessions work under: read by agents/config.py, named here so a project's ansible.cfg that
+    # sets one is said to be ignored
+    "agent_projects",
+    "agent_budget_total",
+    "agent_budget_t2",
+    "agent_budget_per_host",
+    "agent_env_allow",
+    "agent_run_timeout",
+    "agent_output_limit",
 )
 
 

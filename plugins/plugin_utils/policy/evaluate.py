@@ -52,12 +52,17 @@ _HOST_KINDS = (RequestKind.TASK, RequestKind.CHECK)
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """How one request was classified. ``sensitive_read`` names why the request reads secrets ("" when it does not):
+    the interface through which classifiers (Talos secret-reading verbs, for one) arm an agent session's trifecta
+    latch (agents/seam.py); it never changes the tier or the verdict by itself."""
+
     findings: tuple[Finding, ...]
     tier: Tier
     reasons: tuple[str, ...]
     dry_run: bool
     action: str
     sensitive: bool = False  # reads secrets (talosctl kubeconfig, etcd snapshot, ...): the agents' trifecta latch
+    sensitive_read: str = ""
 
 
 class _Tiering:
@@ -280,6 +285,8 @@ def evaluate(
         dry_run=bool(dry_run),
         action=action,
         sensitive=sensitive,
+        # the same fact in the words an agent session's latch records (agents/trifecta.py)
+        sensitive_read=f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
     )
 
 
