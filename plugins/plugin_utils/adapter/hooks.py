@@ -23,18 +23,33 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
+from ..agents.trifecta import credential_lookup
 from ..approvals.stage import warm as warm_approvals
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
+from ..core.killswitch import KillSwitchState
+from ..core.models import Decision, TaskRequest
 from ..core.requirements import missing
 from ..core.settings import load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from . import controller, lifetime, requests
+from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
 
-__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "HookKind", "HookPoint", "HookSet", "arm", "report_pending"]
+__all__ = [
+    "HOOK_TABLE",
+    "SUPPORTED",
+    "GateRefusal",
+    "HookKind",
+    "HookPoint",
+    "HookSet",
+    "active_task",
+    "arm",
+    "armed",
+    "emergency_stop",
+    "report_pending",
+]
 
 
 class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no type information
@@ -54,6 +69,7 @@ class _Arming:
     error: str | None = None
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+    task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
 
@@ -102,6 +118,13 @@ def arm(*, via: str) -> Gate | None:
         return gate
 
 
+def emergency_stop(reason: str) -> KillSwitchState:
+    """Trip the emergency stop for the ``praxis.gatekeeper.emergency_stop`` action, recorded by this run's gate (or,
+    when the gate is not armed here, by a gate opened for the occasion: the stop concerns everyone)."""
+    gate = _ARMING.gate or Gate.from_settings(load_settings(), seams=())
+    return gate.trip_emergency_stop(reason=reason, by=gate.settings.principal)
+
+
 def _run_end(controller_pid: int) -> None:
     gate = _ARMING.gate
     if gate is not None and os.getpid() == controller_pid:
@@ -130,6 +153,22 @@ def _refuse_project_plugin_paths(gate: Gate) -> None:
         raise GateRefusal(message)
 
 
+def armed() -> Gate | None:
+    """This process's gate, or None when the gate is not armed here (plugins that work without it ask)."""
+    return _ARMING.gate
+
+
+def active_task() -> tuple[Decision, TaskRequest]:
+    """The allowed decision, and the request it was taken on, for the task executing in this process; an action
+    plugin executes exactly that request. GateRefusal when the gate is not armed or no allowed task is executing."""
+    gate = _gate()
+    task = _ARMING.task
+    active = gate.active
+    if task is None or active is None or not active.allowed or task[0].decision_id != active.decision_id:
+        raise GateRefusal("praxis.gatekeeper refused: no allowed gate decision covers this action")
+    return task
+
+
 def _gate() -> Gate:
     gate = _ARMING.gate
     if gate is None:
@@ -142,7 +181,8 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     gate = _gate()
     try:
         context = requests.TaskContext.from_executor(executor, templar)
-        request = requests.task_request(gate, context, presented=_ARMING.presented)
+        raw = executor.__dict__.get("_praxis_raw_args")
+        request = requests.task_request(gate, context, presented=_ARMING.presented, raw_args=raw)
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
@@ -150,12 +190,17 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     if not decision.allowed:
         raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
     gate.begin(decision)
+    _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
 
 
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     executor._praxis_window = []
+    if gate.agent_session is not None:
+        # The arguments as written, before ansible-core templates them in place: an agent session judges where each
+        # templated value came from (adapter/provenance.py). In a loop this is the item's fresh copy of the task.
+        executor._praxis_raw_args = dict(executor._task.args)
     try:
         result = original(executor, *args, **kwargs)
     except BaseException as exc:
@@ -166,6 +211,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
+        _ARMING.task = None
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -221,6 +267,7 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
     the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
     result = original(manager, *args, **kwargs)
+    inventory.snapshot(getattr(manager, "_inventory", None))  # what add_host changes later shows against this
     extra = getattr(manager, "_extra_vars", None)
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
@@ -245,6 +292,11 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = requests.lookup_name(lookup)
+    if gate.agent_session is not None:
+        sensitive = credential_lookup(fqcn, terms if isinstance(terms, list | tuple) else [terms],
+                                      requests.lookup_options(kwargs))  # fmt: skip
+        if sensitive:
+            gate.observe("sensitive-read", sensitive, host="localhost", action=fqcn)
     base = requests.lookup_base(lookup)
     if (
         fqcn in gate.settings.command_lookups

@@ -23,7 +23,7 @@ from ..audit.checkpoint import read_anchor
 from ..core.errors import StateError
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.requirements import lazy, require
-from ..core.seams import SeamContext, SeamResult
+from ..core.seams import SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from .operators import Approver, load_registry
@@ -60,18 +60,33 @@ class ApprovalSeam:
         self._store_pid = -1
         self._clock = clock
         self._approvers: dict[str, Approver] | None = None
-        self._dry_runs: dict[str, SeamContext] = {}
+        self._dry_runs: dict[str, tuple[SeamContext, str]] = {}
+        self._decided = ""  # the decision another seam had this stage decide (see demand)
         self._binding_key: bytes | None = None
 
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
-        evaluation, request = context.evaluation, context.request
-        if evaluation.tier not in APPROVAL_TIERS:
+        if context.decision_id == self._decided:
+            self._decided = ""  # another seam had this request decided already (see demand)
             return None
+        if context.evaluation.tier not in APPROVAL_TIERS:
+            return None
+        return self._decide(context, why="")
+
+    def demand(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        """Decide this request's approval now, whatever its tier, on behalf of another seam (an agent session's
+        trifecta latch asks for T1 approvals; budgets must know the outcome before they are charged). ``why`` leads
+        the reason and is kept with the pending item. This stage's own turn for the same request is then a no-op, so
+        one request never records two pending items."""
+        self._decided = context.decision_id
+        return self._decide(context, why=why)
+
+    def _decide(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        evaluation, request = context.evaluation, context.request
         if evaluation.dry_run:
             # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve.
             if context.record:
-                self._dry_runs[context.decision_id] = context
+                self._dry_runs[context.decision_id] = (context, why)
             return None
         if evaluation.tier is Tier.T3 and request.batch_size != 1:
             return SeamResult(
@@ -88,25 +103,26 @@ class ApprovalSeam:
             if result is not None:
                 return result
         detail = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        lead = f"{why}; " if why else ""
         if not context.record:  # `praxis-gate check`: nothing is recorded, so there is no request to name
             return SeamResult(
                 Verdict.APPROVAL_REQUIRED,
-                f"{evaluation.tier} needs a human approval{detail}: a real run records an approval request and names "
-                "it; an operator reviews it with `praxis-gate approvals show REQUEST`",
+                f"{lead}{evaluation.tier} needs a human approval{detail}: a real run records an approval request and "
+                "names it; an operator reviews it with `praxis-gate approvals show REQUEST`",
                 "approval.required",
             )
         if lost:
-            return self._lost(binding, lost, detail)
-        request_id = self._record_pending(context, binding, diff=None)
+            return self._lost(binding, lost, detail, lead=lead)
+        request_id = self._record_pending(context, binding, diff=None, why=why)
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it with "
-            f"`praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
+            f"{lead}{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it "
+            f"with `praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
             "praxis_approval, PRAXIS_APPROVAL or PRAXIS_APPROVAL_FILE",
             "approval.required",
         )
 
-    def _lost(self, binding: Binding, lost: list[str], detail: str) -> SeamResult:
+    def _lost(self, binding: Binding, lost: list[str], detail: str, *, lead: str = "") -> SeamResult:
         """A covering approval that another decision used first (a redemption race, or a relaunch replaying it)
         opens no request of its own: it names the request that already asks for this task, or the one it lost."""
         store = self._get_store()
@@ -132,8 +148,8 @@ class ApprovalSeam:
             )
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{binding.tier} needs a human approval: the approval presented for this task was already used, and a "
-            f"retry needs a new one{detail}. {next_step}",
+            f"{lead}{binding.tier} needs a human approval: the approval presented for this task was already used, and "
+            f"a retry needs a new one{detail}. {next_step}",
             "approval.required",
         )
 
@@ -143,10 +159,14 @@ class ApprovalSeam:
         return (plan_id(run_id), len(requests)) if requests else None
 
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
-        context = self._dry_runs.pop(decision_id, None)
-        if context is None:
+        pending = self._dry_runs.pop(decision_id, None)
+        if pending is None:
             return
-        self._record_pending(context, self._binding(context), diff=diff, status=status)
+        context, why = pending
+        self._record_pending(context, self._binding(context), diff=diff, status=status, why=why)
+
+    def observe(self, signal: Signal) -> None:
+        """Approvals follow decisions only."""
 
     # -------------------------------------------------------------------------------------------- redemption
     def _redeem(
@@ -229,7 +249,9 @@ class ApprovalSeam:
         return None
 
     # -------------------------------------------------------------------------------------------- requests
-    def _record_pending(self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None) -> str:
+    def _record_pending(
+        self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None, why: str = ""
+    ) -> str:
         request = context.request
         plan = plan_id(request.run_id)
         request_id = f"{plan}.{uuid.uuid4().hex[:10]}"
@@ -246,6 +268,8 @@ class ApprovalSeam:
         }
         if status is not None:
             item_payload["dry_run_status"] = status
+        if why:
+            item_payload["why"] = redact_text(why, limit=300)
         if diff is not None and not request.no_log:
             item_payload["diff"] = _bounded_diff(diff)
         store = self._get_store()

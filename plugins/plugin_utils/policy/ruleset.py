@@ -27,7 +27,7 @@ from ..core.limits import InputRejected, load_yaml, read_bounded
 from ..core.models import Tier
 from ..core.requirements import lazy
 from ..core.statedir import open_private_file
-from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
+from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths, _talos
 
 if TYPE_CHECKING:
     import jsonschema
@@ -63,7 +63,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.4"
+RULESET_VERSION = "2026.12.7"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -98,10 +98,16 @@ RULESET_HISTORY: Mapping[str, str] = {
     # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
     # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
     "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
-    # 2026.12.4 (provisional, branch deny-gaps; the lead renumbers on merge): programs that run a command line they
+    # 2026.12.4: programs that run a command line they
     # are handed, tools with an execute command (sed e/w, ex/vim, ed, gdb, m4, make, ...), static text filters
     # computed before a shell, PowerShell removal of system directories and disk wipes; bounded analysis rounds up
     "2026.12.4": "013de9e6d9f20cf60745f8a30abf9d129f7dc4b4c374c5cb59aa89310b1c4708",
+    # 2026.12.5: host types linux/talos from the inventory only (deny.host-type); the talosctl verb table (tiers
+    # after Talos's API roles, per-verb option allowlists, one node at T3) for the praxis.gatekeeper.talos module
+    # and talosctl in command text; the praxis.gatekeeper.ssh and .talosctl connections; an operator connection list
+    "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
+    # 2026.12.7: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
+    "2026.12.7": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -122,6 +128,7 @@ class OperatorPolicy:
     deny: tuple[DenyRule, ...] = ()
     module_tiers: Mapping[str, Tier] = field(default_factory=dict)
     command_allowlist: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()  # the operator's connection list (empty: the built-in allowlist)
     source: str = ""
     canonical: str = "{}"
 
@@ -145,6 +152,7 @@ def builtin_data() -> dict[str, Any]:
         "connections": _connopts.CONNOPTS_DATA,
         "interpreters": _connopts.interpreter_data(),
         "options": _options.OPTIONS_DATA,
+        "talos": _talos.TALOS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
             "harmless_device_nodes": sorted(_paths.HARMLESS_DEVICE_NODES),
@@ -244,6 +252,7 @@ def _build_policy(path: Path, data: Mapping[str, Any], canonical: str) -> Operat
         deny=tuple(rules),
         module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
         command_allowlist=tuple(data.get("command_allowlist", ())),
+        connections=tuple(data.get("connections", ())),
         source=str(path),
         canonical=canonical,
     )
