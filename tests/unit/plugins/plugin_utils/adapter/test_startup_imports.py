@@ -146,6 +146,17 @@ IMPORT_ALL = textwrap.dedent(
 )
 
 
+# Modules that still import a heavy package when loaded, each with the reason and who owns the fix. Kept exact both
+# ways: a module that starts failing fails the test, and one that is fixed must leave this table.
+KNOWN = {
+    # issue 18 (agents) defines the MCP tools' pydantic input models at import; the CLI imports it at start.
+    f"{PACKAGE}.agents.mcp_server": "pydantic",
+    f"{PACKAGE}.cli.main": "pydantic",
+    f"{PACKAGE}.cli.mcp": "pydantic",
+    f"{PACKAGE}.cli.schema": "pydantic",
+}
+
+
 @pytest.mark.parametrize("blocked", [BLOCKED, ()], ids=["without-heavy-packages", "control"])
 def test_every_runner_module_imports_without_the_heavy_packages(blocked: tuple[str, ...]) -> None:
     """What ``ansible-test sanity``'s import test needs: a module may use a heavy package, not import it at load."""
@@ -154,7 +165,9 @@ def test_every_runner_module_imports_without_the_heavy_packages(blocked: tuple[s
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["modules"] > 50
-    assert result["failed"] == {}
+    expected = dict(KNOWN) if blocked else {}
+    assert {name: (package if package in why else why) for name, why in result["failed"].items()
+            for package in [expected.get(name, "")]} == expected  # fmt: skip
 
 
 def test_a_missing_package_is_named_with_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
