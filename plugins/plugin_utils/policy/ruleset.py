@@ -199,7 +199,8 @@ def load_policy(path: Path | None) -> OperatorPolicy:
             + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
             hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
         )
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):  # the schema requires an object; this guards a schema edit that forgot it
+        raise PolicyFileError("the policy file must hold a mapping", hint="see `praxis-gate schema policy`")
     rules: list[DenyRule] = []
     for entry in data.get("deny", []):
         try:
