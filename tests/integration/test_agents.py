@@ -164,6 +164,7 @@ def test_a_read_then_a_change_in_a_later_run_from_another_process_needs_approval
     assert code == 0 and sessions is not None and sessions["latch"]["armed"] and sessions["usage"]["total"] == 0
 
 
+@pytest.mark.one_version
 def test_the_agent_cannot_clear_the_latch_raise_the_mode_or_set_the_principal(agents: AgentLab) -> None:
     agents.write("read.yml", READ)
     agents.write("change.yml", CHANGE)
@@ -232,6 +233,7 @@ def test_the_agent_cannot_clear_the_latch_raise_the_mode_or_set_the_principal(ag
 
 
 # ------------------------------------------------------------------------------------------------ confinement
+@pytest.mark.one_version
 def test_a_project_shipping_plugins_or_a_playbook_outside_the_root_is_refused(agents: AgentLab) -> None:
     agents.write("read.yml", READ)
     (agents.lab.root / "outside.yml").write_text(READ)
@@ -296,6 +298,7 @@ def _remote_sleep_running() -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ budgets, grants
+@pytest.mark.one_version
 def test_budgets_refuse_after_the_limit(agents: AgentLab) -> None:
     agents.write("three.yml", """\
         - name: Three changes
@@ -317,6 +320,7 @@ def test_budgets_refuse_after_the_limit(agents: AgentLab) -> None:
     assert result["usage"]["total"] == 2 and result["budgets"]["total"] == 2
 
 
+@pytest.mark.one_version
 def test_a_grant_limits_hosts_and_tiers_and_expires(agents: AgentLab) -> None:
     agents.write("both-hosts.yml", CHANGE.replace("hosts: target1", "hosts: target1,target2"))
     agents.write("t2.yml", """\
@@ -399,6 +403,7 @@ def test_arguments_derived_from_host_output_need_approval_before_the_latch(agent
 
 
 # ------------------------------------------------------------------------------------------------ secrets
+@pytest.mark.one_version
 def test_a_become_password_stays_in_memory(agents: AgentLab, monkeypatch: pytest.MonkeyPatch) -> None:
     password = "Pw-" + os.urandom(8).hex()
     scratch = agents.lab.root / "tmp"
@@ -422,6 +427,7 @@ def test_a_become_password_stays_in_memory(agents: AgentLab, monkeypatch: pytest
 
 
 # ------------------------------------------------------------------------------------------------ MCP over stdio
+@pytest.mark.one_version
 def test_a_real_mcp_client_session_over_stdio(agents: AgentLab) -> None:
     import anyio
     from mcp.client.session import ClientSession
@@ -526,6 +532,7 @@ def test_a_play_trips_the_emergency_stop_and_cannot_clear_it(agents: AgentLab) -
     agents.cli("emergency-clear", "--reason", "test over")
 
 
+@pytest.mark.one_version
 def test_the_entry_point_never_imports_ansible_core_in_its_own_process(agents: AgentLab) -> None:
     """The runner stays plain Python: ansible_runner is imported (it starts ansible-playbook as a process), ansible-core
     is not, before, during or after a run."""
