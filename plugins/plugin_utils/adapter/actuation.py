@@ -117,7 +117,8 @@ def run_talos_task(*, timeout: int) -> dict[str, Any]:
     if canonical_action(request.action) != _talos.MODULE:
         raise hooks.GateRefusal("praxis.gatekeeper refused: the allowed task is not a praxis.gatekeeper.talos task")
     gate = hooks.armed()
-    assert gate is not None  # active_task raised otherwise
+    if gate is None:  # active_task raised otherwise
+        raise hooks.GateRefusal("praxis.gatekeeper refused: the gate is not armed in this process")
     words = request.args.get("command")
     try:
         target = _talos_target(request.connection_options)

@@ -157,7 +157,8 @@ class SessionSeam:
         """Arm the latch (retried: a transient store error must not leave it clear), and record it. If the store
         stays unusable, the failure is recorded and raised; the next decision, which reads the same store, is then
         denied (fail closed)."""
-        assert self.session is not None
+        if self.session is None:  # only an agent session has a latch; raising denies the decision (fail closed)
+            raise RuntimeError("the trifecta latch was armed outside an agent session")
         recorder = self.recorder
         for attempt in range(_ARM_ATTEMPTS):
             try:

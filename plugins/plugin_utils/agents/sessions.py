@@ -246,7 +246,8 @@ class SessionBook:
             except ConflictError:
                 continue
             info = self.get(session_id)
-            assert info is not None
+            if info is None:  # written a moment ago: only a store that lost it gets here
+                raise RuntimeError(f"the store lost agent session {session_id!r} right after writing it")
             return info
 
     def sessions(self) -> list[SessionInfo]:

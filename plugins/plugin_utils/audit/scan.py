@@ -374,9 +374,11 @@ class Scan:
             return None
         if problem:
             return Failure(number, seq if isinstance(seq, int) else None, *problem)
-        assert isinstance(seq, int)
+        if not isinstance(seq, int):  # the problem check above reports a non-integer seq
+            return Failure(number, None, "record", "seq is not an integer")
         if event == "checkpoint":
-            assert record is not None
+            if record is None:  # read above for every event but a plain decision
+                return Failure(number, seq, "record", "the checkpoint record could not be read")
             mismatch = self._check_checkpoint(record)
             if mismatch:
                 return Failure(number, seq, "checkpoint mismatch", mismatch)
@@ -386,7 +388,8 @@ class Scan:
             if len(self.recent) > RECENT_CHECKPOINTS:
                 self.recent.pop(next(iter(self.recent)))
         elif event == "checkpoint-timestamp":
-            assert record is not None
+            if record is None:  # read above for every event but a plain decision
+                return Failure(number, seq, "record", "the timestamp record could not be read")
             named = self.recent.get(str(record.get("checkpoint_hash")))
             if named is None and self.seeded and len(self.recent) < RECENT_CHECKPOINTS:
                 self._defer(("timestamp", number, seq, record, len(self.recent)))

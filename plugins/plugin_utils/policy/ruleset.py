@@ -198,14 +198,14 @@ def load_policy(path: Path | None, *, cache: _Cache | None = None) -> OperatorPo
             hint="fix PRAXIS_POLICY (or [praxis_gatekeeper] policy) or create the file",
         ) from exc
     key = hashlib.sha256(b"policy\0" + _schema_bytes() + b"\0" + raw).hexdigest()
-    canonical = cache.get("policy", key) if cache is not None else None
-    data: Any = json.loads(canonical) if canonical is not None else None
-    if not isinstance(data, dict):
-        data = _parse_policy(path, raw)
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-        if cache is not None:
-            cache.put("policy", key, canonical)
-    assert canonical is not None
+    cached = cache.get("policy", key) if cache is not None else None
+    data: Any = json.loads(cached) if cached is not None else None
+    if cached is not None and isinstance(data, dict):
+        return _build_policy(path, data, cached)
+    data = _parse_policy(path, raw)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    if cache is not None:
+        cache.put("policy", key, canonical)
     return _build_policy(path, data, canonical)
 
 
@@ -226,7 +226,8 @@ def _parse_policy(path: Path, raw: bytes) -> dict[str, Any]:
             + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
             hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
         )
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):  # the schema requires an object; this guards a schema edit that forgot it
+        raise PolicyFileError("the policy file must hold a mapping", hint="see `praxis-gate schema policy`")
     return data
 
 

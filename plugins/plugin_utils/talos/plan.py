@@ -86,7 +86,8 @@ def plan(words: Sequence[str], *, target: Target, check_mode: bool, settings: Ga
     if verdict.findings:
         raise TalosRefused(f"talosctl refused: {verdict.findings[0][1]}", hint=_HINT)
     call = verdict.call
-    assert call is not None  # no findings: the words were a list of strings
+    if call is None:  # no findings: the words were a list of strings, so a call was read
+        raise TalosRefused("talosctl refused: the command words could not be read", hint=_HINT)
     if call.verb is None:
         # An unknown verb is T3 (the gate asked for that); its words are passed as written, without options.
         program = resolve_program(settings)

@@ -150,7 +150,8 @@ class _Capture:
         self.totals = [0, 0]
         self.selector = selectors.DefaultSelector()
         for index, pipe in enumerate((process.stdout, process.stderr)):
-            assert pipe is not None
+            if pipe is None:  # Popen was given PIPE for both: never None, but python -O must not hide it
+                raise RuntimeError("talosctl was started without its output pipes")
             os.set_blocking(pipe.fileno(), False)
             self.selector.register(pipe, selectors.EVENT_READ, index)
 

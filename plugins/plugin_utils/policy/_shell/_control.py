@@ -240,7 +240,8 @@ class _ControlFlow(_SimpleCommands):
             i += 1
             while i < ntok and toks[i].word is not None:
                 w = toks[i].word
-                assert w is not None
+                if w is None:  # the loop condition checked it
+                    raise RuntimeError("a for-loop word vanished")
                 if w.literal() == "do":
                     break
                 for fields in self._expand(w)[:1]:

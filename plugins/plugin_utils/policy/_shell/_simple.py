@@ -306,7 +306,8 @@ class _SimpleCommands(_Files):
                 break
             if name in ("env", "doas", "run0", *_SUDO_LIKE) and _ASSIGN.match(t) and not t.startswith("-"):
                 m = _ASSIGN.match(t)
-                assert m is not None
+                if m is None:  # matched on the line above
+                    raise RuntimeError("an assignment word stopped matching")
                 env_over[m.group(1)] = [(t[m.end() :], None, ())]
                 self._command_env(m.group(1), env_over[m.group(1)])
                 k += 1
