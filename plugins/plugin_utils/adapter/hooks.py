@@ -22,21 +22,27 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionSkip, AnsibleError
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
 from ..core.settings import load_settings
+from ..drift.observe import DriftRun
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, requests
 from .patching import patch, wrap_subclasses
 
-__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "HookKind", "HookPoint", "HookSet", "arm"]
+__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "GateUnscannable", "HookKind", "HookPoint", "HookSet", "arm"]
 
 
 class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no type information
     """A task, lookup or remote operation the gate did not allow."""
+
+
+class GateUnscannable(AnsibleActionSkip):  # type: ignore[misc]  # ansible-core ships no type information
+    """In a drift run, a task the gate did not allow is reported as skipped so the scan goes on to the next task: it
+    did not run, and the scan lists it as unscannable with the gate's reason."""
 
 
 # ---------------------------------------------------------------------------------------------------- arming
@@ -48,6 +54,7 @@ class _Arming:
     error: str | None = None
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+    drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
 
 
 _ARMING = _Arming()
@@ -62,12 +69,20 @@ def arm(*, via: str) -> Gate | None:
         try:
             points = hook_points()
             settings = load_settings()
+            drift = DriftRun.from_settings(settings)  # a run started by `praxis-gate drift`: its ceiling and seams
+            if drift is not None:
+                settings = drift.settings(settings)
             # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
             for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
                 os.environ.pop(name, None)
-            gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
+            seams = {"seams": drift.seams(settings)} if drift is not None else {}
+            gate = Gate.from_settings(
+                settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
+            )
             _refuse_project_plugin_paths(gate)
-            _ARMING.gate = gate
+            if drift is not None:
+                drift.started(gate.run_id, gate.mode)
+            _ARMING.gate, _ARMING.drift = gate, drift
         except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
@@ -106,7 +121,11 @@ def _gate() -> Gate:
 # ---------------------------------------------------------------------------------------------------- hooks
 def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
+    drift = _ARMING.drift
     try:
+        if drift is not None and drift.runs_for_real(str(executor._host.name), requests.task_path(executor._task)):
+            # An approved convergence target leaves check mode, and the gate decides it as the real change it is.
+            executor._task.check_mode = False
         context = requests.TaskContext.from_executor(executor, templar)
         request = requests.task_request(gate, context, presented=_ARMING.presented)
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
@@ -114,7 +133,10 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     decision = gate.decide(request)
     executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
     if not decision.allowed:
-        raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
+        refusal = str(TaskRefused(decision, action=request.action, target=request.target))
+        if drift is not None:
+            raise GateUnscannable(f"praxis.gatekeeper drift: not run: {refusal}")
+        raise GateRefusal(refusal)
     gate.begin(decision)
     return original(executor, templar, *args, **kwargs)
 
@@ -129,6 +151,8 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             gate.record_outcome(
                 decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
             )
+            if _ARMING.drift is not None:
+                _ARMING.drift.observe(request, decision, status=Outcome.ERROR, diff=None, message=type(exc).__name__)
         raise
     finally:
         gate.end()
@@ -143,6 +167,11 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             action=request.action,
             diff=diff if decision.dry_run else None,
         )
+        if _ARMING.drift is not None:
+            _ARMING.drift.observe(
+                request, decision, status=status if decision.allowed else Outcome.NOT_RUN, diff=diff,
+                message=requests.result_message(result) if status in (Outcome.SKIPPED, Outcome.FAILED) else "",
+            )  # fmt: skip
     if not window:
         task = executor._task
         kind = "include" if requests.is_include(task) else "not-gated"

@@ -46,8 +46,10 @@ class ApprovalSeam:
         *,
         store: Callable[[], Store] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tiers: frozenset[Tier] = APPROVAL_TIERS,
     ) -> None:
         self.settings = settings
+        self._tiers = tiers  # drift convergence asks a human for every change (T1 too): nothing auto-fixes
         self._open_store = store or (lambda: open_store(settings, quick_check=False))
         self._store: Store | None = None
         self._store_pid = -1
@@ -59,7 +61,7 @@ class ApprovalSeam:
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
         evaluation, request = context.evaluation, context.request
-        if evaluation.tier not in APPROVAL_TIERS:
+        if evaluation.tier not in self._tiers:
             return None
         if evaluation.dry_run:
             # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve.

@@ -4,7 +4,7 @@
 GatekeeperError once, exiting with its diagnostics.
 
 Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed, 2 usage or
-configuration error, 3 a verification failed.
+configuration error, 3 a verification failed. ``drift`` has its own (see cli/drift.py): 2 there means drift.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Sequence
 
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import approvals, audit, check, emergency, operator, schema, status, store
+from . import approvals, audit, check, drift, emergency, operator, schema, status, store
 from ._common import EXIT_ERROR
 
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, emergency, audit, schema, store, operator, approvals)
+_GROUPS = (check, status, emergency, audit, schema, store, operator, approvals, drift)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,10 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args, settings)
     except GatekeeperError as exc:
         print(f"praxis-gate: error: {exc.diagnostics()}", file=sys.stderr)
-        return EXIT_ERROR
+        return int(getattr(args, "error_exit", EXIT_ERROR))
     except ValueError as exc:
         print(f"praxis-gate: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return int(getattr(args, "error_exit", EXIT_ERROR))
     return code
 
 

@@ -6,20 +6,27 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..core.settings import GateSettings
+from ..drift.model import convergence_schema
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
+_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "policy": policy_schema,
+    "convergence-request": convergence_schema,
+}
+
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    print(json.dumps(policy_schema(), indent=2))
+    print(json.dumps(_SCHEMAS[args.name](), indent=2))
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add this command group to the ``praxis-gate`` parser."""
     schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("name", choices=["policy"])
+    schema.add_argument("name", choices=sorted(_SCHEMAS))
     schema.set_defaults(func=cmd_schema)

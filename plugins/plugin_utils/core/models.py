@@ -123,6 +123,7 @@ class TaskRequest:
     local_files: Mapping[str, bytes | None] = field(default_factory=dict)
     kind: RequestKind = RequestKind.TASK
     task_name: str = ""
+    task_path: str = ""  # where the task is defined (file:line), as Ansible reports it; drift keys findings by it
     no_log: bool = False
     run_id: str = ""
     session: str = ""

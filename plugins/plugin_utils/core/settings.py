@@ -14,6 +14,7 @@ from __future__ import annotations
 import configparser
 import getpass
 import os
+import re
 import socket
 import stat
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ DEFAULT_MODE = Mode.GUARDED
 BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.lines"})
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+_DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class GateSettings(BaseModel):
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
+    drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     @property
     def audit_path(self) -> Path:
@@ -303,6 +306,12 @@ def load_settings(
         )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
+    drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
+    if drift_job and not _DRIFT_JOB.fullmatch(drift_job):
+        raise ConfigError(
+            f"PRAXIS_DRIFT_JOB must name a drift job (32 hexadecimal digits), got {drift_job[:40]!r}",
+            hint="`praxis-gate drift` sets it for the runs it starts; unset it otherwise",
+        )
 
     return GateSettings(
         mode=mode,
@@ -329,6 +338,7 @@ def load_settings(
         operator_dir=operator_dir,
         approval_tokens=tokens,
         audit_durability=durability,
+        drift_job=drift_job,
     )
 
 
