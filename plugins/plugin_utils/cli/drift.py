@@ -13,7 +13,6 @@ import argparse
 import functools
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from ..core.settings import GateSettings
 from ..drift import diffs
 from ..drift.converge import ConvergeOptions, ConvergeResult, converge
 from ..drift.ledger import Ledger
-from ..drift.model import STATES, ConvergenceRequest, iso
+from ..drift.model import STATES, ConvergenceRequest, iso, parse_duration
 from ..drift.report import render_report
 from ..drift.scan import EXIT_ERROR, ScanOptions, ScanResult, requests_table, run_scan
 from ..store import open_store
@@ -35,8 +34,6 @@ from ._common import positive_int
 __all__ = ["register"]
 
 Command = Callable[[argparse.Namespace, GateSettings], int]
-_DURATION = re.compile(r"(\d+)([smhd])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _exit_one(command: Command) -> Command:
@@ -56,12 +53,10 @@ def _exit_one(command: Command) -> Command:
 
 
 def duration(text: str) -> timedelta:
-    """``7d``, ``12h``, ``30m``, ``45s`` or seconds; 1 s to 366 days."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    seconds = int(text) if text.strip().isdigit() else (int(match.group(1)) * _UNITS[match.group(2)] if match else 0)
-    if not 1 <= seconds <= 366 * 86400:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration from 1s to 366d (e.g. 7d, 12h, 30m)")
-    return timedelta(seconds=seconds)
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # ------------------------------------------------------------------------------------------------------- scan

@@ -19,10 +19,11 @@ docs/schema/convergence-request.schema.json (`praxis-gate schema convergence-req
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "convergence_schema",
     "new_request_id",
     "new_scan_id",
+    "parse_duration",
     "parse_time",
 ]
 
@@ -68,6 +70,19 @@ def new_scan_id() -> str:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+_DURATION = re.compile(r"(\d+)([smhd]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``7d``, ``12h``, ``30m``, ``45s`` or plain seconds, from 1 s to 366 days; ValueError otherwise."""
+    match = _DURATION.fullmatch(str(text).strip().lower())
+    seconds = int(match.group(1)) * _UNITS[match.group(2)] if match else 0
+    if not 1 <= seconds <= 366 * 86400:
+        raise ValueError(f"{text!r} is not a duration from 1s to 366d (e.g. 7d, 12h, 30m)")
+    return timedelta(seconds=seconds)
 
 
 def parse_time(text: str) -> datetime:
