@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..policy.redact import redact_text
+from ..policy.redact import redact_text, truncate
 
 __all__ = ["combine_digests", "describe", "execution_digest", "normalise", "summarise"]
 
@@ -33,6 +33,7 @@ _MAX_LINES = 8
 _LINE_LIMIT = 160
 _VALUE_LIMIT = 80
 _DIFF_LIMIT = 4 * 1024 * 1024  # text beyond this is counted, not compared line by line
+_WITHHELD = "<redacted: part of a secret that spans lines>"
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -84,25 +85,41 @@ def combine_digests(key: bytes, digests: Sequence[str]) -> str:
     return hmac.new(key, _DOMAIN + b"task\n" + blob, hashlib.sha256).hexdigest()
 
 
+def _redacted(text: str) -> str:
+    return redact_text(text, limit=2 * len(text) + 1024)
+
+
+class _Shown:
+    """Changed lines as people may see them. The changes are found on the real lines (a changed secret is still a
+    change); each shown line is redacted on its own, and shown only if the whole text, redacted at once, has that
+    line too: a secret spanning lines (a PEM key) is recognised only whole, and its lines are then withheld."""
+
+    def __init__(self, *texts: str) -> None:
+        self._known = {line for text in texts for line in _redacted(text).splitlines()}
+        self.lines: list[str] = []
+
+    def add(self, mark: str, chunk: Sequence[str]) -> None:
+        for line in chunk[: _MAX_LINES - len(self.lines)]:
+            shown = _redacted(line)
+            self.lines.append(f"{mark} " + (truncate(shown, _LINE_LIMIT) if shown in self._known else _WITHHELD))
+
+
 def _text_change(before: str, after: str) -> dict[str, Any]:
     if "\x00" in before or "\x00" in after:
         return {"kind": "content", "note": "binary content differs"}
     if len(before) + len(after) > _DIFF_LIMIT:
         return {"kind": "content", "note": "the content differs (too large to compare line by line)"}
+    old, new = before.splitlines(), after.splitlines()
+    shown = _Shown(before, after)
     added = removed = 0
-    lines: list[str] = []
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0):
-        if line.startswith(("+++", "---", "@@")):
+    # Opcodes, not unified-diff text: a removed line that itself starts with "--" must not read as a header.
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
             continue
-        if line.startswith("+"):
-            added += 1
-        elif line.startswith("-"):
-            removed += 1
-        else:
-            continue
-        if len(lines) < _MAX_LINES:
-            lines.append(line[0] + " " + redact_text(line[1:], limit=_LINE_LIMIT))
-    change: dict[str, Any] = {"kind": "content", "added": added, "removed": removed, "lines": lines}
+        removed, added = removed + (i2 - i1), added + (j2 - j1)
+        shown.add("-", old[i1:i2])
+        shown.add("+", new[j1:j2])
+    change: dict[str, Any] = {"kind": "content", "added": added, "removed": removed, "lines": shown.lines}
     if not before:
         change["note"] = "would be created"
     elif not after:
@@ -112,16 +129,27 @@ def _text_change(before: str, after: str) -> dict[str, Any]:
     return change
 
 
+def _is_header(rows: Sequence[str], index: int) -> bool:
+    """A unified diff's file header: "--- a" then "+++ b", at the start or before a hunk ("@@")."""
+    if not (rows[index].startswith("---") and rows[index + 1].startswith("+++")):
+        return False
+    return index == 0 or (index + 2 < len(rows) and rows[index + 2].startswith("@@"))
+
+
 def _prepared_change(text: str) -> dict[str, Any]:
-    added = removed = 0
-    lines: list[str] = []
-    for line in text[:_DIFF_LIMIT].splitlines():
-        if line.startswith(("+++", "---")) or not line.startswith(("+", "-")):
-            continue
-        added, removed = added + line.startswith("+"), removed + line.startswith("-")
-        if len(lines) < _MAX_LINES:
-            lines.append(line[0] + " " + redact_text(line[1:], limit=_LINE_LIMIT))
-    return {"kind": "change", "added": added, "removed": removed, "lines": lines}
+    """A diff a module rendered itself: its removed and its added lines (the +/- markers taken off before redaction,
+    so they cannot read as part of a secret's shape)."""
+    sides: dict[str, list[str]] = {"-": [], "+": []}
+    rows = text[:_DIFF_LIMIT].splitlines()
+    headers = {i for i in range(len(rows) - 1) if _is_header(rows, i)}
+    for index, line in enumerate(rows):
+        if index in headers or index - 1 in headers or not line.startswith(("+", "-")):
+            continue  # a file header ("--- a", "+++ b", then a hunk); a removed line may start with "---" too
+        sides[line[0]].append(line[1:])
+    shown = _Shown("\n".join(sides["-"]), "\n".join(sides["+"]))
+    shown.add("-", sides["-"])
+    shown.add("+", sides["+"])
+    return {"kind": "change", "added": len(sides["+"]), "removed": len(sides["-"]), "lines": shown.lines}
 
 
 def _attribute_change(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

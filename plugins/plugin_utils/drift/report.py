@@ -47,7 +47,7 @@ h3 { font-size: 15px; margin: 0; }
 .tile b { display: block; font-size: 24px; } .tile span { color: var(--muted); }
 .tile.drift b { color: var(--drift); } .tile.bad b { color: var(--bad); } .tile.grey b { color: var(--grey); }
 .scroll { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; } table.grid { width: auto; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 table.grid th.task { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; max-height: 220px;
   font-weight: 500; padding: 8px 4px; }
@@ -211,7 +211,7 @@ def _request(request: ConvergenceRequest, now: datetime) -> str:
         for v in request.history
     )
     history_html = (
-        f"<details><summary>history ({len(request.history)} versions)</summary><table><thead><tr><th>state</th>"
+        f"<details><summary>history ({_versions(len(request.history))})</summary><table><thead><tr><th>state</th>"
         f"<th>recorded</th><th>by</th><th>why</th></tr></thead><tbody>{history}</tbody></table></details>"
         if request.history
         else ""
@@ -221,6 +221,10 @@ def _request(request: ConvergenceRequest, now: datetime) -> str:
         f'<article id="{e(request.id)}" class="request{closed}"><h3>{e(request.host)} · {e(request.task_name)}</h3>'
         f"<dl>{dl}</dl><h4>What differs</h4>{_summary(request.summary)}{history_html}</article>"
     )
+
+
+def _versions(count: int) -> str:
+    return f"{count} version" + ("" if count == 1 else "s")
 
 
 def _summary(summary: Iterable[Mapping[str, Any]]) -> str:

@@ -135,8 +135,10 @@ def run_job(
     job.write(settings.state_dir)
     try:
         try:
+            # stdin from /dev/null: ansible refuses a non-blocking one (an Ansible worker's, when the action runs it)
             completed = subprocess.run(command, cwd=os.path.dirname(playbook) or None, env=env, capture_output=True,
-                                       text=True, errors="replace", timeout=timeout, check=False)  # fmt: skip
+                                       stdin=subprocess.DEVNULL, text=True, errors="replace", timeout=timeout,
+                                       check=False)  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise StateError(f"the drift run did not finish within {timeout:.0f} s", hint="raise --timeout") from exc
         except OSError as exc:
@@ -154,19 +156,22 @@ def run_job(
         job.remove(settings.state_dir)
     if not outcome.armed:
         outcome.problems.append(
-            "the gate did not arm in the ansible-playbook run, so nothing was observed: "
-            + (_output_excerpt(completed.stdout + "\n" + completed.stderr) or "no output")
-            + " (the gate arms from the pip-installed praxis-gatekeeper with PRAXIS_GATE=enforce)"
+            f"the gate did not arm in the ansible-playbook run (exit status {completed.returncode}), so nothing was "
+            f"observed: {_output_excerpt(completed.stdout, completed.stderr)} (the gate arms from the pip-installed "
+            "praxis-gatekeeper with PRAXIS_GATE=enforce)"
         )
     elif completed.returncode not in (0, 2, 4):
         outcome.problems.append(
             f"ansible-playbook exited with status {completed.returncode}: "
-            + (_output_excerpt(completed.stdout + "\n" + completed.stderr) or "no output")
+            + _output_excerpt(completed.stdout, completed.stderr)
         )
     return outcome
 
 
-def _output_excerpt(text: str, *, lines: int = 6) -> str:
-    """Error lines of ansible's output, redacted and bounded; never the diffs it printed."""
-    picked = [line for line in text.splitlines() if _ERROR_LINE.match(line.strip())]
-    return " | ".join(redact_text(line.strip(), limit=300) for line in picked[-lines:])
+def _output_excerpt(stdout: str, stderr: str, *, lines: int = 6) -> str:
+    """Error lines of ansible's output, else the end of its standard error (where no diff is printed), redacted
+    and bounded; never the diffs it printed."""
+    picked = [line for line in (stdout + "\n" + stderr).splitlines() if _ERROR_LINE.match(line.strip())]
+    if not picked:
+        picked = [line for line in stderr.splitlines() if line.strip() and "Warning" not in line][-3:]
+    return " | ".join(redact_text(line.strip(), limit=300) for line in picked[-lines:]) or "no output"

@@ -75,7 +75,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
-    # 2026.11.10: praxis.gatekeeper.drift_scan is T0 (it starts a gated check-mode scan under the readonly ceiling)
+    # 2026.11.10: praxis.gatekeeper.drift_scan is T0 (it starts a gated check-mode scan under the readonly ceiling);
+    # the tamper check leaves out the role path ansible-core adds to a role's argument validation (not data)
     "2026.11.10": "5a9e142e22d73e1a9d96fefe32d7bebb7c59bc10d42df1b6cd5fed1a08416a6d",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
