@@ -22,7 +22,6 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models impo
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.model import convergence_schema
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.evaluate import evaluate
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
+
+from tests.browser import Dom, chromium
 
 from .harness import AnsibleLab, RunResult, SshTarget
 
@@ -416,31 +417,6 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
 
 
 # --------------------------------------------------------------------------------------------------------- report
-class _Dom(HTMLParser):
-    """Elements, attributes and text of a DOM dump."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[tuple[str, str, str]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.extend((tag, name, value or "") for name, value in attrs)
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def chromium(*args: str, page: Path, profile: Path) -> subprocess.CompletedProcess[str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert browser, "headless Chromium is needed (Debian package `chromium`; scripts/setup installs it)"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}"]  # fmt: skip
-    return subprocess.run([browser, *flags, *args, page.as_uri()], capture_output=True, text=True, timeout=180)
-
-
 def test_the_report_renders_in_headless_chromium_and_holds_no_body_or_secret(fleet: Fleet, tmp_path: Path) -> None:
     hostile_host = 'h"><img src=x onerror=alert(1)>&amp;<script>alert(2)</script>'
     hostile_task = "<img src=x onerror=alert(3)> the banner exists"
@@ -464,14 +440,9 @@ def test_the_report_renders_in_headless_chromium_and_holds_no_body_or_secret(fle
 
     dumped = chromium("--dump-dom", page=page, profile=tmp_path / "profile1")
     assert dumped.returncode == 0 and "<table" in dumped.stdout, dumped.stderr[-2000:]
-    dom = _Dom()
-    dom.feed(dumped.stdout)
-    assert "script" not in dom.tags and "img" not in dom.tags and "iframe" not in dom.tags, sorted(set(dom.tags))
-    for tag, name, value in dom.attributes:
-        if name in ("src", "href", "action", "srcset", "formaction", "poster", "data"):
-            assert value.startswith("#"), (tag, name, value)  # nothing to fetch: only links within the page
-        assert not name.startswith("on"), (tag, name)
-    text = "".join(dom.text)
+    dom = Dom(dumped.stdout)
+    assert dom.problems() == [], "the page would run code or fetch something"
+    text = dom.all_text
     assert hostile_host in text and hostile_task in text, "hostile names are shown as text"
     assert "Hosts by tasks" in text and "Convergence requests" in text and "What differs" in text
     assert "- Port 2222" in text and "password=<redacted>" in text and "mode" in text
