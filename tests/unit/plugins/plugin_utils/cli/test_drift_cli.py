@@ -52,9 +52,8 @@ def operator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         reconcile(ledger, first, ttl=timedelta(days=7))
         ledger.record_scan(first.record())
         now = datetime.now(UTC)
-        second = ScanResult("scan-2", baseline, now, now, aggregate([_ran("web1", 1, "changed", "a"),
-                                                                     _ran("web1", 2, "ok"),
-                                                                     _ran("web2", 3, "changed", "c")], key))  # fmt: skip
+        runs = [_ran("web1", 1, "changed", "a"), _ran("web1", 2, "ok"), _ran("web2", 3, "changed", "c")]
+        second = ScanResult("scan-2", baseline, now, now, aggregate(runs, key))
         reconcile(ledger, second, ttl=timedelta(days=7))
         ledger.record_scan(second.record())
         ids = {f"{r.host}:{r.task_path}": r.id for r in second.requests}
@@ -90,8 +89,9 @@ def test_show_tells_what_differs_since_when_and_the_history(operator: dict[str, 
     assert [s["scan"] for s in json.loads(capsys.readouterr().out)] == ["scan-2", "scan-1"]
 
 
-def test_the_report_is_written_for_the_newest_scan_or_the_one_named(operator: dict[str, str], tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_report_is_written_for_the_newest_scan_or_the_one_named(
+    operator: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["drift", "report", "-o", str(tmp_path / "r.html")]) == 0
     page = (tmp_path / "r.html").read_text()
     assert "scan-2" in page and operator["web2:site.yml:3"] in page and "Hosts by tasks" in page

@@ -57,7 +57,8 @@ def _scan(hostiles: list[str], requests: list[ConvergenceRequest]) -> dict[str, 
     cells.append({"host": hostiles[0], "task_path": "site.yml:10", "task": "clean", "action": "a", "tier": "T1",
                   "status": "clean", "request": None, "note": ""})  # fmt: skip
     return {
-        "scan_id": hostiles[0], "started_at": hostiles[1], "limit": hostiles[2], "baseline": requests[0].baseline.as_dict(),
+        "scan_id": hostiles[0], "started_at": hostiles[1], "limit": hostiles[2],
+        "baseline": requests[0].baseline.as_dict(),
         "counts": {"hosts": len(hostiles), "drift": len(requests), "unscannable": len(hostiles)}, "cells": cells,
         "errors": hostiles, "cells_truncated": True,
     }  # fmt: skip
