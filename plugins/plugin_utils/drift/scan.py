@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import ConfigError, StateError
 from ..core.models import Tier
 from ..core.settings import GateSettings
 from ..store import Store
@@ -209,6 +210,13 @@ def _brief(observation: Observation) -> dict[str, Any]:
 
 def run_scan(settings: GateSettings, store: Store, options: ScanOptions) -> ScanResult:
     """Scan, record, and return what was found. Raises GatekeeperError when the scan cannot start."""
+    if settings.drift_job:
+        # A baseline that scans itself (the drift_scan action inside the baseline) would recurse without end.
+        raise ConfigError(
+            "a drift scan does not start inside another drift run (this process belongs to drift job "
+            f"{settings.drift_job[:12]})",
+            hint="scan the baseline from the CLI or a scheduled job, not from a task of a scanned playbook",
+        )
     baseline = compute_baseline(options.playbook, options.inventory, name=options.baseline_name,
                                 scm_revision=options.scm_revision)  # fmt: skip
     ledger = Ledger(store, actor=settings.principal)
@@ -262,14 +270,14 @@ def reconcile(ledger: Ledger, result: ScanResult, *, ttl: timedelta) -> None:
                     _expire(ledger, result, old)
                     continue
                 what = "the same drift" if old.diff_digest == observation.digest else "a different drift"
-                ledger.move(old, "superseded", reason=f"scan {result.scan_id} observed {what} (request {request.id})",
-                            superseded_by=request.id)  # fmt: skip
-                result.superseded.append(old.id)
+                reason = f"scan {result.scan_id} observed {what} (request {request.id})"
+                if _move(ledger, old, "superseded", reason=reason, superseded_by=request.id):
+                    result.superseded.append(old.id)
         elif observation.status == "clean":
             for old in previous:
                 handled.add(old.id)
-                ledger.move(old, "gone", reason=f"scan {result.scan_id} observed no drift")
-                result.gone.append(old.id)
+                if _move(ledger, old, "gone", reason=f"scan {result.scan_id} observed no drift"):
+                    result.gone.append(old.id)
     scanned_hosts = set(result.hosts())
     for slot, requests in open_requests.items():
         for old in requests:
@@ -280,14 +288,23 @@ def reconcile(ledger: Ledger, result: ScanResult, *, ttl: timedelta) -> None:
             elif (
                 old.host in scanned_hosts and slot not in result.observations and old.baseline.digest != baseline.digest
             ):
-                ledger.move(old, "superseded", reason=f"scan {result.scan_id} ran a changed baseline in which this "
-                            "task no longer ran on the host")  # fmt: skip
-                result.superseded.append(old.id)
+                reason = f"scan {result.scan_id} ran a changed baseline in which this task no longer ran on the host"
+                if _move(ledger, old, "superseded", reason=reason):
+                    result.superseded.append(old.id)
 
 
 def _expire(ledger: Ledger, result: ScanResult, request: ConvergenceRequest) -> None:
-    ledger.move(request, "expired", reason=f"its validity ended at {iso(request.expires_at)}")
-    result.expired.append(request.id)
+    if _move(ledger, request, "expired", reason=f"its validity ended at {iso(request.expires_at)}"):
+        result.expired.append(request.id)
+
+
+def _move(ledger: Ledger, request: ConvergenceRequest, state: str, *, reason: str, **changes: Any) -> bool:
+    """A request another scan or a converge moved meanwhile is theirs now: this scan leaves it alone."""
+    try:
+        ledger.move(request, state, reason=reason, **changes)
+    except StateError:
+        return False
+    return True
 
 
 def requests_table(requests: Sequence[ConvergenceRequest], now: datetime) -> list[dict[str, Any]]:

@@ -123,6 +123,8 @@ def test_errors_exit_1_in_the_drift_group_and_stay_2_elsewhere(operator: dict[st
                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     assert main(["drift", "scan", "-i", str(tmp_path / "inventory.ini"), str(tmp_path / "missing.yml")]) == 1
     assert main(["drift", "show", "cr-nope"]) == 1
+    monkeypatch.setenv("PRAXIS_DRIFT_JOB", "0" * 32)  # inside a drift run (a baseline scanning itself): refused
+    assert main(["drift", "scan", "-i", str(tmp_path / "inventory.ini"), str(tmp_path / "project" / "site.yml")]) == 1
     monkeypatch.setenv("PRAXIS_DRIFT_JOB", "not-a-job")
     assert main(["drift", "list"]) == 1  # a configuration error: 2 would read as "drift" to a scheduler
     assert main(["status"]) == 2

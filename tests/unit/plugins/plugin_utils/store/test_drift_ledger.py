@@ -166,3 +166,25 @@ def test_scans_are_listed_newest_first(store: Store) -> None:
                             "exit_code": 0})  # fmt: skip
     assert [s["scan_id"] for s in ledger.scans()] == ["scan-1", "scan-2", "scan-0"]
     assert ledger.scan("scan-2") is not None and ledger.scan("nope") is None
+
+
+class _StaleLedger(Ledger):
+    """A scan that read the open requests before another writer moved one of them."""
+
+    def __init__(self, store: Store, stale: list[ConvergenceRequest]) -> None:
+        super().__init__(store, actor="late-scanner")
+        self._stale = stale
+
+    def requests(self, *, host: str | None = None, baseline: str | None = None) -> list[ConvergenceRequest]:
+        return self._stale
+
+
+def test_a_scan_leaves_alone_a_request_someone_moved_while_it_ran(store: Store) -> None:
+    (request,) = _scan(store, "scan-1", T0, [_ran("web1", 1, "changed", "d1")]).requests
+    stale = Ledger(store, actor="t").requests()
+    Ledger(store, actor="operator").move(request, "approval-requested", reason="converge", approval_request="req-1")
+    key = ensure_digest_key(store, actor="test")
+    result = ScanResult("scan-2", _baseline(), T0, T0, aggregate([_ran("web1", 1, "ok")], key))
+    reconcile(_StaleLedger(store, stale), result, ttl=TTL)
+    assert result.gone == []
+    assert Ledger(store, actor="t").get(request.id).state == "approval-requested"  # type: ignore[union-attr]
