@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..core import killswitch
 from ..core.errors import ConfigError, StateError
 from ..core.models import Tier
 from ..core.settings import GateSettings
@@ -42,6 +43,8 @@ EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
 DEFAULT_TTL = timedelta(days=7)
 _MAX_CELLS = 20_000
 _MAX_SUMMARY = 20
+# Refusals that say nothing about the task: the scan could not run it at all (it is incomplete, not unscannable).
+_GATE_UNAVAILABLE = frozenset({"killswitch", "audit-unavailable", "internal-error"})
 # The worst status of a task's executions is the task's status.
 _RANK = {"clean": 0, "drift": 1, "unscannable": 2, "failed": 3, "unreachable": 4}
 
@@ -89,6 +92,8 @@ def _status(execution: Execution) -> tuple[str, str]:
         return "unreachable", execution.message or "the host could not be reached"
     if not execution.allowed:
         why = execution.reason or f"the gate did not allow it ({execution.verdict})"
+        if execution.rule in _GATE_UNAVAILABLE:
+            return "failed", f"the gate could not decide it: {why}"
         if execution.rule == "mode.ceiling":
             return "unscannable", f"it would really execute (not a check-mode dry run), so it was not run: {why}"
         return "unscannable", f"it was not run: {why}"
@@ -216,6 +221,11 @@ def run_scan(settings: GateSettings, store: Store, options: ScanOptions) -> Scan
             "a drift scan does not start inside another drift run (this process belongs to drift job "
             f"{settings.drift_job[:12]})",
             hint="scan the baseline from the CLI or a scheduled job, not from a task of a scanned playbook",
+        )
+    if killswitch.is_tripped(settings.killswitch_path):
+        raise ConfigError(
+            f"the emergency stop is tripped ({killswitch.status(settings.killswitch_path).describe()}); no scan runs",
+            hint="clear it with `praxis-gate emergency-clear --reason ...` once it is safe",
         )
     baseline = compute_baseline(options.playbook, options.inventory, name=options.baseline_name,
                                 scm_revision=options.scm_revision)  # fmt: skip

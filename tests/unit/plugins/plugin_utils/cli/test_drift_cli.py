@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli.main import main
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import killswitch
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.baseline import compute_baseline
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.ledger import Ledger, ensure_digest_key
@@ -119,10 +120,15 @@ def test_converge_refuses_closed_unknown_and_unreadable_requests_before_any_run(
     assert main(["drift", "converge", operator["web1:site.yml:1"], "--approval-file", str(tmp_path / "nope")]) == 1
 
 
-def test_errors_exit_1_in_the_drift_group_and_stay_2_elsewhere(operator: dict[str, str], tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_errors_exit_1_in_the_drift_group_and_stay_2_elsewhere(
+    operator: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["drift", "scan", "-i", str(tmp_path / "inventory.ini"), str(tmp_path / "missing.yml")]) == 1
     assert main(["drift", "show", "cr-nope"]) == 1
+    killswitch.trip(tmp_path / "state" / "emergency-stop", reason="incident", principal="ops")
+    assert main(["drift", "scan", "-i", str(tmp_path / "inventory.ini"), str(tmp_path / "project" / "site.yml")]) == 1
+    assert "emergency stop is tripped" in capsys.readouterr().err
+    killswitch.clear(tmp_path / "state" / "emergency-stop")
     monkeypatch.setenv("PRAXIS_DRIFT_JOB", "0" * 32)  # inside a drift run (a baseline scanning itself): refused
     assert main(["drift", "scan", "-i", str(tmp_path / "inventory.ini"), str(tmp_path / "project" / "site.yml")]) == 1
     monkeypatch.setenv("PRAXIS_DRIFT_JOB", "not-a-job")

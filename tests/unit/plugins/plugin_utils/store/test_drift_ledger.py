@@ -7,6 +7,7 @@ win. (Lives beside the store's fixtures, which start the private PostgreSQL clus
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -105,6 +106,14 @@ def test_unscannable_failed_and_unreachable_tasks_leave_open_requests_alone(stor
     assert result.requests == [] and result.superseded == [] and result.gone == []
     assert {s.status for s in result.observations.values()} == {"unscannable", "failed", "unreachable"}
     assert all(Ledger(store, actor="t").get(r.id).state == "proposed" for r in first.requests)  # type: ignore[union-attr]
+
+
+def test_a_gate_that_could_not_decide_makes_the_scan_incomplete_not_the_task_unscannable(store: Store) -> None:
+    rules = ("killswitch", "audit-unavailable", "internal-error", "mode.ceiling")
+    stopped = [replace(_ran("web1", n, "not-run", verdict="refused"), rule=rule) for n, rule in enumerate(rules)]
+    result = _scan(store, "scan-1", T0, stopped)
+    assert [o.status for o in result.observations.values()] == ["failed", "failed", "failed", "unscannable"]
+    assert result.exit_code == 1
 
 
 def test_a_task_run_several_times_is_one_request_with_every_execution_in_its_digest(store: Store) -> None:
