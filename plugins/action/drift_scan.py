@@ -34,6 +34,7 @@ ARGUMENT_SPEC = {
     "ttl": {"type": "str", "default": "7d"},
     "timeout": {"type": "int", "default": 3600},
     "fail_on_drift": {"type": "bool", "default": False},
+    "extra_vars": {"type": "list", "elements": "str", "default": []},
 }
 
 
@@ -52,7 +53,7 @@ class ActionModule(ActionBase):
             options = ScanOptions(
                 playbook=args["playbook"], inventory=tuple(args["inventory"]), limit=args["limit"] or None,
                 baseline_name=args["baseline_name"] or None, scm_revision=args["scm_revision"] or None,
-                ttl=parse_duration(args["ttl"]), timeout=float(args["timeout"]),
+                ttl=parse_duration(args["ttl"]), timeout=float(args["timeout"]), extra_vars=tuple(args["extra_vars"]),
             )  # fmt: skip
             settings = load_settings()
             with open_store(settings) as store:

@@ -56,6 +56,13 @@ options:
     description: Fail the task when the scan finds drift, so a scheduled job shows it (and its notifications fire).
     type: bool
     default: false
+  extra_vars:
+    description:
+      - Extra vars of the baseline run, each as ansible-playbook's C(-e) takes it (C(key=value), JSON, or C(@file)).
+      - Only their digest is part of the baseline (they may hold secrets); converging needs the same values again.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full

@@ -66,7 +66,7 @@ BASELINE = """\
         - name: the banner exists
           ansible.builtin.copy:
             dest: "{{ drift_root }}/banner"
-            content: "authorised use only\\n"
+            content: "{{ banner_text }}\\n"
             mode: "0644"
         - name: the sshd service runs
           ansible.builtin.service:
@@ -97,6 +97,7 @@ class Fleet:
     secret: str
     old_secret: str
     markers: tuple[str, ...]
+    extra_vars: Path = Path()
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     patterns: dict[str, str] = field(default_factory=dict)
 
@@ -148,10 +149,19 @@ class Fleet:
     def gate(self, *args: str, env: dict[str, str] | None = None) -> RunResult:
         return self.lab.run("praxis-gate", list(args), env=env, timeout=900)
 
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """The baseline's extra vars, as the scan and every converge give them (their digest is the baseline's)."""
+        return ("-e", f"@{self.extra_vars}")
+
     def scan(self, *args: str) -> tuple[RunResult, dict[str, Any]]:
-        result = self.gate("drift", "scan", "-i", str(self.lab.inventory), str(self.playbook), "--json", *args)
+        result = self.gate("drift", "scan", "-i", str(self.lab.inventory), str(self.playbook), "--json", *self.extra,
+                           *args)  # fmt: skip
         assert result.rc in (0, 2), result.output
         return result, json.loads(result.stdout)
+
+    def converge(self, *args: str, env: dict[str, str] | None = None) -> RunResult:
+        return self.gate("drift", "converge", *args, *self.extra, env=env)
 
     def show(self, request: str) -> dict[str, Any]:
         result = self.gate("drift", "show", request, "--json")
@@ -205,7 +215,9 @@ def fleet(tmp_path: Path, ssh_target: SshTarget) -> Iterator[Fleet]:
     project.mkdir()
     (project / "site.yml").write_text(textwrap.dedent(BASELINE))
     markers = tuple(f"{kind}-{tag}" for kind in ("BODY", "CONTEXT", "APPCTX"))
-    fleet = Fleet(lab, roots, project, secret, old_secret, markers, patterns=patterns)
+    extra_vars = tmp_path / "extra-vars.yml"
+    extra_vars.write_text("banner_text: authorised use only\n")
+    fleet = Fleet(lab, roots, project, secret, old_secret, markers, extra_vars=extra_vars, patterns=patterns)
     for root in roots.values():
         root.mkdir(parents=True)
     try:
@@ -296,7 +308,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
 
     # 1. converge without a token: re-checked, an approval request raised, nothing changed
     before = fleet.snapshot()
-    asked = fleet.gate("drift", "converge", banner1)
+    asked = fleet.converge(banner1)
     assert asked.rc == 3, asked.output
     plan = fleet.show(banner1)["approval_request"]
     assert plan and plan.startswith("req-") and fleet.show(banner1)["state"] == "approval-requested"
@@ -312,7 +324,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     token_file = tmp_path / "token"
     token_file.write_text(token + "\n")
     token_file.chmod(0o600)
-    applied = fleet.gate("drift", "converge", banner1, "--approval-file", str(token_file))
+    applied = fleet.converge(banner1, "--approval-file", str(token_file))
     assert applied.rc == 0, applied.output
     after = fleet.snapshot()
     changed = {path for path in after.keys() | before.keys() if after.get(path) != before.get(path)}
@@ -326,7 +338,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     assert token not in applied.output and token.encode() not in fleet.evidence()
 
     # 3. the same request again: it is applied, refused before anything runs
-    again = fleet.gate("drift", "converge", banner1, env={"PRAXIS_APPROVAL": token})
+    again = fleet.converge(banner1, env={"PRAXIS_APPROVAL": token})
     assert again.rc == 1 and "is applied" in again.stdout, again.output
 
     # 4. the drift comes back; a rescan makes new requests, and the spent token converges none of them
@@ -336,7 +348,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     plan_ids = [fresh[("host1", "the banner exists")]["id"], fresh[("host1", "motd is world-readable")]["id"],
                 fresh[("host2", "the banner exists")]["id"]]  # fmt: skip
     before = fleet.snapshot()
-    reused = fleet.gate("drift", "converge", *plan_ids, env={"PRAXIS_APPROVAL": token})
+    reused = fleet.converge(*plan_ids, env={"PRAXIS_APPROVAL": token})
     assert reused.rc == 3, reused.output
     assert "already used" in reused.stdout, reused.output
     assert fleet.snapshot() == before, "a spent token changed a host"
@@ -347,7 +359,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     (new_plan_id,) = new_plan
     assert sorted(i["target"] for i in fleet.approval(new_plan_id)["items"]) == ["host1", "host1", "host2"]
     second = fleet.approve(new_plan_id)
-    done = fleet.gate("drift", "converge", *plan_ids, env={"PRAXIS_APPROVAL": second})
+    done = fleet.converge(*plan_ids, env={"PRAXIS_APPROVAL": second})
     assert done.rc == 0, done.output
     after = fleet.snapshot()
     changed = {path for path in after.keys() | before.keys() if after.get(path) != before.get(path)}
@@ -384,21 +396,25 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
     assert banner2["first_observed_at"] == banner["first_observed_at"] != banner2["observed_at"]
 
     # a superseded request is refused before anything runs
-    refused = fleet.gate("drift", "converge", port["id"])
+    refused = fleet.converge(port["id"])
     assert refused.rc == 1 and "is superseded" in refused.stdout, refused.output
 
     # drift that went away: the re-check finds the task clean, the request is refused and marked gone
     (fleet.roots["host1"] / "banner").write_text("authorised use only\n")
     os.chmod(fleet.roots["host1"] / "banner", 0o644)
     before = fleet.snapshot()
-    gone = fleet.gate("drift", "converge", banner2["id"])
+    gone = fleet.converge(banner2["id"])
     assert gone.rc == 1 and "the drift is gone" in gone.stdout, gone.output
     assert fleet.show(banner2["id"])["state"] == "gone"
+
+    # the scan's extra vars are part of the baseline: a converge without them is refused before anything runs
+    without = fleet.gate("drift", "converge", port2["id"])
+    assert without.rc == 1 and "give converge the scan's -e again" in without.stdout, without.output
 
     # a changed baseline: refused before anything runs; the same content again is the same baseline
     original = fleet.playbook.read_text()
     fleet.playbook.write_text(original + "# a later commit\n")
-    changed = fleet.gate("drift", "converge", port2["id"])
+    changed = fleet.converge(port2["id"])
     assert changed.rc == 1 and "the baseline changed" in changed.stdout, changed.output
     assert fleet.show(port2["id"])["state"] == "proposed"
     fleet.playbook.write_text(original)
@@ -407,7 +423,7 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
     _, third = fleet.scan("--ttl", "1s")
     short = _by_task(third["requests"])[("host1", "sshd listens on port 22")]
     time.sleep(1.5)
-    expired = fleet.gate("drift", "converge", short["id"])
+    expired = fleet.converge(short["id"])
     assert expired.rc == 1 and "expired" in expired.stdout, expired.output
     assert fleet.show(short["id"])["state"] == "expired"
     listed = json.loads(fleet.gate("drift", "list", "--state", "expired", "--json").stdout)
@@ -428,7 +444,7 @@ def test_the_report_renders_in_headless_chromium_and_holds_no_body_or_secret(fle
         fleet.playbook.read_text().replace("name: the banner exists", f"name: {json.dumps(hostile_task)}")
     )
     fleet.drift("host1")
-    result = fleet.gate("drift", "scan", "-i", str(inventory), str(fleet.playbook))
+    result = fleet.gate("drift", "scan", "-i", str(inventory), str(fleet.playbook), *fleet.extra)
     assert result.rc == 2, result.output
     page = tmp_path / "report.html"
     written = fleet.gate("drift", "report", "-o", str(page))
@@ -466,6 +482,7 @@ def test_the_drift_scan_role_runs_a_scheduled_scan_and_fails_the_job_on_drift(fl
           roles:
             - role: praxis.gatekeeper.drift_scan
               drift_scan_playbook: {fleet.playbook}
+              drift_scan_extra_vars: ["@{fleet.extra_vars}"]
         """
     run = fleet.lab.playbook(schedule, name="drift.yml")
     assert run.rc != 0, run.output  # fail_on_drift (the default) fails the scheduled job

@@ -65,6 +65,7 @@ def cmd_scan(args: argparse.Namespace, settings: GateSettings) -> int:
     options = ScanOptions(
         playbook=Path(args.playbook), inventory=tuple(args.inventory), limit=args.limit,
         baseline_name=args.baseline_name, scm_revision=args.scm_revision, ttl=args.ttl, timeout=float(args.timeout),
+        extra_vars=tuple(args.extra_vars or ()),
     )  # fmt: skip
     with open_store(settings) as store:
         result = run_scan(settings, store, options)
@@ -222,6 +223,7 @@ def cmd_converge(args: argparse.Namespace, settings: GateSettings) -> int:
         ids=tuple(args.requests), playbook=Path(args.playbook) if args.playbook else None,
         inventory=tuple(args.inventory or ()), token_file=token_file,
         tokens_presented=bool(settings.approval_tokens), timeout=float(args.timeout),
+        extra_vars=tuple(args.extra_vars or ()),
     )  # fmt: skip
     with open_store(settings) as store:
         result = converge(settings, store, options)
@@ -259,6 +261,7 @@ def register(sub: Any) -> None:
     scan.add_argument("-i", "--inventory", action="append", required=True, help="inventory source (repeatable)")
     scan.add_argument("playbook", help="the baseline playbook")
     scan.add_argument("-l", "--limit", help="further limit the hosts (Ansible's --limit pattern)")
+    scan.add_argument("-e", "--extra-vars", action="append", help="extra vars of the baseline run (repeatable; @FILE)")
     scan.add_argument("--baseline-name", help="name of the baseline (default: the playbook's file name)")
     scan.add_argument("--scm-revision", help="the project's revision, when git cannot tell (AWX: awx_project_revision)")
     scan.add_argument("--ttl", type=duration, default=duration("7d"), help="how long requests stay valid (7d)")
@@ -295,6 +298,7 @@ def register(sub: Any) -> None:
     converge_parser.add_argument("--approval-file", help="a file holding the approval token (else PRAXIS_APPROVAL)")
     converge_parser.add_argument("--playbook", help="where the baseline playbook is now (same content)")
     converge_parser.add_argument("-i", "--inventory", action="append", help="where the inventory is now (same content)")
+    converge_parser.add_argument("-e", "--extra-vars", action="append", help="the scan's extra vars, again")
     converge_parser.add_argument("--timeout", type=positive_int, default=3600)
     converge_parser.add_argument("--json", action="store_true")
     converge_parser.set_defaults(func=cmd_converge)

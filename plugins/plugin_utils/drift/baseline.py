@@ -24,7 +24,7 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from .model import Baseline
 
-__all__ = ["MAX_BYTES", "MAX_FILES", "compute_baseline", "tree_digest"]
+__all__ = ["MAX_BYTES", "MAX_FILES", "compute_baseline", "extra_vars_arguments", "tree_digest"]
 
 MAX_FILES = 20_000
 MAX_BYTES = 512 * 1024 * 1024
@@ -94,7 +94,7 @@ def tree_digest(root: Path, budget: _Budget | None = None) -> tuple[str, int]:
     if root.is_dir():
         entries = _entries(root, budget)
     elif root.exists():
-        entries = [(root.name, _entry(root, budget))]
+        entries = [("", _entry(root, budget))]  # a single file by its content only, wherever it is
     else:
         entries = [(str(root), "absent")]
     for relative, content in entries:
@@ -128,10 +128,21 @@ def _scm_revision(root: Path) -> str | None:
     return revision + ("+dirty" if status.returncode == 0 and status.stdout.strip() else "")
 
 
+def extra_vars_arguments(extra_vars: Sequence[str]) -> list[str]:
+    """``-e`` values as ansible-playbook takes them, ``@file`` made absolute (the run starts in the project)."""
+    return [f"@{os.path.abspath(os.path.expanduser(v[1:]))}" if v.startswith("@") else v for v in extra_vars]
+
+
 def compute_baseline(
-    playbook: Path, inventory: Sequence[str], *, name: str | None = None, scm_revision: str | None = None
+    playbook: Path,
+    inventory: Sequence[str],
+    *,
+    name: str | None = None,
+    scm_revision: str | None = None,
+    extra_vars: Sequence[str] = (),
 ) -> Baseline:
-    """Digest the playbook's project, the inventory sources and the vars beside them."""
+    """Digest the playbook's project, the inventory sources and the vars beside them, and the run's extra vars (their
+    digest only: extra vars may hold secrets, and the store never sees them)."""
     playbook = Path(os.path.abspath(os.path.expanduser(str(playbook))))
     if not playbook.is_file():
         raise ConfigError(f"the playbook {playbook} does not exist", hint="give the baseline playbook's path")
@@ -161,6 +172,16 @@ def compute_baseline(
     # Digest content, not locations: the same project checked out elsewhere is the same baseline.
     inventory_digest = _digest([content for _, content in inventory_parts])
     vars_digest = _digest(sorted(content for _, content in vars_parts))
+    if extra_vars:
+        extras = []
+        for value in extra_vars_arguments(extra_vars):
+            if value.startswith("@"):
+                if not Path(value[1:]).is_file():
+                    raise ConfigError(f"the extra vars file {value[1:]} does not exist", hint="check -e @FILE")
+                extras.append(tree_digest(Path(value[1:]), budget)[0])
+            else:
+                extras.append(hashlib.sha256(value.encode()).hexdigest())
+        vars_digest = _digest([vars_digest, "extra-vars", *extras])  # in order: a later -e wins
     playbook_in_project = playbook.relative_to(root).as_posix()
     digest = _digest([playbook_in_project, project, inventory_digest, vars_digest])
     return Baseline(

@@ -50,6 +50,7 @@ class ConvergeOptions:
     token_file: Path | None = None
     tokens_presented: bool = False
     timeout: float = 3600.0
+    extra_vars: tuple[str, ...] = ()  # the scan's -e values again (their digest is part of the baseline)
 
 
 @dataclass
@@ -97,7 +98,7 @@ def converge(settings: GateSettings, store: Store, options: ConvergeOptions) -> 
     def run(kind: JobKind, *, present: bool = False) -> RunOutcome:
         return run_job(settings, DriftJob.new(kind, root=root, targets=targets), playbook=playbook,
                        inventory=inventory, limit=limit, present_tokens=present, token_file=options.token_file,
-                       timeout=options.timeout)  # fmt: skip
+                       extra_vars=options.extra_vars, timeout=options.timeout)  # fmt: skip
 
     # 2. re-check: the same dry run a scan does, read for the targets only
     check = run(JobKind.VERIFY)
@@ -150,7 +151,7 @@ def _currency(ledger: Ledger, requests: list[ConvergenceRequest], options: Conve
     playbook = Path(options.playbook) if options.playbook else Path(baseline.playbook)
     try:
         current = compute_baseline(playbook, options.inventory or baseline.inventory, name=baseline.name,
-                                   scm_revision="")  # fmt: skip
+                                   scm_revision="", extra_vars=options.extra_vars)  # fmt: skip
     except GatekeeperError as exc:
         return _refused(
             requests,
@@ -161,7 +162,11 @@ def _currency(ledger: Ledger, requests: list[ConvergenceRequest], options: Conve
         parts = (
             ("the playbook's project", baseline.project_digest, current.project_digest),
             ("the inventory", baseline.inventory_digest, current.inventory_digest),
-            ("the inventory's vars", baseline.vars_digest, current.vars_digest),
+            (
+                "the vars (group_vars, host_vars, and -e: give converge the scan's -e again)",
+                baseline.vars_digest,
+                current.vars_digest,
+            ),
         )
         changed = [part for part, old, new in parts if old != new] or ["the playbook's place in its project"]
         return _refused(

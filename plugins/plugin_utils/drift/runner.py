@@ -24,6 +24,7 @@ from typing import Any
 from ..core.errors import ConfigError, StateError
 from ..core.settings import GateSettings
 from ..policy.redact import redact_text
+from .baseline import extra_vars_arguments
 from .job import JOB_VARIABLE, DriftJob
 
 __all__ = ["Execution", "RunOutcome", "ansible_playbook", "run_job"]
@@ -113,6 +114,7 @@ def run_job(
     limit: str | None,
     present_tokens: bool = False,
     token_file: Path | None = None,
+    extra_vars: Sequence[str] = (),
     timeout: float = 3600.0,
 ) -> RunOutcome:
     """Run the baseline for ``job`` and collect its spool. The job's files are removed afterwards, whatever
@@ -121,6 +123,8 @@ def run_job(
     command = [ansible_playbook()]
     for source in inventory:
         command += ["-i", source]
+    for value in extra_vars_arguments(extra_vars):
+        command += ["-e", value]
     command += [playbook, "--check", "--diff"]
     if limit:
         command += ["--limit", limit]

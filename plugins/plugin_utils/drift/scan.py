@@ -58,6 +58,7 @@ class ScanOptions:
     scm_revision: str | None = None
     ttl: timedelta = DEFAULT_TTL
     timeout: float = 3600.0
+    extra_vars: tuple[str, ...] = ()  # -e values: passed to the run, digested into the baseline, never stored
 
 
 @dataclass
@@ -228,14 +229,14 @@ def run_scan(settings: GateSettings, store: Store, options: ScanOptions) -> Scan
             hint="clear it with `praxis-gate emergency-clear --reason ...` once it is safe",
         )
     baseline = compute_baseline(options.playbook, options.inventory, name=options.baseline_name,
-                                scm_revision=options.scm_revision)  # fmt: skip
+                                scm_revision=options.scm_revision, extra_vars=options.extra_vars)  # fmt: skip
     ledger = Ledger(store, actor=settings.principal)
     key = ensure_digest_key(store, actor=settings.principal)
     scan_id = new_scan_id()
     started = datetime.now(UTC)
     job = DriftJob.new(JobKind.SCAN, root=Path(baseline.playbook).parent)
     outcome = run_job(settings, job, playbook=baseline.playbook, inventory=baseline.inventory, limit=options.limit,
-                      timeout=options.timeout)  # fmt: skip
+                      extra_vars=options.extra_vars, timeout=options.timeout)  # fmt: skip
     observations = aggregate(outcome.executions, key)
     result = ScanResult(scan_id, baseline, started, datetime.now(UTC), observations, problems=outcome.problems,
                         returncode=outcome.returncode, limit=options.limit)  # fmt: skip

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -122,3 +123,23 @@ def test_host_lists_missing_paths_and_oversized_projects(tmp_path: Path, monkeyp
     monkeypatch.setattr(baseline_module, "MAX_FILES", 2)
     with pytest.raises(ConfigError, match="larger than a drift scan reads"):
         compute_baseline(playbook, [str(inventory)])
+
+
+def test_extra_vars_are_part_of_the_baseline_by_digest_only(tmp_path: Path) -> None:
+    playbook, inventory = _project(tmp_path)
+    plain = compute_baseline(playbook, [str(inventory)])
+    secret = "db_password=Sw0rdfish-extra"
+    with_extra = compute_baseline(playbook, [str(inventory)], extra_vars=["x=1", secret])
+    assert with_extra.digest != plain.digest and with_extra.vars_digest != plain.vars_digest
+    assert with_extra.project_digest == plain.project_digest and with_extra.inventory_digest == plain.inventory_digest
+    assert secret not in json.dumps(with_extra.as_dict()), "extra vars are digested, never kept"
+    assert compute_baseline(playbook, [str(inventory)], extra_vars=[secret, "x=1"]).digest != with_extra.digest
+    for name in ("a.yml", "b.yml"):  # a vars file by its content, wherever it is
+        (tmp_path / name).write_text("x: 1\n")
+    from_a = compute_baseline(playbook, [str(inventory)], extra_vars=[f"@{tmp_path / 'a.yml'}"])
+    assert from_a.digest == compute_baseline(playbook, [str(inventory)], extra_vars=[f"@{tmp_path / 'b.yml'}"]).digest
+    (tmp_path / "b.yml").write_text("x: 2\n")
+    assert from_a.digest != compute_baseline(playbook, [str(inventory)], extra_vars=[f"@{tmp_path / 'b.yml'}"]).digest
+    with pytest.raises(ConfigError, match="extra vars file"):
+        compute_baseline(playbook, [str(inventory)], extra_vars=[f"@{tmp_path / 'missing.yml'}"])
+    assert baseline_module.extra_vars_arguments(["@rel.yml", "k=v"]) == [f"@{Path('rel.yml').resolve()}", "k=v"]
