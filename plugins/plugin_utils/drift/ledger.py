@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import StateError
@@ -45,15 +44,6 @@ def ensure_digest_key(store: Store, *, actor: str) -> bytes:
     if key is None:
         raise StateError("the store has no drift digest key", hint="run `praxis-gate store check`")
     return key
-
-
-@dataclass(frozen=True, slots=True)
-class ScanSummary:
-    scan_id: str
-    started_at: str
-    baseline: Mapping[str, Any]
-    counts: Mapping[str, int]
-    exit_code: int
 
 
 class Ledger:

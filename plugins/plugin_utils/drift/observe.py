@@ -46,7 +46,6 @@ class DriftRun:
         self.job = job
         self.state_dir = state_dir
         self._key = key
-        self._seam: ConvergeSeam | None = None
 
     @classmethod
     def from_settings(cls, settings: GateSettings) -> DriftRun | None:
@@ -80,8 +79,7 @@ class DriftRun:
         if self.job.kind in (JobKind.SCAN, JobKind.VERIFY):
             return ()
         approvals = ApprovalSeam(settings, tiers=_CHANGING_TIERS)
-        self._seam = ConvergeSeam(self.job, approvals, key=self._key)
-        return (self._seam,)
+        return (ConvergeSeam(self.job, approvals),)
 
     def started(self, run_id: str, mode: Mode) -> None:
         self.job.append(self.state_dir, {"type": "armed", "run_id": run_id, "mode": mode.value,
@@ -136,10 +134,9 @@ class DriftRun:
 class ConvergeSeam:
     """Approval requests and applies: the targets go to the approvals stage, everything else stays readonly."""
 
-    def __init__(self, job: DriftJob, approvals: ApprovalSeam, *, key: bytes) -> None:
+    def __init__(self, job: DriftJob, approvals: ApprovalSeam) -> None:
         self.job = job
         self.approvals = approvals
-        self._key = key
         self._forwarded: dict[str, SeamContext] = {}
 
     def __call__(self, context: SeamContext) -> SeamResult | None:
