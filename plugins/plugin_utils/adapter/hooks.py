@@ -15,7 +15,6 @@ import atexit
 import importlib
 import json
 import os
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 from ansible.errors import AnsibleActionSkip, AnsibleError
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
+from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
 from ..core.settings import load_settings
@@ -33,16 +33,34 @@ from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, requests
 from .patching import patch, wrap_subclasses
 
-__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "GateUnscannable", "HookKind", "HookPoint", "HookSet", "arm"]
+__all__ = [
+    "HOOK_TABLE",
+    "SUPPORTED",
+    "GateRefusal",
+    "GateUnscannable",
+    "HookKind",
+    "HookPoint",
+    "HookSet",
+    "arm",
+    "report_pending",
+]
 
 
 class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no type information
-    """A task, lookup or remote operation the gate did not allow."""
+    """A task, lookup or remote operation the gate did not allow. Its message names the task's action, host and
+    arguments, which the playbook controls, so it is rendered terminal-safe before ansible-core shows it."""
+
+    def __init__(self, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(render(message, multiline=True), *args, **kwargs)
 
 
 class GateUnscannable(AnsibleActionSkip):  # type: ignore[misc]  # ansible-core ships no type information
     """In a drift run, a task the gate did not allow is reported as skipped so the scan goes on to the next task: it
-    did not run, and the scan lists it as unscannable with the gate's reason."""
+    did not run, and the scan lists it as unscannable with the gate's reason. The reason names what the playbook
+    controls, so it is rendered terminal-safe like a GateRefusal."""
+
+    def __init__(self, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(render(message, multiline=True), *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------------- arming
@@ -55,6 +73,7 @@ class _Arming:
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
     drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
+    pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
 
 _ARMING = _Arming()
@@ -86,11 +105,12 @@ def arm(*, via: str) -> Gate | None:
         except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
-            raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from exc
+            # from None: ansible-core would print the cause chain after the message, saying the reason three times
+            raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from None
         _install(points)
         pid = os.getpid()
         gate.start_run(
-            pid=pid, via=via, program=os.path.basename(sys.argv[0]), ansible=controller.ansible_version(),
+            pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
             mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
         )  # fmt: skip
         atexit.register(_run_end, pid)
@@ -100,7 +120,21 @@ def arm(*, via: str) -> Gate | None:
 def _run_end(controller_pid: int) -> None:
     gate = _ARMING.gate
     if gate is not None and os.getpid() == controller_pid:
+        report_pending(controller.display)
         gate.finish_run()
+
+
+def report_pending(show: Callable[[str], None]) -> None:
+    """Once per run, at its end, name the request where its gated actions wait for an operator (a --check run's
+    plan has no failed task to name it). The callback calls this at the recap; without the callback (armed by
+    PRAXIS_GATE alone) the run's end does."""
+    gate = _ARMING.gate
+    if gate is None or _ARMING.pending_reported:
+        return
+    _ARMING.pending_reported = True
+    line = gate.pending_approvals()
+    if line:
+        show(line)
 
 
 def _refuse_project_plugin_paths(gate: Gate) -> None:
@@ -231,7 +265,12 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = requests.lookup_name(lookup)
-    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs)):
+    base = requests.lookup_base(lookup)
+    if (
+        fqcn in gate.settings.command_lookups
+        or requests.writes_controller(fqcn, terms)
+        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base)
+    ):
         request = requests.lookup_request(gate, fqcn, terms)
         decision = gate.decide(request)
         if not decision.allowed:

@@ -28,7 +28,7 @@ from ..audit.checkpoint import key_id
 from ..core.errors import ConfigError
 from ..core.statedir import open_private_file
 
-__all__ = ["Approver", "init_operator", "load_operator_key", "load_registry"]
+__all__ = ["Approver", "init_operator", "load_operator_key", "load_registry", "operator_key_encrypted"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
@@ -132,6 +132,17 @@ def init_operator(name: str, *, key_dir: Path, registry: Path, passphrase: bytes
         os.close(fd)
     (key_dir / f"{name}.pub").write_text(approver.line() + "\n")
     return approver
+
+
+def operator_key_encrypted(name: str, *, key_dir: Path) -> bool:
+    """Whether NAME's private key is passphrase-protected (an unreadable key counts as protected: loading it then
+    says what is wrong)."""
+    try:
+        with (key_dir / f"{name}.key").open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return True
+    return not head.startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
 def load_operator_key(name: str, *, key_dir: Path, passphrase: bytes | None) -> Ed25519PrivateKey:

@@ -29,11 +29,11 @@ from ..policy.redact import redact, redact_text
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ConflictError, StoreRefused
 from .operators import Approver, load_registry
+from .queue import claim, current_claim, item_state
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
 
 __all__ = ["ApprovalSeam"]
 
-_PENDING_HOURS = 24
 _MAX_DIFF_BYTES = 32 * 1024
 
 
@@ -77,17 +77,58 @@ class ApprovalSeam:
             )
         binding = self._binding(context)
         problems: list[str] = []
+        lost: list[str] = []  # requests whose covering item another decision used first
         for token in request.approval_tokens:
-            result = self._redeem(token, binding, context, problems)
+            result = self._redeem(token, binding, context, problems, lost)
             if result is not None:
                 return result
-        request_id = self._record_pending(context, binding, diff=None) if context.record else plan_id(request.run_id)
         detail = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        if not context.record:  # `praxis-gate check`: nothing is recorded, so there is no request to name
+            return SeamResult(
+                Verdict.APPROVAL_REQUIRED,
+                f"{evaluation.tier} needs a human approval{detail}: a real run records an approval request and names "
+                "it; an operator reviews it with `praxis-gate approvals show REQUEST`",
+                "approval.required",
+            )
+        if lost:
+            return self._lost(binding, lost, detail)
+        request_id = self._record_pending(context, binding, diff=None)
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
             f"{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it with "
             f"`praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
             "praxis_approval, PRAXIS_APPROVAL or PRAXIS_APPROVAL_FILE",
+            "approval.required",
+        )
+
+    def _lost(self, binding: Binding, lost: list[str], detail: str) -> SeamResult:
+        """A covering approval that another decision used first (a redemption race, or a relaunch replaying it)
+        opens no request of its own: it names the request that already asks for this task, or the one it lost."""
+        store = self._get_store()
+        current = current_claim(store, binding)
+        waiting = None
+        for item_id in current.get("items", []) if current is not None else []:
+            item = store.approval_item(str(item_id))
+            found = store.approval_request(item.request_id) if item is not None else None
+            if item is not None and found is not None and item_state(store, found, item, ruleset=binding.ruleset,
+                                                                     now=self._clock).pending:  # fmt: skip
+                waiting = str(found.payload.get("plan") or found.request_id)
+                break
+        if waiting is not None:
+            next_step = (
+                f"request {waiting} already asks for this task: an operator reviews it with "
+                f"`praxis-gate approvals show {waiting}`"
+            )
+        else:
+            used = lost[0]
+            next_step = (
+                f"`praxis-gate approvals show {used}` shows its use; to run the task again, run it without the used "
+                "approval, which records a new request for an operator"
+            )
+        return SeamResult(
+            Verdict.APPROVAL_REQUIRED,
+            f"{binding.tier} needs a human approval: the approval presented for this task was already used, and a "
+            f"retry needs a new one{detail}. {next_step}",
             "approval.required",
         )
 
@@ -103,7 +144,9 @@ class ApprovalSeam:
         self._record_pending(context, self._binding(context), diff=diff, status=status)
 
     # -------------------------------------------------------------------------------------------- redemption
-    def _redeem(self, token: str, binding: Binding, context: SeamContext, problems: list[str]) -> SeamResult | None:
+    def _redeem(
+        self, token: str, binding: Binding, context: SeamContext, problems: list[str], lost: list[str]
+    ) -> SeamResult | None:
         try:
             verified = verify_token(
                 token,
@@ -137,6 +180,8 @@ class ApprovalSeam:
             witness = self._audit_witness(item.item_id, verified.issued_at)
             if witness:
                 problems.append(witness)
+                if witness.startswith("this approval was already used"):
+                    lost.append(verified.plan)
                 continue
             try:
                 consumed = store.consume(
@@ -157,6 +202,7 @@ class ApprovalSeam:
                     approval_item=item.item_id,
                 )
             problems.append("this approval was already used; a retry needs a new request and a new approval")
+            lost.append(verified.plan)
         return None
 
     def _audit_witness(self, item_id: str, issued_at: int) -> str | None:
@@ -196,17 +242,18 @@ class ApprovalSeam:
             item_payload["diff"] = _bounded_diff(diff)
         store = self._get_store()
         now = self._clock()
+        item_id = f"item-{uuid.uuid4().hex[:20]}"
         store.add_approval_request(
             request_id=request_id,
             requester=request.principal or self.settings.principal,
             session=request.session,
             run_id=request.run_id,
             ruleset_digest=context.ruleset_digest,
-            expires_at=now.replace(microsecond=0) + timedelta(hours=_PENDING_HOURS),
+            expires_at=now.replace(microsecond=0) + timedelta(seconds=self.settings.approval_pending_ttl),
             payload={"plan": plan, "check_run": request.check_mode, "mode": self.settings.mode.value},
             items=[
                 ApprovalItem(
-                    item_id=f"item-{uuid.uuid4().hex[:20]}",
+                    item_id=item_id,
                     request_id=request_id,
                     action=binding.action,
                     target=binding.target,
@@ -216,6 +263,9 @@ class ApprovalSeam:
                 )
             ],
         )
+        # One pending request per task: this one supersedes an older request for the same binding (a retry).
+        claim(store, binding, item=item_id, request=request_id, plan=plan,
+              actor=request.principal or self.settings.principal)  # fmt: skip
         return plan
 
     def _binding(self, context: SeamContext) -> Binding:

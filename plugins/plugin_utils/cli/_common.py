@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..core.display import emit
 from ..core.errors import ConfigError
 from ..core.gate import Gate
 from ..core.settings import GateSettings
@@ -20,7 +21,7 @@ EXIT_OK, EXIT_NOT_ALLOWED, EXIT_ERROR, EXIT_VERIFY = 0, 1, 2, 3
 
 
 def fatal(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    print(f"praxis-gate: error: {message}", file=sys.stderr)
+    emit(f"praxis-gate: error: {message}", stream=sys.stderr)
     raise SystemExit(code)
 
 

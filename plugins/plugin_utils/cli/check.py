@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from ..core.display import emit, emit_json
 from ..core.gate import Gate
 from ..core.models import Mode, RequestKind, TaskRequest
 from ..core.settings import GateSettings
@@ -43,13 +43,13 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
         )  # fmt: skip
     decision = gate.explain(request)
     if args.json:
-        print(json.dumps(decision.as_dict(), indent=2, sort_keys=True))
+        emit_json(decision.as_dict(), indent=2, sort_keys=True)
     else:
-        print(f"{decision.verdict.value.upper()}  {decision.tier}  ({decision.rule})")
-        print(f"  {decision.reason}")
+        emit(f"{decision.verdict.value.upper()}  {decision.tier}  ({decision.rule})")
+        emit(f"  {decision.reason}")
         for reason in decision.reasons:
-            print(f"  - {reason}")
-        print(f"  mode {decision.mode.value}; ruleset {decision.ruleset}")
+            emit(f"  - {reason}")
+        emit(f"  mode {decision.mode.value}; ruleset {decision.ruleset}")
     return EXIT_OK if decision.allowed else EXIT_NOT_ALLOWED
 
 

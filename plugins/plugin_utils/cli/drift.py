@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..core.display import emit, emit_json
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.settings import GateSettings
 from ..drift import diffs
@@ -44,9 +44,11 @@ def _exit_one(command: Command) -> Command:
         try:
             return command(args, settings)
         except GatekeeperError as exc:
-            print(f"praxis-gate: error: {exc.diagnostics()}", file=sys.stderr)
+            emit(f"praxis-gate: error: {exc.message}", stream=sys.stderr)
+            if exc.hint:
+                emit(f"  next: {exc.hint}", stream=sys.stderr)
         except ValueError as exc:
-            print(f"praxis-gate: error: {exc}", file=sys.stderr)
+            emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
         return EXIT_ERROR
 
     return run
@@ -70,7 +72,7 @@ def cmd_scan(args: argparse.Namespace, settings: GateSettings) -> int:
     with open_store(settings) as store:
         result = run_scan(settings, store, options)
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+        emit_json(result.as_dict(), indent=2, sort_keys=True)
     else:
         _print_scan(result)
     return result.exit_code
@@ -79,27 +81,27 @@ def cmd_scan(args: argparse.Namespace, settings: GateSettings) -> int:
 def _print_scan(result: ScanResult) -> None:
     baseline = result.baseline
     revision = f", revision {baseline.scm_revision}" if baseline.scm_revision else ""
-    print(f"scan {result.scan_id}: baseline {baseline.name} (digest {baseline.digest[:12]}{revision}), "
+    emit(f"scan {result.scan_id}: baseline {baseline.name} (digest {baseline.digest[:12]}{revision}), "
           f"{len(result.hosts())} host(s)")  # fmt: skip
     now = datetime.now(UTC)
     for row in requests_table(result.requests, now):
-        print(
+        emit(
             f"  DRIFT        {row['id']}  {row['host']}  {row['task']!r}  {row['action']}  {row['tier']}  {row['what']}"
         )
     for observation in result.of_status("unscannable"):
         why = "; ".join(dict.fromkeys(observation.notes))
-        print(f"  UNSCANNABLE  {observation.host}  {observation.task!r}  {observation.action}: {why[:300]}")
+        emit(f"  UNSCANNABLE  {observation.host}  {observation.task!r}  {observation.action}: {why[:300]}")
     for error in result.as_dict()["errors"]:
-        print(f"  ERROR        {error[:400]}")
+        emit(f"  ERROR        {error[:400]}")
     counts = result.counts()
-    print(f"  {counts['superseded']} older request(s) superseded, {counts['gone']} gone, {counts['expired']} expired")
+    emit(f"  {counts['superseded']} older request(s) superseded, {counts['gone']} gone, {counts['expired']} expired")
     if result.exit_code == EXIT_ERROR:
-        print("the scan is incomplete (see the errors above); what it saw was recorded. Nothing was changed.")
+        emit("the scan is incomplete (see the errors above); what it saw was recorded. Nothing was changed.")
     elif result.requests:
-        print(f"{len(result.requests)} drifted task(s). Nothing was changed. Review: `praxis-gate drift show ID`; "
+        emit(f"{len(result.requests)} drifted task(s). Nothing was changed. Review: `praxis-gate drift show ID`; "
               "converge (asks a human for an approval): `praxis-gate drift converge ID [ID...]`")  # fmt: skip
     else:
-        print("no drift. Nothing was changed.")
+        emit("no drift. Nothing was changed.")
 
 
 # ------------------------------------------------------------------------------------------------------- read
@@ -114,12 +116,12 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
         requests = [r for r in requests if r.effective_state(now) in ("proposed", "approval-requested")]
     rows = requests_table(requests, now)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        emit_json(rows, indent=2)
         return 0
     if not rows:
-        print("no open convergence requests" + ("" if args.all or args.state else " (--all shows closed ones)"))
+        emit("no open convergence requests" + ("" if args.all or args.state else " (--all shows closed ones)"))
     for row in rows:
-        print(f"{row['id']}  {row['state']:18}  {row['host']}  {row['task']!r}  {row['tier']}  since {row['since']}  "
+        emit(f"{row['id']}  {row['state']:18}  {row['host']}  {row['task']!r}  {row['tier']}  since {row['since']}  "
               f"{row['what']}")  # fmt: skip
     return 0
 
@@ -132,8 +134,8 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         raise ConfigError(f"no convergence request {args.request}", hint="see `praxis-gate drift list --all`")
     now = datetime.now(UTC)
     if args.json:
-        print(json.dumps({**request.as_dict(), "effective_state": request.effective_state(now),
-                          "history": list(request.history)}, indent=2))  # fmt: skip
+        emit_json({**request.as_dict(), "effective_state": request.effective_state(now),
+                   "history": list(request.history)}, indent=2)  # fmt: skip
         return 0
     _print_request(request, now)
     return 0
@@ -141,28 +143,28 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
 
 def _print_request(request: ConvergenceRequest, now: datetime) -> None:
     state = request.effective_state(now)
-    print(f"convergence request {request.id}: {state}" + (f" ({request.state_reason})" if request.state_reason else ""))
-    print(f"  host:      {request.host}")
-    print(f"  task:      {request.task_name!r} at {request.task_path}")
-    print(f"  action:    {request.action} ({request.tier})")
-    print(f"  since:     {iso(request.first_observed_at)}; last observed {iso(request.observed_at)} by {request.scan}")
-    print(f"  expires:   {iso(request.expires_at)}")
+    emit(f"convergence request {request.id}: {state}" + (f" ({request.state_reason})" if request.state_reason else ""))
+    emit(f"  host:      {request.host}")
+    emit(f"  task:      {request.task_name!r} at {request.task_path}")
+    emit(f"  action:    {request.action} ({request.tier})")
+    emit(f"  since:     {iso(request.first_observed_at)}; last observed {iso(request.observed_at)} by {request.scan}")
+    emit(f"  expires:   {iso(request.expires_at)}")
     revision = f", revision {request.baseline.scm_revision}" if request.baseline.scm_revision else ""
-    print(f"  baseline:  {request.baseline.name} (digest {request.baseline.digest[:12]}{revision}) "
+    emit(f"  baseline:  {request.baseline.name} (digest {request.baseline.digest[:12]}{revision}) "
           f"{request.baseline.playbook}")  # fmt: skip
-    print(f"  diff:      digest {request.diff_digest[:16]}...; {diffs.describe(request.summary, limit=400)}")
+    emit(f"  diff:      digest {request.diff_digest[:16]}...; {diffs.describe(request.summary, limit=400)}")
     for change in request.summary:
         for line in change.get("lines", []):
-            print(f"             {line}")
+            emit(f"             {line}")
     if request.approval_request:
-        print(
+        emit(
             f"  approval:  request {request.approval_request} (`praxis-gate approvals show {request.approval_request}`)"
         )
     if request.outcome:
-        print(f"  outcome:   {request.outcome.get('status')} at {request.outcome.get('at')}")
-    print("  history:")
+        emit(f"  outcome:   {request.outcome.get('status')} at {request.outcome.get('at')}")
+    emit("  history:")
     for version in request.history:
-        print(f"    {version['at']}  {version['state']:18}  by {version['actor']}: {version['reason']}")
+        emit(f"    {version['at']}  {version['state']:18}  by {version['actor']}: {version['reason']}")
 
 
 @_exit_one
@@ -175,12 +177,12 @@ def cmd_scans(args: argparse.Namespace, settings: GateSettings) -> int:
         for s in scans
     ]  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
+        emit_json(rows, indent=2)
         return 0
     if not rows:
-        print("no drift scans recorded")
+        emit("no drift scans recorded")
     for row in rows:
-        print(f"{row['scan']}  {row['started_at']}  {row['baseline']}  {row['hosts']} host(s)  {row['drift']} drift  "
+        emit(f"{row['scan']}  {row['started_at']}  {row['baseline']}  {row['hosts']} host(s)  {row['drift']} drift  "
               f"exit {row['exit_code']}")  # fmt: skip
     return 0
 
@@ -196,7 +198,7 @@ def cmd_report(args: argparse.Namespace, settings: GateSettings) -> int:
         requests = [ledger.get(r.id) or r for r in ledger.requests(baseline=name)]  # with their histories
     page = render_report(scan=scan, requests=requests, generated_at=datetime.now(UTC))
     _write_atomically(Path(args.output), page)
-    print(f"wrote {args.output} ({len(requests)} request(s)" + (f", scan {scan['scan_id']})" if scan else ")"))
+    emit(f"wrote {args.output} ({len(requests)} request(s)" + (f", scan {scan['scan_id']})" if scan else ")"))
     return 0
 
 
@@ -228,7 +230,7 @@ def cmd_converge(args: argparse.Namespace, settings: GateSettings) -> int:
     with open_store(settings) as store:
         result = converge(settings, store, options)
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+        emit_json(result.as_dict(), indent=2, sort_keys=True)
     else:
         _print_converge(result)
     return result.exit_code
@@ -236,18 +238,18 @@ def cmd_converge(args: argparse.Namespace, settings: GateSettings) -> int:
 
 def _print_converge(result: ConvergeResult) -> None:
     for message in result.messages:
-        print(message)
+        emit(message)
     ids = " ".join(r.id for r in result.requests)
     if result.outcome == "approval-requested" and result.approval_request:
         plan = result.approval_request
-        print(f"approval request {plan} waits for an operator. Nothing was changed.")
-        print(f"  next: praxis-gate approvals show {plan}")
-        print(f"        praxis-gate approvals approve {plan} --as OPERATOR   (prints a single-use token)")
-        print(f"        PRAXIS_APPROVAL=TOKEN praxis-gate drift converge {ids}   (or --approval-file FILE)")
+        emit(f"approval request {plan} waits for an operator. Nothing was changed.")
+        emit(f"  next: praxis-gate approvals show {plan}")
+        emit(f"        praxis-gate approvals approve {plan} --as OPERATOR   (prints a single-use token)")
+        emit(f"        PRAXIS_APPROVAL=TOKEN praxis-gate drift converge {ids}   (or --approval-file FILE)")
     elif result.outcome == "applied":
-        print(f"applied {len(result.requests)} convergence request(s): {ids}")
+        emit(f"applied {len(result.requests)} convergence request(s): {ids}")
     else:
-        print(f"not converged ({result.outcome}).")
+        emit(f"not converged ({result.outcome}).")
 
 
 # ------------------------------------------------------------------------------------------------------- parser

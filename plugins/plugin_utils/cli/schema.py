@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any
 
+from ..core.display import emit_json
 from ..core.settings import GateSettings
 from ..drift.model import convergence_schema
 from ..policy.ruleset import policy_schema
@@ -21,7 +21,7 @@ _SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    print(json.dumps(_SCHEMAS[args.name](), indent=2))
+    emit_json(_SCHEMAS[args.name](), indent=2)
     return EXIT_OK
 
 

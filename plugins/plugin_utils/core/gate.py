@@ -30,6 +30,7 @@ from typing import Any
 from ..approvals.stage import ApprovalSeam
 from ..audit.timestamps import request_timestamp
 from ..audit.writer import AuditLog, AuditSink
+from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
@@ -39,11 +40,16 @@ from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .runs import RunJournal
 from .seams import Seam, SeamContext
 from .settings import GateSettings
+from .statedir import ensure_state_dir
 
 __all__ = ["Gate", "Outcome"]
 
 log = logging.getLogger(__name__)
 
+# The tier a deny-list match implies, whatever the task would otherwise classify as: a deny rule names an action that
+# no approval or mode may allow (destructive, irreversible, or opaque by construction: decoded text piped into a
+# shell, a fork bomb, host keys switched off), so its refusal is labelled at the top tier.
+DENY_TIER = Tier.T3
 _REASON_LIMIT = 400
 _MAX_ACTION = 200
 _MAX_HOST = 255
@@ -104,7 +110,11 @@ class Gate:
         self.audit = audit
         self.run_id = run_id or uuid.uuid4().hex
         self.session = settings.session or self.run_id
-        self.protected_paths = tuple(dict.fromkeys([*_own_paths(settings), *protected_paths]))
+        self.protected_paths = _with_real_paths([*_own_paths(settings), *protected_paths])
+        # The controller's own Python (ansible_playbook_python) and the interpreters the operator trusts.
+        self.trusted_interpreters = tuple(
+            dict.fromkeys([sys.executable, os.path.realpath(sys.executable), *settings.interpreters])
+        )
         self.seams = tuple(seams)
         self._clock = clock
         self._active: Decision | None = None
@@ -121,7 +131,12 @@ class Gate:
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
-        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
+        the approvals stage in the pipeline (unless ``seams`` says otherwise).
+
+        The state directory is checked first (StateError: refuse to start): the audit writer never raises, so a
+        directory it cannot use would otherwise only show at the first write, after read-only tasks had already run
+        unaudited."""
+        ensure_state_dir(settings.state_dir)
         kwargs.setdefault("seams", (ApprovalSeam(settings),))
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
@@ -202,7 +217,7 @@ class Gate:
             return (
                 self._decision(
                     Verdict.REFUSED,
-                    Tier.T3,
+                    self._label_tier(request),
                     "killswitch",
                     f"{state.describe()}; clear it with `praxis-gate emergency-clear --reason ...`",
                     decision_id,
@@ -214,14 +229,19 @@ class Gate:
         if problem:
             return self._decision(Verdict.DENIED, Tier.T3, "malformed-request", problem, decision_id), None
         # 3 + 4. deny list, then classification (one evaluation computes both, deny findings win)
-        evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        evaluation = evaluate(
+            request,
+            ruleset=self.ruleset,
+            protected_paths=self.protected_paths,
+            trusted_interpreters=self.trusted_interpreters,
+        )
         if evaluation.findings:
             first = evaluation.findings[0]
             reasons = tuple(f"{f.rule}: {f.reason}" for f in evaluation.findings)
             return (
                 self._decision(
                     Verdict.DENIED,
-                    evaluation.tier,
+                    DENY_TIER,
                     first.rule,
                     f"deny list: {first.reason}",
                     decision_id,
@@ -286,6 +306,16 @@ class Gate:
         if approval_ref or approval_item:
             allowed = replace(allowed, approval_ref=approval_ref, approval_item=approval_item)
         return allowed, evaluation
+
+    def _label_tier(self, request: TaskRequest) -> Tier:
+        """The tier a refused request is labelled with when the refusal itself needed no classification (the
+        emergency stop refuses before parsing anything): its classification when that succeeds, else T3 (ambiguity
+        rounds up). Only the label: the refusal stands whatever this finds."""
+        try:
+            evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        except Exception:
+            return Tier.T3
+        return DENY_TIER if evaluation.findings else evaluation.tier
 
     def _decision(
         self,
@@ -441,16 +471,20 @@ class Gate:
                     )
         return ""
 
-    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
-        """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent
-        through the full pipeline, which denies it; everything else stays unrecorded, as lookups only read."""
+    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any], *, base: str | None = None) -> bool:
+        """Any lookup (file, fileglob, template, ini, url...) whose terms name the gate's own state or secrets, in
+        any spelling (``/./``, ``..``, percent-encoding, a ``file://`` URL, a symlink), is sent through the full
+        pipeline, which denies it; everything else stays unrecorded, as lookups only read. ``base`` is the
+        directory relative terms resolve against (the play's)."""
         items = terms if isinstance(terms, list | tuple) else [terms]
         texts = [str(item) for item in items] + [str(value) for value in options.values()]
-        return bool(tamper_findings(texts, self.protected_paths))
+        return bool(tamper_findings([*texts, *_resolved_paths(texts, base)], self.protected_paths))
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
         """Record the run's start (after recovering runs that died) and remember where it began."""
+        if isinstance(self.audit, AuditLog):
+            self.audit.watch()  # from here on, a log changed under the run refuses everything above T0
         if self.journal is None:
             return self.record_event("run-start", **fields)
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
@@ -497,6 +531,28 @@ class Gate:
             return reason
         except Exception as exc:
             return f"internal error checking the remote operation ({type(exc).__name__})"
+
+
+def _with_real_paths(paths: Sequence[str]) -> tuple[str, ...]:
+    """Each path as given and as it resolves through symlinks: a protected file reached through a link is the
+    same file."""
+    out: list[str] = []
+    for path in paths:
+        out.append(path)
+        with contextlib.suppress(OSError, ValueError):
+            out.append(os.path.realpath(path))
+    return tuple(dict.fromkeys(p for p in out if p))
+
+
+def _resolved_paths(texts: Sequence[str], base: str | None) -> list[str]:
+    """The controller paths inside lookup terms, resolved through symlinks (words that look like paths only)."""
+    resolved: list[str] = []
+    for text in texts[:64]:
+        for word in text.replace("=", " ").split()[:16]:
+            if "/" in word or word.startswith(("~", "file:")):
+                with contextlib.suppress(OSError, ValueError):
+                    resolved.append(_controller.resolve(word, base=base))
+    return resolved
 
 
 def _malformed(request: TaskRequest) -> str:

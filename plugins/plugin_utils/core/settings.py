@@ -70,11 +70,13 @@ class GateSettings(BaseModel):
     approvers_path: Path | None = None
     approver_keys: str = ""
     approval_max_ttl: int = 900
+    approval_pending_ttl: int = 86_400
     approval_distinct: bool = False
     t3_two_approvers: bool = False
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
+    interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
     drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     @property
@@ -283,6 +285,12 @@ def load_settings(
             f"the maximum approval lifetime must be 60..86400 seconds, got {ttl_raw!r}",
             hint="set PRAXIS_APPROVAL_MAX_TTL or [praxis_gatekeeper] approval_max_ttl",
         )
+    pending_raw = env.get("PRAXIS_APPROVAL_PENDING_TTL") or operator_values.get("approval_pending_ttl") or "86400"
+    if not pending_raw.strip().isdigit() or not 300 <= int(pending_raw) <= 2_592_000:
+        raise ConfigError(
+            f"the lifetime of a pending approval request must be 300..2592000 seconds, got {pending_raw!r}",
+            hint="set PRAXIS_APPROVAL_PENDING_TTL or [praxis_gatekeeper] approval_pending_ttl",
+        )
     distinct = _parse_bool(
         env.get("PRAXIS_APPROVAL_DISTINCT") or operator_values.get("approval_distinct_approver", ""),
         "PRAXIS_APPROVAL_DISTINCT",
@@ -304,6 +312,16 @@ def load_settings(
             f"the checkpoint interval must be a whole number of records (1..10000000), got {every_raw!r}",
             hint="set PRAXIS_AUDIT_CHECKPOINT_EVERY or [praxis_gatekeeper] audit_checkpoint_every",
         )
+    interpreters_raw = ",".join(
+        filter(None, [env.get("PRAXIS_INTERPRETERS", ""), operator_values.get("interpreters", "")])
+    )
+    interpreters = tuple(_expand(entry, env) for entry in _split_list(interpreters_raw))
+    for entry in interpreters:
+        if not os.path.isabs(entry):
+            raise ConfigError(
+                f"interpreters entries must be absolute paths, got {entry!r}",
+                hint="a bare name is already allowed when it is a known interpreter; list only paths you trust",
+            )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
     drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
@@ -333,11 +351,13 @@ def load_settings(
         approvers_path=approvers_path,
         approver_keys=env.get("PRAXIS_APPROVER_KEYS", ""),
         approval_max_ttl=int(ttl_raw),
+        approval_pending_ttl=int(pending_raw),
         approval_distinct=distinct,
         t3_two_approvers=t3_two,
         operator_dir=operator_dir,
         approval_tokens=tokens,
         audit_durability=durability,
+        interpreters=interpreters,
         drift_job=drift_job,
     )
 
@@ -368,9 +388,11 @@ _OPERATOR_ONLY_VALUES = (
     "audit_checkpoint_every",
     "tsa_url",
     "approval_max_ttl",
+    "approval_pending_ttl",
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
+    "interpreters",
 )
 
 

@@ -17,10 +17,16 @@ from .errors import StateError
 __all__ = ["ensure_state_dir", "open_private_file"]
 
 
-def ensure_state_dir(path: Path) -> Path:
-    """Create (0700) or validate the state directory; return its real path."""
+def ensure_state_dir(path: Path, *, create: bool = True) -> Path:
+    """Create (0700) or validate the state directory; return its real path.
+
+    ``create=False`` only judges (``praxis-gate status``): a directory that does not exist yet is fine, since the first
+    run creates it owner-only."""
+    if not create and not os.path.lexists(path):
+        return path
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if create:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
         real = Path(os.path.realpath(path))
         info = os.stat(real)
     except OSError as exc:

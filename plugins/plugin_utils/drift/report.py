@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..core.display import render
 from . import diffs
 from .model import ConvergenceRequest, iso
 
@@ -73,8 +74,9 @@ footer { color: var(--muted); }
 
 
 def e(value: Any) -> str:
-    """Escaped text (quotes too: values also go into attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escaped text (quotes too: values also go into attributes), rendered first as on a terminal (core/display.py):
+    a bidirectional override or an invisible character shows as an escape, so the page says what the record holds."""
+    return html.escape("" if value is None else render(value), quote=True)
 
 
 def render_report(

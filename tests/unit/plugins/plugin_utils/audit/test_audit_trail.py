@@ -350,7 +350,7 @@ def test_no_log_arguments_are_withheld_with_their_length(tmp_path: Path) -> None
 
 def test_unwritable_log_warns_once_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gate = gate_for(tmp_path)
-    (tmp_path / "state").mkdir()
+    (tmp_path / "state").mkdir(exist_ok=True)  # the gate made it (owner-only) when it started
     (tmp_path / "state" / "audit.jsonl").symlink_to(tmp_path / "elsewhere")
     for _ in range(3):
         decision = gate.decide(TaskRequest(action="ansible.builtin.copy", args={"dest": "/srv/x"}, host="web1"))

@@ -266,3 +266,13 @@ def test_no_descriptor_leak_on_refusal(state: Path) -> None:
         with pytest.raises(StateError):
             open_private_file(state / "d", os.O_RDONLY)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_judging_only_creates_nothing_and_still_refuses(tmp_path: Path) -> None:
+    missing = tmp_path / "not-yet"
+    assert ensure_state_dir(missing, create=False) == missing and not missing.exists()
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    os.chmod(loose, 0o777)
+    with pytest.raises(StateError, match="writable by group or others"):
+        ensure_state_dir(loose, create=False)

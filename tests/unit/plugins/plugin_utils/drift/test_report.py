@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.display import render, unsafe_character
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift import diffs
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.model import Baseline, ConvergenceRequest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.report import render_report
@@ -96,7 +97,9 @@ def test_the_page_renders_in_headless_chromium_with_every_value_as_text(page: Pa
     assert dom.problems() == [], dom.problems()[:10]
     text = dom.all_text
     for hostile in HOSTILE:
-        assert hostile in text, f"{hostile!r} is not shown as text"
+        # shown as text, as a terminal shows it: a bidirectional override is a visible escape, never applied
+        assert render(hostile) in text, f"{hostile!r} is not shown as text"
+    assert "\\u202eevil\\u202c" in text and not [c for c in text if unsafe_character(c) and c not in "\n\t"]
     for heading in ("Drift report", "Hosts by tasks", "Convergence requests", "What differs", "Unscannable", "Errors"):
         assert heading in text
     for state in ("proposed", "approval-requested", "applied", "superseded", "gone", "expired"):
