@@ -363,6 +363,13 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
         name="file",
         url="baseurl gpgcakey gpgkey include metalink mirrorlist",
     ),
+    # The collection's own modules, held to their DOCUMENTATION (test_options.py). drift_scan starts a separate gated
+    # ansible-playbook in check mode under the readonly ceiling: its playbook, inventories and @files are read on the
+    # controller (judged against the gate's files); the rest is inert.
+    "praxis.gatekeeper.drift_scan": _module(
+        data="limit baseline_name scm_revision ttl timeout fail_on_drift",
+        controller="playbook inventory extra_vars",
+    ),
 }
 
 # Backends that package/service may hand their arguments to (``use``): the package managers and service managers

@@ -92,9 +92,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # computed before a shell, PowerShell removal of system directories and disk wipes; bounded analysis rounds up
     "2026.12.4": "013de9e6d9f20cf60745f8a30abf9d129f7dc4b4c374c5cb59aa89310b1c4708",
     # 2026.12.6 (provisional 2026.11.10 on branch issue-19): praxis.gatekeeper.drift_scan is T0 (it starts a gated
-    # check-mode scan under the readonly ceiling); the tamper check leaves out the role path ansible-core adds to a
-    # role's argument validation (context, not data)
-    "2026.12.6": "af381d4b18fe5d6b1c30db48e876f15a54f1041e552f361888c754d8b8791351",
+    # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
+    # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
+    # ansible-core adds to a role's argument validation (context, not data)
+    "2026.12.6": "7cba071395955c0f4ab59c4756ff379c3f6057f6d8b6852c0ac2a493f211003a",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
