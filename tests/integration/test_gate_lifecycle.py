@@ -154,7 +154,11 @@ def test_unsupported_ansible_core_is_refused_at_start(lab: AnsibleLab, canary: P
     assert not (canary / "written.txt").exists()
 
 
-def test_unwritable_audit_log_refuses_changes_but_allows_reads(lab: AnsibleLab, canary: Path) -> None:
+def test_an_unwritable_audit_log_at_the_start_aborts_the_run_before_its_first_task(
+    lab: AnsibleLab, canary: Path
+) -> None:
+    """A run that cannot write its audit log does not start: not even a T0 read runs unaudited (issue 14). In the
+    middle of a run the gate refuses changes and lets reads finish: test_run_resilience.py."""
     lab.state_dir.mkdir(parents=True)
     (lab.state_dir / "audit.jsonl").symlink_to(canary / "elsewhere.jsonl")
     result = lab.playbook(
@@ -168,7 +172,8 @@ def test_unwritable_audit_log_refuses_changes_but_allows_reads(lab: AnsibleLab, 
         """
     )
     assert result.rc != 0
-    assert "audit log cannot be written" in result.output
+    assert "praxis.gatekeeper refused to run" in result.output and "symbolic link" in result.output, result.output
+    assert "TASK [" not in result.output, result.output
     assert not (canary / "written.txt").exists()
     assert not (canary / "elsewhere.jsonl").exists()
 

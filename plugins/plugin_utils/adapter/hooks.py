@@ -30,7 +30,7 @@ from ..core.gate import Gate, Outcome, output_bytes
 from ..core.settings import load_settings
 from ..drift.observe import DriftRun
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from . import controller, requests
+from . import controller, lifetime, requests
 from .patching import patch, wrap_subclasses
 
 __all__ = [
@@ -99,20 +99,22 @@ def arm(*, via: str) -> Gate | None:
                 settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
             )
             _refuse_project_plugin_paths(gate)
+            pid = os.getpid()
+            # A run that cannot be audited does not start: StateError names the reason and the one next step.
+            gate.start_run(
+                pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
+                mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
+            )  # fmt: skip
             if drift is not None:
                 drift.started(gate.run_id, gate.mode)
-            _ARMING.gate, _ARMING.drift = gate, drift
-        except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
+        except (GatekeeperError, ImportError, AttributeError, ValueError, OSError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
-            # from None: ansible-core would print the cause chain after the message, saying the reason three times
+            # The message already says what and what next; ansible-core would append the cause chain's messages.
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from None
+        _ARMING.gate, _ARMING.drift = gate, drift
         _install(points)
-        pid = os.getpid()
-        gate.start_run(
-            pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
-            mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
-        )  # fmt: skip
+        lifetime.die_with_controller()
         atexit.register(_run_end, pid)
         return gate
 
@@ -214,6 +216,13 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             task=str(task.get_name()), detail="task ended before reaching an action handler",
         )  # fmt: skip
     return result
+
+
+def _on_worker_term(original: Any, worker: Any, signum: int, frame: Any) -> Any:
+    """A worker told to stop (by its controller's death, see lifetime.py, or by ansible-core) also stops the children
+    it started in sessions of their own, which the handler's kill of the worker's process group misses."""
+    lifetime.stop_children(signum)
+    return original(worker, signum, frame)
 
 
 def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
@@ -358,6 +367,7 @@ HOOK_TABLE: tuple[HookSet, ...] = (
         HookPoint("ansible.plugins.connection:ConnectionBase", "put_file", _guard_remote, _EVERY),
         HookPoint("ansible.plugins.connection:ConnectionBase", "fetch_file", _guard_remote, _EVERY),
         HookPoint("ansible.plugins.lookup:LookupBase", "run", _guard_lookup, _EVERY),
+        HookPoint("ansible.executor.process.worker:WorkerProcess", "_term", _on_worker_term, _PATCH),
     )),
 )  # fmt: skip
 

@@ -23,6 +23,7 @@ from ansible.plugins.loader import module_loader
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
+from ..core.limits import InputRejected, read_bounded
 from ..core.models import RequestKind, TaskRequest
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
@@ -273,9 +274,10 @@ def _local_files(task: Any, loader: Any) -> dict[str, bytes | None]:
         return {"<missing>": None}
     try:
         path = loader.path_dwim_relative_stack(task.get_search_path(), "files", source)
-        with open(path, "rb") as handle:
-            data = handle.read(_SCRIPT_LIMIT + 1)
-        return {path: data if len(data) <= _SCRIPT_LIMIT else None}
+        # Never blocking, regular files only: a FIFO named by the playbook would otherwise hang the worker.
+        return {path: read_bounded(path, max_bytes=_SCRIPT_LIMIT, what="the script")}
+    except InputRejected:  # too large, or not a file: classified without its content (which rounds up)
+        return {path: None}
     except (OSError, AnsibleError):
         return {source: None}
 

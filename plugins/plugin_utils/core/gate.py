@@ -35,7 +35,8 @@ from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
 from . import killswitch
-from .errors import TaskRefused
+from .errors import ConfigError, StateError, TaskRefused
+from .limits import InputRejected, read_bounded
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .runs import RunJournal
 from .seams import Seam, SeamContext
@@ -482,11 +483,20 @@ class Gate:
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
-        """Record the run's start (after recovering runs that died) and remember where it began."""
+        """Record the run's start (after recovering runs that died) and remember where it began.
+
+        Returns True, or raises StateError naming the one reason and the one next step (a full or read-only disk,
+        an unusable state directory, no file descriptors left): a run that cannot be audited must not start, and
+        the adapter ends it before its first task."""
         if isinstance(self.audit, AuditLog):
             self.audit.watch()  # from here on, a log changed under the run refuses everything above T0
         if self.journal is None:
-            return self.record_event("run-start", **fields)
+            if not self.record_event("run-start", **fields):
+                raise StateError(
+                    f"cannot record the start of the run: {self.audit.last_error or 'unknown error'}",
+                    hint="check the audit sink",
+                )
+            return True
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
@@ -602,7 +612,14 @@ def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes]
     url = settings.tsa_url
     if not url:
         return None
-    roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
+    roots = None
+    if settings.tsa_ca:
+        try:
+            roots = read_bounded(settings.tsa_ca, max_bytes=1024 * 1024, what="PRAXIS_TSA_CA")
+        except (InputRejected, OSError) as exc:
+            raise ConfigError(
+                f"cannot read the time-stamping roots: {exc}", hint="point PRAXIS_TSA_CA at a PEM file"
+            ) from None
 
     def stamp(checkpoint: Mapping[str, Any]) -> bytes:
         return request_timestamp(checkpoint, url=url, roots_pem=roots)

@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .errors import ConfigError
+from .limits import InputRejected, read_bounded
 from .models import Mode
 
 __all__ = ["CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings"]
@@ -33,6 +34,7 @@ DEFAULT_MODE = Mode.GUARDED
 # Lookups that run commands on the controller; operators add their own (``command_lookups``).
 BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.lines"})
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
+_MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 _DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
@@ -375,7 +377,9 @@ def _approval_tokens(env: Mapping[str, str]) -> tuple[str, ...]:
     file_name = env.get("PRAXIS_APPROVAL_FILE")
     if file_name:
         try:
-            text += "\n" + Path(file_name).read_text(encoding="utf-8")[:1_000_000]
+            text += "\n" + read_bounded(file_name, max_bytes=_MAX_APPROVAL_FILE, what="PRAXIS_APPROVAL_FILE").decode()
+        except InputRejected as exc:
+            raise ConfigError(str(exc), hint="put the approval token(s) in a regular file of at most 1 MiB") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read PRAXIS_APPROVAL_FILE {file_name}: {exc}", hint="fix the path") from exc
     return tuple(part for part in text.replace(",", " ").split() if part)

@@ -23,6 +23,7 @@ import jsonschema
 import yaml
 
 from ..core.errors import PolicyFileError
+from ..core.limits import InputRejected, load_yaml, read_bounded
 from ..core.models import Tier
 from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
 
@@ -171,16 +172,18 @@ def load_policy(path: Path | None) -> OperatorPolicy:
     if path is None:
         return OperatorPolicy()
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, max_bytes=_MAX_POLICY_BYTES, what="the policy file")
+    except InputRejected as exc:
+        raise PolicyFileError(str(exc), hint="point PRAXIS_POLICY at a regular YAML file of at most 1 MiB") from None
     except OSError as exc:
         raise PolicyFileError(
             f"cannot read the policy file {path}: {exc.strerror or exc}",
             hint="fix PRAXIS_POLICY (or [praxis_gatekeeper] policy) or create the file",
         ) from exc
-    if len(raw) > _MAX_POLICY_BYTES:
-        raise PolicyFileError(f"the policy file {path} is larger than 1 MiB", hint="split or trim it")
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"), what=f"the policy file {path}")
+    except InputRejected as exc:
+        raise PolicyFileError(str(exc), hint="write the policy out without anchors and aliases that multiply") from None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PolicyFileError(f"the policy file {path} is not valid YAML: {exc}", hint="fix the syntax") from exc
     validator = jsonschema.Draft202012Validator(policy_schema())
