@@ -352,8 +352,29 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     assert reused.rc == 3, reused.output
     assert "already used" in reused.stdout, reused.output
     assert fleet.snapshot() == before, "a spent token changed a host"
+    # The task the token already changed (host1's banner, the same binding) is the approvals stage's lost approval:
+    # it records no item and names the used request, so that request joins no plan and names none. The two tasks
+    # the token never covered are asked for under one new plan that holds exactly them: no request names a plan
+    # that does not cover it.
+    spent = fleet.show(plan_ids[0])
+    assert spent["state"] == "proposed" and spent["approval_request"] is None, spent
+    assert "already used" in spent["state_reason"] and "without the used approval" in spent["state_reason"], spent
+    partial = {fleet.show(i)["approval_request"] for i in plan_ids[1:]}
+    assert len(partial) == 1 and plan not in partial and None not in partial, partial
+    (partial_plan,) = partial
+    assert all(fleet.show(i)["state"] == "approval-requested" for i in plan_ids[1:])
+    assert sorted(i["target"] for i in fleet.approval(partial_plan)["items"]) == ["host1", "host2"]
+    assert f"drift converge {' '.join(plan_ids[1:])}   (or --approval-file" in reused.stdout, reused.output
+    assert f"next: praxis-gate drift converge {' '.join(plan_ids)}   (without the used approval" in reused.stdout
+
+    # the documented retry: converge again without the used approval; one new plan asks for all three, and the
+    # partial plan's items give way to it (one pending request per task)
+    retried = fleet.converge(*plan_ids)
+    assert retried.rc == 3, retried.output
+    assert fleet.snapshot() == before, "an approval request changed a host"
     new_plan = {fleet.show(i)["approval_request"] for i in plan_ids}
-    assert len(new_plan) == 1 and plan not in new_plan, new_plan
+    assert len(new_plan) == 1 and not new_plan & {plan, partial_plan, None}, new_plan
+    assert {i["state"] for i in fleet.approval(partial_plan)["items"]} == {"superseded"}
 
     # 5. several requests converge as one approved plan, across hosts; the unapproved drift stays
     (new_plan_id,) = new_plan
@@ -369,7 +390,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     assert fleet.old_secret in (fleet.roots["host1"] / "app.conf").read_text()
     assert all(fleet.show(i)["state"] == "applied" for i in plan_ids)
     assert not any((root / "canary").exists() for root in fleet.roots.values())
-    _assert_nothing_kept(fleet, asked.output, applied.output, reused.output, done.output)
+    _assert_nothing_kept(fleet, asked.output, applied.output, reused.output, retried.output, done.output)
 
 
 def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fleet: Fleet) -> None:

@@ -240,16 +240,24 @@ def _print_converge(result: ConvergeResult) -> None:
     for message in result.messages:
         emit(message)
     ids = " ".join(r.id for r in result.requests)
-    if result.outcome == "approval-requested" and result.approval_request:
-        plan = result.approval_request
+    plan = result.approval_request
+    # Only the requests the approval request covers are named with its token; the others must ask again.
+    covered = [r.id for r in result.requests if plan and r.state == "approval-requested" and r.approval_request == plan]
+    outside = [r.id for r in result.requests if r.id not in covered and r.state != "applied"]
+    if result.outcome == "approval-requested" and plan:
         emit(f"approval request {plan} waits for an operator. Nothing was changed.")
         emit(f"  next: praxis-gate approvals show {plan}")
         emit(f"        praxis-gate approvals approve {plan} --as OPERATOR   (prints a single-use token)")
-        emit(f"        PRAXIS_APPROVAL=TOKEN praxis-gate drift converge {ids}   (or --approval-file FILE)")
+        named = " ".join(covered)
+        emit(f"        PRAXIS_APPROVAL=TOKEN praxis-gate drift converge {named}   (or --approval-file FILE)")
     elif result.outcome == "applied":
         emit(f"applied {len(result.requests)} convergence request(s): {ids}")
     else:
         emit(f"not converged ({result.outcome}).")
+    if result.outcome in ("approval-requested", "approval-required") and outside:
+        emit(f"{len(outside)} request(s) are in no new approval request: {' '.join(outside)}. Nothing was changed.")
+        emit(f"  next: praxis-gate drift converge {ids}   (without the used approval: one new approval request for "
+             "all of them)")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------------- parser

@@ -15,6 +15,11 @@
    baseline runs with only the targets out of check mode, each redeeming its approval item once; every other task
    stays a dry run or is refused. A target that ran is ``applied``, with its outcome.
 
+A request names an approval request only when that approval request holds an item for every execution of its task
+on its host recorded by the run that raised it. The approvals stage records no item for a task whose presented
+approval was already used (it names the used request, or one already waiting for the task): such a request keeps
+its state and is told to run converge again without the used approval, which raises a new request for it.
+
 Nothing here ever applies a change the approvals stage did not allow.
 """
 
@@ -55,14 +60,17 @@ class ConvergeOptions:
 
 @dataclass
 class ConvergeResult:
-    outcome: str  # applied, approval-requested, refused, failed
+    # applied, approval-requested, approval-required (needs an approval, but no request was raised), refused, failed
+    outcome: str
     requests: list[ConvergenceRequest] = field(default_factory=list)
     approval_request: str | None = None
     messages: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return {"applied": EXIT_OK, "approval-requested": EXIT_APPROVAL}.get(self.outcome, EXIT_ERROR)
+        return {"applied": EXIT_OK, "approval-requested": EXIT_APPROVAL, "approval-required": EXIT_APPROVAL}.get(
+            self.outcome, EXIT_ERROR
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -125,7 +133,7 @@ def converge(settings: GateSettings, store: Store, options: ConvergeOptions) -> 
 
     if not (options.tokens_presented or options.token_file):
         return _request_approval(ledger, store, requests, run(JobKind.REQUEST))
-    return _apply(ledger, requests, run(JobKind.APPLY, present=True))
+    return _apply(ledger, store, requests, run(JobKind.APPLY, present=True))
 
 
 def _currency(ledger: Ledger, requests: list[ConvergenceRequest], options: ConvergeOptions) -> ConvergeResult | None:
@@ -186,6 +194,21 @@ def _of_targets(executions: Sequence[Execution], targets: Sequence[Target]) -> l
     return [e for e in executions if (e.host, e.task_path) in wanted]
 
 
+def _recorded_items(store: Store, run_id: str) -> dict[str, str]:
+    """The approval items a run recorded (its plan), by the decision each was recorded for."""
+    return {
+        str(item.payload.get("decision_id")): item.item_id
+        for request in store.list_approval_requests(run_id=run_id)
+        for item in store.approval_items(request.request_id)
+        if item.payload.get("decision_id")
+    }
+
+
+def _uncovered(executions: Sequence[Execution], recorded: Mapping[str, str]) -> list[Execution]:
+    """Executions for which the run's plan holds no item: a plan that lacks one does not cover the task."""
+    return [e for e in executions if not e.decision_id or e.decision_id not in recorded]
+
+
 def _request_approval(ledger: Ledger, store: Store, requests: list[ConvergenceRequest], run: RunOutcome
                       ) -> ConvergeResult:  # fmt: skip
     if run.problems or run.run_id is None:
@@ -193,33 +216,39 @@ def _request_approval(ledger: Ledger, store: Store, requests: list[ConvergenceRe
             "failed", requests, messages=[f"the approval request run failed: {p}" for p in run.problems]
         )
     plan = plan_id(run.run_id)
-    items = [i for r in store.list_approval_requests(run_id=run.run_id) for i in store.approval_items(r.request_id)]
-    unrecorded = [
-        f"{e.host} {e.task}: {e.verdict}: {e.reason or e.status}"
-        for r in requests for e in _of_targets(run.executions, [Target(r.host, r.task_path)])
-        if not (e.allowed and e.dry_run)
-    ]  # fmt: skip
-    if not items or unrecorded:
-        why = "; ".join(unrecorded) or "no item"
+    recorded = _recorded_items(store, run.run_id)
+    unrecorded: list[str] = []
+    for request in requests:
+        ran = _of_targets(run.executions, [Target(request.host, request.task_path)])
+        if not ran:
+            unrecorded.append(f"{request.host} {request.task_name}: the task did not run")
+        unrecorded += [f"{e.host} {e.task}: {e.verdict}: {e.reason or e.status}" for e in ran
+                       if not (e.allowed and e.dry_run)]  # fmt: skip
+        unrecorded += [f"{e.host} {e.task}: its dry run has no item in {plan}" for e in _uncovered(ran, recorded)
+                       if e.allowed and e.dry_run]  # fmt: skip
+    if unrecorded:
+        why = "; ".join(dict.fromkeys(unrecorded))
         return ConvergeResult(
             "failed", requests, messages=[f"the approval request was not recorded for every target: {why}"]
         )
     moved = [ledger.move(r, "approval-requested", reason=f"approval request {plan} raised by converge",
                          approval_request=plan) for r in requests]  # fmt: skip
     return ConvergeResult("approval-requested", moved, approval_request=plan, messages=[
-        f"approval request {plan} holds {len(items)} item(s) for {len(moved)} convergence request(s)"])  # fmt: skip
+        f"approval request {plan} holds {len(recorded)} item(s) for {len(moved)} convergence request(s)"])  # fmt: skip
 
 
-def _apply(ledger: Ledger, requests: list[ConvergenceRequest], run: RunOutcome) -> ConvergeResult:
+def _apply(ledger: Ledger, store: Store, requests: list[ConvergenceRequest], run: RunOutcome) -> ConvergeResult:
     if run.run_id is None:
         return ConvergeResult("failed", requests, messages=[f"the apply run failed: {p}" for p in run.problems])
     messages = [f"the apply run: {p}" for p in run.problems]
     results: list[ConvergenceRequest] = []
     new_plan = plan_id(run.run_id)
+    recorded = _recorded_items(store, run.run_id)
     outcomes: set[str] = set()
     for request in requests:
         ran = _of_targets(run.executions, [Target(request.host, request.task_path)])
         record = _outcome(run, ran)
+        waiting = [e for e in ran if e.verdict == "approval_required"]
         if (
             ran
             and all(e.allowed and not e.dry_run for e in ran)
@@ -229,12 +258,21 @@ def _apply(ledger: Ledger, requests: list[ConvergenceRequest], run: RunOutcome) 
                                        outcome=record))  # fmt: skip
             outcomes.add("applied")
             messages.append(f"{request.id}: applied on {request.host} ({record['status']})")
-        elif ran and any(e.verdict == "approval_required" for e in ran):
-            why = "; ".join(dict.fromkeys(e.reason for e in ran if e.verdict == "approval_required"))
+        elif waiting and not _uncovered(waiting, recorded):
+            why = "; ".join(dict.fromkeys(e.reason for e in waiting))
             reason = f"the presented approval did not cover it; approval request {new_plan} raised"
             results.append(ledger.move(request, "approval-requested", reason=reason, approval_request=new_plan))
             outcomes.add("approval-requested")
             messages.append(f"{request.id}: not applied: {why}")
+        elif waiting:
+            # The stage recorded no item for it (the approval presented for it was already used, or a request
+            # already waits for the task): it joins no plan here, and keeps the state and request it had.
+            why = "; ".join(dict.fromkeys(e.reason for e in waiting))
+            reason = (f"not applied: {why}. It is in no approval request of this run: run `praxis-gate drift "
+                      f"converge {request.id}` again without the used approval to raise one")  # fmt: skip
+            results.append(ledger.move(request, request.state, reason=reason[:1000]))
+            outcomes.add("approval-required")
+            messages.append(f"{request.id}: not applied, and in no new approval request: {why}")
         else:
             why = "; ".join(dict.fromkeys(e.reason or e.message or e.status for e in ran)) or "the task did not run"
             results.append(ledger.move(request, request.state, reason=f"converge failed: {why}"[:500], outcome=record))
@@ -244,6 +282,8 @@ def _apply(ledger: Ledger, requests: list[ConvergenceRequest], run: RunOutcome) 
         outcome = "failed"
     elif "approval-requested" in outcomes:
         outcome = "approval-requested"
+    elif "approval-required" in outcomes:
+        outcome = "approval-required"
     else:
         outcome = "applied"
     return ConvergeResult(outcome, results, approval_request=new_plan if outcome == "approval-requested" else None,
