@@ -122,6 +122,77 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: interpreters
+  ssh_known_hosts:
+    description:
+      - "The only known_hosts file praxis.gatekeeper.ssh trusts (absolute; the global file is then ignored)."
+      - "Unset, ssh's own files are used; either way an unknown or changed host key is refused (docs/plugins/ssh.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.ssh."
+    type: path
+    env:
+      - name: PRAXIS_SSH_KNOWN_HOSTS
+    ini:
+      - section: praxis_gatekeeper
+        key: ssh_known_hosts
+  ssh_accept_new_host_keys:
+    description:
+      - "Host names or fnmatch patterns (, separated) whose first host key praxis.gatekeeper.ssh may accept
+        (StrictHostKeyChecking=accept-new); a changed key is still refused."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.ssh."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_SSH_ACCEPT_NEW
+    ini:
+      - section: praxis_gatekeeper
+        key: ssh_accept_new_host_keys
+  talosctl:
+    description:
+      - "The talosctl program the praxis.gatekeeper.talos action runs: a name found on PATH or an absolute path (a
+        relative path is refused; it would resolve inside the project's working directory)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: str
+    default: "talosctl"
+    env:
+      - name: PRAXIS_TALOSCTL
+    ini:
+      - section: praxis_gatekeeper
+        key: talosctl
+  talos_root:
+    description:
+      - "Absolute directory under which every local file talosctl reads or writes must lie (output paths, config
+        patches), and talosctl's working directory."
+      - "Unset, a Talos task that names a local file is refused (docs/talos-setup.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: path
+    env:
+      - name: PRAXIS_TALOS_ROOT
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_root
+  talos_env:
+    description:
+      - "Environment variable names (, separated) added to talosctl's environment allowlist (PATH, HOME, LANG,
+        TALOSCONFIG, KUBECONFIG); every other variable is withheld."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_TALOS_ENV
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_env
+  talos_timeout:
+    description:
+      - "The longest a talosctl call may run, in seconds (1..86400); the task's timeout can only be lower."
+      - "On timeout, and when the emergency stop trips, talosctl's whole process group is killed."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: int
+    default: "3600"
+    env:
+      - name: PRAXIS_TALOS_TIMEOUT
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_timeout
   principal:
     description:
       - "Who is recorded as running the play (and as the actor of praxis-gate commands)."

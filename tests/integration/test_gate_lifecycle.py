@@ -412,7 +412,7 @@ def _link_to_a_world_writable_directory(lab: AnsibleLab) -> str:
     lab.state_dir.rename(real)
     os.chmod(real, 0o777)
     lab.state_dir.symlink_to(real)
-    return "writable by group or others"
+    return "is a symbolic link"  # refused as a link before its target is looked at (issue 23: never follow one)
 
 
 def _make_foreign(lab: AnsibleLab) -> str:

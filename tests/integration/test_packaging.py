@@ -19,7 +19,7 @@ from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, installed_collection
 
 # The top level of the Galaxy artifact: what a Galaxy user runs (galaxy.yml build_ignore keeps everything else out).
 SHIPPED = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md", "changelogs", "docs", "meta",
-           "playbooks", "plugins", "roles"}  # fmt: skip
+           "playbooks", "plugins", "requirements.txt", "roles"}  # fmt: skip
 
 
 def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
@@ -113,6 +113,7 @@ def _documentable() -> list[tuple[str, str]]:
         for path in sorted(kind.glob("*.py"))
         if not path.name.startswith("_")
     ]
+    plugins = list(dict.fromkeys(plugins))
     roles = [
         ("role", f"praxis.gatekeeper.{role.name}") for role in sorted((REPO_ROOT / "roles").iterdir()) if role.is_dir()
     ]
@@ -122,7 +123,7 @@ def _documentable() -> list[tuple[str, str]]:
 def test_ansible_doc_documents_every_plugin_module_and_role() -> None:
     documentable = _documentable()
     kinds = {kind for kind, _ in documentable}
-    assert {"callback", "role"} <= kinds, documentable
+    assert {"callback", "connection", "module", "role"} <= kinds, documentable
     actions = {f"praxis.gatekeeper.{path.stem}" for path in (REPO_ROOT / "plugins" / "action").glob("*.py")}
     assert actions <= {name for kind, name in documentable if kind == "module"}, "an action plugin without module docs"
     for kind, name in documentable:

@@ -27,10 +27,11 @@ from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
+from ..core.models import Decision, TaskRequest
 from ..core.settings import load_settings
 from ..drift.observe import DriftRun
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from . import controller, lifetime, requests
+from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
 
 __all__ = [
@@ -41,7 +42,9 @@ __all__ = [
     "HookKind",
     "HookPoint",
     "HookSet",
+    "active_task",
     "arm",
+    "armed",
     "report_pending",
 ]
 
@@ -73,6 +76,7 @@ class _Arming:
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
     drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
+    task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
 
@@ -147,6 +151,22 @@ def _refuse_project_plugin_paths(gate: Gate) -> None:
         raise GateRefusal(message)
 
 
+def armed() -> Gate | None:
+    """This process's gate, or None when the gate is not armed here (plugins that work without it ask)."""
+    return _ARMING.gate
+
+
+def active_task() -> tuple[Decision, TaskRequest]:
+    """The allowed decision, and the request it was taken on, for the task executing in this process; an action
+    plugin executes exactly that request. GateRefusal when the gate is not armed or no allowed task is executing."""
+    gate = _gate()
+    task = _ARMING.task
+    active = gate.active
+    if task is None or active is None or not active.allowed or task[0].decision_id != active.decision_id:
+        raise GateRefusal("praxis.gatekeeper refused: no allowed gate decision covers this action")
+    return task
+
+
 def _gate() -> Gate:
     gate = _ARMING.gate
     if gate is None:
@@ -174,6 +194,7 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
             raise GateUnscannable(f"praxis.gatekeeper drift: not run: {refusal}")
         raise GateRefusal(refusal)
     gate.begin(decision)
+    _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
 
 
@@ -192,6 +213,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
+        _ARMING.task = None
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -252,6 +274,7 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
     the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
     result = original(manager, *args, **kwargs)
+    inventory.snapshot(getattr(manager, "_inventory", None))  # what add_host changes later shows against this
     extra = getattr(manager, "_extra_vars", None)
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))

@@ -28,6 +28,7 @@ from ..core.models import RequestKind, TaskRequest
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
 from ..policy._options import CONTROLLER_WRITING_LOOKUPS
+from . import inventory
 
 __all__ = [
     "SECRET_OPTIONS",
@@ -70,6 +71,11 @@ class TaskContext:
     play_context: Any
     loader: Any
     templar: Any
+    # Where the host's type may come from (adapter/inventory.py): the task's variables with their data tags,
+    # before the connection adds its own, the inventory's host, and the variable manager's layers.
+    job_vars: Any = None
+    host: Any = None
+    variable_manager: Any = None
 
     @classmethod
     def from_executor(cls, executor: Any, templar: Any) -> TaskContext:
@@ -77,7 +83,19 @@ class TaskContext:
         return cls(
             task=executor._task, host_name=str(executor._host.name), connection=executor._connection,
             play_context=executor._play_context, loader=executor._loader, templar=templar,
+            job_vars=_task_vars(executor), host=executor._host, variable_manager=executor._variable_manager,
         )  # fmt: skip
+
+
+def _task_vars(executor: Any) -> Any:
+    """The task's variables as the executor holds them: ``_job_vars`` up to ansible-core 2.20, the ambient task
+    context from 2.21 (where the connection's own variables are already merged in)."""
+    job_vars = getattr(executor, "_job_vars", None)
+    if job_vars is not None:
+        return job_vars
+    from ansible._internal._task import TaskContext as AmbientTask  # noqa: PLC0415 - ansible-core 2.21 and later
+
+    return AmbientTask.current().task_vars
 
 
 def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:
@@ -86,11 +104,17 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
     task, connection, templar = context.task, context.connection, context.templar
     variables = templar.available_variables
     become = getattr(connection, "become", None)
+    host_type, untrusted = inventory.target_host_type(
+        context.job_vars if context.job_vars is not None else variables, host=context.host,
+        delegate_to=str(task.delegate_to) if task.delegate_to else None, manager=context.variable_manager,
+        templar=templar,
+    )  # fmt: skip
     return TaskRequest(
         action=str(task.resolved_action or task.action),
         args=dict(task.args),
         host=context.host_name,
-        host_type=str(_template(templar, variables.get("praxis_host_type", "ssh")) or "ssh"),
+        host_type=host_type,
+        untrusted_inventory=untrusted,
         delegate_to=str(task.delegate_to) if task.delegate_to else None,
         connection=str(getattr(connection, "ansible_name", None) or getattr(connection, "_load_name", "unknown")),
         become=become is not None,

@@ -180,6 +180,11 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
+        # Every decision says which kind of host it was taken for, and whether the action reads secrets (copied only
+        # when either differs from the default, which most decisions keep: the copy is the hot path's cost).
+        sensitive = evaluation is not None and evaluation.sensitive
+        if sensitive or request.host_type != decision.host_type:
+            decision = replace(decision, host_type=request.host_type, sensitive=sensitive)
         unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
         if unrecorded:
             self._warn_once(
@@ -196,6 +201,8 @@ class Gate:
                 decision_id,
                 reasons=decision.reasons,
             )
+            if request.host_type != decision.host_type:
+                decision = replace(decision, host_type=request.host_type)
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:
@@ -367,6 +374,7 @@ class Gate:
                 "kind": request.kind.value,
                 "host": truncate(str(request.host), 255),
                 "target": truncate(str(request.target), 255),
+                "host_type": truncate(str(request.host_type), 40),
                 "action": truncate(str(request.action), 200),
                 "resolved": evaluation.action if evaluation else None,
                 "task": redact_text(request.task_name, limit=200),
@@ -388,6 +396,7 @@ class Gate:
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
+                "sensitive": decision.sensitive,
             }
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
@@ -434,6 +443,7 @@ class Gate:
                 "run_id": self.run_id,
                 "session": self.session,
                 "host": truncate(host, 255),
+                "host_type": truncate(str(decision.host_type), 40),
                 "action": truncate(action, 200),
                 "status": status,
                 "tier": str(decision.tier),

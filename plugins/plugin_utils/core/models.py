@@ -13,7 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Decision", "Mode", "RequestKind", "TaskRequest", "Tier", "Verdict"]
+__all__ = [
+    "DEFAULT_HOST_TYPE",
+    "HOST_TYPES",
+    "Decision",
+    "Mode",
+    "RequestKind",
+    "TaskRequest",
+    "Tier",
+    "Verdict",
+    "normalise_host_type",
+]
 
 
 class Tier(enum.IntEnum):
@@ -97,6 +107,23 @@ class RequestKind(enum.StrEnum):
         return self.value
 
 
+# What kind of machine a host is, from the operator's inventory (``praxis_host_type``): a Linux box reached over SSH,
+# or a Talos node, which has no shell and no Python and is reached only through controller-side talosctl.
+HOST_TYPES = frozenset({"linux", "talos"})
+DEFAULT_HOST_TYPE = "linux"
+# Earlier releases called a Linux host "ssh" (the transport, not the machine); requests that still say so mean linux.
+_LEGACY_HOST_TYPES = {"ssh": "linux"}
+
+
+def normalise_host_type(value: object) -> str:
+    """The host type in the vocabulary's spelling (``" Talos "`` is ``talos``, the legacy ``ssh`` is ``linux``).
+
+    An unknown value is returned as written (trimmed and lower-cased), never replaced by a default: the policy
+    refuses it with the value in the reason, because a typo must not quietly turn a Talos node into a Linux box."""
+    text = str(value).strip().lower()
+    return _LEGACY_HOST_TYPES.get(text, text)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRequest:
     """One task on one host, as the adapter saw it just before the action handler would run.
@@ -109,12 +136,17 @@ class TaskRequest:
     really read or write, resolved the way the action resolves it (search path, ``fetch``'s host directory) and
     through symlinks; a directory ends with ``/``. ``sub_actions`` are the modules a task runs in its own place, with
     the arguments they will get (``gather_facts`` runs its fact modules with their ``module_defaults``).
+
+    ``host_type`` is the target's type from the operator's inventory (``linux`` when unset; see HOST_TYPES).
+    ``untrusted_inventory`` names each inventory-only variable (``praxis_host_type``, a Talos node's address,
+    endpoints, context and talosconfig) whose value came from anywhere but the operator's inventory, with that
+    source; the policy denies such a task rather than guess which value was meant.
     """
 
     action: str
     args: Mapping[str, Any]
     host: str
-    host_type: str = "ssh"
+    host_type: str = DEFAULT_HOST_TYPE
     delegate_to: str | None = None
     connection: str = "ssh"
     become: bool = False
@@ -135,6 +167,13 @@ class TaskRequest:
     principal: str = ""
     approval_tokens: tuple[str, ...] = ()  # presented by the run; verified, never recorded
     batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
+    untrusted_inventory: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The migration path for the legacy "ssh" spelling, applied wherever a request is built (adapters, the CLI,
+        # recorded corpora): the policy and the records only ever see the current vocabulary.
+        if self.host_type not in HOST_TYPES:  # (the vocabulary's own spellings need no work: most requests)
+            object.__setattr__(self, "host_type", normalise_host_type(self.host_type))
 
     @property
     def target(self) -> str:
@@ -165,6 +204,8 @@ class Decision:
     reasons: tuple[str, ...] = ()
     approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
     approval_item: str | None = None  # the approval item it consumed
+    host_type: str = DEFAULT_HOST_TYPE  # the target's type the decision was taken for
+    sensitive: bool = False  # the action reads secrets (a kubeconfig, an etcd snapshot): agents' trifecta latch
 
     @property
     def allowed(self) -> bool:
@@ -184,4 +225,6 @@ class Decision:
             "reasons": list(self.reasons),
             "approval_ref": self.approval_ref,
             "approval_item": self.approval_item,
+            "host_type": self.host_type,
+            "sensitive": self.sensitive,
         }

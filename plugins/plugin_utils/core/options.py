@@ -111,6 +111,46 @@ SETTINGS: tuple[Setting, ...] = (
         "interpreters", "/opt/python/bin/python3",
     ),
     Setting(
+        "ssh_known_hosts", "PRAXIS_SSH_KNOWN_HOSTS", "ssh_known_hosts", "path", None, Who.OPERATOR,
+        ("praxis.gatekeeper.ssh",),
+        "The only known_hosts file praxis.gatekeeper.ssh trusts (absolute; the global file is then ignored). "
+        "Unset, ssh's own files are used; either way an unknown or changed host key is refused (docs/plugins/ssh.md).",
+        "ssh_known_hosts", "/etc/praxis/known_hosts",
+    ),
+    Setting(
+        "ssh_accept_new_host_keys", "PRAXIS_SSH_ACCEPT_NEW", "ssh_accept_new_host_keys", "list", None, Who.OPERATOR,
+        ("praxis.gatekeeper.ssh",),
+        "Host names or fnmatch patterns (, separated) whose first host key praxis.gatekeeper.ssh may accept "
+        "(StrictHostKeyChecking=accept-new); a changed key is still refused.",
+        "ssh_accept_new", "new-node-*",
+    ),
+    Setting(
+        "talosctl", "PRAXIS_TALOSCTL", "talosctl", "str", "talosctl", Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "The talosctl program the praxis.gatekeeper.talos action runs: a name found on PATH or an absolute path "
+        "(a relative path is refused; it would resolve inside the project's working directory).",
+        "talosctl", "/usr/local/bin/talosctl",
+    ),
+    Setting(
+        "talos_root", "PRAXIS_TALOS_ROOT", "talos_root", "path", None, Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "Absolute directory under which every local file talosctl reads or writes must lie (output paths, config "
+        "patches), and talosctl's working directory. Unset, a Talos task that names a local file is refused "
+        "(docs/talos-setup.md).",
+        "talos_root", "/srv/talos",
+    ),
+    Setting(
+        "talos_env", "PRAXIS_TALOS_ENV", "talos_env", "list", None, Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "Environment variable names (, separated) added to talosctl's environment allowlist (PATH, HOME, LANG, "
+        "TALOSCONFIG, KUBECONFIG); every other variable is withheld.",
+        "talos_env", "HTTPS_PROXY",
+    ),
+    Setting(
+        "talos_timeout", "PRAXIS_TALOS_TIMEOUT", "talos_timeout", "int", "3600", Who.OPERATOR,
+        ("praxis.gatekeeper.talos",),
+        "The longest a talosctl call may run, in seconds (1..86400); the task's timeout can only be lower. On "
+        "timeout, and when the emergency stop trips, talosctl's whole process group is killed.",
+        "talos_timeout", "600",
+    ),
+    Setting(
         "principal", "PRAXIS_PRINCIPAL", None, "str", "user@host", Who.RUN, (RUNS, "every praxis-gate command"),
         "Who is recorded as running the play (and as the actor of praxis-gate commands).",
         "principal", "deploy-bot@ci",

@@ -78,6 +78,13 @@ class GateSettings(BaseModel):
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
+    # Actuation (docs/plugins): praxis.gatekeeper.ssh host keys, and controller-side talosctl.
+    ssh_known_hosts: Path | None = None  # the only known_hosts file praxis.gatekeeper.ssh trusts, when set
+    ssh_accept_new: tuple[str, ...] = ()  # host patterns whose unknown host key may be accepted once (accept-new)
+    talosctl: str = "talosctl"  # the program (a name found on PATH, or an absolute path)
+    talos_root: Path | None = None  # every local file talosctl reads or writes lies under it
+    talos_env: tuple[str, ...] = ()  # environment variables the operator adds to talosctl's allowlist
+    talos_timeout: int = 3600  # the longest a talosctl call may run, whatever the task asks
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
     drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
@@ -332,6 +339,7 @@ def load_settings(
             f"PRAXIS_DRIFT_JOB must name a drift job (32 hexadecimal digits), got {drift_job[:40]!r}",
             hint="`praxis-gate drift` sets it for the runs it starts; unset it otherwise",
         )
+    actuation = _actuation(env, operator_values)
 
     return GateSettings(
         mode=mode,
@@ -359,8 +367,67 @@ def load_settings(
         operator_dir=operator_dir,
         approval_tokens=tokens,
         audit_durability=durability,
+        ssh_known_hosts=actuation.ssh_known_hosts,
+        ssh_accept_new=actuation.ssh_accept_new,
+        talosctl=actuation.talosctl,
+        talos_root=actuation.talos_root,
+        talos_env=actuation.talos_env,
+        talos_timeout=actuation.talos_timeout,
         interpreters=interpreters,
         drift_job=drift_job,
+    )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_HOST_PATTERN = re.compile(r"[A-Za-z0-9_.:*?\[\]-]{1,255}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Actuation:
+    ssh_known_hosts: Path | None
+    ssh_accept_new: tuple[str, ...]
+    talosctl: str
+    talos_root: Path | None
+    talos_env: tuple[str, ...]
+    talos_timeout: int
+
+
+def _actuation(env: Mapping[str, str], operator_values: Mapping[str, str]) -> _Actuation:
+    """praxis.gatekeeper.ssh's host-key settings and the talosctl runner's: operator sources only, like the mode."""
+    known_hosts = _absolute_path(env, operator_values, "PRAXIS_SSH_KNOWN_HOSTS", "ssh_known_hosts")
+    accept_raw = env.get("PRAXIS_SSH_ACCEPT_NEW") or operator_values.get("ssh_accept_new_host_keys", "")
+    accept_new = tuple(_split_list(accept_raw))
+    for pattern in accept_new:
+        if not _HOST_PATTERN.fullmatch(pattern):
+            raise ConfigError(
+                f"PRAXIS_SSH_ACCEPT_NEW: {pattern!r} is not a host name, address or pattern",
+                hint="list the hosts (fnmatch patterns) whose first host key may be accepted, comma-separated",
+            )
+    program = env.get("PRAXIS_TALOSCTL") or operator_values.get("talosctl") or "talosctl"
+    if os.sep in program and not os.path.isabs(program):
+        raise ConfigError(
+            f"PRAXIS_TALOSCTL must be a program name or an absolute path, got {program!r}",
+            hint="a relative path would resolve inside the project's working directory",
+        )
+    root = _absolute_path(env, operator_values, "PRAXIS_TALOS_ROOT", "talos_root")
+    extra_raw = env.get("PRAXIS_TALOS_ENV") or operator_values.get("talos_env", "")
+    extra = tuple(_split_list(extra_raw))
+    for name in extra:
+        if not _ENV_NAME.fullmatch(name):
+            raise ConfigError(f"PRAXIS_TALOS_ENV: {name!r} is not an environment variable name", hint="fix the list")
+    timeout_raw = env.get("PRAXIS_TALOS_TIMEOUT") or operator_values.get("talos_timeout") or "3600"
+    if not timeout_raw.strip().isdigit() or not 1 <= int(timeout_raw) <= 86_400:
+        raise ConfigError(
+            f"the talosctl time limit must be 1..86400 seconds, got {timeout_raw!r}",
+            hint="set PRAXIS_TALOS_TIMEOUT or [praxis_gatekeeper] talos_timeout",
+        )
+    return _Actuation(
+        ssh_known_hosts=known_hosts,
+        ssh_accept_new=accept_new,
+        talosctl=program,
+        talos_root=Path(os.path.realpath(root)) if root else None,
+        talos_env=extra,
+        talos_timeout=int(timeout_raw),
     )
 
 
@@ -385,7 +452,7 @@ def _approval_tokens(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
-_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca", "approvers")
+_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca", "approvers", "ssh_known_hosts", "talos_root")
 _OPERATOR_ONLY_VALUES = (
     "allow_paths",
     "command_lookups",
@@ -396,6 +463,10 @@ _OPERATOR_ONLY_VALUES = (
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
+    "ssh_accept_new_host_keys",
+    "talosctl",
+    "talos_env",
+    "talos_timeout",
     "interpreters",
 )
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.models import Tier
-from . import _lifecycle, _paths, _pwsh, _shell
+from . import _lifecycle, _paths, _pwsh, _shell, _talos
 from ._shell import ShellAnalysis, SimpleCommand
 
 __all__ = ["RULES_DATA", "Finding", "content_tier", "deny_findings", "deny_rules", "matches_allowlist"]
@@ -1246,6 +1246,9 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
             t.add(T3, "kill of init or of every process", cmd)
         elif name == "killall5" or any(o in ("init", "systemd", "sshd") for o in ops):
             t.add(T3, f"{name} of a system-critical process", cmd)
+    if name == _talos.PROGRAM:  # the praxis.gatekeeper.talos module's verb table: shelling out gains nothing
+        for weight, reason in _talos.command_tiers(argv):
+            t.add(weight, reason, cmd)
     if name == "crontab":
         if any(a == "-r" or (a.startswith("-") and "r" in a[1:] and not a.startswith("--")) for a in texts):
             t.add(T3, "crontab -r removes every job", cmd)

@@ -25,7 +25,7 @@ import yaml
 from ..core.errors import PolicyFileError
 from ..core.limits import InputRejected, load_yaml, read_bounded
 from ..core.models import Tier
-from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
+from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths, _talos
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -92,11 +92,15 @@ RULESET_HISTORY: Mapping[str, str] = {
     # are handed, tools with an execute command (sed e/w, ex/vim, ed, gdb, m4, make, ...), static text filters
     # computed before a shell, PowerShell removal of system directories and disk wipes; bounded analysis rounds up
     "2026.12.4": "013de9e6d9f20cf60745f8a30abf9d129f7dc4b4c374c5cb59aa89310b1c4708",
+    # 2026.12.5: host types linux/talos from the inventory only (deny.host-type); the talosctl verb table (tiers
+    # after Talos's API roles, per-verb option allowlists, one node at T3) for the praxis.gatekeeper.talos module
+    # and talosctl in command text; the praxis.gatekeeper.ssh and .talosctl connections; an operator connection list
+    "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
     # 2026.12.6 (provisional 2026.11.10 on branch issue-19): praxis.gatekeeper.drift_scan is T0 (it starts a gated
     # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
     # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
     # ansible-core adds to a role's argument validation (context, not data)
-    "2026.12.6": "7cba071395955c0f4ab59c4756ff379c3f6057f6d8b6852c0ac2a493f211003a",
+    "2026.12.6": "2831db81b01ed65986f70d30adb687055ce47068f32f493c84ac7b8ec517301b",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -117,6 +121,7 @@ class OperatorPolicy:
     deny: tuple[DenyRule, ...] = ()
     module_tiers: Mapping[str, Tier] = field(default_factory=dict)
     command_allowlist: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()  # the operator's connection list (empty: the built-in allowlist)
     source: str = ""
     canonical: str = "{}"
 
@@ -140,6 +145,7 @@ def builtin_data() -> dict[str, Any]:
         "connections": _connopts.CONNOPTS_DATA,
         "interpreters": _connopts.interpreter_data(),
         "options": _options.OPTIONS_DATA,
+        "talos": _talos.TALOS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
             "harmless_device_nodes": sorted(_paths.HARMLESS_DEVICE_NODES),
@@ -219,6 +225,7 @@ def load_policy(path: Path | None) -> OperatorPolicy:
         deny=tuple(rules),
         module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
         command_allowlist=tuple(data.get("command_allowlist", ())),
+        connections=tuple(data.get("connections", ())),
         source=str(path),
         canonical=canonical,
     )
