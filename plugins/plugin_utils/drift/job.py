@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import StateError
+from ..core.limits import MAX_JSON_DEPTH, bounded_lines, json_depth_exceeds, load_json, read_bounded
 from ..core.statedir import ensure_state_dir, open_private_file
 
 __all__ = ["JOB_VARIABLE", "DriftJob", "JobKind", "Target", "relative_task_path"]
 
 JOB_VARIABLE = "PRAXIS_DRIFT_JOB"
 _DIRECTORY = "drift"
+_MAX_JOB = 4 * 1024 * 1024  # a job names its targets: a few hundred bytes each
 _MAX_LINE = 64 * 1024
 _MAX_SPOOL = 256 * 1024 * 1024
 
@@ -106,13 +108,15 @@ class DriftJob:
         """The job a run was started for; StateError when it is missing or malformed (the gate then refuses)."""
         path = cls.directory(state_dir) / f"{job_id}.json"
         try:
-            fd = open_private_file(path, os.O_RDONLY)
-            try:
-                data = json.loads(os.read(fd, 4 * 1024 * 1024))
-            finally:
-                os.close(fd)
+            # Bounded like every reader of input (core/limits.py): size on the bytes read, depth before parsing.
+            raw = read_bounded(path, max_bytes=_MAX_JOB, what="the job file", follow_symlinks=False)
+            if os.stat(path, follow_symlinks=False).st_uid != os.geteuid():  # the state directory is owner-only
+                raise ValueError("the job file is not this user's")
+            data = load_json(raw, max_bytes=_MAX_JOB, what="the job file")
+            if not isinstance(data, dict) or not isinstance(data.get("targets", []), list):
+                raise ValueError("not a job object")
             kind = JobKind(data["kind"])
-            targets = tuple(Target(str(t["host"]), str(t["task_path"])) for t in data.get("targets", ()))
+            targets = tuple(_target(t) for t in data.get("targets", ()))
             if data.get("job") != job_id or not isinstance(data.get("root"), str):
                 raise ValueError("job id or root")
         except (StateError, OSError, ValueError, KeyError, TypeError) as exc:
@@ -128,7 +132,7 @@ class DriftJob:
     def append(self, state_dir: Path, record: Mapping[str, Any]) -> None:
         """One line, one write, O_APPEND: lines of concurrent workers never interleave."""
         line = json.dumps(record, sort_keys=True, default=str, ensure_ascii=True).encode() + b"\n"
-        if len(line) > _MAX_LINE:
+        if len(line) > _MAX_LINE or json_depth_exceeds(line, MAX_JSON_DEPTH):
             line = json.dumps({"type": "oversized", "host": record.get("host"), "task_path": record.get("task_path")
                                }).encode() + b"\n"  # fmt: skip
         fd = open_private_file(self.spool(state_dir), os.O_WRONLY | os.O_APPEND)
@@ -138,20 +142,33 @@ class DriftJob:
             os.close(fd)
 
     def read(self, state_dir: Path) -> Iterator[dict[str, Any]]:
-        """The spool's records; a damaged line is reported as such, never skipped silently."""
+        """The spool's records, one per line, each read within the bounds of core/limits.py (line size, nesting
+        depth); a line outside them, unparseable or not an object is reported as damaged, never skipped silently."""
         fd = open_private_file(self.spool(state_dir), os.O_RDONLY)
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(_MAX_SPOOL + 1)
-        if len(data) > _MAX_SPOOL:
-            raise StateError(f"the drift spool of job {self.job_id} is larger than {_MAX_SPOOL} bytes",
-                             hint="scan fewer hosts at a time (--limit)")  # fmt: skip
-        for raw in data.splitlines():
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                yield {"type": "damaged"}
-                continue
-            yield record if isinstance(record, dict) else {"type": "damaged"}
+            if os.fstat(handle.fileno()).st_size > _MAX_SPOOL:
+                raise StateError(f"the drift spool of job {self.job_id} is larger than {_MAX_SPOOL} bytes",
+                                 hint="scan fewer hosts at a time (--limit)")  # fmt: skip
+            read = 0
+            for raw in bounded_lines(handle, _MAX_LINE):  # None: a line longer than any record the gate writes
+                read += _MAX_LINE if raw is None else len(raw) + 1
+                if read > _MAX_SPOOL + _MAX_LINE:  # it grew while it was read
+                    raise StateError(f"the drift spool of job {self.job_id} grew past {_MAX_SPOOL} bytes",
+                                     hint="scan fewer hosts at a time (--limit)")  # fmt: skip
+                record: Any = None
+                if raw:
+                    try:
+                        record = load_json(raw, max_bytes=_MAX_LINE, what="a spool line")
+                    except ValueError:  # InputRejected is one: too deep is damaged too
+                        record = None
+                yield record if isinstance(record, dict) else {"type": "damaged"}
+
+
+def _target(entry: Any) -> Target:
+    if not isinstance(entry, dict) or not isinstance(entry.get("host"), str) or not isinstance(
+            entry.get("task_path"), str):  # fmt: skip
+        raise ValueError("a target is not {host, task_path} strings")
+    return Target(entry["host"], entry["task_path"])
 
 
 def relative_task_path(raw: str, root: str) -> str:

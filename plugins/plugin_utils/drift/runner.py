@@ -56,6 +56,13 @@ class Execution:
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Execution:
+        """ValueError for a record whose fields are not of their types (a damaged spool line, never guessed at)."""
+        summary = record.get("summary") or []
+        if not isinstance(summary, list) or not all(isinstance(c, dict) for c in summary):
+            raise ValueError("its summary is not a list of objects")
+        for name in ("digest", "approval_item", "approval_ref"):
+            if record.get(name) is not None and not isinstance(record.get(name), str):
+                raise ValueError(f"its {name} is not a string")
         return cls(
             host=str(record.get("host", "")),
             task_path=str(record.get("task_path", "")),
@@ -68,7 +75,7 @@ class Execution:
             status=str(record.get("status", "")),
             decision_id=str(record.get("decision_id", "")),
             digest=record.get("digest"),
-            summary=tuple(record.get("summary") or ()),
+            summary=tuple(summary),
             reason=str(record.get("reason", "")),
             message=str(record.get("message", "")),
             approval_item=record.get("approval_item"),
@@ -153,7 +160,10 @@ def run_job(
             if kind == "armed":
                 outcome.run_id = str(record.get("run_id", "")) or None
             elif kind == "execution":
-                outcome.executions.append(Execution.from_record(record))
+                try:
+                    outcome.executions.append(Execution.from_record(record))
+                except ValueError as exc:
+                    outcome.problems.append(f"the run left a malformed execution record in its spool: {exc}")
             else:
                 outcome.problems.append(f"the run left a {kind} record in its spool")
     finally:
