@@ -374,7 +374,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     assert fleet.snapshot() == before, "an approval request changed a host"
     new_plan = {fleet.show(i)["approval_request"] for i in plan_ids}
     assert len(new_plan) == 1 and not new_plan & {plan, partial_plan, None}, new_plan
-    assert {i["state"] for i in fleet.approval(partial_plan)["items"]} == {"superseded"}
+    assert {i["state"] for i in fleet.approval(partial_plan)["items"]} == {f"superseded by {min(new_plan)}"}
 
     # 5. several requests converge as one approved plan, across hosts; the unapproved drift stays
     (new_plan_id,) = new_plan

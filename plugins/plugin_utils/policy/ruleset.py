@@ -99,8 +99,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     # 2026.12.6 (provisional 2026.11.10 on branch issue-19): praxis.gatekeeper.drift_scan is T0 (it starts a gated
     # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
     # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
-    # ansible-core adds to a role's argument validation (context, not data)
-    "2026.12.6": "2831db81b01ed65986f70d30adb687055ce47068f32f493c84ac7b8ec517301b",
+    # ansible-core adds to a role's argument validation (context, not data), and the option table reads that context
+    # (validate_args_context) as data instead of rounding it up to T2 as an unknown option
+    "2026.12.6": "a91344643e8dc9bb12daa5f9aab5d7c7ee723ec3834a2f9250a6bc30265a03c2",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
