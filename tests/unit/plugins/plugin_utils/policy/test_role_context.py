@@ -50,3 +50,17 @@ def test_a_roles_own_path_in_its_argument_validation_is_not_tampering() -> None:
 )  # fmt: skip
 def test_the_same_path_anywhere_else_is_still_denied(action: str, args: dict[str, Any]) -> None:
     assert "deny.gate-tamper" in _findings(action, args)
+
+
+def test_a_roles_argument_validation_reads_its_context_as_data_not_as_an_unknown_option() -> None:
+    """ansible-core adds validate_args_context to every role's argument validation; an option table that did not
+    know it rounded every role with an argument spec up to T2 (a human approval for a scheduled drift scan)."""
+    request = TaskRequest(action="ansible.builtin.validate_argument_spec", args=_validation(), host="localhost",
+                          connection="local")  # fmt: skip
+    evaluation = evaluate(request, ruleset=load_ruleset(None), protected_paths=(PROTECTED,))
+    assert not any("unknown to the gate" in reason for reason in evaluation.reasons), evaluation.reasons
+    assert str(evaluation.tier) in ("T0", "T1"), evaluation
+    unknown = _validation(surprise_option=1)  # the control: an option nobody tabled still rounds up
+    request = TaskRequest(action="ansible.builtin.validate_argument_spec", args=unknown, host="localhost",
+                          connection="local")  # fmt: skip
+    assert str(evaluate(request, ruleset=load_ruleset(None), protected_paths=(PROTECTED,)).tier) == "T2"
