@@ -298,6 +298,7 @@ def test_a_scan_emits_requests_changes_nothing_and_reports_what_it_cannot_check(
 
 
 # --------------------------------------------------------------------------------------------------------- converge
+@pytest.mark.one_version
 def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fleet, tmp_path: Path) -> None:
     fleet.drift("host1")
     (fleet.roots["host2"] / "banner").unlink()  # the same drift on the other host, which must stay
@@ -393,6 +394,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
     _assert_nothing_kept(fleet, asked.output, applied.output, reused.output, retried.output, done.output)
 
 
+@pytest.mark.one_version
 def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fleet: Fleet) -> None:
     fleet.drift("host1")
     _, first = fleet.scan()
@@ -454,6 +456,7 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
 
 
 # --------------------------------------------------------------------------------------------------------- report
+@pytest.mark.one_version
 def test_the_report_renders_in_headless_chromium_and_holds_no_body_or_secret(fleet: Fleet, tmp_path: Path) -> None:
     hostile_host = 'h"><img src=x onerror=alert(1)>&amp;<script>alert(2)</script>'
     hostile_task = "<img src=x onerror=alert(3)> the banner exists"
