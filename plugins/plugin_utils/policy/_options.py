@@ -372,6 +372,8 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
         data="limit baseline_name scm_revision ttl timeout fail_on_drift",
         controller="playbook inventory extra_vars",
     ),
+    # emergency_stop only ever trips the stop (a control action, T0); its one option is the reason people are shown.
+    "praxis.gatekeeper.emergency_stop": _module(data="reason"),
 }
 
 # Backends that package/service may hand their arguments to (``use``): the package managers and service managers

@@ -53,7 +53,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.8"
+RULESET_VERSION = "2026.12.9"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -104,6 +104,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     # ansible-core adds to a role's argument validation (context, not data), and the option table reads that context
     # (validate_args_context) as data instead of rounding it up to T2 as an unknown option
     "2026.12.8": "0e888c563935a9c12e11eef57d75c4797055f36e639211914bc72ec5e8b22f70",
+    # 2026.12.9: praxis.gatekeeper.emergency_stop's one option (reason) is tabled as data, like the collection's other
+    # modules, instead of rounding up as an unknown option
+    "2026.12.9": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
