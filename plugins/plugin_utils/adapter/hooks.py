@@ -206,7 +206,7 @@ def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any,
     if (
         fqcn in gate.settings.command_lookups
         or requests.writes_controller(fqcn, terms)
-        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base)
+        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base, name=fqcn)
     ):
         request = requests.lookup_request(gate, fqcn, terms)
         decision = gate.decide(request)

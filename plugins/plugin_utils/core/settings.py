@@ -74,6 +74,8 @@ class GateSettings(BaseModel):
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
+    egress_allow: tuple[str, ...] = ()  # networks and host names the egress filter admits (SEC-7)
+    approval_webhook: str | None = None  # where pending approval requests are announced (JSON POST)
 
     @property
     def audit_path(self) -> Path:
@@ -312,6 +314,14 @@ def load_settings(
                 f"interpreters entries must be absolute paths, got {entry!r}",
                 hint="a bare name is already allowed when it is a known interpreter; list only paths you trust",
             )
+    egress_raw = ",".join(filter(None, [env.get("PRAXIS_EGRESS_ALLOW", ""), operator_values.get("egress_allow", "")]))
+    egress_allow = tuple(entry for entry in egress_raw.replace(" ", ",").split(",") if entry.strip())
+    webhook = env.get("PRAXIS_APPROVAL_WEBHOOK") or operator_values.get("approval_webhook") or None
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise ConfigError(
+            "PRAXIS_APPROVAL_WEBHOOK (or [praxis_gatekeeper] approval_webhook) must be an http(s) URL",
+            hint="give the receiver's URL, or leave it unset",
+        )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
 
@@ -341,6 +351,8 @@ def load_settings(
         approval_tokens=tokens,
         audit_durability=durability,
         interpreters=interpreters,
+        egress_allow=egress_allow,
+        approval_webhook=webhook,
     )
 
 
@@ -374,6 +386,8 @@ _OPERATOR_ONLY_VALUES = (
     "approval_t3_two_approvers",
     "audit_durability",
     "interpreters",
+    "egress_allow",
+    "approval_webhook",
 )
 
 
