@@ -490,7 +490,9 @@ class Gate:
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
-        """Orphan-mark undecided outcomes, record the run's end and a signed checkpoint; never raises."""
+        """Announce the run's pending approvals (if a webhook is set), orphan-mark undecided outcomes, record the
+        run's end and a signed checkpoint; never raises."""
+        self._announce_pending()
         try:
             if self.journal is not None:
                 self.journal.finish(self.run_id, self.session)
@@ -498,6 +500,31 @@ class Gate:
                 self.record_event("run-end")
         except Exception as exc:
             self._warn_once(f"praxis.gatekeeper: could not close the run in the audit log: {exc}")
+
+    def _announce_pending(self) -> None:
+        """The webhook announcement of this run's pending request: recorded either way, never fatal."""
+        for seam in self.seams:
+            if not isinstance(seam, ApprovalSeam):
+                continue
+            try:
+                delivery = seam.announce_pending(self.run_id)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not announce the pending approvals: {exc}")
+                continue
+            if delivery is None:
+                continue
+            self.record_event(
+                "approval-notification",
+                request=delivery.request,
+                delivered=delivery.delivered,
+                attempts=delivery.attempts,
+                detail=delivery.detail,
+            )
+            if not delivery.delivered:
+                self._warn_once(
+                    f"praxis.gatekeeper: the approval webhook did not take request {delivery.request} "
+                    f"({delivery.detail}); operators can still see it with `praxis-gate approvals list`"
+                )
 
     # ------------------------------------------------------------------ execution window
     def begin(self, decision: Decision) -> None:
