@@ -112,6 +112,32 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: tsa_ca
+  egress_allow:
+    description:
+      - Destinations the SSRF egress filter admits although they are private, loopback, link-local, CGNAT,
+        multicast, reserved or unspecified, as a comma-separated list of networks (C(10.20.0.0/16)), addresses or
+        exact host names.
+      - The filter applies to the collection's own connections (TSA, approval webhook) and to tasks that fetch a URL
+        on the controller or from a cloud metadata service.
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_EGRESS_ALLOW
+    ini:
+      - section: praxis_gatekeeper
+        key: egress_allow
+  approval_webhook:
+    description:
+      - Receiver (http or https) that is sent a JSON announcement of a run's pending approval request when the run
+        ends (Slack- and Matrix-style C(text)/C(body) plus a structured C(praxis) object). Never a token or an
+        argument. A receiver that is down or slow costs the run at most five seconds and never fails it.
+      - The URL is treated as a secret; errors and the audit log show only its scheme and host.
+    type: str
+    env:
+      - name: PRAXIS_APPROVAL_WEBHOOK
+    ini:
+      - section: praxis_gatekeeper
+        key: approval_webhook
 """
 
 from typing import Any
