@@ -7,6 +7,8 @@ Why class-level hooks at all: every documented extension point (action plugin, s
 task; ``TaskExecutor`` and the connection and lookup base classes do not (docs/mechanism.md). Arming happens in
 the controller before workers fork, so every worker inherits the hooks and this module's state. Arming fails
 closed: a problem installs the hooks in lock-down (every task refused with the reason) and aborts the run.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

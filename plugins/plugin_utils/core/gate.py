@@ -8,6 +8,8 @@
 ``decide`` never raises: any internal error becomes a DENIED decision with a bounded, redacted reason, and a
 decision that cannot be recorded is not allowed to change anything (only T0 reads continue unaudited). Adapters
 call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so the safe call is the short one.
+
+Security constraints: SEC-1, SEC-3, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

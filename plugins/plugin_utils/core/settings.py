@@ -7,6 +7,8 @@ Trust model. The process environment and the operator's ansible.cfg (``ANSIBLE_C
 project (AWX and ansible-runner run with the project checkout as the working directory), so it may only tighten:
 it can lower the mode, never raise it, and it cannot allowlist paths or point at a policy file. Nothing in a play,
 inventory or extra vars is read here at all.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Every recorder Ansible users run today (ARA, AWX job events, log_plays) has leak
 So arguments are copied through this module first, always: known token shapes are replaced by a placeholder naming
 the kind of secret, values under secret-looking keys are withheld, and depth and size are bounded so a hostile
 structure cannot make redaction slow or huge. A failure here is an error the caller must treat as "withhold all".
+
+Security constraints: SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
