@@ -102,7 +102,7 @@ _COMPATIBLE = ipaddress.ip_network("::/96")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 
-_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
+_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
 
 
 def egress_data() -> dict[str, object]:
@@ -147,7 +147,7 @@ def parse_ip_literal(host: str) -> Address | None:
     values: list[int] = []
     for part in parts:
         if part[:2] in ("0x", "0X"):
-            values.append(int(part[2:] or "0", 16))
+            values.append(int(part[2:], 16))
         elif part.startswith("0") and len(part) > 1:
             values.append(int(part[1:], 8))
         else:

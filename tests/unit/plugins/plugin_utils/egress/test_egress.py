@@ -180,7 +180,9 @@ def test_the_literal_reader_agrees_with_inet_aton(address: str, spelled: str) ->
     assert str(parse_ip_literal(spelled)) == address
 
 
-@pytest.mark.parametrize("text", ["example.com", "256.1.1.1", "1.2.3.4.5", "08.1.1.1", "1..1", "", "a.b.c.d"])
+@pytest.mark.parametrize(
+    "text", ["example.com", "256.1.1.1", "1.2.3.4.5", "08.1.1.1", "1..1", "", "a.b.c.d", "0x", "0X.1"]
+)
 def test_names_and_invalid_literals_are_not_addresses(text: str) -> None:
     assert parse_ip_literal(text) is None
 
