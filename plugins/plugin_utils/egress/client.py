@@ -222,7 +222,8 @@ def _exchange(
                 raise EgressError(f"{shown} did not answer within {deadline.seconds:g} s")
             return response.status, response.getheader("Location"), payload
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            if deadline.expired:
+            # a socket timeout is the deadline too: sockets time out at what remains of it, a hair before the timer
+            if deadline.expired or isinstance(exc, TimeoutError):
                 raise EgressError(f"{shown} did not answer within {deadline.seconds:g} s") from exc
             errors.append(f"{address}: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}")
         finally:
