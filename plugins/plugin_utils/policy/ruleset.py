@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.4"
+RULESET_VERSION = "2026.12.5"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -87,12 +87,13 @@ RULESET_HISTORY: Mapping[str, str] = {
     # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
     # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
     "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
-    # 2026.12.4: URL-fetching tasks are judged by the egress filter (deny.egress-private, deny.egress-metadata,
-    # deny.egress-unresolved): on the controller every private, loopback, link-local, CGNAT, multicast, reserved and
-    # unspecified address in any encoding, and names that resolve to one; on a managed host the cloud metadata
-    # service. The policy's tables are unchanged; the filter's data (egress/addresses.py, egress/rules.py) is pinned
-    # by its own fingerprint test, as the layout keeps the policy package from importing it
-    "2026.12.4": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
+    # 2026.12.5 (provisional: main has its own 2026.12.4; the lead renumbers): URL-fetching tasks are judged by the
+    # egress filter (deny.egress-private, deny.egress-metadata, deny.egress-unresolved): on the controller every
+    # private, loopback, link-local, CGNAT, multicast, reserved and unspecified address in any encoding, and names
+    # that resolve to one; on a managed host the cloud metadata service. The policy's tables are unchanged; the
+    # filter's data (egress/addresses.py, egress/rules.py) is pinned by its own fingerprint test, as the layout keeps
+    # the policy package from importing it
+    "2026.12.5": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
