@@ -122,7 +122,7 @@ def announce(
         except client.EgressRefused as exc:
             return Delivery(False, attempts, exc.message, plan)  # the operator's configuration: retrying won't help
         except Exception as exc:  # EgressError (down, hanging, too large) and anything unforeseen
-            detail = f"attempt {attempts}: {getattr(exc, 'message', None) or type(exc).__name__}"
+            detail = f"attempt {attempts}: {getattr(exc, 'message', None) or f'{type(exc).__name__}: {exc}'[:200]}"
         else:
             if 200 <= response.status < 300:
                 return Delivery(True, attempts, f"HTTP {response.status}", plan)

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import socket
 import ssl
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from ..core.errors import GatekeeperError
 from .addresses import Address, EgressPolicy, blocked_reason, normalise_host, parse_ip_literal
@@ -253,9 +254,11 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = address
         self._deadline = deadline
 
+    def _open(self) -> socket.socket:
+        return socket.create_connection((self._address, self.port), max(0.05, self._deadline.remaining()))
+
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), max(0.05, self._deadline.remaining()))
-        self._deadline.track(self.sock)
+        self.sock = _BoundedSocket(self._open(), self._deadline)
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
@@ -266,53 +269,89 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         self._tls = context
 
     def connect(self) -> None:
-        super().connect()
-        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self.host)
+        raw = self._open()
+        self._deadline.arm(raw)
+        self.sock = _BoundedSocket(self._tls.wrap_socket(raw, server_hostname=self.host), self._deadline)
 
 
 class _Deadline:
-    """Shuts every socket of the exchange when the time is up, so no server holds the caller past ``seconds``."""
+    """One wall-clock deadline for a whole exchange, kept without threads (the run's end, where notifications are
+    sent, may be interpreter shutdown, where no thread can start): every send and receive gets what remains of it as
+    its timeout, so a server that trickles one byte at a time cannot hold the caller past ``seconds``."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expired = False
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._ends = 0.0
+        self._ends = time.monotonic() + seconds
 
     def __enter__(self) -> _Deadline:
-        self._ends = time.monotonic() + self.seconds
-        self._timer.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._timer.cancel()
-        with self._lock:
-            for sock in self._sockets:
-                sock.close()
-            self._sockets.clear()
+        return None
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self._ends
 
     def remaining(self) -> float:
         return max(0.0, self._ends - time.monotonic())
 
-    def track(self, sock: socket.socket) -> None:
-        duplicate = sock.dup()
-        with self._lock:
-            self._sockets.append(duplicate)
-            if self.expired:
-                _shutdown(duplicate)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
+    def arm(self, sock: socket.socket) -> None:
+        left = self.remaining()
+        if left <= 0:
+            raise TimeoutError(f"the {self.seconds:g} s deadline passed")
+        sock.settimeout(left)
 
 
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
+class _BoundedSocket:
+    """A connected socket whose every send and receive is held to the deadline (what http.client uses of it).
+
+    Like a socket's own ``makefile``, the reader keeps the socket open until both are closed: http.client closes the
+    connection's socket while the response is still being read."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self._readers = 0
+        self._closed = False
+
+    def sendall(self, data: bytes) -> None:
+        self.deadline.arm(self.sock)
+        self.sock.sendall(data)
+
+    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
+        self._readers += 1
+        return io.BufferedReader(_BoundedReader(self))
+
+    def settimeout(self, value: float | None) -> None:
+        self.sock.settimeout(value)
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and self._readers <= 0:
+            self.sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._readers <= 0:
+            self.sock.close()
+
+
+class _BoundedReader(io.RawIOBase):
+    def __init__(self, owner: _BoundedSocket) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._owner.deadline.arm(self._owner.sock)
+        return self._owner.sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._owner.reader_closed()
+        super().close()

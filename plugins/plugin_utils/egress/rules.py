@@ -151,7 +151,12 @@ def bounded_resolver(timeout: float, resolver: Resolver = system_resolver) -> Re
     def resolve(host: str, port: int) -> Sequence[str]:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="praxis-resolve")
         try:
-            return pool.submit(resolver, host, port).result(timeout=timeout)
+            future = pool.submit(resolver, host, port)
+        except RuntimeError:  # interpreter shutdown (a run's end): no thread can start; the resolver's own timeouts
+            pool.shutdown(wait=False)
+            return resolver(host, port)
+        try:
+            return future.result(timeout=timeout)
         except concurrent.futures.TimeoutError as exc:
             raise TimeoutError(f"resolving {host!r} took longer than {timeout:g} s") from exc
         finally:

@@ -148,3 +148,25 @@ def test_a_webhook_that_is_not_http_is_a_configuration_error(tmp_path: Path) -> 
 
     with pytest.raises(ConfigError, match="APPROVAL_WEBHOOK"):
         _gate(tmp_path, "file:///tmp/hook")
+
+
+def test_an_announcement_at_interpreter_shutdown_needs_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run ends in an atexit handler, where Python 3.12 starts no thread and no executor takes work: delivery
+    (its deadline, resolving the receiver's name) must not need either. (The receiver's own threads run on.)"""
+    import concurrent.futures
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    with HttpReceiver() as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")  # a name: resolution must work without a thread too
+        gate = _gate(tmp_path, url, allow="127.0.0.1/32, ::1/128")
+        _run_with_pending(gate)
+        monkeypatch.setattr(concurrent.futures.ThreadPoolExecutor, "submit", refuse)
+        gate.finish_run()
+        monkeypatch.undo()
+    assert len(receiver.received) == 1
+    [event] = _events(gate, "approval-notification")
+    assert event["delivered"] is True, event
