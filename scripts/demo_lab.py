@@ -68,6 +68,7 @@ def main() -> int:
         _run([*gate, "audit", "show", "--run", "all"], env)
         print("\n== verifying the hash chain, the signed checkpoints and the anchor\n", flush=True)
         verify = _run([*gate, "audit", "verify"], env)
+        lab.close()  # end the ssh control masters and remove their socket directory under /tmp
     canary = (demo_dir / "canary").exists()
     precious = (demo_dir / "precious.txt").exists()
     print(

@@ -13,6 +13,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +32,22 @@ def _shim_root() -> Path:
 
 
 sys.path.insert(0, str(_shim_root()))
+
+FRESH_BOOT = Path(__file__).resolve().parent / "fresh_boot"
+
+
+def _simulate_fresh_boot() -> None:
+    """``PRAXIS_TEST_FRESH_BOOT=SECONDS``: this test session (its workers, and every process a test starts) runs as
+    on a machine booted SECONDS before it began (tests/fresh_boot/sitecustomize.py). scripts/test sets it, so the
+    suite proves on every run that nothing depends on the machine's uptime."""
+    seconds = os.environ.get("PRAXIS_TEST_FRESH_BOOT")
+    if seconds and not os.environ.get("PRAXIS_TEST_MONOTONIC_OFFSET"):
+        os.environ["PRAXIS_TEST_MONOTONIC_OFFSET"] = repr(max(0.0, time.monotonic() - float(seconds)))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FRESH_BOOT), os.environ.get("PYTHONPATH")]))
+    if os.environ.get("PRAXIS_TEST_MONOTONIC_OFFSET"):
+        from tests.fresh_boot import sitecustomize as fresh  # the process was started before PYTHONPATH named it
+
+        fresh.simulate()  # idempotent
+
+
+_simulate_fresh_boot()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import AnsibleLab, SshTarget, stale_install_files
+from .harness import AnsibleLab, SshTarget, close_labs, stale_install_files
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,6 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
             "(scripts/test does this) so integration tests exercise this code",
             returncode=4,
         )
+
+
+@pytest.fixture(autouse=True)
+def _close_labs() -> Iterator[None]:
+    """Every lab a test opened is closed after it (control masters ended, /tmp socket directory removed)."""
+    yield
+    close_labs()
 
 
 @pytest.fixture(scope="session")

@@ -72,6 +72,48 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def foreign_ansible(root: Path) -> Path:
+    """An environment of its own with only ansible-core in it (and ansible-core's own dependencies): no
+    praxis-gatekeeper package, no start-up hook, none of the gate's Python requirements. What a distribution package,
+    a pipx install or another team's virtualenv gives. Built in a second: a venv without pip whose site-packages
+    links to the distributions this interpreter already has. Returns its bin directory (ansible-playbook, ansible).
+    """
+    import re
+    from importlib import metadata
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    site_packages = root / "lib" / version / "site-packages"
+    seen: dict[str, Any] = {}
+
+    def closure(name: str) -> None:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            return
+        key = str(dist.metadata["Name"]).lower()
+        if key in seen:
+            return
+        seen[key] = dist
+        for requirement in dist.requires or []:
+            if "extra ==" not in requirement:
+                closure(re.split(r"[<>=!~;\[ (]", requirement, maxsplit=1)[0])
+
+    closure("ansible-core")
+    for dist in seen.values():
+        for top in {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (site_packages / top).exists():
+                (site_packages / top).symlink_to(source)
+    bin_dir = root / "bin"
+    for program, module in (("ansible-playbook", "playbook"), ("ansible", "adhoc")):
+        script = bin_dir / program
+        script.write_text(f"#!{bin_dir / 'python'}\nimport sys\nfrom ansible.cli.{module} import main\n"
+                          "sys.exit(main())\n")  # fmt: skip
+        script.chmod(0o755)
+    return bin_dir
+
+
 def write_sshd_config(root: Path, *, address: str, port: int, host_key: Path, authorized: Path) -> Path:
     """The sshd_config of every test and benchmark host: key-only logins, no PAM, quiet, room for many sessions."""
     config = root / "sshd_config"
@@ -192,9 +234,22 @@ class RunResult:
         return [r for r in self.records if r.get("event") == event]
 
 
+_OPEN_LABS: list[AnsibleLab] = []
+
+
+def close_labs() -> None:
+    """Close every lab opened since the last call (the integration conftest calls this after each test)."""
+    while _OPEN_LABS:
+        _OPEN_LABS.pop().close()
+
+
 @dataclass
 class AnsibleLab:
-    """An operator's controller setup around one or more SSH targets: ansible.cfg, inventory, state dir."""
+    """An operator's controller setup around one or more SSH targets: ansible.cfg, inventory, state dir.
+
+    The SSH control sockets live in a short directory under /tmp (a socket path must fit in 108 bytes, which a
+    pytest temporary directory does not): ``close`` ends the control masters the runs left (ControlPersist would
+    keep them for a minute) and removes that directory, so a test leaves neither processes nor files behind."""
 
     root: Path
     targets: Mapping[str, SshTarget]
@@ -208,6 +263,7 @@ class AnsibleLab:
         self.config_dir = self.root / "operator"
         self.config_dir.mkdir(exist_ok=True)
         self.control_dir = Path(tempfile.mkdtemp(prefix="pxcp-", dir="/tmp"))
+        _OPEN_LABS.append(self)
         self.inventory = self.config_dir / "inventory.ini"
         lines = ["[targets]"]
         for name, target in self.targets.items():
@@ -247,6 +303,15 @@ class AnsibleLab:
                 """
             )
         )
+
+    def close(self) -> None:
+        if not self.control_dir.is_dir():
+            return
+        for sock in self.control_dir.iterdir():
+            if sock.is_socket():
+                subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "placeholder"],
+                               capture_output=True, timeout=10, check=False)  # fmt: skip
+        shutil.rmtree(self.control_dir, ignore_errors=True)
 
     def allow_commands(self, *patterns: str) -> None:
         """An operator policy pinning these command lines to T0 (so tests can run them without approvals)."""

@@ -247,7 +247,9 @@ def test_check_plan_approve_run_executes_exactly_the_plan_once(lab: AnsibleLab, 
     assert all(json.loads(c[2])["approval_ref"] == token_ref(token) for c in used)
     assert {i["state"] for i in _show(lab, request)["items"]} == {"used"}
 
-    # 4. the same token again: nothing runs, nothing more is consumed, and a new request is named instead
+    # 4. the same token again: nothing runs, nothing more is consumed, and no request is opened for a replay of a
+    # used approval: the refusal names the used request and how to ask anew (issue 23: a redemption race or a
+    # relaunch must not flood the queue)
     for path in canary.iterdir():
         path.unlink()
     replay = lab.playbook(plan_tasks, args=_with_token(token))
@@ -255,12 +257,16 @@ def test_check_plan_approve_run_executes_exactly_the_plan_once(lab: AnsibleLab, 
     assert _files(canary) == [], replay.output
     refused = replay.decisions()
     assert [d["decision"] for d in refused] == ["approval_required"] * 2, refused  # the play stops at the first
-    assert all("already used" in d["reason"] for d in refused)
+    assert all("already used" in d["reason"] and f"approvals show {request}" in d["reason"] for d in refused)
     assert len(_consumptions(lab)) == 4
-    # the used plan is closed; what stays pending is what each later run asked for anew
+    # the used plan is closed; what stays pending is what the run asked for anew (the unplanned task)
     pending = {r["request"] for r in _requests(lab)}
-    assert pending == {f"req-{run.decisions()[0]['run_id'][:16]}", f"req-{refused[0]['run_id'][:16]}"}, pending
+    assert pending == {f"req-{run.decisions()[0]['run_id'][:16]}"}, pending
     assert request in {r["request"] for r in _requests(lab, every=True)}
+    # a run without the used token asks anew, and that request supersedes nothing else
+    fresh = lab.playbook(plan_tasks)
+    assert fresh.rc != 0 and _files(canary) == []
+    assert len(_requests(lab)) == 2
 
     # 5. the token appeared only on the operator's terminal
     for result in (check, run, replay):
@@ -532,7 +538,11 @@ def test_the_approver_must_differ_from_the_requester_when_configured(lab: Ansibl
     assert "signed by the requester" in _reasons(result)
     assert _consumptions(lab) == []
     _operator_init(lab, "bob")
-    token = _approve(lab, request, name="bob")
+    # the refused run asked anew for the same task, which superseded the first request: approving that one names it
+    stale = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "bob"])
+    latest = _only_request(lab)
+    assert stale.rc != 0 and f"approve {latest}" in stale.stderr and latest != request, stale.output
+    token = _approve(lab, latest, name="bob")
     ok = lab.playbook(_gated(canary), args=_with_token(token))
     assert ok.rc == 0 and _files(canary) == ["target1"], ok.output
     assert "approved by bob" in ok.decisions(rule="approval.granted")[0]["reason"]
@@ -756,3 +766,31 @@ def test_a_task_cannot_print_the_token_it_was_given(lab: AnsibleLab, canary: Pat
     )
     assert result.decisions(rule="approval.granted"), result.output  # the token itself was good
     assert token.split(".")[2] not in result.output, f"a T0 debug task printed the approval token ({leak})"
+
+
+# ---------------------------------------------------------------------------------------------------- housekeeping
+@pytest.mark.parametrize("armed_by", ["callback and PRAXIS_GATE", "PRAXIS_GATE alone"])
+def test_a_check_run_names_its_request_at_the_end(lab: AnsibleLab, canary: Path, armed_by: str) -> None:
+    """A --check run has no failed task to name its plan, so the run names it at its end, once, as a real run's
+    refusal does; also when only PRAXIS_GATE armed the gate (no callback to print a recap line)."""
+    if armed_by == "PRAXIS_GATE alone":
+        lab.config.write_text(lab.config.read_text().replace("callbacks_enabled = praxis.gatekeeper.gate", ""))
+    check = lab.playbook(_gated(canary), args=["--check"])
+    assert check.rc == 0, check.output
+    request = _only_request(lab)
+    line = f"gated action(s) of this run wait for an operator in request {request}"
+    assert check.output.count(line) == 1, check.output
+    assert f"praxis-gate approvals show {request}" in check.output
+
+
+def test_retrying_a_task_leaves_one_pending_request(lab: AnsibleLab, canary: Path) -> None:
+    for _ in range(3):
+        result = lab.playbook(_gated(canary))
+        assert result.rc != 0 and result.decisions(decision="approval_required"), result.output
+    latest = f"req-{result.decisions()[0]['run_id'][:16]}"
+    assert [r["request"] for r in _requests(lab)] == [latest]
+    every = {r["request"]: r["status"] for r in _requests(lab, every=True)}
+    assert sorted(every.values()) == ["pending", "superseded", "superseded"] and every[latest] == "pending"
+    token = _approve(lab, latest)
+    ok = lab.playbook(_gated(canary), args=_with_token(token))
+    assert ok.rc == 0 and _files(canary) == ["target1"], ok.output

@@ -121,6 +121,13 @@ class AwxJob:
         )  # fmt: skip
         assert completed.returncode == 0, completed.stderr
         result: dict[str, Any] = json.loads(out.read_text())
+        # The flow's last step (docs/awx.md): a job is gated only if a run-start record names its runner ident; a
+        # job without one ran ungated, which fails the job whatever ansible-runner reported.
+        gated = self.lab.run("praxis-gate", ["audit", "gated", "--runner-ident", ident, "--json"])
+        assert gated.rc == 0, f"UNGATED job {ident}: {gated.output}"
+        (run,) = json.loads(gated.stdout)["runs"]
+        assert (run["program"], run["runner_ident"]) == ("ansible-playbook", ident), run
+        result["gated_run"] = run
         return result
 
     def artifacts(self, ident: str) -> list[Path]:

@@ -42,7 +42,7 @@ def listener_findings(name: str, tree: ast.Module) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [f"{name}:{node.lineno} imports {a.name}" for a in node.names if a.name in LISTENER_MODULES]
-        elif isinstance(node, ast.ImportFrom) and node.module in LISTENER_MODULES:
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in LISTENER_MODULES:
             found.append(f"{name}:{node.lineno} imports from {node.module}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LISTENER_CALLS:
             found.append(f"{name}:{node.lineno} calls .{node.func.attr}()")
@@ -60,6 +60,7 @@ def outbound_findings(name: str, tree: ast.Module) -> list[str]:
             found += [f"{name}:{node.lineno} imports {a.name}" for a in node.names if a.name in OUTBOUND_MODULES]
         elif (
             isinstance(node, ast.ImportFrom)
+            and node.level == 0  # "from .requests import ..." is a module of this collection, not the library
             and node.module in OUTBOUND_MODULES
             and not (node.module == "socket" and all(a.name in SOCKET_HARMLESS for a in node.names))
         ):
@@ -116,3 +117,10 @@ def test_the_outbound_check_catches(source: str) -> None:
 def test_the_outbound_check_lets_a_host_name_through() -> None:
     source = "import socket\ndef f():\n    return socket.gethostname()\n"
     assert outbound_findings("plugins/plugin_utils/core/settings.py", ast.parse(source)) == []
+
+
+def test_a_relative_import_of_a_module_of_the_same_name_is_no_outbound_library() -> None:
+    source = "from .requests import read_option\nfrom ..socketserver import x\n"
+    assert outbound_findings("plugins/plugin_utils/adapter/x.py", ast.parse(source)) == []
+    assert listener_findings("plugins/plugin_utils/adapter/x.py", ast.parse(source)) == []
+    assert outbound_findings("plugins/plugin_utils/adapter/x.py", ast.parse("from requests import get\n"))

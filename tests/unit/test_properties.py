@@ -108,3 +108,21 @@ def test_the_literal_reader_never_raises_and_agrees_with_inet_aton(text: str) ->
 @given(st.one_of(st.text(max_size=80), st.builds(lambda h: f"http://{h}/", st.text(max_size=30))))
 def test_url_judgement_never_raises(text: str) -> None:
     props.check_judge_url(text)
+
+
+def test_the_ci_suite_runs_neither_the_fuzz_script_nor_mutation_testing() -> None:
+    """The CI budget is 30 minutes: scripts/test runs pytest over tests/, whose collection takes test_*.py files only,
+    so tests/fuzz.py (an open-ended search) and scripts/mutation (hours) must stay out of both; the properties above
+    run a fixed, derandomised number of examples."""
+    root = Path(__file__).resolve().parents[2]
+    ci = (root / "scripts" / "test").read_text()
+    assert "mutation" not in ci and "mutmut" not in ci and "fuzz" not in ci
+    collected = [p for p in (root / "tests").rglob("*.py") if p.name.startswith("test_") or p.name.endswith("_test.py")]
+    assert collected and not [p for p in collected if "fuzz" in p.name]
+    for path in collected:
+        if path == Path(__file__).resolve():
+            continue  # this test names what it looks for
+        text = path.read_text()
+        assert "tests.fuzz" not in text and "from tests import fuzz" not in text, path
+        assert "import mutmut" not in text and '"mutation"' not in text, path
+    assert COMMON.max_examples <= 200 and COMMON.derandomize

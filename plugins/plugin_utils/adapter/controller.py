@@ -6,11 +6,14 @@ Read when the gate arms, to know which hook table applies, which controller file
 plugin directories are ansible-core's own (always trusted), and whether a project's ansible.cfg points plugin
 paths at code of its own. Values are read at call time: a ``sitecustomize`` or a configuration loaded later is
 what the gate sees.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import ansible
 from ansible import constants as C
@@ -18,10 +21,19 @@ from ansible import release
 from ansible.errors import AnsibleError
 from ansible.utils.display import Display
 
+from ..core.display import render
 from ..core.settings import GateSettings
 from ..policy.trust import project_path_refusal
 
-__all__ = ["ansible_version", "project_plugin_path_refusal", "protected_paths", "trusted_roots", "warn"]
+__all__ = [
+    "ansible_version",
+    "display",
+    "launcher",
+    "project_plugin_path_refusal",
+    "protected_paths",
+    "trusted_roots",
+    "warn",
+]
 
 # Every setting through which a configuration file can make the controller load plugin or collection code.
 _PLUGIN_PATH_SETTINGS = (
@@ -39,9 +51,31 @@ def ansible_version() -> str:
     return str(release.__version__)
 
 
+def launcher() -> dict[str, str]:
+    """Who started this run, for its run-start record: the program and its Python, and under ansible-runner (and so
+    AWX) the runner's ident, which ansible-runner passes as the last part of ``AWX_ISOLATED_DATA_DIR`` (the job's
+    artifact directory), plus AWX's job id. A job controller checks after the job that a record names its ident:
+    a job without one ran ungated (``praxis-gate audit gated --runner-ident ID``)."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    info = {"program": os.path.basename(argv0), "program_path": os.path.abspath(argv0) if argv0 else "",
+            "python": sys.executable}  # fmt: skip
+    artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR", "").rstrip("/")
+    if artifacts:
+        info["runner_ident"] = os.path.basename(artifacts)
+        info["runner_artifacts"] = artifacts
+    if os.environ.get("JOB_ID"):
+        info["awx_job_id"] = os.environ["JOB_ID"]
+    return info
+
+
 def warn(message: str) -> None:
     """Show a warning the way ansible-core shows its own."""
-    Display().warning(message)
+    Display().warning(render(message))
+
+
+def display(message: str) -> None:
+    """Show a line in the run's output, as a callback would."""
+    Display().display(render(message))
 
 
 def trusted_roots() -> list[str]:

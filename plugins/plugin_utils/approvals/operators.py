@@ -28,11 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from ..audit.checkpoint import key_id
 from ..core.errors import ConfigError
+from ..core.limits import InputRejected, read_bounded
 from ..core.statedir import open_private_file
 
-__all__ = ["Approver", "init_operator", "load_operator_key", "load_registry"]
+__all__ = ["Approver", "init_operator", "load_operator_key", "load_registry", "operator_key_encrypted"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_MAX_REGISTRY = 1024 * 1024
+_REGISTRY_HINT = "PRAXIS_APPROVERS must name a regular file of `NAME ed25519 BASE64` lines (at most 1 MiB)"
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,11 @@ def load_registry(path: Path | None, inline: str | None = None) -> dict[str, App
 
     if path is not None and path.exists():
         _check_registry_file(path)
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            text = read_bounded(path, max_bytes=_MAX_REGISTRY, what="the approver registry").decode("utf-8")
+        except (InputRejected, OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the approver registry: {exc}", hint=_REGISTRY_HINT) from None
+        for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
@@ -134,6 +141,17 @@ def init_operator(name: str, *, key_dir: Path, registry: Path, passphrase: bytes
         os.close(fd)
     (key_dir / f"{name}.pub").write_text(approver.line() + "\n")
     return approver
+
+
+def operator_key_encrypted(name: str, *, key_dir: Path) -> bool:
+    """Whether NAME's private key is passphrase-protected (an unreadable key counts as protected: loading it then
+    says what is wrong)."""
+    try:
+        with (key_dir / f"{name}.key").open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return True
+    return not head.startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
 def load_operator_key(name: str, *, key_dir: Path, passphrase: bytes | None) -> Ed25519PrivateKey:

@@ -5,7 +5,7 @@
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
 
-Security constraints: SEC-2 (docs/security-constraints.yml).
+Security constraints: SEC-2, SEC-4 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -25,18 +25,18 @@ from ..audit.checkpoint import read_anchor
 from ..audit.verify import records_since
 from ..core.errors import StateError
 from ..core.models import TaskRequest, Tier, Verdict
-from ..core.seams import SeamContext, SeamResult
+from ..core.seams import SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ConflictError, StoreRefused
 from .notify import Delivery, announce
 from .operators import Approver, load_registry
+from .queue import claim, current_claim, item_state
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
 
 __all__ = ["ApprovalSeam"]
 
-_PENDING_HOURS = 24
 _MAX_DIFF_BYTES = 32 * 1024
 
 
@@ -56,18 +56,33 @@ class ApprovalSeam:
         self._store_pid = -1
         self._clock = clock
         self._approvers: dict[str, Approver] | None = None
-        self._dry_runs: dict[str, SeamContext] = {}
+        self._dry_runs: dict[str, tuple[SeamContext, str]] = {}
+        self._decided = ""  # the decision another seam had this stage decide (see demand)
         self._binding_key: bytes | None = None
 
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
-        evaluation, request = context.evaluation, context.request
-        if evaluation.tier not in APPROVAL_TIERS:
+        if context.decision_id == self._decided:
+            self._decided = ""  # another seam had this request decided already (see demand)
             return None
+        if context.evaluation.tier not in APPROVAL_TIERS:
+            return None
+        return self._decide(context, why="")
+
+    def demand(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        """Decide this request's approval now, whatever its tier, on behalf of another seam (an agent session's
+        trifecta latch asks for T1 approvals; budgets must know the outcome before they are charged). ``why`` leads
+        the reason and is kept with the pending item. This stage's own turn for the same request is then a no-op, so
+        one request never records two pending items."""
+        self._decided = context.decision_id
+        return self._decide(context, why=why)
+
+    def _decide(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        evaluation, request = context.evaluation, context.request
         if evaluation.dry_run:
             # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve.
             if context.record:
-                self._dry_runs[context.decision_id] = context
+                self._dry_runs[context.decision_id] = (context, why)
             return None
         if evaluation.tier is Tier.T3 and request.batch_size != 1:
             return SeamResult(
@@ -78,17 +93,59 @@ class ApprovalSeam:
             )
         binding = self._binding(context)
         problems: list[str] = []
+        lost: list[str] = []  # requests whose covering item another decision used first
         for token in request.approval_tokens:
-            result = self._redeem(token, binding, context, problems)
+            result = self._redeem(token, binding, context, problems, lost)
             if result is not None:
                 return result
-        request_id = self._record_pending(context, binding, diff=None) if context.record else plan_id(request.run_id)
         detail = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        lead = f"{why}; " if why else ""
+        if not context.record:  # `praxis-gate check`: nothing is recorded, so there is no request to name
+            return SeamResult(
+                Verdict.APPROVAL_REQUIRED,
+                f"{lead}{evaluation.tier} needs a human approval{detail}: a real run records an approval request and "
+                "names it; an operator reviews it with `praxis-gate approvals show REQUEST`",
+                "approval.required",
+            )
+        if lost:
+            return self._lost(binding, lost, detail, lead=lead)
+        request_id = self._record_pending(context, binding, diff=None, why=why)
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it with "
-            f"`praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
+            f"{lead}{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it "
+            f"with `praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
             "praxis_approval, PRAXIS_APPROVAL or PRAXIS_APPROVAL_FILE",
+            "approval.required",
+        )
+
+    def _lost(self, binding: Binding, lost: list[str], detail: str, *, lead: str = "") -> SeamResult:
+        """A covering approval that another decision used first (a redemption race, or a relaunch replaying it)
+        opens no request of its own: it names the request that already asks for this task, or the one it lost."""
+        store = self._get_store()
+        current = current_claim(store, binding)
+        waiting = None
+        for item_id in current.get("items", []) if current is not None else []:
+            item = store.approval_item(str(item_id))
+            found = store.approval_request(item.request_id) if item is not None else None
+            if item is not None and found is not None and item_state(store, found, item, ruleset=binding.ruleset,
+                                                                     now=self._clock).pending:  # fmt: skip
+                waiting = str(found.payload.get("plan") or found.request_id)
+                break
+        if waiting is not None:
+            next_step = (
+                f"request {waiting} already asks for this task: an operator reviews it with "
+                f"`praxis-gate approvals show {waiting}`"
+            )
+        else:
+            used = lost[0]
+            next_step = (
+                f"`praxis-gate approvals show {used}` shows its use; to run the task again, run it without the used "
+                "approval, which records a new request for an operator"
+            )
+        return SeamResult(
+            Verdict.APPROVAL_REQUIRED,
+            f"{lead}{binding.tier} needs a human approval: the approval presented for this task was already used, and "
+            f"a retry needs a new one{detail}. {next_step}",
             "approval.required",
         )
 
@@ -110,13 +167,19 @@ class ApprovalSeam:
         return announce(self.settings, plan_id(run_id), requests, items)
 
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
-        context = self._dry_runs.pop(decision_id, None)
-        if context is None:
+        pending = self._dry_runs.pop(decision_id, None)
+        if pending is None:
             return
-        self._record_pending(context, self._binding(context), diff=diff, status=status)
+        context, why = pending
+        self._record_pending(context, self._binding(context), diff=diff, status=status, why=why)
+
+    def observe(self, signal: Signal) -> None:
+        """Approvals follow decisions only."""
 
     # -------------------------------------------------------------------------------------------- redemption
-    def _redeem(self, token: str, binding: Binding, context: SeamContext, problems: list[str]) -> SeamResult | None:
+    def _redeem(
+        self, token: str, binding: Binding, context: SeamContext, problems: list[str], lost: list[str]
+    ) -> SeamResult | None:
         try:
             verified = verify_token(
                 token,
@@ -150,6 +213,8 @@ class ApprovalSeam:
             witness = self._audit_witness(item.item_id, verified.issued_at)
             if witness:
                 problems.append(witness)
+                if witness.startswith("this approval was already used"):
+                    lost.append(verified.plan)
                 continue
             try:
                 consumed = store.consume(
@@ -170,6 +235,7 @@ class ApprovalSeam:
                     approval_item=item.item_id,
                 )
             problems.append("this approval was already used; a retry needs a new request and a new approval")
+            lost.append(verified.plan)
         return None
 
     def _audit_witness(self, item_id: str, issued_at: int) -> str | None:
@@ -188,7 +254,9 @@ class ApprovalSeam:
         return None
 
     # -------------------------------------------------------------------------------------------- requests
-    def _record_pending(self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None) -> str:
+    def _record_pending(
+        self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None, why: str = ""
+    ) -> str:
         request = context.request
         plan = plan_id(request.run_id)
         request_id = f"{plan}.{uuid.uuid4().hex[:10]}"
@@ -205,21 +273,24 @@ class ApprovalSeam:
         }
         if status is not None:
             item_payload["dry_run_status"] = status
+        if why:
+            item_payload["why"] = redact_text(why, limit=300)
         if diff is not None and not request.no_log:
             item_payload["diff"] = _bounded_diff(diff)
         store = self._get_store()
         now = self._clock()
+        item_id = f"item-{uuid.uuid4().hex[:20]}"
         store.add_approval_request(
             request_id=request_id,
             requester=request.principal or self.settings.principal,
             session=request.session,
             run_id=request.run_id,
             ruleset_digest=context.ruleset_digest,
-            expires_at=now.replace(microsecond=0) + timedelta(hours=_PENDING_HOURS),
+            expires_at=now.replace(microsecond=0) + timedelta(seconds=self.settings.approval_pending_ttl),
             payload={"plan": plan, "check_run": request.check_mode, "mode": self.settings.mode.value},
             items=[
                 ApprovalItem(
-                    item_id=f"item-{uuid.uuid4().hex[:20]}",
+                    item_id=item_id,
                     request_id=request_id,
                     action=binding.action,
                     target=binding.target,
@@ -229,6 +300,9 @@ class ApprovalSeam:
                 )
             ],
         )
+        # One pending request per task: this one supersedes an older request for the same binding (a retry).
+        claim(store, binding, item=item_id, request=request_id, plan=plan,
+              actor=request.principal or self.settings.principal)  # fmt: skip
         return plan
 
     def _binding(self, context: SeamContext) -> Binding:

@@ -12,13 +12,14 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..approvals.operators import Approver, load_operator_key, load_registry
+from ..approvals.operators import Approver, load_operator_key, load_registry, operator_key_encrypted
+from ..approvals.queue import denial, item_state
 from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
 from ..audit.writer import AuditLog
+from ..core.display import emit, emit_json, shorten, unified_diff_lines
 from ..core.errors import ConfigError
 from ..core.gate import Gate
 from ..core.settings import GateSettings
@@ -59,27 +60,29 @@ def _plan(store: Store, plan_id: str) -> _Plan:
 
 
 def _item_state(store: Store, request: ApprovalRequest, item: ApprovalItem, ruleset: str) -> str:
-    if store.consumption(item.item_id) is not None:
-        return "used"
-    if request.expires_at <= datetime.now(UTC):
-        return "expired"
-    if request.ruleset_digest != ruleset:
-        return "stale (rules changed)"
-    return "pending"
+    return str(item_state(store, request, item, ruleset=ruleset))
 
 
-def _denial(store: Store, plan: str) -> dict[str, Any] | None:
-    fact = store.current(plan, "decision", "approval-denial")
-    return dict(fact.content) if fact is not None else None
+def _pending(store: Store, request: ApprovalRequest, item: ApprovalItem, ruleset: str) -> bool:
+    return item_state(store, request, item, ruleset=ruleset).pending
+
+
+def _plan_status(store: Store, plan: _Plan, ruleset: str) -> tuple[str, list[str]]:
+    states = [_item_state(store, r, i, ruleset) for r, i in plan.items]
+    if denial(store, plan.plan):
+        return "denied", states
+    if "pending" in states:
+        return "pending", states
+    if states and all(state.startswith("superseded") for state in states):
+        return "superseded", states
+    return "closed", states
 
 
 def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
     store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
     rows: list[dict[str, Any]] = []
     for plan in sorted(_plans(store).values(), key=lambda p: p.first.created_at, reverse=True):
-        states = [_item_state(store, r, i, ruleset) for r, i in plan.items]
-        denial = _denial(store, plan.plan)
-        status = "denied" if denial else ("pending" if "pending" in states else "closed")
+        status, states = _plan_status(store, plan, ruleset)
         if status != "pending" and not args.all:
             continue
         rows.append({
@@ -89,14 +92,14 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
             "targets": sorted({i.target for _, i in plan.items}),
         })  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
+        emit_json(rows, indent=2)
         return 0
     if not rows:
-        print("no pending approval requests" + ("" if args.all else " (--all shows closed ones)"))
+        emit("no pending approval requests" + ("" if args.all else " (--all shows closed ones)"))
     for row in rows:
-        tiers, targets = ",".join(map(str, row["tiers"])), ",".join(map(str, row["targets"]))[:60]
-        print(
-            f"{row['request']}  {row['status']:8}  {row['pending']}/{row['items']} pending  {tiers}  on {targets}  "
+        tiers, targets = ",".join(map(str, row["tiers"])), shorten(",".join(map(str, row["targets"])), 60)
+        emit(
+            f"{row['request']}  {row['status']:10}  {row['pending']}/{row['items']} pending  {tiers}  on {targets}  "
             f"by {row['requester']}  {row['created']}"
         )
     return 0
@@ -105,12 +108,12 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
 def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
     store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
     plan = _plan(store, args.request)
-    denial = _denial(store, plan.plan)
+    denied = denial(store, plan.plan)
     detail: dict[str, Any] = {
         "request": plan.plan, "requester": plan.first.requester, "session": plan.first.session,
         "run_id": plan.first.run_id, "created": plan.first.created_at.isoformat(timespec="seconds"),
         "expires": max(r.expires_at for r in plan.requests).isoformat(timespec="seconds"),
-        "check_run": bool(plan.first.payload.get("check_run")), "denied": denial,
+        "check_run": bool(plan.first.payload.get("check_run")), "denied": denied,
         "items": [
             {"item": i.item_id, "state": _item_state(store, r, i, ruleset), "action": i.action, "target": i.target,
              "tier": i.tier, "task": i.payload.get("task"), "args": i.payload.get("args"),
@@ -120,23 +123,26 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         ],
     }  # fmt: skip
     if args.json:
-        print(json.dumps(detail, indent=2, default=str))
+        emit_json(detail, indent=2)
         return 0
     origin = " [from a --check run]" if detail["check_run"] else ""
-    print(f"request {plan.plan}: {len(plan.items)} item(s), asked by {detail['requester']} at {detail['created']}, "
-          f"reviewable until {detail['expires']}{origin}")  # fmt: skip
-    if denial:
-        print(f"DENIED by {denial.get('by')}: {denial.get('reason')}")
+    emit(f"request {plan.plan}: {len(plan.items)} item(s), asked by {detail['requester']} at {detail['created']}, "
+         f"reviewable until {detail['expires']}{origin}")  # fmt: skip
+    if denied:
+        emit(f"DENIED by {denied.get('by')}: {denied.get('reason')}")
     for item in detail["items"]:
-        print(f"\n  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
-        print(f"    task: {item['task']}")
+        emit()
+        emit(f"  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
+        emit(f"    task: {item['task']}")
         privilege = f"become {item['become_user'] or 'root'}" if item["become"] else "no privilege escalation"
-        print(f"    runs: on {item['address'] or item['target']}, {privilege}")
-        print(f"    args: {json.dumps(item['args'], default=str)[:800]}")
+        emit(f"    runs: on {item['address'] or item['target']}, {privilege}")
+        emit(f"    args: {shorten(json.dumps(item['args'], default=str), 800)}")
         for reason in item["reasons"] or []:
-            print(f"    why:  {reason}")
+            emit(f"    why:  {reason}")
         if item["diff"] is not None:
-            print(f"    diff: {json.dumps(item['diff'], default=str)[:2000]}")
+            emit("    diff:")
+            for line, kind in unified_diff_lines(item["diff"]):
+                emit(f"      {line}", styled=kind)
     return 0
 
 
@@ -145,10 +151,23 @@ def _operator(args: argparse.Namespace, settings: GateSettings) -> tuple[Approve
     name = args.as_name
     if not name:
         keys = sorted(p.stem for p in key_dir.glob("*.key")) if key_dir.is_dir() else []
-        if len(keys) != 1:
-            raise ConfigError("say which operator you are (--as NAME)", hint=f"operator keys live in {key_dir}")
+        if not keys:
+            raise ConfigError(
+                f"there is no operator key in {key_dir}, so nothing can sign an approval",
+                hint="create one with `praxis-gate operator init --name NAME` (it also registers you as an approver)",
+            )
+        if len(keys) > 1:
+            raise ConfigError(
+                f"several operator keys in {key_dir} ({', '.join(keys)}); say which operator you are",
+                hint="add --as NAME",
+            )
         name = keys[0]
-    passphrase = read_passphrase(args, prompt=f"passphrase for operator {name}: ", confirm=False)
+    # A key made with --no-passphrase is not asked for one (an empty answer would only be refused).
+    passphrase = (
+        read_passphrase(args, prompt=f"passphrase for operator {name}: ", confirm=False)
+        if args.passphrase_file or operator_key_encrypted(name, key_dir=key_dir)
+        else None
+    )
     key = load_operator_key(name, key_dir=key_dir, passphrase=passphrase)
     registry = load_registry(settings.approvers_path, settings.approver_keys)
     approver = Approver(name, key.public_key())
@@ -166,10 +185,10 @@ def _confirm_host(target: str, given: str | None) -> None:
         prompt = f"T3 (irreversible) on {target}: type the host name to approve: "
         try:
             with open("/dev/tty", encoding="utf-8") as tty:
-                print(prompt, end="", file=sys.stderr, flush=True)
+                emit(prompt, end="", stream=sys.stderr)
                 given = tty.readline().strip()
         except OSError:
-            print(prompt, end="", file=sys.stderr, flush=True)
+            emit(prompt, end="", stream=sys.stderr)
             given = sys.stdin.readline().strip()
     if given != target:
         raise ConfigError(f"the typed host name does not match {target}; nothing approved", hint="type it exactly")
@@ -178,17 +197,21 @@ def _confirm_host(target: str, given: str | None) -> None:
 def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
     plan = _plan(store, args.request)
-    if _denial(store, plan.plan):
+    if denial(store, plan.plan):
         raise ConfigError(f"request {plan.plan} was denied; it cannot be approved", hint="a new request is needed")
     chosen = [
         (request, item) for request, item in plan.items
-        if _item_state(store, request, item, ruleset) == "pending"
+        if _pending(store, request, item, ruleset)
         and (not args.host or item.target == args.host) and (not args.item or item.item_id in args.item)
     ]  # fmt: skip
     if not chosen:
+        newer = sorted({state.by for r, i in plan.items
+                        if (state := item_state(store, r, i, ruleset=ruleset)).name == "superseded"})  # fmt: skip
         raise ConfigError(
             f"request {plan.plan} has no pending items" + (f" on {args.host}" if args.host else ""),
-            hint="`praxis-gate approvals show` lists each item's state (used, expired, stale)",
+            hint=f"a newer request asks for the same task: approve {', '.join(newer)}"
+            if newer
+            else "`praxis-gate approvals show` lists each item's state (used, expired, stale, superseded)",
         )
     t3_targets = sorted({item.target for _, item in chosen if item.tier == "T3"})
     if len(t3_targets) > 1:
@@ -217,28 +240,41 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
     })  # fmt: skip
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
-    print(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
-          file=sys.stderr)  # fmt: skip
-    print(token)
+    emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
+          stream=sys.stderr)  # fmt: skip
+    emit(token)
     return 0
 
 
 def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:
     approver, key = _operator(args, settings)
     presented = sys.stdin.read().strip() if args.presented == "-" else args.presented
-    print(cosign_token(presented, key=key, approver=approver))
+    emit(cosign_token(presented, key=key, approver=approver))
     return 0
 
 
 def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
-    if not args.reason.strip():
+    reason = args.reason.strip()
+    if not reason:
         raise ConfigError("a denial needs a reason", hint="--reason 'why not'")
+    if bool(args.requests) == bool(args.all_pending):
+        raise ConfigError("name the requests to deny, or pass --all-pending", hint="not both")
     store = open_store(settings)
-    plan = _plan(store, args.request)
+    if args.all_pending:
+        ruleset = load_ruleset(settings.policy_path).digest
+        plans = [p for p in _plans(store).values() if _plan_status(store, p, ruleset)[0] == "pending"]
+        if not plans:
+            emit("no pending approval requests to deny")
+    else:
+        plans = [_plan(store, request) for request in dict.fromkeys(args.requests)]  # all known before any is denied
     name = args.as_name or settings.principal
-    _remember(settings, store, plan.plan, "approval-denial", actor=name,
-              content={"reason": args.reason.strip()[:500], "by": name}, predicate="decision")  # fmt: skip
-    print(f"denied {plan.plan}: {args.reason.strip()}")
+    for plan in plans:
+        if denial(store, plan.plan):
+            emit(f"{plan.plan} was already denied")
+            continue
+        _remember(settings, store, plan.plan, "approval-denial", actor=name,
+                  content={"reason": reason[:500], "by": name}, predicate="decision")  # fmt: skip
+        emit(f"denied {plan.plan}: {reason}")
     return 0
 
 
@@ -281,8 +317,9 @@ def register(subparsers: Any) -> None:
     cosign.add_argument("--as", dest="as_name")
     cosign.add_argument("--passphrase-file")
     cosign.set_defaults(func=cmd_cosign)
-    deny = sub.add_parser("deny", help="refuse a request (recorded; it can no longer be approved)")
-    deny.add_argument("request")
+    deny = sub.add_parser("deny", help="refuse requests (recorded; they can no longer be approved)")
+    deny.add_argument("requests", nargs="*", metavar="REQUEST")
+    deny.add_argument("--all-pending", action="store_true", help="deny every pending request")
     deny.add_argument("--reason", required=True)
     deny.add_argument("--as", dest="as_name")
     deny.set_defaults(func=cmd_deny)

@@ -6,16 +6,21 @@ inclusion of one record, close runs whose process died, and show records."""
 from __future__ import annotations
 
 import argparse
-import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..audit.checkpoint import PUBLIC_KEY_FILE, load_public_key, read_anchor
+from ..audit.runs import runs
 from ..audit.verify import build_proof, check_proof, iter_records, verify_log
+from ..core.display import Column, emit, emit_json, table
 from ..core.gate import Gate
+from ..core.limits import read_bounded
 from ..core.settings import GateSettings
 from ._common import EXIT_OK, EXIT_VERIFY, fatal, json_arg, positive_int
+
+_MAX_PROOF = 1024 * 1024
 
 
 def _audit_inputs(args: argparse.Namespace, settings: GateSettings) -> tuple[Path, Path, Path]:
@@ -40,22 +45,22 @@ def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
         public_key=public_key,
         anchor=read_anchor(anchor_path),
         expect_anchor=True,
-        tsa_roots=tsa_ca.read_bytes() if tsa_ca else None,
+        tsa_roots=read_bounded(tsa_ca, max_bytes=_MAX_PROOF, what="the TSA roots") if tsa_ca else None,
         workers=args.workers,
     )
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        emit_json(report.as_dict(), indent=2, sort_keys=True)
     elif report.ok:
         anchor_state = "matched" if anchor_path.exists() else "absent"
-        print(
+        emit(
             f"audit log {path}: OK, {report.records} records, chain intact (last seq {report.last_seq}), "
             f"{report.checkpoints} signed checkpoint(s) and {report.timestamps} timestamp(s) verified, "
             f"anchor {anchor_state}"
         )
         for note in report.notes:
-            print(f"  note: {note}")
+            emit(f"  note: {note}")
     else:
-        print(f"audit log {path}: FAILED: {report.problem}", file=sys.stderr)
+        emit(f"audit log {path}: FAILED: {report.problem}", stream=sys.stderr)
     return EXIT_OK if report.ok else EXIT_VERIFY
 
 
@@ -65,18 +70,19 @@ def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
         proof = build_proof(path, args.seq)
     except LookupError as exc:
         fatal(str(exc))
-    print(json.dumps(proof.as_dict(), indent=2, sort_keys=True))
+    emit_json(proof.as_dict(), indent=2, sort_keys=True)
     return EXIT_OK
 
 
 def cmd_audit_check_proof(args: argparse.Namespace, settings: GateSettings) -> int:
     _, pubkey_path, _ = _audit_inputs(args, settings)
-    proof = json_arg(Path(args.proof).read_text() if args.proof != "-" else sys.stdin.read(), "the proof")
+    text = read_bounded(args.proof, max_bytes=_MAX_PROOF, what="the proof") if args.proof != "-" else sys.stdin.read()
+    proof = json_arg(text if isinstance(text, str) else text.decode("utf-8"), "the proof")
     problem = check_proof(proof, load_public_key(pubkey_path))
     if problem:
-        print(f"proof FAILED: {problem}", file=sys.stderr)
+        emit(f"proof FAILED: {problem}", stream=sys.stderr)
         return EXIT_VERIFY
-    print(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
+    emit(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
           f"(root {str(proof['root'])[:16]}...), signed by key {proof['checkpoint']['key_id']}")  # fmt: skip
     return EXIT_OK
 
@@ -86,11 +92,44 @@ def cmd_audit_recover(args: argparse.Namespace, settings: GateSettings) -> int:
     if gate.journal is None:
         fatal("this audit sink has no run journal")
     recovered = gate.journal.recover()
-    print(f"recovered {recovered} run(s) whose process had died; their open decisions are marked orphaned")
+    emit(f"recovered {recovered} run(s) whose process had died; their open decisions are marked orphaned")
     return EXIT_OK
 
 
+def cmd_audit_gated(args: argparse.Namespace, settings: GateSettings) -> int:
+    """Was this job gated? A job controller's check after an ansible-runner (AWX) job: a run-start record must name
+    the job's runner ident. None means the job ran without the gate: a failure, whatever the job's own status."""
+    found = runs(settings.audit_path, runner_ident=args.runner_ident)
+    if args.json:
+        emit_json({"gated": bool(found), "runner_ident": args.runner_ident, "audit_log": str(settings.audit_path),
+                   "runs": [run.as_dict() for run in found]}, sort_keys=True)  # fmt: skip
+    elif found:
+        for run in found:
+            verdicts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(run.verdicts.items())) or "none"
+            emit(f"gated: runner ident {args.runner_ident}: run {run.run_id} by {run.program} (armed by the {run.via}, "
+                 f"ansible-core {run.ansible}, mode {run.mode}), decisions: {verdicts}; "
+                 f"{run.ended or 'not closed yet'}")  # fmt: skip
+    else:
+        emit(f"UNGATED: no run in {settings.audit_path} names runner ident {args.runner_ident}: the job ran without "
+             "the gate (or against another state directory)", stream=sys.stderr)  # fmt: skip
+        emit("  next: `praxis-gate doctor` with the job's PATH and environment shows why the gate did not arm",
+             stream=sys.stderr)  # fmt: skip
+    return EXIT_OK if found else EXIT_VERIFY
+
+
 _SHOW_COLUMNS = ("seq", "event", "host", "action", "tier", "decision", "status", "reason")
+# Fixed columns keep their width; event, host and action give way on a narrow terminal (shortened at a word
+# boundary), and the reason wraps onto continuation lines: the table fits the terminal whatever the records hold.
+_SHOW_TABLE = (
+    Column("seq", 6),
+    Column("event", 14, flexible=True),
+    Column("host", 14, flexible=True),
+    Column("action", 26, flexible=True),
+    Column("tier", 4),
+    Column("decision", 17),
+    Column("status", 9),
+    Column("reason", 60, flexible=True, wraps=True),
+)
 
 
 def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -113,18 +152,12 @@ def cmd_audit_show(args: argparse.Namespace, settings: GateSettings) -> int:
     ]
     if args.json:
         for record in selected:
-            print(json.dumps(record, sort_keys=True))
+            emit_json(record, indent=None, sort_keys=True)
         return EXIT_OK
-    widths = {"seq": 5, "event": 14, "host": 10, "action": 26, "tier": 4, "decision": 17, "status": 9}
-    print("  ".join(c.upper().ljust(widths.get(c, 0)) for c in _SHOW_COLUMNS).rstrip())
-    for record in selected:
-        cells = []
-        for column in _SHOW_COLUMNS:
-            value = record.get(column)
-            text = "" if value is None else str(value)
-            width = widths.get(column)
-            cells.append(text[:width].ljust(width) if width else text[:110])
-        print("  ".join(cells).rstrip())
+    width = shutil.get_terminal_size(fallback=(120, 24)).columns
+    rows = [["" if record.get(c) is None else record.get(c) for c in _SHOW_COLUMNS] for record in selected]
+    for line in table(_SHOW_TABLE, rows, width=max(60, width)):
+        emit(line)
     return EXIT_OK
 
 
@@ -155,6 +188,12 @@ def register(sub: Any) -> None:
     check_proof.set_defaults(func=cmd_audit_check_proof)
     recover = audit.add_parser("recover", help="close runs whose process died, marking their open decisions")
     recover.set_defaults(func=cmd_audit_recover)
+    gated = audit.add_parser(
+        "gated", help="check that an ansible-runner (AWX) job ran gated: a run-start record names its ident"
+    )
+    gated.add_argument("--runner-ident", required=True, help="the ansible-runner ident (in AWX: the job id)")
+    gated.add_argument("--json", action="store_true")
+    gated.set_defaults(func=cmd_audit_gated)
     show = audit.add_parser("show", help="list records as a table or JSON lines")
     show.add_argument("--run", default="last", help="run id, 'last' (default) or 'all'")
     show.add_argument("--host")

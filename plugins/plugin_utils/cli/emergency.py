@@ -10,6 +10,7 @@ import sys
 from typing import Any, Literal
 
 from ..core import killswitch
+from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
 from ..store import open_store
@@ -20,7 +21,7 @@ def cmd_emergency_stop(args: argparse.Namespace, settings: GateSettings) -> int:
     state = killswitch.trip(settings.killswitch_path, reason=args.reason, principal=settings.principal)
     gate_for_records(settings).record_event("emergency-stop", durable=True, reason=state.reason, by=state.by)
     _killswitch_history(settings, "stop", state.reason)
-    print(f"emergency stop TRIPPED by {state.by} at {state.since}: every task and remote command is now refused")
+    emit(f"emergency stop TRIPPED by {state.by} at {state.since}: every task and remote command is now refused")
     return EXIT_OK
 
 
@@ -33,8 +34,8 @@ def _killswitch_history(settings: GateSettings, event: Literal["stop", "clear"],
         finally:
             store.close()
     except GatekeeperError as exc:
-        print(f"praxis-gate: warning: the {event} is in effect but not in the store's history: {exc.message}",
-              file=sys.stderr)  # fmt: skip
+        emit(f"praxis-gate: warning: the {event} is in effect but not in the store's history: {exc.message}",
+              stream=sys.stderr)  # fmt: skip
 
 
 def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -51,7 +52,7 @@ def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int
         previous_by=previous.by,
     )
     _killswitch_history(settings, "clear", args.reason.strip()[:500])
-    print("emergency stop cleared" if previous.tripped else "emergency stop was not tripped; recorded the clear")
+    emit("emergency stop cleared" if previous.tripped else "emergency stop was not tripped; recorded the clear")
     return EXIT_OK
 
 

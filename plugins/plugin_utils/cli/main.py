@@ -3,29 +3,43 @@
 """``praxis-gate``: the operator's console. Builds the parser from each command group's ``register`` and catches
 GatekeeperError once, exiting with its diagnostics.
 
-Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed, 2 usage or
-configuration error, 3 a verification failed.
+Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed (for ``status`` and
+``doctor``: a run from here would not be gated), 2 usage or configuration error, 3 a verification failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO, cast
 
+from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import approvals, audit, check, emergency, operator, policy, schema, status, store
+from . import agent, approvals, audit, check, doctor, emergency, mcp, operator, policy, schema, status, store
 from ._common import EXIT_ERROR
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, emergency, audit, schema, policy, store, operator, approvals)
+_GROUPS = (check, status, doctor, emergency, audit, schema, policy, store, operator, approvals, agent, mcp)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors (which echo what was typed, e.g. a pasted request id) rendered safe."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            emit(message, stream=cast(TextIO, file or sys.stderr), end="", multiline=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="praxis-gate", description="praxis.gatekeeper operator console")
+    parser = _Parser(prog="praxis-gate", description="praxis.gatekeeper operator console")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in _GROUPS:
         group.register(sub)
@@ -39,10 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         code: int = args.func(args, settings)
     except GatekeeperError as exc:
-        print(f"praxis-gate: error: {exc.diagnostics()}", file=sys.stderr)
+        emit(f"praxis-gate: error: {exc.message}", stream=sys.stderr)
+        if exc.hint:
+            emit(f"  next: {exc.hint}", stream=sys.stderr)
         return EXIT_ERROR
     except ValueError as exc:
-        print(f"praxis-gate: error: {exc}", file=sys.stderr)
+        emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `praxis-gate audit show | head`: the reader left early; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     return code
 

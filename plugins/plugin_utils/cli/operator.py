@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..approvals.operators import init_operator
+from ..core.display import emit
 from ..core.errors import ConfigError
 from ..core.settings import GateSettings
 from ._common import read_passphrase
@@ -24,13 +25,13 @@ def cmd_operator_init(args: argparse.Namespace, settings: GateSettings) -> int:
             hint="run on a terminal, or pass --passphrase-file",
         )
     approver = init_operator(args.name, key_dir=key_dir, registry=registry, passphrase=passphrase)
-    print(
+    emit(
         f"operator {approver.name}: key {key_dir / (approver.name + '.key')} (0600"
         f"{', passphrase-protected' if passphrase else ', NOT passphrase-protected'}), key id {approver.key_id}"
     )
-    print(f"registered as a trusted approver in {registry}:")
-    print(f"  {approver.line()}")
-    print(f"for execution environments: PRAXIS_APPROVER_KEYS={approver.name}={approver.line().split()[-1]}")
+    emit(f"registered as a trusted approver in {registry}:")
+    emit(f"  {approver.line()}")
+    emit(f"for execution environments: PRAXIS_APPROVER_KEYS={approver.name}={approver.line().split()[-1]}")
     return 0
 
 

@@ -1,18 +1,22 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""``praxis-gate status``: the mode and where it came from, the emergency stop, the state directory, the ruleset."""
+"""``praxis-gate status``: the mode and where it came from, the emergency stop, the state directory, the ruleset, and
+whether a run from here would be gated (the ``doctor`` verdicts; non-zero exit when it would not)."""
 
 from __future__ import annotations
 
 import argparse
-import json
+from dataclasses import asdict
 from typing import Any
 
 from ..core import killswitch
+from ..core.display import emit, emit_json
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
+from ..core.statedir import ensure_state_dir
 from ..policy.ruleset import load_ruleset
-from ._common import EXIT_OK
+from . import doctor
+from ._common import EXIT_NOT_ALLOWED, EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -40,16 +44,34 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
     except GatekeeperError as exc:
         info["ruleset"] = None
         info["ruleset_error"] = exc.message
+        info["ruleset_next"] = exc.hint or None
+    try:
+        ensure_state_dir(settings.state_dir, create=False)
+        info["state_dir_error"] = info["state_dir_next"] = None
+    except GatekeeperError as exc:
+        info["state_dir_error"], info["state_dir_next"] = exc.message, exc.hint or None
+    verdicts = doctor.diagnose()
+    info["armed"] = not doctor.ungated(verdicts)
+    # Each of these stops a run before its first task: a run from here would not be gated, it would not run at all.
+    usable = info["ruleset"] is not None and info["state_dir_error"] is None
+    info["arming"] = [asdict(verdict) for verdict in verdicts]
     if args.json:
-        print(json.dumps(info, indent=2, sort_keys=True))
+        emit_json(info, indent=2, sort_keys=True)
     else:
-        print(state.describe())
-        print(f"mode: {settings.mode.value} (from {settings.mode_source})")
-        print(f"state directory: {settings.state_dir}")
-        print(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
+        emit(state.describe())
+        emit(f"mode: {settings.mode.value} (from {settings.mode_source})")
+        emit(f"state directory: {settings.state_dir}")
+        if info["state_dir_error"]:
+            emit(f"  UNUSABLE: {info['state_dir_error']}")
+            if info["state_dir_next"]:
+                emit(f"  next: {info['state_dir_next']}")
+        emit(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
+        if info.get("ruleset_next"):
+            emit(f"  next: {info['ruleset_next']}")
         for warning in settings.warnings:
-            print(f"warning: {warning}")
-    return EXIT_OK
+            emit(f"warning: {warning}")
+        doctor.report(verdicts)
+    return EXIT_OK if info["armed"] and usable else EXIT_NOT_ALLOWED
 
 
 def register(sub: Any) -> None:

@@ -11,10 +11,10 @@ what it found; every other command refuses a schema newer than this code.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from ..core.display import emit, emit_json
 from ..core.errors import StateError
 from ..core.settings import GateSettings
 from ..store import CheckReport, StoreCorruptError, open_store, sqlite_path, store_dsn
@@ -53,9 +53,9 @@ def cmd_store_migrate(args: argparse.Namespace, settings: GateSettings) -> int:
         before, after = store.migrate()
         location = store.location
     if before == after:
-        print(f"store {location}: schema version {after}, up to date")
+        emit(f"store {location}: schema version {after}, up to date")
     else:
-        print(f"store {location}: schema version {before} -> {after}")
+        emit(f"store {location}: schema version {before} -> {after}")
     return EXIT_OK
 
 
@@ -64,34 +64,36 @@ def cmd_store_check(args: argparse.Namespace, settings: GateSettings) -> int:
         store = open_store(settings, migrate=False, create=False, refuse_newer=False)
     except StoreCorruptError as exc:
         if args.json:
-            print(json.dumps({"ok": False, "problems": [exc.message], "hint": exc.hint}, indent=2, sort_keys=True))
+            emit_json({"ok": False, "problems": [exc.message], "hint": exc.hint}, indent=2, sort_keys=True)
         else:
-            print(f"store check FAILED: {exc.diagnostics()}", file=sys.stderr)
+            emit(f"store check FAILED: {exc.message}", stream=sys.stderr)
+            if exc.hint:
+                emit(f"  next: {exc.hint}", stream=sys.stderr)
         return EXIT_VERIFY
     with store:
         report = store.check()
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        emit_json(report.as_dict(), indent=2, sort_keys=True)
     else:
         _print_report(report)
     return EXIT_OK if report.ok else EXIT_VERIFY
 
 
 def _print_report(report: CheckReport) -> None:
-    print(f"store: {report.backend} {report.location}")
-    print(f"schema version: {report.schema_version} (this code: {report.expected_version})")
+    emit(f"store: {report.backend} {report.location}")
+    emit(f"schema version: {report.schema_version} (this code: {report.expected_version})")
     missing = ", ".join(report.triggers_missing)
     present = len(report.triggers_expected) - len(report.triggers_missing)
-    print(
+    emit(
         f"append-only triggers: {present}/{len(report.triggers_expected)} present"
         + (f"; missing or altered: {missing}" if missing else "")
     )
-    print(f"integrity: {'ok' if report.integrity_ok else 'FAILED'}; facts verified: {report.facts_checked}")
+    emit(f"integrity: {'ok' if report.integrity_ok else 'FAILED'}; facts verified: {report.facts_checked}")
     for problem in report.problems:
-        print(f"  problem: {problem}")
+        emit(f"  problem: {problem}")
     for warning in report.warnings:
-        print(f"  warning: {warning}")
-    print("OK" if report.ok else "FAILED")
+        emit(f"  warning: {warning}")
+    emit("OK" if report.ok else "FAILED")
 
 
 def cmd_store_backup(args: argparse.Namespace, settings: GateSettings) -> int:
@@ -100,7 +102,7 @@ def cmd_store_backup(args: argparse.Namespace, settings: GateSettings) -> int:
         raise StateError(f"refusing to overwrite {destination}", hint="give a new file name for the backup")
     with open_store(settings, migrate=False, create=False) as store:
         info = store.backup(destination)
-    print(
+    emit(
         f"backup of {store.location} written to {info.path}: {info.size} bytes, sha256 {info.sha256}, "
         f"schema version {info.schema_version}; verified"
     )
@@ -119,14 +121,14 @@ def cmd_store_restore(args: argparse.Namespace, settings: GateSettings) -> int:
                 hint="create a new, empty database, point PRAXIS_STORE_DSN at it, and restore into it",
             )
         report = restore_postgres(dsn, source)
-        print(f"restored {source} into {describe_dsn(dsn)}")
+        emit(f"restored {source} into {describe_dsn(dsn)}")
         _print_report(report)
         return EXIT_OK if report.ok else EXIT_VERIFY
     from ..store._sqlite import restore_sqlite  # noqa: PLC0415 - only this command needs it
 
     target = sqlite_path(settings)
     info, kept = restore_sqlite(source, target, force=args.force)
-    print(f"restored {info.path} (sha256 {info.sha256}, schema version {info.schema_version}) to {target}; verified")
+    emit(f"restored {info.path} (sha256 {info.sha256}, schema version {info.schema_version}) to {target}; verified")
     if kept is not None:
-        print(f"the store it replaced is kept at {kept}")
+        emit(f"the store it replaced is kept at {kept}")
     return EXIT_OK

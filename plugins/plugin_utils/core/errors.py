@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .display import render
+
 if TYPE_CHECKING:
     from .models import Decision
 
@@ -32,8 +34,10 @@ class GatekeeperError(Exception):
         self.hint = hint
 
     def diagnostics(self) -> str:
-        """The message plus what to do next, for humans."""
-        return f"{self.message}\n  next: {self.hint}" if self.hint else self.message
+        """The message plus what to do next, for humans: each rendered terminal-safe, because messages quote task
+        names, hosts, ids and paths that a playbook, an inventory or a requester chose."""
+        message = render(self.message)
+        return f"{message}\n  next: {render(self.hint)}" if self.hint else message
 
     def __str__(self) -> str:
         return self.diagnostics()

@@ -9,7 +9,7 @@
 decision that cannot be recorded is not allowed to change anything (only T0 reads continue unaudited). Adapters
 call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so the safe call is the short one.
 
-Security constraints: SEC-1, SEC-3, SEC-8 (docs/security-constraints.yml).
+Security constraints: SEC-1, SEC-2, SEC-3, SEC-5, SEC-8, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..agents.seam import SessionSeam
+from ..agents.sessions import session_of
 from ..approvals.stage import ApprovalSeam
 from ..audit.timestamps import TimestampError, request_timestamp
 from ..audit.writer import AuditLog, AuditSink
@@ -39,18 +41,25 @@ from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
+from ..store import open_store
 from . import killswitch
 from .egress_stage import egress_findings
-from .errors import ConfigError, TaskRefused
+from .errors import ConfigError, StateError, TaskRefused
+from .limits import InputRejected, read_bounded
 from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
 from .runs import RunJournal
-from .seams import Seam, SeamContext
+from .seams import Seam, SeamContext, Signal
 from .settings import GateSettings
+from .statedir import ensure_state_dir
 
 __all__ = ["Gate", "Outcome"]
 
 log = logging.getLogger(__name__)
 
+# The tier a deny-list match implies, whatever the task would otherwise classify as: a deny rule names an action that
+# no approval or mode may allow (destructive, irreversible, or opaque by construction: decoded text piped into a
+# shell, a fork bomb, host keys switched off), so its refusal is labelled at the top tier.
+DENY_TIER = Tier.T3
 _REASON_LIMIT = 400
 _RESOLVE_SECONDS = 3.0  # a gate decision waits at most this long for DNS (then refuses what it cannot check)
 _MAX_ACTION = 200
@@ -121,6 +130,10 @@ class Gate:
             dict.fromkeys([sys.executable, os.path.realpath(sys.executable), *settings.interpreters])
         )
         self.seams = tuple(seams)
+        self.agent_session = session_of(settings.principal)  # the agent session this run belongs to, if any
+        for seam in self.seams:
+            if isinstance(seam, SessionSeam) and seam.recorder is None:
+                seam.recorder = self.record_event  # latch arming is recorded in the audit log with its reason
         self._clock = clock
         self._active: Decision | None = None
         self._active_pid = -1
@@ -136,8 +149,17 @@ class Gate:
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
-        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
-        kwargs.setdefault("seams", (ApprovalSeam(settings),))
+        the agent-session and approvals stages in the pipeline (unless ``seams`` says otherwise). The session stage
+        comes first: grants and budgets refuse before anyone is asked to approve, and it has the approvals stage
+        decide the requests it holds for a human (see agents/seam.py).
+
+        The state directory is checked first (StateError: refuse to start): the audit writer never raises, so a
+        directory it cannot use would otherwise only show at the first write, after read-only tasks had already run
+        unaudited."""
+        ensure_state_dir(settings.state_dir)
+        if "seams" not in kwargs:
+            approvals = ApprovalSeam(settings)
+            kwargs["seams"] = (SessionSeam(settings, approvals=approvals), approvals)
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
             settings.audit_path,
@@ -179,6 +201,11 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
+        # Every decision says which kind of host it was taken for, and whether the action reads secrets (copied only
+        # when either differs from the default, which most decisions keep: the copy is the hot path's cost).
+        sensitive = evaluation is not None and evaluation.sensitive
+        if sensitive or request.host_type != decision.host_type:
+            decision = replace(decision, host_type=request.host_type, sensitive=sensitive)
         unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
         if unrecorded:
             self._warn_once(
@@ -195,6 +222,8 @@ class Gate:
                 decision_id,
                 reasons=decision.reasons,
             )
+            if request.host_type != decision.host_type:
+                decision = replace(decision, host_type=request.host_type)
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:
@@ -217,7 +246,7 @@ class Gate:
             return (
                 self._decision(
                     Verdict.REFUSED,
-                    Tier.T3,
+                    self._label_tier(request),
                     "killswitch",
                     f"{state.describe()}; clear it with `praxis-gate emergency-clear --reason ...`",
                     decision_id,
@@ -245,7 +274,7 @@ class Gate:
             return (
                 self._decision(
                     Verdict.DENIED,
-                    evaluation.tier,
+                    DENY_TIER,
                     first.rule,
                     f"deny list: {first.reason}",
                     decision_id,
@@ -311,6 +340,16 @@ class Gate:
             allowed = replace(allowed, approval_ref=approval_ref, approval_item=approval_item)
         return allowed, evaluation
 
+    def _label_tier(self, request: TaskRequest) -> Tier:
+        """The tier a refused request is labelled with when the refusal itself needed no classification (the
+        emergency stop refuses before parsing anything): its classification when that succeeds, else T3 (ambiguity
+        rounds up). Only the label: the refusal stands whatever this finds."""
+        try:
+            evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        except Exception:
+            return Tier.T3
+        return DENY_TIER if evaluation.findings else evaluation.tier
+
     def _decision(
         self,
         verdict: Verdict,
@@ -360,6 +399,7 @@ class Gate:
                 "kind": request.kind.value,
                 "host": truncate(str(request.host), 255),
                 "target": truncate(str(request.target), 255),
+                "host_type": truncate(str(request.host_type), 40),
                 "action": truncate(str(request.action), 200),
                 "resolved": evaluation.action if evaluation else None,
                 "task": redact_text(request.task_name, limit=200),
@@ -381,7 +421,10 @@ class Gate:
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
+                "sensitive": decision.sensitive,
             }
+            if request.provenance is not None:  # agent sessions: argument paths by origin, never values
+                record["provenance"] = request.provenance.as_dict()
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
             return False
@@ -419,7 +462,7 @@ class Gate:
             try:
                 seam.after_outcome(decision.decision_id, status=status, diff=diff)
             except Exception as exc:
-                self._warn_once(f"praxis.gatekeeper: could not record the dry run for approval: {exc}")
+                self._warn_once(f"praxis.gatekeeper: a pipeline stage could not record this outcome: {exc}")
         try:
             record: dict[str, Any] = {
                 "event": "outcome",
@@ -427,6 +470,7 @@ class Gate:
                 "run_id": self.run_id,
                 "session": self.session,
                 "host": truncate(host, 255),
+                "host_type": truncate(str(decision.host_type), 40),
                 "action": truncate(action, 200),
                 "status": status,
                 "tier": str(decision.tier),
@@ -439,6 +483,33 @@ class Gate:
             log.warning("praxis: cannot build the outcome record: %s", exc)
             return False
         return self.audit.append(record)
+
+    def observe(self, kind: str, reason: str, *, host: str = "", action: str = "") -> None:
+        """Tell the seams about something that is not a task (a credential lookup in an agent session); never
+        raises. Only agent sessions listen, so other runs pay nothing."""
+        if self.agent_session is None:
+            return
+        signal = Signal(kind, truncate(reason, 300), truncate(host, 255), truncate(action, 200))
+        for seam in self.seams:
+            try:
+                seam.observe(signal)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not record a {kind} for the agent session: {exc}")
+
+    def trip_emergency_stop(self, *, reason: str, by: str) -> killswitch.KillSwitchState:
+        """Trip the emergency stop (never clear it), record it durably, and add it to the store's history (a store
+        problem never undoes a stop). Raises StateError if the sentinel cannot be written."""
+        state = killswitch.trip(self._killswitch_path, reason=reason, principal=by)
+        self.record_event("emergency-stop", durable=True, reason=state.reason, by=state.by)
+        try:
+            store = open_store(self.settings, quick_check=False)
+            try:
+                store.record_killswitch("stop", reason=state.reason or "-", actor=by[:200] or "unknown")
+            finally:
+                store.close()
+        except Exception as exc:
+            self._warn_once(f"praxis.gatekeeper: the emergency stop is in effect but not in the store's history: {exc}")
+        return state
 
     def record_event(self, event: str, *, durable: bool = False, **fields: Any) -> bool:
         """Run-level events (emergency stop/clear, remote operations refused, ...); never raises."""
@@ -484,11 +555,20 @@ class Gate:
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
-        """Record the run's start (after recovering runs that died) and remember where it began."""
+        """Record the run's start (after recovering runs that died) and remember where it began.
+
+        Returns True, or raises StateError naming the one reason and the one next step (a full or read-only disk,
+        an unusable state directory, no file descriptors left): a run that cannot be audited must not start, and
+        the adapter ends it before its first task."""
         if isinstance(self.audit, AuditLog):
             self.audit.watch()  # from here on, a log changed under the run refuses everything above T0
         if self.journal is None:
-            return self.record_event("run-start", **fields)
+            if not self.record_event("run-start", **fields):
+                raise StateError(
+                    f"cannot record the start of the run: {self.audit.last_error or 'unknown error'}",
+                    hint="check the audit sink",
+                )
+            return True
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
@@ -632,7 +712,14 @@ def _timestamper(settings: GateSettings, egress: EgressPolicy) -> Callable[[Mapp
     url = settings.tsa_url
     if not url:
         return None
-    roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
+    roots = None
+    if settings.tsa_ca:
+        try:
+            roots = read_bounded(settings.tsa_ca, max_bytes=1024 * 1024, what="PRAXIS_TSA_CA")
+        except (InputRejected, OSError) as exc:
+            raise ConfigError(
+                f"cannot read the time-stamping roots: {exc}", hint="point PRAXIS_TSA_CA at a PEM file"
+            ) from None
 
     def post(target: str, data: bytes, headers: Mapping[str, str], timeout: float, max_response: int) -> bytes:
         return egress_post(target, data, headers, timeout, max_response, policy=egress)

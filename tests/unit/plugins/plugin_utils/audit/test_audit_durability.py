@@ -157,3 +157,46 @@ def test_a_flusher_that_cannot_open_the_log_warns_once(tmp_path: Path, caplog: p
     assert "symbolic link" in warnings[0].getMessage()
     assert not (tmp_path / "elsewhere").exists()
     assert not log.append({"event": "note"})
+
+
+class BootClock:
+    """time.monotonic() on a machine booted ``uptime`` seconds ago (monotonic time counts from boot)."""
+
+    def __init__(self, uptime: float) -> None:
+        self.now = uptime
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("uptime", [0.0, 0.01, 2.0, 59.0, 3599.0, 86_400.0])
+def test_the_first_write_of_a_process_syncs_whatever_the_uptime(
+    tmp_path: Path, synced: list[str], uptime: float
+) -> None:
+    """A fresh machine's monotonic clock is small: "never synced" must not read as "synced at boot"."""
+    path = tmp_path / "audit.jsonl"
+    clock = BootClock(uptime)
+    log = AuditLog(path, durability="batch", batch_seconds=3600, clock=clock)
+    assert log.append({"event": "note", "n": 1})
+    assert synced.count(str(path)) == 1
+    clock.now += 1.0
+    assert log.append({"event": "note", "n": 2})  # within the period: page cache only
+    assert synced.count(str(path)) == 1
+    clock.now += 3600.0
+    assert log.append({"event": "note", "n": 3})  # the period passed: synced
+    assert synced.count(str(path)) == 2
+
+
+def test_the_session_clock_can_be_a_fresh_boot(tmp_path: Path) -> None:
+    """The fresh-boot simulation (tests/fresh_boot) reaches processes a test starts, with one clock for all."""
+    import subprocess
+    import sys
+
+    from tests.conftest import FRESH_BOOT
+
+    real = time.clock_gettime(time.CLOCK_MONOTONIC)  # this process's time.monotonic may be shifted already
+    env = {**os.environ, "PRAXIS_TEST_MONOTONIC_OFFSET": repr(real - 30.0), "PYTHONPATH": str(FRESH_BOOT)}
+    done = subprocess.run([sys.executable, "-c", "import time; print(time.monotonic())"], env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    elapsed = time.clock_gettime(time.CLOCK_MONOTONIC) - real
+    assert 30.0 <= float(done.stdout) < 30.0 + elapsed + 1.0

@@ -1,11 +1,12 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fifty processes present one approval for one item at the same moment, through the whole gate pipeline.
+"""A hundred processes present one approval for one item at the same moment, through the whole gate pipeline.
 
 Each process builds its own gate from operator settings (Gate.from_settings, which puts the ApprovalSeam in the
 pipeline), as separate Ansible workers or AWX jobs would, waits at a barrier, and asks for the same approved task.
-Exactly one decision may be ALLOWED; the other 49 must be APPROVAL_REQUIRED because the item was already used. The
-store decides (SQLite's write lock, PostgreSQL's unique constraint), so both backends run the race.
+Exactly one decision may be ALLOWED; the other 99 must be APPROVAL_REQUIRED because the item was already used, and
+none of them may open a request of its own (a losing redemption names the request that exists). The store decides
+(SQLite's write lock, PostgreSQL's unique constraint), so both backends run the race.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from conftest import FORK, Target, race
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-REDEEMERS = 50
+REDEEMERS = 100
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def _redeem(env: dict[str, str], request: TaskRequest, index: int, barrier: Barr
         results.put((index, f"error: {exc!r}"))
 
 
-def test_fifty_processes_redeem_one_approval_exactly_once(
+def test_a_hundred_processes_redeem_one_approval_exactly_once_and_open_no_request(
     target: Target, gate_env: dict[str, str], operator: tuple[Ed25519PrivateKey, Approver, str]
 ) -> None:
     key, approver, _ = operator
@@ -121,7 +122,9 @@ def test_fifty_processes_redeem_one_approval_exactly_once(
         key=key, approver=approver, ttl=600,
     )  # fmt: skip
 
-    # 3. fifty processes redeem it at once, each through its own gate, as a retried or relaunched job would
+    # 3. a hundred processes redeem it at once, each through its own gate, as a retried or relaunched job would
+    requests_before = target.raw("SELECT request_id FROM approval_requests ORDER BY request_id")
+    assert len(requests_before) == 1
     barrier = FORK.Barrier(REDEEMERS)
     redeeming = _request(uuid.uuid4().hex, (token,))
     outcomes = race(_redeem, [(gate_env, redeeming, i, barrier) for i in range(REDEEMERS)], 300)
@@ -134,6 +137,11 @@ def test_fifty_processes_redeem_one_approval_exactly_once(
     assert len(refused) == REDEEMERS - 1
     assert {o[0] for o in refused} == {Verdict.APPROVAL_REQUIRED.value}, {o[0] for o in refused}
     assert all("already used" in o[1] for o in refused), {o[1] for o in refused}
+    # no loser opened a request: each names the one it lost (the only request there is), none is pending now
+    assert target.raw("SELECT request_id FROM approval_requests ORDER BY request_id") == requests_before
+    assert all(f"approvals show {plan_id(run_id)}" in o[1] for o in refused), {o[1] for o in refused}
+    with open_store(settings) as store:
+        assert store.list_approval_requests(limit=5000) == [pending]
     (winner,) = allowed
     assert "approved by alice" in winner[1]
     assert winner[2] == token_ref(token)
