@@ -46,8 +46,10 @@ __all__ = [
     "meta_request",
     "read_option",
     "remote_target",
+    "result_message",
     "sub_actions",
     "task_outcome",
+    "task_path",
     "task_request",
     "unreadable_request",
     "writes_controller",
@@ -136,6 +138,7 @@ def task_request(
         sub_actions=sub_actions(task, variables, templar),
         kind=RequestKind.TASK,
         task_name=str(task.get_name()),
+        task_path=task_path(task),
         no_log=bool(task.no_log),
         run_id=gate.run_id,
         session=gate.session,
@@ -214,6 +217,21 @@ def task_outcome(result: Any) -> tuple[str, bytes, Any]:
     ansible-core releases that have one."""
     data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
     return Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
+
+
+def task_path(task: Any) -> str:
+    """Where a task is defined (``file:line``), or "" when ansible-core cannot say (an implicit task)."""
+    try:
+        return str(task.get_path() or "")
+    except (AttributeError, TypeError):
+        return ""
+
+
+def result_message(result: Any) -> str:
+    """The ``msg`` of a task result (why a module skipped or failed), or ""."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    message = data.get("msg", "") if isinstance(data, dict) else ""
+    return message if isinstance(message, str) else str(message)
 
 
 def is_include(task: Any) -> bool:

@@ -187,6 +187,7 @@ class TaskRequest:
     sub_actions: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     kind: RequestKind = RequestKind.TASK
     task_name: str = ""
+    task_path: str = ""  # where the task is defined (file:line), as Ansible reports it; drift keys findings by it
     no_log: bool = False
     run_id: str = ""
     session: str = ""

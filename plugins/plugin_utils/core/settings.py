@@ -38,6 +38,7 @@ BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.li
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
 _MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+_DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class GateSettings(BaseModel):
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
     egress_allow: tuple[str, ...] = ()  # networks and host names the egress filter admits (SEC-7)
     approval_webhook: str | None = None  # where pending approval requests are announced (JSON POST)
+    drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     @property
     def audit_path(self) -> Path:
@@ -343,6 +345,12 @@ def load_settings(
         )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
+    drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
+    if drift_job and not _DRIFT_JOB.fullmatch(drift_job):
+        raise ConfigError(
+            f"PRAXIS_DRIFT_JOB must name a drift job (32 hexadecimal digits), got {drift_job[:40]!r}",
+            hint="`praxis-gate drift` sets it for the runs it starts; unset it otherwise",
+        )
     actuation = _actuation(env, operator_values)
 
     return GateSettings(
@@ -380,6 +388,7 @@ def load_settings(
         interpreters=interpreters,
         egress_allow=egress_allow,
         approval_webhook=webhook,
+        drift_job=drift_job,
     )
 
 

@@ -100,12 +100,18 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
     # 2026.12.7: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
     "2026.12.7": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
+    # 2026.12.8: praxis.gatekeeper.drift_scan is T0 (it starts a gated
+    # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
+    # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
+    # ansible-core adds to a role's argument validation (context, not data), and the option table reads that context
+    # (validate_args_context) as data instead of rounding it up to T2 as an unknown option
+    "2026.12.8": "0e888c563935a9c12e11eef57d75c4797055f36e639211914bc72ec5e8b22f70",
     # 2026.12.9: URL-fetching tasks are judged by the egress filter (deny.egress-private, deny.egress-metadata,
     # deny.egress-unresolved): on the controller every private, loopback, link-local, CGNAT, multicast, reserved and
     # unspecified address in any encoding, and names that resolve to one; on a managed host the cloud metadata
     # service. The policy's tables are unchanged; the filter's data (egress/addresses.py, egress/rules.py) is pinned
     # by its own fingerprint test, as the layout keeps the policy package from importing it
-    "2026.12.9": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
+    "2026.12.9": "0e888c563935a9c12e11eef57d75c4797055f36e639211914bc72ec5e8b22f70",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
