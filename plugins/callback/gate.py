@@ -278,6 +278,35 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: tsa_ca
+  egress_allow:
+    description:
+      - "Networks (10.20.0.0/16), addresses or exact host names (, or space separated) the SSRF egress filter admits
+        although private, loopback, link-local, CGNAT, multicast, reserved or unspecified: for the time-stamping
+        authority, approval notifications and URL-fetching tasks on the controller (docs/egress.md)."
+      - "An invalid entry refuses the run."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run, praxis-gate
+        check."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_EGRESS_ALLOW
+    ini:
+      - section: praxis_gatekeeper
+        key: egress_allow
+  approval_webhook:
+    description:
+      - "An http(s) receiver each run's pending approval requests are announced to when the run ends (a JSON POST
+        shaped for Slack- or Matrix-style receivers: id, summary, tiers, hosts, expiry, the operator's next command;
+        never a token or an argument body), through the egress filter with bounded retries."
+      - "A receiver that is down or slow costs the run at most five seconds and never fails it."
+      - "The URL is treated as a secret: errors and the audit log show only its scheme and host (docs/approvals.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
+    type: str
+    env:
+      - name: PRAXIS_APPROVAL_WEBHOOK
+    ini:
+      - section: praxis_gatekeeper
+        key: approval_webhook
   approvers:
     description:
       - "The approver registry: the operators' public keys the gate trusts (NAME ed25519 BASE64 per line)."

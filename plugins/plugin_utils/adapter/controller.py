@@ -6,6 +6,8 @@ Read when the gate arms, to know which hook table applies, which controller file
 plugin directories are ansible-core's own (always trusted), and whether a project's ansible.cfg points plugin
 paths at code of its own. Values are read at call time: a ``sitecustomize`` or a configuration loaded later is
 what the gate sees.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

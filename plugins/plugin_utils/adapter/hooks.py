@@ -7,6 +7,8 @@ Why class-level hooks at all: every documented extension point (action plugin, s
 task; ``TaskExecutor`` and the connection and lookup base classes do not (docs/mechanism.md). Arming happens in
 the controller before workers fork, so every worker inherits the hooks and this module's state. Arming fails
 closed: a problem installs the hooks in lock-down (every task refused with the reason) and aborts the run.
+
+Security constraints: SEC-2, SEC-5, SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -321,7 +323,7 @@ def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any,
     if (
         fqcn in gate.settings.command_lookups
         or requests.writes_controller(fqcn, terms)
-        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base)
+        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base, name=fqcn)
     ):
         request = requests.lookup_request(gate, fqcn, terms)
         decision = gate.decide(request)

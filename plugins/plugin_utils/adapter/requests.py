@@ -6,6 +6,8 @@ its options, become, environment and shipped files, and how a task result reads 
 Written once for every adapter: the gate's hooks build requests here today, and the action and connection plugins
 build theirs from the same functions, so that a task is described the same way whichever plugin asks. Only reads;
 nothing here decides or records.
+
+Security constraints: SEC-1, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ older one (the fact gets a new version that names it; history keeps both), so th
 
 Nothing here is consulted for trust: whether a token may run a task is still decided by its signature, its binding
 and single use (stage.py). The queue only decides what an operator is shown and what a refusal names.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
+
+Security constraints: SEC-2, SEC-4, SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ConflictError, StoreRefused
+from .notify import Delivery, announce
 from .operators import Approver, load_registry
 from .queue import claim, current_claim, item_state
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
@@ -152,6 +155,18 @@ class ApprovalSeam:
         """(request id, number of items) this run left waiting for an operator, if any."""
         requests = self._get_store().list_approval_requests(run_id=run_id)
         return (plan_id(run_id), len(requests)) if requests else None
+
+    def announce_pending(self, run_id: str) -> Delivery | None:
+        """Announce this run's pending request on the operator's webhook, if one is set (never raises)."""
+        if not self.settings.approval_webhook:
+            return None
+        try:
+            store = self._get_store()
+            requests = store.list_approval_requests(run_id=run_id)
+            items = [item for request in requests for item in store.approval_items(request.request_id)]
+        except Exception as exc:
+            return Delivery(False, 0, f"cannot read the pending requests: {type(exc).__name__}", plan_id(run_id))
+        return announce(self.settings, plan_id(run_id), requests, items)
 
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
         pending = self._dry_runs.pop(decision_id, None)

@@ -13,6 +13,8 @@ How the pieces keep those promises:
   so a replay or a race finds the item spent. A retry needs a new request and a new approval.
 - Trust comes only from the approver registry in operator configuration, never from the store: a hand-written
   "approved" row means nothing.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

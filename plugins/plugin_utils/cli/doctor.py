@@ -10,6 +10,8 @@ doctor asks each of those interpreters directly: it runs the adapter's probe (``
 text and executed by that interpreter, never imported here: the CLI never loads the Ansible glue) and judges what
 it reports. ``status`` shows the same verdicts; both exit non-zero when the first ``ansible-playbook`` or ``ansible``
 on PATH would run ungated.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

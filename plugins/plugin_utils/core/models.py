@@ -4,6 +4,8 @@
 
 Plain Python on purpose: adapters (the Ansible callback, the CLI, tests) build these objects, and the runner
 never needs to know where they came from.
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -202,6 +202,24 @@ SETTINGS: tuple[Setting, ...] = (
         "tsa_ca", "/etc/praxis/tsa-roots.pem",
     ),
     Setting(
+        "egress_allow", "PRAXIS_EGRESS_ALLOW", "egress_allow", "list", None, Who.OPERATOR,
+        (RUNS, "praxis-gate check"),
+        "Networks (10.20.0.0/16), addresses or exact host names (, or space separated) the SSRF egress filter "
+        "admits although private, loopback, link-local, CGNAT, multicast, reserved or unspecified: for the "
+        "time-stamping authority, approval notifications and URL-fetching tasks on the controller "
+        "(docs/egress.md). An invalid entry refuses the run.",
+        "egress_allow", "10.20.0.0/16",
+    ),
+    Setting(
+        "approval_webhook", "PRAXIS_APPROVAL_WEBHOOK", "approval_webhook", "str", None, Who.OPERATOR, (RUNS,),
+        "An http(s) receiver each run's pending approval requests are announced to when the run ends (a JSON POST "
+        "shaped for Slack- or Matrix-style receivers: id, summary, tiers, hosts, expiry, the operator's next "
+        "command; never a token or an argument body), through the egress filter with bounded retries. A receiver "
+        "that is down or slow costs the run at most five seconds and never fails it. The URL is treated as a "
+        "secret: errors and the audit log show only its scheme and host (docs/approvals.md).",
+        "approval_webhook", "https://hooks.example.com/praxis",
+    ),
+    Setting(
         "approvers", "PRAXIS_APPROVERS", "approvers", "path", "$XDG_CONFIG_HOME/praxis-gatekeeper/approvers",
         Who.OPERATOR, (RUNS, "praxis-gate approvals", "praxis-gate operator init"),
         "The approver registry: the operators' public keys the gate trusts (NAME ed25519 BASE64 per line). Not "

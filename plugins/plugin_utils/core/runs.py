@@ -13,6 +13,8 @@ on its open marker, and every worker it forks inherits that open file (a lock be
 process), so the lock is free only when the controller and every worker are gone. A controller killed while a
 worker still runs its task therefore keeps its run open: recovery never races a live worker into writing an
 outcome after the run was closed. Programs a worker executes (modules, ssh) do not inherit it (close-on-exec).
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

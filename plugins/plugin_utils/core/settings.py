@@ -7,6 +7,8 @@ Trust model. The process environment and the operator's ansible.cfg (``ANSIBLE_C
 project (AWX and ansible-runner run with the project checkout as the working directory), so it may only tighten:
 it can lower the mode, never raise it, and it cannot allowlist paths or point at a policy file. Nothing in a play,
 inventory or extra vars is read here at all.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class GateSettings(BaseModel):
     talos_env: tuple[str, ...] = ()  # environment variables the operator adds to talosctl's allowlist
     talos_timeout: int = 3600  # the longest a talosctl call may run, whatever the task asks
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
+    egress_allow: tuple[str, ...] = ()  # networks and host names the egress filter admits (SEC-7)
+    approval_webhook: str | None = None  # where pending approval requests are announced (JSON POST)
     drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     @property
@@ -331,6 +335,14 @@ def load_settings(
                 f"interpreters entries must be absolute paths, got {entry!r}",
                 hint="a bare name is already allowed when it is a known interpreter; list only paths you trust",
             )
+    egress_raw = ",".join(filter(None, [env.get("PRAXIS_EGRESS_ALLOW", ""), operator_values.get("egress_allow", "")]))
+    egress_allow = tuple(entry for entry in egress_raw.replace(" ", ",").split(",") if entry.strip())
+    webhook = env.get("PRAXIS_APPROVAL_WEBHOOK") or operator_values.get("approval_webhook") or None
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise ConfigError(
+            "PRAXIS_APPROVAL_WEBHOOK (or [praxis_gatekeeper] approval_webhook) must be an http(s) URL",
+            hint="give the receiver's URL, or leave it unset",
+        )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
     drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
@@ -374,6 +386,8 @@ def load_settings(
         talos_env=actuation.talos_env,
         talos_timeout=actuation.talos_timeout,
         interpreters=interpreters,
+        egress_allow=egress_allow,
+        approval_webhook=webhook,
         drift_job=drift_job,
     )
 
@@ -468,6 +482,8 @@ _OPERATOR_ONLY_VALUES = (
     "talos_env",
     "talos_timeout",
     "interpreters",
+    "egress_allow",
+    "approval_webhook",
     # the controls agent sessions work under: read by agents/config.py, named here so a project's ansible.cfg that
     # sets one is said to be ignored
     "agent_projects",

@@ -9,6 +9,8 @@ by its relative path, its bytes and whether it is executable; a symbolic link by
 cache directories are left out. The SCM revision (git) is recorded when there is one, for people; the digest does
 not depend on it, so the same content checked out elsewhere (AWX copies the project for every job) is the same
 baseline, and an uncommitted edit is a different one.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

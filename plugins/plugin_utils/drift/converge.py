@@ -21,6 +21,8 @@ approval was already used (it names the used request, or one already waiting for
 its state and is told to run converge again without the used approval, which raises a new request for it.
 
 Nothing here ever applies a change the approvals stage did not allow.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ temporary file on the controller that differs on every run, so those are left ou
 The summary is what people read: which file, which attributes changed from what to what, how many lines were added
 and removed, and the first few changed lines, every value through the same redactor as the audit log and bounded.
 Never the whole before/after body, never a module's output.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ A job can only make a run stricter, never looser: a scan, a re-check or an appro
 the readonly ceiling (only check-mode dry runs and T0 reads pass); an apply lets exactly its target tasks on their
 hosts run for real, each through a human approval whatever its tier, and holds every other task to readonly. Setting
 the variable by hand gains nothing: without a job file written by the operator's own CLI the gate refuses to arm.
+
+Security constraints: SEC-3, SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ naming who made it and why, written with compare-and-set, so two operators (or a
 request cannot both win: the loser re-reads and is told what changed. A scan is the fact
 ``(scan id, "scan", "drift-scan")``: what was scanned, against which baseline, and the state of every host and task.
 Nothing is ever updated or deleted; the store's history is the request's history.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ to note what each task execution did. Everything that decides lives here.
   sends each target to the approvals stage, which asks a human for every tier that changes anything (T1 included).
 - Each execution becomes one spool line: host, task path and name, action, the gate's verdict, the outcome, and
   for a change a keyed digest of the diff with a redacted summary (diffs.py). The diff itself stays in memory.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

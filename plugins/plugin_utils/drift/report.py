@@ -8,6 +8,8 @@ script, no stylesheet, font or image from anywhere (a Content-Security-Policy of
 the browser too), so the page opens the same from a mail attachment, an AWX artifact or an air-gapped share. Every
 value is escaped: host names, task names and paths come from inventories and playbooks, which are hostile input.
 What is shown is what the store holds: digests and redacted summaries, never a diff body or a module's output.
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

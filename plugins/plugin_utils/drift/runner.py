@@ -7,6 +7,8 @@ The run is the baseline itself, in check and diff mode (``--check --diff``), wit
 ``--diff`` Ansible prints whole file bodies, and those belong on no terminal, log or job page. What the run observed
 comes back through the job's spool, as digests and redacted summaries. A run whose gate never announced the job
 (an ansible-playbook without the gate, a collection that is not the installed one) is an error, not an empty scan.
+
+Security constraints: SEC-3, SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

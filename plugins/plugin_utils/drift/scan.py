@@ -15,6 +15,8 @@ Per host and task (a loop or a role included twice gives several executions of o
 
 Exit status (the CLI's): 0 no drift, 2 drift, 1 the scan could not be completed (errors are listed; what was seen is
 still recorded).
+
+Security constraints: SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ Two outputs:
   fast path for text that cannot be a dangerous command and keeps false positives low on prose and paths.
 * :func:`content_tier` - how much a command changes, with reasons. Ambiguity rounds up: a dynamic command name,
   an operand that is not statically known or an analysis the parser was unsure of counts as the worst case.
+
+Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 
 The tables are data (``MODULE_DATA``) so the ruleset fingerprint changes whenever they do. A module missing from the
 table is unknown, and unknown rounds up: at least T2, T3 with a destructive state, and a real run under --check.
+
+Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

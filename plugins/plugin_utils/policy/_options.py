@@ -11,6 +11,8 @@ another module that runs in its place. Anything else is unknown, and unknown rou
 ``tests/unit/plugins/plugin_utils/policy/test_options.py`` holds this table to the argument specs the installed
 ansible-core documents (``ansible-doc --json``): an option a new ansible-core adds fails that test, not the gate.
 The table is data (``OPTIONS_DATA``) so the ruleset fingerprint changes whenever it does.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ takes the free-form T2 floor; a path on the target is judged by the path rules i
 from ``/`` and from the remote home, a link by its target, a tree copy or an archive by everything it could place
 under its destination); a path on the controller is judged against the gate's own files whatever the connection.
 A dry run is a task the check-mode table says changes nothing and runs nothing with the options it was given.
+
+Security constraints: SEC-1, SEC-3, SEC-5, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

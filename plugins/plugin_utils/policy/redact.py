@@ -6,6 +6,8 @@ Every recorder Ansible users run today (ARA, AWX job events, log_plays) has leak
 So arguments are copied through this module first, always: known token shapes are replaced by a placeholder naming
 the kind of secret, values under secret-looking keys are withheld, and depth and size are bounded so a hostile
 structure cannot make redaction slow or huge. A failure here is an error the caller must treat as "withhold all".
+
+Security constraints: SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 REDACTED = "<redacted>"
+SPLIT_REDACTED = "<redacted:split-argument>"
 _TRUNCATED = "...<truncated>"
 _TOO_LARGE = "<withheld:too-large>"
 
@@ -168,6 +171,16 @@ _SECRET_HINT_WORDS = frozenset(
 )
 _SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
 _ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
+
+
+# An argument vector item that names a secret whose value is the next item: --password x, --api-key x, sshpass -p x,
+# "Authorization:" "Basic x", DB_PASSWORD= x. Over-redacting the next item (mysql -p <database>) only costs a record
+# some detail; letting the value through would leak it.
+_SPLIT_SECRET = re.compile(
+    r"(?i)-{1,2}(?!-)(?!ask-)[\w-]*(?:pass(?:word|wd|phrase)?|secret|token|api-?key|auth-?key|credentials?)"
+    r"|-p|(?:proxy-)?authori[sz]ation\s*:?"
+    rf"|[\w.\-]*(?:{_SECRET_WORDS})[\"']?\s*[:=]"
+)
 
 
 def is_secret_key(key: object) -> bool:
@@ -336,11 +349,17 @@ class _Walk:
     def _sequence(self, value: Any, depth: int, hint_free: bool) -> list[Any]:
         # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
         redacted: list[Any] = []
+        names_secret = False  # the previous item names a secret whose value is this one (argv: --password, x)
         for item in itertools.islice(iter(value), self.max_items):
             if self.budget <= 0:
                 redacted.append(_TOO_LARGE)
                 return redacted
-            redacted.append(self.node(item, depth + 1, hint_free))
+            if names_secret and isinstance(item, str) and item:
+                self.budget -= 1
+                redacted.append(SPLIT_REDACTED)
+            else:
+                redacted.append(self.node(item, depth + 1, hint_free))
+            names_secret = isinstance(item, str) and len(item) <= 200 and bool(_SPLIT_SECRET.fullmatch(item.strip()))
         total = len(value)
         if total > self.max_items:
             redacted.append(f"<truncated: {total - self.max_items} more items>")

@@ -6,6 +6,8 @@ Every decision is stamped with the digest so a record says exactly which rules j
 the digest) die with a rule change. The built-in rules are data; their fingerprint is pinned per version in
 ``RULESET_HISTORY`` and a unit test fails when the data changes without a new version, so a rule cannot change
 silently.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.9"
+RULESET_VERSION = "2026.12.10"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -107,6 +109,12 @@ RULESET_HISTORY: Mapping[str, str] = {
     # 2026.12.9: praxis.gatekeeper.emergency_stop's one option (reason) is tabled as data, like the collection's other
     # modules, instead of rounding up as an unknown option
     "2026.12.9": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
+    # 2026.12.10: URL-fetching tasks are judged by the egress filter (deny.egress-private, deny.egress-metadata,
+    # deny.egress-unresolved): on the controller every private, loopback, link-local, CGNAT, multicast, reserved and
+    # unspecified address in any encoding, and names that resolve to one; on a managed host the cloud metadata
+    # service. The policy's tables are unchanged; the filter's data (egress/addresses.py, egress/rules.py) is pinned
+    # by its own fingerprint test, as the layout keeps the policy package from importing it
+    "2026.12.10": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

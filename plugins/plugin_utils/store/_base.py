@@ -10,6 +10,8 @@ database's unique indexes decide races), the clock (PostgreSQL: the server's, so
 clocks agree), the translation of driver errors into the runner's errors, and their half of ``check``.
 
 A Store object is not thread-safe and must not cross a fork: every thread or process opens its own.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

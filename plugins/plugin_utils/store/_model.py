@@ -6,6 +6,8 @@ Why a separate module: both backends and every caller (approvals, sessions, drif
 shapes, and none of them should need a database driver to name a Fact or catch a ConflictError. Contents are kept
 as canonical JSON (sorted keys, no whitespace, ASCII only) so that the same value hashes to the same
 ``content_hash`` on every backend and on every controller, which is what makes compare-and-set meaningful.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ Why these choices:
   as the owner or as a superuser.
 * The connection string may hold a password: it is never printed. Locations are shown as host, port, database and
   user only, and pg_dump/pg_restore get the password through the environment, not the command line.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ Why these choices:
 
 Who the triggers stop: any client that writes through SQL without first changing the schema. The owner of the file
 can drop a trigger (it is their file); `praxis-gate store check` reports a trigger that is missing or altered.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

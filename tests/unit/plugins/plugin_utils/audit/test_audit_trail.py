@@ -456,7 +456,8 @@ def test_run_end_checkpoints_are_timestamped_and_verified(tmp_path: Path) -> Non
     with TestTSA() as tsa:
         ca = tmp_path / "tsa-root.pem"
         ca.write_bytes(tsa.root_pem)
-        gate = gate_for(tmp_path, PRAXIS_TSA_URL=tsa.url, PRAXIS_TSA_CA=str(ca))
+        # the TSA listens on loopback, which the egress filter refuses unless the operator allowlists it (SEC-7)
+        gate = gate_for(tmp_path, PRAXIS_TSA_URL=tsa.url, PRAXIS_TSA_CA=str(ca), PRAXIS_EGRESS_ALLOW="127.0.0.1/32")
         assert gate.start_run(via="test")
         gate.record_outcome(_decide(gate), status="ok", output=b"")
         gate.finish_run()
