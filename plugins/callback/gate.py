@@ -109,6 +109,18 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: command_lookups
+  interpreters:
+    description:
+      - "Absolute interpreter paths a play may name in ansible_python_interpreter (and the other ansible_*_interpreter
+        variables) besides a known interpreter in a system program directory and the controller's own Python."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_INTERPRETERS
+    ini:
+      - section: praxis_gatekeeper
+        key: interpreters
   principal:
     description:
       - "Who is recorded as running the play (and as the actor of praxis-gate commands)."

@@ -55,8 +55,10 @@ def stale_install_files() -> list[str]:
     if installed is None:
         return ["<praxis.gatekeeper is not pip-installed>"]
     stale: list[str] = []
-    for source in sorted((REPO_ROOT / "plugins").rglob("*")):
-        if source.is_file() and "__pycache__" not in source.parts:
+    # roles/ too: the molecule scenarios (test_roles.py) apply the installed roles, not the working tree's.
+    sources = [*(REPO_ROOT / "plugins").rglob("*"), *(REPO_ROOT / "roles").rglob("*"), *(REPO_ROOT / "meta").rglob("*")]
+    for source in sorted(sources):
+        if source.is_file() and "__pycache__" not in source.parts and "molecule" not in source.parts:
             target = installed / source.relative_to(REPO_ROOT)
             if not target.is_file() or _digest(target) != _digest(source):
                 stale.append(str(source.relative_to(REPO_ROOT)))

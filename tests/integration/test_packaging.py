@@ -1,16 +1,25 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The collection as operators install it: the Galaxy tarball (callback-armed) and ansible-doc."""
+"""The collection as operators install it: the Galaxy tarball (callback-armed, verifiable), the pip install
+(verifiable too), and ansible-doc for every plugin, module and role."""
 
 from __future__ import annotations
 
+import json
 import os
 import site
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
-from .harness import BIN_DIR, REPO_ROOT, AnsibleLab
+import yaml
+
+from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, installed_collection
+
+# The top level of the Galaxy artifact: what a Galaxy user runs (galaxy.yml build_ignore keeps everything else out).
+SHIPPED = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md", "changelogs", "docs", "meta",
+           "playbooks", "plugins", "roles"}  # fmt: skip
 
 
 def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
@@ -50,19 +59,91 @@ def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab,
     assert any(r.get("decision") == "refused" for r in lab.audit_records())
 
 
-def test_ansible_doc_renders_every_plugin() -> None:
+def _galaxy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN_DIR / "ansible-galaxy"), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_galaxy_build_install_verify_round_trip(tmp_path: Path) -> None:
+    """The tarball holds only what a Galaxy user runs, installs, verifies, and verify notices a changed file."""
+    build = _galaxy("collection", "build", "--force", "--output-path", str(tmp_path), str(REPO_ROOT))
+    assert build.returncode == 0, build.stderr
+    tarball = next(tmp_path.glob("praxis-gatekeeper-*.tar.gz"))
+    with tarfile.open(tarball) as archive:
+        tops = {name.split("/")[0] for name in archive.getnames()}
+        names = archive.getnames()
+    assert tops == SHIPPED, tops
+    assert not [n for n in names if "/molecule" in n or "__pycache__" in n or n.endswith(".pyc")], names
+    collections = tmp_path / "collections"
+    # --force: the pip-installed copy on sys.path would otherwise count as "already installed"
+    install = _galaxy("collection", "install", "--offline", "--force", str(tarball), "-p", str(collections))
+    assert install.returncode == 0, install.stderr
+    verify = _galaxy("collection", "verify", "--offline", "praxis.gatekeeper", "-p", str(collections))
+    assert verify.returncode == 0 and "Successfully verified" in verify.stdout, verify.stdout + verify.stderr
+    # Negative control: one changed byte in a role and one planted file are both reported.
+    installed = collections / "ansible_collections" / "praxis" / "gatekeeper"
+    tasks = installed / "roles" / "controller" / "tasks" / "main.yml"
+    tasks.write_text(tasks.read_text() + "#\n")
+    (installed / "plugins" / "callback" / "planted.py").write_text("")
+    tampered = _galaxy("collection", "verify", "--offline", "praxis.gatekeeper", "-p", str(collections))
+    assert tampered.returncode != 0, tampered.stdout
+    assert "roles/controller/tasks/main.yml" in tampered.stdout and "planted.py" in tampered.stdout
+
+
+def test_the_pip_install_verifies_like_a_galaxy_install() -> None:
+    """MANIFEST.json and FILES.json come with the wheel; bytecode pip and Python write there is expected."""
+    installed = installed_collection()
+    assert installed is not None and (installed / "MANIFEST.json").is_file() and (installed / "FILES.json").is_file()
+    assert list(installed.rglob("__pycache__")), "the check below must see bytecode caches to mean anything"
+    verify = _galaxy("collection", "verify", "--offline", "praxis.gatekeeper", "-p", str(installed.parents[2]))
+    assert verify.returncode == 0 and "Successfully verified" in verify.stdout, verify.stdout + verify.stderr
+    assert str(installed) in verify.stdout
+    manifest = json.loads((installed / "MANIFEST.json").read_text())
+    assert manifest["collection_info"]["namespace"] == "praxis" and manifest["collection_info"]["name"] == "gatekeeper"
+    assert not (installed / "roles" / "controller" / "molecule").exists()
+
+
+def _documentable() -> list[tuple[str, str]]:
     plugins = [
-        (kind.name, f"praxis.gatekeeper.{path.stem}")
+        ("module" if kind.name == "modules" else kind.name, f"praxis.gatekeeper.{path.stem}")
         for kind in sorted((REPO_ROOT / "plugins").iterdir())
         if kind.is_dir() and kind.name not in ("plugin_utils", "module_utils", "doc_fragments")
         for path in sorted(kind.glob("*.py"))
         if not path.name.startswith("_")
     ]
-    assert plugins, "no plugins found"
-    for kind, name in plugins:
-        plugin_type = "module" if kind == "modules" else kind
-        result = subprocess.run([str(BIN_DIR / "ansible-doc"), "-t", plugin_type, name], capture_output=True, text=True)
-        assert result.returncode == 0 and name in result.stdout, f"{kind} {name}: {result.stderr}"
+    roles = [
+        ("role", f"praxis.gatekeeper.{role.name}") for role in sorted((REPO_ROOT / "roles").iterdir()) if role.is_dir()
+    ]
+    return plugins + roles
+
+
+def test_ansible_doc_documents_every_plugin_module_and_role() -> None:
+    documentable = _documentable()
+    kinds = {kind for kind, _ in documentable}
+    assert {"callback", "role"} <= kinds, documentable
+    for kind, name in documentable:
+        result = subprocess.run(
+            [str(BIN_DIR / "ansible-doc"), "-t", kind, "--json", name], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"{kind} {name}: {result.stderr}"
+        doc = json.loads(result.stdout)[name]
+        if kind == "role":
+            # Every entry point documents every variable its defaults file sets, and says what each is.
+            for entry, spec in doc["entry_points"].items():
+                assert spec.get("short_description") and spec.get("description"), (name, entry)
+                for option, info in spec["options"].items():
+                    assert info.get("description") and info.get("type"), (name, entry, option)
+            role_dir = REPO_ROOT / "roles" / name.rsplit(".", 1)[1]
+            defaults = yaml.safe_load((role_dir / "defaults" / "main.yml").read_text()) or {}
+            assert set(defaults) <= set(doc["entry_points"]["main"]["options"]), (name, set(defaults))
+        else:
+            assert doc["doc"].get("short_description"), (kind, name)
+        listed = subprocess.run(
+            [str(BIN_DIR / "ansible-doc"), "-t", kind, "-l", "praxis.gatekeeper"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert name in listed.stdout, (kind, name, listed.stdout, listed.stderr)
 
 
 def test_ansible_doc_lists_every_setting() -> None:

@@ -222,7 +222,12 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = requests.lookup_name(lookup)
-    if fqcn in gate.settings.command_lookups or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs)):
+    base = requests.lookup_base(lookup)
+    if (
+        fqcn in gate.settings.command_lookups
+        or requests.writes_controller(fqcn, terms)
+        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base)
+    ):
         request = requests.lookup_request(gate, fqcn, terms)
         decision = gate.decide(request)
         if not decision.allowed:

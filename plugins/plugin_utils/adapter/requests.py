@@ -10,32 +10,42 @@ nothing here decides or records.
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.executor.module_common import _get_action_arg_defaults  # private; same signature in 2.19 and 2.21
+from ansible.plugins.loader import module_loader
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
 from ..core.models import RequestKind, TaskRequest
-from ..policy._modules import canonical_action
+from ..policy import _controller
+from ..policy._modules import canonical_action, truthy
+from ..policy._options import CONTROLLER_WRITING_LOOKUPS
 
 __all__ = [
     "SECRET_OPTIONS",
     "TaskContext",
     "connection_surface",
+    "controller_paths",
     "is_include",
+    "lookup_base",
     "lookup_name",
     "lookup_options",
     "lookup_request",
     "meta_request",
     "read_option",
     "remote_target",
+    "sub_actions",
     "task_outcome",
     "task_request",
     "unreadable_request",
+    "writes_controller",
 ]
 
 # Connection and become options that hold credentials: never part of a request (requests are recorded).
@@ -89,6 +99,8 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
             connection, play_context=context.play_context, variables=variables, templar=templar
         ),
         local_files=_local_files(task, context.loader),
+        controller_paths=controller_paths(task, context.loader, variables),
+        sub_actions=sub_actions(task, variables, templar),
         kind=RequestKind.TASK,
         task_name=str(task.get_name()),
         no_log=bool(task.no_log),
@@ -128,6 +140,24 @@ def lookup_options(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     play's own paths (its playbook_dir may be inside the installed collection) must not make an ordinary lookup
     look like tampering."""
     return {key: value for key, value in kwargs.items() if key != "variables"}
+
+
+def lookup_base(lookup: Any) -> str | None:
+    """The directory a lookup resolves relative terms against (the play's), when the lookup knows it."""
+    loader = getattr(lookup, "_loader", None)
+    try:
+        return str(loader.get_basedir()) if loader is not None else None
+    except (AttributeError, AnsibleError):
+        return None
+
+
+def writes_controller(fqcn: str, terms: Any) -> bool:
+    """A lookup that creates or rewrites a controller file (``password`` with a file other than /dev/null): decided
+    as a controller-side write, so readonly mode refuses it."""
+    if fqcn not in CONTROLLER_WRITING_LOOKUPS:
+        return False
+    items = terms if isinstance(terms, list | tuple) else [terms]
+    return any(str(item).split(" ", 1)[0] not in ("/dev/null", "") for item in items)
 
 
 def lookup_request(gate: Gate, fqcn: str, terms: Any) -> TaskRequest:
@@ -230,3 +260,92 @@ def _local_files(task: Any, loader: Any) -> dict[str, bytes | None]:
         return {path: data if len(data) <= _SCRIPT_LIMIT else None}
     except (OSError, AnsibleError):
         return {source: None}
+
+
+# Actions that read a controller file (option, search-path subdirectory, arguments under which it is remote instead).
+_CONTROLLER_SOURCES: dict[str, tuple[str, str]] = {
+    "ansible.builtin.copy": ("src", "files"),
+    "ansible.builtin.template": ("src", "templates"),
+    "ansible.builtin.assemble": ("src", "files"),
+    "ansible.builtin.unarchive": ("src", "files"),
+    "ansible.builtin.uri": ("src", "files"),
+    "ansible.builtin.include_vars": ("file", "vars"),
+}
+
+
+def controller_paths(task: Any, loader: Any, variables: Any) -> dict[str, str]:
+    """The controller files an action will read or write, resolved the way the action resolves them (the task's
+    search path for sources, ``fetch``'s per-host directory for its destination) and through symlinks. A path that
+    cannot be resolved is reported as written, so it is still judged."""
+    action = canonical_action(str(task.resolved_action or task.action))
+    args = task.args
+    found: dict[str, str] = {}
+    if action == "ansible.builtin.fetch":
+        dest, src = args.get("dest"), args.get("src")
+        if isinstance(dest, str) and dest:
+            found["dest"] = _fetch_dest(loader, dest, str(src or ""), str(variables.get("inventory_hostname", "")),
+                                        flat=truthy(args.get("flat")))  # fmt: skip
+        return found
+    if action == "ansible.builtin.script":
+        source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
+        if source:
+            found["cmd"] = _search(task, loader, "files", source)
+        return found
+    if action in _CONTROLLER_SOURCES:
+        option, subdir = _CONTROLLER_SOURCES[action]
+        remote = truthy(args.get("remote_src", action == "ansible.builtin.assemble")) or (
+            action == "ansible.builtin.unarchive" and not truthy(args.get("copy", True))
+        )
+        given = args.get(option) or (args.get("_raw_params") if action == "ansible.builtin.include_vars" else None)
+        if isinstance(given, str) and given and not remote and "://" not in given:
+            found[option] = _search(task, loader, subdir, given)
+    return found
+
+
+def _search(task: Any, loader: Any, subdir: str, source: str) -> str:
+    """Where the action will find ``source``: its search path (role files/templates, play directory), resolved
+    through symlinks; a directory ends with ``/`` (copy then places a whole tree)."""
+    try:
+        path = loader.path_dwim_relative_stack(task.get_search_path(), subdir, source)
+    except AnsibleError:
+        return source
+    resolved = _controller.resolve(path)
+    return resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved
+
+
+def _fetch_dest(loader: Any, dest: str, src: str, host: str, *, flat: bool) -> str:
+    """fetch's own computation of the file it writes: ``dest`` (or ``dest/<basename>``) when flat, else
+    ``dest/<inventory_hostname>/<src>``; relative to the playbook directory; then through symlinks."""
+    if flat:
+        path = posixpath.join(dest, posixpath.basename(src)) if dest.endswith("/") else dest
+        path = path if path.startswith("/") else loader.path_dwim(path)
+    else:
+        path = f"{loader.path_dwim(dest)}/{host}/{src.lstrip('/')}"
+    return _controller.resolve(os.path.normpath(path))
+
+
+def sub_actions(task: Any, variables: Any, templar: Any) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Modules that run in a task's place with arguments the task does not show: ``gather_facts`` runs each of its
+    fact modules (``ansible_facts_modules``, ``smart`` being setup) with that module's ``module_defaults`` merged
+    into the task's arguments; ``package`` runs the backend ``ansible_package_use`` names."""
+    action = canonical_action(str(task.resolved_action or task.action))
+    names: list[str] = []
+    if action == "ansible.builtin.gather_facts":
+        configured = C.config.get_config_value("FACTS_MODULES", variables=variables)
+        names = [str(n) for n in (configured if isinstance(configured, list) else [configured])]
+        names = ["ansible.builtin.setup" if name == "smart" else name for name in names]
+    elif action == "ansible.builtin.package" and not task.args.get("use"):
+        backend = _template(templar, variables.get("ansible_package_use"))
+        names = [str(backend)] if backend not in (None, "", "auto") else []
+    found: list[tuple[str, dict[str, Any]]] = []
+    for name in names:
+        context = module_loader.find_plugin_with_context(name, collection_list=task.collections)
+        fqcn = str(context.resolved_fqcn) if context.resolved else name
+        args = {k: v for k, v in dict(task.args).items() if v is not None and k not in ("parallel", "use")}
+        # What the action's _apply_action_arg_defaults does, on the TemplateEngine the executor hands the hook.
+        engine = getattr(templar, "_engine", templar)
+        defaults = _get_action_arg_defaults(fqcn, task, engine)
+        merged = dict(engine.template({k: v for k, v in defaults.items() if k not in args}))
+        merged.update(args)
+        found.append((fqcn, merged))
+    return tuple(found)

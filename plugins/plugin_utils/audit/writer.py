@@ -11,6 +11,9 @@ Why each choice:
 - A torn last line (a crash mid-write) is never rewritten: the next writer terminates it and appends a ``seam``
   record that names its length and digest, so the damage stays visible and the chain continues.
 - ``append`` returns False instead of raising; the gate treats a failed write as "cannot audit" and fails closed.
+- During a run (``watch``), the writer remembers where its last record landed. A log replaced, truncated or
+  rewritten under it since then is not crash damage to chain past: every later append fails, saying what changed,
+  so the gate refuses every task above T0 for the rest of the run instead of starting a new chain on top of it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import hmac
 import json
 import logging
 import math
+import mmap
 import os
 import secrets
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -169,6 +174,11 @@ class AuditLog:
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
         self._flusher: _Flusher | None = None
         self._flusher_pid = -1  # processes forked after the flusher started leave their syncing to it
+        # During a run: (st_dev, st_ino, offset of the last line written, its sha256, end of that write) of the
+        # newest write by any process of the run, in memory shared with the workers forked after ``watch`` (so a
+        # worker sees the controller's and the other workers' writes), and why the log cannot be trusted any more.
+        self._shared: mmap.mmap | None = None
+        self._changed: str = ""
 
     @property
     def last_error(self) -> str:
@@ -177,6 +187,35 @@ class AuditLog:
     @property
     def healthy(self) -> bool:
         return not self._last_error
+
+    def watch(self) -> None:
+        """From now on (a run), refuse to write to a log that was replaced, truncated or rewritten since any process
+        of this run last wrote to it. Call before workers fork: they share the mark through anonymous shared memory.
+        """
+        if self._shared is None:
+            self._shared = mmap.mmap(-1, _SHARED_SIZE)
+
+    def _read_mark(self) -> tuple[tuple[int, int, int, str, int] | None, str]:
+        shared = self._shared
+        if shared is None:
+            return None, ""
+        dev, ino, line_at, end, digest, flag, length = _MARK.unpack_from(shared, 0)
+        reason = bytes(shared[_MARK.size : _MARK.size + length]).decode("utf-8", "replace") if flag else ""
+        return ((dev, ino, line_at, digest.hex(), end) if end else None), reason
+
+    def _write_mark(self, mark: tuple[int, int, int, str, int] | None, reason: str = "") -> None:
+        shared = self._shared
+        if shared is None:
+            return
+        if reason:
+            text = reason.encode("utf-8")[: _SHARED_SIZE - _MARK.size]
+            shared[_MARK.size : _MARK.size + len(text)] = text
+            dev, ino, line_at, end, digest, _, _ = _MARK.unpack_from(shared, 0)
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, digest, 1, len(text))
+            return
+        if mark is not None:
+            dev, ino, line_at, digest_hex, end = mark
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, bytes.fromhex(digest_hex), 0, 0)
 
     def output_digest(self, data: bytes) -> str:
         """HMAC-SHA256 of an output under the installation key (hex)."""
@@ -208,6 +247,10 @@ class AuditLog:
         return True
 
     def _open(self) -> int:
+        changed = self._changed or self._read_mark()[1]
+        if changed:
+            self._changed = changed
+            raise StateError(changed, hint=_CHANGED_HINT)
         if self._fd is not None and self._pid == os.getpid():
             if self._still_at_path(self._fd):
                 return self._fd
@@ -238,6 +281,13 @@ class AuditLog:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             info = os.fstat(fd)
+            mark, _ = self._read_mark()
+            if mark is not None:
+                changed = _changed_since(fd, info, mark)
+                if changed:
+                    self._changed = f"the audit log was {changed} during this run ({self.path})"
+                    self._write_mark(None, self._changed)
+                    raise StateError(self._changed, hint=_CHANGED_HINT)
             tail = self._tail
             if tail is not None and tail[0] == info.st_ino and tail[1] == info.st_size:
                 # Nobody appended since our last write: the chain continues from what we wrote.
@@ -281,6 +331,11 @@ class AuditLog:
                 raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
             last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
             self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
+            if lines and self._shared is not None:
+                last_line = lines[-1]
+                end = offset + len(data)
+                digest = hashlib.sha256(last_line).hexdigest()
+                self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end))
             self._sync(fd, forced=durable or checkpoint is not None)
             if record is not None:
                 self.last_offset = offset + body_at
@@ -386,6 +441,28 @@ class AuditLog:
         record.setdefault("time", datetime.now(UTC).isoformat(timespec="microseconds"))
         record["prev_hash"] = prev_hash
         return record
+
+
+_SHARED_SIZE = 1024
+_MARK = struct.Struct("=QQQQ32sBH")  # dev, inode, last line offset, end, last line sha256, changed flag, reason length
+_CHANGED_HINT = (
+    "something replaced, truncated or rewrote the log while the run was writing to it; only T0 reads run until "
+    "the run ends: inspect it with `praxis-gate audit verify` and find out who changed it"
+)
+
+
+def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str, int]) -> str:
+    """How the log at ``fd`` differs from what the last write left ("" when it only grew): replaced by another
+    file, truncated below the end of that write, or that write's last line rewritten."""
+    dev, ino, line_at, line_sha, end = mark
+    if (info.st_dev, info.st_ino) != (dev, ino):
+        return "replaced by another file"
+    if info.st_size < end:
+        return f"truncated (it ends at byte {info.st_size}, the last record written ended at {end})"
+    line = os.pread(fd, end - line_at, line_at)
+    if hashlib.sha256(line).hexdigest() != line_sha:
+        return f"rewritten (the record at byte {line_at} is not the one written there)"
+    return ""
 
 
 class _Flusher(threading.Thread):

@@ -30,6 +30,7 @@ from typing import Any
 from ..approvals.stage import ApprovalSeam
 from ..audit.timestamps import request_timestamp
 from ..audit.writer import AuditLog, AuditSink
+from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
@@ -108,7 +109,11 @@ class Gate:
         self.audit = audit
         self.run_id = run_id or uuid.uuid4().hex
         self.session = settings.session or self.run_id
-        self.protected_paths = tuple(dict.fromkeys([*_own_paths(settings), *protected_paths]))
+        self.protected_paths = _with_real_paths([*_own_paths(settings), *protected_paths])
+        # The controller's own Python (ansible_playbook_python) and the interpreters the operator trusts.
+        self.trusted_interpreters = tuple(
+            dict.fromkeys([sys.executable, os.path.realpath(sys.executable), *settings.interpreters])
+        )
         self.seams = tuple(seams)
         self._clock = clock
         self._active: Decision | None = None
@@ -218,7 +223,12 @@ class Gate:
         if problem:
             return self._decision(Verdict.DENIED, Tier.T3, "malformed-request", problem, decision_id), None
         # 3 + 4. deny list, then classification (one evaluation computes both, deny findings win)
-        evaluation = evaluate(request, ruleset=self.ruleset, protected_paths=self.protected_paths)
+        evaluation = evaluate(
+            request,
+            ruleset=self.ruleset,
+            protected_paths=self.protected_paths,
+            trusted_interpreters=self.trusted_interpreters,
+        )
         if evaluation.findings:
             first = evaluation.findings[0]
             reasons = tuple(f"{f.rule}: {f.reason}" for f in evaluation.findings)
@@ -455,16 +465,20 @@ class Gate:
                     )
         return ""
 
-    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any]) -> bool:
-        """Any lookup (file, fileglob, template, ini...) whose terms name the gate's own state or secrets is sent
-        through the full pipeline, which denies it; everything else stays unrecorded, as lookups only read."""
+    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any], *, base: str | None = None) -> bool:
+        """Any lookup (file, fileglob, template, ini, url...) whose terms name the gate's own state or secrets, in
+        any spelling (``/./``, ``..``, percent-encoding, a ``file://`` URL, a symlink), is sent through the full
+        pipeline, which denies it; everything else stays unrecorded, as lookups only read. ``base`` is the
+        directory relative terms resolve against (the play's)."""
         items = terms if isinstance(terms, list | tuple) else [terms]
         texts = [str(item) for item in items] + [str(value) for value in options.values()]
-        return bool(tamper_findings(texts, self.protected_paths))
+        return bool(tamper_findings([*texts, *_resolved_paths(texts, base)], self.protected_paths))
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
         """Record the run's start (after recovering runs that died) and remember where it began."""
+        if isinstance(self.audit, AuditLog):
+            self.audit.watch()  # from here on, a log changed under the run refuses everything above T0
         if self.journal is None:
             return self.record_event("run-start", **fields)
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
@@ -511,6 +525,28 @@ class Gate:
             return reason
         except Exception as exc:
             return f"internal error checking the remote operation ({type(exc).__name__})"
+
+
+def _with_real_paths(paths: Sequence[str]) -> tuple[str, ...]:
+    """Each path as given and as it resolves through symlinks: a protected file reached through a link is the
+    same file."""
+    out: list[str] = []
+    for path in paths:
+        out.append(path)
+        with contextlib.suppress(OSError, ValueError):
+            out.append(os.path.realpath(path))
+    return tuple(dict.fromkeys(p for p in out if p))
+
+
+def _resolved_paths(texts: Sequence[str], base: str | None) -> list[str]:
+    """The controller paths inside lookup terms, resolved through symlinks (words that look like paths only)."""
+    resolved: list[str] = []
+    for text in texts[:64]:
+        for word in text.replace("=", " ").split()[:16]:
+            if "/" in word or word.startswith(("~", "file:")):
+                with contextlib.suppress(OSError, ValueError):
+                    resolved.append(_controller.resolve(word, base=base))
+    return resolved
 
 
 def _malformed(request: TaskRequest) -> str:

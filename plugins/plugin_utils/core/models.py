@@ -105,7 +105,10 @@ class TaskRequest:
     and become plugin options that can change what runs or where (ssh arguments, executables, interpreter,
     temporary directories); they are checked because task arguments do not show them. ``local_files`` holds the
     content of controller files the task ships and executes (the ``script`` module's payload), so that content can
-    be classified, not just its name.
+    be classified, not just its name. ``controller_paths`` maps an option to the controller path the action will
+    really read or write, resolved the way the action resolves it (search path, ``fetch``'s host directory) and
+    through symlinks; a directory ends with ``/``. ``sub_actions`` are the modules a task runs in its own place, with
+    the arguments they will get (``gather_facts`` runs its fact modules with their ``module_defaults``).
     """
 
     action: str
@@ -121,6 +124,8 @@ class TaskRequest:
     environment: Mapping[str, Any] = field(default_factory=dict)
     connection_options: Mapping[str, Any] = field(default_factory=dict)
     local_files: Mapping[str, bytes | None] = field(default_factory=dict)
+    controller_paths: Mapping[str, str] = field(default_factory=dict)
+    sub_actions: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     kind: RequestKind = RequestKind.TASK
     task_name: str = ""
     no_log: bool = False

@@ -104,6 +104,13 @@ SETTINGS: tuple[Setting, ...] = (
         "command_lookups", "community.general.shelvefile",
     ),
     Setting(
+        "interpreters", "PRAXIS_INTERPRETERS", "interpreters", "list", None, Who.OPERATOR, (RUNS,),
+        "Absolute interpreter paths a play may name in ansible_python_interpreter (and the other "
+        "ansible_*_interpreter variables) besides a known interpreter in a system program directory and the "
+        "controller's own Python.",
+        "interpreters", "/opt/python3.12/bin/python3",
+    ),
+    Setting(
         "principal", "PRAXIS_PRINCIPAL", None, "str", "user@host", Who.RUN, (RUNS, "every praxis-gate command"),
         "Who is recorded as running the play (and as the actor of praxis-gate commands).",
         "principal", "deploy-bot@ci",

@@ -74,6 +74,7 @@ class GateSettings(BaseModel):
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
+    interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
 
     @property
     def audit_path(self) -> Path:
@@ -308,6 +309,16 @@ def load_settings(
             f"the checkpoint interval must be a whole number of records (1..10000000), got {every_raw!r}",
             hint="set PRAXIS_AUDIT_CHECKPOINT_EVERY or [praxis_gatekeeper] audit_checkpoint_every",
         )
+    interpreters_raw = ",".join(
+        filter(None, [env.get("PRAXIS_INTERPRETERS", ""), operator_values.get("interpreters", "")])
+    )
+    interpreters = tuple(_expand(entry, env) for entry in _split_list(interpreters_raw))
+    for entry in interpreters:
+        if not os.path.isabs(entry):
+            raise ConfigError(
+                f"interpreters entries must be absolute paths, got {entry!r}",
+                hint="a bare name is already allowed when it is a known interpreter; list only paths you trust",
+            )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
 
@@ -337,6 +348,7 @@ def load_settings(
         operator_dir=operator_dir,
         approval_tokens=tokens,
         audit_durability=durability,
+        interpreters=interpreters,
     )
 
 
@@ -370,6 +382,7 @@ _OPERATOR_ONLY_VALUES = (
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
+    "interpreters",
 )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.models import Tier
-from . import _paths, _shell
+from . import _lifecycle, _paths, _shell
 from ._shell import ShellAnalysis, SimpleCommand
 
 __all__ = ["RULES_DATA", "Finding", "content_tier", "deny_findings", "deny_rules", "matches_allowlist"]
@@ -487,8 +487,16 @@ def _system_dir(cmd: SimpleCommand, text: str, empty: str | None) -> str | None:
     return None
 
 
-def _raw_disk(text: str, empty: str | None) -> bool:
-    return any("dev" in c and _paths.is_raw_disk(c) for c in _candidates(text, empty))
+def _raw_disk(text: str, empty: str | None, cwds: Sequence[str | None] = (None,)) -> bool:
+    """The word, written to, writes a raw disk or a device node the harmless list does not name (in any of the
+    working directories the command may start in)."""
+    return any(_paths.is_device_write(c, cwd=cwd) for c in _candidates(text, empty) for cwd in cwds)
+
+
+def _device(path: str) -> str:
+    """How a refusal names a device write target."""
+    kind = "the raw disk" if _paths.is_raw_disk(path) else "the device node"
+    return f"{kind} {path[:40]}"
 
 
 def _write_redirects(cmd: SimpleCommand) -> list[str]:
@@ -700,9 +708,10 @@ def _deny_rsync(cmd: SimpleCommand, args: list[tuple[str, str | None]], add: Cal
 
 
 def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
+    cwds = cmd.cwds or (None,)
     for target in _write_redirects(cmd):
-        if _paths.is_raw_disk(target):
-            add(RAW_DISK, f"redirection writes to the raw disk {target[:40]} ({_show(cmd)})")
+        if _raw_disk(target, None, cwds):
+            add(RAW_DISK, f"redirection writes to {_device(target)} ({_show(cmd)})")
             return
     name = cmd.name
     args = _words(cmd)[1:]
@@ -712,11 +721,11 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
             for text, empty in args:
                 for cand in _candidates(text, empty):
                     key, eq, value = cand.partition("=")
-                    if eq and key in ("of", "hof", "vf") and _paths.is_raw_disk(value):
-                        add(RAW_DISK, f"{nm} writes to the raw disk {value[:40]} ({_show(cmd)})")
+                    if eq and key in ("of", "hof", "vf") and _raw_disk(value, None, cwds):
+                        add(RAW_DISK, f"{nm} writes to {_device(value)} ({_show(cmd)})")
                         return
             continue
-        disk_operands = [(t, e) for t, e in args if not t.startswith("-") and _raw_disk(t, e)]
+        disk_operands = [(t, e) for t, e in args if not t.startswith("-") and _raw_disk(t, e, cwds)]
         if not disk_operands:
             continue
         target = disk_operands[0][0][:40]
@@ -727,7 +736,7 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
         elif nm == "wipefs" and ("a" in short or "o" in short or longs & {"--all", "--offset"}):
             add(RAW_DISK, f"wipefs erases signatures on {target} ({_show(cmd)})")
         elif nm in ("shred", "blkdiscard", "tee", "truncate", "fallocate"):
-            add(RAW_DISK, f"{nm} writes to the raw disk {target} ({_show(cmd)})")
+            add(RAW_DISK, f"{nm} writes to {_device(target)} ({_show(cmd)})")
         elif nm == "badblocks" and "w" in short:
             add(RAW_DISK, f"badblocks -w overwrites the raw disk {target} ({_show(cmd)})")
         elif nm == "sgdisk" and (
@@ -735,7 +744,7 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
         ):
             add(RAW_DISK, f"sgdisk wipes the partition table of {target} ({_show(cmd)})")
         elif nm in ("cp", "ddrescue") and disk_operands[-1] == args[-1] and len(args) >= 2:
-            add(RAW_DISK, f"{nm} writes to the raw disk {args[-1][0][:40]} ({_show(cmd)})")
+            add(RAW_DISK, f"{nm} writes to {_device(args[-1][0])} ({_show(cmd)})")
         else:
             continue
         return
@@ -991,8 +1000,8 @@ def _deny_code_paths(cmd: SimpleCommand, add: Callable[[str, str], None]) -> Non
     code = cmd.code[:65536]
     if "/dev/" in code and _CODE_WRITE.search(code):
         for m in _CODE_DISK.finditer(code):
-            if _paths.is_raw_disk(m.group(1)):
-                add(RAW_DISK, f"{cmd.name} code writes to the raw disk {m.group(1)[:40]}")
+            if _paths.is_device_write(m.group(1)):
+                add(RAW_DISK, f"{cmd.name} code writes to {_device(m.group(1))}")
                 return
     for m in _CODE_DELETE_ARG.finditer(cmd.code[:65536]):
         path = m.group(1) or m.group(2) or ""
@@ -1254,6 +1263,10 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
         t.add(T2, f"{name} changes system settings", cmd)
     if name == "update-alternatives" and any(a in ("--set", "--install", "--remove", "--config") for a in texts):
         t.add(T2, "update-alternatives changes defaults", cmd)
+    # --- infrastructure tools: their verbs, as data (_lifecycle), and the code their shells read ---
+    verdict = _lifecycle.command_verdict(cmd)
+    if verdict is not None and verdict[0] > Tier.T0:
+        t.add(verdict[0], verdict[1], cmd)
     # --- interpreter code ---
     if (
         cmd.code
@@ -1455,6 +1468,7 @@ RULES_DATA: Mapping[str, object] = {
         "path_token": _PATH_TOKEN.pattern,
     },
     "shell": _shell.analyzer_data(),
+    "lifecycle": _lifecycle.LIFECYCLE_DATA,
     "allowlist_reject_chars": _sorted(_ALLOWLIST_REJECT),
 }
 

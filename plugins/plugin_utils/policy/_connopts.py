@@ -331,6 +331,7 @@ def connection_findings(
     connection: str,
     host_type: str,
     options: Mapping[str, Any],
+    trusted_interpreters: Iterable[str] = (),
 ) -> list[Finding]:
     """Findings (all deny-class) for one task's connection surface; empty when everything is on the allowlist.
 
@@ -340,17 +341,20 @@ def connection_findings(
     Every task on a host presents the same surface, so verdicts are memoised by the exact surface (when every
     option value is hashable; anything else is checked afresh).
     """
-    key = _surface_key(connection, host_type, options)
+    trusted = tuple(trusted_interpreters)
+    key = _surface_key(connection, host_type, options, trusted)
     if key is None:
-        return _connection_findings(connection, host_type, options)
+        return _connection_findings(connection, host_type, options, trusted)
     return list(_memo_findings(key))
 
 
-def _surface_key(connection: str, host_type: str, options: Mapping[str, Any]) -> tuple[Any, ...] | None:
+def _surface_key(
+    connection: str, host_type: str, options: Mapping[str, Any], trusted: tuple[str, ...]
+) -> tuple[Any, ...] | None:
     """An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need not
     be), None when a value cannot be a key."""
     try:
-        key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())))
+        key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())), trusted)
         hash(key)
     except TypeError:
         return None
@@ -359,11 +363,13 @@ def _surface_key(connection: str, host_type: str, options: Mapping[str, Any]) ->
 
 @functools.lru_cache(maxsize=512)
 def _memo_findings(key: tuple[Any, ...]) -> tuple[Finding, ...]:
-    connection, host_type, items, _types = key
-    return tuple(_connection_findings(connection, host_type, dict(items)))
+    connection, host_type, items, _types, trusted = key
+    return tuple(_connection_findings(connection, host_type, dict(items), trusted))
 
 
-def _connection_findings(connection: str, host_type: str, options: Mapping[str, Any]) -> list[Finding]:
+def _connection_findings(
+    connection: str, host_type: str, options: Mapping[str, Any], trusted: tuple[str, ...] = ()
+) -> list[Finding]:
     findings: list[Finding] = []
     plugin = connection if "." in connection else f"ansible.builtin.{connection}"
     plugin = plugin.replace("ansible.legacy.", "ansible.builtin.")
@@ -417,11 +423,58 @@ def _connection_findings(connection: str, host_type: str, options: Mapping[str, 
     _check(findings, options, "remote_tmp", _matches(_TMP_PATH, "directory"))
     _check(findings, options, "async_dir", _matches(_TMP_PATH, "directory"))
     _check(findings, options, "executable", _executable({"sh", "bash", "dash", "zsh", "ksh", "ash"}))
-    # Every ansible_<lang>_interpreter replaces a module's shebang interpreter, not just Python's.
+    # Every ansible_<lang>_interpreter replaces a module's shebang interpreter, not just Python's: each must name a
+    # known interpreter in a system program directory (or on PATH), or a path the operator trusts.
     for name in sorted(k for k in options if isinstance(k, str) and k.endswith("_interpreter")):
         interpreter = options.get(name)
         if interpreter not in (None, "") and not (
             name == "python_interpreter" and str(interpreter) in _INTERPRETER_KEYWORDS
         ):
-            _check(findings, options, name, _matches(_INTERPRETER, "interpreter path"))
+            _check(findings, options, name, _known_interpreter(trusted))
     return findings
+
+
+# Interpreter programs by name (python3, python3.12, perl5.36, ruby3.1, a POSIX shell...).
+_INTERPRETER_NAMES: dict[str, str] = {
+    "python": r"python|python[23](?:\.[0-9]{1,2})?|platform-python",
+    "perl": r"perl(?:5(?:\.[0-9]{1,2}(?:\.[0-9]{1,2})?)?)?",
+    "ruby": r"ruby(?:[0-9](?:\.[0-9]{1,2})?)?",
+    "powershell": r"pwsh|powershell",
+    "shell": r"sh|bash|dash|zsh|ksh",
+    "node": r"node|nodejs",
+}
+_KNOWN_INTERPRETER = re.compile("|".join(f"(?:{pattern})" for pattern in _INTERPRETER_NAMES.values()))
+_SYSTEM_PROGRAM_DIRS = ("/usr/bin/", "/bin/", "/usr/local/bin/", "/usr/libexec/", "/opt/homebrew/bin/")
+_TRUST_HINT = " (an operator can trust a path: [praxis_gatekeeper] interpreters)"
+
+
+def _known_interpreter(trusted: tuple[str, ...]) -> Callable[[str], str | None]:
+    """A validator: the value names a known interpreter program by name (found on the target's PATH, directly or
+    through ``/usr/bin/env``) or by a path in a system program directory, or is a path the operator trusts
+    (``interpreters`` in the gate's settings, and the controller's own Python). A script, a wrapper or a program in
+    a directory a playbook could have written is not an interpreter. Any known interpreter may stand in for another
+    (``ansible_bash_interpreter: /usr/bin/perl`` runs a module, not a payload)."""
+
+    def check(value: str) -> str | None:
+        if value in trusted:
+            return None
+        if not _INTERPRETER.fullmatch(value):
+            return "not a plain interpreter path"
+        if value.startswith("/usr/bin/env"):
+            program = value[len("/usr/bin/env") :].strip()
+            return None if _KNOWN_INTERPRETER.fullmatch(program) else f"not a known interpreter{_TRUST_HINT}"
+        if "/" in value and posixpath.normpath(value) != value:
+            return "not a normalised path (no '.', '..' or '//' components)"
+        directory, _, program = value.rpartition("/")
+        if not _KNOWN_INTERPRETER.fullmatch(program):
+            return f"not a known interpreter{_TRUST_HINT}"
+        if directory and directory + "/" not in _SYSTEM_PROGRAM_DIRS:
+            return f"not in a system program directory{_TRUST_HINT}"
+        return None
+
+    return check
+
+
+def interpreter_data() -> dict[str, object]:
+    """The interpreter allowlist as data, for the ruleset fingerprint."""
+    return {"names": dict(sorted(_INTERPRETER_NAMES.items())), "dirs": list(_SYSTEM_PROGRAM_DIRS)}

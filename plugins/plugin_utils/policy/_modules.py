@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..core.models import Tier
+from . import _collections
 from ._paths import is_temp_path
 
 # Free-form execution: the content decides, with a T2 floor no pin can lower (only the command allowlist can).
@@ -185,43 +186,50 @@ _STATE_TIERS: dict[str, dict[str, Tier]] = {
     "community.general.ufw": {"absent": Tier.T2},
 }
 
-# Modules that honour --check (never change anything under it). Anything else under --check is a real run.
-CHECK_MODE_HONEST = frozenset(
-    {
-        "ansible.builtin.apt",
-        "ansible.builtin.apt_key",
-        "ansible.builtin.apt_repository",
-        "ansible.builtin.assemble",
-        "ansible.builtin.blockinfile",
-        "ansible.builtin.command",
-        "ansible.builtin.copy",
-        "ansible.builtin.cron",
-        "ansible.builtin.debconf",
-        "ansible.builtin.dnf",
-        "ansible.builtin.dnf5",
-        "ansible.builtin.file",
-        "ansible.builtin.get_url",
-        "ansible.builtin.git",
-        "ansible.builtin.group",
-        "ansible.builtin.hostname",
-        "ansible.builtin.known_hosts",
-        "ansible.builtin.lineinfile",
-        "ansible.builtin.package",
-        "ansible.builtin.pip",
-        "ansible.builtin.replace",
-        "ansible.builtin.service",
-        "ansible.builtin.shell",
-        "ansible.builtin.systemd",
-        "ansible.builtin.systemd_service",
-        "ansible.builtin.sysvinit",
-        "ansible.builtin.template",
-        "ansible.builtin.user",
-        "ansible.builtin.yum_repository",
-        "ansible.posix.authorized_key",
-        "ansible.posix.mount",
-        "ansible.posix.sysctl",
-    }
-)
+# Modules that honour --check: under it they change nothing, and run no program a task's options choose (they may
+# read state with the fixed system programs they always use, as the fact modules do). Per module, two option sets
+# held to what the module really does under check mode (tests/integration/test_check_mode_honesty.py runs them):
+# ``quiet`` lists options of a program-running kind that the module does NOT run under check mode (command's own
+# command, copy's validate); every other program-running option makes the task a real run. ``loud`` lists options
+# that make the module run or write something under check mode anyway (assemble's backup and validate run before
+# its check-mode test). Anything else under --check is a real run: git (ls-remote with the author's ssh options),
+# script and raw (they execute), unarchive, pip with an executable.
+_QUIET_VALIDATE = frozenset({"validate"})
+CHECK_MODE_HONEST: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "ansible.builtin.apt": (frozenset(), frozenset()),
+    "ansible.builtin.apt_key": (frozenset(), frozenset()),
+    "ansible.builtin.apt_repository": (frozenset(), frozenset()),
+    "ansible.builtin.assemble": (frozenset(), frozenset({"backup", "validate"})),
+    "ansible.builtin.blockinfile": (_QUIET_VALIDATE, frozenset()),
+    "ansible.builtin.command": (frozenset({"_raw_params", "cmd", "argv"}), frozenset()),
+    "ansible.builtin.copy": (_QUIET_VALIDATE, frozenset()),
+    "ansible.builtin.cron": (frozenset({"job", "value"}), frozenset()),
+    "ansible.builtin.debconf": (frozenset(), frozenset()),
+    "ansible.builtin.dnf": (frozenset(), frozenset()),
+    "ansible.builtin.dnf5": (frozenset(), frozenset()),
+    "ansible.builtin.file": (frozenset(), frozenset()),
+    "ansible.builtin.get_url": (frozenset(), frozenset()),
+    "ansible.builtin.group": (frozenset(), frozenset()),
+    "ansible.builtin.hostname": (frozenset(), frozenset()),
+    "ansible.builtin.known_hosts": (frozenset(), frozenset()),
+    "ansible.builtin.lineinfile": (_QUIET_VALIDATE, frozenset()),
+    "ansible.builtin.package": (frozenset(), frozenset()),
+    "ansible.builtin.pip": (frozenset(), frozenset()),
+    "ansible.builtin.replace": (_QUIET_VALIDATE, frozenset()),
+    "ansible.builtin.service": (frozenset(), frozenset()),
+    "ansible.builtin.shell": (frozenset({"_raw_params", "cmd", "executable"}), frozenset()),
+    "ansible.builtin.systemd": (frozenset(), frozenset()),
+    "ansible.builtin.systemd_service": (frozenset(), frozenset()),
+    "ansible.builtin.sysvinit": (frozenset(), frozenset()),
+    "ansible.builtin.template": (_QUIET_VALIDATE, frozenset()),
+    "ansible.builtin.user": (frozenset(), frozenset()),
+    "ansible.builtin.yum_repository": (frozenset(), frozenset()),
+    # Collection modules whose options the gate does not table (they are not installed where the table is tested):
+    # kept honest as before because none of their documented options (ansible.posix 1.x and 2.x) names a program.
+    "ansible.posix.authorized_key": (frozenset(), frozenset()),
+    "ansible.posix.mount": (frozenset(), frozenset()),
+    "ansible.posix.sysctl": (frozenset(), frozenset()),
+}
 
 # Argument names whose values are command lines run on the target later (cron jobs, at jobs, expect commands).
 COMMAND_ARGS = ("_raw_params", "cmd", "command", "job", "argv")
@@ -260,14 +268,91 @@ CODE_ENV_VARS = frozenset(
         "SSH_ASKPASS",
         "LESSOPEN",
         "MANPAGER",
+        "PYTHONWARNINGS",
+        "PYTHONUSERBASE",
+        "PYTHONEXECUTABLE",
+        "PYTHONBREAKPOINT",
+        "BROWSER",
+        "GIT_CONFIG",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_COUNT",
+        "GIT_ASKPASS",
+        "GIT_PAGER",
+        "GIT_EDITOR",
+        "GIT_PROXY_COMMAND",
+        "GIT_TEMPLATE_DIR",
+        "HOME",
+        "XDG_CONFIG_HOME",
+        "ZDOTDIR",
+        "OPENSSL_CONF",
+        "OPENSSL_ENGINES",
+        "GCONV_PATH",
+        "HOSTALIASES",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
+        "SYSTEMD_PAGER",
+        "SYSTEMD_EDITOR",
     }
 )
+
+# Environment variables known to change nothing about what code runs: locale, time zone, terminal, proxies and
+# the non-interactive switches of package managers. Every other name in ``environment:`` rounds the task up to T2
+# (an allowlist: PYTHONWARNINGS with BROWSER, PYTHONUSERBASE, GIT_CONFIG_* and names nobody has thought of yet
+# load code too). ``LC_*`` are locale categories.
+INERT_ENV_VARS = frozenset(
+    {
+        "LANG",
+        "LANGUAGE",
+        "LC_ALL",
+        "TZ",
+        "TERM",
+        "COLORTERM",
+        "NO_COLOR",
+        "COLUMNS",
+        "LINES",
+        "http_proxy",
+        "https_proxy",
+        "ftp_proxy",
+        "no_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "DEBIAN_FRONTEND",
+        "DEBCONF_NONINTERACTIVE_SEEN",
+        "NEEDRESTART_MODE",
+        "NEEDRESTART_SUSPEND",
+        "APT_LISTCHANGES_FRONTEND",
+        "PIP_DISABLE_PIP_VERSION_CHECK",
+        "PIP_NO_INPUT",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+        "SYSTEMD_COLORS",
+    }
+)
+_INERT_ENV_PREFIXES = ("LC_",)
+
+
+def inert_env_var(name: str) -> bool:
+    """True for an environment variable on the inert allowlist (exact name, or a ``LC_*`` locale category)."""
+    return name in INERT_ENV_VARS or (name.startswith(_INERT_ENV_PREFIXES) and name[3:].replace("_", "").isalpha())
+
 
 MODULE_DATA: Mapping[str, object] = {
     "base": {name: int(tier) for name, tier in sorted(_BASE.items())},
     "states": {name: {k: int(v) for k, v in sorted(states.items())} for name, states in sorted(_STATE_TIERS.items())},
     "destructive_states": sorted(DESTRUCTIVE_STATES),
-    "check_mode_honest": sorted(CHECK_MODE_HONEST),
+    "check_mode_honest": {
+        name: {"quiet": sorted(quiet), "loud": sorted(loud)}
+        for name, (quiet, loud) in sorted(CHECK_MODE_HONEST.items())
+    },
+    "inert_env_vars": sorted(INERT_ENV_VARS),
+    "inert_env_prefixes": list(_INERT_ENV_PREFIXES),
     "exec": sorted(EXEC_MODULES),
     "control": sorted(CONTROL_MODULES),
     "command_args": list(COMMAND_ARGS),
@@ -292,6 +377,9 @@ def base_tier(action: str) -> Tier | None:
 
 def state_tier(action: str, args: Mapping[str, Any]) -> tuple[Tier, str] | None:
     """The tier a destructive ``state`` implies, with the reason, or None."""
+    collection = _collections.state_tier(action, args, builtin=action in _BASE)
+    if collection is not None:
+        return collection
     state = args.get("state")
     if not isinstance(state, str) or state.lower() not in DESTRUCTIVE_STATES:
         return None
@@ -362,6 +450,11 @@ def iter_strings(value: Any, *, max_items: int = 500, max_depth: int = 8) -> Ite
                 continue
             for index, sub in enumerate(item):
                 stack.append((f"{key}[{index}]", sub, depth + 1))
+
+
+def truthy(value: Any) -> bool:
+    """Ansible's boolean spellings read as True; anything else (missing, false-like, odd) as False."""
+    return _truthy(value)
 
 
 def _truthy(value: Any) -> bool:

@@ -18,14 +18,19 @@ import fnmatch
 import re
 
 __all__ = [
+    "HARMLESS_DEVICE_NODES",
+    "PERSISTENCE_PATHS",
     "TEMP_DIRS",
     "TOP_LEVEL_SYSTEM_DIRS",
     "has_glob",
+    "is_device_write",
     "is_raw_disk",
     "is_root_like",
     "is_system_dir",
     "is_temp_path",
     "normalize",
+    "persistence",
+    "readings",
     "t3_sensitive",
     "under_etc",
 ]
@@ -393,6 +398,55 @@ def is_raw_disk(path: str) -> bool:
     return False
 
 
+# Device nodes a write to is harmless (discarded, a terminal, a stream of this process) and the trees whose members
+# are such nodes or plain files (/dev/shm is a tmpfs). Any other path under /dev is a device this list does not
+# know: a write to it is judged as a raw-disk write, so a disk, a flash chip or a watchdog with an unexpected name is
+# not an ordinary file write.
+HARMLESS_DEVICE_NODES: frozenset[str] = frozenset(
+    {"null", "zero", "full", "random", "urandom", "stdout", "stderr", "stdin", "tty"}
+)
+HARMLESS_DEVICE_TREES: frozenset[str] = frozenset({"pts", "fd", "shm"})
+
+
+def _harmless_device(norm: str) -> bool:
+    parts = norm.split("/")  # "", "dev", name, ...
+    if len(parts) == 3:
+        return parts[2] in HARMLESS_DEVICE_NODES
+    return len(parts) > 3 and parts[2] in HARMLESS_DEVICE_TREES and ".." not in parts
+
+
+def is_device_write(path: str, *, cwd: str | None = None) -> bool:
+    """True when writing ``path`` writes a device node the harmless list does not name, or a raw disk.
+
+    Every path under /dev (and /dev itself) counts after lexical normalisation, except ``/dev/null``, ``/dev/zero``,
+    ``/dev/full``, the random devices, the standard streams, ``/dev/tty`` and what lives under ``/dev/pts``,
+    ``/dev/fd`` and ``/dev/shm``. A glob in the name right under /dev counts (``/dev/nul?`` could be another node);
+    one below a harmless tree (``/dev/shm/*.tmp``) does not, and a glob that could name /dev itself (``/d?v/x``)
+    is read as /dev. A relative path counts when ``cwd`` puts it under /dev. Used for writes only: reading a device
+    is not this rule's business.
+    """
+    if is_raw_disk(path):
+        return True
+    if "dev" not in path and "{" not in path and not has_glob(path) and (cwd is None or "dev" not in cwd):
+        return False
+    for candidate in _expand_braces(path):
+        norm = normalize(candidate, cwd=cwd)
+        if norm is None:
+            continue
+        first, sep, rest = norm[1:].partition("/")
+        if has_glob(first) and fnmatch.fnmatchcase("dev", first):
+            norm = "/dev" + sep + rest
+        if not (norm == "/dev" or norm.startswith("/dev/")):
+            continue
+        if norm == "/dev":
+            return True
+        if has_glob(norm) and has_glob("/".join(norm.split("/")[:3])):
+            return True  # a glob in the node's own name could match any node: ambiguity rounds up
+        if not _harmless_device(norm):
+            return True
+    return False
+
+
 def _t3_label_norm(norm: str) -> str | None:
     base = norm.rsplit("/", 1)[-1]
     if base in _T3_BASENAMES:
@@ -452,3 +506,193 @@ def is_temp_path(path: str, *, cwd: str | None = None) -> bool:
     if norm is None:
         return False
     return any(norm.startswith(d + "/") for d in TEMP_DIRS)
+
+
+# Places where a file written once runs code again later (at boot, at login, on a schedule, in every Python
+# process, as a system command). Writing there is at least T2, T3 beside files the T3 rules already name (an ssh
+# client configuration next to authorized_keys, an ld.so configuration next to ld.so.preload).
+# (label, tier, exact paths, directory prefixes)
+PERSISTENCE_PATHS: tuple[tuple[str, int, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "a cron table",
+        2,
+        ("/etc/crontab", "/etc/anacrontab", "/var/spool/cron", "/var/spool/cron/crontabs", "/etc/cron.d"),
+        (
+            "/etc/cron.d/",
+            "/etc/cron.hourly/",
+            "/etc/cron.daily/",
+            "/etc/cron.weekly/",
+            "/etc/cron.monthly/",
+            "/var/spool/cron/",
+            "/var/spool/anacron/",
+            "/var/spool/at/",
+            "/var/spool/atjobs/",
+        ),
+    ),
+    (
+        "a service unit or init script",
+        2,
+        ("/etc/rc.local", "/etc/inittab"),
+        (
+            "/etc/systemd/",
+            "/lib/systemd/",
+            "/usr/lib/systemd/",
+            "/usr/local/lib/systemd/",
+            "/run/systemd/",
+            "/etc/init.d/",
+            "/etc/init/",
+            "/etc/rc0.d/",
+            "/etc/rc1.d/",
+            "/etc/rc2.d/",
+            "/etc/rc3.d/",
+            "/etc/rc4.d/",
+            "/etc/rc5.d/",
+            "/etc/rc6.d/",
+            "/etc/rcS.d/",
+            "/etc/xdg/autostart/",
+        ),
+    ),
+    (
+        "a login shell start-up file",
+        2,
+        ("/etc/profile", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zshenv", "/etc/zshrc"),
+        ("/etc/profile.d/", "/etc/zsh/", "/etc/bash_completion.d/"),
+    ),
+    (
+        "a program that runs hooks (apt, dpkg, udev, modprobe, logrotate, NetworkManager)",
+        2,
+        (),
+        (
+            "/etc/apt/apt.conf.d/",
+            "/etc/dpkg/dpkg.cfg.d/",
+            "/etc/udev/rules.d/",
+            "/lib/udev/rules.d/",
+            "/usr/lib/udev/rules.d/",
+            "/etc/modprobe.d/",
+            "/lib/modprobe.d/",
+            "/etc/logrotate.d/",
+            "/etc/NetworkManager/dispatcher.d/",
+            "/etc/network/if-up.d/",
+            "/etc/network/if-pre-up.d/",
+        ),
+    ),
+    ("the dynamic linker configuration", 3, ("/etc/ld.so.conf", "/etc/ld.so.conf.d"), ("/etc/ld.so.conf.d/",)),
+    ("the ssh client configuration", 2, ("/etc/ssh/ssh_config", "/etc/ssh/ssh_config.d"), ("/etc/ssh/ssh_config.d/",)),
+    (
+        "a system program directory",
+        2,
+        (),
+        (
+            "/bin/",
+            "/sbin/",
+            "/usr/bin/",
+            "/usr/sbin/",
+            "/usr/local/bin/",
+            "/usr/local/sbin/",
+            "/usr/libexec/",
+            "/lib/",
+            "/lib64/",
+            "/usr/lib/",
+            "/usr/lib64/",
+            "/usr/local/lib/",
+        ),
+    ),
+)
+# File names that run code wherever a user's home (or any Python) finds them.
+PERSISTENCE_NAMES: dict[str, tuple[str, int]] = {
+    **dict.fromkeys(
+        (
+            ".bashrc",
+            ".bash_profile",
+            ".bash_login",
+            ".bash_logout",
+            ".profile",
+            ".zshrc",
+            ".zshenv",
+            ".zprofile",
+            ".zlogin",
+            ".kshrc",
+            ".cshrc",
+            ".tcshrc",
+            ".login",
+            ".pam_environment",
+            ".xprofile",
+            ".xinitrc",
+            ".xsession",
+        ),
+        ("a login shell start-up file", 2),
+    ),
+    "sitecustomize.py": ("a Python start-up hook", 2),
+    "usercustomize.py": ("a Python start-up hook", 2),
+    ".gitconfig": ("a git configuration (runs hooks, pagers, ssh commands)", 2),
+}
+# ~/.ssh/<anything> is beside authorized_keys (T3): config (ProxyCommand), rc, environment, keys.
+_SSH_DIR_TIER = 3
+
+
+def persistence(path: str, *, cwd: str | None = None) -> tuple[str, int] | None:
+    """(label, tier) when writing ``path`` plants code that runs later, else None.
+
+    Lexical, like every predicate here: ``~/.bashrc``, ``/home/u/.bashrc`` and ``/root/.bashrc`` all count; a
+    ``.pth`` file counts in any ``site-packages`` or ``dist-packages`` directory (Python runs its import lines at
+    start-up); anything in a ``.ssh`` directory or under ``.config/systemd`` or ``.config/autostart`` counts.
+    """
+    for candidate in _expand_braces(path):
+        if candidate.startswith("~"):
+            _, _, rest = candidate.partition("/")
+            norm = normalize("/" + rest) if rest else "/"
+            home_relative = True
+        else:
+            norm = normalize(candidate, cwd=cwd)
+            home_relative = False
+        if norm is None:
+            continue
+        found = _persistence_norm(norm, home_relative=home_relative)
+        if found:
+            return found
+    return None
+
+
+def _persistence_norm(norm: str, *, home_relative: bool) -> tuple[str, int] | None:
+    parts = norm.strip("/").split("/")
+    base = parts[-1]
+    if base in PERSISTENCE_NAMES:
+        return PERSISTENCE_NAMES[base]
+    if base.endswith(".pth") and any(p in ("site-packages", "dist-packages") for p in parts):
+        return "a Python .pth start-up file", 2
+    if ".ssh" in parts[:-1] or (base == ".ssh" and len(parts) >= 1):
+        return "a user's ssh directory (beside authorized_keys)", _SSH_DIR_TIER
+    joined = "/" + "/".join(parts)
+    if "/.config/systemd/" in joined + "/" or "/.config/autostart/" in joined + "/":
+        return "a user's service units or autostart entries", 2
+    if home_relative:
+        return None
+    for label, tier, exact, prefixes in PERSISTENCE_PATHS:
+        if norm in exact or norm.startswith(prefixes) or norm + "/" in prefixes:
+            return label, tier
+    if has_glob(norm):
+        for label, tier, exact, prefixes in PERSISTENCE_PATHS:
+            samples = (*exact, *(p + "x" for p in prefixes))
+            if any(_glob_match(sample, norm) for sample in samples):
+                return label, tier
+    return None
+
+
+def readings(path: str, *, anchors: tuple[str, ...] = ()) -> list[str]:
+    """Every absolute reading of a path the gate judges: the path itself when absolute or home-relative, else the
+    path read from ``/`` (``..`` cannot climb above it, so ``../../dev/sda`` reads as /dev/sda from any depth),
+    from the remote user's home (``~/x``, where modules start), and from each ``anchor`` (a directory the module
+    itself joins it onto, such as a link's own directory). Where a relative path lands depends on a working
+    directory the gate cannot see; judging it by the worst of these readings rounds it up, never down."""
+    if not path or "\x00" in path:
+        return []
+    if path.startswith(("/", "~")):
+        return [path]
+    found = [normalize(path, cwd="/") or "/"]
+    if not path.startswith(".."):
+        found.append("~/" + path)
+    for anchor in anchors:
+        reading = normalize(path, cwd=anchor) if anchor.startswith("/") else None
+        if reading:
+            found.append(reading)
+    return list(dict.fromkeys(found))

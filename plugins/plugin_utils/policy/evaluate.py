@@ -2,9 +2,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Policy evaluation: deny findings first, then the tier. Pure, deterministic, no I/O.
 
-Tier = max(module base tier, content tier, path tier, state tier, privilege floor, environment floor). Every rule
-that raises the tier adds a reason, so a refusal can say exactly why. Anything the evaluator cannot see through
-(an unknown module, a script it cannot read, arguments too large to inspect) rounds up, never down.
+Tier = max(module base tier, content tier, path tier, state tier, option tier, privilege floor, environment floor).
+Every rule that raises the tier adds a reason, so a refusal can say exactly why. Anything the evaluator cannot see
+through (an unknown module, an option the table does not know, a script it cannot read, arguments too large to
+inspect, a relative path) rounds up, never down.
+
+Every option is read by what it is (``_options.OPTIONS``): a command or program it runs is judged as a command and
+takes the free-form T2 floor; a path on the target is judged by the path rules in every reading (a relative path
+from ``/`` and from the remote home, a link by its target, a tree copy or an archive by everything it could place
+under its destination); a path on the controller is judged against the gate's own files whatever the connection.
+A dry run is a task the check-mode table says changes nothing and runs nothing with the options it was given.
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _modules, _paths, _shell
+from . import _commands, _connopts, _controller, _executables, _modules, _options, _paths, _shell
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -56,16 +64,25 @@ class _Tiering:
         self.tier = max(self.tier, tier)
 
 
-def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequence[str] = ()) -> Evaluation:
-    """Classify one request. Never consults anything but the request and the ruleset."""
+def evaluate(
+    request: TaskRequest,
+    *,
+    ruleset: Ruleset,
+    protected_paths: Sequence[str] = (),
+    trusted_interpreters: Sequence[str] = (),
+) -> Evaluation:
+    """Classify one request. Never consults anything but the request, the ruleset and the gate's own paths."""
     action = _modules.canonical_action(request.action)
     args: Mapping[str, Any] = request.args
     findings: list[Finding] = []
     tiering = _Tiering()
     policy = ruleset.policy
+    reading = _read_options(action, args) if request.kind is RequestKind.TASK else _OptionReading(known=True)
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
-    commands = list(_command_texts(action, args, request))
+    commands, interpreters = _executables.route(
+        action, args, request.local_files, _command_texts(action, args, request, reading)
+    )
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
@@ -80,7 +97,8 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
         if value not in seen:
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
-    findings.extend(_module_deny(action, args))
+    findings.extend(_module_deny(action, args, reading))
+    findings.extend(reading.findings)
     findings.extend(
         _token_leaks(
             request, itertools.chain((t for t, _ in commands), (v for _, v in strings), (v for _, v in env_strings))
@@ -92,10 +110,16 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
                 connection=request.connection,
                 host_type=request.host_type,
                 options=request.connection_options,
+                trusted_interpreters=trusted_interpreters,
             )
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
         findings.extend(tamper_findings((*[t for t, _ in commands], *(v for _, v in strings)), protected_paths))
+    # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
+    controller_texts = [value for _, value in reading.controller_paths]
+    controller_texts.extend(str(value) for value in request.controller_paths.values())
+    if controller_texts:
+        findings.extend(tamper_findings(controller_texts, protected_paths))
     if policy.deny:
         blob = json.dumps(
             {"action": action, "args": args, "environment": request.environment},
@@ -109,7 +133,9 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
                 findings.append(Finding(rule.rule_id, rule.reason))
 
     # --- 2. tier ---
-    if request.kind is RequestKind.LOOKUP:
+    if request.kind is RequestKind.LOOKUP and action in _options.CONTROLLER_WRITING_LOOKUPS:
+        tiering.raise_to(Tier.T1, f"lookup {request.action} may create or rewrite a file on the controller")
+    elif request.kind is RequestKind.LOOKUP:
         tiering.raise_to(Tier.T2, f"lookup {request.action} runs commands on the controller")
     elif request.kind in (RequestKind.META, RequestKind.INCLUDE):
         pass
@@ -134,12 +160,16 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
             for (text, cwd), analysis in zip(commands, analyses, strict=True)
         )
         if not allowlisted:
+            for label in dict.fromkeys(reading.runs):
+                tiering.raise_to(Tier.T2, label)
             tiering.raise_to(Tier.T2, "free-form command execution")
         for (text, cwd), analysis in zip(commands, analyses, strict=True):
             if len(text) > _MAX_TEXT:
                 tiering.raise_to(Tier.T3, "command text too large to inspect")
             tier, reasons = _commands.content_tier(text[:_MAX_TEXT], cwd=cwd, analysis=analysis)
             tiering.absorb(tier, reasons or ["command content"])
+    for verdict in interpreters:
+        tiering.raise_to(*verdict)
     for path, content in request.local_files.items():
         if content is None:
             tiering.raise_to(Tier.T3, f"cannot read the local file {os.path.basename(path)!r} to inspect it")
@@ -150,23 +180,53 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     option = _modules.option_tier(action, args)
     if option:
         tiering.raise_to(*option)
-    if action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0:
+    writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0
+    if writes:
         for key, value in strings:
-            _path_tier(tiering, key, value)
+            _path_tier(tiering, key, value, persistence=not reading.known)
+        for key, value, candidate in reading.remote_paths:
+            if candidate == value:
+                _path_tier(tiering, key, value, t3_and_etc=False)
+            else:
+                _path_tier(tiering, key, candidate, relative_of=value)
+    for label in reading.unknown:
+        tiering.raise_to(Tier.T2, label)
+    for tier, label in reading.raises:
+        tiering.raise_to(tier, label)
     if action in ("ansible.posix.authorized_key",):
         tiering.raise_to(Tier.T3, "writes authorized_keys")
     if request.become:
         tiering.raise_to(Tier.T2, f"privilege escalation (become_method={request.become_method or 'default'})")
+    inert_environment = True
     for name in request.environment:
         if str(name).upper() in _modules.CODE_ENV_VARS:
             tiering.raise_to(Tier.T2, f"environment variable {name} changes what code runs")
+            inert_environment = False
+        elif not _modules.inert_env_var(str(name)):
+            tiering.raise_to(Tier.T2, f"environment variable {str(name)[:60]} is not on the gate's list of inert ones")
+            inert_environment = False
+    sub_dry = True
+    for sub_action, sub_args in request.sub_actions[:8]:
+        sub = evaluate(
+            replace(request, action=sub_action, args=sub_args, sub_actions=()),
+            ruleset=ruleset,
+            protected_paths=protected_paths,
+            trusted_interpreters=trusted_interpreters,
+        )
+        findings.extend(f for f in sub.findings if f not in findings)
+        tiering.absorb(sub.tier, [f"{sub.action} (run by {action}): {why}" for why in sub.reasons])
+        sub_dry = sub_dry and sub.dry_run
+    if len(request.sub_actions) > 8:
+        tiering.raise_to(Tier.T3, "more modules run in this task's place than the gate inspects")
     if out_of_bounds and action not in _modules.CONTROL_MODULES:
         tiering.raise_to(Tier.T3, "arguments too large or too deep to inspect")
 
     dry_run = (
         request.check_mode
         and request.kind is RequestKind.TASK
-        and (action in _modules.CHECK_MODE_HONEST or _modules.base_tier(action) is Tier.T0)
+        and inert_environment
+        and sub_dry
+        and _honest_under_check(action, args, reading)
     )
     return Evaluation(
         findings=tuple(findings),
@@ -177,19 +237,26 @@ def evaluate(request: TaskRequest, *, ruleset: Ruleset, protected_paths: Sequenc
     )
 
 
-def _command_texts(action: str, args: Mapping[str, Any], request: TaskRequest) -> Iterable[tuple[str, str | None]]:
+def _command_texts(
+    action: str, args: Mapping[str, Any], request: TaskRequest, reading: _OptionReading
+) -> Iterable[tuple[str, str | None]]:
     """The command lines a request will execute, each with its starting directory."""
     cwd = args.get("chdir") if isinstance(args.get("chdir"), str) else None
     if request.kind is RequestKind.LOOKUP:
+        if action in _options.CONTROLLER_WRITING_LOOKUPS:
+            return
         terms = args.get("_terms", ())
         for term in terms if isinstance(terms, list | tuple) else (terms,):
             yield str(term), None
         return
     if action not in _modules.EXEC_MODULES:
-        for key in ("job", "command") if action in ("ansible.builtin.cron", "ansible.posix.at") else ():
+        for key in ("job", "command") if action == "ansible.posix.at" else ():
             value = args.get(key)
             if isinstance(value, str):
                 yield value, None
+        # Options that run a command or a program on the target (validate, ssh_opts, extra_opts, executable...).
+        for text in reading.commands:
+            yield text, cwd
         return
     argv = args.get("argv")
     if isinstance(argv, list | tuple) and argv:
@@ -203,22 +270,36 @@ def _command_texts(action: str, args: Mapping[str, Any], request: TaskRequest) -
             yield content.decode("utf-8", errors="replace"), None
 
 
-def _module_deny(action: str, args: Mapping[str, Any]) -> list[Finding]:
+def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
     findings: list[Finding] = []
     path = _modules.first_path(args)
     state = str(args.get("state", "")).lower()
     if action == "ansible.builtin.file" and path is not None:
-        if state == "absent" and _paths.is_system_dir(path):
-            findings.append(Finding("deny.root-wipe", f"file state=absent on a system directory ({path[:60]})"))
         recursive = str(args.get("recurse", "")).lower() in ("true", "yes", "1", "on")
         changes_perms = any(args.get(k) not in (None, "") for k in ("mode", "owner", "group"))
-        if recursive and changes_perms and _paths.is_system_dir(path):
-            findings.append(Finding("deny.recursive-perms-root", f"file recurse=true with mode/owner on {path[:60]}"))
+        for candidate in _paths.readings(path):
+            if state == "absent" and _paths.is_system_dir(candidate):
+                findings.append(Finding("deny.root-wipe", f"file state=absent on a system directory ({path[:60]})"))
+                break
+            if recursive and changes_perms and _paths.is_system_dir(candidate):
+                findings.append(
+                    Finding("deny.recursive-perms-root", f"file recurse=true with mode/owner on {path[:60]}")
+                )
+                break
     formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
-    for key in ("dest", "path", "name", "dev", "device"):
-        value = args.get(key)
-        if isinstance(value, str) and _paths.is_raw_disk(value) and not formats_disks:
-            findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]}"))
+    writes = _modules.base_tier(action) is not Tier.T0  # a module that only reads may name any device
+    candidates = [(key, args.get(key)) for key in ("dest", "path", "name", "dev", "device")]
+    candidates.extend((key, value) for key, value, _ in reading.remote_paths)
+    seen: set[str] = set()
+    for key, value in candidates:
+        if not isinstance(value, str) or value in seen or formats_disks:
+            continue
+        seen.add(value)
+        readings = _paths.readings(value)
+        if any(_paths.is_raw_disk(candidate) for candidate in readings):
+            findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]} ({key})"))
+        elif writes and any(_paths.is_device_write(candidate) for candidate in readings):
+            findings.append(Finding("deny.raw-disk-write", f"{action} writes to the device node {value[:60]} ({key})"))
     if action == "ansible.posix.synchronize" and str(args.get("delete", "")).lower() in ("true", "yes", "1"):
         dest = args.get("dest")
         if isinstance(dest, str) and _paths.is_system_dir(dest):
@@ -226,14 +307,190 @@ def _module_deny(action: str, args: Mapping[str, Any]) -> list[Finding]:
     return findings
 
 
-def _path_tier(tiering: _Tiering, key: str, value: str) -> None:
+def _path_tier(
+    tiering: _Tiering,
+    key: str,
+    value: str,
+    *,
+    persistence: bool = True,
+    t3_and_etc: bool = True,
+    relative_of: str | None = None,
+) -> None:
     if not value.startswith(("/", "~")) or len(value) > 4096:
         return
-    label = _paths.t3_sensitive(value)
+    shown = redact_text(relative_of if relative_of is not None else value, limit=80)
+    relative = relative_of is not None and not relative_of.startswith(("/", "~"))
+    why = ": a relative path lands where the working directory is" if relative else ""
+    how = f" (read as {redact_text(value, limit=80)}{why})"
+    suffix = how if relative_of is not None else ""
+    label = _paths.t3_sensitive(value) if t3_and_etc else None
     if label:
-        tiering.raise_to(Tier.T3, f"{key} touches {label} ({redact_text(value, limit=80)})")
-    elif _paths.under_etc(value):
-        tiering.raise_to(Tier.T2, f"{key} is under /etc")
+        tiering.raise_to(Tier.T3, f"{key} touches {label} ({shown}){suffix}")
+    elif t3_and_etc and _paths.under_etc(value):
+        tiering.raise_to(Tier.T2, f"{key} is under /etc{suffix}")
+    if persistence:
+        planted = _paths.persistence(value)
+        if planted:
+            tiering.raise_to(Tier(planted[1]), f"{key} writes {planted[0]}, where code runs again later ({shown})")
+
+
+_JOB_ID = re.compile(r"j?[0-9]{1,20}\.[0-9]{1,10}")
+_HOME_DIR = re.compile(r"~[A-Za-z0-9_.-]*|/root|/home/[^/]+|/Users/[^/]+|/var/lib/[^/]+")
+_TREE_MODULES = frozenset({"ansible.builtin.copy", "ansible.builtin.unarchive"})
+
+
+@dataclass
+class _OptionReading:
+    """What a task's options are, read through the option table (``_options.OPTIONS``)."""
+
+    known: bool  # the gate has an option table for this module
+    commands: list[str] = field(default_factory=list)  # command texts the options run on the target
+    runs: list[str] = field(default_factory=list)  # why: "validate runs a command on the target"
+    program_options: list[str] = field(default_factory=list)  # present options of a program-running kind
+    unknown: list[str] = field(default_factory=list)  # reasons for options the table does not know
+    remote_paths: list[tuple[str, str, str]] = field(default_factory=list)  # (option, as written, one reading)
+    controller_paths: list[tuple[str, str]] = field(default_factory=list)  # (option, value) read on the controller
+    raises: list[tuple[Tier, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
+    """Sort every option of a task by what it is; unknown ones round up."""
+    table = _options.option_table(action)
+    if table is None:
+        reading = _OptionReading(known=False)
+        if action in _modules.EXEC_MODULES or action in _modules.CONTROL_MODULES:
+            return reading
+        base = _modules.base_tier(action)
+        if base is not None and base < Tier.T2 and args:
+            reading.unknown.append(f"the gate has no option table for {action}; its options round up to T2")
+        return reading
+    reading = _OptionReading(known=True)
+    controller_side = _controller_side(action, args)
+    for key, value in args.items():
+        kind = _options.option_kind(table, str(key))
+        if kind is None:
+            reading.unknown.append(f"option {str(key)[:40]!r} of {action} is unknown to the gate")
+            continue
+        if value is None or value in ("", []) or kind == _options.DATA:
+            continue
+        _read_one(reading, str(key), kind, value, controller_side=controller_side)
+    _read_targets(reading, action, args)
+    return reading
+
+
+def _read_one(reading: _OptionReading, key: str, kind: str, value: Any, *, controller_side: bool) -> None:
+    texts = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    if kind in _options.RUNS_PROGRAM:
+        reading.program_options.append(key)
+    if kind in (_options.COMMAND, _options.PROGRAM, _options.INTERPRETER):
+        text = split_argv(texts) if isinstance(value, list | tuple) and kind == _options.COMMAND else " ".join(texts)
+        reading.commands.append(text)
+        what = "a command" if kind == _options.COMMAND else "a program"
+        reading.runs.append(f"{key} runs {what} on the target")
+    elif kind == _options.ENVIRONMENT:
+        names = value.keys() if isinstance(value, Mapping) else ["<unparsed>"]
+        for name in names:
+            if not _modules.inert_env_var(str(name)):
+                reading.raises.append((Tier.T2, f"{key} sets the environment variable {str(name)[:60]}"))
+    elif kind == _options.MODULE:
+        if str(value) not in _options.KNOWN_BACKENDS:
+            why = f"{key}={str(value)[:60]!r} runs another module with this task's arguments"
+            reading.raises.append((Tier.T3, why))
+    elif kind == _options.NAME:
+        for text in texts:
+            if "/" in text or text in (".", ".."):
+                why = f"{key} {text[:60]!r} is joined onto a directory: with a slash it is a path"
+                reading.raises.append((Tier.T3, why))
+    elif kind == _options.JOB_ID:
+        if not _JOB_ID.fullmatch(texts[0]):
+            reading.findings.append(
+                Finding("deny.async-job-path", f"{key} {texts[0][:60]!r} is not an async job id (j<digits>.<pid>)")
+            )
+    elif kind == _options.URL:
+        for text in texts:
+            lowered = text.strip().lower()
+            if lowered.startswith(("ext::", "fd::")) or text.startswith("-"):
+                reading.commands.append(text.split("::", 1)[-1] if "::" in text else text)
+                reading.runs.append(f"{key} {text[:40]!r} makes the program run a command")
+                reading.program_options.append(key)
+    elif kind == _options.CONTROLLER_PATH:
+        for text in texts:
+            if controller_side:
+                reading.controller_paths.append((key, text))
+            else:
+                _add_remote(reading, key, text)
+    elif kind == _options.REMOTE_PATH:
+        for text in texts:
+            _add_remote(reading, key, text)
+
+
+def _add_remote(reading: _OptionReading, key: str, text: str, *, anchors: tuple[str, ...] = ()) -> None:
+    if len(text) > 4096:
+        return
+    for candidate in _paths.readings(text, anchors=anchors):
+        reading.remote_paths.append((key, text, candidate))
+
+
+def _controller_side(action: str, args: Mapping[str, Any]) -> bool:
+    """Whether the module's controller-path options are on the controller for these arguments."""
+    if action == "ansible.builtin.assemble":
+        return not _modules.truthy(args.get("remote_src", True))
+    if action == "ansible.builtin.unarchive":
+        return not _modules.truthy(args.get("remote_src", False)) and _modules.truthy(args.get("copy", True))
+    return not _modules.truthy(args.get("remote_src", False))
+
+
+def _read_targets(reading: _OptionReading, action: str, args: Mapping[str, Any]) -> None:
+    """A link is judged by its target; a tree copy and an archive by everything they could place under their
+    destination (``dest/*``: its contents are the controller's or the archive's, unknown here)."""
+    if action == "ansible.builtin.file" and str(args.get("state", "")).lower() in ("link", "hard"):
+        src, path = args.get("src"), _modules.first_path(args)
+        if isinstance(src, str) and src and isinstance(path, str):
+            parent = path.rstrip("/").rpartition("/")[0] or "/"
+            for candidate in _paths.readings(src, anchors=(parent,)):
+                reading.remote_paths.append(("src", src, candidate))
+    if action in _TREE_MODULES:
+        dest, src = args.get("dest"), args.get("src")
+        tree = (
+            action == "ansible.builtin.unarchive"
+            or (isinstance(dest, str) and (dest.endswith("/") or _paths.is_system_dir(dest)))
+            or (isinstance(src, str) and src.endswith("/"))
+        )
+        if tree and isinstance(dest, str) and dest:
+            for candidate in _paths.readings(dest):
+                reading.remote_paths.append(("dest", dest, candidate.rstrip("/") + "/*"))
+                if _HOME_DIR.fullmatch(candidate.rstrip("/") or "/"):
+                    # a tree placed in a home directory may hold its ssh directory
+                    reading.remote_paths.append(("dest", dest, candidate.rstrip("/") + "/.ssh/authorized_keys"))
+
+
+def _honest_under_check(action: str, args: Mapping[str, Any], reading: _OptionReading) -> bool:
+    """A dry run changes nothing and runs nothing of the options' choosing under check mode: the module is in the
+    check-mode table (or only observes and its options are known), no option of a program-running kind runs under
+    check mode, no option makes it write under check mode, and no option is unknown."""
+    honesty = _modules.CHECK_MODE_HONEST.get(action)
+    if honesty is None:
+        if not (reading.known and _modules.base_tier(action) is Tier.T0):
+            return False
+        honesty = (frozenset(), frozenset())
+    quiet, loud = honesty
+    if reading.unknown and action not in _modules.CHECK_MODE_HONEST:
+        return False
+    if reading.known and reading.unknown:
+        return False
+    if any(option not in quiet for option in reading.program_options):
+        return False
+    return not any(_is_set(args.get(option)) for option in loud)
+
+
+def _is_set(value: Any) -> bool:
+    """An option given a value that turns it on (a command text, true, a list); false-like spellings do not."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off", "n", "f")
+    return value not in ([], {}, 0)
 
 
 def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
@@ -247,13 +504,9 @@ def _token_leaks(request: TaskRequest, texts: Iterable[str]) -> list[Finding]:
 
 def tamper_findings(texts: Iterable[str], protected_paths: Sequence[str]) -> list[Finding]:
     """Controller-side work that names the gate's own state or installation is refused: a run must not edit its
-    own referee. Substring matching on purpose: ambiguity rounds up."""
-    needles = [p.rstrip("/") for p in protected_paths if p and p != "/"] + list(GATE_STATE_NAMES)
-    for text in texts:
-        normalised = text.replace("//", "/")
-        for needle in needles:
-            if needle in normalised:
-                return [
-                    Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({needle[-60:]})")
-                ]
-    return []
+    own referee. Every spelling counts (URL-decoded, ``/./`` and ``..`` collapsed, a ``file://`` scheme dropped),
+    and substrings match on purpose: ambiguity rounds up."""
+    hit = _controller.protected_hit(texts, [p for p in protected_paths if p != "/"], GATE_STATE_NAMES)
+    if hit is None:
+        return []
+    return [Finding("deny.gate-tamper", f"controller-side task names the gate's own files ({hit[-60:]})")]

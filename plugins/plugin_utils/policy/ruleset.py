@@ -24,7 +24,7 @@ import yaml
 
 from ..core.errors import PolicyFileError
 from ..core.models import Tier
-from . import _commands, _connopts, _modules, _paths
+from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.11.9"
+RULESET_VERSION = "2026.12.3"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -75,6 +75,18 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.8": "9576e1170569058891e0f4406a91ceff03dab8cb7733e132cdc6a2511834bf09",
     # 2026.11.9: names that rename a program (ln, link, install, mv, hash) send text to the analyser only with a glob
     "2026.11.9": "a99fee60894fa462be0f3eae0f09964a90d3ae628e27a7bf3f3fb1b4e0e3d444",
+    # 2026.12.2: lifecycle verbs of infrastructure tools as data (terraform/tofu, pulumi, kubectl, helm, cloud CLIs,
+    # docker/podman, virsh, zfs, lvm, ceph, etcdctl, BMC tools; unknown verbs round up), SQL/MongoDB/Redis read from
+    # database shells, PowerShell read by its grammar, writes to device nodes outside the harmless list are raw-disk
+    # writes, destructive states of any collection, shell/raw/script text read by its interpreter
+    "2026.12.2": "1a42f579ecc5e2d40951c6878b4d53bc4b9fa3dc46b8cbed4c106eacf60fe9f7",
+    # 2026.12.3: every option of every ansible.builtin module is classified (data, remote or controller path,
+    # command, program, interpreter, environment, URL, job id, name, module); options that run something take the
+    # free-form T2 floor, unknown options and untabled modules round up to T2; relative paths are judged by every
+    # reading, links by target, tree copies and archives by dest/*; persistence paths are at least T2; environment
+    # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
+    # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
+    "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -116,9 +128,17 @@ def builtin_data() -> dict[str, Any]:
         "commands": _commands.RULES_DATA,
         "modules": _modules.MODULE_DATA,
         "connections": _connopts.CONNOPTS_DATA,
+        "interpreters": _connopts.interpreter_data(),
+        "options": _options.OPTIONS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
+            "harmless_device_nodes": sorted(_paths.HARMLESS_DEVICE_NODES),
+            "harmless_device_trees": sorted(_paths.HARMLESS_DEVICE_TREES),
+            "persistence": [list(entry) for entry in _paths.PERSISTENCE_PATHS],
+            "persistence_names": {name: list(what) for name, what in sorted(_paths.PERSISTENCE_NAMES.items())},
         },
+        "collections": _collections.COLLECTIONS_DATA,
+        "executables": _executables.EXECUTABLES_DATA,
         "gate_state_names": sorted(GATE_STATE_NAMES),
     }
 

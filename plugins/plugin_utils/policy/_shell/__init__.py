@@ -50,11 +50,12 @@ from ._vocabulary import _OPTION_COMMANDS as _OPTION_COMMANDS
 from ._vocabulary import _PRIV_WRAPPERS as _PRIV_WRAPPERS
 from ._vocabulary import _READERS as _READERS
 from ._vocabulary import COPIERS as COPIERS
+from ._vocabulary import FOREIGN_READERS, INTERPRETER_RE, SHELLS, WRAPPERS
 from ._vocabulary import HANDLED_NAMES as HANDLED_NAMES
-from ._vocabulary import INTERPRETER_RE, SHELLS, WRAPPERS
 from ._vocabulary import KEYWORDS as KEYWORDS
 
 __all__ = [
+    "FOREIGN_READERS",
     "INTERPRETER_RE",
     "SHELLS",
     "WRAPPERS",

@@ -17,7 +17,7 @@ from ._lexer import _LIT, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, 
 from ._output import _chain_output
 from ._simple import _SimpleCommands
 from ._state import _Alt, _State
-from ._vocabulary import _KEYWORDS, _MAX_ALTS
+from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS
 
 
 def _tok_literal(tok: _Tok) -> str | None:
@@ -316,7 +316,8 @@ class _ControlFlow(_SimpleCommands):
         mains = [cmds[m] if m >= 0 else None for _, _, m in elems]
         for k in range(1, len(elems)):
             consumer = mains[k]
-            if consumer is None or not consumer.stdin_code:
+            foreign = consumer is not None and consumer.name in FOREIGN_READERS
+            if consumer is None or not (consumer.stdin_code or foreign):
                 continue
             text = None
             for j in range(k - 1, max(-1, k - 6), -1):
@@ -325,7 +326,11 @@ class _ControlFlow(_SimpleCommands):
                     text = _chain_output([c for c in chain if c is not None])
                     if text is not None:
                         break
-            if text is not None:
+            if text is not None and foreign:
+                # A database shell or PowerShell reads another language: the rules read its input, bash does not.
+                if consumer.stdin is None:
+                    consumer.stdin = text
+            elif text is not None:
                 if consumer.stdin is None:
                     consumer.stdin = text
                 if consumer.code is None:

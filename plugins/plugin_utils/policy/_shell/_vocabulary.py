@@ -26,6 +26,14 @@ INTERPRETER_RE = re.compile(
     re.IGNORECASE,
 )
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
+# Programs that read code in another language (SQL, the MongoDB shell's JavaScript, Redis commands, PowerShell) on
+# their standard input: a static producer piped into one (``echo 'DROP TABLE t' | psql``) gives it that text as its
+# input, for the rules (policy._lifecycle) to read; it is never analysed as bash. Held to the lifecycle table's
+# readers by the tests.
+FOREIGN_READERS: frozenset[str] = frozenset(
+    {"psql", "mysql", "mariadb", "sqlite3", "cqlsh", "clickhouse-client", "sqlcmd", "mongosh", "mongo", "redis-cli"}
+    | {"valkey-cli", "pwsh", "powershell"}
+)
 
 # name -> (short options taking a value, long options taking a value, leading positional operands)
 WRAPPERS: dict[str, tuple[frozenset[str], frozenset[str], int]] = {
@@ -298,6 +306,7 @@ def _data() -> dict[str, object]:
         "shells": sorted(SHELLS),
         "interpreters": INTERPRETER_RE.pattern,
         "awks": sorted(_AWKS),
+        "foreign_readers": sorted(FOREIGN_READERS),
         "wrappers": {k: [sorted(v[0]), sorted(v[1]), v[2]] for k, v in sorted(WRAPPERS.items())},
         "privileged_wrappers": sorted(_PRIV_WRAPPERS),
         "declaration_builtins": sorted(_DECL_BUILTINS),
