@@ -52,7 +52,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.3"
+RULESET_VERSION = "2026.12.4"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -87,6 +87,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
     # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
     "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
+    # 2026.12.4: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
+    # allowlisted command is pinned to T0 (its content no longer rounds up); controller-side actions carry no
+    # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
+    # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
+    "2026.12.4": "e3abb93c129e627df1a08ccd81b3d671c7155dbcf49932685ef17a63cde5c90a",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
