@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
+from ..approvals.stage import ApprovalSeam
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
@@ -52,6 +53,7 @@ class _Arming:
     error: str | None = None
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+    wait: int | None = None  # the praxis_approval_wait extra var (a job-template variable), if given
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
 
@@ -72,6 +74,9 @@ def arm(*, via: str) -> Gate | None:
                 os.environ.pop(name, None)
             gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
             _refuse_project_plugin_paths(gate)
+            for seam in gate.seams:
+                if isinstance(seam, ApprovalSeam):
+                    seam.announce = controller.display  # a waiting task says so in the run's output
             _ARMING.gate = gate
         except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
@@ -128,15 +133,33 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     gate = _gate()
     try:
         context = requests.TaskContext.from_executor(executor, templar)
-        request = requests.task_request(gate, context, presented=_ARMING.presented)
+        request = requests.task_request(gate, context, presented=_ARMING.presented, approval_wait=_ARMING.wait)
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
     executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
+    if not decision.allowed and decision.planned:
+        # --check: what would really execute is not run; it is in the run's plan and the run goes on.
+        message = render(f"praxis.gatekeeper: not run under --check: {decision.reason}", multiline=True)
+        return _PlannedSkip(message), None
     if not decision.allowed:
         raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
     gate.begin(decision)
     return original(executor, templar, *args, **kwargs)
+
+
+class _PlannedSkip:
+    """The action handler of a task a --check run lists in its plan instead of running: it reports "skipped"
+    with the reason, touches nothing, and the run goes on."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def run(self, task_vars: Any = None) -> dict[str, Any]:
+        return {"changed": False, "skipped": True, "skip_reason": self._message, "msg": self._message}
+
+    def cleanup(self, force: bool = False) -> None:
+        return None
 
 
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
@@ -149,9 +172,17 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             gate.record_outcome(
                 decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
             )
+        if not executor._praxis_window and isinstance(exc, AnsibleError) and requests.check_run():
+            # --check cannot bind this task (its arguments come from results the check run did not produce):
+            # listed in the plan as "decided at run time", skipped here; the real run asks for it.
+            planned = controller.plan_runtime(gate, executor, why=f"cannot be planned under --check: {exc}")
+            if planned is not None:
+                return {"changed": False, "skipped": True, "skip_reason": planned, "msg": planned}
         raise
     finally:
         gate.end()
+    if not executor._praxis_window and requests.check_run() and _skipped_for_check_mode(executor, result):
+        controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -171,6 +202,12 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             task=str(task.get_name()), detail="task ended before reaching an action handler",
         )  # fmt: skip
     return result
+
+
+def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
+    data = result if isinstance(result, dict) else {}
+    when = getattr(executor._task, "when", None) or []
+    return bool(data.get("skipped")) and "ansible_check_mode" in " ".join(str(w) for w in when)
 
 
 def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
@@ -204,6 +241,11 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
         extra["praxis_approval"] = WITHHELD_TOKEN
+    if isinstance(extra, dict) and "praxis_approval_wait" in extra:
+        raw = str(extra["praxis_approval_wait"]).strip()
+        if not raw.isdigit() or int(raw) > 86_400:
+            raise GateRefusal(f"praxis_approval_wait must be 0..86400 seconds, got {raw[:20]!r}")
+        _ARMING.wait = int(raw)
     return result
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible import constants as C
+from ansible import context as ansible_context
 from ansible.errors import AnsibleError
 from ansible.executor.module_common import _get_action_arg_defaults  # private; same signature in 2.19 and 2.21
 from ansible.plugins.loader import module_loader
@@ -31,6 +32,7 @@ from ..policy._options import CONTROLLER_WRITING_LOOKUPS
 __all__ = [
     "SECRET_OPTIONS",
     "TaskContext",
+    "check_run",
     "connection_surface",
     "controller_paths",
     "is_include",
@@ -77,7 +79,9 @@ class TaskContext:
         )  # fmt: skip
 
 
-def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = ()) -> TaskRequest:
+def task_request(
+    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), approval_wait: int | None = None
+) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
     runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var)."""
     task, connection, templar = context.task, context.connection, context.templar
@@ -109,7 +113,15 @@ def task_request(gate: Gate, context: TaskContext, *, presented: tuple[str, ...]
         principal=gate.settings.principal,
         approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+        check_run=check_run(),
+        approval_wait=approval_wait,
+        task_path=str(task.get_path() or ""),
     )
+
+
+def check_run() -> bool:
+    """Whether the run was started with --check (a task may still run for real: ``check_mode: false``)."""
+    return bool(ansible_context.CLIARGS.get("check", False))
 
 
 def unreadable_request(task: Any, host: Any, error: BaseException) -> TaskRequest:

@@ -12,11 +12,13 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..approvals.operators import Approver, load_operator_key, load_registry, operator_key_encrypted
-from ..approvals.queue import denial, item_state
+from ..approvals.queue import GRANTS, denial, item_state
+from ..approvals.stage import WAIT_GRANT
 from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
 from ..audit.writer import AuditLog
 from ..core.display import emit, emit_json, shorten, unified_diff_lines
@@ -25,7 +27,7 @@ from ..core.gate import Gate
 from ..core.settings import GateSettings
 from ..policy.ruleset import load_ruleset
 from ..store import Store, open_store
-from ..store._model import ApprovalItem, ApprovalRequest
+from ..store._model import ApprovalItem, ApprovalRequest, ConflictError
 from ._common import read_passphrase
 
 __all__ = ["register"]
@@ -239,6 +241,19 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
         "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
     })  # fmt: skip
+    expires = datetime.now(UTC).timestamp() + ttl
+    _append(store, plan.plan, GRANTS, actor=approver.name, content={
+        "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
+        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+    })  # fmt: skip
+    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
+    if waiting:
+        # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
+        # a presented token is). The store keeps it until it expires; it covers only the items signed here.
+        _append(store, plan.plan, WAIT_GRANT, actor=approver.name, content={"token": token, "items": waiting})
+        emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s; the waiting run "
+             "picks the approval up from the store", stream=sys.stderr)  # fmt: skip
+        return 0
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
     emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
           stream=sys.stderr)  # fmt: skip
@@ -290,6 +305,20 @@ def _remember(
     gate.record_event(
         fact_type, durable=True, request=plan, by=actor, **{k: v for k, v in content.items() if k != "by"}
     )
+
+
+def _append(store: Store, plan: str, fact: tuple[str, str], *, actor: str, content: dict[str, Any]) -> None:
+    """A new version of a per-plan fact whose history is the record (grants, approvals for a waiting run)."""
+    predicate, fact_type = fact
+    for _ in range(8):
+        current = store.current(plan, predicate, fact_type)
+        try:
+            store.put(plan, predicate, fact_type, content, expected_hash=current.content_hash if current else None,
+                      actor=actor, reason="another approval" if current else None)  # fmt: skip
+            return
+        except ConflictError:
+            continue
+    raise ConflictError(f"could not record the approval of {plan}", hint="retry")
 
 
 def register(subparsers: Any) -> None:

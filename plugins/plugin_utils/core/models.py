@@ -134,6 +134,9 @@ class TaskRequest:
     principal: str = ""
     approval_tokens: tuple[str, ...] = ()  # presented by the run; verified, never recorded
     batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
+    check_run: bool = False  # the run was started with --check (a task may still run for real: check_mode: false)
+    approval_wait: int | None = None  # seconds this run waits for a decision (None: the operator's setting)
+    task_path: str = ""  # where the task is written (file:line), for the operator's review
 
     @property
     def target(self) -> str:
@@ -164,6 +167,7 @@ class Decision:
     reasons: tuple[str, ...] = ()
     approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
     approval_item: str | None = None  # the approval item it consumed
+    planned: bool = False  # a --check run did not run it and listed it in the run's plan instead (the run goes on)
 
     @property
     def allowed(self) -> bool:

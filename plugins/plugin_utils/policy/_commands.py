@@ -1235,8 +1235,11 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
             cwds = cmd.cwds or (None,)
             label = next(filter(None, (_paths.t3_sensitive(cand, cwd=c) for c in cwds)), None)
             if label and perms is not None:
-                # chmod/chown/chgrp of /etc/shadow or /boot: reversible, so T2 (T3 above when it opens access)
-                t.add(T2, f"changes the permissions or owner of {label} (reversible)", cmd)
+                # chmod/chown/chgrp of /etc/shadow or /boot: reversible, so T2 (T3 when it opens access)
+                if perms[0] is T3:
+                    t.add(T3, f"{perms[1]} on {label}", cmd)
+                else:
+                    t.add(T2, f"changes the permissions or owner of {label} (reversible)", cmd)
                 break
             if label:
                 t.add(T3, f"writes {label}", cmd)
@@ -1485,9 +1488,8 @@ def _pure_read(cmd: SimpleCommand) -> tuple[bool, bool]:
                     return False, False
             continue
         operands.append(word)
-    if cmd.name in ("awk", "gawk", "mawk"):
-        if not operands or not _awk_prints_only(operands[0]):
-            return False, False
+    if cmd.name in ("awk", "gawk", "mawk") and (not operands or not _awk_prints_only(operands[0])):
+        return False, False
     if cmd.name == "getent":
         if not operands or operands[0] not in _GETENT_DATABASES or any("/" in o for o in operands):
             return False, False
@@ -1657,11 +1659,17 @@ RULES_DATA: Mapping[str, object] = {
     "account_reads": {
         "databases": _sorted(ACCOUNT_DATABASES),
         "getent": _sorted(_GETENT_DATABASES),
-        "readers": {name: [spec[0], spec[1], _sorted(spec[2]), spec[3]] for name, spec in sorted(_PURE_READERS.items())},
+        "readers": {
+            name: [spec[0], spec[1], _sorted(spec[2]), spec[3]] for name, spec in sorted(_PURE_READERS.items())
+        },
         "awk_unsafe": _AWK_UNSAFE.pattern,
         "awk_print": _AWK_PRINT.pattern,
     },
-    "permissions": {"changers": _sorted(_PERM_CHANGERS), "octal": _OCTAL_MODE.pattern, "symbolic": _SYMBOLIC_MODE.pattern},
+    "permissions": {
+        "changers": _sorted(_PERM_CHANGERS),
+        "octal": _OCTAL_MODE.pattern,
+        "symbolic": _SYMBOLIC_MODE.pattern,
+    },
 }
 
 

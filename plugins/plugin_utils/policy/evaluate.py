@@ -202,7 +202,8 @@ def evaluate(
             else:
                 _path_tier(tiering, key, candidate, relative_of=value, attributes_only=attributes_only)
     mode = args.get("mode")
-    if action in _modules.MODE_MODULES and isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip():
+    readable_mode = isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip()
+    if action in _modules.MODE_MODULES and readable_mode:
         opens = _commands.mode_opens_access(str(mode) if isinstance(mode, str) else format(mode, "o"))
         if opens and not (isinstance(mode, str) and mode.strip() == "preserve"):
             tiering.raise_to(Tier.T3, f"{opens}")
