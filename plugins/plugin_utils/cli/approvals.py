@@ -120,7 +120,9 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
             {"item": i.item_id, "state": _item_state(store, r, i, ruleset), "action": i.action, "target": i.target,
              "tier": i.tier, "task": i.payload.get("task"), "args": i.payload.get("args"),
              "diff": i.payload.get("diff"), "reasons": i.payload.get("reasons"), "become": i.payload.get("become"),
-             "become_user": i.payload.get("become_user"), "address": i.payload.get("address")}
+             "become_user": i.payload.get("become_user"), "address": i.payload.get("address"),
+             "task_path": i.payload.get("task_path"), "refused": i.payload.get("refused"),
+             "executes_for_real": bool(i.payload.get("executes_for_real")), "waiting": bool(i.payload.get("waiting"))}
             for r, i in plan.items
         ],
     }  # fmt: skip
@@ -135,7 +137,11 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
     for item in detail["items"]:
         emit()
         emit(f"  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
-        emit(f"    task: {item['task']}")
+        emit(f"    task: {item['task']}" + (f"  ({item['task_path']})" if item["task_path"] else ""))
+        if item["refused"]:
+            emit(f"    refused: {item['refused']}")
+        if item["executes_for_real"]:
+            emit("    executes for real (not run by the --check run)")
         privilege = f"become {item['become_user'] or 'root'}" if item["become"] else "no privilege escalation"
         emit(f"    runs: on {item['address'] or item['target']}, {privilege}")
         emit(f"    args: {shorten(json.dumps(item['args'], default=str), 800)}")
