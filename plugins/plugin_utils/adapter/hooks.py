@@ -181,8 +181,16 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
-    if not executor._praxis_window and requests.check_run() and _skipped_for_check_mode(executor, result):
-        controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
+    if not executor._praxis_window and requests.check_run():
+        if _skipped_for_check_mode(executor, result):
+            controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
+        elif isinstance(result, dict) and result.get("failed"):
+            # Failed before its action handler (its arguments, loop or condition could not be templated: they come
+            # from results the check run did not produce): listed as "decided at run time" and skipped here.
+            why = f"cannot be planned under --check: {str(result.get('msg', ''))[:300]}"
+            planned = controller.plan_runtime(gate, executor, why=why)
+            if planned is not None:
+                result = {"changed": False, "skipped": True, "skip_reason": planned, "msg": planned}
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:

@@ -34,9 +34,10 @@ from .operators import Approver, load_registry
 from .queue import PLAN_REFUSED, PLAN_RUNTIME, claim, current_claim, denial, item_state
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
 
-__all__ = ["WAIT_GRANT", "ApprovalSeam"]
+__all__ = ["DIFF_LIMIT", "WAIT_GRANT", "ApprovalSeam"]
 
 _MAX_DIFF_BYTES = 32 * 1024
+DIFF_LIMIT = 8000  # characters of each side of a diff kept for review; longer ones end in the redactor's marker
 WAIT_POLL_SECONDS = 1.0
 WAIT_GRANT = ("wait-grant", "approval-wait-grant")  # (predicate, fact type) of approvals a waiting run picks up
 
@@ -496,6 +497,6 @@ def _denied(store: Store, plan: str) -> bool:
 
 
 def _bounded_diff(diff: Any) -> Any:
-    redacted = redact(diff, max_str=4000, max_items=100)
+    redacted = redact(diff, max_str=DIFF_LIMIT, max_items=100)
     text = repr(redacted)
     return redacted if len(text) <= _MAX_DIFF_BYTES else redact_text(text, limit=_MAX_DIFF_BYTES)

@@ -146,7 +146,7 @@ _ANY_TOKEN_HINT = _any_of(_TOKEN_HINT_WORDS)
 # (spaces and escaped quotes included); an unquoted one ends at whitespace, a quote or ;,&.
 # names of secrets, not a secret:
 _SECRET_WORDS = (
-    r"pass(?:word|wd|phrase|code)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
+    r"pass(?:word|wd|phrase|code)?|pwd?|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
     r"client[_\-]?secret|auth[_\-]?key|credentials?|session[_\-]?key|signing[_\-]?key|encryption[_\-]?key|"
     r"vault[_\-]?pass|become[_\-]?pass|ssh[_\-]?pass|db[_\-]?pass|secret[_\-]?key|bearer|cookie|salt|"
     r"authori[sz]ation"
@@ -162,9 +162,16 @@ _SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^
 _KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*)")
 _SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
 _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
+# Config-file syntax with the value after blanks (redis ``requirepass S3cr3t``, pgpool ``master_password x``,
+# slapd ``rootpw {SSHA}...``, sshd-style ``Key value``): a line (or a diff line: ``+``, ``-`` or a space first)
+# whose first word names a secret has the rest of its line withheld.
+# The key must END in the secret's name (requirepass, rootpw, masterauth, db_password, private_key), so settings
+# named after one (PasswordAuthentication no, private_key_file /path) stay readable in a hardening role's diff.
+_SECRET_LINE_KEY_RE = re.compile(rf"(?i)(?:{_SECRET_WORDS}|auth)$")
+_LINE_KEY_RE = re.compile(r"(?m)^(?P<lead>[ \t]*[+\- ]?[ \t]*)(?P<key>[\w.\-]{1,128})(?P<sep>[ \t]+)(?=[^\s=:])")
 # Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
 _SECRET_HINT_WORDS = frozenset(
-    ("pass", "pwd", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "authori")
+    ("pass", "pw", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "auth")
 )
 _SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
 _ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
@@ -200,6 +207,24 @@ def _redact_pairs(text: str) -> str:
         out.append(text[pos : match.end()])
         out.append(f"{quote}{REDACTED}{quote}")
         pos = value.end()
+    out.append(text[pos:])
+    return _redact_config_lines("".join(out))
+
+
+def _redact_config_lines(text: str) -> str:
+    """``key value`` lines whose key names a secret: the rest of the line is withheld."""
+    out: list[str] = []
+    pos = 0
+    for match in _LINE_KEY_RE.finditer(text):
+        if match.start() < pos or not _SECRET_LINE_KEY_RE.search(match.group("key")):
+            continue
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        if text[match.end() : end].strip() in (REDACTED, f'"{REDACTED}"', f"'{REDACTED}'"):
+            continue
+        out.append(text[pos : match.end()])
+        out.append(REDACTED)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
