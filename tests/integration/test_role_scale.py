@@ -191,3 +191,120 @@ def test_a_waiting_task_ends_on_a_denial(lab: AnsibleLab, tmp_path: Path) -> Non
     assert run.rc != 0 and time.monotonic() - started < 200, run.output
     assert "not today" in run.output and not (canary / "ran").exists()
     shutil.rmtree(canary)
+
+
+def test_without_waiting_one_check_run_and_one_real_run_apply_the_role(lab: AnsibleLab, tmp_path: Path) -> None:
+    """Nothing depends on registered results: one check run, one approval, one real run with the token."""
+    play = _play(tmp_path / "ungated").replace(
+        "hardening_root:", "hardening_runtime_tasks: false\n                hardening_root:"
+    )
+    (tmp_path / "ungated").mkdir()
+    control = lab.playbook(play, env={"PRAXIS_GATE": "0", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.default"})
+    assert control.rc == 0 and not control.records, control.output
+    expected = _state(tmp_path / "ungated")
+    root = tmp_path / "gated"
+    root.mkdir()
+    play = play.replace(str(tmp_path / "ungated"), str(root))
+    check = lab.playbook(play, args=["--check"])
+    assert check.rc == 0, check.output
+    (request,) = [row["request"] for row in _json(lab, "approvals", "list")]
+    states = {i["state"] for i in _json(lab, "approvals", "show", request)["items"]}
+    assert states == {"pending"}, states
+    token_file = tmp_path / "token"
+    approve = lab.run(
+        "praxis-gate", ["approvals", "approve", request, "--as", "alice", "--token-file", str(token_file)]
+    )
+    assert approve.rc == 0 and approve.stdout == "", approve.output
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    run = lab.playbook(play, env={"PRAXIS_APPROVAL_FILE": str(token_file)})
+    assert run.rc == 0, run.output
+    assert _state(root) == expected
+    assert not run.decisions(decision="approval_required")
+    (row,) = _json(lab, "approvals", "list", "--all")
+    assert row["status"] == "closed" and row["states"].get("used"), row
+
+
+SECRETS = {
+    "redis.conf": "bind 127.0.0.1\nrequirepass S3cr3tAlpha1\n",
+    "pgpool.conf": "master_password S3cr3tBravo2\n",
+    "slapd.conf": "rootpw {SSHA}S3cr3tCharlie3\n",
+    "app.ini": "[db]\npassword = S3cr3tDelta4\n",
+    "app.json": '{"api_token": "S3cr3tEcho5"}\n',
+    "app.yml": "db_password: S3cr3tFoxtrot6\n",
+    "app.env": "SECRET_KEY=S3cr3tGolf7\n",
+}
+
+
+def test_secrets_in_config_file_diffs_never_reach_the_store_or_the_log(lab: AnsibleLab, tmp_path: Path) -> None:
+    target = tmp_path / "etc"
+    target.mkdir()
+    tasks = "".join(
+        f"""
+            - name: write {name}
+              ansible.builtin.copy:
+                content: {json.dumps(content)}
+                dest: {target}/{name}
+                mode: "0600"
+              become: true
+        """
+        for name, content in SECRETS.items()
+    )
+    play = f"""\
+        - hosts: target1
+          gather_facts: false
+          tasks:{tasks}
+        """
+    check = lab.playbook(play, args=["--check", "--diff"])
+    assert check.rc == 0, check.output
+    (request,) = [row["request"] for row in _json(lab, "approvals", "list")]
+    shown = lab.run("praxis-gate", ["approvals", "show", request])
+    assert shown.rc == 0 and "diff:" in shown.stdout and "requirepass <redacted>" in shown.stdout, shown.output
+    items = _json(lab, "approvals", "show", request)["items"]
+    assert len(items) == len(SECRETS) and all(i["diff"] for i in items)
+    secrets = [line.split()[-1].strip('"}').rsplit("=", 1)[-1] for line in
+               (content.strip().splitlines()[-1] for content in SECRETS.values())]  # fmt: skip
+    assert all(s.startswith(("S3cr3t", "{SSHA}S3cr3t")) for s in secrets), secrets
+    stored = b"".join(p.read_bytes() for p in lab.state_dir.rglob("*") if p.is_file())
+    assert stored, "nothing was stored"
+    for secret in secrets:
+        assert secret.encode() not in stored, secret
+        assert secret not in shown.stdout and secret not in check.output.replace(check.stdout, "")
+    # the positive control: without --diff redaction the secrets are in the task's own output (ansible shows them)
+    assert "S3cr3tAlpha1" in check.stdout
+
+
+def test_a_run_longer_than_the_tokens_lifetime_completes(lab: AnsibleLab, tmp_path: Path) -> None:
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    play = f"""\
+        - hosts: target1
+          gather_facts: false
+          tasks:
+            - name: first
+              ansible.builtin.command: "touch {canary}/first"
+            - name: a long task between
+              ansible.builtin.pause:
+                seconds: 40
+            - name: second
+              ansible.builtin.command: "touch {canary}/second"
+        """
+    check = lab.playbook(play, args=["--check"])
+    assert check.rc == 0, check.output
+    (request,) = [row["request"] for row in _json(lab, "approvals", "list")]
+    approve = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "alice", "--ttl", "30"])
+    assert approve.rc == 0, approve.output
+    run = lab.playbook(play, args=["-e", json.dumps({"praxis_approval": approve.stdout.strip()})])
+    assert run.rc == 0, run.output
+    assert sorted(p.name for p in canary.iterdir()) == ["first", "second"]
+    granted = run.decisions(rule="approval.granted")
+    assert len(granted) == 2, granted
+    # the negative control: the same kind of token, expired before a run redeems anything, is refused
+    for path in canary.iterdir():
+        path.unlink()
+    check = lab.playbook(play, args=["--check"])
+    request = next(row["request"] for row in _json(lab, "approvals", "list") if row["status"] == "pending")
+    approve = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "alice", "--ttl", "30"])
+    time.sleep(32)
+    late = lab.playbook(play, args=["-e", json.dumps({"praxis_approval": approve.stdout.strip()})])
+    assert late.rc != 0 and not (canary / "first").exists()
+    assert "expired" in " ".join(d["reason"] for d in late.decisions(decision="approval_required"))

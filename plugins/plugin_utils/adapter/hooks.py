@@ -213,9 +213,15 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
 
 
 def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
+    """Skipped because the run is a check run: the condition that was false names ansible_check_mode (ansible-core
+    reports it as ``false_condition``; without it, any condition of the task naming it counts)."""
     data = result if isinstance(result, dict) else {}
+    if not data.get("skipped"):
+        return False
+    if "false_condition" in data:
+        return "ansible_check_mode" in str(data["false_condition"])
     when = getattr(executor._task, "when", None) or []
-    return bool(data.get("skipped")) and "ansible_check_mode" in " ".join(str(w) for w in when)
+    return "ansible_check_mode" in " ".join(str(w) for w in when)
 
 
 def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
