@@ -30,6 +30,9 @@ REQUIREMENTS = {
     "cryptography": "cryptography>=42",
     "rfc3161_client": "rfc3161-client>=1.0.9,<2",
     "msgspec": "msgspec>=0.18,<1",
+    "sqlglot": "sqlglot>=26,<31",
+    "tree_sitter": "tree-sitter>=0.24,<0.27",
+    "tree_sitter_powershell": "tree-sitter-powershell>=0.24,<0.27",
 }
 CALLBACK = "praxis.gatekeeper.gate"
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..audit.checkpoint import read_anchor
 from ..audit.verify import records_since
-from ..core import killswitch
+from ..core.killswitch import is_tripped
 from ..core.errors import StateError
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.seams import SeamContext, SeamResult
@@ -228,7 +228,7 @@ class ApprovalSeam:
         tried: set[str] = set()
         store = self._get_store()
         while True:
-            if killswitch.is_tripped(self.settings.killswitch_path):
+            if is_tripped(self.settings.killswitch_path):
                 return SeamResult(Verdict.REFUSED, "the emergency stop ended the wait for an approval", "killswitch")
             refused = denial(store, plan)
             if refused is not None:

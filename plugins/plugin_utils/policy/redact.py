@@ -167,7 +167,12 @@ _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
 # whose first word names a secret has the rest of its line withheld.
 # The key must END in the secret's name (requirepass, rootpw, masterauth, db_password, private_key), so settings
 # named after one (PasswordAuthentication no, private_key_file /path) stay readable in a hardening role's diff.
-_SECRET_LINE_KEY_RE = re.compile(rf"(?i)(?:{_SECRET_WORDS}|auth)$")
+# The secret's name starts the key, follows a separator or a camelCase boundary, or follows a word config files
+# glue to it (requirepass, masterauth, rootpw, bindpw, adminpass): "compass" and "bypass" are not passwords.
+_SECRET_LINE_KEY_RE = re.compile(
+    rf"(?i)(?:^|[_\-.]|(?-i:(?<=[a-z0-9])(?=[A-Z]))|(?<=require)|(?<=master)|(?<=root)|(?<=bind)|(?<=admin)"
+    rf"|(?<=user)|(?<=db))(?:{_SECRET_WORDS}|auth)$"
+)
 _LINE_KEY_RE = re.compile(r"(?m)^(?P<lead>[ \t]*[+\- ]?[ \t]*)(?P<key>[\w.\-]{1,128})(?P<sep>[ \t]+)(?=[^\s=:])")
 # Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
 _SECRET_HINT_WORDS = frozenset(
