@@ -203,7 +203,8 @@ def _redact_pairs(text: str) -> str:
     out: list[str] = []
     pos = 0
     for match in _KEY_SEP_RE.finditer(text):
-        if match.start() < pos or not _SECRET_IN_KEY_RE.search(match.group("key")):
+        key = match.group("key")
+        if match.start() < pos or not (_SECRET_IN_KEY_RE.search(key) or _SECRET_LINE_KEY_RE.search(key)):
             continue
         value = _VALUE_RE.match(text, match.end())
         if value is None:
@@ -246,6 +247,10 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     # every substitution.
     plain = work.isascii()
     lowered = work.lower() if plain else ""
+    if not plain or _SECRET_WORD_HINTS.search(lowered):
+        # config lines first: a token shape must not eat the key that names the secret (-private_key x)
+        work = _redact_config_lines(work)
+        lowered = work.lower() if plain else ""
     if not plain or _ANY_TOKEN_HINT.search(lowered):
         for label, pattern in _TOKEN_PATTERNS:
             work = pattern.sub(f"<redacted:{label}>", work)
