@@ -22,8 +22,8 @@ from typing import Any
 
 from ..audit.checkpoint import read_anchor
 from ..audit.verify import records_since
-from ..core.killswitch import is_tripped
 from ..core.errors import StateError
+from ..core.killswitch import is_tripped
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.seams import SeamContext, SeamResult
 from ..core.settings import GateSettings
