@@ -733,8 +733,10 @@ def test_redacting_texts_together_is_redacting_each(texts: list[Any], limit: int
 
 
 # Config-file syntaxes (issue 16): a secret in a plan diff or the audit log, in every form config files use.
-_CONFIG_KEYS = ["requirepass", "masterauth", "rootpw", "bindpw", "master_password", "db_password", "adminPassword",
-                "secret", "auth_token", "api_key", "private_key", "client_secret", "PASSWORD", "vault_pass"]  # fmt: skip
+_CONFIG_KEYS = [
+    "requirepass", "masterauth", "rootpw", "bindpw", "master_password", "db_password", "adminPassword", "secret",
+    "auth_token", "api_key", "private_key", "client_secret", "PASSWORD", "vault_pass",
+]  # fmt: skip
 _CONFIG_FORMS = [
     "{key} {secret}",
     "{key}   {secret}",
