@@ -56,7 +56,7 @@ def test_allowed_refused_and_denied_tasks_leave_decision_and_outcome_records(lab
         ("ansible.builtin.stat", "T0", "allowed"),
         ("ansible.builtin.copy", "T1", "allowed"),
         ("ansible.builtin.copy", "T3", "refused"),
-        ("ansible.builtin.shell", "T2", "denied"),
+        ("ansible.builtin.shell", "T3", "denied"),  # a deny-list refusal is labelled T3 (core/gate.py DENY_TIER)
     ]
     assert decisions[3]["rule"] == "deny.decode-to-shell"
     outcomes = {r["decision_id"]: r for r in result.events("outcome")}

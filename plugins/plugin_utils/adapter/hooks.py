@@ -172,25 +172,19 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             gate.record_outcome(
                 decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
             )
-        if not executor._praxis_window and isinstance(exc, AnsibleError) and requests.check_run():
-            # --check cannot bind this task (its arguments come from results the check run did not produce):
-            # listed in the plan as "decided at run time", skipped here; the real run asks for it.
-            planned = controller.plan_runtime(gate, executor, why=f"cannot be planned under --check: {exc}")
-            if planned is not None:
-                return {"changed": False, "skipped": True, "skip_reason": planned, "msg": planned}
         raise
     finally:
         gate.end()
     if not executor._praxis_window and requests.check_run():
         if _skipped_for_check_mode(executor, result):
             controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
-        elif isinstance(result, dict) and result.get("failed"):
+        elif requests.result_data(result).get("failed"):
             # Failed before its action handler (its arguments, loop or condition could not be templated: they come
             # from results the check run did not produce): listed as "decided at run time" and skipped here.
-            why = f"cannot be planned under --check: {str(result.get('msg', ''))[:300]}"
+            why = f"cannot be planned under --check: {str(requests.result_data(result).get('msg', ''))[:300]}"
             planned = controller.plan_runtime(gate, executor, why=why)
             if planned is not None:
-                result = {"changed": False, "skipped": True, "skip_reason": planned, "msg": planned}
+                result = requests.as_skipped(result, planned)
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -215,7 +209,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
 def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
     """Skipped because the run is a check run: the condition that was false names ansible_check_mode (ansible-core
     reports it as ``false_condition``; without it, any condition of the task naming it counts)."""
-    data = result if isinstance(result, dict) else {}
+    data = requests.result_data(result)
     if not data.get("skipped"):
         return False
     if "false_condition" in data:

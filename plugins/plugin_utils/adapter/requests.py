@@ -32,6 +32,7 @@ from ..policy._options import CONTROLLER_WRITING_LOOKUPS
 __all__ = [
     "SECRET_OPTIONS",
     "TaskContext",
+    "as_skipped",
     "check_run",
     "connection_surface",
     "controller_paths",
@@ -43,6 +44,7 @@ __all__ = [
     "meta_request",
     "read_option",
     "remote_target",
+    "result_data",
     "sub_actions",
     "task_outcome",
     "task_request",
@@ -191,6 +193,25 @@ def task_outcome(result: Any) -> tuple[str, bytes, Any]:
     ansible-core releases that have one."""
     data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
     return Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
+
+
+def result_data(result: Any) -> dict[str, Any]:
+    """A task result as a dict: ansible-core 2.19 returns one, later releases a result object."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    return data if isinstance(data, dict) else {}
+
+
+def as_skipped(result: Any, message: str) -> Any:
+    """The same task result, turned into "skipped" with ``message`` (a --check run that lists the task in its plan
+    instead of failing on it): a new dict on 2.19, the result object itself, changed, on later releases (it is
+    already recorded, so it is changed in place)."""
+    if isinstance(result, dict):
+        return {"changed": False, "skipped": True, "skip_reason": message, "msg": message}
+    result.failed = False
+    result.exception = None
+    result.set_skipped(message)
+    result.msg = message
+    return result
 
 
 def is_include(task: Any) -> bool:

@@ -58,6 +58,11 @@ class ItemState:
     def pending(self) -> bool:
         return self.name == _PENDING
 
+    @property
+    def approvable(self) -> bool:
+        """Pending, or approved and not used yet (a second approver, or a new token after a lost one)."""
+        return self.name in (_PENDING, "approved")
+
     def __str__(self) -> str:
         if self.name == "stale":
             return "stale (rules changed)"
@@ -139,10 +144,6 @@ def item_state(
     plan = str(request.payload.get("plan") or request.request_id)
     if denial(store, plan) is not None:
         return ItemState("denied")
-    for grant in reversed(store.history(plan, *GRANTS)):
-        content = grant.content if isinstance(grant.content, dict) else {}
-        if item.item_id in content.get("items", []) and float(content.get("expires", 0)) > now().timestamp():
-            return ItemState("approved", f"{content.get('by')}, unused, valid until {content.get('expires_at')}")
     if request.expires_at <= now():
         return ItemState("expired")
     if request.ruleset_digest != ruleset:
@@ -150,4 +151,8 @@ def item_state(
     current = current_claim(store, binding_of(request, item))
     if current is not None and item.item_id not in current.get("items", [item.item_id]):
         return ItemState("superseded", str(current.get("plan") or "?"))
+    for grant in reversed(store.history(plan, *GRANTS)):
+        content = grant.content if isinstance(grant.content, dict) else {}
+        if item.item_id in content.get("items", []) and float(content.get("expires", 0)) > now().timestamp():
+            return ItemState("approved", f"{content.get('by')}, unused, valid until {content.get('expires_at')}")
     return ItemState(_PENDING)

@@ -103,7 +103,8 @@ def _item_state(store: Store, request: ApprovalRequest, item: ApprovalItem, rule
 
 
 def _pending(store: Store, request: ApprovalRequest, item: ApprovalItem, ruleset: str) -> bool:
-    return item_state(store, request, item, ruleset=ruleset).pending
+    """Whether ``approve`` may sign the item: pending, or approved and still unused."""
+    return item_state(store, request, item, ruleset=ruleset).approvable
 
 
 def _plan_status(store: Store, plan: _Plan, ruleset: str) -> tuple[str, list[str]]:
