@@ -111,8 +111,9 @@ options:
         key: command_lookups
   interpreters:
     description:
-      - "Absolute interpreter paths a play may name in ansible_python_interpreter (and the other ansible_*_interpreter
-        variables) besides a known interpreter in a system program directory and the controller's own Python."
+      - "Absolute interpreter paths (: or , separated) a play may name in ansible_python_interpreter and the other
+        ansible_*_interpreter variables, besides a known interpreter in a system program directory and the
+        controller's own Python; any other interpreter rounds the task up."
       - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
     type: list
     elements: str
@@ -121,6 +122,77 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: interpreters
+  ssh_known_hosts:
+    description:
+      - "The only known_hosts file praxis.gatekeeper.ssh trusts (absolute; the global file is then ignored)."
+      - "Unset, ssh's own files are used; either way an unknown or changed host key is refused (docs/plugins/ssh.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.ssh."
+    type: path
+    env:
+      - name: PRAXIS_SSH_KNOWN_HOSTS
+    ini:
+      - section: praxis_gatekeeper
+        key: ssh_known_hosts
+  ssh_accept_new_host_keys:
+    description:
+      - "Host names or fnmatch patterns (, separated) whose first host key praxis.gatekeeper.ssh may accept
+        (StrictHostKeyChecking=accept-new); a changed key is still refused."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.ssh."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_SSH_ACCEPT_NEW
+    ini:
+      - section: praxis_gatekeeper
+        key: ssh_accept_new_host_keys
+  talosctl:
+    description:
+      - "The talosctl program the praxis.gatekeeper.talos action runs: a name found on PATH or an absolute path (a
+        relative path is refused; it would resolve inside the project's working directory)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: str
+    default: "talosctl"
+    env:
+      - name: PRAXIS_TALOSCTL
+    ini:
+      - section: praxis_gatekeeper
+        key: talosctl
+  talos_root:
+    description:
+      - "Absolute directory under which every local file talosctl reads or writes must lie (output paths, config
+        patches), and talosctl's working directory."
+      - "Unset, a Talos task that names a local file is refused (docs/talos-setup.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: path
+    env:
+      - name: PRAXIS_TALOS_ROOT
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_root
+  talos_env:
+    description:
+      - "Environment variable names (, separated) added to talosctl's environment allowlist (PATH, HOME, LANG,
+        TALOSCONFIG, KUBECONFIG); every other variable is withheld."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_TALOS_ENV
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_env
+  talos_timeout:
+    description:
+      - "The longest a talosctl call may run, in seconds (1..86400); the task's timeout can only be lower."
+      - "On timeout, and when the emergency stop trips, talosctl's whole process group is killed."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis.gatekeeper.talos."
+    type: int
+    default: "3600"
+    env:
+      - name: PRAXIS_TALOS_TIMEOUT
+    ini:
+      - section: praxis_gatekeeper
+        key: talos_timeout
   principal:
     description:
       - "Who is recorded as running the play (and as the actor of praxis-gate commands)."
@@ -310,6 +382,95 @@ options:
       - "Set it in the environment as PRAXIS_STORE_DSN; ansible-core's configuration never reads it."
     type: str
     default: "state.db in the state directory"
+  agent_projects:
+    description:
+      - "The project directories (absolute, : or , separated) agents may run playbooks from; a playbook or project
+        outside them (after resolving every symbolic link) is refused."
+      - "None set: agents run nothing."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_AGENT_PROJECTS
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_projects
+  agent_budget_total:
+    description:
+      - "How many actuations (T1 and above, dry runs excluded) a new agent session may make in total: a whole number,
+        or none for no limit."
+      - "Fixed when the session opens; a spent budget refuses further actuation."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "100"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_TOTAL
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_total
+  agent_budget_t2:
+    description:
+      - "How many actuations at T2 and above a new agent session may make: a whole number, or none for no limit."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "10"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_T2
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_t2
+  agent_budget_per_host:
+    description:
+      - "How many actuations on any one host a new agent session may make: a whole number, or none for no limit."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: gated runs of agent sessions,
+        praxis-gate agent."
+    type: str
+    default: "25"
+    env:
+      - name: PRAXIS_AGENT_BUDGET_PER_HOST
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_budget_per_host
+  agent_env_allow:
+    description:
+      - "Names of the environment variables (comma separated) an agent may set for its runs."
+      - "PRAXIS_* and ANSIBLE_* variables never, whatever this says."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_AGENT_ENV_ALLOW
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_env_allow
+  agent_run_timeout:
+    description:
+      - "The longest an agent's run may take, in seconds; a run past it is ended with its whole process group."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: int
+    default: "3600"
+    env:
+      - name: PRAXIS_AGENT_RUN_TIMEOUT
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_run_timeout
+  agent_output_limit:
+    description:
+      - "How many characters of each task's output (redacted, labelled untrusted) an agent is shown (at least 256)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: praxis-gate agent run,
+        praxis-gate mcp, the agent Python API."
+    type: int
+    default: "4096"
+    env:
+      - name: PRAXIS_AGENT_OUTPUT_LIMIT
+    ini:
+      - section: praxis_gatekeeper
+        key: agent_output_limit
 # settings:end
 """
 

@@ -540,7 +540,11 @@ def test_the_approver_must_differ_from_the_requester_when_configured(lab: Ansibl
     # the refused run asked anew for the same task: its request superseded the first (one pending per task)
     request = _only_request(lab)
     _operator_init(lab, "bob")
-    token = _approve(lab, request, name="bob")
+    # the refused run asked anew for the same task, which superseded the first request: approving that one names it
+    stale = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "bob"])
+    latest = _only_request(lab)
+    assert stale.rc != 0 and f"approve {latest}" in stale.stderr and latest != request, stale.output
+    token = _approve(lab, latest, name="bob")
     ok = lab.playbook(_gated(canary), args=_with_token(token))
     assert ok.rc == 0 and _files(canary) == ["target1"], ok.output
     assert "approved by bob" in ok.decisions(rule="approval.granted")[0]["reason"]

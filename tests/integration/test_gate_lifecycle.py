@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_allowed_refused_and_denied_tasks_leave_decision_and_outcome_records(lab
         ("ansible.builtin.stat", "T0", "allowed"),
         ("ansible.builtin.copy", "T1", "allowed"),
         ("ansible.builtin.copy", "T3", "refused"),
-        ("ansible.builtin.shell", "T3", "denied"),  # a deny-list refusal is labelled T3 (core/gate.py DENY_TIER)
+        ("ansible.builtin.shell", "T3", "denied"),  # the tier a deny rule implies, whatever the command classifies as
     ]
     assert decisions[3]["rule"] == "deny.decode-to-shell"
     outcomes = {r["decision_id"]: r for r in result.events("outcome")}
@@ -153,7 +154,11 @@ def test_unsupported_ansible_core_is_refused_at_start(lab: AnsibleLab, canary: P
     assert not (canary / "written.txt").exists()
 
 
-def test_unwritable_audit_log_refuses_changes_but_allows_reads(lab: AnsibleLab, canary: Path) -> None:
+def test_an_unwritable_audit_log_at_the_start_aborts_the_run_before_its_first_task(
+    lab: AnsibleLab, canary: Path
+) -> None:
+    """A run that cannot write its audit log does not start: not even a T0 read runs unaudited (issue 14). In the
+    middle of a run the gate refuses changes and lets reads finish: test_run_resilience.py."""
     lab.state_dir.mkdir(parents=True)
     (lab.state_dir / "audit.jsonl").symlink_to(canary / "elsewhere.jsonl")
     result = lab.playbook(
@@ -167,7 +172,8 @@ def test_unwritable_audit_log_refuses_changes_but_allows_reads(lab: AnsibleLab, 
         """
     )
     assert result.rc != 0
-    assert "audit log cannot be written" in result.output
+    assert "praxis.gatekeeper refused to run" in result.output and "symbolic link" in result.output, result.output
+    assert "TASK [" not in result.output, result.output
     assert not (canary / "written.txt").exists()
     assert not (canary / "elsewhere.jsonl").exists()
 
@@ -380,3 +386,74 @@ print(json.dumps([e["event_data"]["res"].get("msg", "") for e in r.events if e.g
     messages = json.loads(completed.stdout.strip().splitlines()[-1])
     assert any("host_key_checking is off" in m and "deny.host-key-policy" in m for m in messages), messages
     assert not (canary / "written.txt").exists()
+
+
+T0_FIRST = """\
+- hosts: target1
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug: msg=first-task-ran
+    - ansible.builtin.stat: path=/etc/hostname
+"""
+
+
+def _make_group_writable(lab: AnsibleLab) -> str:
+    os.chmod(lab.state_dir, 0o770)
+    return "writable by group or others"
+
+
+def _make_world_writable(lab: AnsibleLab) -> str:
+    os.chmod(lab.state_dir, 0o777)
+    return "writable by group or others"
+
+
+def _link_to_a_world_writable_directory(lab: AnsibleLab) -> str:
+    real = lab.root / "shared-state"
+    lab.state_dir.rename(real)
+    os.chmod(real, 0o777)
+    lab.state_dir.symlink_to(real)
+    return "is a symbolic link"  # refused as a link before its target is looked at (issue 23: never follow one)
+
+
+def _make_foreign(lab: AnsibleLab) -> str:
+    if os.geteuid() != 0:
+        pytest.skip("changing the owner needs root")
+    os.chown(lab.state_dir, 65534, 65534)
+    return "belongs to uid 65534"
+
+
+@pytest.mark.parametrize(
+    "spoil", [_make_group_writable, _make_world_writable, _link_to_a_world_writable_directory, _make_foreign]
+)
+def test_an_unusable_state_directory_aborts_the_run_before_its_first_task(
+    lab: AnsibleLab, spoil: Callable[[AnsibleLab], str]
+) -> None:
+    """Even a T0 task must not run: the audit writer never raises, so the gate checks the directory when it arms."""
+    control = lab.playbook(T0_FIRST)  # positive control: the same play runs, and this creates the state directory
+    assert control.rc == 0 and "first-task-ran" in control.output, control.output
+    records = len(lab.audit_records())
+    problem = spoil(lab)
+    result = lab.playbook(T0_FIRST)
+    assert result.rc != 0, result.output
+    assert "praxis.gatekeeper refused to run" in result.output and problem in result.output, result.output
+    assert "first-task-ran" not in result.output and "TASK [" not in result.output, result.output
+    assert "Traceback" not in result.output and "errantly sent data" not in result.output, result.output
+    status = lab.run("praxis-gate", ["status"])
+    assert status.rc != 0 and "UNUSABLE" in status.stdout and problem in status.stdout, status.output
+    assert "  next: " in status.stdout, status.output
+    assert json.loads(lab.run("praxis-gate", ["status", "--json"]).stdout)["state_dir_next"], status.output
+    if lab.state_dir.is_symlink():
+        lab.state_dir.resolve().chmod(0o700)
+    else:
+        os.chown(lab.state_dir, os.geteuid(), os.getegid())
+        lab.state_dir.chmod(0o700)
+    assert len(lab.audit_records()) == records  # nothing was written while the directory was unusable
+
+
+def test_status_says_an_invalid_policy_file_stops_every_run(lab: AnsibleLab, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("version: 1\nmodule_tiers:\n  ansible.builtin.copy: T9\n")
+    good = lab.run("praxis-gate", ["status"])
+    assert good.rc == 0, good.output
+    bad = lab.run("praxis-gate", ["status"], env={"PRAXIS_POLICY": str(policy)})
+    assert bad.rc != 0 and "INVALID" in bad.stdout and "next: " in bad.stdout, bad.output

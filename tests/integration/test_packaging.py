@@ -19,7 +19,7 @@ from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, installed_collection
 
 # The top level of the Galaxy artifact: what a Galaxy user runs (galaxy.yml build_ignore keeps everything else out).
 SHIPPED = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md", "changelogs", "docs", "meta",
-           "playbooks", "plugins", "roles"}  # fmt: skip
+           "playbooks", "plugins", "requirements.txt", "roles"}  # fmt: skip
 
 
 def test_galaxy_tarball_installs_and_its_callback_arms_the_gate(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
@@ -105,13 +105,14 @@ def test_the_pip_install_verifies_like_a_galaxy_install() -> None:
 
 
 def _documentable() -> list[tuple[str, str]]:
-    plugins = [
-        ("module" if kind.name == "modules" else kind.name, f"praxis.gatekeeper.{path.stem}")
+    plugins = [  # an action plugin is documented by its module (ansible-doc has no action type)
+        ("module" if kind.name in ("modules", "action") else kind.name, f"praxis.gatekeeper.{path.stem}")
         for kind in sorted((REPO_ROOT / "plugins").iterdir())
         if kind.is_dir() and kind.name not in ("plugin_utils", "module_utils", "doc_fragments")
         for path in sorted(kind.glob("*.py"))
         if not path.name.startswith("_")
     ]
+    plugins = list(dict.fromkeys(plugins))
     roles = [
         ("role", f"praxis.gatekeeper.{role.name}") for role in sorted((REPO_ROOT / "roles").iterdir()) if role.is_dir()
     ]
@@ -121,7 +122,7 @@ def _documentable() -> list[tuple[str, str]]:
 def test_ansible_doc_documents_every_plugin_module_and_role() -> None:
     documentable = _documentable()
     kinds = {kind for kind, _ in documentable}
-    assert {"callback", "role"} <= kinds, documentable
+    assert {"callback", "connection", "module", "role"} <= kinds, documentable
     for kind, name in documentable:
         result = subprocess.run(
             [str(BIN_DIR / "ansible-doc"), "-t", kind, "--json", name], capture_output=True, text=True, check=False

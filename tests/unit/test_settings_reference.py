@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents import config as agent_config
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import settings as settings_module
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.options import SETTINGS, Setting, Who
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import CfgFile, load_settings
@@ -20,8 +21,10 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import sto
 from tests import settings_reference
 
 ROOT = Path(__file__).resolve().parents[2]
-# Variables that are not settings: the doctor's private channel to its probe (adapter/_probe.py).
-INTERNAL = {"PRAXIS_PROBE_CWD"}
+# Variables that are not settings: the doctor's private channel to its probe (adapter/_probe.py), and the marker
+# an agent run puts in the environment of its own process tree so the emergency stop can find it
+# (agents/_processes.py; it never reaches the gate's settings).
+INTERNAL = {"PRAXIS_PROBE_CWD", "PRAXIS_AGENT_RUN"}
 
 
 def test_the_page_and_the_callback_documentation_are_generated_from_the_table() -> None:
@@ -50,7 +53,8 @@ def test_ansible_doc_lists_every_setting() -> None:
 def test_every_praxis_variable_in_the_code_has_a_row() -> None:
     used: set[str] = set()
     for path in [*(ROOT / "plugins").rglob("*.py"), *(ROOT / "boot").glob("*.py")]:
-        used |= set(re.findall(r"PRAXIS_[A-Z0-9_]*[A-Z0-9]", path.read_text()))
+        # \b: a heredoc word such as __PRAXIS_PROMPT__ is no setting
+        used |= set(re.findall(r"\bPRAXIS_[A-Z0-9_]*[A-Z0-9]", path.read_text()))
     assert used - INTERNAL == {s.env for s in SETTINGS}
 
 
@@ -59,7 +63,10 @@ def test_the_ini_keys_settings_reads_are_the_tables() -> None:
     read = set(re.findall(r'operator_values\.get\("([a-z0-9_]+)"', source))
     read |= set(re.findall(r'_absolute_path\(env, operator_values, "PRAXIS_[A-Z0-9_]+", "([a-z0-9_]+)"\)', source))
     read.add("mode")  # read through _resolve_mode
-    assert read == {s.ini for s in SETTINGS if s.ini}
+    agent_source = Path(agent_config.__file__).read_text()
+    read_by_agents = set(re.findall(r'raw\("PRAXIS_[A-Z0-9_]+", "([a-z0-9_]+)"\)', agent_source))
+    assert read_by_agents == {s.ini for s in SETTINGS if s.ini and s.agent}
+    assert read | read_by_agents == {s.ini for s in SETTINGS if s.ini}
     operator_only = set(settings_module._OPERATOR_ONLY_PATHS) | set(settings_module._OPERATOR_ONLY_VALUES)
     assert operator_only == {s.ini for s in SETTINGS if s.ini and s.who is Who.OPERATOR}
 
@@ -78,6 +85,9 @@ def _sample(setting: Setting, tmp_path: Path) -> str:
 
 
 def _value(setting: Setting, env: dict[str, str], cfg: CfgFile | None) -> object:
+    if setting.agent:
+        assert setting.field is not None
+        return getattr(agent_config.load_agent_settings(env, cfg=cfg), setting.field)
     if setting.field is None:
         return store_dsn(env)
     value = getattr(load_settings(env, cfg=cfg), setting.field)

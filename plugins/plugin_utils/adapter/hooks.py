@@ -23,17 +23,32 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
+from ..agents.trifecta import credential_lookup
 from ..approvals.stage import ApprovalSeam
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
 from ..core.gate import Gate, Outcome, output_bytes
+from ..core.killswitch import KillSwitchState
+from ..core.models import Decision, TaskRequest
 from ..core.settings import load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from . import controller, requests
+from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
 
-__all__ = ["HOOK_TABLE", "SUPPORTED", "GateRefusal", "HookKind", "HookPoint", "HookSet", "arm", "report_pending"]
+__all__ = [
+    "HOOK_TABLE",
+    "SUPPORTED",
+    "GateRefusal",
+    "HookKind",
+    "HookPoint",
+    "HookSet",
+    "active_task",
+    "arm",
+    "armed",
+    "emergency_stop",
+    "report_pending",
+]
 
 
 class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no type information
@@ -54,6 +69,7 @@ class _Arming:
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
     wait: int | None = None  # the praxis_approval_wait extra var (a job-template variable), if given
+    task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
 
@@ -77,20 +93,29 @@ def arm(*, via: str) -> Gate | None:
             for seam in gate.seams:
                 if isinstance(seam, ApprovalSeam):
                     seam.announce = controller.display  # a waiting task says so in the run's output
-            _ARMING.gate = gate
-        except (GatekeeperError, ImportError, AttributeError, ValueError, GateRefusal) as exc:
+            pid = os.getpid()
+            # A run that cannot be audited does not start: StateError names the reason and the one next step.
+            gate.start_run(
+                pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
+                mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
+            )  # fmt: skip
+        except (GatekeeperError, ImportError, AttributeError, ValueError, OSError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
-            # from None: ansible-core would print the cause chain after the message, saying the reason three times
+            # The message already says what and what next; ansible-core would append the cause chain's messages.
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from None
+        _ARMING.gate = gate
         _install(points)
-        pid = os.getpid()
-        gate.start_run(
-            pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
-            mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
-        )  # fmt: skip
+        lifetime.die_with_controller()
         atexit.register(_run_end, pid)
         return gate
+
+
+def emergency_stop(reason: str) -> KillSwitchState:
+    """Trip the emergency stop for the ``praxis.gatekeeper.emergency_stop`` action, recorded by this run's gate (or,
+    when the gate is not armed here, by a gate opened for the occasion: the stop concerns everyone)."""
+    gate = _ARMING.gate or Gate.from_settings(load_settings(), seams=())
+    return gate.trip_emergency_stop(reason=reason, by=gate.settings.principal)
 
 
 def _run_end(controller_pid: int) -> None:
@@ -121,6 +146,22 @@ def _refuse_project_plugin_paths(gate: Gate) -> None:
         raise GateRefusal(message)
 
 
+def armed() -> Gate | None:
+    """This process's gate, or None when the gate is not armed here (plugins that work without it ask)."""
+    return _ARMING.gate
+
+
+def active_task() -> tuple[Decision, TaskRequest]:
+    """The allowed decision, and the request it was taken on, for the task executing in this process; an action
+    plugin executes exactly that request. GateRefusal when the gate is not armed or no allowed task is executing."""
+    gate = _gate()
+    task = _ARMING.task
+    active = gate.active
+    if task is None or active is None or not active.allowed or task[0].decision_id != active.decision_id:
+        raise GateRefusal("praxis.gatekeeper refused: no allowed gate decision covers this action")
+    return task
+
+
 def _gate() -> Gate:
     gate = _ARMING.gate
     if gate is None:
@@ -133,7 +174,10 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     gate = _gate()
     try:
         context = requests.TaskContext.from_executor(executor, templar)
-        request = requests.task_request(gate, context, presented=_ARMING.presented, approval_wait=_ARMING.wait)
+        raw = executor.__dict__.get("_praxis_raw_args")
+        request = requests.task_request(
+            gate, context, presented=_ARMING.presented, approval_wait=_ARMING.wait, raw_args=raw
+        )
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
@@ -145,6 +189,7 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     if not decision.allowed:
         raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
     gate.begin(decision)
+    _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
 
 
@@ -165,6 +210,10 @@ class _PlannedSkip:
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     executor._praxis_window = []
+    if gate.agent_session is not None:
+        # The arguments as written, before ansible-core templates them in place: an agent session judges where each
+        # templated value came from (adapter/provenance.py). In a loop this is the item's fresh copy of the task.
+        executor._praxis_raw_args = dict(executor._task.args)
     try:
         result = original(executor, *args, **kwargs)
     except BaseException as exc:
@@ -175,6 +224,7 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
         raise
     finally:
         gate.end()
+        _ARMING.task = None
     if not executor._praxis_window and requests.check_run():
         if _skipped_for_check_mode(executor, result):
             controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
@@ -218,6 +268,13 @@ def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
     return "ansible_check_mode" in " ".join(str(w) for w in when)
 
 
+def _on_worker_term(original: Any, worker: Any, signum: int, frame: Any) -> Any:
+    """A worker told to stop (by its controller's death, see lifetime.py, or by ansible-core) also stops the children
+    it started in sessions of their own, which the handler's kill of the worker's process group misses."""
+    lifetime.stop_children(signum)
+    return original(worker, signum, frame)
+
+
 def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     target_host = args[2] if len(args) > 2 else kwargs["target_host"]  # (play_context, iterator, target_host)
@@ -245,6 +302,7 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
     the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
     result = original(manager, *args, **kwargs)
+    inventory.snapshot(getattr(manager, "_inventory", None))  # what add_host changes later shows against this
     extra = getattr(manager, "_extra_vars", None)
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
@@ -272,6 +330,11 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
 def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
     fqcn = requests.lookup_name(lookup)
+    if gate.agent_session is not None:
+        sensitive = credential_lookup(fqcn, terms if isinstance(terms, list | tuple) else [terms],
+                                      requests.lookup_options(kwargs))  # fmt: skip
+        if sensitive:
+            gate.observe("sensitive-read", sensitive, host="localhost", action=fqcn)
     base = requests.lookup_base(lookup)
     if (
         fqcn in gate.settings.command_lookups
@@ -365,6 +428,7 @@ HOOK_TABLE: tuple[HookSet, ...] = (
         HookPoint("ansible.plugins.connection:ConnectionBase", "put_file", _guard_remote, _EVERY),
         HookPoint("ansible.plugins.connection:ConnectionBase", "fetch_file", _guard_remote, _EVERY),
         HookPoint("ansible.plugins.lookup:LookupBase", "run", _guard_lookup, _EVERY),
+        HookPoint("ansible.executor.process.worker:WorkerProcess", "_term", _on_worker_term, _PATCH),
     )),
 )  # fmt: skip
 

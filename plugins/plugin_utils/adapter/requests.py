@@ -24,10 +24,13 @@ from ansible.plugins.loader import module_loader
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
+from ..core.limits import InputRejected, read_bounded
 from ..core.models import RequestKind, TaskRequest
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
 from ..policy._options import CONTROLLER_WRITING_LOOKUPS
+from . import inventory
+from .provenance import read_provenance
 
 __all__ = [
     "SECRET_OPTIONS",
@@ -71,6 +74,11 @@ class TaskContext:
     play_context: Any
     loader: Any
     templar: Any
+    # Where the host's type may come from (adapter/inventory.py): the task's variables with their data tags,
+    # before the connection adds its own, the inventory's host, and the variable manager's layers.
+    job_vars: Any = None
+    host: Any = None
+    variable_manager: Any = None
 
     @classmethod
     def from_executor(cls, executor: Any, templar: Any) -> TaskContext:
@@ -78,22 +86,48 @@ class TaskContext:
         return cls(
             task=executor._task, host_name=str(executor._host.name), connection=executor._connection,
             play_context=executor._play_context, loader=executor._loader, templar=templar,
+            job_vars=_task_vars(executor), host=executor._host, variable_manager=executor._variable_manager,
         )  # fmt: skip
 
 
+def _task_vars(executor: Any) -> Any:
+    """The task's variables as the executor holds them: ``_job_vars`` up to ansible-core 2.20, the ambient task
+    context from 2.21 (where the connection's own variables are already merged in)."""
+    job_vars = getattr(executor, "_job_vars", None)
+    if job_vars is not None:
+        return job_vars
+    from ansible._internal._task import TaskContext as AmbientTask  # noqa: PLC0415 - ansible-core 2.21 and later
+
+    return AmbientTask.current().task_vars
+
+
 def task_request(
-    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), approval_wait: int | None = None
+    gate: Gate,
+    context: TaskContext,
+    *,
+    presented: tuple[str, ...] = (),
+    approval_wait: int | None = None,
+    raw_args: Mapping[str, Any] | None = None,
 ) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
-    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var)."""
+    runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var).
+    In an agent session the request also carries the host's groups and where each argument value came from
+    (``raw_args``: the task's arguments before templating, see provenance.py)."""
     task, connection, templar = context.task, context.connection, context.templar
     variables = templar.available_variables
     become = getattr(connection, "become", None)
+    host_type, untrusted = inventory.target_host_type(
+        context.job_vars if context.job_vars is not None else variables, host=context.host,
+        delegate_to=str(task.delegate_to) if task.delegate_to else None, manager=context.variable_manager,
+        templar=templar,
+    )  # fmt: skip
+    agent = gate.agent_session is not None
     return TaskRequest(
         action=str(task.resolved_action or task.action),
         args=dict(task.args),
         host=context.host_name,
-        host_type=str(_template(templar, variables.get("praxis_host_type", "ssh")) or "ssh"),
+        host_type=host_type,
+        untrusted_inventory=untrusted,
         delegate_to=str(task.delegate_to) if task.delegate_to else None,
         connection=str(getattr(connection, "ansible_name", None) or getattr(connection, "_load_name", "unknown")),
         become=become is not None,
@@ -118,6 +152,8 @@ def task_request(
         check_run=check_run(),
         approval_wait=approval_wait,
         task_path=str(task.get_path() or ""),
+        groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
+        provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
 
 
@@ -288,9 +324,10 @@ def _local_files(task: Any, loader: Any) -> dict[str, bytes | None]:
         return {"<missing>": None}
     try:
         path = loader.path_dwim_relative_stack(task.get_search_path(), "files", source)
-        with open(path, "rb") as handle:
-            data = handle.read(_SCRIPT_LIMIT + 1)
-        return {path: data if len(data) <= _SCRIPT_LIMIT else None}
+        # Never blocking, regular files only: a FIFO named by the playbook would otherwise hang the worker.
+        return {path: read_bounded(path, max_bytes=_SCRIPT_LIMIT, what="the script")}
+    except InputRejected:  # too large, or not a file: classified without its content (which rounds up)
+        return {path: None}
     except (OSError, AnsibleError):
         return {source: None}
 

@@ -26,11 +26,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from ..audit.checkpoint import key_id
 from ..core.errors import ConfigError
+from ..core.limits import InputRejected, read_bounded
 from ..core.statedir import open_private_file
 
 __all__ = ["Approver", "init_operator", "load_operator_key", "load_registry", "operator_key_encrypted"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_MAX_REGISTRY = 1024 * 1024
+_REGISTRY_HINT = "PRAXIS_APPROVERS must name a regular file of `NAME ed25519 BASE64` lines (at most 1 MiB)"
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,11 @@ def load_registry(path: Path | None, inline: str | None = None) -> dict[str, App
 
     if path is not None and path.exists():
         _check_registry_file(path)
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            text = read_bounded(path, max_bytes=_MAX_REGISTRY, what="the approver registry").decode("utf-8")
+        except (InputRejected, OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the approver registry: {exc}", hint=_REGISTRY_HINT) from None
+        for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue

@@ -25,7 +25,7 @@ from ..audit.verify import records_since
 from ..core.errors import StateError
 from ..core.killswitch import is_tripped
 from ..core.models import TaskRequest, Tier, Verdict
-from ..core.seams import SeamContext, SeamResult
+from ..core.seams import SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from ..store import Store, open_store
@@ -58,21 +58,36 @@ class ApprovalSeam:
         self._store_pid = -1
         self._clock = clock
         self._approvers: dict[str, Approver] | None = None
-        self._dry_runs: dict[str, SeamContext] = {}
+        self._dry_runs: dict[str, tuple[SeamContext, str]] = {}
+        self._decided = ""  # the decision another seam had this stage decide (see demand)
         self._binding_key: bytes | None = None
         # Where a waiting task says what it waits for: the run's own output (the adapter sets it), else stdout.
         self.announce: Callable[[str], None] = lambda line: print(line, flush=True)
 
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
-        evaluation, request = context.evaluation, context.request
-        if evaluation.tier not in APPROVAL_TIERS:
+        if context.decision_id == self._decided:
+            self._decided = ""  # another seam had this request decided already (see demand)
             return None
+        if context.evaluation.tier not in APPROVAL_TIERS:
+            return None
+        return self._decide(context, why="")
+
+    def demand(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        """Decide this request's approval now, whatever its tier, on behalf of another seam (an agent session's
+        trifecta latch asks for T1 approvals; budgets must know the outcome before they are charged). ``why`` leads
+        the reason and is kept with the pending item. This stage's own turn for the same request is then a no-op, so
+        one request never records two pending items."""
+        self._decided = context.decision_id
+        return self._decide(context, why=why)
+
+    def _decide(self, context: SeamContext, *, why: str) -> SeamResult | None:
+        evaluation, request = context.evaluation, context.request
         if evaluation.dry_run:
             # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve
             # (or, above the mode ceiling, to read as refused up front: nobody is asked to approve it).
             if context.record:
-                self._dry_runs[context.decision_id] = context
+                self._dry_runs[context.decision_id] = (context, why)
             return None
         if evaluation.tier is Tier.T3 and request.batch_size != 1:
             return SeamResult(
@@ -89,39 +104,40 @@ class ApprovalSeam:
             if result is not None:
                 return result
         detail = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        lead = f"{why}; " if why else ""
         if not context.record:  # `praxis-gate check`: nothing is recorded, so there is no request to name
             return SeamResult(
                 Verdict.APPROVAL_REQUIRED,
-                f"{evaluation.tier} needs a human approval{detail}: a real run records an approval request and names "
-                "it; an operator reviews it with `praxis-gate approvals show REQUEST`",
+                f"{lead}{evaluation.tier} needs a human approval{detail}: a real run records an approval request and "
+                "names it; an operator reviews it with `praxis-gate approvals show REQUEST`",
                 "approval.required",
             )
         if lost:
-            return self._lost(binding, lost, detail)
+            return self._lost(binding, lost, detail, lead=lead)
         if request.check_run:
             # A --check run does not run what would really execute: the task is listed in the plan as "executes for
             # real" (approvable for the real run) and the run goes on.
-            request_id = self._record_pending(context, binding, diff=None, for_real=True)
+            request_id = self._record_pending(context, binding, diff=None, for_real=True, why=why)
             return SeamResult(
                 Verdict.APPROVAL_REQUIRED,
-                f"{evaluation.tier}: not run under --check (it would execute for real); listed in request "
+                f"{lead}{evaluation.tier}: not run under --check (it would execute for real); listed in request "
                 f"{request_id} for the real run: `praxis-gate approvals show {request_id}`",
                 "approval.planned",
                 planned=True,
             )
         wait = self._wait_seconds(request)
-        request_id = self._record_pending(context, binding, diff=None, waiting=wait > 0)
+        request_id = self._record_pending(context, binding, diff=None, waiting=wait > 0, why=why)
         if wait > 0:
-            return self._wait(context, binding, request_id, wait, detail)
+            return self._wait(context, binding, request_id, wait, detail, lead=lead)
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it with "
-            f"`praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
+            f"{lead}{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it "
+            f"with `praxis-gate approvals show {request_id}`; the approved run presents the token as the extra var "
             "praxis_approval, PRAXIS_APPROVAL or PRAXIS_APPROVAL_FILE",
             "approval.required",
         )
 
-    def _lost(self, binding: Binding, lost: list[str], detail: str) -> SeamResult:
+    def _lost(self, binding: Binding, lost: list[str], detail: str, *, lead: str = "") -> SeamResult:
         """A covering approval that another decision used first (a redemption race, or a relaunch replaying it)
         opens no request of its own: it names the request that already asks for this task, or the one it lost."""
         store = self._get_store()
@@ -147,8 +163,8 @@ class ApprovalSeam:
             )
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
-            f"{binding.tier} needs a human approval: the approval presented for this task was already used, and a "
-            f"retry needs a new one{detail}. {next_step}",
+            f"{lead}{binding.tier} needs a human approval: the approval presented for this task was already used, and "
+            f"a retry needs a new one{detail}. {next_step}",
             "approval.required",
         )
 
@@ -158,9 +174,10 @@ class ApprovalSeam:
         return (plan_id(run_id), len(requests)) if requests else None
 
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
-        context = self._dry_runs.pop(decision_id, None)
-        if context is None:
+        pending = self._dry_runs.pop(decision_id, None)
+        if pending is None:
             return
+        context, why = pending
         if context.evaluation.tier > self.settings.mode.ceiling:
             reason = (
                 f"{context.evaluation.tier} exceeds the {self.settings.mode.value} mode ceiling "
@@ -168,7 +185,10 @@ class ApprovalSeam:
             )
             self.record_refused(context, reason, diff=diff)
             return
-        self._record_pending(context, self._binding(context), diff=diff, status=status)
+        self._record_pending(context, self._binding(context), diff=diff, status=status, why=why)
+
+    def observe(self, signal: Signal) -> None:
+        """Approvals follow decisions only."""
 
     def record_refused(self, context: SeamContext, reason: str, *, diff: Any = None) -> str:
         """List a task the real run will refuse (above the mode ceiling) in the run's plan, with the reason; it is
@@ -214,7 +234,9 @@ class ApprovalSeam:
             return configured
         return min(asked, configured) if configured > 0 else min(asked, 86_400)
 
-    def _wait(self, context: SeamContext, binding: Binding, plan: str, seconds: int, detail: str) -> SeamResult:
+    def _wait(
+        self, context: SeamContext, binding: Binding, plan: str, seconds: int, detail: str, *, lead: str = ""
+    ) -> SeamResult:
         """Wait for an operator's decision on this task: a signed approval of its item reaches the store (the
         operator's `approvals approve` puts it there for a waiting run), a denial, the emergency stop, or the end
         of the wait. The approval is redeemed exactly as a presented token would be: bound, single use."""
@@ -250,8 +272,8 @@ class ApprovalSeam:
             if time.monotonic() >= deadline:
                 return SeamResult(
                     Verdict.APPROVAL_REQUIRED,
-                    f"{binding.tier} needs a human approval: no operator decided request {plan} within {seconds} s"
-                    f"{detail}. `praxis-gate approvals show {plan}`",
+                    f"{lead}{binding.tier} needs a human approval: no operator decided request {plan} within "
+                    f"{seconds} s{detail}. `praxis-gate approvals show {plan}`",
                     "approval.required",
                 )
             time.sleep(WAIT_POLL_SECONDS)
@@ -361,13 +383,15 @@ class ApprovalSeam:
     # -------------------------------------------------------------------------------------------- requests
     def _record_pending(
         self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None, for_real: bool = False,
-        waiting: bool = False,
+        waiting: bool = False, why: str = "",
     ) -> str:  # fmt: skip
         extra: dict[str, Any] = {}
         if for_real:
             extra["executes_for_real"] = True
         if waiting:
             extra["waiting"] = True
+        if why:
+            extra["why"] = redact_text(why, limit=300)
         return self._record_item(context, binding=binding, diff=diff, status=status, extra=extra)
 
     def _record_item(

@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..core.errors import GatekeeperError
+from ..core.limits import load_json
 from ..core.models import Tier
 from .operators import Approver
 
@@ -56,6 +57,7 @@ TOKEN_PREFIX = "pxa1"  # noqa: S105 - a format tag, not a secret
 _DOMAIN = b"praxis.gatekeeper approval v1\n"
 _MAX_TOKEN = 64 * 1024
 _MAX_ITEMS = 1000
+_MAX_TOKEN_DEPTH = 4  # a token's JSON is an object of a list of objects of strings: anything deeper was not minted
 _CLOCK_SKEW = 60
 
 
@@ -175,8 +177,8 @@ def _split(token: str) -> tuple[bytes, list[dict[str, Any]]]:
         raise InvalidToken("not a praxis approval token", hint="paste exactly what `approvals approve` printed")
     try:
         payload_bytes = _unb64(parts[1])
-        signatures = json.loads(_unb64(parts[2]))
-    except (binascii.Error, ValueError, RecursionError) as exc:
+        signatures = load_json(_unb64(parts[2]), max_bytes=_MAX_TOKEN, max_depth=_MAX_TOKEN_DEPTH)
+    except (binascii.Error, ValueError) as exc:  # InputRejected (too deep) is a ValueError
         raise InvalidToken("the approval token is damaged", hint="paste it again, whole") from exc
     if not isinstance(signatures, list) or not all(isinstance(s, dict) for s in signatures):
         raise InvalidToken("the approval token's signatures are malformed", hint="request a new approval")
@@ -201,8 +203,8 @@ def verify_token(
     """
     payload_bytes, signatures = _split(token)
     try:
-        payload = json.loads(payload_bytes)
-    except (ValueError, RecursionError) as exc:
+        payload = load_json(payload_bytes, max_bytes=_MAX_TOKEN, max_depth=_MAX_TOKEN_DEPTH)
+    except ValueError as exc:
         raise InvalidToken("the approval token is damaged", hint="paste it again, whole") from exc
     if not isinstance(payload, dict) or payload.get("v") != 1:
         raise InvalidToken("unknown approval token version", hint="request a new approval")

@@ -13,6 +13,8 @@ installation does not control at all.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -27,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..core.errors import StateError
+from ..core.limits import load_json, read_bounded
 from ..core.statedir import open_private_file
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
 
 SIGNING_KEY_FILE = "audit-signing.key"
 PUBLIC_KEY_FILE = "audit-signing.pub"
+_MAX_KEY_FILE = 64 * 1024
+_MAX_ANCHOR = 64 * 1024
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -87,7 +92,17 @@ class CheckpointKeys:
             raise StateError(f"the checkpoint signing key {path} is unreadable", hint="restore it from backup") from exc
         if not isinstance(private, Ed25519PrivateKey):
             raise StateError(f"the checkpoint signing key {path} is not an Ed25519 key", hint="restore it")
-        return cls(private, private.public_key())
+        keys = cls(private, private.public_key())
+        if not os.path.lexists(state_dir / PUBLIC_KEY_FILE):
+            # Its creator could not publish it (a full disk right after the private key was linked): verifiers
+            # need it, and it is derived from the private key, so publishing it late changes nothing.
+            with contextlib.suppress(OSError, StateError):
+                keys._publish_public(state_dir)
+        return keys
+
+    def _publish_public(self, state_dir: Path) -> None:
+        pem = self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        _write_atomic(state_dir / PUBLIC_KEY_FILE, pem)
 
     @classmethod
     def _create(cls, state_dir: Path) -> CheckpointKeys:
@@ -98,29 +113,27 @@ class CheckpointKeys:
         )
         path = state_dir / SIGNING_KEY_FILE
         tmp = state_dir / f".{SIGNING_KEY_FILE}.{secrets.token_hex(6)}"
-        fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
+            _write_whole(tmp, pem)
             os.link(tmp, path)
         except FileExistsError:
-            os.unlink(tmp)
             return cls.load_or_create(state_dir)
-        os.unlink(tmp)
-        public = private.public_key()
-        _write_atomic(
-            state_dir / PUBLIC_KEY_FILE,
-            public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
-        )
-        return cls(private, public)
+        except OSError as exc:  # a full or read-only disk: publish nothing rather than a truncated key
+            raise StateError(
+                f"cannot create the checkpoint signing key {path}: {exc.strerror or exc}",
+                hint=f"free space or fix permissions in {state_dir}",
+            ) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        keys = cls(private, private.public_key())
+        keys._publish_public(state_dir)
+        return keys
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
+        key = serialization.load_pem_public_key(read_bounded(path, max_bytes=_MAX_KEY_FILE, what="the public key"))
     except (OSError, ValueError) as exc:
         raise StateError(f"cannot read the checkpoint public key {path}: {exc}", hint="pass --pubkey") from exc
     if not isinstance(key, Ed25519PublicKey):
@@ -161,7 +174,7 @@ class Anchor:
 def read_anchor(path: Path) -> Anchor | None:
     """None when there is no anchor; StateError when it exists but cannot be trusted to parse."""
     try:
-        data = json.loads(path.read_bytes())
+        data = load_json(read_bounded(path, max_bytes=_MAX_ANCHOR, what="the anchor"), max_bytes=_MAX_ANCHOR)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -192,15 +205,28 @@ def write_anchor(path: Path, anchor: Anchor) -> None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = open_private_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        _write_whole(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # a full disk must not leave half-written temporary files behind
+        raise
     dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Create ``path`` (owner-only, exclusively) holding exactly ``data``, synced; OSError on a short write (a full
+    disk), so that no caller publishes a truncated key or anchor."""
+    fd = open_private_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        written = os.write(fd, data)
+        if written != len(data):
+            raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}: short write ({written} of {len(data)} bytes)")
+        os.fsync(fd)
+    finally:
+        os.close(fd)

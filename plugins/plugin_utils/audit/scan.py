@@ -28,15 +28,17 @@ from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ..core.limits import json_depth_exceeds
 from .checkpoint import Anchor, key_id, verify_checkpoint_signature
 from .merkle import CompactRange, leaf_hash
 from .timestamps import verify_timestamp
-from .writer import GENESIS, chain_hash
+from .writer import GENESIS, MAX_RECORD_BYTES, MAX_RECORD_DEPTH, chain_hash
 
 __all__ = [
     "MAX_REMEMBERED",
     "RECENT_CHECKPOINTS",
     "Failure",
+    "LateRecords",
     "Scan",
     "ScanResult",
     "Seed",
@@ -51,6 +53,10 @@ __all__ = [
 MAX_REMEMBERED = 100_000  # open decisions / used approval items / deferred checks remembered per scan (bounded)
 RECENT_CHECKPOINTS = 64  # how far back a timestamp record may name its checkpoint
 _FULL_RECORD_EVENTS = frozenset({"seam", "checkpoint", "checkpoint-timestamp"})
+_CLOSING_EVENTS = frozenset({"run-end", "run-aborted"})
+# Records a run writes only while it is open: one after the run's run-end or run-aborted is an anomaly (a worker that
+# outlived its controller and reported after `audit recover` closed the run, or a record appended by hand).
+_RUN_RECORD_EVENTS = frozenset({"decision", "outcome", "orphan"}) | _CLOSING_EVENTS
 _decode_text = json.JSONDecoder().decode
 
 
@@ -98,7 +104,7 @@ try:  # pragma: no branch - msgspec is a dependency of the pip install; a galaxy
                 # line, so the fast path must too (the writer's lines are ASCII: this costs nothing for them).
                 raw.decode("utf-8")
             return _fast_decoder.decode(raw)
-        except _fast_errors:
+        except (*_fast_errors, RecursionError):
             return None  # the standard library parser decides (it may still accept: NaN, huge exponents)
 
     _fast_fields = _msgspec_fields
@@ -175,6 +181,38 @@ class Failure:
 
 
 @dataclass
+class LateRecords:
+    """Records of one run written after the run was closed: the first one (where, what) and how many there were."""
+
+    run: str
+    line: int  # of the first late record, within the scan until the join renumbers it
+    seq: int
+    event: str
+    decision_id: str
+    closed_seq: int  # the run-end or run-aborted that closed the run (-1 until a join knows it)
+    count: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run,
+            "seq": self.seq,
+            "line": self.line,
+            "event": self.event,
+            "decision_id": self.decision_id,
+            "closed_seq": self.closed_seq,
+            "count": self.count,
+        }
+
+    def describe(self) -> str:
+        what = f"{self.event} of decision {self.decision_id}" if self.decision_id else self.event
+        more = f" and {self.count - 1} more" if self.count > 1 else ""
+        return (
+            f"run {self.run[:12]} was closed at seq {self.closed_seq}, but its {what} was recorded after that at "
+            f"seq {self.seq}{more} (a process of the run outlived it, or the record was appended by hand)"
+        )
+
+
+@dataclass
 class ScanResult:
     """What one scan found; line numbers count from the scan's first line."""
 
@@ -196,6 +234,11 @@ class ScanResult:
     recent_checkpoints: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     deferred: list[tuple[Any, ...]] = field(default_factory=list)  # (kind, line, seq, ...) in file order
     deferred_overflow: bool = False
+    closed_runs: dict[str, int] = field(default_factory=dict)  # run_id -> seq of its first run-end/run-aborted
+    late: dict[str, LateRecords] = field(default_factory=dict)  # run_id -> its records after it was closed
+    # A seeded scan cannot know which runs closed before its seed: per run, its records before any closure here,
+    # for the join to judge against the runs the earlier parts closed.
+    maybe_late: dict[str, LateRecords] = field(default_factory=dict)
 
 
 class Scan:
@@ -212,8 +255,13 @@ class Scan:
         self.public_key, self.anchor, self.tsa_roots = public_key, anchor, tsa_roots
         self.seeded = seed is not None
         self.result = ScanResult()
-        self.damaged: list[bytes] = []
+        # Unreadable lines since the last good record, as a seam will name them: their bytes joined by newlines,
+        # hashed as they stream by (a line of any length is never held whole).
+        self.damaged = 0  # how many lines
+        self.damaged_len = 0
+        self.damaged_hash = hashlib.sha256()
         self.damaged_line = 0
+        self.damaged_why = ""
         self.recent: dict[str, dict[str, Any]] = {}  # hash -> checkpoint record (bounded)
         self.pending: Failure | None = None  # a record that skipped ahead; the next record tells swap from cut
         if seed is None:
@@ -229,11 +277,15 @@ class Scan:
         result = self.result
         position = handle.tell()
         number = 0
-        for raw in handle:
+        while raw := handle.readline(MAX_RECORD_BYTES + 2):  # a record, its newline, and one byte too many
             number += 1
             position += len(raw)
             if raw.endswith(b"\n"):
                 problem = self.feed(number, raw[:-1])
+            elif len(raw) == MAX_RECORD_BYTES + 2:
+                rest, terminated = self._stream_long_line(number, raw, handle)
+                position += rest
+                problem = None if terminated else Failure(number, None, "torn tail", "the log ends mid-line")
             else:
                 problem = Failure(number, None, "torn tail", "the last record is incomplete (a crash mid-write?)")
             if problem is not None:
@@ -246,7 +298,10 @@ class Scan:
             if self.pending is not None and end is None:
                 result.failure = self.pending
             elif self.damaged:
-                result.failure = Failure(self.damaged_line, None, "torn tail", "the log ends with unreadable records")
+                # Whole lines (a crash leaves only an unterminated one, caught above) that no seam acknowledges.
+                result.failure = Failure(
+                    self.damaged_line, None, "edited", f"the log ends with an unreadable record ({self.damaged_why})"
+                )
             result.pending_gap = self.pending
         self._publish_position()
         result.recent_checkpoints = list(self.recent.items())
@@ -259,6 +314,14 @@ class Scan:
 
     def feed(self, number: int, raw: bytes) -> Failure | None:
         result = self.result
+        # No record the writer produces is longer or deeper than this; a line that is gets no parser at all (a
+        # parser recurses once per bracket) and counts as unreadable: damage that a seam must acknowledge.
+        if len(raw) > MAX_RECORD_BYTES:
+            self._damage(number, raw, f"longer than the {MAX_RECORD_BYTES // 1024} KiB a record may be")
+            return None
+        if json_depth_exceeds(raw, MAX_RECORD_DEPTH):
+            self._damage(number, raw, f"nested deeper than the {MAX_RECORD_DEPTH} levels a record may be")
+            return None
         fields = _fast_fields(raw)
         record: dict[str, Any] | None = None
         if fields is None or fields.event in _FULL_RECORD_EVENTS:
@@ -267,9 +330,7 @@ class Scan:
                 if not isinstance(parsed, dict):
                     raise ValueError("not an object")
             except (ValueError, RecursionError):
-                if not self.damaged:
-                    self.damaged_line = number
-                self.damaged.append(raw)
+                self._damage(number, raw, "not a JSON object")
                 return None
             record = parsed
             fields = Fields(record)
@@ -278,12 +339,14 @@ class Scan:
             result.first_seq = seq
         if self.damaged:
             if event != "seam" or record is None:
-                return Failure(self.damaged_line, None, "edited", "an unreadable record is not acknowledged")
-            torn = b"\n".join(self.damaged)
-            if record.get("torn_sha256") != hashlib.sha256(torn).hexdigest() or record.get("torn_len") != len(torn):
+                return Failure(
+                    self.damaged_line, None, "edited", f"an unreadable record ({self.damaged_why}) is not acknowledged"
+                )
+            acknowledged = (record.get("torn_sha256"), record.get("torn_len"))
+            if acknowledged != (self.damaged_hash.hexdigest(), self.damaged_len):
                 return Failure(number, seq, "edited", "a seam record does not match the damage it names")
-            result.notes.append(f"seam at line {number}: {len(torn)} damaged bytes acknowledged (a crash)")
-            self.damaged = []
+            result.notes.append(f"seam at line {number}: {self.damaged_len} damaged bytes acknowledged (a crash)")
+            self.damaged, self.damaged_len, self.damaged_hash, self.damaged_why = 0, 0, hashlib.sha256(), ""
         elif event == "seam":
             return Failure(number, seq, "edited", "a seam record with no damage before it")
         if self.pending is not None:
@@ -295,9 +358,11 @@ class Scan:
             return None
         if problem:
             return Failure(number, seq if isinstance(seq, int) else None, *problem)
-        assert isinstance(seq, int)
+        if not isinstance(seq, int):  # the problem check above reports a non-integer seq
+            return Failure(number, None, "record", "seq is not an integer")
         if event == "checkpoint":
-            assert record is not None
+            if record is None:  # read above for every event but a plain decision
+                return Failure(number, seq, "record", "the checkpoint record could not be read")
             mismatch = self._check_checkpoint(record)
             if mismatch:
                 return Failure(number, seq, "checkpoint mismatch", mismatch)
@@ -307,7 +372,8 @@ class Scan:
             if len(self.recent) > RECENT_CHECKPOINTS:
                 self.recent.pop(next(iter(self.recent)))
         elif event == "checkpoint-timestamp":
-            assert record is not None
+            if record is None:  # read above for every event but a plain decision
+                return Failure(number, seq, "record", "the timestamp record could not be read")
             named = self.recent.get(str(record.get("checkpoint_hash")))
             if named is None and self.seeded and len(self.recent) < RECENT_CHECKPOINTS:
                 self._defer(("timestamp", number, seq, record, len(self.recent)))
@@ -366,8 +432,51 @@ class Scan:
             return f"its signature does not verify under key {key_id(self.public_key)}"
         return None
 
+    def _damage(self, number: int, raw: bytes, why: str) -> None:
+        if not self.damaged:
+            self.damaged_line, self.damaged_why = number, why
+        else:
+            self.damaged_hash.update(b"\n")
+            self.damaged_len += 1
+        self.damaged += 1
+        self.damaged_hash.update(raw)
+        self.damaged_len += len(raw)
+
+    def _stream_long_line(self, number: int, start: bytes, handle: BinaryIO) -> tuple[int, bool]:
+        """A line longer than any record: damage, hashed in chunks as it is read. Returns (bytes read after
+        ``start``, whether the line ended with a newline)."""
+        self._damage(number, start, f"longer than the {MAX_RECORD_BYTES // 1024} KiB a record may be")
+        read = 0
+        while chunk := handle.readline(1 << 20):
+            read += len(chunk)
+            terminated = chunk.endswith(b"\n")
+            piece = chunk[:-1] if terminated else chunk
+            self.damaged_hash.update(piece)
+            self.damaged_len += len(piece)
+            if terminated:
+                return read, True
+        return read, False
+
+    def _note_run_record(self, number: int, seq: int, fields: Any) -> None:
+        """Remember a run's closure; a record of the run after it is an anomaly (kept, bounded, per run)."""
+        event, run, result = fields.event, fields.run_id, self.result
+        if event not in _RUN_RECORD_EVENTS or not isinstance(run, str) or not run:
+            return
+        decision = fields.decision_id if isinstance(fields.decision_id, str) else ""
+        closed = result.closed_runs.get(run)
+        if closed is not None:
+            _count_late(result.late, LateRecords(run, number, seq, str(event), decision, closed))
+        elif self.seeded and not _count_late(
+            result.maybe_late, LateRecords(run, number, seq, str(event), decision, -1)
+        ):
+            result.deferred_overflow = True  # the join could not judge every run: it falls back to one scan
+        if event in _CLOSING_EVENTS and closed is None and len(result.closed_runs) < MAX_REMEMBERED:
+            result.closed_runs[run] = seq
+
     def _check_semantics(self, number: int, seq: int, fields: Any) -> tuple[str, str] | None:
-        """Approval items used once; every decision of an ended run has its outcome (or an orphan mark)."""
+        """Approval items used once; every decision of an ended run has its outcome (or an orphan mark); no run
+        records anything after it was closed."""
+        self._note_run_record(number, seq, fields)
         result, event, decision = self.result, fields.event, fields.decision_id
         if event == "decision":
             item = fields.approval_item
@@ -400,6 +509,18 @@ class Scan:
             self.result.deferred.append(check)
         else:
             self.result.deferred_overflow = True
+
+
+def _count_late(table: dict[str, LateRecords], late: LateRecords) -> bool:
+    """Count one late record of its run; False when the table is full and the run is not in it."""
+    entry = table.get(late.run)
+    if entry is not None:
+        entry.count += 1
+    elif len(table) < MAX_REMEMBERED:
+        table[late.run] = late
+    else:
+        return False
+    return True
 
 
 def gap_failure(gap: Failure, *, next_seq: object, expected_seq: int) -> Failure:

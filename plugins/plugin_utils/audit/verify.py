@@ -10,25 +10,27 @@ truncated, forked (spliced), torn, or whether a checkpoint or the anchor disagre
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
+import stat
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ..core.limits import InputRejected, bounded_lines, load_json
 from .checkpoint import Anchor, verify_checkpoint_signature
 from .merkle import inclusion_proof, leaf_hash, verify_inclusion
 from .scan import (
     MAX_REMEMBERED,
     RECENT_CHECKPOINTS,
+    LateRecords,
     Scan,
     ScanResult,
     Seed,
@@ -37,7 +39,7 @@ from .scan import (
     orphan_problem,
     use_item,
 )
-from .writer import GENESIS
+from .writer import GENESIS, MAX_RECORD_BYTES, MAX_RECORD_DEPTH
 
 __all__ = [
     "Proof",
@@ -66,6 +68,7 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     open_decisions: int = 0
     timestamps: int = 0
+    late_records: list[LateRecords] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,16 +85,8 @@ class VerifyReport:
             "open_decisions": self.open_decisions,
             "timestamps": self.timestamps,
             "notes": self.notes,
+            "late_records": [late.as_dict() for late in self.late_records],
         }
-
-
-def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, bytes without newline, whether the line was newline-terminated)."""
-    for number, raw in enumerate(handle, start=1):
-        if raw.endswith(b"\n"):
-            yield number, raw[:-1], True
-        else:
-            yield number, raw, False
 
 
 # Below this size one scan is quicker than starting workers; above it each worker has seconds of work.
@@ -116,9 +111,10 @@ def verify_log(
     one a single scan gives, because the scans are joined only where each ends on the checkpoint the next one
     started from, and the checks that look across a join are settled here in file order."""
     try:
-        handle = path.open("rb")
-    except OSError as exc:
-        return VerifyReport(ok=False, problem=f"cannot open {path}: {exc.strerror or exc}", kind="unreadable")
+        handle = _open_log(path)
+    except (OSError, InputRejected) as exc:
+        problem = f"cannot open {path}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        return VerifyReport(ok=False, problem=problem, kind="unreadable")
     with handle:
         size = os.fstat(handle.fileno()).st_size
         count = workers if workers is not None else _cpus() if size >= PARALLEL_MIN_BYTES else 1
@@ -152,6 +148,19 @@ def verify_parts(
             return report
     return verify_log(path, public_key=public_key, anchor=anchor, expect_anchor=expect_anchor,
                       tsa_roots=tsa_roots, workers=1)  # fmt: skip
+
+
+def _open_log(path: Path) -> BinaryIO:
+    """The log for reading: a regular file, opened without blocking (a FIFO planted at the path would hang)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputRejected(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _cpus() -> int:
@@ -244,6 +253,7 @@ def _merge(
             problem = join.settle(check)
             if problem:
                 return _fail(report, line_offset + check[1], check[2], *problem)
+        join.late_records(part, line_offset)
         report.records += part.records
         report.seams += part.seams
         report.checkpoints += part.checkpoints
@@ -262,7 +272,16 @@ def _merge(
             f"{report.open_decisions} decision(s) of runs still in progress (or killed and not yet recovered) "
             "have no outcome yet"
         )
-    return _check_anchor(report, anchor, expect_anchor)
+    report = _check_anchor(report, anchor, expect_anchor)
+    report.late_records = sorted(join.late.values(), key=lambda late: late.seq)
+    if report.ok and report.late_records:
+        # The chain is intact, but the run bookkeeping says these records cannot be: an anomaly, reported as a
+        # verification failure (exit 3) naming the first late record, with every affected run in the report.
+        first = report.late_records[0]
+        more = len(report.late_records) - 1
+        _fail(report, first.line, first.seq, "late record",
+              first.describe() + (f"; {more} more run(s) like it" if more else ""))  # fmt: skip
+    return report
 
 
 def _renumber(note: str, line_offset: int) -> str:
@@ -285,6 +304,31 @@ class _Join:
         self.used_items: dict[str, int] = {}
         self.recent: list[tuple[str, dict[str, Any]]] = []
         self.overflow = 0
+        self.closed: dict[str, int] = {}  # run_id -> seq of its first closure, over the parts joined so far
+        self.late: dict[str, LateRecords] = {}  # run_id -> its records after that closure
+
+    def late_records(self, part: ScanResult, line_offset: int) -> None:
+        """Judge a part's records of runs the earlier parts closed, then take its own late records and closures."""
+        for run, maybe in part.maybe_late.items():
+            closed = self.closed.get(run)
+            if closed is not None:
+                self._add_late(replace(maybe, line=maybe.line + line_offset, closed_seq=closed))
+        for late in part.late.values():
+            closed = self.closed.get(late.run, late.closed_seq)
+            self._add_late(replace(late, line=late.line + line_offset, closed_seq=closed))
+        for run, seq in part.closed_runs.items():
+            if len(self.closed) < MAX_REMEMBERED:
+                self.closed.setdefault(run, seq)
+
+    def _add_late(self, late: LateRecords) -> None:
+        known = self.late.get(late.run)
+        if known is None:
+            if len(self.late) < MAX_REMEMBERED:
+                self.late[late.run] = late
+        elif late.seq < known.seq:
+            self.late[late.run] = replace(late, count=known.count + late.count)
+        else:
+            known.count += late.count
 
     def carry(self, part: ScanResult) -> None:
         for decision, opened in part.open_decisions.items():
@@ -357,48 +401,60 @@ def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator
     """Records whose ISO time is at or after ``since``, newest first, reading the file backwards: the cost is the
     records since then, not the size of the log."""
     try:
-        handle = path.open("rb")
-    except OSError:
+        handle = _open_log(path)
+    except (OSError, InputRejected):
         return
     with handle:
         end = handle.seek(0, 2)
-        carry = b""
+        carry = b""  # the end part of a line whose start lies further back
+        long_line = False  # the line being read back is longer than any record: skip to its start
         while end > 0:
             start = max(0, end - block)
             handle.seek(start)
-            chunk = handle.read(end - start) + carry
+            data = handle.read(end - start)
+            if long_line:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    end = start
+                    continue
+                data, carry, long_line = data[: cut + 1], b"", False
+            chunk = data + carry
             lines = chunk.split(b"\n")
             carry = lines.pop(0) if start > 0 else b""
+            if len(carry) > MAX_RECORD_BYTES:
+                carry, long_line = b"", True
             for raw in reversed(lines):
-                try:
-                    record = json.loads(raw)
-                except (ValueError, RecursionError):
-                    continue
-                if not isinstance(record, dict):
+                record = _parse_line(raw)
+                if record is None:
                     continue
                 if str(record.get("time", "")) < since:
                     return
                 yield record
             end = start
         if carry:
-            try:
-                record = json.loads(carry)
-            except (ValueError, RecursionError):
-                return
-            if isinstance(record, dict) and str(record.get("time", "")) >= since:
+            record = _parse_line(carry)
+            if record is not None and str(record.get("time", "")) >= since:
                 yield record
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
     """Parsed records in file order, skipping unreadable lines (use verify_log to judge them)."""
-    with path.open("rb") as handle:
-        for _, raw, _ in _lines(handle):
-            try:
-                record = json.loads(raw)
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(record, dict):
+    with _open_log(path) as handle:
+        for raw in bounded_lines(handle, MAX_RECORD_BYTES):
+            record = _parse_line(raw)
+            if record is not None:
                 yield record
+
+
+def _parse_line(raw: bytes | None) -> dict[str, Any] | None:
+    """A record within the writer's bounds, or None for anything else (verify_log judges those)."""
+    if raw is None:
+        return None
+    try:
+        record = load_json(raw, max_bytes=MAX_RECORD_BYTES, max_depth=MAX_RECORD_DEPTH, what="a record")
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 @dataclass(frozen=True)

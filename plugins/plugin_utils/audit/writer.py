@@ -19,6 +19,7 @@ Why each choice:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import hmac
@@ -37,18 +38,30 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..core.errors import StateError
-from ..core.statedir import ensure_state_dir, open_private_file
+from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds
+from ..core.statedir import ensure_state_dir, open_private_file, resource_error
 from .checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
 from .merkle import CompactRange, leaf_hash
 
-__all__ = ["GENESIS", "AuditLog", "AuditSink", "canonical_json", "chain_hash", "load_or_create_key"]
+__all__ = [
+    "GENESIS",
+    "MAX_RECORD_BYTES",
+    "MAX_RECORD_DEPTH",
+    "AuditLog",
+    "AuditSink",
+    "canonical_json",
+    "chain_hash",
+    "load_or_create_key",
+]
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 DURABILITY_POLICIES = ("always", "batch", "never")
 SCHEMA_VERSION = 1
-_MAX_RECORD_BYTES = 256 * 1024
+MAX_RECORD_BYTES = 256 * 1024  # the longest line (without its newline) a writer produces; verify holds lines to it
+MAX_RECORD_DEPTH = MAX_JSON_DEPTH  # the deepest nesting a writer produces; verify holds lines to it
+_MAX_RECORD_BYTES = MAX_RECORD_BYTES
 _TAIL_FIRST_WINDOW = 64 * 1024
 _TAIL_WINDOW = 4 * _MAX_RECORD_BYTES  # must exceed the longest line written (a record plus its newline)
 
@@ -170,6 +183,7 @@ class AuditLog:
         self._key: bytes | None = None
         self._signing: CheckpointKeys | None = None
         self._last_error = ""
+        self._last_failure: BaseException | None = None
         self.last_offset = -1  # byte offset of the last record this process wrote (runs resume scans from it)
         self.last_checkpoint: dict[str, Any] | None = None  # the newest checkpoint this process wrote
         self._flusher: _Flusher | None = None
@@ -183,6 +197,11 @@ class AuditLog:
     @property
     def last_error(self) -> str:
         return self._last_error
+
+    @property
+    def last_failure(self) -> BaseException | None:
+        """The exception behind ``last_error`` (a StateError or OSError says what to do next), or None."""
+        return self._last_failure
 
     @property
     def healthy(self) -> bool:
@@ -217,6 +236,19 @@ class AuditLog:
             dev, ino, line_at, digest_hex, end = mark
             _MARK.pack_into(shared, 0, dev, ino, line_at, end, bytes.fromhex(digest_hex), 0, 0)
 
+    def prepare(self) -> None:
+        """Open the log and load (or create) its keys now; StateError with the reason and the next step otherwise.
+
+        A run calls this at its start, so that a full or read-only disk, a missing or unsafe state directory or
+        exhausted file descriptors stop it before its first task, not at its first outcome (the output key) or its
+        last checkpoint (the signing key)."""
+        try:
+            self._open()
+            self.output_digest(b"")
+            self._keys()
+        except OSError as exc:
+            raise resource_error(exc, self.path.parent, f"open the audit log {self.path}") from exc
+
     def output_digest(self, data: bytes) -> str:
         """HMAC-SHA256 of an output under the installation key (hex)."""
         if self._key is None:
@@ -239,11 +271,12 @@ class AuditLog:
         try:
             self._append(record, force_checkpoint=checkpoint, durable=durable)
         except Exception as exc:  # the writer must never take the gate down; the gate fails closed on False
+            self._last_failure = exc
             self._last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("praxis audit write failed: %s", self._last_error)
             self._close()
             return False
-        self._last_error = ""
+        self._last_error, self._last_failure = "", None
         return True
 
     def _open(self) -> int:
@@ -325,10 +358,21 @@ class AuditLog:
                 lines.append(_line(checkpoint))
             data = b"".join(lines)
             offset = info.st_size
-            written = os.write(fd, data)
-            if written != len(data):
+            try:
+                written = os.write(fd, data)
+            except OSError:
                 self._tail = None
-                raise OSError(f"short write to the audit log ({written} of {len(data)} bytes)")
+                raise
+            if written != len(data):
+                # A full disk took part of the batch. We still hold the exclusive lock, so nobody has read or chained
+                # to these bytes: take them back, rather than leave a torn record that only the next writer's seam
+                # (after space is freed) would make the log verify past.
+                self._tail = None
+                _take_back(fd, offset, written)
+                raise OSError(
+                    errno.ENOSPC,
+                    f"{os.strerror(errno.ENOSPC)}: short write to the audit log ({written} of {len(data)} bytes)",
+                )
             last = checkpoint if checkpoint is not None else written_records[-1] if written_records else None
             self._tail = (info.st_ino, offset + len(data), last["hash"], last["seq"]) if last else None
             if lines and self._shared is not None:
@@ -344,7 +388,19 @@ class AuditLog:
                 anchor = Anchor(
                     checkpoint["seq"], checkpoint["hash"], checkpoint["tree_size"], checkpoint["root"], where
                 )
-                write_anchor(self.anchor_path, anchor)
+                try:
+                    write_anchor(self.anchor_path, anchor)
+                except Exception as exc:
+                    if not _anchored(self.anchor_path, checkpoint):
+                        # The first checkpoint of a log whose anchor cannot be written would read as a cut log to
+                        # `audit verify` (checkpoints, but no anchor). Still under the lock, take it back: the log
+                        # stays verifiable, and a later checkpoint tries again.
+                        self._tail = None
+                        _take_back(fd, where, len(lines[-1]))
+                        if record is None:
+                            raise
+                        log.warning("praxis audit checkpoint dropped, the anchor could not be written: %s", exc)
+                        return
                 self.last_checkpoint = checkpoint
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -426,6 +482,8 @@ class AuditLog:
         line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
         if len(line) - 1 > _MAX_RECORD_BYTES:
             raise ValueError(f"audit record too large ({len(line)} bytes); the caller must bound its fields")
+        if json_depth_exceeds(line, MAX_RECORD_DEPTH):
+            raise ValueError(f"audit record nested deeper than {MAX_RECORD_DEPTH} levels; the caller must bound it")
         return stamped, line
 
     @staticmethod
@@ -510,6 +568,22 @@ class _Flusher(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(timeout=5)
+
+
+def _anchored(path: Path, checkpoint: Mapping[str, Any]) -> bool:
+    """Whether the anchor names this checkpoint (it was published, and only a later step of writing it failed)."""
+    try:
+        anchor = read_anchor(path)
+    except StateError:
+        return False
+    return anchor is not None and anchor.checkpoint_hash == checkpoint["hash"]
+
+
+def _take_back(fd: int, offset: int, written: int) -> None:
+    """Truncate a partial write of our own back to where it began, if the file is exactly as we left it."""
+    with contextlib.suppress(OSError):
+        if os.fstat(fd).st_size == offset + written:
+            os.ftruncate(fd, offset)
 
 
 def _json_native(value: Any, depth: int = 0) -> bool:
@@ -632,13 +706,22 @@ def _tree_through_file(fd: int, anchor_path: Path) -> tuple[CompactRange, str | 
 
 
 def _read_lines(fd: int, start: int, end: int) -> Iterator[bytes]:
+    """Complete lines from ``start`` to ``end``; a line longer than any record is skipped, never held whole."""
     carry = b""
+    long_line = False
     offset = start
     while offset < end:
         chunk = os.pread(fd, min(1 << 20, end - offset), offset)
         if not chunk:
             break
         offset += len(chunk)
-        parts = (carry + chunk).split(b"\n")
+        parts = chunk.split(b"\n")
+        if long_line:
+            if len(parts) == 1:
+                continue
+            parts, carry, long_line = parts[1:], b"", False
+        parts[0] = carry + parts[0]
         carry = parts.pop()
         yield from parts
+        if len(carry) > _MAX_RECORD_BYTES:
+            carry, long_line = b"", True

@@ -9,15 +9,16 @@ import argparse
 import getpass
 import json
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 from ..core.display import emit
 from ..core.errors import ConfigError
 from ..core.gate import Gate
+from ..core.limits import MAX_JSON_DEPTH, InputRejected, load_json, read_bounded
 from ..core.settings import GateSettings
 
 EXIT_OK, EXIT_NOT_ALLOWED, EXIT_ERROR, EXIT_VERIFY = 0, 1, 2, 3
+_MAX_JSON_ARG = 8 * 1024 * 1024
 
 
 def fatal(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -26,8 +27,11 @@ def fatal(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def json_arg(text: str, what: str) -> Any:
+    """Parse JSON given by the operator, within bounds: too large, too deep or not JSON is a usage error (exit 2)."""
     try:
-        return json.loads(text)
+        return load_json(text, max_bytes=_MAX_JSON_ARG, what=what)
+    except InputRejected as exc:
+        fatal(f"{exc}; give at most {_MAX_JSON_ARG // (1024 * 1024)} MiB nested at most {MAX_JSON_DEPTH} levels")
     except json.JSONDecodeError as exc:
         fatal(f"{what} is not valid JSON: {exc}")
 
@@ -54,7 +58,11 @@ def read_passphrase(args: argparse.Namespace, *, prompt: str, confirm: bool) -> 
     if getattr(args, "no_passphrase", False):
         return None
     if getattr(args, "passphrase_file", None):
-        return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\n").encode() or None
+        try:
+            raw = read_bounded(args.passphrase_file, max_bytes=64 * 1024, what="the passphrase file")
+        except InputRejected as exc:
+            raise ConfigError(str(exc), hint="give a regular file holding the passphrase") from None
+        return raw.decode("utf-8").rstrip("\n").encode() or None
     if not sys.stdin.isatty():
         return None  # an unencrypted key loads without one; an encrypted key then fails with a clear error
     first = getpass.getpass(prompt)

@@ -16,8 +16,11 @@ from ..audit.runs import runs
 from ..audit.verify import build_proof, check_proof, iter_records, verify_log
 from ..core.display import Column, emit, emit_json, table
 from ..core.gate import Gate
+from ..core.limits import read_bounded
 from ..core.settings import GateSettings
 from ._common import EXIT_OK, EXIT_VERIFY, fatal, json_arg, positive_int
+
+_MAX_PROOF = 1024 * 1024
 
 
 def _audit_inputs(args: argparse.Namespace, settings: GateSettings) -> tuple[Path, Path, Path]:
@@ -42,7 +45,7 @@ def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
         public_key=public_key,
         anchor=read_anchor(anchor_path),
         expect_anchor=True,
-        tsa_roots=tsa_ca.read_bytes() if tsa_ca else None,
+        tsa_roots=read_bounded(tsa_ca, max_bytes=_MAX_PROOF, what="the TSA roots") if tsa_ca else None,
         workers=args.workers,
     )
     if args.json:
@@ -73,7 +76,8 @@ def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
 
 def cmd_audit_check_proof(args: argparse.Namespace, settings: GateSettings) -> int:
     _, pubkey_path, _ = _audit_inputs(args, settings)
-    proof = json_arg(Path(args.proof).read_text() if args.proof != "-" else sys.stdin.read(), "the proof")
+    text = read_bounded(args.proof, max_bytes=_MAX_PROOF, what="the proof") if args.proof != "-" else sys.stdin.read()
+    proof = json_arg(text if isinstance(text, str) else text.decode("utf-8"), "the proof")
     problem = check_proof(proof, load_public_key(pubkey_path))
     if problem:
         emit(f"proof FAILED: {problem}", stream=sys.stderr)

@@ -9,8 +9,9 @@ from typing import Any
 
 from ..core.display import emit, emit_json
 from ..core.gate import Gate
-from ..core.models import Mode, RequestKind, TaskRequest
+from ..core.models import HOST_TYPES, Mode, RequestKind, TaskRequest, normalise_host_type
 from ..core.settings import GateSettings
+from ..policy import _talos
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK, fatal, json_arg
 
 
@@ -21,14 +22,20 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
     if not isinstance(task_args, dict):
         fatal('--args must be a JSON object, for example \'{"_raw_params": "uptime"}\'')
     environment = json_arg(args.env, "--env") if args.env else {}
+    host_type = normalise_host_type(args.host_type)
+    if host_type not in HOST_TYPES:
+        fatal(f"--host-type must be one of {', '.join(sorted(HOST_TYPES))}, got {args.host_type!r}")
+    # A Talos host is reached over the talosctl connection, whose node is the host (as the inventory would set it).
+    connection = args.connection or (_talos.CONNECTION if host_type == "talos" else "ssh")
     gate = Gate.from_settings(settings)
     request = TaskRequest(
         action=args.action,
         args=task_args,
         host=args.host,
-        host_type=args.host_type,
+        host_type=host_type,
         delegate_to=args.delegate_to,
-        connection=args.connection,
+        connection=connection,
+        connection_options={"host": args.node or args.host} if connection == _talos.CONNECTION else {},
         become=args.become,
         become_method=args.become_method if args.become else None,
         check_mode=args.check_mode,
@@ -49,7 +56,9 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(f"  {decision.reason}")
         for reason in decision.reasons:
             emit(f"  - {reason}")
-        emit(f"  mode {decision.mode.value}; ruleset {decision.ruleset}")
+        emit(f"  host type {decision.host_type}; mode {decision.mode.value}; ruleset {decision.ruleset}")
+        if decision.sensitive:
+            emit("  reads secrets (sensitive)")
     return EXIT_OK if decision.allowed else EXIT_NOT_ALLOWED
 
 
@@ -59,9 +68,20 @@ def register(sub: Any) -> None:
     check.add_argument("--action", required=True, help="module or action FQCN, e.g. ansible.builtin.shell")
     check.add_argument("--args", default="{}", help='module arguments as JSON, e.g. \'{"_raw_params": "uptime"}\'')
     check.add_argument("--host", default="localhost")
-    check.add_argument("--host-type", default="ssh")
+    check.add_argument(
+        "--host-type",
+        default="linux",
+        help="the host's praxis_host_type: linux (default) or talos (then --connection defaults to "
+        "praxis.gatekeeper.talosctl); the legacy spelling ssh means linux",
+    )
+    check.add_argument("--node", default=None, help="a Talos host's node address(es), as its inventory sets them "
+                                                    "(default: --host; a comma separates several)")  # fmt: skip
     check.add_argument("--delegate-to", default=None)
-    check.add_argument("--connection", default="ssh")
+    check.add_argument(
+        "--connection",
+        default=None,
+        help="the connection plugin (default: ssh, or praxis.gatekeeper.talosctl for --host-type talos)",
+    )
     check.add_argument("--become", action="store_true")
     check.add_argument("--become-method", default="sudo")
     check.add_argument("--check-mode", action="store_true", help="as under ansible-playbook --check")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import approvals, audit, check, doctor, emergency, operator, policy, schema, status, store
+from . import agent, approvals, audit, check, doctor, emergency, mcp, operator, policy, schema, status, store
 from ._common import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, doctor, emergency, audit, schema, policy, store, operator, approvals)
+_GROUPS = (check, status, doctor, emergency, audit, schema, policy, store, operator, approvals, agent, mcp)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..agents.mcp_server import mcp_tools_schema
 from ..core.display import emit_json
 from ..core.settings import GateSettings
 from ..policy.ruleset import policy_schema
@@ -14,12 +15,15 @@ from ._common import EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    emit_json(policy_schema(), indent=2)
+    if args.name == "mcp-tools":
+        emit_json(mcp_tools_schema(), indent=2, sort_keys=True)
+    else:
+        emit_json(policy_schema(), indent=2)
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add this command group to the ``praxis-gate`` parser."""
     schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("name", choices=["policy"])
+    schema.add_argument("name", choices=["policy", "mcp-tools"])
     schema.set_defaults(func=cmd_schema)

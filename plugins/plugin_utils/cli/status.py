@@ -13,6 +13,7 @@ from ..core import killswitch
 from ..core.display import emit, emit_json
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
+from ..core.statedir import ensure_state_dir
 from ..policy.ruleset import load_ruleset
 from . import doctor
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK
@@ -43,8 +44,16 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
     except GatekeeperError as exc:
         info["ruleset"] = None
         info["ruleset_error"] = exc.message
+        info["ruleset_next"] = exc.hint or None
+    try:
+        ensure_state_dir(settings.state_dir, create=False)
+        info["state_dir_error"] = info["state_dir_next"] = None
+    except GatekeeperError as exc:
+        info["state_dir_error"], info["state_dir_next"] = exc.message, exc.hint or None
     verdicts = doctor.diagnose()
     info["armed"] = not doctor.ungated(verdicts)
+    # Each of these stops a run before its first task: a run from here would not be gated, it would not run at all.
+    usable = info["ruleset"] is not None and info["state_dir_error"] is None
     info["arming"] = [asdict(verdict) for verdict in verdicts]
     if args.json:
         emit_json(info, indent=2, sort_keys=True)
@@ -52,11 +61,17 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(state.describe())
         emit(f"mode: {settings.mode.value} (from {settings.mode_source})")
         emit(f"state directory: {settings.state_dir}")
+        if info["state_dir_error"]:
+            emit(f"  UNUSABLE: {info['state_dir_error']}")
+            if info["state_dir_next"]:
+                emit(f"  next: {info['state_dir_next']}")
         emit(f"ruleset: {info.get('ruleset') or 'INVALID: ' + str(info.get('ruleset_error'))}")
+        if info.get("ruleset_next"):
+            emit(f"  next: {info['ruleset_next']}")
         for warning in settings.warnings:
             emit(f"warning: {warning}")
         doctor.report(verdicts)
-    return EXIT_OK if info["armed"] else EXIT_NOT_ALLOWED
+    return EXIT_OK if info["armed"] and usable else EXIT_NOT_ALLOWED
 
 
 def register(sub: Any) -> None:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..agents.seam import SessionSeam
+from ..agents.sessions import session_of
 from ..approvals.stage import ApprovalSeam
 from ..audit.timestamps import request_timestamp
 from ..audit.writer import AuditLog, AuditSink
@@ -34,12 +36,15 @@ from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
+from ..store import open_store
 from . import killswitch
-from .errors import TaskRefused
+from .errors import ConfigError, StateError, TaskRefused
+from .limits import InputRejected, read_bounded
 from .models import Decision, Mode, TaskRequest, Tier, Verdict
 from .runs import RunJournal
-from .seams import Seam, SeamContext
+from .seams import Seam, SeamContext, Signal
 from .settings import GateSettings
+from .statedir import ensure_state_dir
 
 __all__ = ["Gate", "Outcome"]
 
@@ -115,6 +120,10 @@ class Gate:
             dict.fromkeys([sys.executable, os.path.realpath(sys.executable), *settings.interpreters])
         )
         self.seams = tuple(seams)
+        self.agent_session = session_of(settings.principal)  # the agent session this run belongs to, if any
+        for seam in self.seams:
+            if isinstance(seam, SessionSeam) and seam.recorder is None:
+                seam.recorder = self.record_event  # latch arming is recorded in the audit log with its reason
         self._clock = clock
         self._active: Decision | None = None
         self._active_pid = -1
@@ -130,8 +139,17 @@ class Gate:
     @classmethod
     def from_settings(cls, settings: GateSettings, **kwargs: Any) -> Gate:
         """Load the ruleset (a bad policy file raises ConfigError: refuse to start), open the audit log, and put
-        the approvals stage in the pipeline (unless ``seams`` says otherwise)."""
-        kwargs.setdefault("seams", (ApprovalSeam(settings),))
+        the agent-session and approvals stages in the pipeline (unless ``seams`` says otherwise). The session stage
+        comes first: grants and budgets refuse before anyone is asked to approve, and it has the approvals stage
+        decide the requests it holds for a human (see agents/seam.py).
+
+        The state directory is checked first (StateError: refuse to start): the audit writer never raises, so a
+        directory it cannot use would otherwise only show at the first write, after read-only tasks had already run
+        unaudited."""
+        ensure_state_dir(settings.state_dir)
+        if "seams" not in kwargs:
+            approvals = ApprovalSeam(settings)
+            kwargs["seams"] = (SessionSeam(settings, approvals=approvals), approvals)
         ruleset = load_ruleset(settings.policy_path)
         audit = AuditLog(
             settings.audit_path,
@@ -173,6 +191,11 @@ class Gate:
                 f"internal error in the gate ({type(exc).__name__}); the task was denied (fail closed)",
                 decision_id,
             )
+        # Every decision says which kind of host it was taken for, and whether the action reads secrets (copied only
+        # when either differs from the default, which most decisions keep: the copy is the hot path's cost).
+        sensitive = evaluation is not None and evaluation.sensitive
+        if sensitive or request.host_type != decision.host_type:
+            decision = replace(decision, host_type=request.host_type, sensitive=sensitive)
         unrecorded = record and not self._record_decision(request, decision, evaluation, redacted)
         if unrecorded:
             self._warn_once(
@@ -189,6 +212,8 @@ class Gate:
                 decision_id,
                 reasons=decision.reasons,
             )
+            if request.host_type != decision.host_type:
+                decision = replace(decision, host_type=request.host_type)
         return decision
 
     def authorize(self, request: TaskRequest) -> Decision:
@@ -355,6 +380,7 @@ class Gate:
                 "kind": request.kind.value,
                 "host": truncate(str(request.host), 255),
                 "target": truncate(str(request.target), 255),
+                "host_type": truncate(str(request.host_type), 40),
                 "action": truncate(str(request.action), 200),
                 "resolved": evaluation.action if evaluation else None,
                 "task": redact_text(request.task_name, limit=200),
@@ -377,7 +403,10 @@ class Gate:
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
                 "planned": decision.planned,
+                "sensitive": decision.sensitive,
             }
+            if request.provenance is not None:  # agent sessions: argument paths by origin, never values
+                record["provenance"] = request.provenance.as_dict()
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
             return False
@@ -415,7 +444,7 @@ class Gate:
             try:
                 seam.after_outcome(decision.decision_id, status=status, diff=diff)
             except Exception as exc:
-                self._warn_once(f"praxis.gatekeeper: could not record the dry run for approval: {exc}")
+                self._warn_once(f"praxis.gatekeeper: a pipeline stage could not record this outcome: {exc}")
         try:
             record: dict[str, Any] = {
                 "event": "outcome",
@@ -423,6 +452,7 @@ class Gate:
                 "run_id": self.run_id,
                 "session": self.session,
                 "host": truncate(host, 255),
+                "host_type": truncate(str(decision.host_type), 40),
                 "action": truncate(action, 200),
                 "status": status,
                 "tier": str(decision.tier),
@@ -435,6 +465,33 @@ class Gate:
             log.warning("praxis: cannot build the outcome record: %s", exc)
             return False
         return self.audit.append(record)
+
+    def observe(self, kind: str, reason: str, *, host: str = "", action: str = "") -> None:
+        """Tell the seams about something that is not a task (a credential lookup in an agent session); never
+        raises. Only agent sessions listen, so other runs pay nothing."""
+        if self.agent_session is None:
+            return
+        signal = Signal(kind, truncate(reason, 300), truncate(host, 255), truncate(action, 200))
+        for seam in self.seams:
+            try:
+                seam.observe(signal)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not record a {kind} for the agent session: {exc}")
+
+    def trip_emergency_stop(self, *, reason: str, by: str) -> killswitch.KillSwitchState:
+        """Trip the emergency stop (never clear it), record it durably, and add it to the store's history (a store
+        problem never undoes a stop). Raises StateError if the sentinel cannot be written."""
+        state = killswitch.trip(self._killswitch_path, reason=reason, principal=by)
+        self.record_event("emergency-stop", durable=True, reason=state.reason, by=state.by)
+        try:
+            store = open_store(self.settings, quick_check=False)
+            try:
+                store.record_killswitch("stop", reason=state.reason or "-", actor=by[:200] or "unknown")
+            finally:
+                store.close()
+        except Exception as exc:
+            self._warn_once(f"praxis.gatekeeper: the emergency stop is in effect but not in the store's history: {exc}")
+        return state
 
     def record_event(self, event: str, *, durable: bool = False, **fields: Any) -> bool:
         """Run-level events (emergency stop/clear, remote operations refused, ...); never raises."""
@@ -472,11 +529,20 @@ class Gate:
 
     # ------------------------------------------------------------------ runs
     def start_run(self, **fields: Any) -> bool:
-        """Record the run's start (after recovering runs that died) and remember where it began."""
+        """Record the run's start (after recovering runs that died) and remember where it began.
+
+        Returns True, or raises StateError naming the one reason and the one next step (a full or read-only disk,
+        an unusable state directory, no file descriptors left): a run that cannot be audited must not start, and
+        the adapter ends it before its first task."""
         if isinstance(self.audit, AuditLog):
             self.audit.watch()  # from here on, a log changed under the run refuses everything above T0
         if self.journal is None:
-            return self.record_event("run-start", **fields)
+            if not self.record_event("run-start", **fields):
+                raise StateError(
+                    f"cannot record the start of the run: {self.audit.last_error or 'unknown error'}",
+                    hint="check the audit sink",
+                )
+            return True
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
@@ -592,7 +658,14 @@ def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes]
     url = settings.tsa_url
     if not url:
         return None
-    roots = settings.tsa_ca.read_bytes() if settings.tsa_ca else None
+    roots = None
+    if settings.tsa_ca:
+        try:
+            roots = read_bounded(settings.tsa_ca, max_bytes=1024 * 1024, what="PRAXIS_TSA_CA")
+        except (InputRejected, OSError) as exc:
+            raise ConfigError(
+                f"cannot read the time-stamping roots: {exc}", hint="point PRAXIS_TSA_CA at a PEM file"
+            ) from None
 
     def stamp(checkpoint: Mapping[str, Any]) -> bytes:
         return request_timestamp(checkpoint, url=url, roots_pem=roots)

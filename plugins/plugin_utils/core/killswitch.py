@@ -33,6 +33,9 @@ class KillSwitchState:
     since: str = ""
     by: str = ""
     problem: str = ""  # why the sentinel counts as tripped without being readable
+    # The process that tripped it. An agent run whose own task tripped the stop lets that task finish recording the
+    # stop (audit record, store history, its outcome) before ending the run's processes (agents/runner.py).
+    pid: int | None = None
 
     def describe(self) -> str:
         if not self.tripped:
@@ -78,9 +81,14 @@ def status(path: Path) -> KillSwitchState:
             reason=str(data.get("reason", ""))[:500],
             since=str(data.get("since", ""))[:64],
             by=str(data.get("by", ""))[:200],
+            pid=_pid(data.get("pid")),
         )
     except Exception as exc:  # never raises: deeply nested JSON is a RecursionError, not a ValueError
         return KillSwitchState(tripped=True, problem=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _pid(value: object) -> int | None:
+    return value if type(value) is int and value > 0 else None
 
 
 def trip(path: Path, *, reason: str, principal: str) -> KillSwitchState:
@@ -92,8 +100,10 @@ def trip(path: Path, *, reason: str, principal: str) -> KillSwitchState:
         reason=reason.strip()[:500],
         since=datetime.now(UTC).isoformat(timespec="seconds"),
         by=principal[:200],
+        pid=os.getpid(),
     )
-    payload = json.dumps({"reason": state.reason, "since": state.since, "by": state.by}, sort_keys=True).encode()
+    fields = {"reason": state.reason, "since": state.since, "by": state.by, "pid": state.pid}
+    payload = json.dumps(fields, sort_keys=True).encode()
     directory = _ensure_dir(path.parent)
     tmp = directory / f".emergency-stop.{os.getpid()}.{secrets.token_hex(4)}"
     try:

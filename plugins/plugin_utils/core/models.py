@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Decision", "Mode", "RequestKind", "TaskRequest", "Tier", "Verdict"]
+__all__ = [
+    "DEFAULT_HOST_TYPE",
+    "HOST_TYPES",
+    "Decision",
+    "Mode",
+    "Provenance",
+    "RequestKind",
+    "TaskRequest",
+    "Tier",
+    "Verdict",
+    "normalise_host_type",
+]
 
 
 class Tier(enum.IntEnum):
@@ -97,6 +108,47 @@ class RequestKind(enum.StrEnum):
         return self.value
 
 
+# What kind of machine a host is, from the operator's inventory (``praxis_host_type``): a Linux box reached over SSH,
+# or a Talos node, which has no shell and no Python and is reached only through controller-side talosctl.
+HOST_TYPES = frozenset({"linux", "talos"})
+DEFAULT_HOST_TYPE = "linux"
+# Earlier releases called a Linux host "ssh" (the transport, not the machine); requests that still say so mean linux.
+_LEGACY_HOST_TYPES = {"ssh": "linux"}
+
+
+def normalise_host_type(value: object) -> str:
+    """The host type in the vocabulary's spelling (``" Talos "`` is ``talos``, the legacy ``ssh`` is ``linux``).
+
+    An unknown value is returned as written (trimmed and lower-cased), never replaced by a default: the policy
+    refuses it with the value in the reason, because a typo must not quietly turn a Talos node into a Linux box."""
+    text = str(value).strip().lower()
+    return _LEGACY_HOST_TYPES.get(text, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a task's templated argument values came from, as ansible-core's data tags tell it (2.19+).
+
+    Read by the adapter for agent sessions only (the trifecta rules need it; other runs skip the cost). Each field
+    lists argument paths (``dest``, ``environment.PATH``, ``argv[2]``), never values:
+
+    - ``computed``: values without ansible-core's ``TrustedAsTemplate`` tag, i.e. produced at run time (a filter, a
+      concatenation, a lookup, a registered result, a fact) rather than written verbatim by the playbook, inventory
+      or operator;
+    - ``host_derived``: of those, the values whose template reads host output (registered results, gathered facts,
+      values computed at run time by ``set_fact``, ``hostvars``, ``vars``, or a lookup that can reach them);
+    - ``vaulted``: values decrypted from Ansible Vault.
+    """
+
+    computed: tuple[str, ...] = ()
+    host_derived: tuple[str, ...] = ()
+    vaulted: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"computed": list(self.computed), "host_derived": list(self.host_derived),
+                "vaulted": list(self.vaulted)}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRequest:
     """One task on one host, as the adapter saw it just before the action handler would run.
@@ -109,12 +161,17 @@ class TaskRequest:
     really read or write, resolved the way the action resolves it (search path, ``fetch``'s host directory) and
     through symlinks; a directory ends with ``/``. ``sub_actions`` are the modules a task runs in its own place, with
     the arguments they will get (``gather_facts`` runs its fact modules with their ``module_defaults``).
+
+    ``host_type`` is the target's type from the operator's inventory (``linux`` when unset; see HOST_TYPES).
+    ``untrusted_inventory`` names each inventory-only variable (``praxis_host_type``, a Talos node's address,
+    endpoints, context and talosconfig) whose value came from anywhere but the operator's inventory, with that
+    source; the policy denies such a task rather than guess which value was meant.
     """
 
     action: str
     args: Mapping[str, Any]
     host: str
-    host_type: str = "ssh"
+    host_type: str = DEFAULT_HOST_TYPE
     delegate_to: str | None = None
     connection: str = "ssh"
     become: bool = False
@@ -137,6 +194,15 @@ class TaskRequest:
     check_run: bool = False  # the run was started with --check (a task may still run for real: check_mode: false)
     approval_wait: int | None = None  # seconds this run waits for a decision (None: the operator's setting)
     task_path: str = ""  # where the task is written (file:line), for the operator's review
+    untrusted_inventory: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # the host's inventory groups (agent grants may name groups)
+    provenance: Provenance | None = None  # None: not read (runs outside agent sessions)
+
+    def __post_init__(self) -> None:
+        # The migration path for the legacy "ssh" spelling, applied wherever a request is built (adapters, the CLI,
+        # recorded corpora): the policy and the records only ever see the current vocabulary.
+        if self.host_type not in HOST_TYPES:  # (the vocabulary's own spellings need no work: most requests)
+            object.__setattr__(self, "host_type", normalise_host_type(self.host_type))
 
     @property
     def target(self) -> str:
@@ -168,6 +234,8 @@ class Decision:
     approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
     approval_item: str | None = None  # the approval item it consumed
     planned: bool = False  # a --check run did not run it and listed it in the run's plan instead (the run goes on)
+    host_type: str = DEFAULT_HOST_TYPE  # the target's type the decision was taken for
+    sensitive: bool = False  # the action reads secrets (a kubeconfig, an etcd snapshot): agents' trifecta latch
 
     @property
     def allowed(self) -> bool:
@@ -187,4 +255,6 @@ class Decision:
             "reasons": list(self.reasons),
             "approval_ref": self.approval_ref,
             "approval_item": self.approval_item,
+            "host_type": self.host_type,
+            "sensitive": self.sensitive,
         }

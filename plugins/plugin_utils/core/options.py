@@ -41,12 +41,15 @@ class Who(Enum):
 
 
 RUNS = "every gated run"
+AGENT_ENTRY_POINTS = ("praxis-gate agent run", "praxis-gate mcp", "the agent Python API")
+AGENT_SESSIONS = ("gated runs of agent sessions", "praxis-gate agent")
 
 
 @dataclass(frozen=True)
 class Setting:
     """One row of the configuration reference. ``field`` is the GateSettings attribute it fills (None when it is
-    read elsewhere); ``sample`` is a valid value other than the default, which the agreement test sets."""
+    read elsewhere), or with ``agent`` the AgentSettings attribute (agents/config.py: the controls agent sessions
+    work under); ``sample`` is a valid value other than the default, which the agreement test sets."""
 
     name: str
     env: str
@@ -60,6 +63,7 @@ class Setting:
     sample: str
     choices: tuple[str, ...] = ()
     secret: bool = False  # carries a token or a password: kept out of ansible-core's configuration (ansible-config)
+    agent: bool = False  # read by agents/config.py (load_agent_settings), not by load_settings
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -105,10 +109,50 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "interpreters", "PRAXIS_INTERPRETERS", "interpreters", "list", None, Who.OPERATOR, (RUNS,),
-        "Absolute interpreter paths a play may name in ansible_python_interpreter (and the other "
-        "ansible_*_interpreter variables) besides a known interpreter in a system program directory and the "
-        "controller's own Python.",
-        "interpreters", "/opt/python3.12/bin/python3",
+        "Absolute interpreter paths (: or , separated) a play may name in ansible_python_interpreter and the other "
+        "ansible_*_interpreter variables, besides a known interpreter in a system program directory and the "
+        "controller's own Python; any other interpreter rounds the task up.",
+        "interpreters", "/opt/python/bin/python3",
+    ),
+    Setting(
+        "ssh_known_hosts", "PRAXIS_SSH_KNOWN_HOSTS", "ssh_known_hosts", "path", None, Who.OPERATOR,
+        ("praxis.gatekeeper.ssh",),
+        "The only known_hosts file praxis.gatekeeper.ssh trusts (absolute; the global file is then ignored). "
+        "Unset, ssh's own files are used; either way an unknown or changed host key is refused (docs/plugins/ssh.md).",
+        "ssh_known_hosts", "/etc/praxis/known_hosts",
+    ),
+    Setting(
+        "ssh_accept_new_host_keys", "PRAXIS_SSH_ACCEPT_NEW", "ssh_accept_new_host_keys", "list", None, Who.OPERATOR,
+        ("praxis.gatekeeper.ssh",),
+        "Host names or fnmatch patterns (, separated) whose first host key praxis.gatekeeper.ssh may accept "
+        "(StrictHostKeyChecking=accept-new); a changed key is still refused.",
+        "ssh_accept_new", "new-node-*",
+    ),
+    Setting(
+        "talosctl", "PRAXIS_TALOSCTL", "talosctl", "str", "talosctl", Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "The talosctl program the praxis.gatekeeper.talos action runs: a name found on PATH or an absolute path "
+        "(a relative path is refused; it would resolve inside the project's working directory).",
+        "talosctl", "/usr/local/bin/talosctl",
+    ),
+    Setting(
+        "talos_root", "PRAXIS_TALOS_ROOT", "talos_root", "path", None, Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "Absolute directory under which every local file talosctl reads or writes must lie (output paths, config "
+        "patches), and talosctl's working directory. Unset, a Talos task that names a local file is refused "
+        "(docs/talos-setup.md).",
+        "talos_root", "/srv/talos",
+    ),
+    Setting(
+        "talos_env", "PRAXIS_TALOS_ENV", "talos_env", "list", None, Who.OPERATOR, ("praxis.gatekeeper.talos",),
+        "Environment variable names (, separated) added to talosctl's environment allowlist (PATH, HOME, LANG, "
+        "TALOSCONFIG, KUBECONFIG); every other variable is withheld.",
+        "talos_env", "HTTPS_PROXY",
+    ),
+    Setting(
+        "talos_timeout", "PRAXIS_TALOS_TIMEOUT", "talos_timeout", "int", "3600", Who.OPERATOR,
+        ("praxis.gatekeeper.talos",),
+        "The longest a talosctl call may run, in seconds (1..86400); the task's timeout can only be lower. On "
+        "timeout, and when the emergency stop trips, talosctl's whole process group is killed.",
+        "talos_timeout", "600",
     ),
     Setting(
         "principal", "PRAXIS_PRINCIPAL", None, "str", "user@host", Who.RUN, (RUNS, "every praxis-gate command"),
@@ -218,6 +262,51 @@ SETTINGS: tuple[Setting, ...] = (
         "A PostgreSQL connection string for a store shared by several controllers or AWX execution nodes "
         "(docs/store.md). There is no fallback between PostgreSQL and SQLite.",
         None, "host=db.example.com dbname=praxis user=praxis_gate", secret=True,
+    ),
+    Setting(
+        "agent_projects", "PRAXIS_AGENT_PROJECTS", "agent_projects", "list", None, Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "The project directories (absolute, : or , separated) agents may run playbooks from; a playbook or project "
+        "outside them (after resolving every symbolic link) is refused. None set: agents run nothing.",
+        "projects", "/srv/ansible/site", agent=True,
+    ),
+    Setting(
+        "agent_budget_total", "PRAXIS_AGENT_BUDGET_TOTAL", "agent_budget_total", "str", "100", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations (T1 and above, dry runs excluded) a new agent session may make in total: a whole "
+        "number, or none for no limit. Fixed when the session opens; a spent budget refuses further actuation.",
+        "budgets", "5", agent=True,
+    ),
+    Setting(
+        "agent_budget_t2", "PRAXIS_AGENT_BUDGET_T2", "agent_budget_t2", "str", "10", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations at T2 and above a new agent session may make: a whole number, or none for no limit.",
+        "budgets", "0", agent=True,
+    ),
+    Setting(
+        "agent_budget_per_host", "PRAXIS_AGENT_BUDGET_PER_HOST", "agent_budget_per_host", "str", "25", Who.OPERATOR,
+        AGENT_SESSIONS,
+        "How many actuations on any one host a new agent session may make: a whole number, or none for no limit.",
+        "budgets", "3", agent=True,
+    ),
+    Setting(
+        "agent_env_allow", "PRAXIS_AGENT_ENV_ALLOW", "agent_env_allow", "list", None, Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "Names of the environment variables (comma separated) an agent may set for its runs. PRAXIS_* and "
+        "ANSIBLE_* variables never, whatever this says.",
+        "env_allow", "HTTPS_PROXY", agent=True,
+    ),
+    Setting(
+        "agent_run_timeout", "PRAXIS_AGENT_RUN_TIMEOUT", "agent_run_timeout", "int", "3600", Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "The longest an agent's run may take, in seconds; a run past it is ended with its whole process group.",
+        "run_timeout", "600", agent=True,
+    ),
+    Setting(
+        "agent_output_limit", "PRAXIS_AGENT_OUTPUT_LIMIT", "agent_output_limit", "int", "4096", Who.OPERATOR,
+        AGENT_ENTRY_POINTS,
+        "How many characters of each task's output (redacted, labelled untrusted) an agent is shown (at least 256).",
+        "output_limit", "8192", agent=True,
     ),
 )  # fmt: skip
 

@@ -1,9 +1,12 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The seam after the mode ceiling where approvals (and, later, trifecta containment) join the pipeline.
+"""The seam after the mode ceiling where approvals and agent-session containment (trifecta, budgets, grants) join
+the pipeline.
 
 A seam sees a classified request and may object (approval required, refused) or allow with an approval
 reference; it cannot lift a deny-list match or a mode refusal, because the pipeline never reaches it for those.
+Seams also hear what happens between decisions: each outcome, and signals the adapter raises outside any task
+(a credential lookup, say), so that state spanning tasks (an agent session's latch) can follow the run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any, Protocol
 from ..policy.evaluate import Evaluation
 from .models import TaskRequest, Verdict
 
-__all__ = ["Seam", "SeamContext", "SeamResult"]
+__all__ = ["Seam", "SeamContext", "SeamResult", "Signal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,22 @@ class SeamResult:
     planned: bool = False  # not run under --check; listed in the run's plan (the run goes on)
 
 
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """Something the adapter saw that is not a task: ``kind`` is "sensitive-read" (a credential lookup, a
+    vault-decrypted value) or "host-output"; ``reason`` says what, bounded and free of values."""
+
+    kind: str
+    reason: str
+    host: str = ""
+    action: str = ""
+
+
 class Seam(Protocol):
     """Approvals and trifecta containment plug in after the mode ceiling; None means "no objection"."""
 
     def __call__(self, context: SeamContext) -> SeamResult | None: ...
 
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None: ...
+
+    def observe(self, signal: Signal) -> None: ...

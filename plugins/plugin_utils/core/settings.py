@@ -14,6 +14,7 @@ from __future__ import annotations
 import configparser
 import getpass
 import os
+import re
 import socket
 import stat
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .errors import ConfigError
+from .limits import InputRejected, read_bounded
 from .models import Mode
 
 __all__ = ["CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings"]
@@ -32,6 +34,7 @@ DEFAULT_MODE = Mode.GUARDED
 # Lookups that run commands on the controller; operators add their own (``command_lookups``).
 BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.lines"})
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
+_MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
@@ -75,6 +78,13 @@ class GateSettings(BaseModel):
     operator_dir: Path | None = None
     approval_tokens: tuple[str, ...] = ()
     audit_durability: str = "batch"
+    # Actuation (docs/plugins): praxis.gatekeeper.ssh host keys, and controller-side talosctl.
+    ssh_known_hosts: Path | None = None  # the only known_hosts file praxis.gatekeeper.ssh trusts, when set
+    ssh_accept_new: tuple[str, ...] = ()  # host patterns whose unknown host key may be accepted once (accept-new)
+    talosctl: str = "talosctl"  # the program (a name found on PATH, or an absolute path)
+    talos_root: Path | None = None  # every local file talosctl reads or writes lies under it
+    talos_env: tuple[str, ...] = ()  # environment variables the operator adds to talosctl's allowlist
+    talos_timeout: int = 3600  # the longest a talosctl call may run, whatever the task asks
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
 
     @property
@@ -328,6 +338,7 @@ def load_settings(
             )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
+    actuation = _actuation(env, operator_values)
 
     return GateSettings(
         mode=mode,
@@ -356,7 +367,66 @@ def load_settings(
         operator_dir=operator_dir,
         approval_tokens=tokens,
         audit_durability=durability,
+        ssh_known_hosts=actuation.ssh_known_hosts,
+        ssh_accept_new=actuation.ssh_accept_new,
+        talosctl=actuation.talosctl,
+        talos_root=actuation.talos_root,
+        talos_env=actuation.talos_env,
+        talos_timeout=actuation.talos_timeout,
         interpreters=interpreters,
+    )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_HOST_PATTERN = re.compile(r"[A-Za-z0-9_.:*?\[\]-]{1,255}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Actuation:
+    ssh_known_hosts: Path | None
+    ssh_accept_new: tuple[str, ...]
+    talosctl: str
+    talos_root: Path | None
+    talos_env: tuple[str, ...]
+    talos_timeout: int
+
+
+def _actuation(env: Mapping[str, str], operator_values: Mapping[str, str]) -> _Actuation:
+    """praxis.gatekeeper.ssh's host-key settings and the talosctl runner's: operator sources only, like the mode."""
+    known_hosts = _absolute_path(env, operator_values, "PRAXIS_SSH_KNOWN_HOSTS", "ssh_known_hosts")
+    accept_raw = env.get("PRAXIS_SSH_ACCEPT_NEW") or operator_values.get("ssh_accept_new_host_keys", "")
+    accept_new = tuple(_split_list(accept_raw))
+    for pattern in accept_new:
+        if not _HOST_PATTERN.fullmatch(pattern):
+            raise ConfigError(
+                f"PRAXIS_SSH_ACCEPT_NEW: {pattern!r} is not a host name, address or pattern",
+                hint="list the hosts (fnmatch patterns) whose first host key may be accepted, comma-separated",
+            )
+    program = env.get("PRAXIS_TALOSCTL") or operator_values.get("talosctl") or "talosctl"
+    if os.sep in program and not os.path.isabs(program):
+        raise ConfigError(
+            f"PRAXIS_TALOSCTL must be a program name or an absolute path, got {program!r}",
+            hint="a relative path would resolve inside the project's working directory",
+        )
+    root = _absolute_path(env, operator_values, "PRAXIS_TALOS_ROOT", "talos_root")
+    extra_raw = env.get("PRAXIS_TALOS_ENV") or operator_values.get("talos_env", "")
+    extra = tuple(_split_list(extra_raw))
+    for name in extra:
+        if not _ENV_NAME.fullmatch(name):
+            raise ConfigError(f"PRAXIS_TALOS_ENV: {name!r} is not an environment variable name", hint="fix the list")
+    timeout_raw = env.get("PRAXIS_TALOS_TIMEOUT") or operator_values.get("talos_timeout") or "3600"
+    if not timeout_raw.strip().isdigit() or not 1 <= int(timeout_raw) <= 86_400:
+        raise ConfigError(
+            f"the talosctl time limit must be 1..86400 seconds, got {timeout_raw!r}",
+            hint="set PRAXIS_TALOS_TIMEOUT or [praxis_gatekeeper] talos_timeout",
+        )
+    return _Actuation(
+        ssh_known_hosts=known_hosts,
+        ssh_accept_new=accept_new,
+        talosctl=program,
+        talos_root=Path(os.path.realpath(root)) if root else None,
+        talos_env=extra,
+        talos_timeout=int(timeout_raw),
     )
 
 
@@ -373,13 +443,15 @@ def _approval_tokens(env: Mapping[str, str]) -> tuple[str, ...]:
     file_name = env.get("PRAXIS_APPROVAL_FILE")
     if file_name:
         try:
-            text += "\n" + Path(file_name).read_text(encoding="utf-8")[:1_000_000]
+            text += "\n" + read_bounded(file_name, max_bytes=_MAX_APPROVAL_FILE, what="PRAXIS_APPROVAL_FILE").decode()
+        except InputRejected as exc:
+            raise ConfigError(str(exc), hint="put the approval token(s) in a regular file of at most 1 MiB") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read PRAXIS_APPROVAL_FILE {file_name}: {exc}", hint="fix the path") from exc
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
-_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca", "approvers")
+_OPERATOR_ONLY_PATHS = ("state_dir", "policy", "audit_anchor", "tsa_ca", "approvers", "ssh_known_hosts", "talos_root")
 _OPERATOR_ONLY_VALUES = (
     "allow_paths",
     "command_lookups",
@@ -391,7 +463,20 @@ _OPERATOR_ONLY_VALUES = (
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
+    "ssh_accept_new_host_keys",
+    "talosctl",
+    "talos_env",
+    "talos_timeout",
     "interpreters",
+    # the controls agent sessions work under: read by agents/config.py, named here so a project's ansible.cfg that
+    # sets one is said to be ignored
+    "agent_projects",
+    "agent_budget_total",
+    "agent_budget_t2",
+    "agent_budget_per_host",
+    "agent_env_allow",
+    "agent_run_timeout",
+    "agent_output_limit",
 )
 
 

@@ -8,26 +8,76 @@ directory where our audit log can be swapped for a symlink or our kill switch de
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 from .errors import StateError
 
-__all__ = ["ensure_state_dir", "open_private_file"]
+__all__ = ["ensure_state_dir", "open_private_file", "resource_error", "state_dir_problem"]
 
 
-def ensure_state_dir(path: Path) -> Path:
-    """Create (0700) or validate the state directory; return its real path."""
+def resource_error(exc: OSError, directory: Path, doing: str) -> StateError:
+    """One reason and one next step for an operating-system error met while using the state directory.
+
+    A full disk, a read-only mount, a missing directory and exhausted file descriptors each need a different fix;
+    the person reading the message is usually mid-incident, so it names the one that applies."""
+    where = str(directory)
+    hints = {
+        errno.ENOSPC: f"free space on the filesystem that holds {where} (`df -h {where}`), or set PRAXIS_STATE_DIR "
+        "to a directory on another filesystem",
+        errno.EDQUOT: f"the disk quota of the user running Ansible is exhausted on {where}: free space or raise the "
+        "quota",
+        errno.EROFS: f"the filesystem that holds {where} is mounted read-only: remount it read-write, or set "
+        "PRAXIS_STATE_DIR to a writable directory",
+        errno.EMFILE: "this process has no file descriptors left: raise the limit (`ulimit -n`) for the user "
+        "running Ansible",
+        errno.ENFILE: "the system has no file descriptors left: raise fs.file-max or stop what holds them",
+        errno.ENOENT: f"create it (`mkdir -m 700 {where}`) or set PRAXIS_STATE_DIR to a directory that exists",
+        errno.ENOTDIR: f"a component of {where} is not a directory: set PRAXIS_STATE_DIR to a directory you own",
+        errno.EACCES: f"give the user running Ansible access to {where} (owner-only, `chmod 700`), or set "
+        "PRAXIS_STATE_DIR to a directory it owns",
+        errno.EPERM: f"give the user running Ansible access to {where} (owner-only, `chmod 700`), or set "
+        "PRAXIS_STATE_DIR to a directory it owns",
+    }
+    hint = hints.get(exc.errno or 0, f"check {where} (PRAXIS_STATE_DIR): it must be a directory you own and can write")
+    return StateError(f"cannot {doing}: {exc.strerror or exc}", hint=hint)
+
+
+def ensure_state_dir(path: Path, *, create: bool = True) -> Path:
+    """Create (0700) or validate the state directory; return its real path. StateError says what is wrong and the
+    one thing to do about it.
+
+    A symbolic link is refused like a symlinked file inside the directory is: the gate writes only where the path
+    names, not wherever a link, replaceable by whoever can write its parent, points today. ``create=False`` only
+    judges (``praxis-gate status``): a directory that does not exist yet is fine, since the first run creates it
+    owner-only."""
+    if os.path.islink(path):
+        raise _symlinked(path)
+    if not create and not os.path.lexists(path):
+        return path
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if create:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
         real = Path(os.path.realpath(path))
         info = os.stat(real)
     except OSError as exc:
-        raise StateError(
-            f"cannot use the state directory {path}: {exc.strerror or exc}",
-            hint="set PRAXIS_STATE_DIR to a directory you own, or fix the permissions of this one",
-        ) from exc
+        raise resource_error(exc, path, f"use the state directory {path}") from exc
+    _judge(path, real, info)
+    return real
+
+
+def _symlinked(path: Path) -> StateError:
+    target = os.path.realpath(path)
+    return StateError(
+        f"the state directory {path} is a symbolic link (to {target})",
+        hint=f"set PRAXIS_STATE_DIR to the directory itself ({target}) if it is yours",
+    )
+
+
+def _judge(path: Path, real: Path, info: os.stat_result) -> None:
+    """StateError unless ``info`` (of ``real``) is a directory owned by us and writable by nobody else."""
     if not stat.S_ISDIR(info.st_mode):
         raise StateError(f"the state directory {path} is not a directory", hint="point PRAXIS_STATE_DIR elsewhere")
     if info.st_uid != os.geteuid():
@@ -41,7 +91,39 @@ def ensure_state_dir(path: Path) -> Path:
             f"the state directory {real} is writable by group or others (mode {stat.S_IMODE(info.st_mode):04o})",
             hint=f"chmod 700 {real}",
         )
-    return real
+
+
+def state_dir_problem(path: Path, *, min_free: int = 1024 * 1024) -> StateError | None:
+    """What would stop a run at its start, found without changing anything (for ``praxis-gate status``): the same
+    reasons and next steps ``ensure_state_dir`` and a run's start give, or None.
+
+    Checks what can be seen from outside: a symbolic link, not a directory, the owner, the mode, a read-only mount,
+    and less than ``min_free`` bytes free. A directory that does not exist yet is judged by the nearest existing
+    parent (the run will create it there)."""
+    if os.path.islink(path):
+        return _symlinked(path)
+    existing = path
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    try:
+        info = os.stat(existing)
+        space = os.statvfs(existing)
+    except OSError as exc:
+        return resource_error(exc, path, f"use the state directory {path}")
+    if existing == path:
+        try:
+            _judge(path, path, info)
+        except StateError as exc:
+            return exc
+    elif not stat.S_ISDIR(info.st_mode):
+        return resource_error(
+            OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), path, f"use the state directory {path}"
+        )
+    if space.f_flag & os.ST_RDONLY:
+        return resource_error(OSError(errno.EROFS, os.strerror(errno.EROFS)), path, f"write to {path}")
+    if space.f_bavail * space.f_frsize < min_free:
+        return resource_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path, f"write to {path}")
+    return None
 
 
 def open_private_file(path: Path, flags: int) -> int:
@@ -60,7 +142,7 @@ def open_private_file(path: Path, flags: int) -> int:
                 f"refusing to open {path}: it is a symbolic link",
                 hint="remove the link; the gate only writes to a regular file it owns",
             ) from exc
-        raise StateError(f"cannot open {path}: {exc.strerror or exc}", hint="check the state directory") from exc
+        raise resource_error(exc, path.parent, f"open {path}") from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -23,7 +23,7 @@ from typing import Any
 from ..core.models import Tier
 from . import _lifecycle, _pwsh, _sql
 
-__all__ = ["COLLECTIONS_DATA", "MODULES", "state_tier"]
+__all__ = ["COLLECTIONS_DATA", "MODULES", "deny_findings", "state_tier"]
 
 Verdict = tuple[Tier, str]
 
@@ -238,6 +238,28 @@ def state_tier(action: str, args: Mapping[str, Any], *, builtin: bool) -> Verdic
         if words:
             consider(_pwsh.classify_windows_command(words[0], words[1:]))
     return worst
+
+
+def deny_findings(action: str, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Deny-class effects of the modules whose arguments are PowerShell or a Windows command line (``win_shell``,
+    ``win_powershell``, ``win_command``): the deny classes read in those languages (policy._pwsh)."""
+    spec = MODULES.get(action)
+    if spec is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for option in spec.get("pwsh", ()):
+        for text in _texts(args.get(option)):
+            executable = str(args.get("executable", "")).lower()
+            if executable and "powershell" not in executable and "pwsh" not in executable:
+                found.extend(_pwsh.deny_windows_command("cmd", ["/c", *text.split()]))
+            else:
+                found.extend(_pwsh.deny_script(text))
+    for option in spec.get("windows", ()):
+        given = args.get(option)
+        words = [str(w) for w in given] if isinstance(given, list | tuple) else str(given or "").split()
+        if words:
+            found.extend(_pwsh.deny_windows_command(words[0], words[1:]))
+    return found[:16]
 
 
 def _texts(value: Any) -> list[str]:

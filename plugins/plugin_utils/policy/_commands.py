@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.models import Tier
-from . import _lifecycle, _paths, _shell
+from . import _lifecycle, _paths, _pwsh, _shell, _talos
 from ._shell import ShellAnalysis, SimpleCommand
 
 __all__ = [
@@ -99,7 +99,12 @@ _DECOMPRESS_ALWAYS = frozenset(
 _PRIV_COMMANDS = frozenset(
     {"sudo", "doas", "pkexec", "su", "run0", "runuser", "sudoedit", "sg", "newgrp", "calife", "ksu", "dzdo", "pbrun"}
 )
+# Wrappers that run their command as another user (the tier's privilege floor).
+_PRIV_WRAPPING = frozenset({"sudo", "doas", "pkexec", "run0", "dzdo", "sudo-rs", "pbrun", "su", "runuser"})
 _TEMP_SAFE_DD = frozenset({"/dev/null"})
+_PWSH_TOOLS = frozenset({"pwsh", "powershell"})
+_PWSH_PREFIXES = ("pwsh", "powershell")  # every name the lifecycle table reads as PowerShell (pwsh7, pwsh.exe)
+_SED_NAMES = frozenset({"sed", "gsed"})
 
 _PKG_ALWAYS = frozenset(
     {
@@ -520,6 +525,17 @@ def _write_redirects(cmd: SimpleCommand) -> list[str]:
     return targets
 
 
+def _sed_writes(cmd: SimpleCommand) -> list[str]:
+    """Files a sed script writes with ``w``, ``W`` or ``s///w`` (``/dev/stdout`` and ``/dev/stderr`` are output)."""
+    invocation = _shell.sed_invocation(cmd.argv)
+    if invocation.sandbox:
+        return []
+    found: list[str] = []
+    for script in invocation.scripts[:16]:
+        found.extend(w for w in _shell.sed_script(script).writes if w not in ("/dev/stdout", "/dev/stderr"))
+    return found[:64]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Deny rules
 # ---------------------------------------------------------------------------------------------------------------
@@ -559,6 +575,7 @@ def _fast_clean(text: str) -> bool:
             or base.startswith("mkfs")
             or _MKFS_RE.fullmatch(base)
             or _shell.INTERPRETER_RE.fullmatch(base.lower())
+            or base.lower().startswith(_PWSH_PREFIXES)
         ):
             return False
     return True
@@ -724,6 +741,11 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
         if _raw_disk(target, None, cwds):
             add(RAW_DISK, f"redirection writes to {_device(target)} ({_show(cmd)})")
             return
+    if cmd.name in _SED_NAMES:
+        for target in _sed_writes(cmd):
+            if _raw_disk(target, None, cwds):
+                add(RAW_DISK, f"sed script writes to {_device(target)} ({_show(cmd)})")
+                return
     name = cmd.name
     args = _words(cmd)[1:]
     names = _DYNAMIC_AS if cmd.dynamic_name else (name,)
@@ -1021,6 +1043,17 @@ def _deny_code_paths(cmd: SimpleCommand, add: Callable[[str, str], None]) -> Non
             return
 
 
+def _deny_powershell(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
+    """``pwsh -c TEXT`` (and its input, ``-EncodedCommand``): the deny classes read in PowerShell (policy._pwsh)."""
+    if cmd.dynamic_name or _lifecycle.tool_for(cmd.name) not in _PWSH_TOOLS:
+        return
+    empties = cmd.empty_forms or (None,) * len(cmd.argv)
+    if any(e is not None for e in empties[1:]):
+        return  # words the gate cannot read: classify_invocation rounds the task up
+    for rule, reason in _pwsh.deny_invocation(cmd.argv[1:], cmd.stdin)[:8]:
+        add(rule, reason)
+
+
 def _deny_find_xargs(analysis: ShellAnalysis, add: Callable[[str, str], None]) -> None:
     for pipeline in analysis.pipelines:
         for k, cmd in enumerate(pipeline):
@@ -1064,6 +1097,7 @@ def deny_rules(analysis: ShellAnalysis) -> list[Finding]:
         _deny_perms(cmd, add)
         _deny_force_push(cmd, add)
         _deny_code_paths(cmd, add)
+        _deny_powershell(cmd, add)
     _deny_find_xargs(analysis, add)
     _deny_decode(analysis, add)
     _deny_fork(analysis, add)
@@ -1086,6 +1120,8 @@ def _write_targets(cmd: SimpleCommand) -> list[tuple[str, str | None]]:
     for text, _empty in args:
         if text.startswith("--target-directory="):
             targets.append((text.partition("=")[2], None))
+    if name in _SED_NAMES:
+        targets.extend((path, None) for path in _sed_writes(cmd))
     if name in ("sed", "perl"):
         if not any(t.startswith("-i") or t.startswith("--in-place") for t, _ in args if t.startswith("-")):
             return targets
@@ -1119,6 +1155,7 @@ class _Tiers:
     def __init__(self) -> None:
         self.tier = Tier.T0
         self.reasons: dict[str, None] = {}
+        self.probes = _MAX_RUNNER_PROBES  # analyses _unknown_runner may still run for this text
 
     def add(self, tier: Tier, reason: str, cmd: SimpleCommand | None = None) -> None:
         text = f"{tier}: {reason}" + (f" ({_show(cmd)})" if cmd is not None and cmd.argv else "")
@@ -1140,9 +1177,8 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
     if cmd.stdin_code and cmd.pipe_in and cmd.stdin is None:
         t.add(T3, f"{name or 'interpreter'} runs code read from a pipe", cmd)
     if (
-        any(w in _shell.WRAPPERS and w in ("sudo", "doas", "pkexec", "run0") for w in cmd.wrappers)
+        any(w in _PRIV_WRAPPING for w in cmd.wrappers)
         or name in _PRIV_COMMANDS
-        or any(w in ("su", "runuser") for w in cmd.wrappers)
         or (name == "machinectl" and texts[:1] == ["shell"])
     ):
         t.add(T2, "privilege escalation", cmd)
@@ -1221,6 +1257,9 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
             t.add(T3, "kill of init or of every process", cmd)
         elif name == "killall5" or any(o in ("init", "systemd", "sshd") for o in ops):
             t.add(T3, f"{name} of a system-critical process", cmd)
+    if name == _talos.PROGRAM:  # the praxis.gatekeeper.talos module's verb table: shelling out gains nothing
+        for weight, reason in _talos.command_tiers(argv):
+            t.add(weight, reason, cmd)
     if name == "crontab":
         if any(a == "-r" or (a.startswith("-") and "r" in a[1:] and not a.startswith("--")) for a in texts):
             t.add(T3, "crontab -r removes every job", cmd)
@@ -1289,12 +1328,72 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
     if verdict is not None and verdict[0] > Tier.T0:
         t.add(verdict[0], verdict[1], cmd)
     # --- interpreter code ---
-    if (
-        cmd.code
-        and (_shell.INTERPRETER_RE.fullmatch(name.lower()) or name in ("awk", "gawk"))
-        and _CODE_DELETE.search(cmd.code[:65536])
-    ):
+    code_language = bool(cmd.code) and (_shell.INTERPRETER_RE.fullmatch(name.lower()) or name in _shell._AWKS)
+    if code_language and cmd.code and _CODE_DELETE.search(cmd.code[:65536]):
         t.add(T3, f"{name} code deletes files", cmd)
+    if code_language and cmd.code:
+        family = re.sub(r"[0-9.]+$", "", name.lower())
+        calls = _shell.code_calls(cmd.code, awk=name in _shell._AWKS, tcl=family in _shell.TCL_FAMILY)
+        if calls.computed:
+            t.add(T3, f"{name} code runs a command line it computes (the gate cannot read it)", cmd)
+    # --- a program the analyser does not know, handed a deny-class command ---
+    _unknown_runner(cmd, t)
+
+
+# Programs whose operands and option values are data (a message, a pattern, a commit message, a file name), never a
+# command they run: a deny-class command line among their words is text, not a risk (``grep 'rm -rf /' notes``).
+_INERT_PROGRAMS = frozenset(
+    {
+        "echo", "printf", "logger", "wall", "write", "notify-send", "mail", "mailx", "cowsay", "figlet", "banner",
+        "grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack", "jq", "yq", "test", "[", "[[", "expr", "printenv",
+        "cat", "head", "tail", "wc", "sort", "uniq", "cut", "tr", "comm", "diff", "cmp", "ls", "stat", "file",
+        "true", "false", ":", "basename", "dirname", "realpath", "readlink", "svn", "hg", "tee", "touch", "mkdir",
+        "rm", "rmdir", "cp", "mv", "ln", "chmod", "chown", "chgrp", "dd", "mkfs", "shred", "wipefs", "mktemp",
+    }
+)  # fmt: skip
+_UNKNOWN_RUNNER_SCAN = 8  # leading argument positions read as a possible command
+_MAX_RUNNER_PROBES = 64  # analyses of possible commands per text; past it, the text rounds up
+
+
+def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
+    """Round up a program the analyser does not read (not a shell, wrapper, runner, interpreter, tool with a
+    command language, lifecycle tool or inert program) when its words hold a deny-class command: a quoted
+    command line among them, or the rest of its words from some position on (``perf record rm -rf /``,
+    ``bwrap --bind / / rm -rf /``). Such a program may run what it is given; the gate cannot know, so the task
+    takes approval (T3) instead of passing at its ordinary tier."""
+    name = cmd.name
+    argv = cmd.argv
+    if len(argv) < 2 or cmd.dynamic_name or name in _INERT_PROGRAMS or name in _shell.HANDLED_NAMES:
+        return
+    if not name or name.startswith("-"):
+        return  # an option left as the command word by a dynamic one before it (``$SHELL -c ...``)
+    if name in _shell.FOREIGN_READERS or _shell.INTERPRETER_RE.fullmatch(name.lower()):
+        return
+    if name.startswith("mkfs") or _lifecycle.tool_for(name) is not None:
+        return
+    candidates: list[str] = []
+    for k in range(1, min(len(argv), _UNKNOWN_RUNNER_SCAN + 1)):
+        word = argv[k]
+        if any(c in word for c in " \t\n;|&"):
+            candidates.append(word)
+        elif word and not word.startswith("-"):
+            candidates.append(_shell.split_argv(list(argv[k:])))
+    for text in candidates:
+        if _fast_clean(text):
+            continue
+        if t.probes <= 0:
+            t.add(Tier.T3, "too many programs the gate does not know handed possible commands", cmd)
+            return
+        t.probes -= 1
+        findings = deny_rules(_shell.analyze(text))
+        if findings:
+            t.add(
+                Tier.T3,
+                f"{name} may run its arguments as a command, and they are deny-class ({findings[0].rule}: "
+                f"{_clip(text, 40)})",
+                cmd,
+            )
+            return
 
 
 def _flag_any(arg: str, letters: str, longs: Sequence[str]) -> bool:
@@ -1634,6 +1733,8 @@ RULES_DATA: Mapping[str, object] = {
         "fast_path_names": _sorted(_FAST_NAMES),
         "fast_path_state_only_names": _sorted(_STATE_ONLY_NAMES),
         "fast_path_renaming_names": _sorted(_RENAMING_NAMES),
+        "fast_path_powershell_prefixes": list(_PWSH_PREFIXES),
+        "powershell": _sorted(_PWSH_TOOLS),
     },
     "tiers": {
         "pkg_always": _sorted(_PKG_ALWAYS),
@@ -1650,6 +1751,9 @@ RULES_DATA: Mapping[str, object] = {
         "write_last": _sorted(_WRITE_LAST),
         "write_all": _sorted(_WRITE_ALL),
         "sql_t3": _SQL_T3.pattern,
+        "inert_programs": _sorted(_INERT_PROGRAMS),
+        "unknown_runner_scan": _UNKNOWN_RUNNER_SCAN,
+        "max_runner_probes": _MAX_RUNNER_PROBES,
         "code_delete": _CODE_DELETE.pattern,
         "path_token": _PATH_TOKEN.pattern,
     },

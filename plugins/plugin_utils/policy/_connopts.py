@@ -19,17 +19,25 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..core.models import normalise_host_type
 from ._commands import Finding
 
-__all__ = ["ALLOWED_CONNECTIONS", "CONNOPTS_DATA", "connection_findings"]
+__all__ = ["ALLOWED_CONNECTIONS", "CONNOPTS_DATA", "connection_findings", "target_problems"]
 
 INJECTION = "deny.connection-injection"
 HOST_KEY = "deny.host-key-policy"
 PLUGIN = "deny.connection-plugin"
 TALOS = "deny.talos-ssh"
 
-ALLOWED_CONNECTIONS = frozenset({"ansible.builtin.ssh", "ansible.builtin.local", "ansible.builtin.paramiko_ssh"})
-_SSH_LIKE = frozenset({"ansible.builtin.ssh", "ansible.builtin.paramiko_ssh"})
+GATEKEEPER_SSH = "praxis.gatekeeper.ssh"
+TALOSCTL = "praxis.gatekeeper.talosctl"
+LOCAL = "ansible.builtin.local"
+ALLOWED_CONNECTIONS = frozenset(
+    {"ansible.builtin.ssh", LOCAL, "ansible.builtin.paramiko_ssh", GATEKEEPER_SSH, TALOSCTL}
+)
+_SSH_LIKE = frozenset({"ansible.builtin.ssh", "ansible.builtin.paramiko_ssh", GATEKEEPER_SSH})
+# A Talos node has no shell and no SSH: only controller-side work reaches it (talosctl, or a local task).
+_TALOS_CONNECTIONS = frozenset({TALOSCTL, LOCAL})
 
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$")
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}\$?$")
@@ -41,6 +49,8 @@ _INTERPRETER = re.compile(r"^(?:/usr/bin/env +)?(?!-)[A-Za-z0-9_./+-]+$")
 _KEY_FILE = re.compile(r"^[^\x00-\x1f\"'`$;|&<>\\]+$")
 _ALGOS = re.compile(r"^[A-Za-z0-9@.,+_-]+$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]+$")
+_TALOSCONFIG = re.compile(r"^(?!-)[A-Za-z0-9_./+@~-]+$")
+_CONTEXT = re.compile(r"^(?!-)[A-Za-z0-9_.@-]+$")
 # Only locale and terminal variables may be sent: a wildcard (SendEnv *) would hand the controller's whole
 # environment (cloud credentials included) to whatever host the inventory names.
 _SEND_ENV_NAME = r"(?:LANG|LANGUAGE|TERM|COLORTERM|TZ|LC_[A-Z_*?]*)"
@@ -226,8 +236,21 @@ CONNOPTS_DATA: Mapping[str, object] = {
     "value_flags": sorted(_VALUE_FLAGS),
     "patterns": [
         p.pattern
-        for p in (_HOSTNAME, _USER, _PLAIN_PATH, _TMP_PATH, _CONTROL_PATH, _FLAGS, _INTERPRETER, _KEY_FILE, _ALGOS)
+        for p in (
+            _HOSTNAME,
+            _USER,
+            _PLAIN_PATH,
+            _TMP_PATH,
+            _CONTROL_PATH,
+            _FLAGS,
+            _INTERPRETER,
+            _KEY_FILE,
+            _ALGOS,
+            _TALOSCONFIG,
+            _CONTEXT,
+        )
     ],
+    "talos_connections": sorted(_TALOS_CONNECTIONS),
 }
 
 
@@ -309,6 +332,25 @@ def _check(
         findings.append(Finding(INJECTION, f"{name}={str(value)[:60]!r}: {problem}"))
 
 
+def _talos_selection_findings(options: Mapping[str, Any]) -> list[Finding]:
+    """A Talos host's node, endpoints, context and talosconfig become talosctl options: each must be a plain value
+    that talosctl cannot read as another option or as several values."""
+    findings: list[Finding] = []
+    host = options.get("host")
+    nodes = str(host).split(",") if host not in (None, "") else []
+    if any(not _valid_host(node.strip().strip("[]")) for node in nodes):
+        findings.append(Finding(INJECTION, f"Talos node {str(host)[:60]!r} is not a plain host name or address"))
+    endpoints = options.get("endpoints")
+    listed = endpoints if isinstance(endpoints, list | tuple) else str(endpoints or "").split(",")
+    for endpoint in listed:
+        text = str(endpoint).strip()
+        if text and (_jump_hop_problem(text) is not None or "@" in text):
+            findings.append(Finding(INJECTION, f"Talos endpoint {text[:60]!r} is not a plain host[:port]"))
+    _check(findings, options, "context", _matches(_CONTEXT, "talosconfig context name"))
+    _check(findings, options, "talosconfig", _matches(_TALOSCONFIG, "talosconfig path"))
+    return findings
+
+
 def _executable(expected: Iterable[str]) -> Callable[[str], str | None]:
     names = frozenset(expected)
 
@@ -326,35 +368,52 @@ def _executable(expected: Iterable[str]) -> Callable[[str], str | None]:
     return check
 
 
+def target_problems(host: object, port: object, user: object) -> list[str]:
+    """Why an SSH target could be read as something other than a host, a port and a user (an option such as
+    ``-oProxyCommand=...``, whitespace or control characters that split or end an option); empty when plain."""
+    problems: list[str] = []
+    if host in (None, "") or not _valid_host(str(host).strip("[]")) or _CONTROL_CHARS.search(str(host)):
+        problems.append(f"host {str(host)[:60]!r} is not a plain host name or address")
+    if port not in (None, "") and not (_number(str(port)) is None and 0 < int(str(port)) < 65536):
+        problems.append(f"port {str(port)[:20]!r} is not a TCP port")
+    if user not in (None, "") and not _USER.fullmatch(str(user)):
+        problems.append(f"user {str(user)[:40]!r} is not a plain user name")
+    return problems
+
+
 def connection_findings(
     *,
     connection: str,
     host_type: str,
     options: Mapping[str, Any],
+    allowed: Iterable[str] = (),
     trusted_interpreters: Iterable[str] = (),
 ) -> list[Finding]:
     """Findings (all deny-class) for one task's connection surface; empty when everything is on the allowlist.
 
     ``options`` is flat: connection plugin options plus ``become_*``, shell options (``remote_tmp``,
-    ``async_dir``...), ``executable`` (the shell) and ``python_interpreter``.
+    ``async_dir``...), ``executable`` (the shell) and ``python_interpreter``. ``allowed``: the operator's own
+    connection list (the policy file's ``connections``), which can only narrow the built-in allowlist.
+    ``trusted_interpreters``: interpreter paths the operator trusts (settings ``interpreters``).
 
     Every task on a host presents the same surface, so verdicts are memoised by the exact surface (when every
     option value is hashable; anything else is checked afresh).
     """
+    operator = tuple(sorted(allowed))
     trusted = tuple(trusted_interpreters)
-    key = _surface_key(connection, host_type, options, trusted)
+    key = _surface_key(connection, host_type, options, operator, trusted)
     if key is None:
-        return _connection_findings(connection, host_type, options, trusted)
+        return _connection_findings(connection, host_type, options, operator, trusted)
     return list(_memo_findings(key))
 
 
 def _surface_key(
-    connection: str, host_type: str, options: Mapping[str, Any], trusted: tuple[str, ...]
+    connection: str, host_type: str, options: Mapping[str, Any], operator: tuple[str, ...], trusted: tuple[str, ...]
 ) -> tuple[Any, ...] | None:
     """An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need not
     be), None when a value cannot be a key."""
     try:
-        key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())), trusted)
+        key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())), operator, trusted)
         hash(key)
     except TypeError:
         return None
@@ -363,22 +422,54 @@ def _surface_key(
 
 @functools.lru_cache(maxsize=512)
 def _memo_findings(key: tuple[Any, ...]) -> tuple[Finding, ...]:
-    connection, host_type, items, _types, trusted = key
-    return tuple(_connection_findings(connection, host_type, dict(items), trusted))
+    connection, host_type, items, _types, operator, trusted = key
+    return tuple(_connection_findings(connection, host_type, dict(items), operator, trusted))
 
 
 def _connection_findings(
-    connection: str, host_type: str, options: Mapping[str, Any], trusted: tuple[str, ...] = ()
+    connection: str,
+    host_type: str,
+    options: Mapping[str, Any],
+    operator: tuple[str, ...] = (),
+    trusted: tuple[str, ...] = (),
 ) -> list[Finding]:
     findings: list[Finding] = []
     plugin = connection if "." in connection else f"ansible.builtin.{connection}"
     plugin = plugin.replace("ansible.legacy.", "ansible.builtin.")
     if plugin not in ALLOWED_CONNECTIONS:
         findings.append(
-            Finding(PLUGIN, f"connection plugin {connection[:60]!r} is not on the gate's allowlist (ssh, local)")
+            Finding(
+                PLUGIN,
+                f"connection plugin {connection[:60]!r} is not on the gate's allowlist "
+                f"({', '.join(sorted(ALLOWED_CONNECTIONS))})",
+            )
         )
-    if host_type.strip().lower() == "talos" and plugin != "ansible.builtin.local":
-        findings.append(Finding(TALOS, "Talos hosts are never reached over SSH; use the talosctl actuation path"))
+    elif operator and plugin not in operator:
+        findings.append(
+            Finding(
+                PLUGIN,
+                f"connection plugin {connection[:60]!r} is not on the operator's connection list "
+                f"({', '.join(operator)})",
+            )
+        )
+    talos_host = normalise_host_type(host_type) == "talos"
+    if talos_host and plugin not in _TALOS_CONNECTIONS:
+        findings.append(
+            Finding(
+                TALOS,
+                f"Talos hosts are never reached over SSH or any shell ({connection[:60]!r}); use "
+                f"{TALOSCTL} and the praxis.gatekeeper.talos module",
+            )
+        )
+    if plugin == TALOSCTL:
+        if not talos_host:
+            findings.append(
+                Finding(
+                    TALOS,
+                    f"{TALOSCTL} reaches Talos nodes only; this host's inventory does not set praxis_host_type: talos",
+                )
+            )
+        findings.extend(_talos_selection_findings(options))
     if plugin in _SSH_LIKE:
         for name in ("ssh_args", "ssh_common_args", "ssh_extra_args", "scp_extra_args", "sftp_extra_args"):
             value = options.get(name)

@@ -46,6 +46,7 @@ CONTROL_MODULES = frozenset(
         "ansible.builtin.set_fact",
         "ansible.builtin.set_stats",
         "ansible.builtin.validate_argument_spec",
+        "praxis.gatekeeper.emergency_stop",  # trips the controller's stop: only ever stricter, touches no host
     }
 )
 

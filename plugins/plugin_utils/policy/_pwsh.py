@@ -30,7 +30,16 @@ from typing import Any
 from ..core.models import Tier
 from ._sql import UNKNOWN_WORD
 
-__all__ = ["PWSH_DATA", "classify_invocation", "classify_script", "classify_windows_command"]
+__all__ = [
+    "PWSH_DATA",
+    "classify_invocation",
+    "classify_script",
+    "classify_windows_command",
+    "deny_invocation",
+    "deny_script",
+    "deny_windows_command",
+]
+Finding = tuple[str, str]  # (deny rule, reason), as _commands.Finding holds them
 
 Verdict = tuple[Tier, str]
 _MAX_SCRIPT = 256 * 1024
@@ -339,9 +348,13 @@ def classify_script(text: str, *, depth: int = 0) -> Verdict:
         if child.type == "function_name"
     }
     worst: Verdict = (Tier.T0, "PowerShell that reads")
+    commands = 0
     for node in _descend(tree.root_node):
         verdict: Verdict | None = None
         if node.type == "command":
+            commands += 1
+            if commands > _MAX_DENY_COMMANDS:
+                return Tier.T3, f"PowerShell with more than {_MAX_DENY_COMMANDS} commands (the gate reads that many)"
             verdict = _command(node, functions, depth)
         elif node.type == "invokation_expression":
             verdict = _member_call(node)
@@ -562,6 +575,311 @@ def _stdin(tool: str, stdin: str | None, unread_stdin: str, depth: int) -> Verdi
     return None
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Deny-class effects: the same classes as in a shell (deny.root-wipe, deny.raw-disk-write,
+# deny.recursive-perms-root), read in PowerShell and in the Windows tools, and every native program by the shell's
+# own deny rules (PowerShell on Linux defines no ``rm`` alias: ``pwsh -c 'rm -rf /'`` runs /bin/rm).
+# ---------------------------------------------------------------------------------------------------------------
+
+_ROOT_WIPE = "deny.root-wipe"
+# Commands of one script the gate reads (deny scan and tier); past it, the deny scan stops and the tier is T3.
+_MAX_DENY_COMMANDS = 512
+_RAW_DISK = "deny.raw-disk-write"
+_PERMS_ROOT = "deny.recursive-perms-root"
+# Windows directories whose recursive removal (or re-permissioning) is catastrophic, on any drive, lower case with
+# forward slashes; a drive root and the root of the current drive (``\``) count too.
+_WINDOWS_SYSTEM_DIRS = frozenset(
+    {
+        "windows", "windows/system32", "windows/syswow64", "windows/winsxs", "program files",
+        "program files (x86)", "programdata", "users", "boot", "recovery", "system volume information", "efi",
+    }
+)  # fmt: skip
+_WINDOWS_ENV_DIRS = {
+    "systemdrive": "c:",
+    "systemroot": "c:/windows",
+    "windir": "c:/windows",
+    "programfiles": "c:/program files",
+    "programfiles(x86)": "c:/program files (x86)",
+    "programdata": "c:/programdata",
+    "allusersprofile": "c:/programdata",
+    "homedrive": "c:",
+    "public": "c:/users",
+}
+# Cmdlets that wipe a disk or format a volume (the PowerShell spelling of sgdisk --zap-all and mkfs).
+_DISK_WIPERS = frozenset({"clear-disk", "format-volume"})
+# Remove-Item's parameters that take a value (their values are not the path to remove).
+_REMOVE_VALUE_PARAMETERS = ("filter", "include", "exclude", "credential", "stream")
+_REMOVE_PATH_PARAMETERS = ("path", "literalpath", "pspath", "lp")
+_LISTERS = frozenset({"get-childitem", "get-item"})
+
+
+def windows_system_dir(path: str) -> bool:
+    """A Windows path (or a POSIX one, for PowerShell on Linux) whose recursive removal is catastrophic: a drive
+    root (``C:\\``, ``C:``, ``\\``, ``/``), the Windows, program, user and boot directories on any drive, a
+    wildcard over one (``C:\\*``), and the environment variables that name them (``$env:SystemRoot``)."""
+    from . import _paths  # noqa: PLC0415 - the POSIX path rules, for pwsh on Linux
+
+    raw = path.strip().strip("'\"")
+    lower = raw.replace("\\", "/").lower()
+    m = re.match(r"(?:\$env:|\$\{env:)([a-z()0-9]+)\}?", lower)
+    if m and m.group(1) in _WINDOWS_ENV_DIRS:
+        lower = _WINDOWS_ENV_DIRS[m.group(1)] + lower[m.end() :]
+    elif lower.startswith(("$home", "~")):
+        return True  # a whole home directory, as in a shell
+    end = len(lower)
+    while end > 1:  # trailing separators and wildcards over everything (``C:\\*``, ``/*.*``)
+        if lower.endswith("/*.*", 0, end):
+            end -= 4
+        elif lower.endswith("/*", 0, end):
+            end -= 2
+        elif lower.endswith("/", 0, end):
+            end -= 1
+        else:
+            break
+    lower = lower[:end]
+    if lower in ("", "/", "*", "/*") or re.fullmatch(r"[a-z]:/?\*?(\.\*)?", lower):
+        return True
+    drive = re.match(r"(?:[a-z]:)?/", lower)
+    rest = lower[drive.end() :] if drive else lower
+    while "//" in rest:
+        rest = rest.replace("//", "/")
+    if rest.rstrip("/") in _WINDOWS_SYSTEM_DIRS:
+        return True
+    return "/" in raw and "\\" not in raw and _paths.is_system_dir(raw)
+
+
+def deny_script(text: str, *, depth: int = 0) -> list[Finding]:
+    """Deny-class effects of a PowerShell script: a recursive ``Remove-Item`` (any alias, parameter prefix or
+    pipeline from ``Get-ChildItem``) of a system directory, ``[IO.Directory]::Delete(dir, $true)`` of one, the
+    disk-wiping cmdlets, native programs judged by the shell's deny rules and the Windows tools', and code it runs
+    with ``Invoke-Expression`` or a nested ``pwsh``."""
+    if not text or len(text) > _MAX_SCRIPT or depth > _MAX_DEPTH:
+        return []
+    tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
+    found: list[Finding] = []
+    commands = 0
+    for node in _descend(tree.root_node):
+        if node.type in ("pipeline_chain", "pipeline"):
+            found.extend(_deny_pipeline(node))
+        elif node.type == "command":
+            commands += 1
+            if commands > _MAX_DENY_COMMANDS:
+                break  # the tier reader rounds a script this long up; its first commands are judged
+            found.extend(_deny_command(node, depth))
+        elif node.type == "invokation_expression":
+            found.extend(_deny_member_call(node))
+        if len(found) > 16:
+            break
+    return list(dict.fromkeys(found))
+
+
+def _command_parts(node: Any) -> tuple[str, list[Any]] | None:
+    name_node = next((c for c in node.children if c.type in ("command_name", "command_name_expr")), None)
+    if name_node is None:
+        return None
+    if name_node.type == "command_name_expr":
+        literal = next((c for c in name_node.children if c.type == "string_literal"), None)
+        name = _string_value(literal) if literal is not None else None
+        if name is None:
+            return None
+    else:
+        name = _text(name_node)
+    elements_node = next((c for c in node.children if c.type == "command_elements"), None)
+    elements = [c for c in elements_node.children if c.type != "command_argument_sep"] if elements_node else []
+    return name, elements
+
+
+def _cmdlet(name: str) -> str:
+    lower = name.rsplit("\\", 1)[-1].lower()
+    lower = lower[:-4] if lower.endswith(".exe") else lower
+    return _ALIASES.get(lower, lower)
+
+
+def _removal(elements: list[Any]) -> tuple[bool, list[str]]:
+    """(recursive, paths) of a Remove-Item call: ``-Recurse`` in any unambiguous prefix (``-r``, ``-rec``), not
+    ``-Recurse:$false``, and the paths given by position or by ``-Path``/``-LiteralPath``."""
+    recursive = False
+    paths: list[str] = []
+    k = 0
+    while k < len(elements):
+        node = elements[k]
+        raw = _text(node)
+        if node.type == "command_parameter":
+            key = raw[1:].lower().rstrip(":")
+            value_follows = raw.endswith(":")
+            if key and "recurse".startswith(key):
+                # ``-Recurse:$false`` (the grammar leaves the colon between the two elements)
+                false = k + 1 < len(elements) and _text(elements[k + 1]).lower() == "$false"
+                recursive = recursive or not false
+                k += 2 if false else 1
+                continue
+            if any(full.startswith(key) for full in _REMOVE_PATH_PARAMETERS) and k + 1 < len(elements):
+                paths.extend(_path_list(_text(elements[k + 1])))
+                k += 2
+                continue
+            if any(full.startswith(key) for full in _REMOVE_VALUE_PARAMETERS) or value_follows:
+                k += 2
+                continue
+            k += 1
+            continue
+        paths.extend(_path_list(raw))
+        k += 1
+    return recursive, paths
+
+
+def _path_list(raw: str) -> list[str]:
+    return [part.strip().strip("'\"") for part in raw.split(",") if part.strip()][:16]
+
+
+def _deny_command(node: Any, depth: int) -> list[Finding]:
+    parts = _command_parts(node)
+    if parts is None:
+        return []
+    name, elements = parts
+    cmdlet = _cmdlet(name)
+    args = [_argument(e) for e in elements]
+    shown = f"{name} {' '.join(a for a in args if a != UNKNOWN_WORD)}"[:60].strip()
+    found: list[Finding] = []
+    if "-whatif" in {a.lower() for a in args}:
+        return []
+    if cmdlet == "remove-item":
+        recursive, paths = _removal(elements)
+        hit = next((p for p in paths if windows_system_dir(p)), None)
+        if recursive and hit is not None:
+            found.append(
+                (_ROOT_WIPE, f"PowerShell Remove-Item -Recurse removes a system directory {hit[:40]!r} ({shown})")
+            )
+    elif cmdlet in _DISK_WIPERS:
+        found.append((_RAW_DISK, f"PowerShell {cmdlet} wipes a disk or formats a volume ({shown})"))
+    elif cmdlet == "invoke-expression":
+        code = next((a for a in args if not a.startswith("-")), UNKNOWN_WORD)
+        if code != UNKNOWN_WORD:
+            found.extend(deny_script(code, depth=depth + 1))
+    elif cmdlet in ("pwsh", "powershell"):
+        found.extend(deny_invocation(args, None, depth=depth + 1))
+    written = name.rsplit("\\", 1)[-1].lower().removesuffix(".exe")
+    if not re.fullmatch(r"[a-z]+-[a-z]\w*", written):
+        # Not a cmdlet: a native program (on Linux ``rm`` is /bin/rm, not Remove-Item's alias).
+        found.extend(deny_windows_command(name, args, depth=depth))
+    return found
+
+
+def _deny_pipeline(node: Any) -> list[Finding]:
+    """``Get-ChildItem C:\\ -Recurse | Remove-Item -Force`` removes what the lister lists: a Remove-Item without
+    a path after a lister of a system directory is a removal of that directory (recursive when either side is)."""
+    commands = [c for c in node.children if c.type == "command"]
+    found: list[Finding] = []
+    listed: tuple[str, bool] | None = None
+    for command in commands:
+        parts = _command_parts(command)
+        if parts is None:
+            listed = None
+            continue
+        name, elements = parts
+        cmdlet = _cmdlet(name)
+        recursive, paths = _removal(elements)
+        if cmdlet in _LISTERS:
+            hit = next((p for p in paths if windows_system_dir(p)), None)
+            listed = (hit, recursive) if hit is not None else None
+        elif cmdlet == "remove-item" and not paths and listed is not None:
+            found.append((_ROOT_WIPE, f"PowerShell removes what is listed under a system directory {listed[0][:40]!r}"))
+        elif cmdlet not in ("where-object", "foreach-object", "sort-object", "select-object"):
+            listed = None
+    return found
+
+
+def _deny_member_call(node: Any) -> list[Finding]:
+    member = next((c for c in node.children if c.type == "member_name"), None)
+    owner = next((c for c in node.children if c.type == "type_literal"), None)
+    if member is None or owner is None or _text(member).lower() != "delete" or "directory" not in _text(owner).lower():
+        return []
+    arguments = next((c for c in node.children if c.type == "argument_list"), None)
+    text = _text(arguments) if arguments is not None else ""
+    literals = [_string_value(n) for n in _descend(arguments)] if arguments is not None else []
+    paths = [p for p in literals if p] + re.findall(r"\$env:\w+", text, re.IGNORECASE)
+    hit = next((p for p in paths if windows_system_dir(p)), None)
+    if hit is not None and "$true" in text.lower():
+        return [
+            (_ROOT_WIPE, f"PowerShell deletes the system directory {hit[:40]!r} recursively (.NET Directory.Delete)")
+        ]
+    return []
+
+
+def deny_windows_command(name: str, args: Sequence[str], *, depth: int = 0) -> list[Finding]:
+    """A native program: the Windows tools that wipe (``rd /s``, ``del /s``, ``format``, ``icacls /t``,
+    ``takeown /r`` on a system directory), ``cmd /c`` and ``pwsh`` recursively, and every program by the shell's
+    deny rules."""
+    lower = name.lower().rsplit("\\", 1)[-1].rsplit("/", 1)[-1]
+    lower = lower[:-4] if lower.endswith((".exe", ".com")) else lower
+    if depth > _MAX_DEPTH:
+        return []
+    found: list[Finding] = []
+    switches = {a.lower() for a in args if a.startswith("/") and len(a) <= 4}
+    targets = [a for a in args if a != UNKNOWN_WORD and not (a.startswith("/") and len(a) <= 4)]
+    hit = next((t for t in targets if windows_system_dir(t)), None)
+    shown = f"{lower} {' '.join(a for a in args if a != UNKNOWN_WORD)}"[:60]
+    if lower in ("rd", "rmdir") and "/s" in switches and hit is not None:
+        found.append((_ROOT_WIPE, f"{lower} /s removes a system directory {hit[:40]!r} ({shown})"))
+    elif lower in ("del", "erase") and "/s" in switches and hit is not None:
+        found.append((_ROOT_WIPE, f"{lower} /s deletes under a system directory {hit[:40]!r} ({shown})"))
+    elif lower == "format" and any(re.fullmatch(r"[a-z]:", t.lower()) for t in targets):
+        found.append((_RAW_DISK, f"format wipes a volume ({shown})"))
+    elif lower in ("icacls", "cacls") and switches & {"/t"} and hit is not None:
+        found.append((_PERMS_ROOT, f"{lower} /t changes permissions under a system directory {hit[:40]!r} ({shown})"))
+    elif lower == "takeown" and switches & {"/r"} and hit is not None:
+        found.append((_PERMS_ROOT, f"takeown /r takes ownership under a system directory {hit[:40]!r} ({shown})"))
+    elif lower == "cmd":
+        code = _cmd_code(args)
+        for segment in re.split(r"&&|\|\||[&|]", code or "")[:32]:
+            words = segment.split()
+            if words:
+                found.extend(deny_windows_command(words[0], words[1:], depth=depth + 1))
+    elif lower in ("pwsh", "powershell"):
+        found.extend(deny_invocation(args, None, depth=depth + 1))
+    else:
+        from . import _commands, _shell  # noqa: PLC0415 - _commands reaches this module through _lifecycle
+
+        words = [lower, *(a if a != UNKNOWN_WORD else "$UNKNOWN" for a in args)]
+        found.extend(
+            (f.rule, f"{f.reason} (run from PowerShell)")
+            for f in _commands.deny_rules(_shell.analyze(_shell.split_argv(words)))
+        )
+    return found
+
+
+def _script_of(args: Sequence[str], stdin: str | None) -> str | None:
+    """The PowerShell text an invocation runs (``-Command``, ``-EncodedCommand``, a bare command, ``-`` or no
+    command with its input known), following ``classify_invocation``; None when it runs none the gate can read."""
+    k = 0
+    while k < len(args):
+        word = args[k]
+        if word == UNKNOWN_WORD:
+            return None
+        parameter = _parameter(word)
+        if parameter is None:
+            if word == "-":
+                return stdin
+            return None if word.lower().endswith(".ps1") else " ".join(args[k:])
+        if parameter == "command":
+            rest = " ".join(args[k + 1 :])
+            return stdin if rest.strip() == "-" else rest
+        if parameter == "encodedcommand":
+            try:
+                return base64.b64decode(args[k + 1] if k + 1 < len(args) else "", validate=True).decode("utf-16-le")
+            except (binascii.Error, ValueError, UnicodeDecodeError):
+                return None
+        if parameter == "file":
+            return stdin if (args[k + 1] if k + 1 < len(args) else "") == "-" else None
+        k += 1 if parameter == "flag" or ":" in word else 2
+    return stdin
+
+
+def deny_invocation(args: Sequence[str], stdin: str | None, *, depth: int = 0) -> list[Finding]:
+    """Deny-class effects of ``pwsh``/``powershell`` run with ``args`` (and ``stdin`` when known)."""
+    script = _script_of(args, stdin)
+    return deny_script(script, depth=depth) if script else []
+
+
 PWSH_DATA: dict[str, object] = {
     "aliases": dict(sorted(_ALIASES.items())),
     "by_name": dict(sorted(_BY_NAME.items())),
@@ -574,4 +892,11 @@ PWSH_DATA: dict[str, object] = {
     "value_parameters": list(_VALUE_PARAMETERS),
     "max_script": _MAX_SCRIPT,
     "max_depth": _MAX_DEPTH,
+    "windows_system_dirs": sorted(_WINDOWS_SYSTEM_DIRS),
+    "windows_env_dirs": dict(sorted(_WINDOWS_ENV_DIRS.items())),
+    "disk_wipers": sorted(_DISK_WIPERS),
+    "remove_value_parameters": list(_REMOVE_VALUE_PARAMETERS),
+    "remove_path_parameters": list(_REMOVE_PATH_PARAMETERS),
+    "listers": sorted(_LISTERS),
+    "max_deny_commands": _MAX_DENY_COMMANDS,
 }

@@ -24,8 +24,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..core.models import RequestKind, TaskRequest, Tier
-from . import _commands, _connopts, _controller, _executables, _modules, _options, _paths, _shell
+from ..core.models import HOST_TYPES, RequestKind, TaskRequest, Tier
+from . import (
+    _collections,
+    _commands,
+    _connopts,
+    _controller,
+    _executables,
+    _modules,
+    _options,
+    _paths,
+    _shell,
+    _talos,
+)
 from ._commands import Finding
 from ._shell import split_argv
 from .redact import redact_text
@@ -34,15 +45,24 @@ from .ruleset import GATE_STATE_NAMES, Ruleset
 __all__ = ["Evaluation", "evaluate", "tamper_findings"]
 
 _MAX_TEXT = 256 * 1024  # longer command texts are still regex-scanned but count as uninspectable (T3)
+HOST_TYPE = "deny.host-type"
+# Requests that describe a task on a host (a real one, or one `praxis-gate check` explains): host type rules apply.
+_HOST_KINDS = (RequestKind.TASK, RequestKind.CHECK)
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """How one request was classified. ``sensitive_read`` names why the request reads secrets ("" when it does not):
+    the interface through which classifiers (Talos secret-reading verbs, for one) arm an agent session's trifecta
+    latch (agents/seam.py); it never changes the tier or the verdict by itself."""
+
     findings: tuple[Finding, ...]
     tier: Tier
     reasons: tuple[str, ...]
     dry_run: bool
     action: str
+    sensitive: bool = False  # reads secrets (talosctl kubeconfig, etcd snapshot, ...): the agents' trifecta latch
+    sensitive_read: str = ""
 
 
 class _Tiering:
@@ -77,7 +97,8 @@ def evaluate(
     findings: list[Finding] = []
     tiering = _Tiering()
     policy = ruleset.policy
-    reading = _read_options(action, args) if request.kind is RequestKind.TASK else _OptionReading(known=True)
+    # `praxis-gate check` (CHECK) reads the options exactly as the task it explains would have them read.
+    reading = _read_options(action, args) if request.kind in _HOST_KINDS else _OptionReading(known=True)
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
     commands, interpreters = _executables.route(
@@ -87,6 +108,14 @@ def evaluate(
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
     out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
+    talos = (
+        _talos.module_verdict(
+            args, host_type=request.host_type, connection=request.connection, nodes=_talos_nodes(request)
+        )
+        if action == _talos.MODULE and request.kind in _HOST_KINDS
+        else None
+    )
+    sensitive = talos is not None and talos.sensitive
 
     # --- 1. deny list (built-in, then operator), over everything that could carry a command ---
     seen: set[str] = set()
@@ -99,17 +128,31 @@ def evaluate(
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
+    if request.kind in _HOST_KINDS:
+        findings.extend(_host_type_findings(request))
+        control = action in _modules.CONTROL_MODULES
+        findings.extend(Finding(*f) for f in _talos.connection_findings(action, request.connection, control=control))
+    if talos is not None:
+        findings.extend(Finding(rule, reason) for rule, reason in talos.findings)
+    for analysis in analyses:  # talosctl in command text: the module's rules, so shelling out gains nothing
+        for command in analysis.commands:
+            if command.name == _talos.PROGRAM:
+                unresolved = any(form is not None for form in command.empty_forms)
+                talosctl = _talos.command_findings(command.argv, unresolved=unresolved)
+                findings.extend(Finding(rule, reason) for rule, reason in talosctl)
+                sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
     findings.extend(
         _token_leaks(
             request, itertools.chain((t for t, _ in commands), (v for _, v in strings), (v for _, v in env_strings))
         )
     )
-    if request.kind is RequestKind.TASK:
+    if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
                 connection=request.connection,
                 host_type=request.host_type,
                 options=request.connection_options,
+                allowed=policy.connections,
                 trusted_interpreters=trusted_interpreters,
             )
         )
@@ -139,6 +182,9 @@ def evaluate(
         tiering.raise_to(Tier.T2, f"lookup {request.action} runs commands on the controller")
     elif request.kind in (RequestKind.META, RequestKind.INCLUDE):
         pass
+    elif talos is not None:
+        # Controller-side talosctl: the verb table decides (after Talos's API roles); no operator pin lowers it.
+        tiering.absorb(talos.tier, talos.reasons)
     elif action in _modules.EXEC_MODULES:
         # Free-form execution: the floor below (T2 unless every command is allowlisted) replaces the base tier,
         # and no pin can lower it.
@@ -185,13 +231,15 @@ def evaluate(
         if content is None:
             tiering.raise_to(Tier.T3, f"cannot read the local file {os.path.basename(path)!r} to inspect it")
 
-    state = _modules.state_tier(action, args)
+    # The talos module's command words are read by its verb table, not guessed at as another collection's state.
+    state = _modules.state_tier(action, args) if talos is None else None
     if state:
         tiering.raise_to(*state)
     option = _modules.option_tier(action, args)
     if option:
         tiering.raise_to(*option)
-    writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0
+    # (a Talos node's paths are not this machine's: the verb table weighs what talosctl does with them)
+    writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0 and talos is None
     attributes_only = _attributes_only(action, args)
     if writes:
         for key, value in strings:
@@ -236,6 +284,7 @@ def evaluate(
         findings.extend(f for f in sub.findings if f not in findings)
         tiering.absorb(sub.tier, [f"{sub.action} (run by {action}): {why}" for why in sub.reasons])
         sub_dry = sub_dry and sub.dry_run
+        sensitive = sensitive or sub.sensitive
     if len(request.sub_actions) > 8:
         tiering.raise_to(Tier.T3, "more modules run in this task's place than the gate inspects")
     if out_of_bounds and action not in _modules.CONTROL_MODULES:
@@ -243,10 +292,11 @@ def evaluate(
 
     dry_run = (
         request.check_mode
-        and request.kind is RequestKind.TASK
+        and request.kind in _HOST_KINDS
         and inert_environment
         and sub_dry
-        and _honest_under_check(action, args, reading)
+        # (the talos action runs a verb with --dry-run in check mode, or not at all)
+        and (talos is not None or _honest_under_check(action, args, reading))
     )
     return Evaluation(
         findings=tuple(findings),
@@ -254,7 +304,40 @@ def evaluate(
         reasons=tuple(dict.fromkeys(tiering.reasons)),
         dry_run=bool(dry_run),
         action=action,
+        sensitive=sensitive,
+        # the same fact in the words an agent session's latch records (agents/trifecta.py)
+        sensitive_read=f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
     )
+
+
+def _host_type_findings(request: TaskRequest) -> list[Finding]:
+    """A host's type comes from the operator's inventory or nowhere: a value from any other source, or a value
+    outside the vocabulary, denies the task (a typo must not turn a Talos node into a Linux box or back)."""
+    found = [
+        Finding(
+            HOST_TYPE,
+            f"{item}; only the operator's inventory (inventory sources and the group_vars/host_vars "
+            "beside them) may set it",
+        )
+        for item in request.untrusted_inventory[:5]
+    ]
+    if request.host_type not in HOST_TYPES:
+        found.append(
+            Finding(
+                HOST_TYPE,
+                f"unknown praxis_host_type {request.host_type[:40]!r} (expected one of "
+                f"{', '.join(sorted(HOST_TYPES))})",
+            )
+        )
+    return found
+
+
+def _talos_nodes(request: TaskRequest) -> tuple[str, ...] | None:
+    """The nodes a Talos host's inventory selects (the talosctl connection's host), None when there is none."""
+    host = request.connection_options.get("host")
+    if not isinstance(host, str) or not host.strip():
+        return None
+    return tuple(node.strip() for node in host.split(",") if node.strip())
 
 
 def _command_texts(
@@ -320,6 +403,7 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
             findings.append(Finding("deny.raw-disk-write", f"{action} writes to the raw disk {value[:60]} ({key})"))
         elif writes and any(_paths.is_device_write(candidate) for candidate in readings):
             findings.append(Finding("deny.raw-disk-write", f"{action} writes to the device node {value[:60]} ({key})"))
+    findings.extend(Finding(rule, reason) for rule, reason in _collections.deny_findings(action, args))
     if action == "ansible.posix.synchronize" and str(args.get("delete", "")).lower() in ("true", "yes", "1"):
         dest = args.get("dest")
         if isinstance(dest, str) and _paths.is_system_dir(dest):

@@ -23,8 +23,9 @@ import jsonschema
 import yaml
 
 from ..core.errors import PolicyFileError
+from ..core.limits import InputRejected, load_yaml, read_bounded
 from ..core.models import Tier
-from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths
+from . import _collections, _commands, _connopts, _executables, _modules, _options, _paths, _talos
 
 # Names of the gate's own files: controller-side work that names one is denied (deny.gate-tamper). Kept here, with
 # the other rule data, so that changing the list changes the ruleset fingerprint.
@@ -52,7 +53,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.4"
+RULESET_VERSION = "2026.12.8"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -87,11 +88,21 @@ RULESET_HISTORY: Mapping[str, str] = {
     # keys by an inert allowlist; interpreters by an allowlist; dry runs by what runs under check mode; controller
     # paths in every spelling for every connection; async_status jid must be a job id; password lookups are T1
     "2026.12.3": "7fad45ca72644945632f0cbea15ec0780965cbec5321ab6a174f46d7ce06d870",
-    # 2026.12.4: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
+    # 2026.12.4: programs that run a command line they
+    # are handed, tools with an execute command (sed e/w, ex/vim, ed, gdb, m4, make, ...), static text filters
+    # computed before a shell, PowerShell removal of system directories and disk wipes; bounded analysis rounds up
+    "2026.12.4": "013de9e6d9f20cf60745f8a30abf9d129f7dc4b4c374c5cb59aa89310b1c4708",
+    # 2026.12.5: host types linux/talos from the inventory only (deny.host-type); the talosctl verb table (tiers
+    # after Talos's API roles, per-verb option allowlists, one node at T3) for the praxis.gatekeeper.talos module
+    # and talosctl in command text; the praxis.gatekeeper.ssh and .talosctl connections; an operator connection list
+    "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
+    # 2026.12.7: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
+    "2026.12.7": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
+    # 2026.12.8: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
     # allowlisted command is pinned to T0 (its content no longer rounds up); controller-side actions carry no
     # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
     # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
-    "2026.12.4": "e3abb93c129e627df1a08ccd81b3d671c7155dbcf49932685ef17a63cde5c90a",
+    "2026.12.8": "10983b59c84baad3661634d6c1b73636bd3ff79925c24ebca929cbc9fcf126f7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
@@ -112,6 +123,7 @@ class OperatorPolicy:
     deny: tuple[DenyRule, ...] = ()
     module_tiers: Mapping[str, Tier] = field(default_factory=dict)
     command_allowlist: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()  # the operator's connection list (empty: the built-in allowlist)
     source: str = ""
     canonical: str = "{}"
 
@@ -135,6 +147,7 @@ def builtin_data() -> dict[str, Any]:
         "connections": _connopts.CONNOPTS_DATA,
         "interpreters": _connopts.interpreter_data(),
         "options": _options.OPTIONS_DATA,
+        "talos": _talos.TALOS_DATA,
         "paths": {
             "top_level_system_dirs": sorted(_paths.TOP_LEVEL_SYSTEM_DIRS),
             "harmless_device_nodes": sorted(_paths.HARMLESS_DEVICE_NODES),
@@ -167,16 +180,18 @@ def load_policy(path: Path | None) -> OperatorPolicy:
     if path is None:
         return OperatorPolicy()
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, max_bytes=_MAX_POLICY_BYTES, what="the policy file")
+    except InputRejected as exc:
+        raise PolicyFileError(str(exc), hint="point PRAXIS_POLICY at a regular YAML file of at most 1 MiB") from None
     except OSError as exc:
         raise PolicyFileError(
             f"cannot read the policy file {path}: {exc.strerror or exc}",
             hint="fix PRAXIS_POLICY (or [praxis_gatekeeper] policy) or create the file",
         ) from exc
-    if len(raw) > _MAX_POLICY_BYTES:
-        raise PolicyFileError(f"the policy file {path} is larger than 1 MiB", hint="split or trim it")
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"), what=f"the policy file {path}")
+    except InputRejected as exc:
+        raise PolicyFileError(str(exc), hint="write the policy out without anchors and aliases that multiply") from None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PolicyFileError(f"the policy file {path} is not valid YAML: {exc}", hint="fix the syntax") from exc
     validator = jsonschema.Draft202012Validator(policy_schema())
@@ -189,7 +204,8 @@ def load_policy(path: Path | None) -> OperatorPolicy:
             + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
             hint="see docs/schema/policy.schema.json or `praxis-gate schema policy`",
         )
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):  # the schema requires an object; this guards a schema edit that forgot it
+        raise PolicyFileError("the policy file must hold a mapping", hint="see `praxis-gate schema policy`")
     rules: list[DenyRule] = []
     for entry in data.get("deny", []):
         try:
@@ -212,6 +228,7 @@ def load_policy(path: Path | None) -> OperatorPolicy:
         deny=tuple(rules),
         module_tiers={name: Tier.parse(tier) for name, tier in data.get("module_tiers", {}).items()},
         command_allowlist=tuple(data.get("command_allowlist", ())),
+        connections=tuple(data.get("connections", ())),
         source=str(path),
         canonical=canonical,
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import abc
 import hashlib
-import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -42,6 +41,7 @@ from ._model import (
     Session,
     StoreRefused,
     canonical_json,
+    load_stored,
     utc,
 )
 
@@ -415,7 +415,7 @@ class Store(abc.ABC):
             fact_type=fact_type,
             version=version,
             supersedes=supersedes,
-            content=None if retracted else json.loads(text),
+            content=None if retracted else load_stored(text, f"fact {fact_id}"),
             content_hash=digest,
             retracted=retracted,
             valid_from=start,
@@ -448,7 +448,7 @@ class Store(abc.ABC):
             fact_type=row[3],
             version=int(row[4]),
             supersedes=row[5],
-            content=None if row[8] else json.loads(text),
+            content=None if row[8] else load_stored(text, f"fact {row[0]}"),
             content_hash=row[7],
             retracted=bool(row[8]),
             valid_from=_dt(row[9]),
@@ -527,7 +527,7 @@ class Store(abc.ABC):
             run_id=run_id,
             ruleset_digest=ruleset_digest,
             expires_at=expires,
-            payload=json.loads(payload_text),
+            payload=load_stored(payload_text, f"approval request {request_id}"),
         )
 
     def approval_request(self, request_id: str) -> ApprovalRequest | None:
@@ -539,7 +539,9 @@ class Store(abc.ABC):
         if not rows:
             return None
         r = rows[0]
-        return ApprovalRequest(r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), json.loads(r[7]))
+        return ApprovalRequest(
+            r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), load_stored(r[7], f"approval request {r[0]}")
+        )
 
     def list_approval_requests(self, *, run_id: str | None = None, limit: int = 1000) -> list[ApprovalRequest]:
         """Requests, newest first; all of one run when ``run_id`` is given (a run's requests form one plan)."""
@@ -552,7 +554,12 @@ class Store(abc.ABC):
             sql += " WHERE run_id = ?"
             params.append(run_id)
         rows = self._read(sql + " ORDER BY created_at DESC, request_id LIMIT ?", [*params, max(1, int(limit))])
-        return [ApprovalRequest(r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), json.loads(r[7])) for r in rows]
+        return [
+            ApprovalRequest(
+                r[0], _dt(r[1]), r[2], r[3], r[4], r[5], _dt(r[6]), load_stored(r[7], f"approval request {r[0]}")
+            )
+            for r in rows
+        ]
 
     def approval_items(self, request_id: str) -> list[ApprovalItem]:
         rows = self._read(
@@ -560,7 +567,9 @@ class Store(abc.ABC):
             "WHERE request_id = ? ORDER BY item_id",
             (request_id,),
         )
-        return [ApprovalItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+        return [
+            ApprovalItem(r[0], r[1], r[2], r[3], r[4], r[5], load_stored(r[6], f"approval item {r[0]}")) for r in rows
+        ]
 
     def approval_item(self, item_id: str) -> ApprovalItem | None:
         rows = self._read(
@@ -571,7 +580,7 @@ class Store(abc.ABC):
         if not rows:
             return None
         r = rows[0]
-        return ApprovalItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+        return ApprovalItem(r[0], r[1], r[2], r[3], r[4], r[5], load_stored(r[6], f"approval item {r[0]}"))
 
     def consume(self, item_id: str, *, consumer: str, context: Mapping[str, Any] | None = None) -> bool:
         """Use an approval item once. True for exactly one caller, whatever the concurrency; False for all others.
@@ -600,7 +609,11 @@ class Store(abc.ABC):
         rows = self._read(
             "SELECT item_id, consumer, consumed_at, context FROM consumptions WHERE item_id = ?", (item_id,)
         )
-        return Consumption(rows[0][0], rows[0][1], _dt(rows[0][2]), json.loads(rows[0][3])) if rows else None
+        return (
+            Consumption(rows[0][0], rows[0][1], _dt(rows[0][2]), load_stored(rows[0][3], "a stored context"))
+            if rows
+            else None
+        )
 
     # ----------------------------------------------------------------------------------------------- sessions
     def add_session(self, *, session_id: str, principal: str, attributes: Mapping[str, Any] | None = None) -> Session:
@@ -616,13 +629,17 @@ class Store(abc.ABC):
                 )
         except ConflictError as exc:
             raise ConflictError(f"session {session_id} already exists", hint="sessions are immutable") from exc
-        return Session(session_id, principal, now, json.loads(attributes_text))
+        return Session(session_id, principal, now, load_stored(attributes_text, f"session {session_id}"))
 
     def session(self, session_id: str) -> Session | None:
         rows = self._read(
             "SELECT session_id, principal, created_at, attributes FROM sessions WHERE session_id = ?", (session_id,)
         )
-        return Session(rows[0][0], rows[0][1], _dt(rows[0][2]), json.loads(rows[0][3])) if rows else None
+        return (
+            Session(rows[0][0], rows[0][1], _dt(rows[0][2]), load_stored(rows[0][3], "a stored context"))
+            if rows
+            else None
+        )
 
     # ---------------------------------------------------------------------------------------- kill-switch log
     def record_killswitch(self, event: KillSwitchEventKind, *, reason: str, actor: str) -> KillSwitchEvent:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ..core.errors import StateError
+from ..core.errors import IntegrityError, StateError
+from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds, load_json
 
 __all__ = [
     "ApprovalItem",
@@ -34,7 +35,10 @@ __all__ = [
     "StoreRefused",
     "canonical_json",
     "content_hash",
+    "load_stored",
 ]
+
+MAX_VALUE_BYTES = 16 * 1024 * 1024  # one stored JSON value: fact content, a payload, a context
 
 KillSwitchEventKind = Literal["stop", "clear"]
 TIERS = ("T0", "T1", "T2", "T3")
@@ -62,12 +66,32 @@ class StoreCorruptError(StateError):
 def canonical_json(value: Any) -> str:
     """The one text form of a JSON value: sorted keys, no whitespace, ASCII, no NaN. Raises StoreRefused."""
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise StoreRefused(
             f"the store keeps JSON values only: {exc}",
             hint="pass dicts, lists, strings, numbers, booleans and None (no NaN, no sets, no bytes)",
         ) from exc
+    # Whatever is written must read back through load_stored, which holds rows to the same bounds.
+    if len(text) > MAX_VALUE_BYTES or json_depth_exceeds(text, MAX_JSON_DEPTH):
+        raise StoreRefused(
+            f"the store keeps JSON values of at most {MAX_VALUE_BYTES // (1024 * 1024)} MiB nested at most "
+            f"{MAX_JSON_DEPTH} levels",
+            hint="bound the value before storing it",
+        )
+    return text
+
+
+def load_stored(text: str, what: str) -> Any:
+    """A JSON value read back from a row. A row outside the bounds canonical_json writes was not written by the
+    store: IntegrityError, never a RecursionError in whoever reads it."""
+    try:
+        return load_json(text, max_bytes=MAX_VALUE_BYTES, max_depth=MAX_JSON_DEPTH, what=what)
+    except ValueError as exc:
+        raise IntegrityError(
+            f"{what} in the store cannot be read: {exc}",
+            hint="the row was written outside praxis.gatekeeper; run `praxis-gate store check` and investigate",
+        ) from None
 
 
 def content_hash(value: Any) -> str:

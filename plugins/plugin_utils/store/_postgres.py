@@ -127,7 +127,8 @@ class PostgresStore(Store):
 
     def _now(self, run: Run) -> datetime:
         value = run("SELECT clock_timestamp()", ())[0][0]
-        assert isinstance(value, datetime)
+        if not isinstance(value, datetime):
+            raise StateError(f"PostgreSQL's clock_timestamp() returned {type(value).__name__}, not a timestamp")
         return value
 
     @contextmanager

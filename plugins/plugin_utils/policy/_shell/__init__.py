@@ -24,10 +24,12 @@ Design rules:
 Layout: one module per thing the analyser models, lowest first. ``_results`` (what an analysis reports),
 ``_vocabulary`` (the names, options and limits it knows; the ruleset fingerprint), ``_state`` (what the shell knows
 at a point), ``_lexer`` (quoting and tokens), ``_output`` (what static producers and decoding filters print),
+``_scripts`` (the scripts of other languages: sed, ex, ed, gdb, m4, make, Tcl, and calls in interpreter code),
 ``_base`` (one analysis frame), then the analyser's layers, each a class extending the ones below it:
 ``_expansion`` (words and expansions), ``_files`` (redirections, working directories, files written, renamed
-programs), ``_simple`` (simple commands and wrappers), ``_interpreters`` and ``_runners`` (commands that run
-other code), ``_special`` (the commands known by name) and ``_control`` (lists, pipelines, compound commands).
+programs), ``_simple`` (simple commands and wrappers), ``_interpreters``, ``_languages`` and ``_runners`` (commands
+that run other code), ``_special`` (the commands known by name) and ``_control`` (lists, pipelines, compound
+commands).
 ``_entry`` composes them into ``_Analyzer`` and holds the entry points. This package re-exports what the rules
 and the tests use, including the tables ``_Analyzer._special`` tests membership in (the tests look them up here).
 """
@@ -41,16 +43,19 @@ from ._entry import analyze, analyzer_data
 from ._lexer import decode_escapes, split_argv
 from ._results import Redirect, ShellAnalysis, SimpleCommand
 from ._runners import find_parts
+from ._scripts import SedScript, code_calls, sed_invocation, sed_script
 from ._vocabulary import _AWKS as _AWKS
+from ._vocabulary import _COMMAND_RUNNERS as _COMMAND_RUNNERS
 from ._vocabulary import _COPIERS as _COPIERS
 from ._vocabulary import _DECL_BUILTINS as _DECL_BUILTINS
 from ._vocabulary import _HANDLED_NAMES as _HANDLED_NAMES
 from ._vocabulary import _KEYWORDS as _KEYWORDS
+from ._vocabulary import _LANGUAGES as _LANGUAGES
 from ._vocabulary import _OPTION_COMMANDS as _OPTION_COMMANDS
 from ._vocabulary import _PRIV_WRAPPERS as _PRIV_WRAPPERS
 from ._vocabulary import _READERS as _READERS
 from ._vocabulary import COPIERS as COPIERS
-from ._vocabulary import FOREIGN_READERS, INTERPRETER_RE, SHELLS, WRAPPERS
+from ._vocabulary import FOREIGN_READERS, INTERPRETER_RE, SHELLS, TCL_FAMILY, WRAPPERS
 from ._vocabulary import HANDLED_NAMES as HANDLED_NAMES
 from ._vocabulary import KEYWORDS as KEYWORDS
 
@@ -58,13 +63,18 @@ __all__ = [
     "FOREIGN_READERS",
     "INTERPRETER_RE",
     "SHELLS",
+    "TCL_FAMILY",
     "WRAPPERS",
     "Redirect",
+    "SedScript",
     "ShellAnalysis",
     "SimpleCommand",
     "analyze",
     "analyzer_data",
+    "code_calls",
     "decode_escapes",
     "find_parts",
+    "sed_invocation",
+    "sed_script",
     "split_argv",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._lexer import _Redir, _Word
 from ._results import _Out
+from ._scripts import INPUT
 from ._state import _State
 
 
@@ -115,6 +116,16 @@ class _AnalyzerBase:
         )
         child.run(text)
         return start, len(self.out.cmds)
+
+    def nested_input(
+        self, text: str, origin: str, *, state: _State | None = None, wrap: tuple[str, ...] = ()
+    ) -> tuple[int, int]:
+        """Analyse a command line a tool builds from its input (``INPUT``: ``s/.*/&/e``, a makefile's ``$(X)``,
+        ``LESSOPEN``'s ``%s``). The shell parses the spliced text, so the input is code as well as words: it is
+        analysed once more as an unknown command of its own."""
+        if INPUT in text:
+            text = text + "\n" + INPUT
+        return self.nested(text, origin, state=state, wrap=wrap, fname="")
 
     def run(self, text: str) -> None:
         """Analyse ``text`` at this level; defined by the control-flow layer (``_ControlFlow``)."""

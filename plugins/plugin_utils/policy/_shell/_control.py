@@ -240,7 +240,8 @@ class _ControlFlow(_SimpleCommands):
             i += 1
             while i < ntok and toks[i].word is not None:
                 w = toks[i].word
-                assert w is not None
+                if w is None:  # the loop condition checked it
+                    raise RuntimeError("a for-loop word vanished")
                 if w.literal() == "do":
                     break
                 for fields in self._expand(w)[:1]:
@@ -330,6 +331,9 @@ class _ControlFlow(_SimpleCommands):
                 # A database shell or PowerShell reads another language: the rules read its input, bash does not.
                 if consumer.stdin is None:
                     consumer.stdin = text
+            elif text is not None and consumer.stdin_lang:
+                # An interpreter or a tool with a command language of its own (``| python3``, ``| ed``, ``| m4``).
+                self._read_stdin_script(consumer, text)
             elif text is not None:
                 if consumer.stdin is None:
                     consumer.stdin = text

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from ._base import _AnalyzerBase
 from ._lexer import _LIT, _PARAM, _SUB, _Lexer, _Part, _Word, decode_escapes
 from ._output import _static_output
-from ._state import _Alt
-from ._vocabulary import _MAX_ALTS, _MAX_BRACE, _MAX_BRACE_ATOMS, _MAX_VALUE, _MAX_VARIANTS
+from ._state import _Alt, _State
+from ._vocabulary import _COMMAND_ENV_VARS, _MAX_ALTS, _MAX_BRACE, _MAX_BRACE_ATOMS, _MAX_VALUE, _MAX_VARIANTS
 
 
 class _Field:
@@ -531,6 +531,28 @@ class _Expansion(_AnalyzerBase):
                     self.state.vars[name] = [values[0]]
             return
         self._set_var(name, values, force_union=False, append=bool(plus))
+        self._command_env(name, values)
+
+    def _command_env(self, name: str, values: list[_Alt]) -> None:
+        """A variable whose value a program runs as code (``GIT_SSH_COMMAND``, ``PAGER``, ``LESSOPEN``, ``PS4``,
+        ``TAR_OPTIONS``: ``_COMMAND_ENV_VARS``) is read as that code where the text assigns it, on a fresh state
+        (the program runs it later, in its own shell). Values that are not statically known are left to the
+        expansion that uses them."""
+        kind = _COMMAND_ENV_VARS.get(name)
+        if kind is None:
+            return
+        for text, empty, _srcs in values[:_MAX_ALTS]:
+            if empty is not None or not text.strip():
+                continue
+            code = text.replace("%s", "FILE")  # the file or URL the program substitutes (named by the same text)
+            if kind == "lessopen":
+                code = code.lstrip(" ").removeprefix("||").removeprefix("|").removeprefix("-")
+            elif kind == "prompt":
+                lines = [line for line in text.split("\n") if line != "__PRAXIS_PROMPT__"]
+                code = "cat <<__PRAXIS_PROMPT__\n" + "\n".join(lines) + "\n__PRAXIS_PROMPT__\n"
+            elif kind.startswith("options "):
+                code = kind.split(" ", 1)[1] + " " + text
+            self.nested(code, "environment", state=_State(self.state.cwds[0]))
 
     # ---------------- values that become code ----------------
     def _mark_feeds(self, fields: Sequence[_Field]) -> None:

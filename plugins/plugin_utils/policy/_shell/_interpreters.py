@@ -15,9 +15,10 @@ import re
 from ._expansion import _Field, _static
 from ._lexer import split_argv
 from ._results import _Cmd
+from ._scripts import code_calls, string_literals, tcl_commands
 from ._simple import _SimpleCommands
 from ._state import _State
-from ._vocabulary import _BACKTICK_CODE, _CALL_STRINGS, _CODE_OPTS, _CODE_VALUE_OPTS, _MAX_CODE_SCAN
+from ._vocabulary import _BACKTICK_CODE, _CALL_STRINGS, _CODE_OPTS, _CODE_VALUE_OPTS, _MAX_CODE_SCAN, TCL_FAMILY
 
 
 class _Interpreters(_SimpleCommands):
@@ -93,6 +94,7 @@ class _Interpreters(_SimpleCommands):
                 cmd.stdin_code = script.empty is not None and not script.proc
             elif script.text in ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0"):
                 cmd.stdin_code = True
+                cmd.stdin_lang = family
                 cmd.code = stdin
             else:
                 key = self._file_key(script.text)
@@ -101,18 +103,29 @@ class _Interpreters(_SimpleCommands):
                 return
         else:
             cmd.stdin_code = True
+            cmd.stdin_lang = family
             cmd.code = stdin
         if cmd.code:
-            self._code_strings(cmd.code, wraps)
+            if family in TCL_FAMILY:
+                self._tcl_code(cmd.code, wraps)
+            else:
+                self._code_strings(cmd.code, wraps)
 
-    def _code_strings(self, code: str, wraps: tuple[str, ...]) -> None:
-        """Shell command strings embedded in interpreter code (``os.system("...")``, ``system '...'``, backticks)."""
-        code = code[:_MAX_CODE_SCAN]
+    def _code_strings(self, code: str, wraps: tuple[str, ...], *, awk: bool = False, tcl: bool = False) -> None:
+        """Shell command strings embedded in interpreter code (``os.system("...")``, ``system '...'``, backticks),
+        programs run with literal arguments (``subprocess.run(["rm", ...])``, ``system("rm", "-rf", "/")``,
+        ``system qw(rm -rf /)``), and, when a call runs a command the code computes (``os.system(c)``), every
+        string literal that could be a command line: what the gate can compute of a computed command is judged,
+        and the rules round the rest up. Code longer than the scan is not read whole, so it rounds up."""
+        if len(code) > _MAX_CODE_SCAN:
+            self.out.uncertain = True
+            code = code[:_MAX_CODE_SCAN]
+        state = _State(self.state.cwds[0])
         for m in _CALL_STRINGS.finditer(code):
-            self.nested(m.group(1) or m.group(2) or "", "interpreter", state=_State(self.state.cwds[0]), wrap=wraps)
+            self.nested(m.group(1) or m.group(2) or "", "interpreter", state=state.copy(), wrap=wraps)
         for m in _BACKTICK_CODE.finditer(code):
             text = m.group(1) or m.group(2) or m.group(3) or ""
-            self.nested(text, "interpreter", state=_State(self.state.cwds[0]), wrap=wraps)
+            self.nested(text, "interpreter", state=state.copy(), wrap=wraps)
         for m in re.finditer(
             r"(?:system|exec|spawn|Popen|run|call|check_output|execFileSync|spawnSync)\s*\(\s*\[", code
         ):
@@ -122,7 +135,35 @@ class _Interpreters(_SimpleCommands):
             items = re.findall(r"\"([^\"\\\n]{0,400})\"|'([^'\\\n]{0,400})'", code[m.end() : end])
             words = [a or b for a, b in items]
             if words:
-                self.nested(split_argv(words), "interpreter", state=_State(self.state.cwds[0]), wrap=wraps)
+                self.nested(split_argv(words), "interpreter", state=state.copy(), wrap=wraps)
+        calls = code_calls(code, awk=awk, tcl=tcl)
+        if len(calls.argv) > 64 or len(calls.commands) > 64:
+            self.out.uncertain = True  # more calls than the gate reads
+        for argv in calls.argv[:64]:
+            self.nested(split_argv(argv), "interpreter", state=state.copy(), wrap=wraps)
+        for text in calls.commands[:64]:
+            self.nested(text, "interpreter", state=state.copy(), wrap=wraps)
+        if calls.computed or calls.piped_to_shell:
+            for text in string_literals(code):
+                self.nested(text, "interpreter", state=state.copy(), wrap=wraps)
+
+    def _tcl_code(self, code: str, wraps: tuple[str, ...]) -> None:
+        """Tcl code (``expect -c``, ``tclsh``): the programs ``exec``/``spawn`` run, the command lines ``system``,
+        ``send`` and ``open |`` hand to a shell, then the calls any language makes."""
+        found = tcl_commands(code)  # reads at most its own bound; a longer script is not complete
+        if not found.complete:
+            self.out.uncertain = True
+        state = _State(self.state.cwds[0])
+        for argv in found.argv[:64]:
+            self.nested(
+                split_argv(argv).replace("'|'", "|").replace("'>'", ">").replace("'<'", "<"),
+                "interpreter",
+                state=state.copy(),
+                wrap=wraps,
+            )
+        for text in found.commands[:64]:
+            self.nested(text, "interpreter", state=state.copy(), wrap=wraps)
+        self._code_strings(code, wraps, tcl=True)
 
     def _awk(self, cmd: _Cmd, fields: list[_Field], wraps: tuple[str, ...]) -> None:
         k = 1
@@ -142,4 +183,4 @@ class _Interpreters(_SimpleCommands):
             break
         if k < n:
             cmd.code = fields[k].text
-            self._code_strings(cmd.code, wraps)
+            self._code_strings(cmd.code, wraps, awk=True)

@@ -92,6 +92,7 @@ class _Cmd:
         "redirects",
         "stdin",
         "stdin_code",
+        "stdin_lang",
         "wrappers",
     )
 
@@ -110,6 +111,7 @@ class _Cmd:
         self.function = ""
         self.stdin: str | None = None
         self.stdin_code = False
+        self.stdin_lang = ""  # the language its standard input is code in, when not bash (``python``, ``ed``, ...)
         self.feeds_code = False
         self.code: str | None = None
 

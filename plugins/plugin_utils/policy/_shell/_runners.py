@@ -6,12 +6,15 @@ Each handler reads its command's options the way the tool does, finds the string
 that one level deeper with the right origin, state and working directory: ``sh -c`` gets its positional parameters,
 ``su -`` starts in an unknown directory, ``find -exec`` puts its roots where ``{}`` is, ``xargs`` appends the words a
 static producer pipes into it, ``ssh HOST CMD`` runs on a fresh state, ``tar --to-command=``, ``git -c
-alias.x='!...'`` and ``ssh -o ProxyCommand=`` run their values. What a handler cannot see (a script on stdin from
-elsewhere) is marked ``stdin_code`` for the rules. ``find_parts`` gives the rules find's roots and expression.
+alias.x='!...'`` and ``ssh -o ProxyCommand=`` run their values; the programs of ``_COMMAND_RUNNERS`` (``script -qc``,
+``su -lc``, ``flock``, ``watch``, ...) are read with their own option syntax (``_getopt``). What a handler cannot see
+(a script on stdin from elsewhere) is marked ``stdin_code`` for the rules. ``find_parts`` gives the rules find's roots
+and expression.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 from collections.abc import Sequence
 
@@ -19,10 +22,13 @@ from ._expansion import _Field, _static
 from ._files import _basename
 from ._output import _produced_text
 from ._results import _Cmd
-from ._simple import _SimpleCommands
+from ._simple import _getopt, _SimpleCommands
 from ._state import _Alt, _State
 from ._vocabulary import (
     _COMMAND_CONFIG_KEYS,
+    _COMMAND_CONFIG_PATTERNS,
+    _COMMAND_RUNNERS,
+    _CONFIG_OPTIONS,
     _FIND_EXEC,
     _FIND_NARROWING,
     _MAX_ALTS,
@@ -31,6 +37,9 @@ from ._vocabulary import (
     INTERPRETER_RE,
     SHELLS,
 )
+
+# Runners that start a shell reading its standard input when they are given no command.
+_SHELL_STARTERS = frozenset({"su", "runuser", "sg", "script", "newgrp"})
 
 
 class _Runners(_SimpleCommands):
@@ -108,7 +117,7 @@ class _Runners(_SimpleCommands):
             origin = "here-string" if any(r.op == "<<<" for r in cmd.redirects) else "heredoc"
             self.nested(stdin, origin, state=child, wrap=wraps, fname="")
 
-    def _su(
+    def _command_runner(
         self,
         cmd: _Cmd,
         name: str,
@@ -117,54 +126,66 @@ class _Runners(_SimpleCommands):
         stdin: str | None,
         env_over: dict[str, list[_Alt]],
         wraps: tuple[str, ...],
+        cwds: tuple[str | None, ...] | None,
     ) -> None:
-        wraps = (*wraps, name)
-        n = len(fields)
-        k = 1
+        """A program that runs a command line from an option or its operands (``_COMMAND_RUNNERS``): ``script
+        -qc CMD``, ``su -lc CMD``, ``su USER -- -c CMD``, ``runuser -u USER CMD``, ``flock FILE -c CMD``, ``watch
+        -tn1 CMD``, ``entr -s CMD``, ``hyperfine CMD...``, ``capsh -- -c CMD``. Options are read as the program
+        reads them (clusters, attached values, abbreviations), so no spelling hides the command."""
+        short, longs, code_opts, layout, lead, permute, switches = _COMMAND_RUNNERS[name]
+        opts, operand_idx = _getopt(fields, short, longs, permute=permute)
         login = False
-        command: _Field | None = None
-        positional: list[_Field] = []
-        while k < n:
-            f = fields[k]
-            t = f.text
-            if t in ("-c", "--command", "--session-command"):
-                if k + 1 < n:
-                    command = fields[k + 1]
-                k += 2
-                continue
-            if t.startswith(("--command=", "--session-command=")):
-                command = _Field(t.partition("=")[2], f.empty and f.empty.partition("=")[2], False, f.srcs, False)
-                k += 1
-                continue
-            if name == "runuser" and t in ("-u", "--user") and k + 1 < n:
-                rest = fields[k + 2 :]
-                if rest and rest[0].text == "--":
-                    rest = rest[1:]
-                if rest:
-                    self._dispatch(list(rest), (), stdin, wrappers=wraps, env_over=env_over, origin="runuser")
-                return
-            if name == "sg" and k == 2 and command is None and not t.startswith("-"):
-                command = f
-                k += 1
-                continue
-            if t in ("-", "-l", "--login"):
+        texts: list[_Field] = []
+        programs: list[_Field] = []
+        for opt, value in opts:
+            if opt in code_opts and value is not None:
+                (programs if layout == "program" else texts).append(value)
+            if opt in switches:
+                layout = switches[opt]
+                if value is not None and layout == "argv" and name == "runuser":
+                    lead = 0  # ``runuser -u USER CMD ARGS``: the user was the option's value
+            if opt in ("-l", "--login"):
                 login = True
-            elif t in ("-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w", "--whitelist-environment"):
-                k += 2
-                continue
-            elif not t.startswith("-"):
-                positional.append(f)
-            k += 1
-        child = self._child_state(env_over, (None,) if login else None)
-        if command is not None:
-            self._mark_feeds([command])
-            cmd.code = command.text
-            self.nested(command.text, f"{name} -c", state=child, wrap=wraps, fname="")
+        operands = [fields[k] for k in operand_idx]
+        if operands and operands[0].text == "-" and name in ("su", "runuser", "sg"):
+            login = True
+            operands = operands[1:]
+        if layout == "argv" and permute and operand_idx:
+            # ``runuser -u USER cmd -x``: everything from the command on is the command's, options included.
+            operands = list(fields[operand_idx[0] :])
+        child = self._child_state(env_over, (None,) if login else cwds)
+        for text in texts:
+            self._mark_feeds([text])
+            cmd.code = text.text if cmd.code is None else cmd.code
+            self.nested(text.text, f"{name} -c", state=child.copy(), wrap=(*wraps, name), fname="")
+        rest = operands[lead:]
+        if programs:
+            for program in programs[:_MAX_ALTS]:
+                self._dispatch([program, *rest], (), None, wrappers=(*wraps, name), env_over=env_over, origin=name)
             return
-        cmd.stdin_code = True
-        if stdin is not None:
-            cmd.code = stdin
-            self.nested(stdin, "heredoc", state=child, wrap=wraps, fname="")
+        if texts or not rest or layout in ("", "program"):
+            if name in _SHELL_STARTERS and not texts and layout != "argv":
+                cmd.stdin_code = True  # ``su``, ``su - USER``, ``script``: a shell reading its standard input
+                if stdin is not None:
+                    cmd.code = stdin
+                    self.nested(stdin, "heredoc", state=child, wrap=(*wraps, name), fname="")
+            return
+        if layout == "argv" and rest[0].text in code_opts:
+            if len(rest) > 1:  # ``flock FILE -c CMD``: the option follows the lock file
+                self._mark_feeds(rest[1:2])
+                self.nested(rest[1].text, f"{name} -c", state=child, wrap=(*wraps, name), fname="")
+            return
+        if layout == "text":
+            self._mark_feeds(rest)
+            self.nested(" ".join(f.text for f in rest), name, state=child, wrap=(*wraps, name), fname="")
+        elif layout == "each":
+            for f in rest[:_MAX_ALTS]:
+                self._mark_feeds([f])
+                self.nested(f.text, name, state=child.copy(), wrap=(*wraps, name), fname="")
+        elif layout == "argv":
+            self._dispatch(list(rest), (), None, wrappers=(*wraps, name), env_over=env_over, origin=name)
+        elif layout == "shell":
+            self._shell(cmd, [_static("sh"), *rest], stdin=stdin, env_over=env_over, wraps=(*wraps, name), cwds=cwds)
 
     def _find(self, cmd: _Cmd, fields: list[_Field], env_over: dict[str, list[_Alt]], wraps: tuple[str, ...]) -> None:
         n = len(fields)
@@ -321,13 +342,14 @@ class _Runners(_SimpleCommands):
                 continue
             cfg_key, cfg_eq, cfg_val = value.partition("=")
             low = cfg_key.lower().rstrip(":")
-            if name in ("ssh", "scp", "sftp", "git", "apt", "apt-get") and not (name in ("scp", "sftp") and t == "-S"):
+            option = t.partition("=")[0] if t.startswith("--") else t[:2]
+            if option in _CONFIG_OPTIONS.get(name, ()):
                 if not cfg_eq:
                     continue
                 if name == "git" and low.startswith("alias.") and cfg_val.startswith("!"):
                     value = cfg_val[1:]
-                elif low in _COMMAND_CONFIG_KEYS:
-                    value = cfg_val
+                elif low in _COMMAND_CONFIG_KEYS or any(fnmatch.fnmatchcase(low, p) for p in _COMMAND_CONFIG_PATTERNS):
+                    value = cfg_val.removeprefix("!")
                 else:
                     continue
             elif name == "tar" and key == "--checkpoint-action":

@@ -17,13 +17,80 @@ from ._files import _basename, _Files
 from ._lexer import _ASSIGN, _NAME, _Lexer
 from ._results import Redirect, _Cmd
 from ._state import _Alt, _State
-from ._vocabulary import _DECL_BUILTINS, _MAX_COMMANDS, _MAX_VARIANTS, WRAPPERS
+from ._vocabulary import _DECL_BUILTINS, _MAX_COMMANDS, _MAX_VARIANTS, _SUDO_LIKE, WRAPPERS
 
 
 def _may_take_code(option: str) -> bool:
     """A short option cluster ending in ``c`` (``-c``, ``-lc``): after an unknown command, what may be a shell's
     command string follows it."""
     return option.startswith("-") and not option.startswith("--") and option.endswith("c")
+
+
+def _long_name(key: str, names: frozenset[str]) -> str:
+    """The long option ``key`` stands for: itself, or the one long option it abbreviates (getopt_long accepts
+    ``--comm`` for ``--command``). ``names``: the long options taking a value, and the flags that share a prefix
+    with one of them marked with a leading ``+`` (``+--start`` beside ``--startas``)."""
+    if key in names or "+" + key in names or len(key) < 4:
+        return key
+    matches = [name.lstrip("+") for name in names if name.lstrip("+").startswith(key)]
+    return matches[0] if len(matches) == 1 else key
+
+
+def _getopt(
+    fields: list[_Field], short_value: str, long_value: frozenset[str], *, permute: bool, start: int = 1
+) -> tuple[list[tuple[str, _Field | None]], list[int]]:
+    """Options and operands of a program that parses its arguments with getopt_long: short options clustered
+    (``-qc CMD``), a value attached (``-cCMD``) or in the next word, ``--long=value`` or ``--long value``,
+    abbreviated long options, and ``--`` ending the options. ``permute``: options may follow operands (GNU
+    getopt's default); otherwise the first operand ends them (``+`` in the option string). Returns the options as
+    (name, value field or None) and the indexes of the operands. A word whose value is not statically known is an
+    operand (the caller rounds it up)."""
+    opts: list[tuple[str, _Field | None]] = []
+    operands: list[int] = []
+    n = len(fields)
+    k = start
+    while k < n:
+        f = fields[k]
+        t = f.text
+        if f.empty is not None or t == "-" or not t.startswith("-"):
+            operands.append(k)
+            k += 1
+            if not permute:
+                operands.extend(range(k, n))
+                break
+            continue
+        if t == "--":
+            operands.extend(range(k + 1, n))
+            break
+        if t.startswith("--"):
+            key, eq, value = t.partition("=")
+            key = _long_name(key, long_value)
+            if eq:
+                opts.append((key, _Field(value, None, f.glob, f.srcs, f.proc)))
+            elif key in long_value and k + 1 < n:
+                opts.append((key, fields[k + 1]))
+                k += 1
+            else:
+                opts.append((key, None))
+            k += 1
+            continue
+        j = 1
+        while j < len(t):
+            letter = t[j]
+            if letter in short_value:
+                rest = t[j + 1 :]
+                if rest:
+                    opts.append(("-" + letter, _Field(rest, None, f.glob, f.srcs, f.proc)))
+                elif k + 1 < n:
+                    opts.append(("-" + letter, fields[k + 1]))
+                    k += 1
+                else:
+                    opts.append(("-" + letter, None))
+                break
+            opts.append(("-" + letter, None))
+            j += 1
+        k += 1
+    return opts, operands
 
 
 class _SimpleCommands(_Files):
@@ -220,6 +287,8 @@ class _SimpleCommands(_Files):
         self, name: str, fields: list[_Field], env_over: dict[str, list[_Alt]]
     ) -> tuple[list[_Field], tuple[str | None, ...] | None] | None:
         short_val, long_val, npos = WRAPPERS[name]
+        if npos < 0:  # ``runcon CONTEXT cmd`` / ``runcon -t TYPE cmd``: the context is an operand only alone
+            npos = 0 if len(fields) > 1 and fields[1].text.startswith("-") else 1
         cwd: tuple[str | None, ...] | None = None
         if name == "command" and len(fields) > 1 and fields[1].text in ("-v", "-V"):
             return None
@@ -235,10 +304,12 @@ class _SimpleCommands(_Files):
             if t == "--":
                 k += 1
                 break
-            if name in ("env", "sudo", "doas", "run0") and _ASSIGN.match(t) and not t.startswith("-"):
+            if name in ("env", "doas", "run0", *_SUDO_LIKE) and _ASSIGN.match(t) and not t.startswith("-"):
                 m = _ASSIGN.match(t)
-                assert m is not None
+                if m is None:  # matched on the line above
+                    raise RuntimeError("an assignment word stopped matching")
                 env_over[m.group(1)] = [(t[m.end() :], None, ())]
+                self._command_env(m.group(1), env_over[m.group(1)])
                 k += 1
                 continue
             if t.startswith("-") and len(t) > 1 and name not in ("busybox", "toybox"):
@@ -251,26 +322,26 @@ class _SimpleCommands(_Files):
                         cwd = self._dir_after(val)
                     elif key == "--split-string":
                         return self._split_string(val) + fields[k + 1 :], cwd
-                    elif key in ("--login",) and name == "sudo":
+                    elif key in ("--login",) and name in _SUDO_LIKE:
                         cwd = (None,)
                     k += 1
                     continue
                 j = 1
                 while j < len(t):
                     opt = "-" + t[j]
-                    if name == "sudo" and t[j] in "elvkK":
+                    if name in _SUDO_LIKE and t[j] in "elvkK":
                         return None  # sudoedit / list / validate: no command runs
                     if opt in short_val:
                         val = t[j + 1 :]
                         if not val:
                             val = fields[k + 1].text if k + 1 < n else ""
                             k += 1
-                        if (name in ("sudo", "run0") and opt == "-D") or (name == "env" and opt == "-C"):
+                        if (name in ("run0", *_SUDO_LIKE) and opt == "-D") or (name == "env" and opt == "-C"):
                             cwd = self._dir_after(val)
                         elif name == "env" and opt == "-S":
                             return self._split_string(val) + fields[k + 1 :], cwd
                         break
-                    if name == "sudo" and opt == "-i":
+                    if name in _SUDO_LIKE and opt == "-i":
                         cwd = (None,)
                     j += 1
                 k += 1
@@ -313,4 +384,8 @@ class _SimpleCommands(_Files):
         cwds: tuple[str | None, ...] | None,
     ) -> None:
         """What the command named ``name`` does beyond being recorded; defined by ``_SpecialCommands``."""
+        raise NotImplementedError
+
+    def _read_stdin_script(self, cmd: _Cmd, text: str) -> None:
+        """Read ``text``, piped into ``cmd``, as a script in ``cmd.stdin_lang``; defined by ``_Languages``."""
         raise NotImplementedError

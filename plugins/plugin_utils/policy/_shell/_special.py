@@ -5,23 +5,33 @@
 ``_special`` is the one place that branches on a command's name, so the tests hold ``HANDLED_NAMES`` to the names
 it compares with and keep each of them off the plain-command shortcut. Builtins that change the state are handled
 here (``cd``, ``pushd``, ``popd``, ``unset``, ``read``, ``set``, ``alias``, ``hash -p``, copies and links); those that
-run code (``eval``, ``source``, ``trap``, ``watch``, ``flock``, ``script``, ``at``, ``sudo -s``) are followed here;
-shells, interpreters and the other runners go to their layers; a call of a function or alias the text defined is
-re-analysed with its arguments.
+run code (``eval``, ``source``, ``trap``, ``at``, ``sudo -s``) are followed here; shells, interpreters, the programs
+that run a command line (``_COMMAND_RUNNERS``), the tools with a command language (``_LANGUAGES``) and the other
+runners go to their layers; a call of a function or alias the text defined is re-analysed with its arguments.
 """
 
 from __future__ import annotations
 
 from ._expansion import _Field
-from ._interpreters import _Interpreters
+from ._languages import _Languages
 from ._lexer import _NAME, split_argv
 from ._results import _Cmd
 from ._runners import _Runners
 from ._state import _Alt
-from ._vocabulary import _AWKS, _COPIERS, _OPTION_COMMANDS, _PRIV_WRAPPERS, _READERS, INTERPRETER_RE, SHELLS
+from ._vocabulary import (
+    _AWKS,
+    _COMMAND_RUNNERS,
+    _COPIERS,
+    _LANGUAGES,
+    _OPTION_COMMANDS,
+    _PRIV_WRAPPERS,
+    _READERS,
+    INTERPRETER_RE,
+    SHELLS,
+)
 
 
-class _SpecialCommands(_Runners, _Interpreters):
+class _SpecialCommands(_Runners, _Languages):
     """The layer that gives each named command its meaning."""
 
     def _special(
@@ -121,59 +131,17 @@ class _SpecialCommands(_Runners, _Interpreters):
         if name in _AWKS:
             self._awk(cmd, fields, wraps)
             return
-        if name in ("su", "runuser", "sg"):
-            self._su(cmd, name, fields, stdin=stdin, env_over=env_over, wraps=wraps)
+        if name in _COMMAND_RUNNERS:
+            self._command_runner(cmd, name, fields, stdin=stdin, env_over=env_over, wraps=wraps, cwds=cwds)
+            return
+        if name in _LANGUAGES:
+            self._language(cmd, name, fields, stdin, wraps)
             return
         if name == "find":
             self._find(cmd, fields, env_over, wraps)
             return
         if name == "xargs":
             self._xargs(cmd, fields, env_over, wraps)
-            return
-        if name == "watch":
-            k = 1
-            direct = False
-            while k < len(fields) and fields[k].text.startswith("-"):
-                t = fields[k].text
-                if t in ("-x", "--exec"):
-                    direct = True
-                if t in ("-n", "--interval", "-q", "--equexit"):
-                    k += 1
-                k += 1
-            rest = fields[k:]
-            if rest:
-                if direct:
-                    self._dispatch(list(rest), (), None, wrappers=wraps, env_over=env_over, origin="watch")
-                else:
-                    self._mark_feeds(rest)
-                    self.nested(" ".join(f.text for f in rest), "watch", wrap=wraps)
-            return
-        if name == "flock":
-            k = 1
-            while k < len(fields) and fields[k].text.startswith("-"):
-                if fields[k].text in ("-c", "--command"):
-                    if k + 1 < len(fields):
-                        self._mark_feeds([fields[k + 1]])
-                        self.nested(fields[k + 1].text, "flock -c", wrap=wraps)
-                    return
-                if fields[k].text in ("-w", "--timeout", "-E", "--conflict-exit-code"):
-                    k += 1
-                k += 1
-            rest = fields[k + 1 :]
-            if rest and rest[0].text in ("-c", "--command"):
-                if len(rest) > 1:
-                    self._mark_feeds([rest[1]])
-                    self.nested(rest[1].text, "flock -c", wrap=wraps)
-            elif rest:
-                self._dispatch(list(rest), (), None, wrappers=wraps, env_over=env_over, origin="flock")
-            return
-        if name == "script":
-            for k, f in enumerate(args):
-                if f.text in ("-c", "--command") and k + 1 < len(args):
-                    self._mark_feeds([args[k + 1]])
-                    self.nested(args[k + 1].text, "script -c", wrap=wraps)
-                elif f.text.startswith("--command="):
-                    self.nested(f.text.partition("=")[2], "script -c", wrap=wraps)
             return
         if name in ("ssh", "dbclient"):
             self._option_commands("ssh", fields, wraps)

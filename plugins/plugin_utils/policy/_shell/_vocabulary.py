@@ -22,9 +22,12 @@ SHELLS: frozenset[str] = frozenset(
     | {"csh", "tcsh", "ksh93", "busybox-sh"}
 )
 INTERPRETER_RE = re.compile(
-    r"(?:python|pypy|perl|ruby|jruby|node|nodejs|php|lua|luajit|tclsh|rscript|deno|bun|osascript)[0-9.]*",
+    r"(?:python|pypy|perl|ruby|jruby|node|nodejs|php|lua|luajit|tclsh|wish|expect|rscript|deno|bun|osascript)[0-9.]*",
     re.IGNORECASE,
 )
+# Interpreters whose language is Tcl: a command runs a program by its words (``exec rm -rf /``, ``spawn sh``), not
+# through a call with a quoted string, so their code is read by ``_scripts.tcl_commands``.
+TCL_FAMILY = frozenset({"tclsh", "wish", "expect"})
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
 # Programs that read code in another language (SQL, the MongoDB shell's JavaScript, Redis commands, PowerShell) on
 # their standard input: a static producer piped into one (``echo 'DROP TABLE t' | psql``) gives it that text as its
@@ -93,9 +96,192 @@ WRAPPERS: dict[str, tuple[frozenset[str], frozenset[str], int]] = {
         ("caffeinate", "-w -t", "", 0),
         ("flatpak-spawn", "", "", 0),
         ("toybox", "", "", 0),
+        # privilege: sudo's work-alikes take sudo's options
+        (
+            "dzdo",
+            "-u -g -C -D -h -p -r -t -T -U -R",
+            "--user --group --close-from --chdir --host --prompt --role --type --command-timeout --other-user",
+            0,
+        ),
+        (
+            "sudo-rs",
+            "-u -g -C -D -h -p -r -t -T -U -R",
+            "--user --group --close-from --chdir --host --prompt --role --type --command-timeout --other-user",
+            0,
+        ),
+        ("pbrun", "-u -h", "--user --host", 0),
+        # identity, credentials and capabilities
+        (
+            "setpriv",
+            "",
+            "--reuid --regid --ruid --rgid --euid --egid --groups --inh-caps --ambient-caps "
+            "--bounding-set --securebits --pdeathsig --selinux-label --apparmor-profile --landlock-access "
+            "--landlock-rule",
+            0,
+        ),
+        ("su-exec", "", "", 1),
+        ("gosu", "", "", 1),
+        ("setuidgid", "", "", 1),
+        ("s6-setuidgid", "", "", 1),
+        ("envuidgid", "", "", 1),
+        ("envdir", "", "", 1),
+        ("chpst", "-u -U -b -e -/ -C -n -l -L -m -o -p -f -c -r -t", "", 0),
+        ("runcon", "-t -u -r -l", "--type --user --role --range", -1),
+        ("sshpass", "-p -f -d -P", "", 0),
+        ("ssh-agent", "-a -E -P -O -t", "", 0),
+        ("fakeroot", "-l -s -i -b", "--lib --faked", 0),
+        ("fakechroot", "-e -c -d -l -s", "--environment --config-dir --use-system-libs --lib", 0),
+        ("eatmydata", "", "", 0),
+        # scheduling, limits, personality, sessions
+        ("numactl", "-i -C -N -m -p -P -o -f -S -I -M -L", "", 0),
+        ("setarch", "", "", 1),
+        ("linux32", "", "", 0),
+        ("linux64", "", "", 0),
+        ("softlimit", "-a -c -d -f -l -m -o -p -r -s -t", "", 0),
+        ("cpulimit", "-l -p -e", "--limit --pid --exe", 0),
+        ("trickle", "-u -d -w -t -l -n", "", 0),
+        ("tsocks", "", "", 0),
+        ("torify", "", "", 0),
+        ("ifne", "", "", 0),
+        ("nq", "", "", 0),
+        ("systemd-inhibit", "", "--what --who --why --mode", 0),
+        ("systemd-cat", "-t -p", "--identifier --priority --stderr-priority --level-prefix", 0),
+        ("dbus-launch", "", "--config-file --autolaunch", 0),
+        ("dbus-run-session", "", "--config-file --dbus-daemon", 0),
+        ("daemonize", "-c -e -E -o -p -l -u", "", 0),
+        # tracers and profilers run their operands
+        ("valgrind", "", "", 0),
+        ("ld.so", "", "--library-path --preload --audit --argv0 --inhibit-rpath", 0),
+        ("ld-linux.so.2", "", "--library-path --preload --audit --argv0 --inhibit-rpath", 0),
+        ("ld-linux-x86-64.so.2", "", "--library-path --preload --audit --argv0 --inhibit-rpath", 0),
+        ("ld-linux-aarch64.so.1", "", "--library-path --preload --audit --argv0 --inhibit-rpath", 0),
     )
 }
-_PRIV_WRAPPERS = frozenset({"sudo", "doas", "pkexec", "run0"})
+_PRIV_WRAPPERS = frozenset({"sudo", "doas", "pkexec", "run0", "dzdo", "sudo-rs", "pbrun"})
+_SUDO_LIKE = frozenset({"sudo", "dzdo", "sudo-rs"})  # read sudo's options: -e/-l/-v/-k/-K run no command
+
+# Programs that run a command line given in an option or as their operands, each read the way it parses its
+# arguments (getopt-style clusters ``-qc``, attached values ``-cCMD``, ``--command=CMD``, unambiguous long prefixes):
+# name -> (short options taking a value, long options taking a value (and, marked ``+``, the flags that share a
+# prefix with one, so that an abbreviation is read as getopt reads it), options whose value is a command line,
+# operand layout, leading operands before the command, options may follow operands, options switching the layout).
+# Layouts: "text" - the operands, joined by blanks, are one shell command line (``watch``, ``sg GROUP CMD``);
+# "argv" - they are a program and its arguments (``flock FILE CMD ARGS``; ``flock FILE -c CMD`` is also read);
+# "shell" - they are arguments to a shell (``su USER -- -c CMD``, ``capsh -- -c CMD``); "each" - each operand is a
+# command line of its own (``hyperfine CMD1 CMD2``); "program" - the command options name a program, which runs with
+# the operands as its arguments (``start-stop-daemon --exec /bin/x -- ARGS``); "" - operands are files.
+_COMMAND_RUNNERS: dict[str, tuple[str, frozenset[str], frozenset[str], str, int, bool, dict[str, str]]] = {
+    name: (short, frozenset(long.split()), frozenset(code.split()), layout, lead, permute, switches)
+    for name, short, long, code, layout, lead, permute, switches in (
+        (
+            "script",
+            "cEIOBmTo",
+            "--command --echo --log-in --log-out --log-io --log-timing --logging-format --output-limit",
+            "-c --command",
+            "",
+            0,
+            True,
+            {},
+        ),
+        (
+            "su",
+            "cgGswC",
+            "--command --session-command --group --supp-group --shell --whitelist-environment",
+            "-c --command --session-command",
+            "shell",
+            1,
+            True,
+            {},
+        ),
+        (
+            "runuser",
+            "cgGswu",
+            "--command --session-command --group --supp-group --shell --whitelist-environment --user",
+            "-c --command --session-command",
+            "shell",
+            1,
+            True,
+            {"-u": "argv", "--user": "argv"},
+        ),
+        ("sg", "c", "--command", "-c --command", "text", 1, True, {}),
+        ("flock", "wE", "--timeout --wait --conflict-exit-code", "-c --command", "argv", 1, False, {}),
+        ("watch", "nq", "--interval --equexit", "", "text", 0, False, {"-x": "argv", "--exec": "argv"}),
+        ("entr", "", "", "", "argv", 0, False, {"-s": "text"}),
+        (
+            "hyperfine",
+            "wmMrspcPDLSunN",
+            "--warmup --min-runs --max-runs --runs --setup --prepare --conclude --cleanup --parameter-scan "
+            "--parameter-step-size --parameter-list --shell --style --sort --time-unit --export-asciidoc "
+            "--export-csv --export-json --export-markdown --export-orgmode --command-name --output --input "
+            "--reference",
+            "-s --setup -p --prepare -c --cleanup --conclude --reference",
+            "each",
+            0,
+            True,
+            {},
+        ),
+        ("sem", "j", "--id --jobs --timeout", "", "text", 0, False, {}),
+        (
+            "watchexec",
+            "weifdsE",
+            "--watch --exts --filter --ignore --debounce --signal --shell --env --stop-signal --stop-timeout "
+            "--project-origin --workdir --on-busy-update --delay-run --poll --filter-file --ignore-file --timeout",
+            "",
+            "text",
+            0,
+            False,
+            {},
+        ),
+        ("capsh", "", "", "", "shell", 0, False, {}),
+        (
+            "start-stop-daemon",
+            "xapnugcrdNPIksR",
+            "--exec --startas --pidfile --name --user --group --chuid --chroot --chdir --nicelevel --procsched "
+            "--iosched --umask --signal --retry --output --notify-timeout +--start +--stop +--status",
+            "-x --exec -a --startas",
+            "program",
+            0,
+            True,
+            {},
+        ),
+        ("newgrp", "", "", "", "", 1, True, {}),
+    )
+}
+# Tools with a command language of their own in which a command runs a shell command line or a program (``sed e``,
+# ``vim -c '!cmd'``, ``ed`` reading ``!cmd``, ``gdb -ex 'shell cmd'``, ``m4 syscmd()``, a makefile's recipes, ``tmux
+# new-session CMD``, ``screen -X stuff``): name -> language (``_languages`` finds the scripts, ``_scripts`` reads
+# them). Tcl (``expect``, ``tclsh``, ``wish``) is an interpreter (``INTERPRETER_RE``, ``TCL_FAMILY``).
+_LANGUAGES: dict[str, str] = {
+    **dict.fromkeys(("sed", "gsed"), "sed"),
+    "ed": "ed",
+    **dict.fromkeys(
+        (
+            "ex",
+            "vi",
+            "vim",
+            "nvim",
+            "gvim",
+            "view",
+            "gview",
+            "vimdiff",
+            "nvi",
+            "evim",
+            "editor",
+            "vim.basic",
+            "vim.tiny",
+            "vim.nox",
+            "vim.gtk3",
+        ),
+        "ex",
+    ),
+    **dict.fromkeys(("gdb", "gdb-multiarch"), "gdb"),
+    "lldb": "lldb",
+    **dict.fromkeys(("less", "more"), "less"),
+    **dict.fromkeys(("m4", "gm4"), "m4"),
+    **dict.fromkeys(("make", "gmake"), "make"),
+    "tmux": "tmux",
+    "screen": "screen",
+}
 _DECL_BUILTINS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _READERS = frozenset({"read", "mapfile", "readarray", "getopts"})
 _KEYWORDS = frozenset(
@@ -162,6 +348,7 @@ _CODE_OPTS: dict[str, str] = {
     "osascript": "e",
     "rscript": "e",
     "tclsh": "",
+    "expect": "c",
 }
 _CODE_VALUE_OPTS: dict[str, str] = {
     "python": "mWXQ",
@@ -177,6 +364,7 @@ _CODE_VALUE_OPTS: dict[str, str] = {
     "rscript": "",
     "bun": "r",
     "osascript": "l",
+    "expect": "fbD",
 }
 _CALL_STRINGS = re.compile(
     r"(?:system|popen|exec[lv]?p?e?|spawn(?:Sync)?|execSync|shell_exec|passthru|check_output|check_call|call|run"
@@ -243,9 +431,9 @@ _OPTION_COMMANDS: dict[str, frozenset[str]] = {
     "ssh": frozenset({"-o"}),
     "scp": frozenset({"-o", "-S"}),
     "sftp": frozenset({"-o", "-S"}),
-    "git": frozenset({"-c"}),
+    "git": frozenset({"-c", "--upload-pack", "--receive-pack", "--exec"}),
     "zip": frozenset({"-TT", "--unzip-command"}),
-    "man": frozenset({"-P", "--pager"}),
+    "man": frozenset({"-P", "--pager", "-H", "--html"}),
     "apt-get": frozenset({"-o"}),
     "apt": frozenset({"-o"}),
 }
@@ -270,8 +458,93 @@ _COMMAND_CONFIG_KEYS = frozenset(
         "dpkg::pre-install-pkgs",
         "pager",
         "editor",
+        "core.askpass",
+        "core.gitproxy",
+        "gpg.program",
+        "gpg.openpgp.program",
+        "gpg.ssh.program",
+        "gpg.x509.program",
+        "uploadpack.packobjectshook",
+        "interactive.difffilter",
+        "web.browser",
+        "sendemail.sendmailcmd",
+        "sendemail.tocmd",
+        "sendemail.cccmd",
+        "dir::bin::dpkg",
+        "apt::update::post-invoke-success",
+        "apt::key::gpgvcommand",
+        "acquire::http::proxy-auto-detect",
+        "acquire::https::proxy-auto-detect",
     }
 )
+# Configuration keys with a name in the middle (``filter.<driver>.clean``) whose value is a command line.
+_COMMAND_CONFIG_PATTERNS = (
+    "filter.*.clean",
+    "filter.*.smudge",
+    "filter.*.process",
+    "diff.*.textconv",
+    "diff.*.command",
+    "merge.*.driver",
+    "mergetool.*.cmd",
+    "difftool.*.cmd",
+    "browser.*.cmd",
+    "man.*.cmd",
+    "remote.*.uploadpack",
+    "remote.*.receivepack",
+    "remote.*.proxy",
+    "credential.*.helper",
+)
+# Configuration options per tool (their values are KEY=VALUE settings; the command-valued keys above run).
+_CONFIG_OPTIONS: dict[str, frozenset[str]] = {
+    "ssh": frozenset({"-o"}),
+    "scp": frozenset({"-o"}),
+    "sftp": frozenset({"-o"}),
+    "git": frozenset({"-c"}),
+    "apt": frozenset({"-o"}),
+    "apt-get": frozenset({"-o"}),
+}
+# Environment variables whose value is code a program runs: name -> how the value reads. "command" - a command line
+# (``GIT_SSH_COMMAND``, ``PAGER``); "lessopen" - a command line after a leading ``|`` or ``||``, with ``%s`` for the
+# file (``LESSOPEN``); "prompt" - expanded like a double-quoted string whenever the shell prints it, so a command
+# substitution in it runs (``PS4`` under ``bash -x``); "options <tool>" - options the tool reads as if given first
+# (``TAR_OPTIONS``). A value is read where the text assigns it (``X=... cmd``, ``export X=...``, ``env X=... cmd``).
+_COMMAND_ENV_VARS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "PAGER",
+            "MANPAGER",
+            "GIT_PAGER",
+            "SYSTEMD_PAGER",
+            "BROWSER",
+            "EDITOR",
+            "VISUAL",
+            "FCEDIT",
+            "GIT_EDITOR",
+            "GIT_SEQUENCE_EDITOR",
+            "SYSTEMD_EDITOR",
+            "GIT_SSH",
+            "GIT_SSH_COMMAND",
+            "GIT_ASKPASS",
+            "SSH_ASKPASS",
+            "SUDO_ASKPASS",
+            "GIT_EXTERNAL_DIFF",
+            "GIT_PROXY_COMMAND",
+            "RSYNC_RSH",
+            "RSYNC_CONNECT_PROG",
+            "CVS_RSH",
+            "PROMPT_COMMAND",
+            "PARALLEL_SHELL",
+            "DIFFPROG",
+        ),
+        "command",
+    ),
+    "LESSOPEN": "lessopen",
+    "LESSCLOSE": "lessopen",
+    **dict.fromkeys(("PS1", "PS2", "PS3", "PS4"), "prompt"),
+    "TAR_OPTIONS": "options tar",
+    "MANOPT": "options man",
+    "LESS": "options less",
+}
 
 # Commands that copy or link a file under another name (the destination then runs what the source runs).
 _COPIERS = frozenset({"cp", "ln", "link", "install", "mv", "rsync"})
@@ -283,6 +556,8 @@ _HANDLED_NAMES: frozenset[str] = frozenset(
     {"cd", "pushd", "chdir", "popd", "unset", "printf", "set", "alias", "eval", "source", ".", "busybox", "toybox"}
     | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "dbclient", "trap", "at", "batch"}
     | {"parallel", "pkexec", "run0", "doas", "hash"}
+    | _COMMAND_RUNNERS.keys()
+    | _LANGUAGES.keys()
     | _COPIERS
     | SHELLS
     | _AWKS
@@ -323,6 +598,16 @@ def _data() -> dict[str, object]:
         "find_exec": sorted(_FIND_EXEC),
         "option_commands": {k: sorted(v) for k, v in sorted(_OPTION_COMMANDS.items())},
         "command_config_keys": sorted(_COMMAND_CONFIG_KEYS),
+        "command_config_patterns": list(_COMMAND_CONFIG_PATTERNS),
+        "config_options": {k: sorted(v) for k, v in sorted(_CONFIG_OPTIONS.items())},
+        "command_env_vars": dict(sorted(_COMMAND_ENV_VARS.items())),
+        "command_runners": {
+            k: [v[0], sorted(v[1]), sorted(v[2]), v[3], v[4], v[5], dict(sorted(v[6].items()))]
+            for k, v in sorted(_COMMAND_RUNNERS.items())
+        },
+        "languages": dict(sorted(_LANGUAGES.items())),
+        "tcl_family": sorted(TCL_FAMILY),
+        "sudo_like": sorted(_SUDO_LIKE),
         "limits": {
             "alternatives": _MAX_ALTS,
             "variants": _MAX_VARIANTS,

@@ -23,9 +23,10 @@ RUNNER = ROOT / "plugins" / "plugin_utils"
 PREFIX = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
 
 # The core splits in two: the foundation every package may use, and the pipeline that composes the concerns.
-FOUNDATION = frozenset(
-    {"core.models", "core.errors", "core.settings", "core.statedir", "core.killswitch", "core.display", "core.options"}
-)
+FOUNDATION = frozenset({
+    "core.models", "core.errors", "core.limits", "core.settings", "core.statedir", "core.killswitch", "core.display",
+    "core.options",
+})  # fmt: skip
 # The seam interface sits between policy (whose Evaluation it carries) and the stages that plug into it.
 INTERFACES = frozenset({"core.seams"})
 

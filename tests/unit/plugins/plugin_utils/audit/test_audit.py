@@ -248,16 +248,21 @@ def test_unwritable_descriptor(log_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert [r["event"] for r in _assert_chain(log_path)] == ["a", "c"]
 
 
-def test_short_write_is_a_failure(log_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_short_write_is_a_failure_that_leaves_no_torn_record(log_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk that takes half a record: append reports it, and the half is taken back under the lock (nobody
+    can have chained to it), so the log verifies at once instead of only after the next writer's seam."""
     log = AuditLog(log_path)
+    assert log.append({"event": "a"})
+    before = log_path.read_bytes()
     real_write = os.write
     monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
-    assert log.append({"event": "a"}) is False
-    assert "short write" in log.last_error
+    assert log.append({"event": "b"}) is False
+    assert "short write" in log.last_error and "No space left" in log.last_error
     monkeypatch.undo()
-    # the half record is now a torn tail: the next append seals it with a seam
-    assert log.append({"event": "b"})
-    assert [r["event"] for r in _assert_chain(log_path, damaged_lines=1)] == ["seam", "b"]
+    assert log_path.read_bytes() == before
+    assert verify_log(log_path, expect_anchor=False).ok
+    assert log.append({"event": "c"})
+    assert [r["event"] for r in _assert_chain(log_path)] == ["a", "c"]
 
 
 def test_oversized_record_is_rejected(log_path: Path) -> None:

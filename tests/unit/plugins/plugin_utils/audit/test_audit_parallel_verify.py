@@ -399,3 +399,50 @@ def test_cli_verify_with_workers_reports_the_first_bad_record(tmp_path: Path) ->
     assert "edited" in tampered.stderr and f"seq {edited_seq})" in tampered.stderr, tampered.stderr
     refused = subprocess.run([*command[:-1], "0"], env=env, capture_output=True, text=True)
     assert refused.returncode == 2 and "not a positive whole number" in refused.stderr
+
+
+# ----------------------------------------------------------------------------------------------- late records
+def _late_log(directory: Path, *, closing: str) -> tuple[Path, list[int]]:
+    """Runs whose records go on after their run-end or run-aborted (a worker that outlived its controller, as
+    issue 23 found), spread so that every checkpoint join falls somewhere among them. Returns the late seqs."""
+    writer = _Writer(directory, every=3)
+    for run in ("run-a", "run-b", "run-c"):
+        writer.decision(run, f"{run}-d1")
+        writer.outcome(run, f"{run}-d1")
+        writer.decision(run, f"{run}-d2")
+        writer.add(event="orphan", run_id=run, decision_id=f"{run}-d2")
+        writer.add(event=closing, run_id=run)
+        writer.add(event="cli", command="in between")
+    for run in ("run-a", "run-c"):
+        writer.outcome(run, f"{run}-d2")  # the outcome a surviving worker reported after the run was closed
+        writer.add(event="cli", command="in between")
+    writer.decision("run-a", "run-a-d3")  # and a decision of the closed run
+    writer.checkpoint()
+    records = [json.loads(line) for line in lines(writer.path)]
+    late = [r["seq"] for r in records if r["event"] == "outcome" and r["decision_id"].endswith("-d2")]
+    return writer.path, late
+
+
+@pytest.mark.parametrize("closing", ["run-end", "run-aborted"])
+def test_records_after_their_run_closed_are_reported_alike_wherever_the_log_is_split(
+    tmp_path: Path, closing: str
+) -> None:
+    path, late = _late_log(tmp_path / "state", closing=closing)
+    report = assert_every_join_agrees(path)
+    assert not report.ok and report.kind == "late record", report.problem
+    assert report.seq == late[0] and f"seq {late[0]}" in report.problem
+    assert "and 1 more" in report.problem and "1 more run(s)" in report.problem, report.problem
+    runs = {entry.run: entry for entry in report.late_records}
+    assert set(runs) == {"run-a", "run-c"} and runs["run-a"].count == 2 and runs["run-c"].seq == late[1]
+
+
+def test_a_log_without_late_records_says_nothing_of_them(tmp_path: Path) -> None:
+    writer = _Writer(tmp_path / "state", every=3)
+    for run in ("run-a", "run-b"):
+        writer.decision(run, f"{run}-d1")
+        writer.outcome(run, f"{run}-d1")
+        writer.add(event="run-end", run_id=run)
+        writer.add(event="checkpoint-timestamp-free", run_id=run)  # other run-level events after closing are fine
+    writer.checkpoint()
+    report = assert_every_join_agrees(writer.path)
+    assert report.ok and report.late_records == [], report.problem

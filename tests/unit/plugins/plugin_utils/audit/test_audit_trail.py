@@ -282,26 +282,90 @@ def test_run_end_orphans_decisions_without_outcome(tmp_path: Path) -> None:
     assert report.open_decisions == 0
 
 
+def _run_in_a_process_that_dies(tmp_path: Path, *, worker_waits_on: int | None = None) -> str:
+    """Start a run in a forked process that decides one task and dies without ending the run (``os._exit``: no
+    atexit, no run-end, as after kill -9). With ``worker_waits_on`` (a pipe's read end), the dead process first
+    forks a "worker" that inherits the run as ansible-core's workers do and lives until that pipe is written.
+    Returns the run id."""
+    ids_read, ids_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            gate = gate_for(tmp_path)
+            gate.start_run(via="test")
+            _decide(gate)
+            if worker_waits_on is not None and os.fork() == 0:
+                os.read(worker_waits_on, 1)
+                os._exit(0)
+            os.write(ids_write, gate.run_id.encode())
+        finally:
+            os._exit(0)
+    os.close(ids_write)
+    run_id = os.read(ids_read, 200).decode()
+    os.close(ids_read)
+    os.waitpid(pid, 0)
+    return run_id
+
+
 def test_killed_run_is_recovered_by_the_next_one(tmp_path: Path) -> None:
-    first = gate_for(tmp_path)
-    assert first.start_run(via="test")
-    _decide(first)
-    # the process "dies": rewrite its marker to a pid that cannot exist, as after kill -9
-    marker = tmp_path / "state" / "runs" / f"{first.run_id}.json"
-    data = json.loads(marker.read_text())
-    marker.write_text(json.dumps({**data, "pid": 2**22 + 12345}))
-    report = verify(first.settings.audit_path)
+    run_id = _run_in_a_process_that_dies(tmp_path)
+    marker = tmp_path / "state" / "runs" / f"{run_id}.json"
+    assert marker.exists()
+    log = tmp_path / "state" / "audit.jsonl"
+    report = verify(log)
     assert report.ok and report.open_decisions == 1
     second = gate_for(tmp_path)
     assert second.start_run(via="test")
     second.finish_run()
-    records = [json.loads(line) for line in lines(first.settings.audit_path)]
+    records = [json.loads(line) for line in lines(log)]
     aborted = [r for r in records if r["event"] == "run-aborted"]
-    assert aborted and aborted[0]["run_id"] == first.run_id
-    assert [r for r in records if r["event"] == "orphan" and r["run_id"] == first.run_id]
-    final = verify(first.settings.audit_path)
+    assert aborted and aborted[0]["run_id"] == run_id
+    assert [r for r in records if r["event"] == "orphan" and r["run_id"] == run_id]
+    final = verify(log)
     assert final.ok, final.problem
     assert final.open_decisions == 0
+    assert not marker.exists()
+
+
+def test_a_run_whose_worker_outlives_its_controller_stays_open_until_the_worker_is_gone(tmp_path: Path) -> None:
+    """The race issue 23 found: the controller is killed, a worker still runs its task. Recovery must not close
+    the run under the worker (which would then report an outcome into a closed run): the marker's lock, inherited
+    by the worker, keeps the run open until the worker is gone too."""
+    release_read, release_write = os.pipe()
+    gone_read, gone_write = os.pipe()  # its write end lives in the dead controller and its worker only
+    run_id = _run_in_a_process_that_dies(tmp_path, worker_waits_on=release_read)
+    os.close(gone_write)
+    try:
+        journal = RunJournal(gate_for(tmp_path).audit, tmp_path / "state")  # type: ignore[arg-type]
+        assert journal.recover() == 0, "closed a run whose worker is alive"
+        records = [json.loads(line) for line in lines(tmp_path / "state" / "audit.jsonl")]
+        assert not [r for r in records if r["event"] == "run-aborted"]
+    finally:
+        os.write(release_write, b"x")
+        assert os.read(gone_read, 1) == b""  # end of file: the worker (not our child) has exited
+        for fd in (release_read, release_write, gone_read):
+            os.close(fd)
+    assert journal.recover() == 1
+    records = [json.loads(line) for line in lines(tmp_path / "state" / "audit.jsonl")]
+    assert [r["run_id"] for r in records if r["event"] == "run-aborted"] == [run_id]
+    assert verify(tmp_path / "state" / "audit.jsonl").ok
+
+
+def test_a_marker_left_by_an_older_release_is_judged_by_its_pid(tmp_path: Path) -> None:
+    """Markers written before the lock existed carry no "locked" flag: a free lock proves nothing about them, so
+    their controller's pid decides, as it did."""
+    gate = gate_for(tmp_path)
+    assert gate.start_run(via="test")
+    _decide(gate)
+    gate.journal._release()  # type: ignore[union-attr]  # as if no lock had ever been taken
+    marker = tmp_path / "state" / "runs" / f"{gate.run_id}.json"
+    data = json.loads(marker.read_text())
+    del data["locked"]
+    marker.write_text(json.dumps(data))
+    journal = RunJournal(gate.audit, gate.settings.state_dir)  # type: ignore[arg-type]
+    assert journal.recover() == 0  # our own pid is alive
+    marker.write_text(json.dumps({**data, "pid": 2**22 + 12345}))  # a pid that cannot exist
+    assert journal.recover() == 1
     assert not marker.exists()
 
 
@@ -350,7 +414,7 @@ def test_no_log_arguments_are_withheld_with_their_length(tmp_path: Path) -> None
 
 def test_unwritable_log_warns_once_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gate = gate_for(tmp_path)
-    (tmp_path / "state").mkdir()
+    (tmp_path / "state").mkdir(exist_ok=True)  # the gate made it (owner-only) when it started
     (tmp_path / "state" / "audit.jsonl").symlink_to(tmp_path / "elsewhere")
     for _ in range(3):
         decision = gate.decide(TaskRequest(action="ansible.builtin.copy", args={"dest": "/srv/x"}, host="web1"))

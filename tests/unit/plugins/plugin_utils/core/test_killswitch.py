@@ -81,8 +81,8 @@ def test_trip_status_clear_round_trip(sentinel: Path) -> None:
 def test_sentinel_content_is_json(sentinel: Path) -> None:
     killswitch.trip(sentinel, reason="r", principal="p")
     data = json.loads(sentinel.read_bytes())
-    assert set(data) == {"reason", "since", "by"}
-    assert data["reason"] == "r"
+    assert set(data) == {"reason", "since", "by", "pid"}
+    assert data["reason"] == "r" and data["pid"] == os.getpid() == killswitch.status(sentinel).pid
 
 
 def test_trip_twice_overwrites(sentinel: Path) -> None:

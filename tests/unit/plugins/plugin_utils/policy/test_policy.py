@@ -268,7 +268,7 @@ def test_malformed_requests_are_denied_and_recorded(tmp_path: Path, bad: TaskReq
 
 def test_unwritable_audit_refuses_all_but_reads(tmp_path: Path) -> None:
     gate = gate_for(tmp_path, Mode.OPEN)
-    (tmp_path / "state").mkdir()
+    (tmp_path / "state").mkdir(exist_ok=True)  # the gate made it (owner-only) when it started
     (tmp_path / "state" / "audit.jsonl").symlink_to(tmp_path / "elsewhere")
     assert gate.decide(req("ansible.builtin.stat", {"path": "/"})).allowed
     refused = gate.decide(req("ansible.builtin.copy", {"content": "x", "dest": "/srv/x"}))
