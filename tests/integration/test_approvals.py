@@ -537,8 +537,6 @@ def test_the_approver_must_differ_from_the_requester_when_configured(lab: Ansibl
     assert _files(canary) == [], result.output
     assert "signed by the requester" in _reasons(result)
     assert _consumptions(lab) == []
-    # the refused run asked anew for the same task: its request superseded the first (one pending per task)
-    request = _only_request(lab)
     _operator_init(lab, "bob")
     # the refused run asked anew for the same task, which superseded the first request: approving that one names it
     stale = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "bob"])
