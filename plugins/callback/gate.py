@@ -209,6 +209,16 @@ options:
     default: "the run id"
     env:
       - name: PRAXIS_SESSION
+  drift_job:
+    description:
+      - "Set by praxis-gate drift scan and converge for the ansible-playbook run they start (docs/drift.md), never by
+        hand: names the drift job (32 hexadecimal digits) whose ceiling the run takes (readonly, check mode) and whose
+        findings it records."
+      - "A job can only tighten the mode; a malformed value or a job that is missing refuses to arm."
+      - "Who may set it: whoever starts the run: environment. Read by: every gated run, praxis-gate drift."
+    type: str
+    env:
+      - name: PRAXIS_DRIFT_JOB
   audit_anchor:
     description:
       - "Where the audit log's high-water mark (the newest signed checkpoint) is kept."

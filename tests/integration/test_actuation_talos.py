@@ -140,6 +140,7 @@ TIERS = [  # (command, tier, guarded decision): T0/T1 run, T2 waits for an appro
 ]  # fmt: skip
 
 
+@pytest.mark.one_version
 def test_verbs_are_decided_by_their_tier_and_only_allowed_ones_reach_talosctl(talos: TalosLab) -> None:
     result = talos.play(play("cp1", *(task(command) for command, _, _ in TIERS)))
     decisions = result.decisions(action="praxis.gatekeeper.talos")
@@ -150,6 +151,7 @@ def test_verbs_are_decided_by_their_tier_and_only_allowed_ones_reach_talosctl(ta
     assert [d["sensitive"] for d in decisions][:4] == [False, False, False, True]  # kubeconfig reads a secret
 
 
+@pytest.mark.one_version
 def test_t3_on_several_nodes_is_refused_and_lower_tiers_run(talos: TalosLab) -> None:
     talos.lab.mode = "open"
     result = talos.play(play("cpmulti", task(["reset"]), task(["version"])))
@@ -233,6 +235,7 @@ SHELL_AND_MODULE = """\
 """
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("mode", ["guarded", "open"])
 def test_shell_talosctl_reset_is_classified_like_the_module(talos: TalosLab, mode: str) -> None:
     talos.lab.mode = mode
@@ -265,6 +268,7 @@ def test_check_mode_runs_dry_run_verbs_with_it_and_skips_the_rest(talos: TalosLa
     assert outcomes == ["ok", "ok", "skipped", "skipped"], outcomes
 
 
+@pytest.mark.one_version
 def test_local_files_stay_under_the_talos_root(talos: TalosLab, tmp_path: Path) -> None:
     outside = tmp_path / "outside.snap"
     (talos.root / "backups").mkdir()

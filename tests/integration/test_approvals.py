@@ -432,6 +432,7 @@ FORGERIES = {
 }
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("case", list(FORGERIES))
 def test_forgery_matrix(lab: AnsibleLab, canary: Path, case: str) -> None:
     forgery = FORGERIES[case]
@@ -452,6 +453,7 @@ def test_forgery_matrix(lab: AnsibleLab, canary: Path, case: str) -> None:
         assert genuine.rc == 0 and _files(canary) == ["target1"], genuine.output
 
 
+@pytest.mark.one_version
 def test_a_t3_token_for_two_hosts_is_refused(lab: AnsibleLab, canary: Path) -> None:
     lab.mode = "open"
     check = lab.playbook(_t3(canary, hosts="target1,target2"), args=["--check"])
@@ -468,6 +470,7 @@ def test_a_t3_token_for_two_hosts_is_refused(lab: AnsibleLab, canary: Path) -> N
     assert _consumptions(lab) == []
 
 
+@pytest.mark.one_version
 def test_deny_list_and_mode_refusals_are_never_approvable(lab: AnsibleLab, canary: Path) -> None:
     """No request is recorded for them, and not even a genuine operator signature over the action makes it run."""
     result = lab.playbook(
@@ -499,6 +502,7 @@ def test_deny_list_and_mode_refusals_are_never_approvable(lab: AnsibleLab, canar
     assert _consumptions(lab) == []
 
 
+@pytest.mark.one_version
 def test_a_ruleset_change_invalidates_pending_approvals(lab: AnsibleLab, canary: Path) -> None:
     request = _ask(lab, _gated(canary))
     token = _approve(lab, request)
@@ -512,6 +516,7 @@ def test_a_ruleset_change_invalidates_pending_approvals(lab: AnsibleLab, canary:
     assert stale.rc != 0 and stale.stdout == "" and "no pending items" in stale.stderr, stale.output
 
 
+@pytest.mark.one_version
 def test_a_denied_request_cannot_be_approved_or_redeemed(lab: AnsibleLab, canary: Path) -> None:
     request = _ask(lab, _gated(canary))
     token = _approve(lab, request)  # approved first, then another operator denies it before the run
@@ -527,6 +532,7 @@ def test_a_denied_request_cannot_be_approved_or_redeemed(lab: AnsibleLab, canary
     assert any(r.get("event") == "approval-denial" and r.get("reason") == "change freeze" for r in lab.audit_records())
 
 
+@pytest.mark.one_version
 def test_the_approver_must_differ_from_the_requester_when_configured(lab: AnsibleLab, canary: Path) -> None:
     lab.env_overrides.update(PRAXIS_APPROVAL_DISTINCT="true", PRAXIS_PRINCIPAL="alice@controller")
     request = _ask(lab, _gated(canary))
@@ -548,6 +554,7 @@ def test_the_approver_must_differ_from_the_requester_when_configured(lab: Ansibl
     assert "approved by bob" in ok.decisions(rule="approval.granted")[0]["reason"]
 
 
+@pytest.mark.one_version
 def test_t3_needs_two_distinct_approvers_when_configured(lab: AnsibleLab, canary: Path) -> None:
     lab.mode = "open"
     lab.env_overrides["PRAXIS_APPROVAL_T3_TWO"] = "true"
@@ -576,6 +583,7 @@ def test_t3_needs_two_distinct_approvers_when_configured(lab: AnsibleLab, canary
     _assert_token_nowhere(lab, cosigned)
 
 
+@pytest.mark.one_version
 def test_t3_in_a_batch_of_two_hosts_is_refused_even_when_approved(lab: AnsibleLab, canary: Path) -> None:
     lab.mode = "open"
     unapproved = lab.playbook(_t3(canary, hosts="target1,target2"))
@@ -607,6 +615,7 @@ def _approve_typing(lab: AnsibleLab, request: str, typed: str) -> subprocess.Com
     )  # fmt: skip
 
 
+@pytest.mark.one_version
 def test_a_t3_approval_makes_the_operator_type_the_host_name(lab: AnsibleLab, canary: Path) -> None:
     lab.mode = "open"
     check = lab.playbook(_t3(canary), args=["--check"])
@@ -627,6 +636,7 @@ def test_a_t3_approval_makes_the_operator_type_the_host_name(lab: AnsibleLab, ca
 
 
 # ---------------------------------------------------------------------------------------------------- deeper attacks
+@pytest.mark.one_version
 def test_a_reused_token_stays_spent_after_the_store_is_rewritten(lab: AnsibleLab, canary: Path) -> None:
     """The issue's threat: a caller who can read and write every file the gate uses. Such a caller owns state.db,
     so it can drop the append-only trigger and delete the consumption (or restore a copy of the file taken before
@@ -680,6 +690,7 @@ def test_an_approval_does_not_follow_the_inventory_name_to_another_machine(
         assert not result.decisions(rule="approval.granted"), result.output
 
 
+@pytest.mark.one_version
 def test_an_approval_without_privilege_escalation_does_not_cover_become(lab: AnsibleLab, canary: Path) -> None:
     """`approvals show` tells the operator whether an item runs with become; an item approved without it must not
     be redeemable by the same task with become: true added (free-form commands are T2 either way, so the tier
@@ -693,6 +704,7 @@ def test_an_approval_without_privilege_escalation_does_not_cover_become(lab: Ans
     assert _files(canary) == [], result.output
 
 
+@pytest.mark.one_version
 def test_a_plan_with_the_same_action_twice_runs_it_twice(lab: AnsibleLab, canary: Path) -> None:
     """A play that restarts a service at two points has two identical gated tasks; the plan holds two items and the
     operator approves both, so both must run. Each presentation must try every covering item, not only the first."""
@@ -783,6 +795,7 @@ def test_a_check_run_names_its_request_at_the_end(lab: AnsibleLab, canary: Path,
     assert f"praxis-gate approvals show {request}" in check.output
 
 
+@pytest.mark.one_version
 def test_retrying_a_task_leaves_one_pending_request(lab: AnsibleLab, canary: Path) -> None:
     for _ in range(3):
         result = lab.playbook(_gated(canary))

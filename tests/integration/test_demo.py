@@ -16,6 +16,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.one_version  # runner and policy logic; the glue is covered in both legs
+
 REPO = Path(__file__).resolve().parents[2]
 
 

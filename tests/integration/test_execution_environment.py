@@ -25,6 +25,8 @@ import yaml
 
 from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, SshTarget
 
+pytestmark = pytest.mark.one_version  # runner and policy logic; the glue is covered in both legs
+
 SITE = """\
 - name: Site
   hosts: all

@@ -107,6 +107,7 @@ T3_TASK = """\
 """
 
 
+@pytest.mark.one_version
 def test_project_ansible_cfg_cannot_raise_the_mode(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
     """With ANSIBLE_CONFIG unset, ansible-core reads the project's ansible.cfg; its mode=open must not count."""
     project = tmp_path / "project"
@@ -123,6 +124,7 @@ def test_project_ansible_cfg_cannot_raise_the_mode(lab: AnsibleLab, canary: Path
     assert result.decisions(decision="refused", tier="T3"), result.output
 
 
+@pytest.mark.one_version
 def test_project_ansible_cfg_can_lower_the_mode(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -134,6 +136,7 @@ def test_project_ansible_cfg_can_lower_the_mode(lab: AnsibleLab, canary: Path, t
     assert result.decisions(decision="refused", mode="readonly"), result.output
 
 
+@pytest.mark.one_version
 def test_invalid_policy_file_refuses_the_run(lab: AnsibleLab, canary: Path, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yml"
     policy.write_text("version: 1\nmodule_tiers:\n  ansible.builtin.copy: T9\n")
@@ -199,6 +202,7 @@ def test_emergency_stop_refuses_everything_and_clear_is_recorded(lab: AnsibleLab
     assert again.rc == 0 and (canary / "written.txt").exists(), again.output
 
 
+@pytest.mark.one_version
 def test_unreadable_sentinel_counts_as_tripped(lab: AnsibleLab, canary: Path) -> None:
     lab.state_dir.mkdir(parents=True)
     (lab.state_dir / "emergency-stop").mkdir()  # exists but is not a readable sentinel file
@@ -422,6 +426,7 @@ def _make_foreign(lab: AnsibleLab) -> str:
     return "belongs to uid 65534"
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize(
     "spoil", [_make_group_writable, _make_world_writable, _link_to_a_world_writable_directory, _make_foreign]
 )
@@ -450,6 +455,7 @@ def test_an_unusable_state_directory_aborts_the_run_before_its_first_task(
     assert len(lab.audit_records()) == records  # nothing was written while the directory was unusable
 
 
+@pytest.mark.one_version
 def test_status_says_an_invalid_policy_file_stops_every_run(lab: AnsibleLab, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yml"
     policy.write_text("version: 1\nmodule_tiers:\n  ansible.builtin.copy: T9\n")

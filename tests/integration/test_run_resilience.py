@@ -121,6 +121,7 @@ def _log_symlink(state: Path, elsewhere: Path) -> str:
     return "symbolic link"
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize(
     "spoil",
     [_world_writable, _group_writable, _foreign_owner, _symlink, _regular_file, _log_symlink],
@@ -193,6 +194,7 @@ POLICY_SPOILERS = [
 ]  # fmt: skip
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("spoil", POLICY_SPOILERS, ids=lambda spoil: spoil.__name__.strip("_"))
 def test_a_bad_policy_file_aborts_the_run_fast_with_its_reason(
     lab: AnsibleLab, canary: Path, spoil: Callable[[Path], str]
@@ -207,6 +209,7 @@ def test_a_bad_policy_file_aborts_the_run_fast_with_its_reason(
     assert check.rc == 2 and why in check.stderr and "Traceback" not in check.output, check.output
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("spoil", [_fifo, _dev_zero, _huge, _directory], ids=lambda spoil: spoil.__name__.strip("_"))
 def test_a_bad_approval_file_aborts_the_run_fast_with_its_reason(
     lab: AnsibleLab, canary: Path, spoil: Callable[[Path], str]
@@ -218,6 +221,7 @@ def test_a_bad_approval_file_aborts_the_run_fast_with_its_reason(
     _assert_aborted_before_the_first_task(result, canary, why, "PRAXIS_APPROVAL_FILE")
 
 
+@pytest.mark.one_version
 def test_a_fifo_named_as_a_script_is_judged_without_hanging_the_run(lab: AnsibleLab, canary: Path) -> None:
     """Files a playbook names are hostile input too: the gate reads a ``script`` to classify it, and a FIFO there
     (no writer, ever) must be a script whose content is unknown (T3, refused in guarded mode), not a hung worker."""
@@ -232,6 +236,7 @@ def test_a_fifo_named_as_a_script_is_judged_without_hanging_the_run(lab: Ansible
     assert "T3 exceeds the guarded mode ceiling" in output, output
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize(
     ("variable", "value", "why"),
     [
@@ -305,6 +310,7 @@ AT_START = {
 }  # fmt: skip
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("case", sorted(AT_START))
 def test_a_full_or_read_only_disk_at_the_start_ends_the_run_before_its_first_task(
     lab: AnsibleLab, canary: Path, mounts: MountNamespace, case: str
@@ -350,6 +356,7 @@ MID_RUN_CASES = {
 }  # fmt: skip
 
 
+@pytest.mark.one_version
 @pytest.mark.parametrize("case", sorted(MID_RUN_CASES))
 def test_a_full_or_read_only_disk_mid_run_refuses_changes_and_leaves_a_verifiable_log(
     lab: AnsibleLab, canary: Path, mounts: MountNamespace, case: str

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionSkip, AnsibleError
 
 from ..agents.trifecta import credential_lookup
 from ..approvals.stage import ApprovalSeam
@@ -32,6 +32,7 @@ from ..core.gate import Gate, Outcome, output_bytes
 from ..core.killswitch import KillSwitchState
 from ..core.models import Decision, TaskRequest
 from ..core.settings import load_settings
+from ..drift.observe import DriftRun
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
@@ -40,6 +41,7 @@ __all__ = [
     "HOOK_TABLE",
     "SUPPORTED",
     "GateRefusal",
+    "GateUnscannable",
     "HookKind",
     "HookPoint",
     "HookSet",
@@ -59,6 +61,15 @@ class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no 
         super().__init__(render(message, multiline=True), *args, **kwargs)
 
 
+class GateUnscannable(AnsibleActionSkip):  # type: ignore[misc]  # ansible-core ships no type information
+    """In a drift run, a task the gate did not allow is reported as skipped so the scan goes on to the next task: it
+    did not run, and the scan lists it as unscannable with the gate's reason. The reason names what the playbook
+    controls, so it is rendered terminal-safe like a GateRefusal."""
+
+    def __init__(self, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(render(message, multiline=True), *args, **kwargs)
+
+
 # ---------------------------------------------------------------------------------------------------- arming
 @dataclass
 class _Arming:
@@ -69,6 +80,7 @@ class _Arming:
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
     wait: int | None = None  # the praxis_approval_wait extra var (a job-template variable), if given
+    drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
     task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
@@ -85,10 +97,16 @@ def arm(*, via: str) -> Gate | None:
         try:
             points = hook_points()
             settings = load_settings()
+            drift = DriftRun.from_settings(settings)  # a run started by `praxis-gate drift`: its ceiling and seams
+            if drift is not None:
+                settings = drift.settings(settings)
             # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
             for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
                 os.environ.pop(name, None)
-            gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
+            seams = {"seams": drift.seams(settings)} if drift is not None else {}
+            gate = Gate.from_settings(
+                settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
+            )
             _refuse_project_plugin_paths(gate)
             for seam in gate.seams:
                 if isinstance(seam, ApprovalSeam):
@@ -99,12 +117,14 @@ def arm(*, via: str) -> Gate | None:
                 pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
                 mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
             )  # fmt: skip
+            if drift is not None:
+                drift.started(gate.run_id, gate.mode)
         except (GatekeeperError, ImportError, AttributeError, ValueError, OSError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
             # The message already says what and what next; ansible-core would append the cause chain's messages.
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from None
-        _ARMING.gate = gate
+        _ARMING.gate, _ARMING.drift = gate, drift
         _install(points)
         lifetime.die_with_controller()
         atexit.register(_run_end, pid)
@@ -172,7 +192,11 @@ def _gate() -> Gate:
 # ---------------------------------------------------------------------------------------------------- hooks
 def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
+    drift = _ARMING.drift
     try:
+        if drift is not None and drift.runs_for_real(str(executor._host.name), requests.task_path(executor._task)):
+            # An approved convergence target leaves check mode, and the gate decides it as the real change it is.
+            executor._task.check_mode = False
         context = requests.TaskContext.from_executor(executor, templar)
         raw = executor.__dict__.get("_praxis_raw_args")
         request = requests.task_request(
@@ -187,7 +211,10 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
         message = render(f"praxis.gatekeeper: not run under --check: {decision.reason}", multiline=True)
         return _PlannedSkip(message), None
     if not decision.allowed:
-        raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
+        refusal = str(TaskRefused(decision, action=request.action, target=request.target))
+        if drift is not None:
+            raise GateUnscannable(f"praxis.gatekeeper drift: not run: {refusal}")
+        raise GateRefusal(refusal)
     gate.begin(decision)
     _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
@@ -221,6 +248,8 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             gate.record_outcome(
                 decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
             )
+            if _ARMING.drift is not None:
+                _ARMING.drift.observe(request, decision, status=Outcome.ERROR, diff=None, message=type(exc).__name__)
         raise
     finally:
         gate.end()
@@ -246,6 +275,11 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             action=request.action,
             diff=diff if decision.dry_run else None,
         )
+        if _ARMING.drift is not None:
+            _ARMING.drift.observe(
+                request, decision, status=status if decision.allowed else Outcome.NOT_RUN, diff=diff,
+                message=requests.result_message(result) if status in (Outcome.SKIPPED, Outcome.FAILED) else "",
+            )  # fmt: skip
     if not window:
         task = executor._task
         kind = "include" if requests.is_include(task) else "not-gated"

@@ -48,8 +48,10 @@ __all__ = [
     "read_option",
     "remote_target",
     "result_data",
+    "result_message",
     "sub_actions",
     "task_outcome",
+    "task_path",
     "task_request",
     "unreadable_request",
     "writes_controller",
@@ -143,6 +145,7 @@ def task_request(
         sub_actions=sub_actions(task, variables, templar),
         kind=RequestKind.TASK,
         task_name=str(task.get_name()),
+        task_path=task_path(task),
         no_log=bool(task.no_log),
         run_id=gate.run_id,
         session=gate.session,
@@ -151,7 +154,6 @@ def task_request(
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
         check_run=check_run(),
         approval_wait=approval_wait,
-        task_path=str(task.get_path() or ""),
         groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
         provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
@@ -248,6 +250,21 @@ def as_skipped(result: Any, message: str) -> Any:
     result.set_skipped(message)
     result.msg = message
     return result
+
+
+def task_path(task: Any) -> str:
+    """Where a task is defined (``file:line``), or "" when ansible-core cannot say (an implicit task)."""
+    try:
+        return str(task.get_path() or "")
+    except (AttributeError, TypeError):
+        return ""
+
+
+def result_message(result: Any) -> str:
+    """The ``msg`` of a task result (why a module skipped or failed), or ""."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    message = data.get("msg", "") if isinstance(data, dict) else ""
+    return message if isinstance(message, str) else str(message)
 
 
 def is_include(task: Any) -> bool:

@@ -51,8 +51,10 @@ class ApprovalSeam:
         *,
         store: Callable[[], Store] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tiers: frozenset[Tier] = APPROVAL_TIERS,
     ) -> None:
         self.settings = settings
+        self._tiers = tiers  # drift convergence asks a human for every change (T1 too): nothing auto-fixes
         self._open_store = store or (lambda: open_store(settings, quick_check=False))
         self._store: Store | None = None
         self._store_pid = -1
@@ -69,7 +71,7 @@ class ApprovalSeam:
         if context.decision_id == self._decided:
             self._decided = ""  # another seam had this request decided already (see demand)
             return None
-        if context.evaluation.tier not in APPROVAL_TIERS:
+        if context.evaluation.tier not in self._tiers:
             return None
         return self._decide(context, why="")
 

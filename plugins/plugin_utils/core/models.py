@@ -185,6 +185,7 @@ class TaskRequest:
     sub_actions: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     kind: RequestKind = RequestKind.TASK
     task_name: str = ""
+    task_path: str = ""  # where the task is defined (file:line), as Ansible reports it; drift keys findings by it
     no_log: bool = False
     run_id: str = ""
     session: str = ""
@@ -193,7 +194,6 @@ class TaskRequest:
     batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
     check_run: bool = False  # the run was started with --check (a task may still run for real: check_mode: false)
     approval_wait: int | None = None  # seconds this run waits for a decision (None: the operator's setting)
-    task_path: str = ""  # where the task is written (file:line), for the operator's review
     untrusted_inventory: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()  # the host's inventory groups (agent grants may name groups)
     provenance: Provenance | None = None  # None: not read (runs outside agent sessions)

@@ -165,6 +165,14 @@ SETTINGS: tuple[Setting, ...] = (
         "session", "session-42",
     ),
     Setting(
+        "drift_job", "PRAXIS_DRIFT_JOB", None, "str", None, Who.RUN, (RUNS, "praxis-gate drift"),
+        "Set by praxis-gate drift scan and converge for the ansible-playbook run they start (docs/drift.md), never by "
+        "hand: names the drift job (32 hexadecimal digits) whose ceiling the run takes (readonly, check mode) and "
+        "whose findings it records. A job can only tighten the mode; a malformed value or a job that is missing "
+        "refuses to arm.",
+        "drift_job", "0123456789abcdef0123456789abcdef",
+    ),
+    Setting(
         "audit_anchor", "PRAXIS_AUDIT_ANCHOR", "audit_anchor", "path", "<state_dir>/audit.anchor", Who.OPERATOR,
         (RUNS, "praxis-gate audit"),
         "Where the audit log's high-water mark (the newest signed checkpoint) is kept. Outside the state directory, "

@@ -36,6 +36,7 @@ BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.li
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
 _MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+_DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class GateSettings(BaseModel):
     talos_env: tuple[str, ...] = ()  # environment variables the operator adds to talosctl's allowlist
     talos_timeout: int = 3600  # the longest a talosctl call may run, whatever the task asks
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
+    drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     @property
     def audit_path(self) -> Path:
@@ -338,6 +340,12 @@ def load_settings(
             )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
+    drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
+    if drift_job and not _DRIFT_JOB.fullmatch(drift_job):
+        raise ConfigError(
+            f"PRAXIS_DRIFT_JOB must name a drift job (32 hexadecimal digits), got {drift_job[:40]!r}",
+            hint="`praxis-gate drift` sets it for the runs it starts; unset it otherwise",
+        )
     actuation = _actuation(env, operator_values)
 
     return GateSettings(
@@ -374,6 +382,7 @@ def load_settings(
         talos_env=actuation.talos_env,
         talos_timeout=actuation.talos_timeout,
         interpreters=interpreters,
+        drift_job=drift_job,
     )
 
 

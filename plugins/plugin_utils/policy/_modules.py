@@ -70,6 +70,8 @@ _BASE: dict[str, Tier] = {
             "ansible.builtin.uri",  # GET/HEAD only; see _uri_tier
             "community.general.listen_ports_facts",
             "ansible.posix.mount_facts",
+            # A drift scan: starts a separate gated ansible-playbook under the readonly ceiling (docs/drift.md)
+            "praxis.gatekeeper.drift_scan",
         ),
         Tier.T0,
     ),

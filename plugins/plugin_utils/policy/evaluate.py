@@ -157,7 +157,8 @@ def evaluate(
             )
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
-        findings.extend(tamper_findings((*[t for t, _ in commands], *(v for _, v in strings)), protected_paths))
+        named = (v for k, v in strings if not _role_context(action, k))
+        findings.extend(tamper_findings((*[t for t, _ in commands], *named), protected_paths))
     # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
     controller_texts = [value for _, value in reading.controller_paths]
     controller_texts.extend(str(value) for value in request.controller_paths.values())
@@ -371,6 +372,13 @@ def _command_texts(
     for content in request.local_files.values():
         if content is not None:
             yield content.decode("utf-8", errors="replace"), None
+
+
+def _role_context(action: str, key: str) -> bool:
+    """The context ansible-core adds to a role's argument validation (the role's own name and path): it names where
+    the role lives (inside a pip-installed collection, under site-packages) and is read by nothing, so it is not a
+    task touching the gate's files. Everything the validation is asked to check stays inspected."""
+    return action == "ansible.builtin.validate_argument_spec" and key.split(".", 1)[0] == "validate_args_context"
 
 
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:

@@ -53,7 +53,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.8"
+RULESET_VERSION = "2026.12.9"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -98,11 +98,17 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
     # 2026.12.7: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
     "2026.12.7": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
-    # 2026.12.8: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
+    # 2026.12.8: praxis.gatekeeper.drift_scan is T0 (it starts a gated
+    # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
+    # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
+    # ansible-core adds to a role's argument validation (context, not data), and the option table reads that context
+    # (validate_args_context) as data instead of rounding it up to T2 as an unknown option
+    "2026.12.8": "0e888c563935a9c12e11eef57d75c4797055f36e639211914bc72ec5e8b22f70",
+    # 2026.12.9: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
     # allowlisted command is pinned to T0 (its content no longer rounds up); controller-side actions carry no
     # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
     # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
-    "2026.12.8": "10983b59c84baad3661634d6c1b73636bd3ff79925c24ebca929cbc9fcf126f7",
+    "2026.12.9": "1ef8156bdf5695357d1403109d83a1f941788c0630ea67aed3c47f0ce6b774f5",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 
