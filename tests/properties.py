@@ -156,7 +156,8 @@ def check_classification(request: TaskRequest) -> None:
     base = BUILTIN.policy.module_tiers.get(evaluation.action) or _modules.base_tier(evaluation.action)
     if base is not None and evaluation.action not in _modules.EXEC_MODULES:
         assert evaluation.tier >= base, (request, evaluation)
-    if request.become:
+    if request.become and evaluation.action not in _modules.CONTROL_MODULES:
+        # (controller-side actions never reach a target, so an inherited become is no escalation: issue 16)
         assert evaluation.tier >= Tier.T2, (request, evaluation)
     assert all(isinstance(reason, str) for reason in evaluation.reasons)
 

@@ -359,6 +359,22 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: approval_pending_ttl
+  approval_wait:
+    description:
+      - "Seconds a gated task waits for an operator's decision instead of failing (0..86400; 0: fail at once and name
+        the request)."
+      - "The run prints the command to approve; the signed approval reaches the waiting task through the store; a
+        denial or the emergency stop ends the wait."
+      - "The extra var praxis_approval_wait (a job-template variable) sets it per run, never above this value when
+        this is set."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
+    type: int
+    default: "0"
+    env:
+      - name: PRAXIS_APPROVAL_WAIT
+    ini:
+      - section: praxis_gatekeeper
+        key: approval_wait
   approval_distinct_approver:
     description:
       - "Refuse approvals signed by the requester."

@@ -26,6 +26,7 @@ from typing import Any
 from ansible.errors import AnsibleActionSkip, AnsibleError
 
 from ..agents.trifecta import credential_lookup
+from ..approvals.stage import ApprovalSeam
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
 from ..core.errors import GatekeeperError, TaskRefused
@@ -80,6 +81,7 @@ class _Arming:
     error: str | None = None
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+    wait: int | None = None  # the praxis_approval_wait extra var (a job-template variable), if given
     drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
     task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
@@ -108,6 +110,9 @@ def arm(*, via: str) -> Gate | None:
                 settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
             )
             _refuse_project_plugin_paths(gate)
+            for seam in gate.seams:
+                if isinstance(seam, ApprovalSeam):
+                    seam.announce = controller.display  # a waiting task says so in the run's output
             pid = os.getpid()
             # A run that cannot be audited does not start: StateError names the reason and the one next step.
             gate.start_run(
@@ -196,11 +201,17 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
             executor._task.check_mode = False
         context = requests.TaskContext.from_executor(executor, templar)
         raw = executor.__dict__.get("_praxis_raw_args")
-        request = requests.task_request(gate, context, presented=_ARMING.presented, raw_args=raw)
+        request = requests.task_request(
+            gate, context, presented=_ARMING.presented, approval_wait=_ARMING.wait, raw_args=raw
+        )
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
     executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
+    if not decision.allowed and decision.planned:
+        # --check: what would really execute is not run; it is in the run's plan and the run goes on.
+        message = render(f"praxis.gatekeeper: not run under --check: {decision.reason}", multiline=True)
+        return _PlannedSkip(message), None
     if not decision.allowed:
         refusal = str(TaskRefused(decision, action=request.action, target=request.target))
         if drift is not None:
@@ -209,6 +220,20 @@ def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwa
     gate.begin(decision)
     _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
+
+
+class _PlannedSkip:
+    """The action handler of a task a --check run lists in its plan instead of running: it reports "skipped"
+    with the reason, touches nothing, and the run goes on."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def run(self, task_vars: Any = None) -> dict[str, Any]:
+        return {"changed": False, "skipped": True, "skip_reason": self._message, "msg": self._message}
+
+    def cleanup(self, force: bool = False) -> None:
+        return None
 
 
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
@@ -231,6 +256,16 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
     finally:
         gate.end()
         _ARMING.task = None
+    if not executor._praxis_window and requests.check_run():
+        if _skipped_for_check_mode(executor, result):
+            controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
+        elif requests.result_data(result).get("failed"):
+            # Failed before its action handler (its arguments, loop or condition could not be templated: they come
+            # from results the check run did not produce): listed as "decided at run time" and skipped here.
+            why = f"cannot be planned under --check: {str(requests.result_data(result).get('msg', ''))[:300]}"
+            planned = controller.plan_runtime(gate, executor, why=why)
+            if planned is not None:
+                result = requests.as_skipped(result, planned)
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -255,6 +290,18 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             task=str(task.get_name()), detail="task ended before reaching an action handler",
         )  # fmt: skip
     return result
+
+
+def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
+    """Skipped because the run is a check run: the condition that was false names ansible_check_mode (ansible-core
+    reports it as ``false_condition``; without it, any condition of the task naming it counts)."""
+    data = requests.result_data(result)
+    if not data.get("skipped"):
+        return False
+    if "false_condition" in data:
+        return "ansible_check_mode" in str(data["false_condition"])
+    when = getattr(executor._task, "when", None) or []
+    return "ansible_check_mode" in " ".join(str(w) for w in when)
 
 
 def _on_worker_term(original: Any, worker: Any, signum: int, frame: Any) -> Any:
@@ -296,6 +343,11 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
         extra["praxis_approval"] = WITHHELD_TOKEN
+    if isinstance(extra, dict) and "praxis_approval_wait" in extra:
+        raw = str(extra["praxis_approval_wait"]).strip()
+        if not raw.isdigit() or int(raw) > 86_400:
+            raise GateRefusal(f"praxis_approval_wait must be 0..86400 seconds, got {raw[:20]!r}")
+        _ARMING.wait = int(raw)
     return result
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible import constants as C
+from ansible import context as ansible_context
 from ansible.errors import AnsibleError
 from ansible.executor.module_common import _get_action_arg_defaults  # private; same signature in 2.19 and 2.21
 from ansible.plugins.loader import module_loader
@@ -36,6 +37,8 @@ from .provenance import read_provenance
 __all__ = [
     "SECRET_OPTIONS",
     "TaskContext",
+    "as_skipped",
+    "check_run",
     "connection_surface",
     "controller_paths",
     "is_include",
@@ -46,6 +49,7 @@ __all__ = [
     "meta_request",
     "read_option",
     "remote_target",
+    "result_data",
     "result_message",
     "sub_actions",
     "task_outcome",
@@ -102,7 +106,12 @@ def _task_vars(executor: Any) -> Any:
 
 
 def task_request(
-    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), raw_args: Mapping[str, Any] | None = None
+    gate: Gate,
+    context: TaskContext,
+    *,
+    presented: tuple[str, ...] = (),
+    approval_wait: int | None = None,
+    raw_args: Mapping[str, Any] | None = None,
 ) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
     runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var).
@@ -145,9 +154,16 @@ def task_request(
         principal=gate.settings.principal,
         approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+        check_run=check_run(),
+        approval_wait=approval_wait,
         groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
         provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
+
+
+def check_run() -> bool:
+    """Whether the run was started with --check (a task may still run for real: ``check_mode: false``)."""
+    return bool(ansible_context.CLIARGS.get("check", False))
 
 
 def unreadable_request(task: Any, host: Any, error: BaseException) -> TaskRequest:
@@ -217,6 +233,25 @@ def task_outcome(result: Any) -> tuple[str, bytes, Any]:
     ansible-core releases that have one."""
     data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
     return Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
+
+
+def result_data(result: Any) -> dict[str, Any]:
+    """A task result as a dict: ansible-core 2.19 returns one, later releases a result object."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    return data if isinstance(data, dict) else {}
+
+
+def as_skipped(result: Any, message: str) -> Any:
+    """The same task result, turned into "skipped" with ``message`` (a --check run that lists the task in its plan
+    instead of failing on it): a new dict on 2.19, the result object itself, changed, on later releases (it is
+    already recorded, so it is changed in place)."""
+    if isinstance(result, dict):
+        return {"changed": False, "skipped": True, "skip_reason": message, "msg": message}
+    result.failed = False
+    result.exception = None
+    result.set_skipped(message)
+    result.msg = message
+    return result
 
 
 def task_path(task: Any) -> str:

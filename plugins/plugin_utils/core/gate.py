@@ -287,18 +287,20 @@ class Gate:
         effective = Tier.T0 if evaluation.dry_run else evaluation.tier
         if effective > self.mode.ceiling:
             why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
-            return (
-                self._decision(
-                    Verdict.REFUSED,
-                    evaluation.tier,
-                    "mode.ceiling",
-                    f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}",
-                    decision_id,
-                    reasons=evaluation.reasons,
-                    dry_run=evaluation.dry_run,
-                ),
-                evaluation,
-            )
+            reason = f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}"
+            planned = False
+            if request.check_run and record and evaluation.tier >= Tier.T2:
+                # A --check run lists what the real run will refuse, up front, and goes on: nobody approves it.
+                context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
+                for seam in self.seams:
+                    if isinstance(seam, ApprovalSeam):
+                        seam.record_refused(context, reason)
+                        planned = True
+            refused = self._decision(
+                Verdict.REFUSED, evaluation.tier, "mode.ceiling", reason, decision_id,
+                reasons=evaluation.reasons, dry_run=evaluation.dry_run,
+            )  # fmt: skip
+            return (replace(refused, planned=True) if planned else refused), evaluation
         # 6 + 7. approvals and trifecta seams
         approval_ref: str | None = None
         approval_item: str | None = None
@@ -310,18 +312,11 @@ class Gate:
                 if result is None:
                     continue
                 if result.verdict is not Verdict.ALLOWED:
-                    return (
-                        self._decision(
-                            result.verdict,
-                            evaluation.tier,
-                            result.rule,
-                            result.reason,
-                            decision_id,
-                            reasons=evaluation.reasons,
-                            dry_run=evaluation.dry_run,
-                        ),
-                        evaluation,
-                    )
+                    objection = self._decision(
+                        result.verdict, evaluation.tier, result.rule, result.reason, decision_id,
+                        reasons=evaluation.reasons, dry_run=evaluation.dry_run,
+                    )  # fmt: skip
+                    return (replace(objection, planned=True) if result.planned else objection), evaluation
                 approval_ref, granted = result.approval_ref or approval_ref, result.reason
                 approval_item = result.approval_item or approval_item
         summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
@@ -421,6 +416,7 @@ class Gate:
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
+                "planned": decision.planned,
                 "sensitive": decision.sensitive,
             }
             if request.provenance is not None:  # agent sessions: argument paths by origin, never values

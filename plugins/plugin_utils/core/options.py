@@ -252,6 +252,14 @@ SETTINGS: tuple[Setting, ...] = (
         "approval_pending_ttl", "3600",
     ),
     Setting(
+        "approval_wait", "PRAXIS_APPROVAL_WAIT", "approval_wait", "int", "0", Who.OPERATOR, (RUNS,),
+        "Seconds a gated task waits for an operator's decision instead of failing (0..86400; 0: fail at once and "
+        "name the request). The run prints the command to approve; the signed approval reaches the waiting task "
+        "through the store; a denial or the emergency stop ends the wait. The extra var praxis_approval_wait (a "
+        "job-template variable) sets it per run, never above this value when this is set.",
+        "approval_wait", "600",
+    ),
+    Setting(
         "approval_distinct_approver", "PRAXIS_APPROVAL_DISTINCT", "approval_distinct_approver", "bool", "false",
         Who.OPERATOR, (RUNS, "praxis-gate approvals approve"),
         "Refuse approvals signed by the requester.",

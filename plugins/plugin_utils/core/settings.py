@@ -75,6 +75,7 @@ class GateSettings(BaseModel):
     approver_keys: str = ""
     approval_max_ttl: int = 900
     approval_pending_ttl: int = 86_400
+    approval_wait: int = 0  # seconds a gated task waits for an operator's decision (0: fail at once, name the request)
     approval_distinct: bool = False
     t3_two_approvers: bool = False
     operator_dir: Path | None = None
@@ -304,6 +305,12 @@ def load_settings(
             f"the lifetime of a pending approval request must be 300..2592000 seconds, got {pending_raw!r}",
             hint="set PRAXIS_APPROVAL_PENDING_TTL or [praxis_gatekeeper] approval_pending_ttl",
         )
+    wait_raw = env.get("PRAXIS_APPROVAL_WAIT") or operator_values.get("approval_wait") or "0"
+    if not wait_raw.strip().isdigit() or not 0 <= int(wait_raw) <= 86_400:
+        raise ConfigError(
+            f"the approval wait must be 0..86400 seconds, got {wait_raw!r}",
+            hint="set PRAXIS_APPROVAL_WAIT or [praxis_gatekeeper] approval_wait (0: do not wait)",
+        )
     distinct = _parse_bool(
         env.get("PRAXIS_APPROVAL_DISTINCT") or operator_values.get("approval_distinct_approver", ""),
         "PRAXIS_APPROVAL_DISTINCT",
@@ -374,6 +381,7 @@ def load_settings(
         approver_keys=env.get("PRAXIS_APPROVER_KEYS", ""),
         approval_max_ttl=int(ttl_raw),
         approval_pending_ttl=int(pending_raw),
+        approval_wait=int(wait_raw),
         approval_distinct=distinct,
         t3_two_approvers=t3_two,
         operator_dir=operator_dir,
@@ -474,6 +482,7 @@ _OPERATOR_ONLY_VALUES = (
     "tsa_url",
     "approval_max_ttl",
     "approval_pending_ttl",
+    "approval_wait",
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",

@@ -7,7 +7,7 @@ So arguments are copied through this module first, always: known token shapes ar
 the kind of secret, values under secret-looking keys are withheld, and depth and size are bounded so a hostile
 structure cannot make redaction slow or huge. A failure here is an error the caller must treat as "withhold all".
 
-Security constraints: SEC-9 (docs/security-constraints.yml).
+Security constraints: SEC-7, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ _ANY_TOKEN_HINT = _any_of(_TOKEN_HINT_WORDS)
 # (spaces and escaped quotes included); an unquoted one ends at whitespace, a quote or ;,&.
 # names of secrets, not a secret:
 _SECRET_WORDS = (
-    r"pass(?:word|wd|phrase|code)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
+    r"pass(?:word|wd|phrase|code)?|pwd?|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
     r"client[_\-]?secret|auth[_\-]?key|credentials?|session[_\-]?key|signing[_\-]?key|encryption[_\-]?key|"
     r"vault[_\-]?pass|become[_\-]?pass|ssh[_\-]?pass|db[_\-]?pass|secret[_\-]?key|bearer|cookie|salt|"
     r"authori[sz]ation"
@@ -165,9 +165,21 @@ _SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^
 _KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*)")
 _SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
 _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
+# Config-file syntax with the value after blanks (redis ``requirepass S3cr3t``, pgpool ``master_password x``,
+# slapd ``rootpw {SSHA}...``, sshd-style ``Key value``): a line (or a diff line: ``+``, ``-`` or a space first)
+# whose first word names a secret has the rest of its line withheld.
+# The key must END in the secret's name (requirepass, rootpw, masterauth, db_password, private_key), so settings
+# named after one (PasswordAuthentication no, private_key_file /path) stay readable in a hardening role's diff.
+# The secret's name starts the key, follows a separator or a camelCase boundary, or follows a word config files
+# glue to it (requirepass, masterauth, rootpw, bindpw, adminpass): "compass" and "bypass" are not passwords.
+_SECRET_LINE_KEY_RE = re.compile(
+    rf"(?i)(?:^|[_\-.]|(?-i:(?<=[a-z0-9])(?=[A-Z]))|(?<=require)|(?<=master)|(?<=root)|(?<=bind)|(?<=admin)"
+    rf"|(?<=user)|(?<=db))(?:{_SECRET_WORDS}|auth)$"
+)
+_LINE_KEY_RE = re.compile(r"(?m)^(?P<lead>[ \t]*[+\- ]?[ \t]*)(?P<key>[\w.\-]{1,128})(?P<sep>[ \t]+)(?=[^\s=:])")
 # Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
 _SECRET_HINT_WORDS = frozenset(
-    ("pass", "pwd", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "authori")
+    ("pass", "pw", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "auth")
 )
 _SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
 _ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
@@ -204,7 +216,8 @@ def _redact_pairs(text: str) -> str:
     out: list[str] = []
     pos = 0
     for match in _KEY_SEP_RE.finditer(text):
-        if match.start() < pos or not _SECRET_IN_KEY_RE.search(match.group("key")):
+        key = match.group("key")
+        if match.start() < pos or not (_SECRET_IN_KEY_RE.search(key) or _SECRET_LINE_KEY_RE.search(key)):
             continue
         value = _VALUE_RE.match(text, match.end())
         if value is None:
@@ -213,6 +226,24 @@ def _redact_pairs(text: str) -> str:
         out.append(text[pos : match.end()])
         out.append(f"{quote}{REDACTED}{quote}")
         pos = value.end()
+    out.append(text[pos:])
+    return _redact_config_lines("".join(out))
+
+
+def _redact_config_lines(text: str) -> str:
+    """``key value`` lines whose key names a secret: the rest of the line is withheld."""
+    out: list[str] = []
+    pos = 0
+    for match in _LINE_KEY_RE.finditer(text):
+        if match.start() < pos or not _SECRET_LINE_KEY_RE.search(match.group("key")):
+            continue
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        if text[match.end() : end].strip() in (REDACTED, f'"{REDACTED}"', f"'{REDACTED}'"):
+            continue
+        out.append(text[pos : match.end()])
+        out.append(REDACTED)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
@@ -229,6 +260,10 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     # every substitution.
     plain = work.isascii()
     lowered = work.lower() if plain else ""
+    if not plain or _SECRET_WORD_HINTS.search(lowered):
+        # config lines first: a token shape must not eat the key that names the secret (-private_key x)
+        work = _redact_config_lines(work)
+        lowered = work.lower() if plain else ""
     if not plain or _ANY_TOKEN_HINT.search(lowered):
         for label, pattern in _TOKEN_PATTERNS:
             work = pattern.sub(f"<redacted:{label}>", work)

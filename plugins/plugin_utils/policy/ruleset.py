@@ -55,7 +55,7 @@ __all__ = [
     "policy_schema",
 ]
 
-RULESET_VERSION = "2026.12.10"
+RULESET_VERSION = "2026.12.11"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -115,6 +115,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # service. The policy's tables are unchanged; the filter's data (egress/addresses.py, egress/rules.py) is pinned
     # by its own fingerprint test, as the layout keeps the policy package from importing it
     "2026.12.10": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
+    # 2026.12.11: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
+    # allowlisted command is pinned to T0 (its content no longer rounds up); controller-side actions carry no
+    # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
+    # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
+    "2026.12.11": "ad61d09f1d9467db5e1a35d593d6cf0f2eddef8de85ebdfa927c22766f7a8aa7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

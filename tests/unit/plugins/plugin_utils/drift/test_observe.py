@@ -88,8 +88,9 @@ def test_scans_run_dry_runs_and_reads_and_refuse_everything_that_would_execute(s
     assert gate.decide(_copy(check=True)).verdict is Verdict.ALLOWED  # a dry run
     stat = TaskRequest(action="ansible.builtin.stat", args={"path": "/etc"}, host="web1", check_mode=False)
     assert gate.decide(stat).verdict is Verdict.ALLOWED  # a T0 read
-    for request in (_copy(check=False), _copy(check=False, line=99), TaskRequest(
-            action="ansible.builtin.raw", args={"_raw_params": "id"}, host="web1", check_mode=True)):  # fmt: skip
+    # (raw runs under --check whatever check_mode says; a command that only reads, such as id, is a read, issue 16)
+    raw = TaskRequest(action="ansible.builtin.raw", args={"_raw_params": "touch /tmp/x"}, host="web1", check_mode=True)
+    for request in (_copy(check=False), _copy(check=False, line=99), raw):
         decision = gate.decide(request)
         assert decision.verdict is Verdict.REFUSED and decision.rule == "mode.ceiling", decision
 
