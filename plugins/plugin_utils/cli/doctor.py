@@ -185,6 +185,15 @@ def judge(program: str, path: str, python: str | None, facts: dict[str, Any], *,
     return verdict
 
 
+def _runnable(candidate: Path) -> bool:
+    """An executable file this user could run from PATH. A directory on PATH this user may not read (root's
+    ~/.cargo/bin under sudo -u) holds nothing this user runs: skipped, never an error (stat raises there)."""
+    try:
+        return candidate.is_file() and os.access(candidate, os.X_OK)
+    except OSError:
+        return False
+
+
 def diagnose(env: Mapping[str, str] | None = None, cwd: str | None = None) -> list[Arming]:
     """A verdict for every ``ansible-playbook`` and ``ansible`` on PATH (in PATH order) and for this Python."""
     env = dict(os.environ if env is None else env)
@@ -201,7 +210,7 @@ def diagnose(env: Mapping[str, str] | None = None, cwd: str | None = None) -> li
         seen: set[str] = set()
         for directory in env.get("PATH", "").split(os.pathsep):
             candidate = Path(directory or ".") / program
-            if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            if not _runnable(candidate):
                 continue
             real = os.path.realpath(candidate)
             if real in seen:
