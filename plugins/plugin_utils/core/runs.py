@@ -197,9 +197,13 @@ class RunJournal:
         self.audit.append(record)
 
     def _close(self, run_id: str, session: str, offset: int, *, event: str, why: str) -> bool:
-        """Orphan-mark the run's open decisions and write its closing record; True when that record was written."""
+        """Orphan-mark the run's open decisions and write its closing record; True when that record was written.
+
+        A closing record only after every orphan mark is written: on a nearly full disk a long orphan record can fail
+        where the short closing record still fits, and a run closed over an unmarked decision is what verify reports
+        as tampering. Without the closing record the marker stays, and the next run or `audit recover` closes it."""
         for decision in open_decisions(self.audit.path, run_id, offset):
-            self.audit.append(
+            marked = self.audit.append(
                 {
                     "event": "orphan",
                     "run_id": run_id,
@@ -212,6 +216,8 @@ class RunJournal:
                     "reason": why,
                 }
             )
+            if not marked:
+                return False
         return self.audit.append({"event": event, "run_id": run_id, "session": session, "pid": os.getpid()})
 
     def _hold_marker(self, run_id: str, pid: int, offset: int) -> None:
