@@ -96,7 +96,10 @@ def _run_probe(python: str, env: Mapping[str, str], cwd: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="praxis-probe-") as safe:  # the probe's sys.path[0]: empty, ours
         try:
             done = subprocess.run(
-                [python, "-c", source], cwd=safe, env={**env, "PRAXIS_PROBE_CWD": cwd},
+                # ANSIBLE_LOCAL_TEMP: the probe only imports ansible-core; where this user's real runs keep their
+                # local temporary files is not what arming depends on, and an unwritable one must not read as "no"
+                [python, "-c", source], cwd=safe,
+                env={**env, "PRAXIS_PROBE_CWD": cwd, "ANSIBLE_LOCAL_TEMP": os.path.join(safe, "ansible-local")},
                 capture_output=True, text=True, timeout=_PROBE_SECONDS, check=False,
             )  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
