@@ -100,12 +100,13 @@ def arm(*, via: str) -> Gate | None:
             points = hook_points()
             settings = load_settings()
             drift = DriftRun.from_settings(settings)  # a run started by `praxis-gate drift`: its ceiling and seams
+            operator_settings = settings
             if drift is not None:
                 settings = drift.settings(settings)
             # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
             for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
                 os.environ.pop(name, None)
-            seams = {"seams": drift.seams(settings)} if drift is not None else {}
+            seams = {"seams": drift.seams(operator_settings)} if drift is not None else {}
             gate = Gate.from_settings(
                 settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
             )

@@ -77,7 +77,11 @@ class DriftRun:
 
     def seams(self, settings: GateSettings) -> tuple[Seam, ...]:
         """The approvals stage only for approval requests and applies, behind the converge seam; a scan records no
-        approval plan (its findings are convergence requests)."""
+        approval plan (its findings are convergence requests).
+
+        ``settings`` are the operator's, before this job tightened the ceiling: an approval request's plan is for the
+        apply that follows, which runs under the operator's ceiling, so its items are judged against that ceiling
+        (under the job's readonly ceiling every change would be listed as one the real run refuses)."""
         if self.job.kind in (JobKind.SCAN, JobKind.VERIFY):
             return ()
         approvals = ApprovalSeam(settings, tiers=_CHANGING_TIERS)
