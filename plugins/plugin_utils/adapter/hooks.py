@@ -327,7 +327,9 @@ def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: 
 def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     """ansible-core retries every exception while polling an async job until the job's timeout, so a refused poll
     would keep a stopped run busy for hours; inside a poll a refusal is answered as a failed module result instead,
-    which ends the loop at once."""
+    marked finished, which ends the loop at once (ansible-core 2.21 ends it on ``finished`` only: its poll result no
+    longer carries the parsed flag that made 2.19 stop on ``failed``). The job on the host is not touched: polling
+    stops, the task fails with the refusal."""
     _ARMING.polling = True
     try:
         return original(executor, *args, **kwargs)
@@ -359,7 +361,7 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
     if reason is not None:
         message = f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}"
         if name == "exec_command" and _ARMING.polling:
-            return 1, json.dumps({"failed": True, "msg": message}).encode(), b""
+            return 1, json.dumps({"failed": True, "finished": True, "msg": message}).encode(), b""
         raise GateRefusal(message)
     return original(connection, *args, **kwargs)
 
