@@ -496,6 +496,7 @@ def test_the_report_renders_in_headless_chromium_and_holds_no_body_or_secret(fle
 
 
 # --------------------------------------------------------------------------------------------------------- AWX
+@pytest.mark.one_version  # the role around the scan; the scan test covers the glue in both legs
 def test_the_drift_scan_role_runs_a_scheduled_scan_and_fails_the_job_on_drift(fleet: Fleet) -> None:
     fleet.drift("host1")
     before = fleet.snapshot()

@@ -136,6 +136,7 @@ def test_a_hardening_role_plans_in_one_check_run_and_applies_in_one_waiting_run(
     assert not run.decisions(decision="approval_required"), run.output
 
 
+@pytest.mark.one_version  # plan and approval logic; the waiting-run test covers the glue in both legs
 def test_a_guarded_plan_lists_t3_items_as_refused_and_never_asks_for_them(lab: AnsibleLab, tmp_path: Path) -> None:
     target = tmp_path / "keys"
     target.mkdir()
@@ -162,6 +163,7 @@ def test_a_guarded_plan_lists_t3_items_as_refused_and_never_asks_for_them(lab: A
     assert approve.rc == 0 and "approved 1 item(s)" in approve.stderr, approve.output
 
 
+@pytest.mark.one_version  # plan and approval logic; the waiting-run test covers the glue in both legs
 def test_a_waiting_task_ends_on_a_denial(lab: AnsibleLab, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     canary.mkdir()
@@ -193,6 +195,7 @@ def test_a_waiting_task_ends_on_a_denial(lab: AnsibleLab, tmp_path: Path) -> Non
     shutil.rmtree(canary)
 
 
+@pytest.mark.one_version  # plan and approval logic; the waiting-run test covers the glue in both legs
 def test_without_waiting_one_check_run_and_one_real_run_apply_the_role(lab: AnsibleLab, tmp_path: Path) -> None:
     """Nothing depends on registered results: one check run, one approval, one real run with the token."""
     play = _play(tmp_path / "ungated").replace(
@@ -235,6 +238,7 @@ SECRETS = {
 }
 
 
+@pytest.mark.one_version  # plan and approval logic; the waiting-run test covers the glue in both legs
 def test_secrets_in_config_file_diffs_never_reach_the_store_or_the_log(lab: AnsibleLab, tmp_path: Path) -> None:
     target = tmp_path / "etc"
     target.mkdir()
@@ -273,38 +277,45 @@ def test_secrets_in_config_file_diffs_never_reach_the_store_or_the_log(lab: Ansi
     assert "S3cr3tAlpha1" in check.stdout
 
 
+@pytest.mark.one_version  # plan and approval logic; the waiting-run test covers the glue in both legs
 def test_a_run_longer_than_the_tokens_lifetime_completes(lab: AnsibleLab, tmp_path: Path) -> None:
+    """Two plans approved together with the shortest lifetime (30 s): the first one's run outlives its token (a
+    30 s pause between its two gated tasks) and completes; the second token, presented once that run is over, has
+    expired before its run redeemed anything and is refused (the negative control). The pause is skipped by the
+    check runs, which only plan."""
     canary = tmp_path / "canary"
     canary.mkdir()
-    play = f"""\
+
+    def play(name: str) -> str:
+        return f"""\
         - hosts: target1
           gather_facts: false
           tasks:
             - name: first
-              ansible.builtin.command: "touch {canary}/first"
+              ansible.builtin.command: "touch {canary}/{name}-first"
             - name: a long task between
               ansible.builtin.pause:
-                seconds: 40
+                seconds: 30
+              when: not ansible_check_mode
             - name: second
-              ansible.builtin.command: "touch {canary}/second"
+              ansible.builtin.command: "touch {canary}/{name}-second"
         """
-    check = lab.playbook(play, args=["--check"])
-    assert check.rc == 0, check.output
-    (request,) = [row["request"] for row in _json(lab, "approvals", "list")]
-    approve = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "alice", "--ttl", "30"])
-    assert approve.rc == 0, approve.output
-    run = lab.playbook(play, args=["-e", json.dumps({"praxis_approval": approve.stdout.strip()})])
+
+    tokens = {}
+    for name in ("long", "late"):
+        assert lab.playbook(play(name), args=["--check"]).rc == 0
+        pending = [row["request"] for row in _json(lab, "approvals", "list") if row["status"] == "pending"]
+        assert len(pending) == 1, pending
+        approve = lab.run("praxis-gate", ["approvals", "approve", pending[0], "--as", "alice", "--ttl", "30"])
+        assert approve.rc == 0, approve.output
+        tokens[name] = approve.stdout.strip()
+    started = time.monotonic()
+    run = lab.playbook(play("long"), args=["-e", json.dumps({"praxis_approval": tokens["long"]})])
     assert run.rc == 0, run.output
-    assert sorted(p.name for p in canary.iterdir()) == ["first", "second"]
+    assert time.monotonic() - started >= 30  # the run outlived the token's lifetime
+    assert sorted(p.name for p in canary.iterdir()) == ["long-first", "long-second"]
     granted = run.decisions(rule="approval.granted")
     assert len(granted) == 2, granted
-    # the negative control: the same kind of token, expired before a run redeems anything, is refused
-    for path in canary.iterdir():
-        path.unlink()
-    check = lab.playbook(play, args=["--check"])
-    request = next(row["request"] for row in _json(lab, "approvals", "list") if row["status"] == "pending")
-    approve = lab.run("praxis-gate", ["approvals", "approve", request, "--as", "alice", "--ttl", "30"])
-    time.sleep(32)
-    late = lab.playbook(play, args=["-e", json.dumps({"praxis_approval": approve.stdout.strip()})])
-    assert late.rc != 0 and not (canary / "first").exists()
+    late = lab.playbook(play("late"), args=["-e", json.dumps({"praxis_approval": tokens["late"]})])
+    assert late.rc != 0 and not (canary / "late-first").exists()
     assert "expired" in " ".join(d["reason"] for d in late.decisions(decision="approval_required"))
