@@ -24,6 +24,7 @@ from ..core.statedir import ensure_state_dir
 from ._base import BackupInfo, Store
 from ._migrations import LATEST
 from ._model import (
+    ApprovalBody,
     ApprovalItem,
     ApprovalRequest,
     CheckReport,
@@ -43,6 +44,7 @@ __all__ = [
     "DSN_VARIABLE",
     "SCHEMA_VERSION",
     "SQLITE_NAME",
+    "ApprovalBody",
     "ApprovalItem",
     "ApprovalRequest",
     "BackupInfo",

@@ -222,6 +222,10 @@ def inspect_file(path: Path) -> None:
         raise StoreCorruptError(f"the store {path} is damaged: it is not a SQLite database", hint=_CORRUPT_HINT)
 
 
+def _sha256_text(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         raise StateError(
@@ -238,6 +242,9 @@ def _connect(path: Path) -> sqlite3.Connection:
             "PRAGMA synchronous = FULL",
         ):
             conn.execute(pragma)
+        # SQLite has no sha256; migration 2 hashes the bodies it moves with this (nothing in the schema calls it,
+        # so any other client can still read and write the file).
+        conn.create_function("praxis_sha256", 1, _sha256_text, deterministic=True)
         try:
             conn.execute("SELECT json_valid('{}')").fetchone()
         except sqlite3.OperationalError as exc:

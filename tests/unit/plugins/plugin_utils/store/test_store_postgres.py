@@ -84,7 +84,7 @@ def test_unmigrated_database_is_reported_then_migrated(pg_database: str) -> None
         assert store.schema_version() == 0
         report = store.check()
         assert not report.ok and any("store migrate" in p for p in report.problems)
-        assert len(report.tables_missing) == 7
+        assert len(report.tables_missing) == 8
         assert store.migrate() == (0, SCHEMA_VERSION)
         assert store.check().ok
     finally:
