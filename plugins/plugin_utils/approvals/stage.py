@@ -5,7 +5,7 @@
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
 
-Security constraints: SEC-2, SEC-3, SEC-4, SEC-6 (docs/security-constraints.yml).
+Security constraints: SEC-2, SEC-3, SEC-4, SEC-6, SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

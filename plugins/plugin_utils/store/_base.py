@@ -113,7 +113,8 @@ class Store(abc.ABC):
     """Append-only state: facts with compare-and-set and bitemporal reads, approvals, sessions, kill-switch history.
 
     Open one with ``open_store(settings)``. Every write either appends rows or raises; nothing is ever updated or
-    deleted, and the database itself refuses UPDATE, DELETE and TRUNCATE from any client.
+    deleted, and the database itself refuses UPDATE, DELETE and TRUNCATE from any client. The exception is an
+    approval body, whose one permitted change is its purge to its sha256 (``purge_bodies``, ``sweep_bodies``).
     """
 
     backend: ClassVar[str]

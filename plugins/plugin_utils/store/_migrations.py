@@ -22,7 +22,8 @@ three unique indexes and one trigger, all enforced by the database:
 A key's versions are then a single chain 1..n, and its current version is the only one nobody supersedes (the
 highest version). Two writers superseding the same version collide on ``facts_one_successor``; two writers creating
 the same key collide on ``facts_one_root``: compare-and-set is decided by the database, not by a lock held in Python.
-No UPDATE is ever needed, so every UPDATE is refused, without exception.
+No UPDATE is ever needed, so every UPDATE is refused, with one exception outside the append-only tables: an
+approval body may be purged to its sha256 (``approval_bodies``, version 2 below), and that is all it may undergo.
 
 The checks in `praxis-gate store check` are derived from the statements below (trigger and index text on SQLite;
 trigger kind, function and body on PostgreSQL), so a trigger that was dropped, disabled or replaced by a harmless
