@@ -45,6 +45,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import (
     Store,
     StoreRefused,
     canonical_json,
+    open_sqlite,
     open_store,
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store._migrations import MIGRATIONS, PURGE_REASONS
@@ -491,3 +492,24 @@ def test_a_purge_that_fails_is_logged_never_raised_and_done_by_the_next_sweep(
     monkeypatch.setattr(type(store), "purge_bodies", original)
     assert bodies.settle(store) == 1
     assert store.approval_body(item_id).purged_because == "used"  # type: ignore[union-attr]
+
+
+def test_a_purged_body_leaves_no_bytes_in_the_sqlite_files(tmp_path: Path) -> None:
+    """Not only the row: the page the body was in is zeroed (secure_delete), whatever SQLite's build default, once
+    the write-ahead log is checkpointed (SQLite does that when the last connection closes)."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    marker = "body-bytes-marker-" + uuid.uuid4().hex
+    store = open_sqlite(state / "state.db")
+    try:
+        assert store._read("PRAGMA secure_delete") == [(1,)]
+        big = [{"before": "", "after": f"{marker}\n" * 400}]  # large enough to spill into overflow pages
+        (item_id,) = _request(store, "req-bytes", diff=big)
+        store._read("PRAGMA wal_checkpoint(TRUNCATE)")
+        on_disk = b"".join(p.read_bytes() for p in state.iterdir() if p.is_file())
+        assert on_disk.count(marker.encode()) > 300  # positive control: the body is in the file (a few straddle pages)
+        assert store.purge_bodies([item_id], because="approved") == 1
+    finally:
+        store.close()
+    on_disk = b"".join(p.read_bytes() for p in state.iterdir() if p.is_file())
+    assert marker.encode() not in on_disk
