@@ -65,7 +65,8 @@ def _body(store: Store, item: ApprovalItem) -> dict[str, Any] | None:
     if found is None:
         return {"sha256": item.body_sha256, "purged": None, "purged_at": None, "purged_because": None, "diff": None}
     return {
-        "sha256": found.sha256, "purged": found.purged, "diff": (found.body or {}).get("diff"),
+        "sha256": found.sha256, "purged": found.purged,
+        "diff": found.body.get("diff") if isinstance(found.body, dict) else None,
         "purged_at": found.purged_at.isoformat(timespec="seconds") if found.purged_at else None,
         "purged_because": found.purged_because,
     }  # fmt: skip
