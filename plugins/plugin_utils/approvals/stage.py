@@ -5,7 +5,7 @@
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
 
-Security constraints: SEC-2, SEC-3, SEC-4, SEC-6 (docs/security-constraints.yml).
+Security constraints: SEC-2, SEC-3, SEC-4, SEC-6, SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ConflictError, StoreRefused
+from . import bodies
 from .notify import Delivery, announce
 from .operators import Approver, load_registry
 from .queue import PLAN_REFUSED, PLAN_RUNTIME, claim, current_claim, denial, item_state
@@ -356,6 +357,7 @@ class ApprovalSeam:
                 problems.append("the approved item is not in this installation's store")
                 continue
             if consumed:
+                bodies.purge(store, [item.item_id], because="used")  # never raises; the next sweep retries
                 return SeamResult(
                     Verdict.ALLOWED,
                     f"approved by {', '.join(verified.approvers)} (request {verified.plan}, item {item.item_id})",
@@ -437,11 +439,12 @@ class ApprovalSeam:
         if plan_state is not None:
             item_payload["plan_state"] = plan_state
         item_payload.update(extra or {})
-        if diff is not None and not request.no_log:
-            item_payload["diff"] = _bounded_diff(diff)
+        item_id = f"item-{uuid.uuid4().hex[:20]}"
+        # The diff is the item's body: kept apart from the append-only payload and purged to its sha256 once the
+        # item is decided or its request expires (bodies.py).
+        body = {item_id: {"diff": _bounded_diff(diff)}} if diff is not None and not request.no_log else None
         store = self._get_store()
         now = self._clock()
-        item_id = f"item-{uuid.uuid4().hex[:20]}"
         store.add_approval_request(
             request_id=request_id,
             requester=request.principal or self.settings.principal,
@@ -461,6 +464,7 @@ class ApprovalSeam:
                     payload=item_payload,
                 )
             ],
+            bodies=body,
         )
         # One pending request per task: this one supersedes an older request for the same binding (a retry).
         if plan_state is None:
@@ -505,6 +509,7 @@ class ApprovalSeam:
     def _get_store(self) -> Store:
         if self._store is None or self._store_pid != os.getpid():
             self._store, self._store_pid = self._open_store(), os.getpid()  # a store must not cross fork()
+            bodies.sweep(self._store)  # expiry purges lazily, here: no daemon (never raises)
         return self._store
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..approvals import bodies
 from ..approvals.operators import Approver, load_operator_key, load_registry, operator_key_encrypted
 from ..approvals.queue import GRANTS, denial, item_state
 from ..approvals.stage import DIFF_LIMIT as _DIFF_LIMIT
@@ -46,6 +47,29 @@ class _Plan:
     @property
     def first(self) -> ApprovalRequest:
         return min(self.requests, key=lambda r: r.created_at)
+
+
+def _open(settings: GateSettings) -> Store:
+    """The store, opened for approvals work: every purge that is due happens first (bodies.py), so what follows
+    shows no body that should already be gone."""
+    store = open_store(settings)
+    bodies.settle(store)
+    return store
+
+
+def _body(store: Store, item: ApprovalItem) -> dict[str, Any] | None:
+    """What is left of an item's body: the diff while the item waits for a decision, its sha256 always."""
+    if item.body_sha256 is None:
+        return None
+    found = store.approval_body(item.item_id)
+    if found is None:
+        return {"sha256": item.body_sha256, "purged": None, "purged_at": None, "purged_because": None, "diff": None}
+    return {
+        "sha256": found.sha256, "purged": found.purged,
+        "diff": found.body.get("diff") if isinstance(found.body, dict) else None,
+        "purged_at": found.purged_at.isoformat(timespec="seconds") if found.purged_at else None,
+        "purged_because": found.purged_because,
+    }  # fmt: skip
 
 
 def _plans(store: Store) -> dict[str, _Plan]:
@@ -121,7 +145,7 @@ def _plan_status(store: Store, plan: _Plan, ruleset: str) -> tuple[str, list[str
 
 
 def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
-    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    store, ruleset = _open(settings), load_ruleset(settings.policy_path).digest
     rows: list[dict[str, Any]] = []
     for plan in sorted(_plans(store).values(), key=lambda p: p.first.created_at, reverse=True):
         status, states = _plan_status(store, plan, ruleset)
@@ -157,7 +181,7 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
-    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    store, ruleset = _open(settings), load_ruleset(settings.policy_path).digest
     plan = _plan(store, args.request)
     denied = denial(store, plan.plan)
     detail: dict[str, Any] = {
@@ -168,7 +192,8 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         "items": [
             {"item": i.item_id, "state": state, "action": i.action, "target": i.target,
              "tier": i.tier, "task": i.payload.get("task"), "args": i.payload.get("args"),
-             "diff": i.payload.get("diff"), "reasons": i.payload.get("reasons"), "become": i.payload.get("become"),
+             "diff": (body := _body(store, i) or {}).get("diff"), "body": body or None,
+             "reasons": i.payload.get("reasons"), "become": i.payload.get("become"),
              "become_user": i.payload.get("become_user"), "address": i.payload.get("address"),
              "task_path": i.payload.get("task_path"), "refused": i.payload.get("refused"),
              "executes_for_real": bool(i.payload.get("executes_for_real")), "waiting": bool(i.payload.get("waiting"))}
@@ -197,7 +222,7 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
             # another item of the same loop: only what differs
             emit(f"  {item['item']}  [{item['state']}]  {item['tier']}  (loop item of the task above)")
             emit(f"    args: {shorten(json.dumps(item['args'], default=str), 800)}")
-            _emit_diff(item["diff"])
+            _emit_diff(item["diff"], item["body"])
             continue
         previous = group
         emit(f"  {item['item']}  [{item['state']}]  {item['tier']}  {item['action']} on {item['target']}")
@@ -211,11 +236,25 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(f"    args: {shorten(json.dumps(item['args'], default=str), 800)}")
         for reason in item["reasons"] or []:
             emit(f"    why:  {reason}")
-        _emit_diff(item["diff"])
+        _emit_diff(item["diff"], item["body"])
     return 0
 
 
-def _emit_diff(diff: Any) -> None:
+_PURGED_AFTER = {
+    "approved": "the item was approved",
+    "denied": "the request was denied",
+    "used": "the item was used",
+    "expired": "the request expired",
+}
+
+
+def _emit_diff(diff: Any, body: dict[str, Any] | None = None) -> None:
+    if body is not None and body["purged"] is not False:
+        after = _PURGED_AFTER.get(str(body["purged_because"]), "")
+        when = f" at {body['purged_at']}" if body["purged_at"] else ""
+        emit(f"    diff: purged{when}" + (f" after {after}" if after else " (no longer in the store)")
+             + f"; sha256 {body['sha256']}")  # fmt: skip
+        return
     if diff is None:
         return
     emit("    diff:")
@@ -274,7 +313,7 @@ def _confirm_host(target: str, given: str | None) -> None:
 
 
 def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
-    store, ruleset = open_store(settings), load_ruleset(settings.policy_path).digest
+    store, ruleset = _open(settings), load_ruleset(settings.policy_path).digest
     plan = _plan(store, args.request)
     if denial(store, plan.plan):
         raise ConfigError(f"request {plan.plan} was denied; it cannot be approved", hint="a new request is needed")
@@ -328,6 +367,8 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
         "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
     })  # fmt: skip
+    # Reviewed and signed: the bodies of these items are purged to their sha256 (a failure is retried later).
+    bodies.purge(store, [item.item_id for _, item in chosen if item.body_sha256], because="approved")
     waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
     if waiting:
         # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
@@ -373,7 +414,7 @@ def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
         raise ConfigError("a denial needs a reason", hint="--reason 'why not'")
     if bool(args.requests) == bool(args.all_pending):
         raise ConfigError("name the requests to deny, or pass --all-pending", hint="not both")
-    store = open_store(settings)
+    store = _open(settings)
     if args.all_pending:
         ruleset = load_ruleset(settings.policy_path).digest
         plans = [p for p in _plans(store).values() if _plan_status(store, p, ruleset)[0] == "pending"]
@@ -388,6 +429,7 @@ def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
             continue
         _remember(settings, store, plan.plan, "approval-denial", actor=name,
                   content={"reason": reason[:500], "by": name}, predicate="decision")  # fmt: skip
+        bodies.purge(store, [item.item_id for _, item in plan.items if item.body_sha256], because="denied")
         emit(f"denied {plan.plan}: {reason}")
     return 0
 

@@ -148,9 +148,11 @@ def hostile_state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             payload={"plan": "req-00000000hostile", "check_run": True},
             items=[ApprovalItem(f"item-hostile-{i}", "req-00000000hostile.diff", "ansible.builtin.copy",
                                 text, "T2", "d" * 64,
-                                {"task": text, "args": {"content": text}, "reasons": [text],
-                                 "diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n", "before_header": text}})
+                                {"task": text, "args": {"content": text}, "reasons": [text]})
                    for i, text in enumerate(STORABLE)],
+            bodies={f"item-hostile-{i}": {"diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n",
+                                                    "before_header": text}}
+                    for i, text in enumerate(STORABLE)},
         )  # fmt: skip
         plans = sorted({str(r.payload.get("plan")) for r in store.list_approval_requests(limit=5000)})
         drift = _drift_requests(store, root)

@@ -123,8 +123,10 @@ def test_an_approval_request_records_the_targets_dry_run_with_its_summary_only(s
     with open_store(gate.settings) as store:
         (pending,) = store.list_approval_requests()
         (item,) = store.approval_items(pending.request_id)
-    text = json.dumps(item.payload)
-    assert item.payload["diff"]["drift_summary"][0]["lines"] == ["- password=<redacted>", "+ password=<redacted>"]
+        body = store.approval_body(item.item_id)
+    assert body is not None and not body.purged and body.sha256 == item.body_sha256
+    text = json.dumps([item.payload, body.body])
+    assert body.body["diff"]["drift_summary"][0]["lines"] == ["- password=<redacted>", "+ password=<redacted>"]
     assert SECRET not in text and BODY not in text
     refused = gate.decide(_copy(check=False))
     assert refused.verdict is Verdict.REFUSED  # an approval request is raised from a dry run only
