@@ -10,6 +10,8 @@ or project file is read, whenever the operator asked for the gate (``PRAXIS_GATE
 run is refused.
 
 Cost in processes that never import Ansible: one string comparison per import.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,3 +52,17 @@ def _simulate_fresh_boot() -> None:
 
 
 _simulate_fresh_boot()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """The longest tests first: the roles' molecule scenarios (minutes each), then the integration tests (seconds
+    each), then the unit tests (milliseconds). scripts/test runs under xdist's work stealing, so the suite ends on
+    short tests that an idle worker can take over, not on one worker's queue of long ones while the other waits.
+    The sort is stable and deterministic, as xdist needs every worker to collect the same order."""
+
+    def weight(item: Any) -> int:
+        if item.get_closest_marker("molecule") is not None:
+            return 0
+        return 1 if "integration" in Path(str(item.fspath)).parts else 2
+
+    items.sort(key=weight)

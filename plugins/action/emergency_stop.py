@@ -1,6 +1,9 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Trip the praxis.gatekeeper emergency stop from a play: trip only, never clear."""
+"""Trip the praxis.gatekeeper emergency stop from a play: trip only, never clear.
+
+Security constraints: SEC-8 (docs/security-constraints.yml).
+"""
 
 from __future__ import annotations
 

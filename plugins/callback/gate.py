@@ -209,6 +209,16 @@ options:
     default: "the run id"
     env:
       - name: PRAXIS_SESSION
+  drift_job:
+    description:
+      - "Set by praxis-gate drift scan and converge for the ansible-playbook run they start (docs/drift.md), never by
+        hand: names the drift job (32 hexadecimal digits) whose ceiling the run takes (readonly, check mode) and whose
+        findings it records."
+      - "A job can only tighten the mode; a malformed value or a job that is missing refuses to arm."
+      - "Who may set it: whoever starts the run: environment. Read by: every gated run, praxis-gate drift."
+    type: str
+    env:
+      - name: PRAXIS_DRIFT_JOB
   audit_anchor:
     description:
       - "Where the audit log's high-water mark (the newest signed checkpoint) is kept."
@@ -268,6 +278,35 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: tsa_ca
+  egress_allow:
+    description:
+      - "Networks (10.20.0.0/16), addresses or exact host names (, or space separated) the SSRF egress filter admits
+        although private, loopback, link-local, CGNAT, multicast, reserved or unspecified: for the time-stamping
+        authority, approval notifications and URL-fetching tasks on the controller (docs/egress.md)."
+      - "An invalid entry refuses the run."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run, praxis-gate
+        check."
+    type: list
+    elements: str
+    env:
+      - name: PRAXIS_EGRESS_ALLOW
+    ini:
+      - section: praxis_gatekeeper
+        key: egress_allow
+  approval_webhook:
+    description:
+      - "An http(s) receiver each run's pending approval requests are announced to when the run ends (a JSON POST
+        shaped for Slack- or Matrix-style receivers: id, summary, tiers, hosts, expiry, the operator's next command;
+        never a token or an argument body), through the egress filter with bounded retries."
+      - "A receiver that is down or slow costs the run at most five seconds and never fails it."
+      - "The URL is treated as a secret: errors and the audit log show only its scheme and host (docs/approvals.md)."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
+    type: str
+    env:
+      - name: PRAXIS_APPROVAL_WEBHOOK
+    ini:
+      - section: praxis_gatekeeper
+        key: approval_webhook
   approvers:
     description:
       - "The approver registry: the operators' public keys the gate trusts (NAME ed25519 BASE64 per line)."
@@ -320,6 +359,22 @@ options:
     ini:
       - section: praxis_gatekeeper
         key: approval_pending_ttl
+  approval_wait:
+    description:
+      - "Seconds a gated task waits for an operator's decision instead of failing (0..86400; 0: fail at once and name
+        the request)."
+      - "The run prints the command to approve; the signed approval reaches the waiting task through the store; a
+        denial or the emergency stop ends the wait."
+      - "The extra var praxis_approval_wait (a job-template variable) sets it per run, never above this value when
+        this is set."
+      - "Who may set it: operator: environment or the operator's ansible.cfg. Read by: every gated run."
+    type: int
+    default: "0"
+    env:
+      - name: PRAXIS_APPROVAL_WAIT
+    ini:
+      - section: praxis_gatekeeper
+        key: approval_wait
   approval_distinct_approver:
     description:
       - "Refuse approvals signed by the requester."

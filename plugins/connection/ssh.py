@@ -1,7 +1,10 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """praxis.gatekeeper.ssh: ansible.builtin.ssh with strict host keys, no prompts, a bounded connect time, plain
-targets only, never to a Talos node, and the emergency stop checked before every command."""
+targets only, never to a Talos node, and the emergency stop checked before every command.
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
+"""
 
 from __future__ import annotations
 

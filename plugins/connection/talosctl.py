@@ -1,7 +1,10 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """praxis.gatekeeper.talosctl: the connection of Talos hosts, which have no shell: it carries the inventory's node
-selection to the praxis.gatekeeper.talos action and refuses every command and file transfer."""
+selection to the praxis.gatekeeper.talos action and refuses every command and file transfer.
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
+"""
 
 from __future__ import annotations
 

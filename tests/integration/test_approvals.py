@@ -229,6 +229,13 @@ def test_check_plan_approve_run_executes_exactly_the_plan_once(lab: AnsibleLab, 
     token = approve.stdout.strip()
     assert token.startswith("pxa1.") and token not in approve.stderr
     assert "approved 4 item(s)" in approve.stderr
+    # ... and the diffs it reviewed are purged from the store: only their sha256 remains
+    purged = {i["item"]: i for i in _show(lab, request)["items"] if i["action"] == "ansible.builtin.copy"}
+    assert len(purged) == 2 and all(i["diff"] is None for i in purged.values()), purged
+    assert {(i["body"]["purged"], i["body"]["purged_because"]) for i in purged.values()} == {(True, "approved")}
+    human = lab.run("praxis-gate", ["approvals", "show", request])
+    for item in purged.values():
+        assert f"after the item was approved; sha256 {item['body']['sha256']}" in human.stdout, human.output
 
     # 3. the real run with the token: the four planned items run; a task that was not planned does not
     run = lab.playbook(plan_tasks.rstrip(" ") + unplanned, args=_with_token(token))

@@ -53,9 +53,10 @@ def many_hosts(tmp_path: Path, ssh_target: SshTarget) -> AnsibleLab:
     return lab
 
 
+@pytest.mark.one_version  # the writer under concurrency; worker kills are covered in both legs by test_run_resilience
 def test_concurrent_runs_with_forks_10_keep_one_unbroken_chain(many_hosts: AnsibleLab, canary: Path) -> None:
     playbook = canary.parent / "many.yml"
-    playbook.write_text(MANY_TASKS.format(tasks=_tasks(6, canary)))
+    playbook.write_text(MANY_TASKS.format(tasks=_tasks(3, canary)))
     processes = [
         subprocess.Popen([str(BIN_DIR / "ansible-playbook"), str(playbook)], env=many_hosts.env(),
                          cwd=many_hosts.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -68,13 +69,14 @@ def test_concurrent_runs_with_forks_10_keep_one_unbroken_chain(many_hosts: Ansib
     records = many_hosts.audit_records()
     assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
     decisions = [r for r in records if r["event"] == "decision"]
-    assert len(decisions) == 3 * 10 * 6
+    assert len(decisions) == 3 * 10 * 3  # three runs of ten forks at once, three tasks each
     outcomes = {r["decision_id"] for r in records if r["event"] == "outcome"}
     assert {d["decision_id"] for d in decisions} == outcomes
     assert report["open_decisions"] == 0
     assert len([r for r in records if r["event"] == "run-end"]) == 3
 
 
+@pytest.mark.one_version  # the writer under concurrency; worker kills are covered in both legs by test_run_resilience
 def test_kill_dash_nine_at_random_points_leaves_a_verifiable_log_with_orphans_flagged(
     many_hosts: AnsibleLab, canary: Path
 ) -> None:

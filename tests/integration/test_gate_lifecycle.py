@@ -290,7 +290,12 @@ def test_emergency_stop_refuses_the_next_remote_command_inside_a_running_task(la
         output, _ = process.communicate(timeout=120)
     finally:
         go.write_text("go")  # the background job ends now rather than at its timeout
+        if process.poll() is None:  # a failed wait must not leave the playbook polling after the test
+            process.kill()
+            process.wait(30)
     assert process.returncode != 0, output
+    # the task fails with the refusal, saying why
+    assert "praxis.gatekeeper refused exec_command" in output and "emergency stop" in output, output
     refused = [r for r in lab.audit_records() if r.get("event") == "remote-refused"]
     assert refused and "emergency stop" in refused[0]["reason"], output
     assert refused[0]["operation"] == "exec_command", refused[0]

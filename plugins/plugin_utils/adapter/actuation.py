@@ -6,6 +6,8 @@ praxis.gatekeeper.talos action's run of exactly the talosctl call the gate allow
 Why here and not in the plugins: both need the gate's state (the allowed decision executing in this worker, the
 operator's settings, the emergency stop) and the runner's rules (the connection-option allowlist, the talosctl
 plan); a plugin that reached for those itself would be logic in the wrong room.
+
+Security constraints: SEC-5, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -6,12 +6,15 @@ Read when the gate arms, to know which hook table applies, which controller file
 plugin directories are ansible-core's own (always trusted), and whether a project's ansible.cfg points plugin
 paths at code of its own. Values are read at call time: a ``sitecustomize`` or a configuration loaded later is
 what the gate sees.
+
+Security constraints: SEC-2, SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import ansible
 from ansible import constants as C
@@ -19,8 +22,11 @@ from ansible import release
 from ansible.errors import AnsibleError
 from ansible.utils.display import Display
 
+from ..approvals.stage import ApprovalSeam
 from ..core.display import render
+from ..core.models import Tier
 from ..core.settings import GateSettings
+from ..policy import _modules
 from ..policy.trust import project_path_refusal
 
 __all__ = [
@@ -111,4 +117,35 @@ def project_plugin_path_refusal(settings: GateSettings) -> tuple[str, str, str] 
         refusal = project_path_refusal(name, value if isinstance(value, list) else [value], settings, trusted_roots())
         if refusal:
             return name, refusal[0], refusal[1]
+    return None
+
+
+def plan_runtime(gate: Any, executor: Any, *, why: str) -> str | None:
+    """List a task a --check run cannot bind in the run's plan as "decided at run time" (module, task path,
+    argument template) when the real run may ask an operator for it; returns the skip message (None: not gated,
+    nothing to plan, so the error stands). Never raises: a plan entry that cannot be written leaves the error."""
+    try:
+        task = executor._task
+        action = _modules.canonical_action(str(task.resolved_action or task.action))
+        become = bool(getattr(task, "become", False))
+        base = _modules.base_tier(action)
+        if action in _modules.CONTROL_MODULES:
+            return f"praxis.gatekeeper: skipped under --check ({why[:300]})"
+        if base is not None and base < Tier.T2 and not become and action not in _modules.EXEC_MODULES:
+            return None
+        tier = "T3" if base is None or base is Tier.T3 else "T2"
+        for seam in gate.seams:
+            if isinstance(seam, ApprovalSeam):
+                plan = seam.record_runtime(
+                    run_id=gate.run_id, principal=gate.settings.principal, session=gate.session,
+                    host=str(executor._host.name), action=action, task_name=str(task.get_name()),
+                    task_path=str(task.get_path() or ""), args_template=dict(task.args), why=why, tier=tier,
+                    ruleset_digest=gate.ruleset.digest,
+                )  # fmt: skip
+                return (
+                    f"praxis.gatekeeper: decided at run time, listed in request {plan} ({why[:300]}); the real run "
+                    "asks an operator for it"
+                )
+    except Exception as exc:
+        warn(f"praxis.gatekeeper: could not list a task decided at run time in the plan: {exc}")
     return None

@@ -7,6 +7,8 @@ Why class-level hooks at all: every documented extension point (action plugin, s
 task; ``TaskExecutor`` and the connection and lookup base classes do not (docs/mechanism.md). Arming happens in
 the controller before workers fork, so every worker inherits the hooks and this module's state. Arming fails
 closed: a problem installs the hooks in lock-down (every task refused with the reason) and aborts the run.
+
+Security constraints: SEC-2, SEC-5, SEC-6 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionSkip, AnsibleError
 
 from ..agents.trifecta import credential_lookup
+from ..approvals.stage import ApprovalSeam
 from ..approvals.stage import warm as warm_approvals
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.display import render
@@ -33,6 +36,7 @@ from ..core.killswitch import KillSwitchState
 from ..core.models import Decision, TaskRequest
 from ..core.requirements import missing
 from ..core.settings import load_settings
+from ..drift.observe import DriftRun
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
@@ -41,6 +45,7 @@ __all__ = [
     "HOOK_TABLE",
     "SUPPORTED",
     "GateRefusal",
+    "GateUnscannable",
     "HookKind",
     "HookPoint",
     "HookSet",
@@ -60,6 +65,15 @@ class GateRefusal(AnsibleError):  # type: ignore[misc]  # ansible-core ships no 
         super().__init__(render(message, multiline=True), *args, **kwargs)
 
 
+class GateUnscannable(AnsibleActionSkip):  # type: ignore[misc]  # ansible-core ships no type information
+    """In a drift run, a task the gate did not allow is reported as skipped so the scan goes on to the next task: it
+    did not run, and the scan lists it as unscannable with the gate's reason. The reason names what the playbook
+    controls, so it is rendered terminal-safe like a GateRefusal."""
+
+    def __init__(self, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(render(message, multiline=True), *args, **kwargs)
+
+
 # ---------------------------------------------------------------------------------------------------- arming
 @dataclass
 class _Arming:
@@ -69,6 +83,8 @@ class _Arming:
     error: str | None = None
     polling: bool = False  # inside TaskExecutor._poll_async_result (see _around_poll)
     presented: tuple[str, ...] = ()  # approval tokens taken out of the praxis_approval extra var
+    wait: int | None = None  # the praxis_approval_wait extra var (a job-template variable), if given
+    drift: DriftRun | None = None  # the drift job this run was started for by `praxis-gate drift`
     task: tuple[Decision, TaskRequest] | None = None  # the allowed task executing in this process (worker)
     pending_reported: bool = False  # the run's "waiting for an operator" line was shown
 
@@ -93,11 +109,21 @@ def arm(*, via: str) -> Gate | None:
         try:
             points = hook_points()
             settings = load_settings()
+            drift = DriftRun.from_settings(settings)  # a run started by `praxis-gate drift`: its ceiling and seams
+            operator_settings = settings
+            if drift is not None:
+                settings = drift.settings(settings)
             # Presented tokens stay in the gate's memory only: no task, lookup or local command can read them back.
             for name in ("PRAXIS_APPROVAL", "PRAXIS_APPROVAL_FILE"):
                 os.environ.pop(name, None)
-            gate = Gate.from_settings(settings, protected_paths=controller.protected_paths(), warn=controller.warn)
+            seams = {"seams": drift.seams(operator_settings)} if drift is not None else {}
+            gate = Gate.from_settings(
+                settings, protected_paths=controller.protected_paths(), warn=controller.warn, **seams
+            )
             _refuse_project_plugin_paths(gate)
+            for seam in gate.seams:
+                if isinstance(seam, ApprovalSeam):
+                    seam.announce = controller.display  # a waiting task says so in the run's output
             if settings.approval_tokens:
                 warm_approvals(settings)  # before workers fork: each would import the store again
             pid = os.getpid()
@@ -106,12 +132,14 @@ def arm(*, via: str) -> Gate | None:
                 pid=pid, via=via, **controller.launcher(), ansible=controller.ansible_version(),
                 mode=gate.mode.value, ruleset=gate.ruleset.digest, principal=gate.settings.principal,
             )  # fmt: skip
+            if drift is not None:
+                drift.started(gate.run_id, gate.mode)
         except (GatekeeperError, ImportError, AttributeError, ValueError, OSError, GateRefusal) as exc:
             _ARMING.error = f"the gate could not start ({via}): {exc}"
             _install(_hook_points_or_none())
             # The message already says what and what next; ansible-core would append the cause chain's messages.
             raise AnsibleError(f"praxis.gatekeeper refused to run: {_ARMING.error}") from None
-        _ARMING.gate = gate
+        _ARMING.gate, _ARMING.drift = gate, drift
         _install(points)
         lifetime.die_with_controller()
         atexit.register(_run_end, pid)
@@ -140,7 +168,7 @@ def report_pending(show: Callable[[str], None]) -> None:
     if gate is None or _ARMING.pending_reported:
         return
     _ARMING.pending_reported = True
-    line = gate.pending_approvals()
+    line = gate.pending_approvals(check_run=requests.check_run())
     if line:
         show(line)
 
@@ -179,19 +207,46 @@ def _gate() -> Gate:
 # ---------------------------------------------------------------------------------------------------- hooks
 def _before_action(original: Any, executor: Any, templar: Any, *args: Any, **kwargs: Any) -> Any:
     gate = _gate()
+    drift = _ARMING.drift
     try:
+        if drift is not None and drift.runs_for_real(str(executor._host.name), requests.task_path(executor._task)):
+            # An approved convergence target leaves check mode, and the gate decides it as the real change it is.
+            executor._task.check_mode = False
         context = requests.TaskContext.from_executor(executor, templar)
         raw = executor.__dict__.get("_praxis_raw_args")
-        request = requests.task_request(gate, context, presented=_ARMING.presented, raw_args=raw)
+        request = requests.task_request(
+            gate, context, presented=_ARMING.presented, approval_wait=_ARMING.wait, raw_args=raw
+        )
     except Exception as exc:  # cannot describe the task: deny it, recorded, rather than guess
         request = requests.unreadable_request(executor._task, executor._host, exc)
     decision = gate.decide(request)
     executor.__dict__.setdefault("_praxis_window", []).append((decision, request))
+    if not decision.allowed and decision.planned:
+        # --check: what would really execute is not run; it is in the run's plan and the run goes on.
+        message = render(f"praxis.gatekeeper: not run under --check: {decision.reason}", multiline=True)
+        return _PlannedSkip(message), None
     if not decision.allowed:
-        raise GateRefusal(str(TaskRefused(decision, action=request.action, target=request.target)))
+        refusal = str(TaskRefused(decision, action=request.action, target=request.target))
+        if drift is not None:
+            raise GateUnscannable(f"praxis.gatekeeper drift: not run: {refusal}")
+        raise GateRefusal(refusal)
     gate.begin(decision)
     _ARMING.task = (decision, request)
     return original(executor, templar, *args, **kwargs)
+
+
+class _PlannedSkip:
+    """The action handler of a task a --check run lists in its plan instead of running: it reports "skipped"
+    with the reason, touches nothing, and the run goes on."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def run(self, task_vars: Any = None) -> dict[str, Any]:
+        return {"changed": False, "skipped": True, "skip_reason": self._message, "msg": self._message}
+
+    def cleanup(self, force: bool = False) -> None:
+        return None
 
 
 def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
@@ -208,10 +263,22 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             gate.record_outcome(
                 decision, status=Outcome.ERROR, detail=type(exc).__name__, host=request.target, action=request.action
             )
+            if _ARMING.drift is not None:
+                _ARMING.drift.observe(request, decision, status=Outcome.ERROR, diff=None, message=type(exc).__name__)
         raise
     finally:
         gate.end()
         _ARMING.task = None
+    if not executor._praxis_window and requests.check_run():
+        if _skipped_for_check_mode(executor, result):
+            controller.plan_runtime(gate, executor, why="skipped under --check (when: not ansible_check_mode)")
+        elif requests.result_data(result).get("failed"):
+            # Failed before its action handler (its arguments, loop or condition could not be templated: they come
+            # from results the check run did not produce): listed as "decided at run time" and skipped here.
+            why = f"cannot be planned under --check: {str(requests.result_data(result).get('msg', ''))[:300]}"
+            planned = controller.plan_runtime(gate, executor, why=why)
+            if planned is not None:
+                result = requests.as_skipped(result, planned)
     status, payload, diff = requests.task_outcome(result)
     window = executor._praxis_window
     for decision, request in window:
@@ -223,6 +290,11 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             action=request.action,
             diff=diff if decision.dry_run else None,
         )
+        if _ARMING.drift is not None:
+            _ARMING.drift.observe(
+                request, decision, status=status if decision.allowed else Outcome.NOT_RUN, diff=diff,
+                message=requests.result_message(result) if status in (Outcome.SKIPPED, Outcome.FAILED) else "",
+            )  # fmt: skip
     if not window:
         task = executor._task
         kind = "include" if requests.is_include(task) else "not-gated"
@@ -231,6 +303,18 @@ def _around_execute(original: Any, executor: Any, *args: Any, **kwargs: Any) -> 
             task=str(task.get_name()), detail="task ended before reaching an action handler",
         )  # fmt: skip
     return result
+
+
+def _skipped_for_check_mode(executor: Any, result: Any) -> bool:
+    """Skipped because the run is a check run: the condition that was false names ansible_check_mode (ansible-core
+    reports it as ``false_condition``; without it, any condition of the task naming it counts)."""
+    data = requests.result_data(result)
+    if not data.get("skipped"):
+        return False
+    if "false_condition" in data:
+        return "ansible_check_mode" in str(data["false_condition"])
+    when = getattr(executor._task, "when", None) or []
+    return "ansible_check_mode" in " ".join(str(w) for w in when)
 
 
 def _on_worker_term(original: Any, worker: Any, signum: int, frame: Any) -> Any:
@@ -255,7 +339,9 @@ def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: 
 def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     """ansible-core retries every exception while polling an async job until the job's timeout, so a refused poll
     would keep a stopped run busy for hours; inside a poll a refusal is answered as a failed module result instead,
-    which ends the loop at once."""
+    marked finished, which ends the loop at once (ansible-core 2.21 ends it on ``finished`` only: its poll result no
+    longer carries the parsed flag that made 2.19 stop on ``failed``). The job on the host is not touched: polling
+    stops, the task fails with the refusal."""
     _ARMING.polling = True
     try:
         return original(executor, *args, **kwargs)
@@ -274,6 +360,11 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
         if _ARMING.presented and _ARMING.gate is not None:
             warm_approvals(_ARMING.gate.settings)  # in the controller, before workers fork
         extra["praxis_approval"] = WITHHELD_TOKEN
+    if isinstance(extra, dict) and "praxis_approval_wait" in extra:
+        raw = str(extra["praxis_approval_wait"]).strip()
+        if not raw.isdigit() or int(raw) > 86_400:
+            raise GateRefusal(f"praxis_approval_wait must be 0..86400 seconds, got {raw[:20]!r}")
+        _ARMING.wait = int(raw)
     return result
 
 
@@ -284,7 +375,7 @@ def _guard_remote(original: Any, name: str, connection: Any, *args: Any, **kwarg
     if reason is not None:
         message = f"praxis.gatekeeper refused {name} on {target or 'the target'}: {reason}"
         if name == "exec_command" and _ARMING.polling:
-            return 1, json.dumps({"failed": True, "msg": message}).encode(), b""
+            return 1, json.dumps({"failed": True, "finished": True, "msg": message}).encode(), b""
         raise GateRefusal(message)
     return original(connection, *args, **kwargs)
 
@@ -301,7 +392,7 @@ def _guard_lookup(original: Any, name: str, lookup: Any, terms: Any, *args: Any,
     if (
         fqcn in gate.settings.command_lookups
         or requests.writes_controller(fqcn, terms)
-        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base)
+        or gate.lookup_touches_gate(terms, requests.lookup_options(kwargs), base=base, name=fqcn)
     ):
         request = requests.lookup_request(gate, fqcn, terms)
         decision = gate.decide(request)

@@ -19,6 +19,8 @@ operator's inventory (docs/threat-model.md). A value is the inventory's only whe
    ``vars_files``' or the playbook directory's ``group_vars``, is not the inventory's.
 
 Uses ansible-core's ``_internal`` data-tagging API (present in 2.19 and 2.21; the hook table pins the range).
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ the worker's process group, where a local task's module and the commands it runs
 A fork from another thread is left alone: the signal follows the thread that forked, not the process, so a child of
 a short-lived thread would die early. Not covered: a command already running on an SSH host (without a terminal,
 sshd does not signal a session's processes when its client goes away) and ``async`` jobs, which detach on purpose.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

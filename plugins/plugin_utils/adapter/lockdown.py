@@ -7,6 +7,8 @@ Why: a Galaxy-only install puts the collection where ansible-core finds it, but 
 cannot load with a warning: the run would go on ungated. So the callback imports the gate inside a guard and, when
 that fails, arms this instead. It needs nothing but ansible-core: it installs the same class-level hooks as the
 gate, each of which refuses with a message that names the missing packages and the pip command.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ computed at run time), ``hostvars``, ``vars``, ``ansible_facts`` and lookups tha
 output; a variable that is itself a trusted template is followed (bounded). Anything that cannot be read rounds up.
 
 Used for agent sessions only (agents/seam.py holds an actuation with host-derived arguments for a human).
+
+Security constraints: SEC-4 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ its options, become, environment and shipped files, and how a task result reads 
 Written once for every adapter: the gate's hooks build requests here today, and the action and connection plugins
 build theirs from the same functions, so that a task is described the same way whichever plugin asks. Only reads;
 nothing here decides or records.
+
+Security constraints: SEC-1, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible import constants as C
+from ansible import context as ansible_context
 from ansible.errors import AnsibleError
 from ansible.executor.module_common import _get_action_arg_defaults  # private; same signature in 2.19 and 2.21
 from ansible.plugins.loader import module_loader
@@ -34,6 +37,8 @@ from .provenance import read_provenance
 __all__ = [
     "SECRET_OPTIONS",
     "TaskContext",
+    "as_skipped",
+    "check_run",
     "connection_surface",
     "controller_paths",
     "is_include",
@@ -44,8 +49,11 @@ __all__ = [
     "meta_request",
     "read_option",
     "remote_target",
+    "result_data",
+    "result_message",
     "sub_actions",
     "task_outcome",
+    "task_path",
     "task_request",
     "unreadable_request",
     "writes_controller",
@@ -98,7 +106,12 @@ def _task_vars(executor: Any) -> Any:
 
 
 def task_request(
-    gate: Gate, context: TaskContext, *, presented: tuple[str, ...] = (), raw_args: Mapping[str, Any] | None = None
+    gate: Gate,
+    context: TaskContext,
+    *,
+    presented: tuple[str, ...] = (),
+    approval_wait: int | None = None,
+    raw_args: Mapping[str, Any] | None = None,
 ) -> TaskRequest:
     """The request for one task: templated arguments, resolved FQCN and everything that changes where and how it
     runs. ``presented`` are approval tokens the run handed over out of the task's reach (the scrubbed extra var).
@@ -134,15 +147,23 @@ def task_request(
         sub_actions=sub_actions(task, variables, templar),
         kind=RequestKind.TASK,
         task_name=str(task.get_name()),
+        task_path=task_path(task),
         no_log=bool(task.no_log),
         run_id=gate.run_id,
         session=gate.session,
         principal=gate.settings.principal,
         approval_tokens=(*gate.settings.approval_tokens, *_presented_tokens(templar, variables, presented)),
         batch_size=len(variables.get("ansible_play_batch") or [context.host_name]),
+        check_run=check_run(),
+        approval_wait=approval_wait,
         groups=tuple(str(g) for g in variables.get("group_names") or ()) if agent else (),
         provenance=read_provenance(task.args, raw_args, variables) if agent else None,
     )
+
+
+def check_run() -> bool:
+    """Whether the run was started with --check (a task may still run for real: ``check_mode: false``)."""
+    return bool(ansible_context.CLIARGS.get("check", False))
 
 
 def unreadable_request(task: Any, host: Any, error: BaseException) -> TaskRequest:
@@ -212,6 +233,40 @@ def task_outcome(result: Any) -> tuple[str, bytes, Any]:
     ansible-core releases that have one."""
     data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
     return Outcome.of(data if isinstance(data, dict) else {"result": str(data)})
+
+
+def result_data(result: Any) -> dict[str, Any]:
+    """A task result as a dict: ansible-core 2.19 returns one, later releases a result object."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    return data if isinstance(data, dict) else {}
+
+
+def as_skipped(result: Any, message: str) -> Any:
+    """The same task result, turned into "skipped" with ``message`` (a --check run that lists the task in its plan
+    instead of failing on it): a new dict on 2.19, the result object itself, changed, on later releases (it is
+    already recorded, so it is changed in place)."""
+    if isinstance(result, dict):
+        return {"changed": False, "skipped": True, "skip_reason": message, "msg": message}
+    result.failed = False
+    result.exception = None
+    result.set_skipped(message)
+    result.msg = message
+    return result
+
+
+def task_path(task: Any) -> str:
+    """Where a task is defined (``file:line``), or "" when ansible-core cannot say (an implicit task)."""
+    try:
+        return str(task.get_path() or "")
+    except (AttributeError, TypeError):
+        return ""
+
+
+def result_message(result: Any) -> str:
+    """The ``msg`` of a task result (why a module skipped or failed), or ""."""
+    data = result.as_result_dict() if hasattr(result, "as_result_dict") else result
+    message = data.get("msg", "") if isinstance(data, dict) else ""
+    return message if isinstance(message, str) else str(message)
 
 
 def is_include(task: Any) -> bool:

@@ -8,6 +8,8 @@ Killing ansible-playbook's process group, which is all ansible-runner does on ca
 run carries a marker in its environment (inherited by every process it starts, in every session), and the sweep
 kills every process with the marker, plus every descendant of one (a task that cleared its environment), until none
 is left. Only processes of this user are visible, which are the only ones a run can start.
+
+Security constraints: SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

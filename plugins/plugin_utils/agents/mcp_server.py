@@ -13,6 +13,8 @@ what a call is validated against. A malformed call (unknown tool, wrong type, an
 when the operator starts the server (``praxis-gate mcp --session ID``): no tool takes one.
 
 The ``mcp`` SDK is imported only by ``serve_stdio``; the tool logic (``GateTools.call``) is plain Python.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
   tripped it, that task first finishes recording the stop and its outcome (at most ``_OWN_TRIP_GRACE`` seconds).
 - After the run the wrapper looks for the gate's run-start record carrying this run's ansible-runner ident: a run
   without one was not gated, and is reported as a failure (status ``ungated``), never as success.
+
+Security constraints: SEC-2, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

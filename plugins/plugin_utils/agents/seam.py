@@ -10,6 +10,8 @@ only once everything else allowed it is the actuation charged to the budgets. Af
 if host output reached the session or a secret was read; signals from the adapter (credential lookups) arm it too.
 
 Runs of anyone else pass through untouched: this stage costs one string comparison outside agent sessions.
+
+Security constraints: SEC-4 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

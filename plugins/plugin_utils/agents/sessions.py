@@ -16,6 +16,8 @@ why, and concurrent writers are settled by the store's compare-and-set:
 - ``praxis.agent.grant`` (one fact per grant id): scoped, expiring permissions an operator issued; revoking
   retracts the fact. ``praxis.agent.scope`` records that the session was ever granted anything, which switches it to
   deny-unless-granted for good (an expired or revoked grant does not switch it back).
+
+Security constraints: SEC-4, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

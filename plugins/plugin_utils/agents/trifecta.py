@@ -155,6 +155,9 @@ def secret_path(path: str) -> bool:
     return any(fnmatch.fnmatchcase(name.lower(), p) for p in _SECRET_NAMES)
 
 
+_SHADOW_LOOKUP = re.compile(r"\bgetent\b[^;&|]*\bg?shadow\b")
+
+
 def sensitive_read(request: TaskRequest, evaluation: Evaluation) -> str:
     """Why this request reads secrets ("" when it does not): a classifier said so (``Evaluation.sensitive_read``,
     e.g. a Talos secret-reading verb), its arguments hold a vault-decrypted value, it reads a file that holds
@@ -175,6 +178,8 @@ def sensitive_read(request: TaskRequest, evaluation: Evaluation) -> str:
                 return f"{action} reads {_short(value)}, a file that holds secrets"
     if action in _COMMANDS:
         for _, value in iter_strings(request.args, max_items=200):
+            if _SHADOW_LOOKUP.search(value):  # the password hashes, through the name service (a T0 read since 16)
+                return f"{action} reads the shadow password database ({_short(value)})"
             for token in _PATHLIKE.findall(value):
                 if secret_path(token):
                     return f"{action} reads {_short(token)}, a file that holds secrets"

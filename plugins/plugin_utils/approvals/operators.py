@@ -8,6 +8,8 @@ ever sees public keys, from the approver registry in operator configuration (a f
 or ``[praxis_gatekeeper] approvers``, or keys inline in ``PRAXIS_APPROVER_KEYS`` for execution environments).
 Nothing a run can write is consulted for trust, so a caller who controls the store, the audit log and the project
 cannot mint an approval.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ older one (the fact gets a new version that names it; history keeps both), so th
 
 Nothing here is consulted for trust: whether a token may run a task is still decided by its signature, its binding
 and single use (stage.py). The queue only decides what an operator is shown and what a refusal names.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from ..store._model import ApprovalItem, ApprovalRequest, ConflictError
 from .tokens import Binding
 
 __all__ = [
+    "GRANTS",
+    "PLAN_REFUSED",
+    "PLAN_RUNTIME",
     "ItemState",
     "binding_of",
     "claim",
@@ -35,14 +40,18 @@ __all__ = [
 ]
 
 _PENDING = "pending"
+PLAN_REFUSED = "refused"  # a --check plan's item the real run will refuse (above the mode ceiling): never approvable
+GRANTS = ("grants", "approval-grants")  # (predicate, fact type): every signed approval of a plan, for its state
+PLAN_RUNTIME = "decided at run time"  # a task the --check run could not bind: the real run asks for it
 _FACT_TYPE = "approval-pending"
 _ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class ItemState:
-    """An item's state for the operator: ``pending`` (approvable), ``used``, ``expired``, ``stale`` (the rules
-    changed), ``superseded`` (a newer request asks for the same task: ``by`` names it) or ``denied``."""
+    """An item's state for the operator: ``pending`` (approvable), ``approved`` (signed, not used yet), ``used``,
+    ``expired``, ``stale`` (the rules changed), ``superseded`` (a newer request asks for the same task: ``by`` names
+    it), ``denied``, ``refused`` (above the mode ceiling) or ``decided at run time``."""
 
     name: str
     by: str = ""
@@ -51,9 +60,16 @@ class ItemState:
     def pending(self) -> bool:
         return self.name == _PENDING
 
+    @property
+    def approvable(self) -> bool:
+        """Pending, or approved and not used yet (a second approver, or a new token after a lost one)."""
+        return self.name in (_PENDING, "approved")
+
     def __str__(self) -> str:
         if self.name == "stale":
             return "stale (rules changed)"
+        if self.name == "approved":
+            return f"approved by {self.by}"
         return f"{self.name} by {self.by}" if self.by else self.name
 
 
@@ -122,6 +138,9 @@ def item_state(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ItemState:
     """What an operator can still do with ``item``: only a ``pending`` item can be approved."""
+    plan_state = item.payload.get("plan_state")
+    if plan_state in (PLAN_REFUSED, PLAN_RUNTIME):
+        return ItemState(str(plan_state))
     if store.consumption(item.item_id) is not None:
         return ItemState("used")
     plan = str(request.payload.get("plan") or request.request_id)
@@ -134,4 +153,8 @@ def item_state(
     current = current_claim(store, binding_of(request, item))
     if current is not None and item.item_id not in current.get("items", [item.item_id]):
         return ItemState("superseded", str(current.get("plan") or "?"))
+    for grant in reversed(store.history(plan, *GRANTS)):
+        content = grant.content if isinstance(grant.content, dict) else {}
+        if item.item_id in content.get("items", []) and float(content.get("expires", 0)) > now().timestamp():
+            return ItemState("approved", f"{content.get('by')}, unused, valid until {content.get('expires_at')}")
     return ItemState(_PENDING)

@@ -4,6 +4,8 @@
 
 Kept apart from the token mathematics (approvals.py) because this is where the store is touched: pending items
 are written here, consumption happens here, and nothing here is consulted for trust.
+
+Security constraints: SEC-2, SEC-3, SEC-4, SEC-6, SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..audit.checkpoint import read_anchor
 from ..core.errors import StateError
+from ..core.killswitch import is_tripped
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.requirements import lazy, require
 from ..core.seams import SeamContext, SeamResult, Signal
@@ -32,16 +36,24 @@ from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedTo
 if TYPE_CHECKING:
     from .. import store as _store
     from ..store import Store, _model
+    from . import bodies as _bodies
+    from . import notify as _notify
     from . import queue as _queue
+    from .notify import Delivery
 else:  # loaded by the first task that needs an approval (or warm(), before workers fork): not by arming
     _RUNNER = __package__.rsplit(".", 1)[0]
     _store = lazy(f"{_RUNNER}.store")
     _model = lazy(f"{_RUNNER}.store._model")
     _queue = lazy(f"{_RUNNER}.approvals.queue")
+    _bodies = lazy(f"{_RUNNER}.approvals.bodies")  # imports the queue
+    _notify = lazy(f"{_RUNNER}.approvals.notify")  # the webhook: the egress client, at a run's end only
 
-__all__ = ["ApprovalSeam"]
+__all__ = ["DIFF_LIMIT", "WAIT_GRANT", "ApprovalSeam"]
 
 _MAX_DIFF_BYTES = 32 * 1024
+DIFF_LIMIT = 8000  # characters of each side of a diff kept for review; longer ones end in the redactor's marker
+WAIT_POLL_SECONDS = 1.0
+WAIT_GRANT = ("wait-grant", "approval-wait-grant")  # (predicate, fact type) of approvals a waiting run picks up
 
 
 class ApprovalSeam:
@@ -53,8 +65,10 @@ class ApprovalSeam:
         *,
         store: Callable[[], Store] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tiers: frozenset[Tier] = APPROVAL_TIERS,
     ) -> None:
         self.settings = settings
+        self._tiers = tiers  # drift convergence asks a human for every change (T1 too): nothing auto-fixes
         self._open_store = store or (lambda: _store.open_store(settings, quick_check=False))
         self._store: Store | None = None
         self._store_pid = -1
@@ -63,13 +77,15 @@ class ApprovalSeam:
         self._dry_runs: dict[str, tuple[SeamContext, str]] = {}
         self._decided = ""  # the decision another seam had this stage decide (see demand)
         self._binding_key: bytes | None = None
+        # Where a waiting task says what it waits for: the run's own output (the adapter sets it), else stdout.
+        self.announce: Callable[[str], None] = lambda line: print(line, flush=True)
 
     # -------------------------------------------------------------------------------------------- pipeline hook
     def __call__(self, context: SeamContext) -> SeamResult | None:
         if context.decision_id == self._decided:
             self._decided = ""  # another seam had this request decided already (see demand)
             return None
-        if context.evaluation.tier not in APPROVAL_TIERS:
+        if context.evaluation.tier not in self._tiers:
             return None
         return self._decide(context, why="")
 
@@ -84,7 +100,8 @@ class ApprovalSeam:
     def _decide(self, context: SeamContext, *, why: str) -> SeamResult | None:
         evaluation, request = context.evaluation, context.request
         if evaluation.dry_run:
-            # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve.
+            # A dry run changes nothing: it runs, and its diff joins the run's plan for the operator to approve
+            # (or, above the mode ceiling, to read as refused up front: nobody is asked to approve it).
             if context.record:
                 self._dry_runs[context.decision_id] = (context, why)
             return None
@@ -113,7 +130,21 @@ class ApprovalSeam:
             )
         if lost:
             return self._lost(binding, lost, detail, lead=lead)
-        request_id = self._record_pending(context, binding, diff=None, why=why)
+        if request.check_run:
+            # A --check run does not run what would really execute: the task is listed in the plan as "executes for
+            # real" (approvable for the real run) and the run goes on.
+            request_id = self._record_pending(context, binding, diff=None, for_real=True, why=why)
+            return SeamResult(
+                Verdict.APPROVAL_REQUIRED,
+                f"{lead}{evaluation.tier}: not run under --check (it would execute for real); listed in request "
+                f"{request_id} for the real run: `praxis-gate approvals show {request_id}`",
+                "approval.planned",
+                planned=True,
+            )
+        wait = self._wait_seconds(request)
+        request_id = self._record_pending(context, binding, diff=None, waiting=wait > 0, why=why)
+        if wait > 0:
+            return self._wait(context, binding, request_id, wait, detail, lead=lead)
         return SeamResult(
             Verdict.APPROVAL_REQUIRED,
             f"{lead}{evaluation.tier} needs a human approval: request {request_id}{detail}. An operator reviews it "
@@ -158,15 +189,128 @@ class ApprovalSeam:
         requests = self._get_store().list_approval_requests(run_id=run_id)
         return (plan_id(run_id), len(requests)) if requests else None
 
+    def announce_pending(self, run_id: str) -> Delivery | None:
+        """Announce this run's pending request on the operator's webhook, if one is set (never raises)."""
+        if not self.settings.approval_webhook:
+            return None
+        try:
+            store = self._get_store()
+            requests = store.list_approval_requests(run_id=run_id)
+            items = [item for request in requests for item in store.approval_items(request.request_id)]
+        except Exception as exc:
+            return _notify.Delivery(
+                False, 0, f"cannot read the pending requests: {type(exc).__name__}", plan_id(run_id)
+            )
+        return _notify.announce(self.settings, plan_id(run_id), requests, items)
+
     def after_outcome(self, decision_id: str, *, status: str, diff: Any) -> None:
         pending = self._dry_runs.pop(decision_id, None)
         if pending is None:
             return
         context, why = pending
+        if context.evaluation.tier > self.settings.mode.ceiling:
+            reason = (
+                f"{context.evaluation.tier} exceeds the {self.settings.mode.value} mode ceiling "
+                f"({self.settings.mode.ceiling}): the real run will refuse it"
+            )
+            self.record_refused(context, reason, diff=diff)
+            return
         self._record_pending(context, self._binding(context), diff=diff, status=status, why=why)
 
     def observe(self, signal: Signal) -> None:
         """Approvals follow decisions only."""
+
+    def record_refused(self, context: SeamContext, reason: str, *, diff: Any = None) -> str:
+        """List a task the real run will refuse (above the mode ceiling) in the run's plan, with the reason; it is
+        never approvable."""
+        return self._record_item(context, plan_state=_queue.PLAN_REFUSED,
+                                 extra={"refused": redact_text(reason, limit=400)}, diff=diff)  # fmt: skip
+
+    def record_runtime(
+        self, *, run_id: str, principal: str, session: str, host: str, action: str, task_name: str, task_path: str,
+        args_template: Any, why: str, tier: str, ruleset_digest: str,
+    ) -> str:  # fmt: skip
+        """List a task a --check run could not bind (its arguments come from registered results, or it is skipped
+        under check mode) as "decided at run time": module, task path and argument template, so the operator sees
+        it; the real run asks for it then (and waits, in wait mode)."""
+        plan = plan_id(run_id)
+        payload = {
+            "task": redact_text(task_name, limit=200),
+            "task_path": redact_text(task_path, limit=300),
+            "args": redact(args_template, max_str=500),
+            "reasons": [redact_text(why, limit=300)],
+            "plan_state": _queue.PLAN_RUNTIME,
+        }
+        item_id = f"item-{uuid.uuid4().hex[:20]}"
+        request_id = f"{plan}.{uuid.uuid4().hex[:10]}"
+        now = self._clock()
+        self._get_store().add_approval_request(
+            request_id=request_id, requester=principal or self.settings.principal,
+            session=session, run_id=run_id, ruleset_digest=ruleset_digest,
+            expires_at=now.replace(microsecond=0) + timedelta(seconds=self.settings.approval_pending_ttl),
+            payload={"plan": plan, "check_run": True, "mode": self.settings.mode.value},
+            items=[_model.ApprovalItem(item_id=item_id, request_id=request_id, action=action, target=host,
+                                       tier=tier, args_digest="decided-at-run-time", payload=payload)],
+        )  # fmt: skip
+        return plan
+
+    # -------------------------------------------------------------------------------------------- waiting
+    def _wait_seconds(self, request: TaskRequest) -> int:
+        """The run's wait: the job-template variable praxis_approval_wait, bounded by the operator's setting when
+        that is set; otherwise the operator's setting."""
+        configured = self.settings.approval_wait
+        asked = request.approval_wait
+        if asked is None:
+            return configured
+        return min(asked, configured) if configured > 0 else min(asked, 86_400)
+
+    def _wait(
+        self, context: SeamContext, binding: Binding, plan: str, seconds: int, detail: str, *, lead: str = ""
+    ) -> SeamResult:
+        """Wait for an operator's decision on this task: a signed approval of its item reaches the store (the
+        operator's `approvals approve` puts it there for a waiting run), a denial, the emergency stop, or the end
+        of the wait. The approval is redeemed exactly as a presented token would be: bound, single use."""
+        request = context.request
+        self._announce(
+            f"praxis.gatekeeper: {binding.tier} {request.action} on {request.target} waits up to {seconds} s for an "
+            f"operator: `praxis-gate approvals show {plan}`, then `praxis-gate approvals approve {plan}` (or "
+            f"`praxis-gate approvals deny {plan} --reason ...`)"
+        )
+        deadline = time.monotonic() + seconds
+        tried: set[str] = set()
+        store = self._get_store()
+        while True:
+            if is_tripped(self.settings.killswitch_path):
+                return SeamResult(Verdict.REFUSED, "the emergency stop ended the wait for an approval", "killswitch")
+            refused = _queue.denial(store, plan)
+            if refused is not None:
+                return SeamResult(
+                    Verdict.REFUSED,
+                    f"request {plan} was denied by {refused.get('by')}: {refused.get('reason')}",
+                    "approval.denied",
+                )
+            problems: list[str] = []
+            for fact in store.history(plan, *WAIT_GRANT):
+                token = str((fact.content or {}).get("token", "")) if isinstance(fact.content, dict) else ""
+                ref = hashlib.sha256(token.encode()).hexdigest()
+                if not token or ref in tried:
+                    continue
+                result = self._redeem(token, binding, context, problems, [])
+                if result is not None:
+                    return result
+                tried.add(ref)
+            if time.monotonic() >= deadline:
+                return SeamResult(
+                    Verdict.APPROVAL_REQUIRED,
+                    f"{lead}{binding.tier} needs a human approval: no operator decided request {plan} within "
+                    f"{seconds} s{detail}. `praxis-gate approvals show {plan}`",
+                    "approval.required",
+                )
+            time.sleep(WAIT_POLL_SECONDS)
+
+    def _announce(self, line: str) -> None:
+        with contextlib.suppress(Exception):
+            self.announce(line)
 
     # -------------------------------------------------------------------------------------------- redemption
     def _redeem(
@@ -180,9 +324,15 @@ class ApprovalSeam:
                 max_ttl=self.settings.approval_max_ttl,
                 requester=context.request.principal,
                 distinct_from_requester=self.settings.approval_distinct,
+                allow_expired=True,
             )
         except InvalidToken as exc:
             problems.append(exc.message)
+            return None
+        if verified.expires_at <= int(self._clock().timestamp()) and not self._run_began_with(verified, context):
+            # Expiry is checked when a run redeems its first item; from then on it bounds the run, not each task.
+            expired = datetime.fromtimestamp(verified.expires_at, UTC).isoformat()
+            problems.append(f"the approval expired at {expired} before this run redeemed any of its items")
             return None
         items = _covering_items(verified, binding)
         if not items:
@@ -219,6 +369,7 @@ class ApprovalSeam:
                 problems.append("the approved item is not in this installation's store")
                 continue
             if consumed:
+                _bodies.purge(store, [item.item_id], because="used")  # never raises; the next sweep retries
                 return SeamResult(
                     Verdict.ALLOWED,
                     f"approved by {', '.join(verified.approvers)} (request {verified.plan}, item {item.item_id})",
@@ -229,6 +380,21 @@ class ApprovalSeam:
             problems.append("this approval was already used; a retry needs a new request and a new approval")
             lost.append(verified.plan)
         return None
+
+    def _run_began_with(self, verified: VerifiedToken, context: SeamContext) -> bool:
+        """Whether this run already redeemed an item of this approval (so it began while the approval was valid)."""
+        store = self._get_store()
+        run_id = context.request.run_id
+        for item in verified.items:
+            used = store.consumption(item.item_id)
+            if (
+                used is not None
+                and run_id
+                and used.context.get("run_id") == run_id
+                and (used.context.get("approval_ref") == verified.ref)
+            ):
+                return True
+        return False
 
     def _audit_witness(self, item_id: str, issued_at: int) -> str | None:
         """A problem if the audit log already shows this item used, or was cut back behind its anchor."""
@@ -250,9 +416,24 @@ class ApprovalSeam:
 
     # -------------------------------------------------------------------------------------------- requests
     def _record_pending(
-        self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None, why: str = ""
-    ) -> str:
+        self, context: SeamContext, binding: Binding, *, diff: Any, status: str | None = None, for_real: bool = False,
+        waiting: bool = False, why: str = "",
+    ) -> str:  # fmt: skip
+        extra: dict[str, Any] = {}
+        if for_real:
+            extra["executes_for_real"] = True
+        if waiting:
+            extra["waiting"] = True
+        if why:
+            extra["why"] = redact_text(why, limit=300)
+        return self._record_item(context, binding=binding, diff=diff, status=status, extra=extra)
+
+    def _record_item(
+        self, context: SeamContext, *, binding: Binding | None = None, diff: Any = None, status: str | None = None,
+        plan_state: str | None = None, extra: dict[str, Any] | None = None,
+    ) -> str:  # fmt: skip
         request = context.request
+        binding = binding or self._binding(context)
         plan = plan_id(request.run_id)
         request_id = f"{plan}.{uuid.uuid4().hex[:10]}"
         item_payload: dict[str, Any] = {
@@ -268,13 +449,17 @@ class ApprovalSeam:
         }
         if status is not None:
             item_payload["dry_run_status"] = status
-        if why:
-            item_payload["why"] = redact_text(why, limit=300)
-        if diff is not None and not request.no_log:
-            item_payload["diff"] = _bounded_diff(diff)
+        if request.task_path:
+            item_payload["task_path"] = redact_text(request.task_path, limit=300)
+        if plan_state is not None:
+            item_payload["plan_state"] = plan_state
+        item_payload.update(extra or {})
+        item_id = f"item-{uuid.uuid4().hex[:20]}"
+        # The diff is the item's body: kept apart from the append-only payload and purged to its sha256 once the
+        # item is decided or its request expires (bodies.py).
+        body = {item_id: {"diff": _bounded_diff(diff)}} if diff is not None and not request.no_log else None
         store = self._get_store()
         now = self._clock()
-        item_id = f"item-{uuid.uuid4().hex[:20]}"
         store.add_approval_request(
             request_id=request_id,
             requester=request.principal or self.settings.principal,
@@ -290,14 +475,16 @@ class ApprovalSeam:
                     action=binding.action,
                     target=binding.target,
                     tier=binding.tier,
-                    args_digest=binding.args_digest,
+                    args_digest=binding.args_digest if plan_state is None else plan_state,
                     payload=item_payload,
                 )
             ],
+            bodies=body,
         )
         # One pending request per task: this one supersedes an older request for the same binding (a retry).
-        _queue.claim(store, binding, item=item_id, request=request_id, plan=plan,
-              actor=request.principal or self.settings.principal)  # fmt: skip
+        if plan_state is None:
+            _queue.claim(store, binding, item=item_id, request=request_id, plan=plan,
+                         actor=request.principal or self.settings.principal)  # fmt: skip
         return plan
 
     def _binding(self, context: SeamContext) -> Binding:
@@ -337,6 +524,7 @@ class ApprovalSeam:
     def _get_store(self) -> Store:
         if self._store is None or self._store_pid != os.getpid():
             self._store, self._store_pid = self._open_store(), os.getpid()  # a store must not cross fork()
+            _bodies.sweep(self._store)  # expiry purges lazily, here: no daemon (never raises)
         return self._store
 
 
@@ -372,6 +560,7 @@ def warm(settings: GateSettings) -> None:
     try:
         _model.ApprovalItem  # noqa: B018 - the attribute read loads the module
         _queue.claim  # noqa: B018
+        _bodies.sweep  # noqa: B018
         for module in ("cryptography.exceptions", "cryptography.hazmat.primitives.asymmetric.ed25519"):
             require(module)  # token signatures
         if _store.store_dsn():
@@ -390,6 +579,6 @@ def _denied(store: Store, plan: str) -> bool:
 
 
 def _bounded_diff(diff: Any) -> Any:
-    redacted = redact(diff, max_str=4000, max_items=100)
+    redacted = redact(diff, max_str=DIFF_LIMIT, max_items=100)
     text = repr(redacted)
     return redacted if len(text) <= _MAX_DIFF_BYTES else redact_text(text, limit=_MAX_DIFF_BYTES)

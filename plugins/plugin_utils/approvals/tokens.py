@@ -13,6 +13,8 @@ How the pieces keep those promises:
   so a replay or a race finds the item spent. A retry needs a new request and a new approval.
 - Trust comes only from the approver registry in operator configuration, never from the store: a hand-written
   "approved" row means nothing.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -198,10 +200,13 @@ def verify_token(
     max_ttl: int,
     requester: str = "",
     distinct_from_requester: bool = False,
+    allow_expired: bool = False,
 ) -> VerifiedToken:
     """Check signatures against the registry, expiry and shape; raise InvalidToken with the reason otherwise.
 
     Does not decide what the token covers: the caller matches item digests against the task and consumes.
+    ``allow_expired``: check everything but the expiry (the caller decides whether the run that presents it began
+    redeeming it in time: expiry bounds the run, not each task).
     """
     payload_bytes, signatures = _split(token)
     try:
@@ -251,7 +256,7 @@ def verify_token(
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("the approval token's content is malformed", hint="request a new approval") from exc
     moment = int(now.timestamp())
-    if expires <= moment:
+    if expires <= moment and not allow_expired:
         raise InvalidToken(
             f"the approval expired at {datetime.fromtimestamp(expires, UTC).isoformat()}",
             hint="request a new approval; a retry needs a fresh one",

@@ -7,6 +7,8 @@ first on PATH) runs its tasks and leaves nothing in the log, and the job that st
 gated run leaves a ``run-start`` record naming its program and, under ansible-runner (and so AWX), the runner's
 ident. A job controller (the AWX flow, the agent entry point) asks afterwards for the run of its ident: no run means
 the job ran ungated, which is a failure, not a success.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ of a ~1 KB record costs more than the whole per-record budget. msgspec (when ins
 while still validating the entire line as JSON; anything it does not accept, or any record whose content needs
 more than those members (seams, checkpoints, timestamps), takes the standard library parser, so the verdict never
 depends on which parser ran.
+
+Security constraints: SEC-2, SEC-3, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -84,8 +84,12 @@ def request_timestamp(
     timeout: float = 5.0,
     max_response: int = 64 * 1024,
     roots_pem: bytes | None = None,
+    post: Transport | None = None,
 ) -> bytes:
     """Ask the TSA at ``url`` to timestamp ``checkpoint``; return the DER TimeStampResp it granted.
+
+    ``post`` carries the request: the gate passes the egress filter's client (SEC-7: checked, pinned addresses, no
+    redirects); without it a direct urllib exchange is used (the audit package may not import the filter).
 
     ``timeout`` bounds the whole exchange (connect, TLS, headers, body). With ``roots_pem`` the answer must also
     pass :func:`verify_timestamp` before it is returned. Every failure raises :class:`TimestampError`.
@@ -106,7 +110,12 @@ def request_timestamp(
     )
     if request.message_imprint.message != digest or request.nonce is None:
         raise TimestampError("internal error: the timestamp request does not carry the checkpoint's imprint")
-    body = _post(url, request.as_bytes(), timeout=timeout, max_response=max_response)
+    if post is None:
+        body = _post(url, request.as_bytes(), timeout=timeout, max_response=max_response)
+    else:
+        body = post(url, request.as_bytes(), dict(_HEADERS), timeout, max_response)
+        if len(body) > max_response:
+            raise TimestampError(f"the TSA at {url} sent more than {max_response} bytes", hint=_HINT)
     try:
         response = rfc3161_client.decode_timestamp_response(body)
     except ValueError as exc:
@@ -186,6 +195,15 @@ def timestamp_time(token: bytes) -> datetime | None:
         return None
 
 
+_HEADERS = {
+    "Content-Type": "application/timestamp-query",
+    "Accept": "application/timestamp-reply",
+    "User-Agent": "praxis-gatekeeper",
+}
+# (url, body, headers, timeout, max_response) -> the answer's body; raises TimestampError
+Transport = Callable[[str, bytes, Mapping[str, str], float, int], bytes]
+
+
 def _check_url(url: str) -> None:
     try:
         parts = urllib.parse.urlsplit(url)
@@ -203,11 +221,7 @@ def _post(url: str, data: bytes, *, timeout: float, max_response: int) -> bytes:
         url,
         data=data,
         method="POST",
-        headers={
-            "Content-Type": "application/timestamp-query",
-            "Accept": "application/timestamp-reply",
-            "User-Agent": "praxis-gatekeeper",
-        },
+        headers=dict(_HEADERS),
     )
     with _Deadline(timeout) as deadline:
         opener = urllib.request.build_opener(

@@ -6,6 +6,8 @@ Verification walks the file once, holding the previous hash, an O(log n) Merkle 
 still waiting for an outcome, so a log of any size verifies in constant memory. It stops at the first problem and
 names it the way an investigator needs it named: which record, and whether it looks edited, missing, reordered,
 truncated, forked (spliced), torn, or whether a checkpoint or the anchor disagrees.
+
+Security constraints: SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

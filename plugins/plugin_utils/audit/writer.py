@@ -14,6 +14,8 @@ Why each choice:
 - During a run (``watch``), the writer remembers where its last record landed. A log replaced, truncated or
   rewritten under it since then is not crash damage to chain past: every later append fails, saying what changed,
   so the gate refuses every task above T0 for the rest of the run instead of starting a new chain on top of it.
+
+Security constraints: SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

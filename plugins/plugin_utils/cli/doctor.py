@@ -10,6 +10,8 @@ doctor asks each of those interpreters directly: it runs the adapter's probe (``
 text and executed by that interpreter, never imported here: the CLI never loads the Ansible glue) and judges what
 it reports. ``status`` shows the same verdicts; both exit non-zero when the first ``ansible-playbook`` or ``ansible``
 on PATH would run ungated.
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -94,7 +96,10 @@ def _run_probe(python: str, env: Mapping[str, str], cwd: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="praxis-probe-") as safe:  # the probe's sys.path[0]: empty, ours
         try:
             done = subprocess.run(
-                [python, "-c", source], cwd=safe, env={**env, "PRAXIS_PROBE_CWD": cwd},
+                # ANSIBLE_LOCAL_TEMP: the probe only imports ansible-core; where this user's real runs keep their
+                # local temporary files is not what arming depends on, and an unwritable one must not read as "no"
+                [python, "-c", source], cwd=safe,
+                env={**env, "PRAXIS_PROBE_CWD": cwd, "ANSIBLE_LOCAL_TEMP": os.path.join(safe, "ansible-local")},
                 capture_output=True, text=True, timeout=_PROBE_SECONDS, check=False,
             )  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
@@ -183,6 +188,15 @@ def judge(program: str, path: str, python: str | None, facts: dict[str, Any], *,
     return verdict
 
 
+def _runnable(candidate: Path) -> bool:
+    """An executable file this user could run from PATH. A directory on PATH this user may not read (root's
+    ~/.cargo/bin under sudo -u) holds nothing this user runs: skipped, never an error (stat raises there)."""
+    try:
+        return candidate.is_file() and os.access(candidate, os.X_OK)
+    except OSError:
+        return False
+
+
 def diagnose(env: Mapping[str, str] | None = None, cwd: str | None = None) -> list[Arming]:
     """A verdict for every ``ansible-playbook`` and ``ansible`` on PATH (in PATH order) and for this Python."""
     env = dict(os.environ if env is None else env)
@@ -199,7 +213,7 @@ def diagnose(env: Mapping[str, str] | None = None, cwd: str | None = None) -> li
         seen: set[str] = set()
         for directory in env.get("PATH", "").split(os.pathsep):
             candidate = Path(directory or ".") / program
-            if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            if not _runnable(candidate):
                 continue
             real = os.path.realpath(candidate)
             if real in seen:

@@ -4,7 +4,8 @@
 GatekeeperError once, exiting with its diagnostics.
 
 Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed (for ``status`` and
-``doctor``: a run from here would not be gated), 2 usage or configuration error, 3 a verification failed.
+``doctor``: a run from here would not be gated), 2 usage or configuration error, 3 a verification failed. ``drift``
+has its own (see cli/drift.py): 2 there means drift.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from ..core.display import emit
 from ..core.errors import GatekeeperError
 from ..core.settings import load_settings
-from . import agent, approvals, audit, check, doctor, emergency, mcp, operator, policy, schema, status, store
+from . import agent, approvals, audit, check, doctor, drift, emergency, mcp, operator, policy, schema, status, store
 from ._common import EXIT_ERROR
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 # The order of the groups in ``praxis-gate --help``.
-_GROUPS = (check, status, doctor, emergency, audit, schema, policy, store, operator, approvals, agent, mcp)
+_GROUPS = (check, status, doctor, emergency, audit, schema, policy, store, operator, approvals, agent, mcp, drift)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,10 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit(f"praxis-gate: error: {exc.message}", stream=sys.stderr)
         if exc.hint:
             emit(f"  next: {exc.hint}", stream=sys.stderr)
-        return EXIT_ERROR
+        return int(getattr(args, "error_exit", EXIT_ERROR))
     except ValueError as exc:
         emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
-        return EXIT_ERROR
+        return int(getattr(args, "error_exit", EXIT_ERROR))
     except BrokenPipeError:  # `praxis-gate audit show | head`: the reader left early; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR

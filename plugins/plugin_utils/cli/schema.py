@@ -5,25 +5,30 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from ..agents.mcp_server import mcp_tools_schema
 from ..core.display import emit_json
 from ..core.settings import GateSettings
+from ..drift.model import convergence_schema
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
+_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "policy": policy_schema,
+    "convergence-request": convergence_schema,
+    "mcp-tools": mcp_tools_schema,
+}
+
 
 def cmd_schema(args: argparse.Namespace, settings: GateSettings) -> int:
-    if args.name == "mcp-tools":
-        emit_json(mcp_tools_schema(), indent=2, sort_keys=True)
-    else:
-        emit_json(policy_schema(), indent=2)
+    emit_json(_SCHEMAS[args.name](), indent=2, sort_keys=args.name == "mcp-tools")
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add this command group to the ``praxis-gate`` parser."""
     schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("name", choices=["policy", "mcp-tools"])
+    schema.add_argument("name", choices=sorted(_SCHEMAS))
     schema.set_defaults(func=cmd_schema)

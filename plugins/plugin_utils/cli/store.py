@@ -14,10 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..approvals import bodies
 from ..core.display import emit, emit_json
 from ..core.errors import StateError
 from ..core.settings import GateSettings
-from ..store import CheckReport, StoreCorruptError, open_store, sqlite_path, store_dsn
+from ..store import SCHEMA_VERSION, CheckReport, StoreCorruptError, open_store, sqlite_path, store_dsn
 
 __all__ = ["register"]
 
@@ -29,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     store = subparsers.add_parser("store", help="the append-only state store: migrate, check, back up, restore")
     sub = store.add_subparsers(dest="store", required=True)
 
-    migrate = sub.add_parser("migrate", help="create the store, or apply pending schema migrations")
+    migrate = sub.add_parser(
+        "migrate", help="create the store, or apply pending schema migrations (and purge approval bodies that are due)"
+    )
     migrate.set_defaults(func=cmd_store_migrate)
 
     check = sub.add_parser("check", help="schema version, append-only triggers, integrity, fact hashes and chains")
@@ -52,10 +55,13 @@ def cmd_store_migrate(args: argparse.Namespace, settings: GateSettings) -> int:
     with open_store(settings, migrate=False) as store:
         before, after = store.migrate()
         location = store.location
+        purged = bodies.settle(store)  # approval bodies already decided or expired (version 2 moved them)
     if before == after:
         emit(f"store {location}: schema version {after}, up to date")
     else:
         emit(f"store {location}: schema version {before} -> {after}")
+    if purged:
+        emit(f"purged {purged} approval bodies of decided or expired requests to their sha256")
     return EXIT_OK
 
 
@@ -101,6 +107,8 @@ def cmd_store_backup(args: argparse.Namespace, settings: GateSettings) -> int:
     if destination.exists() or destination.is_symlink():
         raise StateError(f"refusing to overwrite {destination}", hint="give a new file name for the backup")
     with open_store(settings, migrate=False, create=False) as store:
+        if store.schema_version() == SCHEMA_VERSION:
+            bodies.settle(store)  # a backup holds no body that should already be gone
         info = store.backup(destination)
     emit(
         f"backup of {store.location} written to {info.path}: {info.size} bytes, sha256 {info.sha256}, "

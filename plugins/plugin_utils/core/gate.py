@@ -8,6 +8,8 @@
 ``decide`` never raises: any internal error becomes a DENIED decision with a bounded, redacted reason, and a
 decision that cannot be recorded is not allowed to change anything (only T0 reads continue unaudited). Adapters
 call ``authorize``, which raises ``TaskRefused`` for anything but ALLOWED, so the safe call is the short one.
+
+Security constraints: SEC-1, SEC-2, SEC-3, SEC-5, SEC-8, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -31,15 +33,19 @@ from ..agents.seam import SessionSeam
 from ..agents.sessions import session_of
 from ..approvals.stage import ApprovalSeam
 from ..audit.writer import AuditLog, AuditSink
+from ..egress import client as egress_client
+from ..egress.addresses import EgressPolicy
+from ..egress.rules import bounded_resolver
 from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
 from ..store import open_store
 from . import killswitch
+from .egress_stage import egress_findings
 from .errors import ConfigError, StateError, TaskRefused
 from .limits import InputRejected, read_bounded
-from .models import Decision, Mode, TaskRequest, Tier, Verdict
+from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
 from .runs import RunJournal
 from .seams import Seam, SeamContext, Signal
 from .settings import GateSettings
@@ -54,6 +60,7 @@ log = logging.getLogger(__name__)
 # shell, a fork bomb, host keys switched off), so its refusal is labelled at the top tier.
 DENY_TIER = Tier.T3
 _REASON_LIMIT = 400
+_RESOLVE_SECONDS = 3.0  # a gate decision waits at most this long for DNS (then refuses what it cannot check)
 _MAX_ACTION = 200
 _MAX_HOST = 255
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # str.isspace() is \s for str patterns; below 32: control
@@ -106,8 +113,11 @@ class Gate:
         seams: Sequence[Seam] = (),
         clock: Callable[[], float] = time.time,
         warn: Callable[[str], None] | None = None,
+        resolver: egress_client.Resolver | None = None,
     ) -> None:
         self.settings = settings
+        self.egress = _egress_policy(settings)
+        self._resolver = resolver or bounded_resolver(_RESOLVE_SECONDS)
         self._killswitch_path = settings.killswitch_path  # checked on every decision: joined once
         self.ruleset = ruleset
         self.audit = audit
@@ -130,7 +140,7 @@ class Gate:
         self._warn = warn or _stderr
         self._last_warning = ""
         self.journal = (
-            RunJournal(audit, settings.state_dir, timestamper=_timestamper(settings))
+            RunJournal(audit, settings.state_dir, timestamper=_timestamper(settings, self.egress))
             if isinstance(audit, AuditLog)
             else None
         )
@@ -253,6 +263,10 @@ class Gate:
             protected_paths=self.protected_paths,
             trusted_interpreters=self.trusted_interpreters,
         )
+        # 3b. egress: URLs the task fetches, judged by where it runs (deny findings too)
+        refused_egress = egress_findings(request, policy=self.egress, resolver=self._resolver)
+        if refused_egress:
+            evaluation = replace(evaluation, findings=(*evaluation.findings, *refused_egress))
         if evaluation.findings:
             first = evaluation.findings[0]
             reasons = tuple(f"{f.rule}: {f.reason}" for f in evaluation.findings)
@@ -272,18 +286,20 @@ class Gate:
         effective = Tier.T0 if evaluation.dry_run else evaluation.tier
         if effective > self.mode.ceiling:
             why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
-            return (
-                self._decision(
-                    Verdict.REFUSED,
-                    evaluation.tier,
-                    "mode.ceiling",
-                    f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}",
-                    decision_id,
-                    reasons=evaluation.reasons,
-                    dry_run=evaluation.dry_run,
-                ),
-                evaluation,
-            )
+            reason = f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}"
+            planned = False
+            if request.check_run and record and evaluation.tier >= Tier.T2:
+                # A --check run lists what the real run will refuse, up front, and goes on: nobody approves it.
+                context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
+                for seam in self.seams:
+                    if isinstance(seam, ApprovalSeam):
+                        seam.record_refused(context, reason)
+                        planned = True
+            refused = self._decision(
+                Verdict.REFUSED, evaluation.tier, "mode.ceiling", reason, decision_id,
+                reasons=evaluation.reasons, dry_run=evaluation.dry_run,
+            )  # fmt: skip
+            return (replace(refused, planned=True) if planned else refused), evaluation
         # 6 + 7. approvals and trifecta seams
         approval_ref: str | None = None
         approval_item: str | None = None
@@ -295,18 +311,11 @@ class Gate:
                 if result is None:
                     continue
                 if result.verdict is not Verdict.ALLOWED:
-                    return (
-                        self._decision(
-                            result.verdict,
-                            evaluation.tier,
-                            result.rule,
-                            result.reason,
-                            decision_id,
-                            reasons=evaluation.reasons,
-                            dry_run=evaluation.dry_run,
-                        ),
-                        evaluation,
-                    )
+                    objection = self._decision(
+                        result.verdict, evaluation.tier, result.rule, result.reason, decision_id,
+                        reasons=evaluation.reasons, dry_run=evaluation.dry_run,
+                    )  # fmt: skip
+                    return (replace(objection, planned=True) if result.planned else objection), evaluation
                 approval_ref, granted = result.approval_ref or approval_ref, result.reason
                 approval_item = result.approval_item or approval_item
         summary = "; ".join(evaluation.reasons[-2:]) if evaluation.reasons else "observes only"
@@ -406,6 +415,7 @@ class Gate:
                 "args_digest": self.args_digest(request),
                 "approval_ref": decision.approval_ref,
                 "approval_item": decision.approval_item,
+                "planned": decision.planned,
                 "sensitive": decision.sensitive,
             }
             if request.provenance is not None:  # agent sessions: argument paths by origin, never values
@@ -505,9 +515,12 @@ class Gate:
             return False
         return self.audit.append(record, durable=durable)
 
-    def pending_approvals(self) -> str:
-        """A line telling the requester where this run's gated actions wait, or "" (never raises)."""
-        if self.journal is not None and not self.journal.asked_for_approval(self.run_id):
+    def pending_approvals(self, *, check_run: bool = False) -> str:
+        """A line telling the requester where this run's gated actions wait, or "" (never raises).
+
+        ``check_run``: the run was started with --check, whose plan (dry-run diffs, tasks decided at run time,
+        refusals up front) is written without a decision that waits, so its end always looks in the store."""
+        if not check_run and self.journal is not None and not self.journal.asked_for_approval(self.run_id):
             return ""  # no decision of this run waits: the store stays closed (and unimported)
         for seam in self.seams:
             if isinstance(seam, ApprovalSeam):
@@ -523,13 +536,21 @@ class Gate:
                     )
         return ""
 
-    def lookup_touches_gate(self, terms: Any, options: Mapping[str, Any], *, base: str | None = None) -> bool:
+    def lookup_touches_gate(
+        self, terms: Any, options: Mapping[str, Any], *, base: str | None = None, name: str = ""
+    ) -> bool:
         """Any lookup (file, fileglob, template, ini, url...) whose terms name the gate's own state or secrets, in
         any spelling (``/./``, ``..``, percent-encoding, a ``file://`` URL, a symlink), is sent through the full
-        pipeline, which denies it; everything else stays unrecorded, as lookups only read. ``base`` is the
-        directory relative terms resolve against (the play's)."""
+        pipeline, which denies it; so is a lookup that fetches a URL the egress filter refuses (``name`` is the
+        lookup's FQCN). Everything else stays unrecorded, as lookups only read. ``base`` is the directory relative
+        terms resolve against (the play's)."""
         items = terms if isinstance(terms, list | tuple) else [terms]
         texts = [str(item) for item in items] + [str(value) for value in options.values()]
+        if name:
+            probe = TaskRequest(action=name, args={"_terms": texts[: len(items)]}, host="localhost",
+                                connection="local", kind=RequestKind.LOOKUP)  # fmt: skip
+            if egress_findings(probe, policy=self.egress, resolver=self._resolver):
+                return True
         return bool(tamper_findings([*texts, *_resolved_paths(texts, base)], self.protected_paths))
 
     # ------------------------------------------------------------------ runs
@@ -551,7 +572,9 @@ class Gate:
         return self.journal.start(self.run_id, {"session": self.session, **_redacted_fields(fields)})
 
     def finish_run(self) -> None:
-        """Orphan-mark undecided outcomes, record the run's end and a signed checkpoint; never raises."""
+        """Announce the run's pending approvals (if a webhook is set), orphan-mark undecided outcomes, record the
+        run's end and a signed checkpoint; never raises."""
+        self._announce_pending()
         try:
             if self.journal is not None:
                 self.journal.finish(self.run_id, self.session)
@@ -559,6 +582,31 @@ class Gate:
                 self.record_event("run-end")
         except Exception as exc:
             self._warn_once(f"praxis.gatekeeper: could not close the run in the audit log: {exc}")
+
+    def _announce_pending(self) -> None:
+        """The webhook announcement of this run's pending request: recorded either way, never fatal."""
+        for seam in self.seams:
+            if not isinstance(seam, ApprovalSeam):
+                continue
+            try:
+                delivery = seam.announce_pending(self.run_id)
+            except Exception as exc:
+                self._warn_once(f"praxis.gatekeeper: could not announce the pending approvals: {exc}")
+                continue
+            if delivery is None:
+                continue
+            self.record_event(
+                "approval-notification",
+                request=delivery.request,
+                delivered=delivery.delivered,
+                attempts=delivery.attempts,
+                detail=delivery.detail,
+            )
+            if not delivery.delivered:
+                self._warn_once(
+                    f"praxis.gatekeeper: the approval webhook did not take request {delivery.request} "
+                    f"({delivery.detail}); operators can still see it with `praxis-gate approvals list`"
+                )
 
     # ------------------------------------------------------------------ execution window
     def begin(self, decision: Decision) -> None:
@@ -659,7 +707,8 @@ def _redacted_args(request: TaskRequest) -> _RedactedArgs:
         return _RedactedArgs("<withheld:redaction-failed>", len(dump), True, failed=True)
 
 
-def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes] | None:
+def _timestamper(settings: GateSettings, egress: EgressPolicy) -> Callable[[Mapping[str, Any]], bytes] | None:
+    """The RFC 3161 client, connecting through the egress filter (checked, pinned, no redirects)."""
     url = settings.tsa_url
     if not url:
         return None
@@ -672,13 +721,55 @@ def _timestamper(settings: GateSettings) -> Callable[[Mapping[str, Any]], bytes]
                 f"cannot read the time-stamping roots: {exc}", hint="point PRAXIS_TSA_CA at a PEM file"
             ) from None
 
+    def post(target: str, data: bytes, headers: Mapping[str, str], timeout: float, max_response: int) -> bytes:
+        return egress_post(target, data, headers, timeout, max_response, policy=egress)
+
     def stamp(checkpoint: Mapping[str, Any]) -> bytes:
         # Loaded with the first checkpoint to stamp: the HTTP and TLS stack is not part of arming the gate.
         from ..audit.timestamps import request_timestamp  # noqa: PLC0415
 
-        return request_timestamp(checkpoint, url=url, roots_pem=roots)
+        return request_timestamp(checkpoint, url=url, roots_pem=roots, post=post)
 
     return stamp
+
+
+def egress_post(
+    url: str,
+    data: bytes,
+    headers: Mapping[str, str],
+    timeout: float,
+    max_response: int,
+    *,
+    policy: EgressPolicy,
+    resolver: egress_client.Resolver = egress_client.system_resolver,
+) -> bytes:
+    """POST through the egress filter without following redirects; errors become TimestampError for the caller."""
+    from ..audit.timestamps import TimestampError  # noqa: PLC0415 - only a checkpoint being stamped posts
+
+    try:
+        response = egress_client.request(
+            url, policy=policy, method="POST", body=data, headers=headers, timeout=timeout,
+            max_response=max_response, max_redirects=0, resolver=resolver,
+        )  # fmt: skip
+    except (egress_client.EgressRefused, egress_client.EgressError) as exc:
+        raise TimestampError(f"the TSA: {exc.message}", hint=exc.hint or "check PRAXIS_TSA_URL") from exc
+    if response.status in (301, 302, 303, 307, 308):
+        raise TimestampError(f"the TSA at {response.url} redirected; redirects are refused",
+                             hint="configure the TSA's final URL")  # fmt: skip
+    if response.status != 200:
+        raise TimestampError(f"the TSA at {response.url} answered HTTP {response.status}",
+                             hint="check PRAXIS_TSA_URL")  # fmt: skip
+    return response.body
+
+
+def _egress_policy(settings: GateSettings) -> EgressPolicy:
+    try:
+        return EgressPolicy.parse(settings.egress_allow)
+    except ValueError as exc:
+        raise ConfigError(
+            f"PRAXIS_EGRESS_ALLOW (or [praxis_gatekeeper] egress_allow): {exc}",
+            hint="list networks (10.0.0.0/8), addresses (192.0.2.7) or exact host names, separated by commas",
+        ) from exc
 
 
 def _redacted_fields(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,8 @@
 A file (not a flag in a database or in memory) because it must survive crashes and reboots, be visible to every
 process of every run at once, and be checkable with a single ``lstat`` on the hot path. Anything other than "the
 file is definitely absent" counts as tripped: a sentinel we cannot read is a sentinel we cannot trust to be off.
+
+Security constraints: SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

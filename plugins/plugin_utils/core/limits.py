@@ -11,6 +11,8 @@ builds a graph whose aliases share nodes, so a 0.7 KB file expands to billions o
 it (schema validation, serialisation); ``read_bytes()`` on ``/dev/zero`` never returns and ``open()`` on a FIFO
 blocks until a writer appears. Each bound below is checked where it is cheap: the size on the open descriptor, the
 depth on the bytes before parsing, the alias expansion while the YAML graph is composed.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 
 Plain Python on purpose: adapters (the Ansible callback, the CLI, tests) build these objects, and the runner
 never needs to know where they came from.
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -185,12 +187,15 @@ class TaskRequest:
     sub_actions: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     kind: RequestKind = RequestKind.TASK
     task_name: str = ""
+    task_path: str = ""  # where the task is defined (file:line), as Ansible reports it; drift keys findings by it
     no_log: bool = False
     run_id: str = ""
     session: str = ""
     principal: str = ""
     approval_tokens: tuple[str, ...] = ()  # presented by the run; verified, never recorded
     batch_size: int = 1  # hosts in the play batch this task runs in (T3 needs exactly one)
+    check_run: bool = False  # the run was started with --check (a task may still run for real: check_mode: false)
+    approval_wait: int | None = None  # seconds this run waits for a decision (None: the operator's setting)
     untrusted_inventory: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()  # the host's inventory groups (agent grants may name groups)
     provenance: Provenance | None = None  # None: not read (runs outside agent sessions)
@@ -230,6 +235,7 @@ class Decision:
     reasons: tuple[str, ...] = ()
     approval_ref: str | None = None  # sha256 of the approval token that allowed it; never the token
     approval_item: str | None = None  # the approval item it consumed
+    planned: bool = False  # a --check run did not run it and listed it in the run's plan instead (the run goes on)
     host_type: str = DEFAULT_HOST_TYPE  # the target's type the decision was taken for
     sensitive: bool = False  # the action reads secrets (a kubeconfig, an etcd snapshot): agents' trifecta latch
 

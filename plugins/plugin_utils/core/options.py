@@ -165,6 +165,14 @@ SETTINGS: tuple[Setting, ...] = (
         "session", "session-42",
     ),
     Setting(
+        "drift_job", "PRAXIS_DRIFT_JOB", None, "str", None, Who.RUN, (RUNS, "praxis-gate drift"),
+        "Set by praxis-gate drift scan and converge for the ansible-playbook run they start (docs/drift.md), never by "
+        "hand: names the drift job (32 hexadecimal digits) whose ceiling the run takes (readonly, check mode) and "
+        "whose findings it records. A job can only tighten the mode; a malformed value or a job that is missing "
+        "refuses to arm.",
+        "drift_job", "0123456789abcdef0123456789abcdef",
+    ),
+    Setting(
         "audit_anchor", "PRAXIS_AUDIT_ANCHOR", "audit_anchor", "path", "<state_dir>/audit.anchor", Who.OPERATOR,
         (RUNS, "praxis-gate audit"),
         "Where the audit log's high-water mark (the newest signed checkpoint) is kept. Outside the state directory, "
@@ -192,6 +200,24 @@ SETTINGS: tuple[Setting, ...] = (
         "tsa_ca", "PRAXIS_TSA_CA", "tsa_ca", "path", None, Who.OPERATOR, (RUNS, "praxis-gate audit verify"),
         "PEM file with the root certificate(s) the time-stamping authority's tokens must chain to.",
         "tsa_ca", "/etc/praxis/tsa-roots.pem",
+    ),
+    Setting(
+        "egress_allow", "PRAXIS_EGRESS_ALLOW", "egress_allow", "list", None, Who.OPERATOR,
+        (RUNS, "praxis-gate check"),
+        "Networks (10.20.0.0/16), addresses or exact host names (, or space separated) the SSRF egress filter "
+        "admits although private, loopback, link-local, CGNAT, multicast, reserved or unspecified: for the "
+        "time-stamping authority, approval notifications and URL-fetching tasks on the controller "
+        "(docs/egress.md). An invalid entry refuses the run.",
+        "egress_allow", "10.20.0.0/16",
+    ),
+    Setting(
+        "approval_webhook", "PRAXIS_APPROVAL_WEBHOOK", "approval_webhook", "str", None, Who.OPERATOR, (RUNS,),
+        "An http(s) receiver each run's pending approval requests are announced to when the run ends (a JSON POST "
+        "shaped for Slack- or Matrix-style receivers: id, summary, tiers, hosts, expiry, the operator's next "
+        "command; never a token or an argument body), through the egress filter with bounded retries. A receiver "
+        "that is down or slow costs the run at most five seconds and never fails it. The URL is treated as a "
+        "secret: errors and the audit log show only its scheme and host (docs/approvals.md).",
+        "approval_webhook", "https://hooks.example.com/praxis",
     ),
     Setting(
         "approvers", "PRAXIS_APPROVERS", "approvers", "path", "$XDG_CONFIG_HOME/praxis-gatekeeper/approvers",
@@ -224,6 +250,14 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a pending approval request stays approvable, in seconds (300..2592000); a newer request for the "
         "same task supersedes an older one at once.",
         "approval_pending_ttl", "3600",
+    ),
+    Setting(
+        "approval_wait", "PRAXIS_APPROVAL_WAIT", "approval_wait", "int", "0", Who.OPERATOR, (RUNS,),
+        "Seconds a gated task waits for an operator's decision instead of failing (0..86400; 0: fail at once and "
+        "name the request). The run prints the command to approve; the signed approval reaches the waiting task "
+        "through the store; a denial or the emergency stop ends the wait. The extra var praxis_approval_wait (a "
+        "job-template variable) sets it per run, never above this value when this is set.",
+        "approval_wait", "600",
     ),
     Setting(
         "approval_distinct_approver", "PRAXIS_APPROVAL_DISTINCT", "approval_distinct_approver", "bool", "false",

@@ -13,6 +13,8 @@ on its open marker, and every worker it forks inherits that open file (a lock be
 process), so the lock is free only when the controller and every worker are gone. A controller killed while a
 worker still runs its task therefore keeps its run open: recovery never races a live worker into writing an
 outcome after the run was closed. Programs a worker executes (modules, ssh) do not inherit it (close-on-exec).
+
+Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -130,15 +132,20 @@ class RunJournal:
 
     def asked_for_approval(self, run_id: str) -> bool:
         """Whether a decision of this run may wait for an operator, read from the run's own records (from its
-        marker on): the run's end opens the approval store only then. True whenever it cannot tell."""
+        marker on): the run's end opens the approval store only then. True whenever it cannot tell.
+
+        A decision that waits says ``approval_required``; one whose wait the emergency stop ended is a refusal by
+        the ``killswitch`` rule, and its request still waits. (A --check run's plan is written without either: its
+        dry-run diffs, tasks decided at run time and refusals up front; the gate asks for it by itself.)"""
         marker = self._read_marker(self.directory / f"{run_id}.json")
         if marker is None:
             return True
-        needle, run = f'"{Verdict.APPROVAL_REQUIRED.value}"'.encode(), run_id.encode()
+        needles = (f'"{Verdict.APPROVAL_REQUIRED.value}"'.encode(), b'"killswitch"')
+        run = run_id.encode()
         try:
             with self.audit.path.open("rb") as handle:
                 handle.seek(marker.offset)
-                return any(needle in raw and run in raw for raw in handle)
+                return any(run in raw and any(needle in raw for needle in needles) for raw in handle)
         except OSError:
             return True
 
@@ -210,9 +217,13 @@ class RunJournal:
         self.audit.append(record)
 
     def _close(self, run_id: str, session: str, offset: int, *, event: str, why: str) -> bool:
-        """Orphan-mark the run's open decisions and write its closing record; True when that record was written."""
+        """Orphan-mark the run's open decisions and write its closing record; True when that record was written.
+
+        A closing record only after every orphan mark is written: on a nearly full disk a long orphan record can fail
+        where the short closing record still fits, and a run closed over an unmarked decision is what verify reports
+        as tampering. Without the closing record the marker stays, and the next run or `audit recover` closes it."""
         for decision in open_decisions(self.audit.path, run_id, offset):
-            self.audit.append(
+            marked = self.audit.append(
                 {
                     "event": "orphan",
                     "run_id": run_id,
@@ -225,6 +236,8 @@ class RunJournal:
                     "reason": why,
                 }
             )
+            if not marked:
+                return False
         return self.audit.append({"event": event, "run_id": run_id, "session": session, "pid": os.getpid()})
 
     def _hold_marker(self, run_id: str, pid: int, offset: int) -> None:

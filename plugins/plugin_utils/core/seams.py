@@ -39,6 +39,7 @@ class SeamResult:
     rule: str
     approval_ref: str | None = None
     approval_item: str | None = None
+    planned: bool = False  # not run under --check; listed in the run's plan (the run goes on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ Trust model. The process environment and the operator's ansible.cfg (``ANSIBLE_C
 project (AWX and ansible-runner run with the project checkout as the working directory), so it may only tighten:
 it can lower the mode, never raise it, and it cannot allowlist paths or point at a policy file. Nothing in a play,
 inventory or extra vars is read here at all.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.li
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
 _MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+_DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class GateSettings:
     approver_keys: str = ""
     approval_max_ttl: int = 900
     approval_pending_ttl: int = 86_400
+    approval_wait: int = 0  # seconds a gated task waits for an operator's decision (0: fail at once, name the request)
     approval_distinct: bool = False
     t3_two_approvers: bool = False
     operator_dir: Path | None = None
@@ -86,6 +90,9 @@ class GateSettings:
     talos_env: tuple[str, ...] = ()  # environment variables the operator adds to talosctl's allowlist
     talos_timeout: int = 3600  # the longest a talosctl call may run, whatever the task asks
     interpreters: tuple[str, ...] = ()  # interpreter paths the operator trusts beyond the system directories
+    egress_allow: tuple[str, ...] = ()  # networks and host names the egress filter admits (SEC-7)
+    approval_webhook: str | None = None  # where pending approval requests are announced (JSON POST)
+    drift_job: str = ""  # set by `praxis-gate drift` for the ansible-playbook run it starts (see drift/job.py)
 
     def model_copy(self, *, update: Mapping[str, Any]) -> GateSettings:
         """A copy with some values replaced (explain-only callers: ``praxis-gate check --mode``, benchmarks)."""
@@ -303,6 +310,12 @@ def load_settings(
             f"the lifetime of a pending approval request must be 300..2592000 seconds, got {pending_raw!r}",
             hint="set PRAXIS_APPROVAL_PENDING_TTL or [praxis_gatekeeper] approval_pending_ttl",
         )
+    wait_raw = env.get("PRAXIS_APPROVAL_WAIT") or operator_values.get("approval_wait") or "0"
+    if not wait_raw.strip().isdigit() or not 0 <= int(wait_raw) <= 86_400:
+        raise ConfigError(
+            f"the approval wait must be 0..86400 seconds, got {wait_raw!r}",
+            hint="set PRAXIS_APPROVAL_WAIT or [praxis_gatekeeper] approval_wait (0: do not wait)",
+        )
     distinct = _parse_bool(
         env.get("PRAXIS_APPROVAL_DISTINCT") or operator_values.get("approval_distinct_approver", ""),
         "PRAXIS_APPROVAL_DISTINCT",
@@ -334,8 +347,22 @@ def load_settings(
                 f"interpreters entries must be absolute paths, got {entry!r}",
                 hint="a bare name is already allowed when it is a known interpreter; list only paths you trust",
             )
+    egress_raw = ",".join(filter(None, [env.get("PRAXIS_EGRESS_ALLOW", ""), operator_values.get("egress_allow", "")]))
+    egress_allow = tuple(entry for entry in egress_raw.replace(" ", ",").split(",") if entry.strip())
+    webhook = env.get("PRAXIS_APPROVAL_WEBHOOK") or operator_values.get("approval_webhook") or None
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise ConfigError(
+            "PRAXIS_APPROVAL_WEBHOOK (or [praxis_gatekeeper] approval_webhook) must be an http(s) URL",
+            hint="give the receiver's URL, or leave it unset",
+        )
     principal = env.get("PRAXIS_PRINCIPAL") or _default_principal()
     session = env.get("PRAXIS_SESSION", "")
+    drift_job = env.get("PRAXIS_DRIFT_JOB", "").strip()
+    if drift_job and not _DRIFT_JOB.fullmatch(drift_job):
+        raise ConfigError(
+            f"PRAXIS_DRIFT_JOB must name a drift job (32 hexadecimal digits), got {drift_job[:40]!r}",
+            hint="`praxis-gate drift` sets it for the runs it starts; unset it otherwise",
+        )
     actuation = _actuation(env, operator_values)
 
     return GateSettings(
@@ -359,6 +386,7 @@ def load_settings(
         approver_keys=env.get("PRAXIS_APPROVER_KEYS", ""),
         approval_max_ttl=int(ttl_raw),
         approval_pending_ttl=int(pending_raw),
+        approval_wait=int(wait_raw),
         approval_distinct=distinct,
         t3_two_approvers=t3_two,
         operator_dir=operator_dir,
@@ -371,6 +399,9 @@ def load_settings(
         talos_env=actuation.talos_env,
         talos_timeout=actuation.talos_timeout,
         interpreters=interpreters,
+        egress_allow=egress_allow,
+        approval_webhook=webhook,
+        drift_job=drift_job,
     )
 
 
@@ -456,6 +487,7 @@ _OPERATOR_ONLY_VALUES = (
     "tsa_url",
     "approval_max_ttl",
     "approval_pending_ttl",
+    "approval_wait",
     "approval_distinct_approver",
     "approval_t3_two_approvers",
     "audit_durability",
@@ -464,6 +496,8 @@ _OPERATOR_ONLY_VALUES = (
     "talos_env",
     "talos_timeout",
     "interpreters",
+    "egress_allow",
+    "approval_webhook",
     # the controls agent sessions work under: read by agents/config.py, named here so a project's ansible.cfg that
     # sets one is said to be ignored
     "agent_projects",

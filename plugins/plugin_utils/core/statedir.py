@@ -4,6 +4,8 @@
 
 We check ownership and permissions the way sshd's StrictModes does, because a directory someone else can write is a
 directory where our audit log can be swapped for a symlink or our kill switch deleted.
+
+Security constraints: SEC-2, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ whose values mean more than their words (``stopped`` powers off an instance but 
 through ``kubernetes.core.k8s`` is recreated by its controller, a Namespace is not), modules that are destructive
 whatever their state, and the modules whose arguments carry SQL or PowerShell, which the readers of those languages
 judge.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

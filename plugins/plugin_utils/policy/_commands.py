@@ -14,6 +14,8 @@ Two outputs:
   fast path for text that cannot be a dangerous command and keeps false positives low on prose and paths.
 * :func:`content_tier` - how much a command changes, with reasons. Ambiguity rounds up: a dynamic command name,
   an operand that is not statically known or an analysis the parser was unsure of counts as the worst case.
+
+Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -30,7 +32,18 @@ from ..core.models import Tier
 from . import _lifecycle, _paths, _pwsh, _shell, _talos
 from ._shell import ShellAnalysis, SimpleCommand
 
-__all__ = ["RULES_DATA", "Finding", "content_tier", "deny_findings", "deny_rules", "matches_allowlist"]
+__all__ = [
+    "ACCOUNT_DATABASES",
+    "RULES_DATA",
+    "Finding",
+    "content_tier",
+    "deny_findings",
+    "deny_rules",
+    "matches_allowlist",
+    "mode_opens_access",
+    "permission_change",
+    "reads_account_databases_only",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1255,10 +1268,20 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
         elif not any(a == "-l" for a in texts):
             t.add(T2, "crontab changes scheduled jobs", cmd)
     # --- writes ---
+    perms = permission_change(cmd)
+    if perms is not None and perms[0] is T3:
+        t.add(T3, perms[1], cmd)
     for text, empty in _write_targets(cmd):
         for cand in _candidates(text, empty):
             cwds = cmd.cwds or (None,)
             label = next(filter(None, (_paths.t3_sensitive(cand, cwd=c) for c in cwds)), None)
+            if label and perms is not None:
+                # chmod/chown/chgrp of /etc/shadow or /boot: reversible, so T2 (T3 when it opens access)
+                if perms[0] is T3:
+                    t.add(T3, f"{perms[1]} on {label}", cmd)
+                else:
+                    t.add(T2, f"changes the permissions or owner of {label} (reversible)", cmd)
+                break
             if label:
                 t.add(T3, f"writes {label}", cmd)
                 break
@@ -1394,13 +1417,20 @@ def _kill_targets(texts: Sequence[str]) -> list[str]:
 
 
 def _mentions(analysis: ShellAnalysis, t: _Tiers) -> None:
-    """Round up: naming a T3-sensitive path anywhere (``cat /etc/sudoers``) is T3, whatever the command."""
+    """Round up: naming a T3-sensitive path anywhere (``cat /etc/sudoers``) is T3, whatever the command. The
+    operands of a plain permission change (``chmod 0600 /etc/shadow``) are judged by the permission rule instead."""
     seen: set[tuple[str, str | None]] = set()
     words: list[tuple[str, str | None]] = []
+    judged: set[str] = set()
     for cmd in analysis.commands:
+        if permission_change(cmd) is not None and not cmd.redirects:
+            judged.update(cmd.argv[1:])
+            continue
         for word in (*cmd.argv[1:], *(r.target for r in cmd.redirects)):
             words.append((word, cmd.cwd))
     for m in _PATH_TOKEN.finditer(analysis.text[:262144]):
+        if m.group(0) in judged:
+            continue
         words.append((m.group(0), None))
         if len(words) > 8192:
             break
@@ -1431,6 +1461,164 @@ def content_tier(text: str, *, cwd: str | None = None, analysis: ShellAnalysis |
     if t.tier == Tier.T0:
         return Tier.T0, []
     return t.tier, list(t.reasons)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Permission changes and reads of the account databases (no false refusals on ordinary roles)
+# ---------------------------------------------------------------------------------------------------------------
+
+_PERM_CHANGERS = frozenset({"chmod", "chown", "chgrp"})
+_OCTAL_MODE = re.compile(r"[0-7]{1,4}")
+_SYMBOLIC_MODE = re.compile(r"[ugoa]*(?:[-+=][rwxXst]*)+(?:,[ugoa]*(?:[-+=][rwxXst]*)+)*")
+
+
+def mode_opens_access(mode: str) -> str | None:
+    """Why a chmod-style mode makes a file world-writable or setuid/setgid, or None when it does neither. A mode
+    the gate cannot read (a reference file, an expansion) counts as opening access: ambiguity rounds up."""
+    text = mode.strip()
+    if _OCTAL_MODE.fullmatch(text):
+        value = int(text, 8)
+        if value & 0o6000:
+            return f"mode {text} sets setuid or setgid"
+        if value & 0o002:
+            return f"mode {text} makes it world-writable"
+        return None
+    if not _SYMBOLIC_MODE.fullmatch(text):
+        return f"mode {text[:40]!r} cannot be read"
+    for clause in text.split(","):
+        who = clause[: len(clause) - len(clause.lstrip("ugoa"))]
+        for op_perms in re.findall(r"[-+=][rwxXst]*", clause[len(who) :]):
+            if op_perms[0] == "-":
+                continue
+            if "s" in op_perms:
+                return f"mode {text} sets setuid or setgid"
+            if "w" in op_perms and (not who or "o" in who or "a" in who):
+                return f"mode {text} makes it world-writable"
+    return None
+
+
+def permission_change(cmd: SimpleCommand) -> tuple[Tier, str] | None:
+    """(tier, why) for a plain ``chmod``/``chown``/``chgrp``: reversible (T2), or T3 when it makes something
+    world-writable or setuid/setgid (or its mode cannot be read). None for any other command."""
+    if cmd.name not in _PERM_CHANGERS or cmd.dynamic_name:
+        return None
+    args = _words(cmd)[1:]
+    _short, longs, operands, unknown = _options(args)
+    if cmd.name != "chmod":
+        return Tier.T2, f"{cmd.name} changes an owner (reversible)"
+    if not operands:
+        return Tier.T2, "chmod changes permissions (reversible)"
+    if unknown or any(o.startswith("--reference") for o in longs):
+        return Tier.T3, "chmod with a mode the gate cannot read"
+    mode, empty = operands[0]
+    # ``chmod -w file``: the mode looks like an option; _options may have taken it as one
+    why = mode_opens_access(mode) if empty is None else "chmod with a mode that is not statically known"
+    return (Tier.T3, f"chmod: {why}") if why else (Tier.T2, "chmod changes permissions (reversible)")
+
+
+# Files a read of the account databases may name; getent's databases.
+ACCOUNT_DATABASES = frozenset({"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/login.defs"})
+_GETENT_DATABASES = frozenset({"passwd", "group", "shadow", "gshadow"})
+# Readers: program -> (flag letters allowed, short options taking a value, long options allowed (with or without
+# a value), leading operands that are not files). An allowlist: any other option or program is not a pure read.
+_PURE_READERS: Mapping[str, tuple[str, str, frozenset[str], int]] = {
+    "cat": ("nAvetsbET", "", frozenset(), 0),
+    "grep": ("EFGivcqsnwxohHlL", "em", frozenset({"--color", "--colour"}), 1),
+    "egrep": ("ivcqsnwxohHlL", "em", frozenset(), 1),
+    "fgrep": ("ivcqsnwxohHlL", "em", frozenset(), 1),
+    "cut": ("s", "dfcb", frozenset({"--delimiter", "--fields", "--only-delimited"}), 0),
+    "head": ("", "nc", frozenset(), 0),
+    "tail": ("", "nc", frozenset(), 0),
+    "wc": ("lwcm", "", frozenset(), 0),
+    "sort": ("urnbfd", "tk", frozenset(), 0),
+    "awk": ("", "Fv", frozenset(), 1),
+    "gawk": ("", "Fv", frozenset(), 1),
+    "mawk": ("", "Fv", frozenset(), 1),
+    "getent": ("", "", frozenset(), 0),
+    "id": ("ugGnr", "", frozenset(), 0),
+}
+# awk programs that only print: no system(), getline, pipes or output redirection, no gawk extensions.
+_AWK_UNSAFE = re.compile(r"system|getline|close|fflush|ENVIRON|PROCINFO|[@|`\\]")
+_AWK_PRINT = re.compile(r"\bprintf?\b([^;{}\n]*)")
+
+
+def _awk_prints_only(program: str) -> bool:
+    if len(program) > 2000 or _AWK_UNSAFE.search(program):
+        return False
+    return not any(">" in m.group(1) or "|" in m.group(1) for m in _AWK_PRINT.finditer(program))
+
+
+def _pure_read(cmd: SimpleCommand) -> tuple[bool, bool]:
+    """(is a pure read, names an account database) for one simple command."""
+    spec = _PURE_READERS.get(cmd.name)
+    if (
+        spec is None
+        or cmd.dynamic_name
+        or cmd.wrappers
+        or cmd.origin != "top"
+        or cmd.background
+        or cmd.stdin is not None
+        or cmd.stdin_code
+        or cmd.feeds_code
+        or any(e is not None for e in cmd.empty_forms)
+        or any(r.target != "/dev/null" or r.op not in (">", "2>", ">>") for r in cmd.redirects)
+    ):
+        return False, False
+    letters, valued, longs, leading = spec
+    words = list(cmd.argv[1:])
+    operands: list[str] = []
+    k = 0
+    while k < len(words):
+        word = words[k]
+        k += 1
+        if word == "--":
+            operands.extend(words[k:])
+            break
+        if word.startswith("--"):
+            if word.split("=", 1)[0] not in longs:
+                return False, False
+            continue
+        if word.startswith("-") and len(word) > 1:
+            flags = word[1:]
+            for i, letter in enumerate(flags):
+                if letter in valued:
+                    if i == len(flags) - 1:
+                        k += 1  # the value is the next word
+                    break
+                if letter not in letters and not (cmd.name in ("head", "tail") and letter.isdigit()):
+                    return False, False
+            continue
+        operands.append(word)
+    if cmd.name in ("awk", "gawk", "mawk") and (not operands or not _awk_prints_only(operands[0])):
+        return False, False
+    if cmd.name == "getent":
+        if not operands or operands[0] not in _GETENT_DATABASES or any("/" in o for o in operands):
+            return False, False
+        return True, True
+    if cmd.name == "id":
+        return (not any("/" in o for o in operands)), True
+    files = operands[leading:]
+    if any(f not in ACCOUNT_DATABASES for f in files):
+        return False, False
+    if not files and not cmd.pipe_in:
+        return False, False  # reading a terminal or a caller's standard input is not a read of the databases
+    return True, bool(files)
+
+
+def reads_account_databases_only(analysis: ShellAnalysis) -> bool:
+    """True when a command text only reads the account databases (``awk -F: '{print $1}' /etc/passwd``,
+    ``getent passwd``, ``cut -d: -f1 /etc/passwd | sort``): every command is a known reader with known options, no
+    output goes anywhere but the task's result (or /dev/null), nothing is expanded at run time, and the files it
+    names are the account databases. Such a read changes nothing: it is T0 (it used to be T3 for naming them)."""
+    if analysis.uncertain or not analysis.commands or len(analysis.commands) > 8:
+        return False
+    named = False
+    for cmd in analysis.commands:
+        pure, account = _pure_read(cmd)
+        if not pure:
+            return False
+        named = named or account
+    return named
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1574,6 +1762,20 @@ RULES_DATA: Mapping[str, object] = {
     "shell": _shell.analyzer_data(),
     "lifecycle": _lifecycle.LIFECYCLE_DATA,
     "allowlist_reject_chars": _sorted(_ALLOWLIST_REJECT),
+    "account_reads": {
+        "databases": _sorted(ACCOUNT_DATABASES),
+        "getent": _sorted(_GETENT_DATABASES),
+        "readers": {
+            name: [spec[0], spec[1], _sorted(spec[2]), spec[3]] for name, spec in sorted(_PURE_READERS.items())
+        },
+        "awk_unsafe": _AWK_UNSAFE.pattern,
+        "awk_print": _AWK_PRINT.pattern,
+    },
+    "permissions": {
+        "changers": _sorted(_PERM_CHANGERS),
+        "octal": _OCTAL_MODE.pattern,
+        "symbolic": _SYMBOLIC_MODE.pattern,
+    },
 }
 
 

@@ -7,6 +7,8 @@ loads a library into ssh (``PKCS11Provider``), replaces the remote command (``Re
 checking off, or smuggles shell syntax into ``become_flags`` or ``ansible_remote_tmp``. These options come from
 inventory and play variables, so they are untrusted. The rule is an allowlist: every ssh option and flag we accept
 is named here with a validator; anything else is refused, so a new dangerous option is refused by default.
+
+Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ percent-encoding in a ``file://`` URL, a symlink made by an earlier task. So a p
 can be reduced to: as written, URL-decoded, lexically normalised, and resolved through symlinks where it exists
 (``resolve``, the only function here that touches the filesystem; the adapter and the gate call it, evaluate stays
 pure and judges what they resolved).
+
+Security constraints: SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ one, by its shebang. When that program is not a POSIX shell the text is not bash
 ``executable: /usr/bin/python3`` is Python. So the text is handed to the rules as the command that really runs
 (``python3 -c TEXT``, ``pwsh -c TEXT``), which the analyser and the readers judge by that interpreter's rules, and a
 program the gate knows no rules for rounds the task up to T3 instead of being read as bash.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ instances delete``) decides, and a command with no known verb rounds up.
 
 Options are read twice: once with every option the tool's table does not know taken as a flag, once as taking the
 next word as its value, and the higher tier wins, so an option the table misreads can hide no verb.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

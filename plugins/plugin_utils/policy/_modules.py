@@ -4,6 +4,8 @@
 
 The tables are data (``MODULE_DATA``) so the ruleset fingerprint changes whenever they do. A module missing from the
 table is unknown, and unknown rounds up: at least T2, T3 with a destructive state, and a real run under --check.
+
+Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ _BASE: dict[str, Tier] = {
             "ansible.builtin.uri",  # GET/HEAD only; see _uri_tier
             "community.general.listen_ports_facts",
             "ansible.posix.mount_facts",
+            # A drift scan: starts a separate gated ansible-playbook under the readonly ceiling (docs/drift.md)
+            "praxis.gatekeeper.drift_scan",
         ),
         Tier.T0,
     ),
@@ -230,7 +234,36 @@ CHECK_MODE_HONEST: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "ansible.posix.authorized_key": (frozenset(), frozenset()),
     "ansible.posix.mount": (frozenset(), frozenset()),
     "ansible.posix.sysctl": (frozenset(), frozenset()),
+    # Modules whose documentation declares check_mode support full or partial and that run no program of the
+    # task's choosing (tests/unit/plugins/plugin_utils/policy/test_check_mode_support.py holds each entry to the
+    # module's own documented attributes where the collection is installed).
+    "community.crypto.openssh_keypair": (frozenset(), frozenset()),
+    "community.general.pam_limits": (frozenset(), frozenset()),
+    "community.general.pamd": (frozenset(), frozenset()),
+    "community.general.timezone": (frozenset(), frozenset()),
 }
+
+# Modules with a ``mode`` option that sets a file's permissions: world-writable or setuid/setgid is T3.
+MODE_MODULES = frozenset(
+    {
+        "ansible.builtin.assemble",
+        "ansible.builtin.blockinfile",
+        "ansible.builtin.copy",
+        "ansible.builtin.file",
+        "ansible.builtin.get_url",
+        "ansible.builtin.lineinfile",
+        "ansible.builtin.replace",
+        "ansible.builtin.template",
+        "ansible.builtin.unarchive",
+        "community.general.ini_file",
+    }
+)
+ATTRIBUTE_OPTIONS = frozenset(
+    {"path", "dest", "name", "mode", "owner", "group", "state", "seuser", "serole", "setype", "selevel",
+     "attributes", "attr", "follow", "unsafe_writes", "access_time", "modification_time",
+     "access_time_format", "modification_time_format", "_original_basename"}
+)  # fmt: skip
+
 
 # Argument names whose values are command lines run on the target later (cron jobs, at jobs, expect commands).
 COMMAND_ARGS = ("_raw_params", "cmd", "command", "job", "argv")
@@ -359,6 +392,9 @@ MODULE_DATA: Mapping[str, object] = {
     "command_args": list(COMMAND_ARGS),
     "path_args": list(PATH_ARGS),
     "code_env_vars": sorted(CODE_ENV_VARS),
+    "mode_modules": sorted(MODE_MODULES),
+    "attribute_options": sorted(ATTRIBUTE_OPTIONS),
+    "no_privilege_floor": sorted(CONTROL_MODULES),
 }
 
 

@@ -11,6 +11,8 @@ another module that runs in its place. Anything else is unknown, and unknown rou
 ``tests/unit/plugins/plugin_utils/policy/test_options.py`` holds this table to the argument specs the installed
 ansible-core documents (``ansible-doc --json``): an option a new ansible-core adds fails that test, not the gate.
 The table is data (``OPTIONS_DATA``) so the ruleset fingerprint changes whenever it does.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -345,7 +347,9 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
         "update_password",
         path="home skeleton ssh_key_file",
     ),
-    "ansible.builtin.validate_argument_spec": _module(data="argument_spec provided_arguments"),
+    # validate_args_context: the role's name and path ansible-core adds to a role's argument validation; read by
+    # nothing (evaluate.py _role_context), so data
+    "ansible.builtin.validate_argument_spec": _module(data="argument_spec provided_arguments validate_args_context"),
     "ansible.builtin.wait_for": _module(
         data="active_connection_states connect_timeout delay exclude_hosts host msg port search_regex sleep state "
         "timeout",
@@ -363,6 +367,15 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
         name="file",
         url="baseurl gpgcakey gpgkey include metalink mirrorlist",
     ),
+    # The collection's own modules, held to their DOCUMENTATION (test_options.py). drift_scan starts a separate gated
+    # ansible-playbook in check mode under the readonly ceiling: its playbook, inventories and @files are read on the
+    # controller (judged against the gate's files); the rest is inert.
+    "praxis.gatekeeper.drift_scan": _module(
+        data="limit baseline_name scm_revision ttl timeout fail_on_drift",
+        controller="playbook inventory extra_vars",
+    ),
+    # emergency_stop only ever trips the stop (a control action, T0); its one option is the reason people are shown.
+    "praxis.gatekeeper.emergency_stop": _module(data="reason"),
 }
 
 # Backends that package/service may hand their arguments to (``use``): the package managers and service managers
@@ -398,6 +411,7 @@ CONTROLLER_WRITING_LOOKUPS = frozenset({"ansible.builtin.password"})
 INTERNAL_KEYS: Mapping[str, frozenset[str]] = {
     "*": frozenset({"_raw_params", "_uses_shell", "*"}),
     "ansible.builtin.gather_facts": frozenset({"fact_path", "filter", "gather_subset", "gather_timeout", "network_os"}),
+    "ansible.builtin.validate_argument_spec": frozenset({"validate_args_context"}),  # added by ansible-core for roles
 }
 # Options one supported ansible-core documents and another does not (2.19 and 2.21): tabled for both.
 OTHER_RELEASES: Mapping[str, frozenset[str]] = {

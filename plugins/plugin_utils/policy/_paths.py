@@ -10,6 +10,8 @@ host, so the local filesystem says nothing about the target: symlinks, mounts an
 unknowable. Where the lexical answer is ambiguous (a glob, a ``..``, a relative path) the predicates round up: a
 glob counts as every name it could match, and a relative path with an unknown working directory is not claimed
 to be safe by any caller (they treat ``None`` from :func:`normalize` as "unknown").
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ and boot configuration. Code the gate cannot see (``Invoke-Expression $x``, ``& 
 
 ``tree-sitter-language-pack`` was the first choice; its 1.x releases download grammars at run time, which a gate
 must not do (and cannot, offline), so the single-grammar package is used. Both imports happen on first use.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ shell commands and are T3.
 sqlglot is imported on first use, so arming the gate does not load it. The MongoDB shell's language is JavaScript:
 the destructive calls (``dropDatabase()``, ``drop()``, ``deleteMany({})``, ...) are matched by name, because what a
 variable holds (``db[name]``) is not knowable statically either way.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

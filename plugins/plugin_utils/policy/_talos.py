@@ -20,6 +20,8 @@ allowlist does not name in command text: ambiguity rounds up.
 Node selection (``--nodes``, ``--endpoints``, ``--talosconfig``, ``--context``, ``--cluster``) is the inventory's
 for the module, never the task's: the module refuses those options in its words (``smuggled``). In command text
 they are the author's own command line and are read to count nodes: a T3 call must name exactly one.
+
+Security constraints: SEC-5 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

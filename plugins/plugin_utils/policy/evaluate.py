@@ -12,6 +12,8 @@ takes the free-form T2 floor; a path on the target is judged by the path rules i
 from ``/`` and from the remote home, a link by its target, a tree copy or an archive by everything it could place
 under its destination); a path on the controller is judged against the gate's own files whatever the connection.
 A dry run is a task the check-mode table says changes nothing and runs nothing with the options it was given.
+
+Security constraints: SEC-1, SEC-3, SEC-5, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -157,7 +159,8 @@ def evaluate(
             )
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
-        findings.extend(tamper_findings((*[t for t, _ in commands], *(v for _, v in strings)), protected_paths))
+        named = (v for k, v in strings if not _role_context(action, k))
+        findings.extend(tamper_findings((*[t for t, _ in commands], *named), protected_paths))
     # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
     controller_texts = [value for _, value in reading.controller_paths]
     controller_texts.extend(str(value) for value in request.controller_paths.values())
@@ -205,11 +208,22 @@ def evaluate(
             )
             for (text, cwd), analysis in zip(commands, analyses, strict=True)
         )
-        if not allowlisted:
+        # A command that only reads the account databases changes nothing (T0); an allowlisted one is pinned to T0
+        # by the operator. Either way its content is not rounded up for the paths it names (deny rules still ran).
+        account_read = not allowlisted and all(
+            len(text) <= _MAX_TEXT and _commands.reads_account_databases_only(analysis)
+            for (text, _cwd), analysis in zip(commands, analyses, strict=True)
+        )
+        pinned_reason = "an operator-allowlisted command (pinned to T0)" if allowlisted else ""
+        if account_read:
+            pinned_reason = "only reads the account databases"
+        if not pinned_reason:
             for label in dict.fromkeys(reading.runs):
                 tiering.raise_to(Tier.T2, label)
             tiering.raise_to(Tier.T2, "free-form command execution")
         for (text, cwd), analysis in zip(commands, analyses, strict=True):
+            if pinned_reason:
+                break
             if len(text) > _MAX_TEXT:
                 tiering.raise_to(Tier.T3, "command text too large to inspect")
             tier, reasons = _commands.content_tier(text[:_MAX_TEXT], cwd=cwd, analysis=analysis)
@@ -229,21 +243,30 @@ def evaluate(
         tiering.raise_to(*option)
     # (a Talos node's paths are not this machine's: the verb table weighs what talosctl does with them)
     writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0 and talos is None
+    attributes_only = _attributes_only(action, args)
     if writes:
         for key, value in strings:
-            _path_tier(tiering, key, value, persistence=not reading.known)
+            _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
         for key, value, candidate in reading.remote_paths:
             if candidate == value:
                 _path_tier(tiering, key, value, t3_and_etc=False)
             else:
-                _path_tier(tiering, key, candidate, relative_of=value)
+                _path_tier(tiering, key, candidate, relative_of=value, attributes_only=attributes_only)
+    mode = args.get("mode")
+    readable_mode = isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip()
+    if action in _modules.MODE_MODULES and readable_mode:
+        opens = _commands.mode_opens_access(str(mode) if isinstance(mode, str) else format(mode, "o"))
+        if opens and not (isinstance(mode, str) and mode.strip() == "preserve"):
+            tiering.raise_to(Tier.T3, f"{opens}")
     for label in reading.unknown:
         tiering.raise_to(Tier.T2, label)
     for tier, label in reading.raises:
         tiering.raise_to(tier, label)
     if action in ("ansible.posix.authorized_key",):
         tiering.raise_to(Tier.T3, "writes authorized_keys")
-    if request.become:
+    if request.become and action not in _modules.CONTROL_MODULES:
+        # Controller-side actions (set_fact, include_vars, debug, assert, add_host, group_by, meta, includes) never
+        # reach the target, so an inherited become never applies to them: no privilege floor.
         tiering.raise_to(Tier.T2, f"privilege escalation (become_method={request.become_method or 'default'})")
     inert_environment = True
     for name in request.environment:
@@ -353,6 +376,13 @@ def _command_texts(
             yield content.decode("utf-8", errors="replace"), None
 
 
+def _role_context(action: str, key: str) -> bool:
+    """The context ansible-core adds to a role's argument validation (the role's own name and path): it names where
+    the role lives (inside a pip-installed collection, under site-packages) and is read by nothing, so it is not a
+    task touching the gate's files. Everything the validation is asked to check stays inspected."""
+    return action == "ansible.builtin.validate_argument_spec" and key.split(".", 1)[0] == "validate_args_context"
+
+
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
     findings: list[Finding] = []
     path = _modules.first_path(args)
@@ -391,6 +421,16 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
     return findings
 
 
+def _attributes_only(action: str, args: Mapping[str, Any]) -> bool:
+    """``file`` that only changes an existing file's owner, group or mode (state file, no recursion, no link,
+    nothing created): a reversible change, T2 even on /etc/shadow or /boot (T3 if it opens access, see mode)."""
+    if action != "ansible.builtin.file" or str(args.get("state") or "file").lower() != "file":
+        return False
+    return all(str(key) in _modules.ATTRIBUTE_OPTIONS for key in args) and any(
+        args.get(key) not in (None, "") for key in ("mode", "owner", "group")
+    )
+
+
 def _path_tier(
     tiering: _Tiering,
     key: str,
@@ -399,6 +439,7 @@ def _path_tier(
     persistence: bool = True,
     t3_and_etc: bool = True,
     relative_of: str | None = None,
+    attributes_only: bool = False,
 ) -> None:
     if not value.startswith(("/", "~")) or len(value) > 4096:
         return
@@ -408,7 +449,9 @@ def _path_tier(
     how = f" (read as {redact_text(value, limit=80)}{why})"
     suffix = how if relative_of is not None else ""
     label = _paths.t3_sensitive(value) if t3_and_etc else None
-    if label:
+    if label and attributes_only:
+        tiering.raise_to(Tier.T2, f"{key}: changes the owner or permissions of {label} ({shown}){suffix} (reversible)")
+    elif label:
         tiering.raise_to(Tier.T3, f"{key} touches {label} ({shown}){suffix}")
     elif t3_and_etc and _paths.under_etc(value):
         tiering.raise_to(Tier.T2, f"{key} is under /etc{suffix}")

@@ -6,6 +6,8 @@ Every recorder Ansible users run today (ARA, AWX job events, log_plays) has leak
 So arguments are copied through this module first, always: known token shapes are replaced by a placeholder naming
 the kind of secret, values under secret-looking keys are withheld, and depth and size are bounded so a hostile
 structure cannot make redaction slow or huge. A failure here is an error the caller must treat as "withhold all".
+
+Security constraints: SEC-7, SEC-9 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 REDACTED = "<redacted>"
+SPLIT_REDACTED = "<redacted:split-argument>"
 _TRUNCATED = "...<truncated>"
 _TOO_LARGE = "<withheld:too-large>"
 
@@ -146,7 +149,7 @@ _ANY_TOKEN_HINT = _any_of(_TOKEN_HINT_WORDS)
 # (spaces and escaped quotes included); an unquoted one ends at whitespace, a quote or ;,&.
 # names of secrets, not a secret:
 _SECRET_WORDS = (
-    r"pass(?:word|wd|phrase|code)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
+    r"pass(?:word|wd|phrase|code)?|pwd?|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
     r"client[_\-]?secret|auth[_\-]?key|credentials?|session[_\-]?key|signing[_\-]?key|encryption[_\-]?key|"
     r"vault[_\-]?pass|become[_\-]?pass|ssh[_\-]?pass|db[_\-]?pass|secret[_\-]?key|bearer|cookie|salt|"
     r"authori[sz]ation"
@@ -162,12 +165,34 @@ _SECRET_KEY_RE = re.compile(rf"(?i){_WORD_START}(?:{_SECRET_WORDS}){_WORD_END}|^
 _KEY_SEP_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]+)(?P<sep>[\"']?\s*[=:]\s*)")
 _SECRET_IN_KEY_RE = re.compile(rf"(?i){_SECRET_WORDS}")
 _VALUE_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?|'[^'\r\n]*'?|[^\s\"',;&]+")
+# Config-file syntax with the value after blanks (redis ``requirepass S3cr3t``, pgpool ``master_password x``,
+# slapd ``rootpw {SSHA}...``, sshd-style ``Key value``): a line (or a diff line: ``+``, ``-`` or a space first)
+# whose first word names a secret has the rest of its line withheld.
+# The key must END in the secret's name (requirepass, rootpw, masterauth, db_password, private_key), so settings
+# named after one (PasswordAuthentication no, private_key_file /path) stay readable in a hardening role's diff.
+# The secret's name starts the key, follows a separator or a camelCase boundary, or follows a word config files
+# glue to it (requirepass, masterauth, rootpw, bindpw, adminpass): "compass" and "bypass" are not passwords.
+_SECRET_LINE_KEY_RE = re.compile(
+    rf"(?i)(?:^|[_\-.]|(?-i:(?<=[a-z0-9])(?=[A-Z]))|(?<=require)|(?<=master)|(?<=root)|(?<=bind)|(?<=admin)"
+    rf"|(?<=user)|(?<=db))(?:{_SECRET_WORDS}|auth)$"
+)
+_LINE_KEY_RE = re.compile(r"(?m)^(?P<lead>[ \t]*[+\- ]?[ \t]*)(?P<key>[\w.\-]{1,128})(?P<sep>[ \t]+)(?=[^\s=:])")
 # Every secret word above contains one of these (lowercase): text without any holds no secret-looking key.
 _SECRET_HINT_WORDS = frozenset(
-    ("pass", "pwd", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "authori")
+    ("pass", "pw", "secret", "token", "key", "credential", "bearer", "cookie", "salt", "auth")
 )
 _SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
 _ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
+
+
+# An argument vector item that names a secret whose value is the next item: --password x, --api-key x, sshpass -p x,
+# "Authorization:" "Basic x", DB_PASSWORD= x. Over-redacting the next item (mysql -p <database>) only costs a record
+# some detail; letting the value through would leak it.
+_SPLIT_SECRET = re.compile(
+    r"(?i)-{1,2}(?!-)(?!ask-)[\w-]*(?:pass(?:word|wd|phrase)?|secret|token|api-?key|auth-?key|credentials?)"
+    r"|-p|(?:proxy-)?authori[sz]ation\s*:?"
+    rf"|[\w.\-]*(?:{_SECRET_WORDS})[\"']?\s*[:=]"
+)
 
 
 def is_secret_key(key: object) -> bool:
@@ -191,7 +216,8 @@ def _redact_pairs(text: str) -> str:
     out: list[str] = []
     pos = 0
     for match in _KEY_SEP_RE.finditer(text):
-        if match.start() < pos or not _SECRET_IN_KEY_RE.search(match.group("key")):
+        key = match.group("key")
+        if match.start() < pos or not (_SECRET_IN_KEY_RE.search(key) or _SECRET_LINE_KEY_RE.search(key)):
             continue
         value = _VALUE_RE.match(text, match.end())
         if value is None:
@@ -200,6 +226,24 @@ def _redact_pairs(text: str) -> str:
         out.append(text[pos : match.end()])
         out.append(f"{quote}{REDACTED}{quote}")
         pos = value.end()
+    out.append(text[pos:])
+    return _redact_config_lines("".join(out))
+
+
+def _redact_config_lines(text: str) -> str:
+    """``key value`` lines whose key names a secret: the rest of the line is withheld."""
+    out: list[str] = []
+    pos = 0
+    for match in _LINE_KEY_RE.finditer(text):
+        if match.start() < pos or not _SECRET_LINE_KEY_RE.search(match.group("key")):
+            continue
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        if text[match.end() : end].strip() in (REDACTED, f'"{REDACTED}"', f"'{REDACTED}'"):
+            continue
+        out.append(text[pos : match.end()])
+        out.append(REDACTED)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
@@ -216,6 +260,10 @@ def redact_text(text: object, *, limit: int = 4096) -> str:
     # every substitution.
     plain = work.isascii()
     lowered = work.lower() if plain else ""
+    if not plain or _SECRET_WORD_HINTS.search(lowered):
+        # config lines first: a token shape must not eat the key that names the secret (-private_key x)
+        work = _redact_config_lines(work)
+        lowered = work.lower() if plain else ""
     if not plain or _ANY_TOKEN_HINT.search(lowered):
         for label, pattern in _TOKEN_PATTERNS:
             work = pattern.sub(f"<redacted:{label}>", work)
@@ -336,11 +384,17 @@ class _Walk:
     def _sequence(self, value: Any, depth: int, hint_free: bool) -> list[Any]:
         # islice: never materialise a huge sequence (range(10**12)) just to keep its first items.
         redacted: list[Any] = []
+        names_secret = False  # the previous item names a secret whose value is this one (argv: --password, x)
         for item in itertools.islice(iter(value), self.max_items):
             if self.budget <= 0:
                 redacted.append(_TOO_LARGE)
                 return redacted
-            redacted.append(self.node(item, depth + 1, hint_free))
+            if names_secret and isinstance(item, str) and item:
+                self.budget -= 1
+                redacted.append(SPLIT_REDACTED)
+            else:
+                redacted.append(self.node(item, depth + 1, hint_free))
+            names_secret = isinstance(item, str) and len(item) <= 200 and bool(_SPLIT_SECRET.fullmatch(item.strip()))
         total = len(value)
         if total > self.max_items:
             redacted.append(f"<truncated: {total - self.max_items} more items>")

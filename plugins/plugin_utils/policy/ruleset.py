@@ -6,6 +6,8 @@ Every decision is stamped with the digest so a record says exactly which rules j
 the digest) die with a rule change. The built-in rules are data; their fingerprint is pinned per version in
 ``RULESET_HISTORY`` and a unit test fails when the data changes without a new version, so a rule cannot change
 silently.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.7"
+RULESET_VERSION = "2026.12.11"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -108,6 +110,26 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.12.5": "c2a349dc482ff27f7db4b2a90baae72b8739057a272abf956affc7fedbd8d161",
     # 2026.12.7: praxis.gatekeeper.emergency_stop is a control action (T0): it only ever makes the controller stricter
     "2026.12.7": "7ccfd74749fd9bcd26b665d5d7a21da2bb4780b155597d87469a0d38e46c53dd",
+    # 2026.12.8: praxis.gatekeeper.drift_scan is T0 (it starts a gated
+    # check-mode scan under the readonly ceiling) with an option table (playbook, inventory and extra vars are
+    # controller paths judged against the gate's files, the rest data); the tamper check leaves out the role path
+    # ansible-core adds to a role's argument validation (context, not data), and the option table reads that context
+    # (validate_args_context) as data instead of rounding it up to T2 as an unknown option
+    "2026.12.8": "0e888c563935a9c12e11eef57d75c4797055f36e639211914bc72ec5e8b22f70",
+    # 2026.12.9: praxis.gatekeeper.emergency_stop's one option (reason) is tabled as data, like the collection's other
+    # modules, instead of rounding up as an unknown option
+    "2026.12.9": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
+    # 2026.12.10: URL-fetching tasks are judged by the egress filter (deny.egress-private, deny.egress-metadata,
+    # deny.egress-unresolved): on the controller every private, loopback, link-local, CGNAT, multicast, reserved and
+    # unspecified address in any encoding, and names that resolve to one; on a managed host the cloud metadata
+    # service. The policy's tables are unchanged; the filter's data (egress/addresses.py, egress/rules.py) is pinned
+    # by its own fingerprint test, as the layout keeps the policy package from importing it
+    "2026.12.10": "367e3de28255a519ecd18e738496bb71595ea1ff2e27596f3906293e7f7fc149",
+    # 2026.12.11: no false refusals on ordinary roles: a command that only reads the account databases is T0; an
+    # allowlisted command is pinned to T0 (its content no longer rounds up); controller-side actions carry no
+    # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
+    # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
+    "2026.12.11": "ad61d09f1d9467db5e1a35d593d6cf0f2eddef8de85ebdfa927c22766f7a8aa7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -6,7 +6,9 @@ Why a store at all: approvals must be single-use across every process of every r
 history must outlive a run, and later drift findings need versions with a past. Why append-only: this state is
 evidence. A history that can be rewritten proves nothing, so the store only ever adds rows; a change is a new
 version that names the one it replaces, records who made it and why, and keeps the old one. The database itself
-refuses UPDATE, DELETE and TRUNCATE, so this holds for any client, not only for this code.
+refuses UPDATE, DELETE and TRUNCATE, so this holds for any client, not only for this code. The one exception is
+``approval_bodies``: what an operator reads before approving is kept only until the decision or expiry, and its one
+permitted change is a purge that leaves its sha256 (approvals/bodies.py).
 
 Which backend: ``PRAXIS_STORE_DSN`` (operator environment) names a PostgreSQL database shared by several
 controllers or AWX execution nodes; otherwise the store is ``state.db`` in the owner-only state directory. There is
@@ -24,6 +26,7 @@ from ..core.statedir import ensure_state_dir
 from ._base import BackupInfo, Store
 from ._migrations import LATEST
 from ._model import (
+    ApprovalBody,
     ApprovalItem,
     ApprovalRequest,
     CheckReport,
@@ -43,6 +46,7 @@ __all__ = [
     "DSN_VARIABLE",
     "SCHEMA_VERSION",
     "SQLITE_NAME",
+    "ApprovalBody",
     "ApprovalItem",
     "ApprovalRequest",
     "BackupInfo",

@@ -10,6 +10,8 @@ database's unique indexes decide races), the clock (PostgreSQL: the server's, so
 clocks agree), the translation of driver errors into the runner's errors, and their half of ``check``.
 
 A Store object is not thread-safe and must not cross a fork: every thread or process opens its own.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from typing import Any, ClassVar, Protocol
 
 from ..core.errors import GatekeeperError, IntegrityError
 from . import _migrations
-from ._migrations import LATEST, MIGRATIONS, Expected
+from ._migrations import LATEST, MIGRATIONS, PURGE_REASONS, Expected
 from ._model import (
     TIERS,
+    ApprovalBody,
     ApprovalItem,
     ApprovalRequest,
     CheckReport,
@@ -110,7 +113,8 @@ class Store(abc.ABC):
     """Append-only state: facts with compare-and-set and bitemporal reads, approvals, sessions, kill-switch history.
 
     Open one with ``open_store(settings)``. Every write either appends rows or raises; nothing is ever updated or
-    deleted, and the database itself refuses UPDATE, DELETE and TRUNCATE from any client.
+    deleted, and the database itself refuses UPDATE, DELETE and TRUNCATE from any client. The exception is an
+    approval body, whose one permitted change is its purge to its sha256 (``purge_bodies``, ``sweep_bodies``).
     """
 
     backend: ClassVar[str]
@@ -470,8 +474,14 @@ class Store(abc.ABC):
         expires_at: datetime,
         payload: Mapping[str, Any] | None = None,
         items: Sequence[ApprovalItem] = (),
+        bodies: Mapping[str, Any] | None = None,
     ) -> ApprovalRequest:
-        """Record a request and its items atomically. ``created_at`` is the store's clock. Ids must be new."""
+        """Record a request and its items atomically. ``created_at`` is the store's clock. Ids must be new.
+
+        ``bodies`` maps an item id to what an operator reads before approving it (a dry run's redacted diff). It
+        goes to ``approval_bodies``, which the approvals layer purges once the item is decided or expires; the
+        item's append-only payload gets its ``body_sha256``, which stays.
+        """
         _text(request_id, "request_id")
         _text(requester, "requester")
         for value, what in ((session, "session"), (run_id, "run_id"), (ruleset_digest, "ruleset_digest")):
@@ -479,11 +489,25 @@ class Store(abc.ABC):
         expires = utc(expires_at)
         payload_text = _json_object(payload, "payload")
         item_rows = []
+        body_rows: list[tuple[str, str, str]] = []
+        unknown = sorted(set(bodies or {}) - {item.item_id for item in items})
+        if unknown:
+            raise StoreRefused(f"approval bodies for items that are not part of {request_id}: {', '.join(unknown)}")
         for item in items:
             if item.request_id != request_id:
                 raise StoreRefused(f"approval item {item.item_id} belongs to {item.request_id}, not to {request_id}")
             if item.tier not in TIERS:
                 raise StoreRefused(f"approval item {item.item_id}: tier must be one of {', '.join(TIERS)}")
+            item_payload = dict(item.payload or {})
+            if "body_sha256" in item_payload:
+                raise StoreRefused(
+                    f"approval item {item.item_id}: body_sha256 is the store's to write", hint="pass bodies= instead"
+                )
+            if bodies is not None and item.item_id in bodies:
+                body_text = canonical_json(bodies[item.item_id])
+                digest = hashlib.sha256(body_text.encode("ascii")).hexdigest()
+                item_payload["body_sha256"] = digest
+                body_rows.append((item.item_id, digest, body_text))
             item_rows.append(
                 (
                     _text(item.item_id, "item_id"),
@@ -492,7 +516,7 @@ class Store(abc.ABC):
                     _text(item.target, "target", limit=1000, allow_empty=True),
                     item.tier,
                     _text(item.args_digest, "args_digest", limit=1000, allow_empty=True),
-                    _json_object(item.payload, "item payload"),
+                    _json_object(item_payload, "item payload"),
                 )
             )
         try:
@@ -514,6 +538,8 @@ class Store(abc.ABC):
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         row,
                     )
+                for body_row in body_rows:
+                    tx.run("INSERT INTO approval_bodies (item_id, body_sha256, body) VALUES (?, ?, ?)", body_row)
         except ConflictError as exc:
             raise ConflictError(
                 f"approval request {request_id} (or one of its item ids) already exists; nothing written",
@@ -581,6 +607,92 @@ class Store(abc.ABC):
             return None
         r = rows[0]
         return ApprovalItem(r[0], r[1], r[2], r[3], r[4], r[5], load_stored(r[6], f"approval item {r[0]}"))
+
+    # ------------------------------------------------------------------------------------- approval bodies
+    def approval_body(self, item_id: str) -> ApprovalBody | None:
+        """The reviewable body of an item (None if it never had one); its ``body`` is None once purged."""
+        rows = self._read(
+            "SELECT item_id, body_sha256, body, purged_at, purged_because FROM approval_bodies WHERE item_id = ?",
+            (item_id,),
+        )
+        return self._body(rows[0]) if rows else None
+
+    def _body(self, row: Row) -> ApprovalBody:
+        item_id, digest, text, purged_at, because = row
+        if text is None:
+            return ApprovalBody(item_id, digest, None, _dt(purged_at) if purged_at is not None else None, because)
+        if hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest() != digest:
+            raise IntegrityError(
+                f"the body of approval item {item_id} in {self.location} does not match its sha256",
+                hint="the row was written outside praxis.gatekeeper; run `praxis-gate store check` and investigate",
+            )
+        return ApprovalBody(item_id, digest, load_stored(str(text), f"the body of approval item {item_id}"))
+
+    def unpurged_bodies(self, *, limit: int = 100_000) -> list[tuple[str, str]]:
+        """(item id, request id) of every body not purged yet: the items still waiting for a decision (and any
+        whose purge failed and waits for the next sweep)."""
+        rows = self._read(
+            "SELECT b.item_id, i.request_id FROM approval_bodies AS b JOIN approval_items AS i "
+            "ON i.item_id = b.item_id WHERE b.body IS NOT NULL ORDER BY b.item_id LIMIT ?",
+            (max(1, int(limit)),),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def purge_bodies(self, item_ids: Sequence[str], *, because: str) -> int:
+        """Purge these items' bodies to their sha256 (``because``: approved, denied, used or expired); returns how
+        many were purged now. Idempotent: a body purged before keeps its first purge time and reason.
+
+        The one change the database permits on ``approval_bodies`` (see _migrations.py, version 2).
+        """
+        if because not in PURGE_REASONS:
+            raise StoreRefused(f"a body is purged because it was {', '.join(PURGE_REASONS)}, not {because!r}")
+        ids = [_text(item_id, "item_id") for item_id in dict.fromkeys(item_ids)]
+        purged = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            with self._transaction() as tx:
+                tx.run(
+                    "UPDATE approval_bodies SET body = NULL, purged_at = ?, purged_because = ? "  # noqa: S608
+                    f"WHERE body IS NOT NULL AND item_id IN ({marks})",
+                    (self._ts(self._now(tx.run)), because, *chunk),
+                )
+                purged += max(tx.rowcount, 0)
+        return purged
+
+    def sweep_bodies(self) -> int:
+        """Purge the bodies of items that were used or whose request expired (store clock); returns how many.
+
+        Cheap when there is nothing to purge (one read, no write lock), so every opening of the store for approvals
+        work can call it: expiry needs no daemon. Approvals and denials are the approvals layer's facts; it purges
+        those (approvals/bodies.py).
+        """
+        now = self._ts(self._now(self._read))
+        due = self._read(
+            "SELECT count(*) FROM approval_bodies AS b WHERE b.body IS NOT NULL AND (EXISTS (SELECT 1 FROM "
+            "consumptions AS c WHERE c.item_id = b.item_id) OR EXISTS (SELECT 1 FROM approval_items AS i JOIN "
+            "approval_requests AS r ON r.request_id = i.request_id WHERE i.item_id = b.item_id AND r.expires_at <= ?))",
+            (now,),
+        )
+        if not due or not int(due[0][0]):
+            return 0
+        purged = 0
+        with self._transaction() as tx:
+            now = self._ts(self._now(tx.run))
+            tx.run(
+                "UPDATE approval_bodies SET body = NULL, purged_at = ?, purged_because = 'used' "
+                "WHERE body IS NOT NULL AND item_id IN (SELECT item_id FROM consumptions)",
+                (now,),
+            )
+            purged += max(tx.rowcount, 0)
+            tx.run(
+                "UPDATE approval_bodies SET body = NULL, purged_at = ?, purged_because = 'expired' "
+                "WHERE body IS NOT NULL AND item_id IN (SELECT i.item_id FROM approval_items AS i "
+                "JOIN approval_requests AS r ON r.request_id = i.request_id WHERE r.expires_at <= ?)",
+                (now, now),
+            )
+            purged += max(tx.rowcount, 0)
+        return purged
 
     def consume(self, item_id: str, *, consumer: str, context: Mapping[str, Any] | None = None) -> bool:
         """Use an approval item once. True for exactly one caller, whatever the concurrency; False for all others.
@@ -693,6 +805,11 @@ class Store(abc.ABC):
             except GatekeeperError as exc:
                 checked, fact_problems = 0, [f"cannot read facts: {exc.message}"]
             problems.extend(fact_problems)
+        if "approval_bodies" in expected.tables and "approval_bodies" not in backend.tables_missing:
+            try:
+                problems.extend(self._check_bodies())
+            except GatekeeperError as exc:
+                problems.append(f"cannot read approval bodies: {exc.message}")
         return CheckReport(
             backend=self.backend,
             location=self.location,
@@ -730,6 +847,27 @@ class Store(abc.ABC):
                 problems.append(f"fact {fact_id} ({predicate} of {subject}): a chain that does not start at version 1")
             previous = row
         return len(rows), problems
+
+    def _check_bodies(self) -> list[str]:
+        """Every body still held matches its sha256, and each item names the body it has (and only that)."""
+        problems: list[str] = []
+        rows = self._read(
+            "SELECT i.item_id, i.payload, b.item_id, b.body_sha256, b.body FROM approval_items AS i "
+            "LEFT JOIN approval_bodies AS b ON b.item_id = i.item_id ORDER BY i.item_id",
+            (),
+        )
+        for item_id, payload, body_item, digest, text in rows:
+            stored = load_stored(str(payload), f"approval item {item_id}")
+            named = stored.get("body_sha256") if isinstance(stored, dict) else None
+            if body_item is None:
+                if named:
+                    problems.append(f"approval item {item_id} names a body that is not in approval_bodies")
+                continue
+            if named != digest:
+                problems.append(f"approval item {item_id}: its body's sha256 is not the one the item recorded")
+            if text is not None and hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest() != digest:
+                problems.append(f"approval item {item_id}: its body does not match its sha256")
+        return problems
 
     # ------------------------------------------------------------------------------------------------- backup
     @abc.abstractmethod

@@ -22,7 +22,8 @@ three unique indexes and one trigger, all enforced by the database:
 A key's versions are then a single chain 1..n, and its current version is the only one nobody supersedes (the
 highest version). Two writers superseding the same version collide on ``facts_one_successor``; two writers creating
 the same key collide on ``facts_one_root``: compare-and-set is decided by the database, not by a lock held in Python.
-No UPDATE is ever needed, so every UPDATE is refused, without exception.
+No UPDATE is ever needed, so every UPDATE is refused, with one exception outside the append-only tables: an
+approval body may be purged to its sha256 (``approval_bodies``, version 2 below), and that is all it may undergo.
 
 The checks in `praxis-gate store check` are derived from the statements below (trigger and index text on SQLite;
 trigger kind, function and body on PostgreSQL), so a trigger that was dropped, disabled or replaced by a harmless
@@ -34,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["LATEST", "MIGRATIONS", "Expected", "Migration", "expected"]
+__all__ = ["LATEST", "MIGRATIONS", "PURGE_REASONS", "Expected", "Migration", "expected"]
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -313,12 +314,127 @@ _POSTGRES_V1: tuple[str, ...] = (
     *_pg_guards("killswitch_events"),
 )
 
+# ----------------------------------------------------------------------------- version 2: purgeable bodies
+# Why a second table, and why it is the one place where a row may change. What an operator reads before approving
+# (a dry run's diff, module output kept for review) can quote a host's configuration, so it is kept only until the
+# item is decided (approved, denied, used) or its request expires, and then purged to its sha256. The append-only
+# tables cannot forget anything, so the body lives in ``approval_bodies``, whose only permitted change is that
+# purge: ``body`` becomes NULL, ``purged_at``/``purged_because`` are set once, and ``item_id`` and ``body_sha256``
+# stay. Every other UPDATE, any DELETE, TRUNCATE and a row-replacing INSERT are refused by the database; a purge of
+# a purged row changes nothing and is allowed (idempotent). The item's append-only payload keeps ``body_sha256``,
+# so what was reviewed stays provable after the body is gone.
+#
+# Moving existing bodies: version 1 kept the diff in ``approval_items.payload``. The migration copies each into
+# ``approval_bodies`` (hash over the stored text, as for facts), then rewrites those payloads once, under the
+# migration's own lock and transaction: ``diff`` removed, ``body_sha256`` added, every other key and every column
+# kept. The item table's UPDATE trigger is dropped for that one statement and recreated exactly as version 1 made
+# it (``store check`` compares it with the text above). Bodies of items already decided or expired are purged the
+# next time the store is opened for approvals work (approvals/bodies.py).
+PURGE_REASONS = ("approved", "denied", "used", "expired")
+_PURGE_REASONS_SQL = ", ".join(f"'{r}'" for r in PURGE_REASONS)
+_BODY_MESSAGE = "praxis store: approval_bodies only allows a purge (the body to nothing, its sha256 kept)"
+_BODY_STATES = (
+    "CONSTRAINT approval_bodies_purge_state CHECK ((body IS NULL) = (purged_at IS NOT NULL) "
+    "AND (purged_at IS NULL) = (purged_because IS NULL))"
+)
+# A purge: the same item and hash, the body gone, a purge time and reason set; or a purged row left as it was.
+_SQLITE_PURGE_SHAPE = (
+    "NEW.item_id IS OLD.item_id AND NEW.body_sha256 IS OLD.body_sha256 AND NEW.body IS NULL AND ("
+    "(OLD.body IS NOT NULL AND NEW.purged_at IS NOT NULL AND NEW.purged_because IS NOT NULL) OR "
+    "(OLD.body IS NULL AND NEW.purged_at IS OLD.purged_at AND NEW.purged_because IS OLD.purged_because))"
+)
+_SQLITE_ITEMS_NO_UPDATE = _sqlite_guards("approval_items", "o.item_id = NEW.item_id")[0]
+
+_SQLITE_V2: tuple[str, ...] = (
+    f"""CREATE TABLE approval_bodies (
+    item_id TEXT PRIMARY KEY NOT NULL REFERENCES approval_items (item_id),
+    body_sha256 TEXT NOT NULL CHECK (length(body_sha256) = 64),
+    body TEXT CHECK (body IS NULL OR json_valid(body)),
+    {_ts("purged_at", nullable=True)},
+    purged_because TEXT CHECK (purged_because IS NULL OR purged_because IN ({_PURGE_REASONS_SQL})),
+    {_BODY_STATES}
+)""",
+    "CREATE INDEX approval_bodies_unpurged ON approval_bodies (item_id) WHERE body IS NOT NULL",
+    *_sqlite_guards("approval_bodies", "o.item_id = NEW.item_id")[1:],  # DELETE and REPLACE refused
+    "CREATE TRIGGER approval_bodies_purge_only BEFORE UPDATE ON approval_bodies "
+    f"WHEN NOT ({_SQLITE_PURGE_SHAPE}) BEGIN SELECT RAISE(ABORT, '{_BODY_MESSAGE}: UPDATE refused'); END",
+    "CREATE TRIGGER approval_bodies_insert_whole BEFORE INSERT ON approval_bodies "
+    "WHEN NEW.body IS NULL OR NEW.purged_at IS NOT NULL OR NEW.purged_because IS NOT NULL "
+    f"BEGIN SELECT RAISE(ABORT, '{_BODY_MESSAGE}: a body is recorded whole'); END",
+    # Moving version 1's bodies (praxis_sha256 is registered on the store's own connections, see _sqlite.py).
+    """INSERT INTO approval_bodies (item_id, body_sha256, body)
+SELECT item_id, praxis_sha256(body), body FROM (SELECT item_id, json_object('diff', CASE json_type(payload, '$.diff')
+ WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') ELSE json_extract(payload, '$.diff') END) AS body
+ FROM approval_items WHERE json_type(payload, '$.diff') IS NOT NULL AND json_type(payload, '$.diff') <> 'null')""",
+    "DROP TRIGGER approval_items_no_update",
+    """UPDATE approval_items SET payload = CASE WHEN EXISTS (SELECT 1 FROM approval_bodies AS b
+ WHERE b.item_id = approval_items.item_id) THEN json_set(json_remove(payload, '$.diff'), '$.body_sha256',
+ (SELECT b.body_sha256 FROM approval_bodies AS b WHERE b.item_id = approval_items.item_id))
+ ELSE json_remove(payload, '$.diff') END WHERE json_type(payload, '$.diff') IS NOT NULL""",
+    _SQLITE_ITEMS_NO_UPDATE,
+)
+
+_PG_BODY_GUARD_FN = f"""CREATE FUNCTION praxis_body_purge_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.body IS NULL OR NEW.purged_at IS NOT NULL OR NEW.purged_because IS NOT NULL THEN
+            RAISE EXCEPTION '{_BODY_MESSAGE}: a body is recorded whole';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.item_id IS NOT DISTINCT FROM OLD.item_id AND NEW.body_sha256 IS NOT DISTINCT FROM OLD.body_sha256
+       AND NEW.body IS NULL AND (
+           (OLD.body IS NOT NULL AND NEW.purged_at IS NOT NULL AND NEW.purged_because IS NOT NULL)
+           OR (OLD.body IS NULL AND NEW.purged_at IS NOT DISTINCT FROM OLD.purged_at
+               AND NEW.purged_because IS NOT DISTINCT FROM OLD.purged_because)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '{_BODY_MESSAGE}: % refused', TG_OP;
+END
+$fn$"""
+
+_POSTGRES_V2: tuple[str, ...] = (
+    _PG_BODY_GUARD_FN,
+    f"""CREATE TABLE approval_bodies (
+    item_id TEXT PRIMARY KEY REFERENCES approval_items (item_id),
+    body_sha256 TEXT NOT NULL CHECK (length(body_sha256) = 64),
+    body TEXT CHECK (body IS NULL OR (body::json) IS NOT NULL),
+    purged_at TIMESTAMPTZ,
+    purged_because TEXT CHECK (purged_because IS NULL OR purged_because IN ({_PURGE_REASONS_SQL})),
+    CONSTRAINT approval_bodies_hash_matches
+        CHECK (body IS NULL OR body_sha256 = encode(sha256(convert_to(body, 'UTF8')), 'hex')),
+    {_BODY_STATES}
+)""",
+    "CREATE INDEX approval_bodies_unpurged ON approval_bodies (item_id) WHERE body IS NOT NULL",
+    "CREATE TRIGGER approval_bodies_purge_only BEFORE UPDATE ON approval_bodies FOR EACH ROW "
+    "EXECUTE FUNCTION praxis_body_purge_only()",
+    "CREATE TRIGGER approval_bodies_insert_whole BEFORE INSERT ON approval_bodies FOR EACH ROW "
+    "EXECUTE FUNCTION praxis_body_purge_only()",
+    *_pg_guards("approval_bodies")[1:],  # DELETE and TRUNCATE refused
+    """INSERT INTO approval_bodies (item_id, body_sha256, body)
+SELECT item_id, encode(sha256(convert_to(body, 'UTF8')), 'hex'), body FROM (SELECT item_id,
+ json_build_object('diff', payload::json -> 'diff')::text AS body FROM approval_items
+ WHERE json_typeof(payload::json -> 'diff') <> 'null') AS moved""",
+    "DROP TRIGGER approval_items_no_update ON approval_items",
+    """UPDATE approval_items SET payload = ((payload::jsonb - 'diff') || COALESCE((SELECT
+ jsonb_build_object('body_sha256', b.body_sha256) FROM approval_bodies AS b WHERE b.item_id = approval_items.item_id),
+ '{}'::jsonb))::text WHERE (payload::json -> 'diff') IS NOT NULL""",
+    _pg_guards("approval_items")[0],
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         description="facts, approval requests, items and consumptions, sessions, kill-switch history",
         sqlite=_SQLITE_V1,
         postgres=_POSTGRES_V1,
+    ),
+    Migration(
+        version=2,
+        description="approval bodies (diffs kept for review) in their own table, purged to their sha256 once "
+        "decided or expired; version 1's bodies moved there",
+        sqlite=_SQLITE_V2,
+        postgres=_POSTGRES_V2,
     ),
 )
 LATEST = MIGRATIONS[-1].version

@@ -6,6 +6,8 @@ Why a separate module: both backends and every caller (approvals, sessions, drif
 shapes, and none of them should need a database driver to name a Fact or catch a ConflictError. Contents are kept
 as canonical JSON (sorted keys, no whitespace, ASCII only) so that the same value hashes to the same
 ``content_hash`` on every backend and on every controller, which is what makes compare-and-set meaningful.
+
+Security constraints: SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..core.errors import IntegrityError, StateError
 from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds, load_json
 
 __all__ = [
+    "ApprovalBody",
     "ApprovalItem",
     "ApprovalRequest",
     "CheckReport",
@@ -178,6 +181,32 @@ class ApprovalItem:
     tier: str
     args_digest: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def body_sha256(self) -> str | None:
+        """The sha256 of the item's reviewable body (``approval_bodies``), kept after the body is purged."""
+        value = self.payload.get("body_sha256")
+        return str(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalBody:
+    """What an operator reads before approving an item (a dry run's redacted diff), kept apart from the item.
+
+    ``body`` is the JSON value while the item waits for a decision, and None once purged: after the item was
+    approved, denied or used, or its request expired (``purged_because``, ``purged_at``). ``sha256`` (over the
+    stored text) stays, in this row and in the item's append-only payload.
+    """
+
+    item_id: str
+    sha256: str
+    body: Any
+    purged_at: datetime | None = None
+    purged_because: str | None = None
+
+    @property
+    def purged(self) -> bool:
+        return self.purged_at is not None
 
 
 @dataclass(frozen=True, slots=True)

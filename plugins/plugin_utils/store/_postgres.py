@@ -21,6 +21,8 @@ Why these choices:
   as the owner or as a superuser.
 * The connection string may hold a password: it is never printed. Locations are shown as host, port, database and
   user only, and pg_dump/pg_restore get the password through the environment, not the command line.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -251,6 +253,17 @@ class PostgresStore(Store):
                 "connected as a superuser: it can disable the append-only triggers; run the gate as a role that may "
                 "only SELECT and INSERT (docs/store.md)"
             )
+        if "approval_bodies" in expected.tables and "approval_bodies" in tables:
+            may_purge = self._read(
+                "SELECT bool_and(has_column_privilege(current_user, 'approval_bodies', c, 'UPDATE')) "
+                "FROM unnest(ARRAY['body', 'purged_at', 'purged_because']) AS c",
+                (),
+            )
+            if not (may_purge and may_purge[0][0]):
+                warnings.append(
+                    "this role may not purge approval bodies (UPDATE on approval_bodies' body, purged_at and "
+                    "purged_because): diffs stay in the store after their decision; grant it (docs/store.md)"
+                )
         owned = self._read(
             "SELECT c.relname FROM pg_catalog.pg_class AS c "
             "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "

@@ -14,11 +14,15 @@ Why these choices:
   history, which is the one thing this store exists to prevent.
 * The file is opened with ``mode=rw`` (SQLite never creates it behind our back), never through a symbolic link,
   only when owned by us, and kept 0600 (SQLite gives its -wal and -shm files the same mode).
+* ``PRAGMA secure_delete``: a purged approval body (the one row content the store ever gives up) is zeroed in the
+  file, not left in a free page.
 * ``PRAGMA quick_check`` at open: a damaged page is found before the gate relies on it, not in the middle of a run.
   ``praxis-gate store check`` runs the full ``integrity_check`` and ``foreign_key_check``.
 
 Who the triggers stop: any client that writes through SQL without first changing the schema. The owner of the file
 can drop a trigger (it is their file); `praxis-gate store check` reports a trigger that is missing or altered.
+
+Security constraints: SEC-10 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -220,6 +224,10 @@ def inspect_file(path: Path) -> None:
         raise StoreCorruptError(f"the store {path} is damaged: it is not a SQLite database", hint=_CORRUPT_HINT)
 
 
+def _sha256_text(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         raise StateError(
@@ -234,8 +242,14 @@ def _connect(path: Path) -> sqlite3.Connection:
             "PRAGMA recursive_triggers = ON",
             "PRAGMA cell_size_check = ON",
             "PRAGMA synchronous = FULL",
+            # A purged approval body must not linger in freed pages: zero what is freed (the default on some
+            # builds only, Debian's among them; python.org's and others leave the bytes in the file).
+            "PRAGMA secure_delete = ON",
         ):
             conn.execute(pragma)
+        # SQLite has no sha256; migration 2 hashes the bodies it moves with this (nothing in the schema calls it,
+        # so any other client can still read and write the file).
+        conn.create_function("praxis_sha256", 1, _sha256_text, deterministic=True)
         try:
             conn.execute("SELECT json_valid('{}')").fetchone()
         except sqlite3.OperationalError as exc:

@@ -7,6 +7,8 @@ Why the plan re-reads the task with policy's table although the gate already dec
 it was shown; the plan builds the argv that runs, from the same words and the same table, and refuses anything the
 table refuses. A difference between the two (a bug, or a change of ruleset between decision and execution) then
 fails closed instead of running something nobody judged.
+
+Security constraints: SEC-5, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ What isolation means here, and why each part:
   operator names them;
 * bounded output: at most ``max_output`` bytes of each stream are kept (the rest is read, counted and dropped, so
   the program never blocks on a full pipe).
+
+Security constraints: SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ This is how ``echo cm0gLXJmIC8= | base64 -d | sh``, ``echo 'ez -es /' | tr ez rm
 ``gunzip``, ...), its output is computed, at most ``_MAX_DECODED`` bytes of it, and the analyser reads it as the code
 or word it becomes. Anything not statically known gives None, and the caller keeps the text unresolved (a consumer
 that runs it rounds up).
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ never raise, and say when they could not read a script (``complete``), so the ca
 Where a command line takes part of its text from the tool's input (``s/^/rm -rf \\//e`` runs the edited line), the
 unknown part is written as ``INPUT`` (an expansion of a variable no text can set), so the analyser keeps it unknown:
 its command word is dynamic (T3) and its "all unknowns empty" form (``rm -rf /``) is what the deny rules read.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -158,3 +158,13 @@ def test_a_talos_secret_reading_verb_arms_the_latch_as_a_sensitive_read(args: di
     request = TaskRequest(action="praxis.gatekeeper.talos", args=args, host="cp1", host_type="talos")
     reason = trifecta.sensitive_read(request, evaluate(request, ruleset=RULESET))
     assert bool(reason) is sensitive, reason
+
+
+@pytest.mark.parametrize(
+    ("command", "sensitive"),
+    [("getent shadow", True), ("getent gshadow root", True), ("getent passwd root", False), ("getent group", False)],
+)
+def test_reading_the_shadow_database_through_getent_is_a_sensitive_read(command: str, sensitive: bool) -> None:
+    """A read of the account databases is T0 (issue 16), so the latch must still see the password hashes go by."""
+    request = TaskRequest(action="ansible.builtin.shell", args={"_raw_params": command}, host="h1")
+    assert bool(trifecta.sensitive_read(request, evaluate(request, ruleset=RULESET))) is sensitive

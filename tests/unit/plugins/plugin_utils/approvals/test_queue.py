@@ -230,7 +230,8 @@ def test_approvals_show_renders_diffs_as_unified_diffs(env: dict[str, str], caps
             ruleset_digest=load_ruleset(None).digest, expires_at=now + timedelta(hours=1),
             payload={"plan": "req-0123456789abcdef", "check_run": True},
             items=[ApprovalItem("item-1", "req-0123456789abcdef.x", "ansible.builtin.copy", "web1", "T2", "d" * 64,
-                                {"task": "install config", "args": {}, "diff": diff})],
+                                {"task": "install config", "args": {}})],
+            bodies={"item-1": {"diff": diff}},
         )  # fmt: skip
     code, out, err = _cli(capsys, "approvals", "show", "req-0123456789abcdef")
     assert code == 0, err

@@ -84,7 +84,9 @@ def test_workers_under_a_flusher_leave_syncing_to_it(tmp_path: Path, synced: lis
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path, durability="batch", batch_seconds=0.02)
     assert log.append({"event": "run-start"})
+    others = _flushers()
     log.start_flusher()
+    assert _flushers() - others, "batch durability started no flusher"
     try:
         before = synced.count(str(path))
 
@@ -103,7 +105,7 @@ def test_workers_under_a_flusher_leave_syncing_to_it(tmp_path: Path, synced: lis
         assert _in_child(durable_worker) >= 1
     finally:
         log.stop_flusher()
-    assert not any(thread.name == "praxis-audit-flusher" for thread in threading.enumerate())
+    assert not _flushers() - others, "the stopped flusher is still running"
     assert verify_log(path, expect_anchor=False).ok
 
 
@@ -121,13 +123,21 @@ def test_stopping_the_flusher_syncs_what_is_left(tmp_path: Path, synced: list[st
     assert synced.count(str(path)) == count + 2
 
 
+def _flushers() -> set[threading.Thread]:
+    """The flusher threads alive in this process: compared before and after, since other tests' gates in the same
+    xdist worker may still hold theirs."""
+    return {thread for thread in threading.enumerate() if thread.name == "praxis-audit-flusher"}
+
+
 def test_no_flusher_under_always_or_never(tmp_path: Path) -> None:
-    for durability in ("always", "never"):
+    for durability in ("always", "never", "batch"):  # batch: the positive control
         log = AuditLog(tmp_path / f"{durability}.jsonl", durability=durability)
         assert log.append({"event": "run-start"})
+        others = _flushers()
         log.start_flusher()
-        assert not any(thread.name == "praxis-audit-flusher" for thread in threading.enumerate())
+        started = _flushers() - others
         log.stop_flusher()
+        assert bool(started) == (durability == "batch"), durability
 
 
 def test_a_writer_whose_clock_is_behind_its_last_sync_syncs(tmp_path: Path, synced: list[str]) -> None:

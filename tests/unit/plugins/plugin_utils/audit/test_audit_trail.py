@@ -403,6 +403,42 @@ def test_the_run_end_opens_the_store_only_when_a_decision_waits_for_approval(tmp
     gate.finish_run()
 
 
+def test_the_end_of_a_check_run_names_its_plan_although_no_decision_waits(tmp_path: Path) -> None:
+    """A --check run's plan is written from dry-run outcomes, which are allowed decisions: no record says a decision
+    waits, so a check run's end looks in the store by itself (the adapter passes check_run)."""
+    gate = gate_for(tmp_path)
+    assert gate.start_run(via="test")
+    for path in ("/etc/motd", "/etc/issue"):
+        planned = gate.decide(
+            TaskRequest(action="ansible.builtin.lineinfile", args={"path": path, "line": "x"}, host="web1",
+                        run_id=gate.run_id, check_mode=True, check_run=True)
+        )  # fmt: skip
+        assert planned.allowed and planned.dry_run and planned.tier.name == "T2"
+        gate.record_outcome(planned, status="changed", diff={"before": "", "after": "x\n"})
+    assert gate.pending_approvals() == "", "control: no decision of the run says it waits"
+    line = gate.pending_approvals(check_run=True)
+    assert "2 gated action(s) of this run wait for an operator" in line, line
+    gate.finish_run()
+
+
+def test_the_run_end_names_a_request_whose_wait_the_emergency_stop_ended(tmp_path: Path) -> None:
+    """A waiting task ended by the emergency stop is refused (rule killswitch), and its request still waits."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.stage import ApprovalSeam
+
+    gate = gate_for(tmp_path, PRAXIS_APPROVAL_WAIT="600")
+    assert gate.start_run(via="test")
+    seam = next(seam for seam in gate.seams if isinstance(seam, ApprovalSeam))
+    seam.announce = lambda line: gate.trip_emergency_stop(reason="test", by="tester")  # the stop, while it waits
+    stopped = gate.decide(
+        TaskRequest(action="ansible.builtin.command", args={"_raw_params": "touch /tmp/x"}, host="web1",
+                    run_id=gate.run_id)
+    )  # fmt: skip
+    assert stopped.verdict is Verdict.REFUSED and stopped.rule == "killswitch", stopped.reason
+    line = gate.pending_approvals()
+    assert "1 gated action(s) of this run wait for an operator" in line, line
+    gate.finish_run()
+
+
 # ----------------------------------------------------------------------------------------------- gate and records
 def test_redaction_failure_denies_and_says_args_were_withheld(tmp_path: Path) -> None:
     class Hostile:
@@ -473,7 +509,8 @@ def test_run_end_checkpoints_are_timestamped_and_verified(tmp_path: Path) -> Non
     with TestTSA() as tsa:
         ca = tmp_path / "tsa-root.pem"
         ca.write_bytes(tsa.root_pem)
-        gate = gate_for(tmp_path, PRAXIS_TSA_URL=tsa.url, PRAXIS_TSA_CA=str(ca))
+        # the TSA listens on loopback, which the egress filter refuses unless the operator allowlists it (SEC-7)
+        gate = gate_for(tmp_path, PRAXIS_TSA_URL=tsa.url, PRAXIS_TSA_CA=str(ca), PRAXIS_EGRESS_ALLOW="127.0.0.1/32")
         assert gate.start_run(via="test")
         gate.record_outcome(_decide(gate), status="ok", output=b"")
         gate.finish_run()

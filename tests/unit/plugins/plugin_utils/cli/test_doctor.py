@@ -130,3 +130,26 @@ def test_doctor_lists_every_program_on_path_in_order(tmp_path: Path, monkeypatch
     ]
     assert all(not v.armed and "cannot run /nonexistent/python" in v.reasons[0] for v in verdicts[:4])
     assert len(doctor.ungated(verdicts)) == 2
+
+
+def test_a_path_directory_this_user_cannot_read_is_skipped_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `sudo -u nobody` PATH may still name root's private directories, where stat raises EACCES (a molecule
+    run of the controller role met /root/.cargo/bin). Such a directory holds nothing this user runs; the tests run
+    as root, who reads through any mode, so the stat error is raised for that one path."""
+    blocked = tmp_path / "private" / "ansible-playbook"
+    runnable = tmp_path / "open" / "ansible-playbook"
+    runnable.parent.mkdir()
+    runnable.write_text("#!/bin/sh\n")
+    runnable.chmod(0o755)
+    real_is_file = Path.is_file
+
+    def is_file(self: Path) -> bool:
+        if self == blocked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert doctor._runnable(blocked) is False
+    assert doctor._runnable(runnable) is True  # positive control

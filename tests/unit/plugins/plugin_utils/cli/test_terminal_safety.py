@@ -32,6 +32,10 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.display imp
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.baseline import compute_baseline
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.ledger import Ledger, ensure_digest_key
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.runner import Execution
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.scan import ScanResult, aggregate, reconcile
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import open_store
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store._model import ApprovalItem
@@ -144,12 +148,41 @@ def hostile_state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             payload={"plan": "req-00000000hostile", "check_run": True},
             items=[ApprovalItem(f"item-hostile-{i}", "req-00000000hostile.diff", "ansible.builtin.copy",
                                 text, "T2", "d" * 64,
-                                {"task": text, "args": {"content": text}, "reasons": [text],
-                                 "diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n", "before_header": text}})
+                                {"task": text, "args": {"content": text}, "reasons": [text]})
                    for i, text in enumerate(STORABLE)],
+            bodies={f"item-hostile-{i}": {"diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n",
+                                                    "before_header": text}}
+                    for i, text in enumerate(STORABLE)},
         )  # fmt: skip
         plans = sorted({str(r.payload.get("plan")) for r in store.list_approval_requests(limit=5000)})
-    return {"env": env, "plans": plans, "root": root}
+        drift = _drift_requests(store, root)
+    return {"env": env, "plans": plans, "root": root, "drift": drift}
+
+
+def _drift_requests(store: Any, root: Path) -> list[str]:
+    """Convergence requests whose host, task, path and redacted summary are the corpus, from a scan whose baseline
+    is named by it: what a hostile inventory and playbook leave in the drift ledger."""
+    (root / "site.yml").write_text("- hosts: all\n  tasks: []\n")
+    (root / "inventory.ini").write_text("web1\n")
+    baseline = compute_baseline(root / "site.yml", [str(root / "inventory.ini")], name=HOSTILE[0],
+                                scm_revision=HOSTILE[17])  # fmt: skip
+    key = ensure_digest_key(store, actor="test")
+    runs = [
+        Execution(host=text, task_path=f"{text}:{i}", task=text, action="ansible.builtin.lineinfile",
+                  verdict="allowed", tier="T1", rule="allowed", dry_run=True, status="changed", digest=f"{i:064x}",
+                  summary=({"kind": "lines", "path": text, "lines": [f"+{text}", f"-{text}"]},))
+        for i, text in enumerate(STORABLE)
+    ] + [
+        Execution(host=text, task_path=f"{text}:u{i}", task=text, action="ansible.builtin.command",
+                  verdict="refused", tier="T2", rule="mode.ceiling", dry_run=False, status="not-run", reason=text,
+                  message=text)
+        for i, text in enumerate(STORABLE[:3])
+    ]  # fmt: skip
+    now = datetime.now(UTC)
+    result = ScanResult(uuid.uuid4().hex, baseline, now, now, aggregate(runs, key))
+    reconcile(Ledger(store, actor=HOSTILE[1]), result, ttl=timedelta(days=7))
+    Ledger(store, actor="test").record_scan(result.record())
+    return [r.id for r in result.requests]
 
 
 def _commands(state: dict[str, Any]) -> list[list[str]]:
@@ -160,6 +193,8 @@ def _commands(state: dict[str, Any]) -> list[list[str]]:
         ["emergency-clear", "--reason", HOSTILE[2]],
     ]  # fmt: skip
     commands += [["approvals", "show", plan] for plan in state["plans"]]
+    commands += [["drift", "list"], ["drift", "list", "--all"], ["drift", "scans"]]
+    commands += [["drift", "show", request] for request in state["drift"]]
     # ids and values an operator pastes, echoed back in errors: every class of the corpus in one argument (an
     # argument cannot hold NUL)
     pasted = "req-" + "".join(HOSTILE).replace("\x00", "")
@@ -172,6 +207,8 @@ def _commands(state: dict[str, Any]) -> list[list[str]]:
         ["check", "--action", "ansible.builtin.copy", "--args", json.dumps({"dest": pasted, "content": pasted})],
         ["operator", "init", "--name", pasted, "--no-passphrase"], ["audit", "show", "--run", pasted, "--tier", "T9"],
         ["approvals", "nosuch", pasted], ["audit", "verify", pasted],
+        ["drift", "show", pasted], ["drift", "converge", pasted], ["drift", "report", "--scan", pasted, "-o", "x.html"],
+        ["drift", "list", "--host", pasted], ["drift", "scan", "-i", pasted, pasted],
     ]  # fmt: skip
     return commands
 
@@ -199,6 +236,21 @@ def test_the_corpus_really_reaches_the_screens(hostile_state: dict[str, Any], tm
     assert b"\\x1b" in table and b"\\u202e" in table
     assert b"\\x1b]52;c;" in shown and STYLES["added"].encode() in shown  # colour is on: it is a terminal
     assert b"no approval request req-\\x1b[2J\\x1b]52;c;eA==\\x07" in error
+
+
+def test_the_drift_ledger_corpus_really_reaches_the_screens(hostile_state: dict[str, Any], tmp_path: Path) -> None:
+    """Positive control for the drift commands: hosts, task names, summary lines and baseline names are shown,
+    escaped, so the first test looked at them."""
+    requests = hostile_state["drift"]
+    assert len(requests) == len(STORABLE)
+    listing, scans, *shown = on_a_terminal(
+        [["drift", "list"], ["drift", "scans"], *(["drift", "show", r] for r in requests)],
+        hostile_state["env"], tmp_path,
+    )  # fmt: skip
+    assert b"\\x1b" in listing and b"\\u202e" in listing
+    assert b"\\x1b" in scans
+    assert any(b"\\x1b]52;c;" in screen for screen in shown)
+    assert all(b"convergence request" in screen for screen in shown)
 
 
 def test_json_output_stays_exact(hostile_state: dict[str, Any]) -> None:

@@ -909,7 +909,6 @@ T3 = [
     ("sed -i 's/no/yes/' /etc/ssh/sshd_config", "sshd"),
     ("mv x /etc/pam.d/sshd", "PAM"),
     ("chmod 777 /etc/shadow", "account database"),
-    ("chown bob /etc/passwd", "account database"),
     ("install -m 644 x /boot/grub/grub.cfg", "boot"),
     ("echo /x.so > /etc/ld.so.preload", "ld.so.preload"),
     ("cat /etc/sudoers", "mentions sudoers"),

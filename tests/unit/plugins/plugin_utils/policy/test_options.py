@@ -6,6 +6,7 @@ indirect paths. The option table itself is held to the argument specs of the ins
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.writer import AuditLog
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import (
@@ -25,7 +27,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models impo
     Verdict,
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _modules, _options, _paths
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _modules, _options, _paths, _talos
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import ruleset as ruleset_mod
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.evaluate import evaluate
 
@@ -77,7 +79,43 @@ def test_every_option_of_every_builtin_module_is_classified() -> None:
         stale += [f"{module}.{name}" for name in sorted(set(table) - documented - allowed)]
     assert not unclassified, f"options the gate does not know (classify them in policy/_options.py): {unclassified}"
     assert not stale, f"tabled options this ansible-core does not document: {stale}"
-    assert set(_options.OPTIONS) - set(docs) == set(), "the table names modules this ansible-core lacks"
+    builtin = {module for module in _options.OPTIONS if module.startswith("ansible.builtin.")}
+    assert builtin - set(docs) == set(), "the table names modules this ansible-core lacks"
+
+
+def test_the_collections_own_modules_are_tabled_by_their_documentation() -> None:
+    """praxis.gatekeeper's modules: every documented option is classified, nothing else is, and the table holds no
+    module the collection does not ship. The talos module's options are tabled by the talosctl verb table
+    (policy/_talos.py MODULE_ARGS, each verb's own options beyond them), held to its documentation the same way."""
+    root = Path(_options.__file__).resolve().parents[2]
+    ours = {f"praxis.gatekeeper.{path.stem}": path for path in (root / "modules").glob("*.py")}
+    assert ours, "the collection ships modules"
+    assert _talos.MODULE in ours and _talos.MODULE not in _options.OPTIONS
+    assert {m for m in _options.OPTIONS if not m.startswith("ansible.builtin.")} | {_talos.MODULE} == set(ours)
+    for module, path in ours.items():
+        (doc,) = [
+            node.value.value for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DOCUMENTATION"
+        ]  # fmt: skip
+        documented: set[str] = set()
+        for option, spec in (yaml.safe_load(doc).get("options") or {}).items():
+            documented |= {option, *(spec.get("aliases") or [])}
+        table = set(_talos.MODULE_ARGS) if module == _talos.MODULE else set(_options.OPTIONS[module])
+        assert table == documented, (module, table ^ documented)
+
+
+def test_a_drift_scan_naming_the_gates_files_is_refused(tmp_path: Path) -> None:
+    """Its paths are read on the controller (an @file of extra vars too): one naming the gate's state is tamper."""
+    gate = gate_for(tmp_path, Mode.GUARDED)
+    state = tmp_path / "state"
+    base = {"playbook": "/srv/project/site.yml", "inventory": ["/srv/inventory"]}
+    plain = gate.explain(req("praxis.gatekeeper.drift_scan", base, connection="local", host="localhost"))
+    assert plain.allowed and plain.tier is Tier.T0, plain  # positive control
+    for option, value in (("playbook", f"{state}/audit.jsonl"), ("inventory", [f"{state}/state.db"]),
+                          ("extra_vars", [f"@{state}/signing.key"])):  # fmt: skip
+        args = {**base, option: value}
+        decision = gate.explain(req("praxis.gatekeeper.drift_scan", args, connection="local", host="localhost"))
+        assert not decision.allowed and decision.rule == "deny.gate-tamper", (option, decision)
 
 
 def test_every_kind_in_the_table_is_a_known_kind() -> None:

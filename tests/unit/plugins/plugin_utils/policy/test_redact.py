@@ -595,8 +595,8 @@ def test_redact_any_json_value_is_json_safe(value: Any) -> None:
 
 
 def _reference_redact_text(text: str, limit: int = 4096) -> str:
-    """redact_text without its prefilters: every substitution, then the pairs, unconditionally."""
-    work = text[: max(limit * 4, 1024)]
+    """redact_text without its prefilters: config lines, every substitution, then the pairs, unconditionally."""
+    work = redact_module._redact_config_lines(text[: max(limit * 4, 1024)])
     for label, pattern in redact_module._TOKEN_PATTERNS:
         work = pattern.sub(f"<redacted:{label}>", work)
     return truncate(redact_module._redact_pairs(work), limit)
@@ -730,3 +730,42 @@ def test_redacting_texts_together_is_redacting_each(texts: list[Any], limit: int
     assert redact_module.redact_texts(texts, limits=limits) == [
         redact_text(text, limit=lim) for text, lim in zip(texts, limits, strict=True)
     ]
+
+
+# Config-file syntaxes (issue 16): a secret in a plan diff or the audit log, in every form config files use.
+_CONFIG_KEYS = [
+    "requirepass", "masterauth", "rootpw", "bindpw", "master_password", "db_password", "adminPassword", "secret",
+    "auth_token", "api_key", "private_key", "client_secret", "PASSWORD", "vault_pass",
+]  # fmt: skip
+_CONFIG_FORMS = [
+    "{key} {secret}",
+    "{key}   {secret}",
+    "\t{key}\t{secret}",
+    "{key}={secret}",
+    "{key} = {secret}",
+    "{key}: {secret}",
+    '"{key}": "{secret}"',
+    "+{key} {secret}",
+    "-{key} {secret}",
+    " {key} {secret}",
+    "[section]\n{key} = {secret}\nother = 1",
+    "bind 127.0.0.1\n{key} {secret}\nport 6379",
+]
+
+
+@pytest.mark.parametrize("key", _CONFIG_KEYS)
+@pytest.mark.parametrize("form", _CONFIG_FORMS)
+def test_secrets_in_config_file_syntaxes_are_redacted(key: str, form: str) -> None:
+    secret = "S3cr3t{SSHA}x/y+z=="
+    text = form.format(key=key, secret=secret)
+    assert secret not in redact_text(text), (form, key)
+    assert secret not in json.dumps(redact({"diff": {"before": "", "after": text}})), (form, key)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["PasswordAuthentication no", "PermitEmptyPasswords no", "private_key_file /etc/ssl/x.pem", "bypass mode",
+     "compass north", "PubkeyAuthentication yes", "port 6379", "AuthorizedKeysFile .ssh/authorized_keys"],
+)  # fmt: skip
+def test_config_settings_named_after_a_secret_stay_readable(line: str) -> None:
+    assert redact_text(line) == line

@@ -51,7 +51,7 @@ def test_migrate_then_check(praxis_gate: Target, capsys: pytest.CaptureFixture[s
     code, out, _ = _run(capsys, "store", "migrate")
     assert code == EXIT_OK and "up to date" in out
     code, out, _ = _run(capsys, "store", "check")
-    assert code == EXIT_OK and out.rstrip().endswith("OK") and "22/22 present" in out
+    assert code == EXIT_OK and out.rstrip().endswith("OK") and "26/26 present" in out
     code, out, _ = _run(capsys, "store", "check", "--json")
     report = json.loads(out)
     assert code == EXIT_OK and report["ok"] is True and report["backend"] == praxis_gate.kind

@@ -411,7 +411,7 @@ def test_check_is_clean_on_a_healthy_store(store: Store) -> None:
     assert report.schema_version == report.expected_version == SCHEMA_VERSION
     assert report.integrity_ok and not report.triggers_missing and not report.tables_missing
     assert report.facts_checked == 2
-    assert len(report.triggers_expected) == 22
+    assert len(report.triggers_expected) == 26  # 7 append-only tables x 3, facts_chain, 4 on approval_bodies
     assert report.as_dict()["ok"] is True
 
 

@@ -8,6 +8,7 @@ import os
 import stat
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors impo
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import (
     SCHEMA_VERSION,
+    ApprovalItem,
     Store,
     open_postgres,
     open_store,
@@ -84,7 +86,7 @@ def test_unmigrated_database_is_reported_then_migrated(pg_database: str) -> None
         assert store.schema_version() == 0
         report = store.check()
         assert not report.ok and any("store migrate" in p for p in report.problems)
-        assert len(report.tables_missing) == 7
+        assert len(report.tables_missing) == 8
         assert store.migrate() == (0, SCHEMA_VERSION)
         assert store.check().ok
     finally:
@@ -104,11 +106,24 @@ def test_a_least_privilege_role_works_and_cannot_touch_the_triggers(
         _raw(pg_database, f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {role}")
         _raw(pg_database, f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
         runtime_dsn = pg_database.replace(" user=praxis ", f" user={role} ")
+        with open_postgres(runtime_dsn) as store:  # without the purge grant: check says bodies cannot be purged
+            warned = store.check()
+        assert warned.ok and any("may not purge approval bodies" in w for w in warned.warnings), warned
+        _raw(pg_database, f"GRANT UPDATE (body, purged_at, purged_because) ON approval_bodies TO {role}")
         with open_postgres(runtime_dsn) as store:
             fact = store.put(*KEY, {"port": 22}, expected_hash=None, actor="gate")
             store.put(*KEY, {"port": 2222}, expected_hash=fact.content_hash, actor="gate", reason="r")
             store.record_killswitch("stop", reason="drill", actor="gate")
+            store.add_approval_request(
+                request_id="req-1", requester="gate", session="s", run_id="run", ruleset_digest="d",
+                expires_at=datetime.now(UTC) + timedelta(hours=1),
+                items=[ApprovalItem("item-1", "req-1", "ansible.builtin.copy", "web1", "T2", "d", {"task": "t"})],
+                bodies={"item-1": {"diff": "listen 8080"}},
+            )  # fmt: skip
+            assert store.purge_bodies(["item-1"], because="denied") == 1
+            body = store.approval_body("item-1")
             report = store.check()
+        assert body is not None and body.purged and body.body is None
         assert report.ok and report.warnings == (), report
         for sql in (
             "ALTER TABLE facts DISABLE TRIGGER facts_no_delete",
@@ -116,6 +131,9 @@ def test_a_least_privilege_role_works_and_cannot_touch_the_triggers(
             "DELETE FROM facts",
             "TRUNCATE facts CASCADE",
             "SET session_replication_role = replica",
+            "ALTER TABLE approval_bodies DISABLE TRIGGER approval_bodies_purge_only",
+            "UPDATE approval_bodies SET purged_because = 'used'",
+            "DELETE FROM approval_bodies",
         ):
             with pytest.raises(psycopg.Error):
                 _raw(runtime_dsn, sql)
