@@ -104,11 +104,12 @@ def _matches(args: argparse.Namespace, item: ApprovalItem, state: str | None = N
 
 
 def _summary(items: list[dict[str, Any]]) -> list[str]:
-    """Counts by state, tier, module, task and host: what a plan holds before its items."""
+    """Counts by state, tier, module, task and host: what a plan holds before its items. Only a state is cut at
+    " by " (``approved by alice, unused, ...`` counts as ``approved``); a task name may hold those words itself."""
     lines = []
     for label, key in (("state", "state"), ("tier", "tier"), ("module", "action"), ("host", "target"),
                        ("task", "task")):  # fmt: skip
-        counts = Counter(str(item[key]).split(" by ")[0] for item in items)
+        counts = Counter(str(item[key]).split(" by ")[0] if key == "state" else str(item[key]) for item in items)
         shown = ", ".join(f"{name} {count}" for name, count in counts.most_common(12))
         more = f", ... ({len(counts) - 12} more)" if len(counts) > 12 else ""
         lines.append(f"  by {label}: {shown}{more}")
