@@ -82,7 +82,25 @@ def _plans(store: Store) -> dict[str, _Plan]:
     for entry in plans.values():
         # Play order: each task's request is recorded when the run reaches it.
         entry.items.sort(key=lambda pair: (pair[0].created_at, pair[0].request_id))
+        entry.items = _loops_together(entry.items)
     return plans
+
+
+def _loop_key(item: ApprovalItem) -> tuple[str, str, str, str]:
+    """What the items of one loop share: the task (name and path), its module and its host."""
+    return (str(item.payload.get("task") or ""), str(item.payload.get("task_path") or ""), item.action, item.target)
+
+
+def _loops_together(
+    items: list[tuple[ApprovalRequest, ApprovalItem]],
+) -> list[tuple[ApprovalRequest, ApprovalItem]]:
+    """Play order with each loop's items together: a loop on several hosts is recorded interleaved (each fork
+    records its host's items as they come: web1, web2, web1, ...), so every task-and-host group takes the place of
+    its first item and keeps its own items in the order they were recorded."""
+    groups: dict[tuple[str, str, str, str], list[tuple[ApprovalRequest, ApprovalItem]]] = {}
+    for pair in items:
+        groups.setdefault(_loop_key(pair[1]), []).append(pair)
+    return [pair for group in groups.values() for pair in group]
 
 
 def _matches(args: argparse.Namespace, item: ApprovalItem, state: str | None = None) -> bool:
@@ -217,7 +235,7 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(line)
     previous: tuple[Any, ...] | None = None
     for item in detail["items"]:
-        group = (item["task"], item["action"], item["target"])
+        group = (item["task"], item["task_path"], item["action"], item["target"])  # as _loop_key
         emit()
         if group == previous:
             # another item of the same loop: only what differs
