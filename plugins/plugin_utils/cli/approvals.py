@@ -377,18 +377,28 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
                                         request.ruleset_digest).digest(item.item_id), item.target, item.tier)
         for request, item in chosen
     ]  # fmt: skip
-    token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
-    _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
-        "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
-    })  # fmt: skip
-    expires = datetime.now(UTC).timestamp() + ttl
-    _append(store, plan.plan, GRANTS, actor=approver.name, content={
-        "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
-        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
-    })  # fmt: skip
+    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
+    # The token file is made before anything is signed: a path that cannot be created (it exists, say) refuses the
+    # approval, rather than record a grant nobody holds and purge the diffs the operator still has to review.
+    token_path = Path(args.token_file) if args.token_file and not waiting else None
+    token_file = _create_token_file(token_path) if token_path is not None else None
+    try:
+        token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
+        _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
+            "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
+        })  # fmt: skip
+        expires = datetime.now(UTC).timestamp() + ttl
+        _append(store, plan.plan, GRANTS, actor=approver.name, content={
+            "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
+            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+        })  # fmt: skip
+    except BaseException:
+        if token_path is not None and token_file is not None:
+            os.close(token_file)
+            token_path.unlink(missing_ok=True)  # ours, empty: nothing was signed into it
+        raise
     # Reviewed and signed: the bodies of these items are purged to their sha256 (a failure is retried later).
     bodies.purge(store, [item.item_id for _, item in chosen if item.body_sha256], because="approved")
-    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
     if waiting:
         # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
         # a presented token is). The store keeps it until it expires; it covers only the items signed here.
@@ -397,8 +407,9 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
              "picks the approval up from the store", stream=sys.stderr)  # fmt: skip
         return 0
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
-    if args.token_file:
-        _write_token(Path(args.token_file), token)
+    if token_file is not None:
+        with os.fdopen(token_file, "w", encoding="utf-8") as handle:
+            handle.write(token + "\n")
         emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. The token is in "
              f"{args.token_file} (owner-only): run with PRAXIS_APPROVAL_FILE={args.token_file}",
              stream=sys.stderr)  # fmt: skip
@@ -409,15 +420,16 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     return 0
 
 
-def _write_token(path: Path, token: str) -> None:
-    """A token file: created owner-only, never over an existing file (a large token passed as ``-e`` shows in
-    ``ps``; PRAXIS_APPROVAL_FILE reads this instead). Several tokens go in one file, one per line, with >>."""
+def _create_token_file(path: Path) -> int:
+    """A new token file, open for writing: created owner-only, never over an existing file (a large token passed as
+    ``-e`` shows in ``ps``; PRAXIS_APPROVAL_FILE reads this instead). Several tokens go in one file, one per line,
+    with >>."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise ConfigError(f"cannot create the token file {path}: {exc}", hint="name a new file") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+        raise ConfigError(
+            f"cannot create the token file {path}: {exc}; nothing was approved", hint="name a new file"
+        ) from exc
 
 
 def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:

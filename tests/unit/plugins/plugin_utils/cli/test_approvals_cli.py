@@ -473,6 +473,7 @@ def test_an_existing_token_file_is_refused_before_anything_is_signed(
     code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--module", "template",
                           "--token-file", str(token_file))  # fmt: skip
     assert code == 2 and out == "" and f"cannot create the token file {token_file}" in err, err
+    assert "nothing was approved" in err and "name a new file" in err, err
     assert token_file.read_text() == "someone else's file\n"
     assert _grants(request) == []
     states = {i["item"]: i["state"] for i in _show_json(capsys, request)["items"]}
