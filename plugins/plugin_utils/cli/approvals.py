@@ -12,6 +12,7 @@ import argparse
 import fnmatch
 import json
 import os
+import shlex
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -341,6 +342,14 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         if _pending(store, request, item, ruleset) and _matches(args, item)
         and (not args.host or item.target == args.host) and (not args.item or item.item_id in args.item)
     ]  # fmt: skip
+    approvable = [(request, item) for request, item in plan.items if _pending(store, request, item, ruleset)]
+    filters = _described_filters(args)
+    if not chosen and approvable and filters:
+        shown = " ".join(filter(None, [plan.plan, _described_filters(args, items=False)]))
+        raise ConfigError(
+            f"no pending item of {plan.plan} matches {filters} ({len(approvable)} pending in all); nothing approved",
+            hint=f"`praxis-gate approvals show {shown}` shows what the filters select, with each item's state",
+        )
     if not chosen:
         newer = sorted({state.by for r, i in plan.items
                         if (state := item_state(store, r, i, ruleset=ruleset)).name == "superseded"})  # fmt: skip
@@ -418,6 +427,15 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
           stream=sys.stderr)  # fmt: skip
     emit(token)
     return 0
+
+
+def _described_filters(args: argparse.Namespace, *, items: bool = True) -> str:
+    """The filters given to ``approve``, as typed (for a refusal that names them); ``show`` takes all but --item."""
+    given = [(flag, value) for flag, values in (("--tier", args.tier), ("--module", args.module),
+             ("--task", args.task), ("--host", [args.host] if args.host else None),
+             ("--item", args.item if items else None))
+             for value in values or []]  # fmt: skip
+    return " ".join(f"{flag} {shlex.quote(str(value))}" for flag, value in given)
 
 
 def _create_token_file(path: Path) -> int:
