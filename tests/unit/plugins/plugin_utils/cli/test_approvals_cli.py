@@ -38,6 +38,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.queue 
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import plan_id, verify_token
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import approvals as approvals_cli
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import main as cli_main
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli._common import EXIT_ERROR
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli.main import main
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
@@ -583,34 +584,50 @@ _ENTRY = "import sys; from ansible_collections.praxis.gatekeeper.plugins.plugin_
 )
 
 
-def _cli_process(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """`praxis-gate ARGV` as its own process, from this checkout (the console script's body: sys.exit(main()))."""
-    shim = Path(cli_main.__file__).parents[6]
+def _process_env(buffered: bool) -> dict[str, str]:
+    """This checkout on the path; ``buffered``: standard output block-buffered, as on an operator's machine (this
+    environment sets PYTHONUNBUFFERED, which hides what a buffered flush at exit does)."""
     assert Path(cli_main.__file__).resolve() == REPO_ROOT / "plugins/plugin_utils/cli/main.py"
-    env = {**os.environ, "PYTHONPATH": str(shim)}
-    return subprocess.run([sys.executable, "-c", _ENTRY, *argv], env=env, text=True, timeout=120, check=False,
-                          **kwargs)  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED" or not buffered}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = str(Path(cli_main.__file__).parents[6])
+    return env
 
 
+def _cli_process(argv: list[str], *, buffered: bool, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """`praxis-gate ARGV` as its own process, from this checkout (the console script's body: sys.exit(main()))."""
+    return subprocess.run([sys.executable, "-c", _ENTRY, *argv], env=_process_env(buffered), text=True,
+                          timeout=120, check=False, **kwargs)  # fmt: skip
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("command", [["list", "--all"], ["show", "{request}"], ["show", "{request}", "--json"]])
-def test_output_to_a_closed_pipe_ends_quietly(plan: tuple[str, list[Recorded]], command: list[str]) -> None:
+def test_output_to_a_closed_pipe_ends_quietly(
+    plan: tuple[str, list[Recorded]], command: list[str], buffered: bool
+) -> None:
+    """No traceback and no "Exception ignored": the documented error exit code (cli/main.py), or 0 when the reader
+    took everything before it left."""
     request, _ = plan
     argv = ["approvals", *(part.format(request=request) for part in command)]
     # positive control: the whole output, when someone reads it
-    whole = _cli_process(argv, capture_output=True)
+    whole = _cli_process(argv, buffered=buffered, capture_output=True)
     assert whole.returncode == 0 and len(whole.stdout) > 100 and whole.stderr == "", whole.stderr
-    # a reader that has already gone before anything is written (deterministic)
+    # a reader that has gone before anything is written (deterministic)
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        gone = _cli_process(argv, stdout=write_end, stderr=subprocess.PIPE)
+        gone = _cli_process(argv, buffered=buffered, stdout=write_end, stderr=subprocess.PIPE)
     finally:
         os.close(write_end)
-    assert gone.stderr == "" and gone.returncode == 0, (gone.returncode, gone.stderr)
-    # and a real `| head -c 1`, the praxis-gate process's own exit status taken from the pipeline
+    assert gone.stderr == "" and gone.returncode == EXIT_ERROR, (gone.returncode, gone.stderr)
+    # and a real `| head -c 1`, with the praxis-gate process's own exit status taken from the pipeline
     piped = subprocess.run(
-        ["bash", "-c", 'PYTHONPATH="$1" "$2" -c "$3" "${@:4}" | head -c 1; echo " ${PIPESTATUS[0]}"', "bash",
-         str(Path(cli_main.__file__).parents[6]), sys.executable, _ENTRY, *argv],
-        capture_output=True, text=True, timeout=120, check=False,
+        ["bash", "-c", '"$1" -c "$2" "${@:3}" | head -c 1; echo " ${PIPESTATUS[0]}"', "bash", sys.executable, _ENTRY,
+         *argv],
+        env=_process_env(buffered), capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert piped.stderr == "" and piped.stdout == f"{whole.stdout[0]} 0", (piped.stdout, piped.stderr)
+    assert piped.stderr == "" and piped.stdout in (f"{whole.stdout[0]} 0\n", f"{whole.stdout[0]} {EXIT_ERROR}\n"), (
+        piped.stdout,
+        piped.stderr,
+    )
