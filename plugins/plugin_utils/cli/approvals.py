@@ -12,6 +12,7 @@ import argparse
 import fnmatch
 import json
 import os
+import shlex
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -82,7 +83,25 @@ def _plans(store: Store) -> dict[str, _Plan]:
     for entry in plans.values():
         # Play order: each task's request is recorded when the run reaches it.
         entry.items.sort(key=lambda pair: (pair[0].created_at, pair[0].request_id))
+        entry.items = _loops_together(entry.items)
     return plans
+
+
+def _loop_key(item: ApprovalItem) -> tuple[str, str, str, str]:
+    """What the items of one loop share: the task (name and path), its module and its host."""
+    return (str(item.payload.get("task") or ""), str(item.payload.get("task_path") or ""), item.action, item.target)
+
+
+def _loops_together(
+    items: list[tuple[ApprovalRequest, ApprovalItem]],
+) -> list[tuple[ApprovalRequest, ApprovalItem]]:
+    """Play order with each loop's items together: a loop on several hosts is recorded interleaved (each fork
+    records its host's items as they come: web1, web2, web1, ...), so every task-and-host group takes the place of
+    its first item and keeps its own items in the order they were recorded."""
+    groups: dict[tuple[str, str, str, str], list[tuple[ApprovalRequest, ApprovalItem]]] = {}
+    for pair in items:
+        groups.setdefault(_loop_key(pair[1]), []).append(pair)
+    return [pair for group in groups.values() for pair in group]
 
 
 def _matches(args: argparse.Namespace, item: ApprovalItem, state: str | None = None) -> bool:
@@ -104,11 +123,12 @@ def _matches(args: argparse.Namespace, item: ApprovalItem, state: str | None = N
 
 
 def _summary(items: list[dict[str, Any]]) -> list[str]:
-    """Counts by state, tier, module, task and host: what a plan holds before its items."""
+    """Counts by state, tier, module, task and host: what a plan holds before its items. Only a state is cut at
+    " by " (``approved by alice, unused, ...`` counts as ``approved``); a task name may hold those words itself."""
     lines = []
     for label, key in (("state", "state"), ("tier", "tier"), ("module", "action"), ("host", "target"),
                        ("task", "task")):  # fmt: skip
-        counts = Counter(str(item[key]).split(" by ")[0] for item in items)
+        counts = Counter(str(item[key]).split(" by ")[0] if key == "state" else str(item[key]) for item in items)
         shown = ", ".join(f"{name} {count}" for name, count in counts.most_common(12))
         more = f", ... ({len(counts) - 12} more)" if len(counts) > 12 else ""
         lines.append(f"  by {label}: {shown}{more}")
@@ -216,7 +236,7 @@ def cmd_show(args: argparse.Namespace, settings: GateSettings) -> int:
         emit(line)
     previous: tuple[Any, ...] | None = None
     for item in detail["items"]:
-        group = (item["task"], item["action"], item["target"])
+        group = (item["task"], item["task_path"], item["action"], item["target"])  # as _loop_key
         emit()
         if group == previous:
             # another item of the same loop: only what differs
@@ -322,6 +342,14 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
         if _pending(store, request, item, ruleset) and _matches(args, item)
         and (not args.host or item.target == args.host) and (not args.item or item.item_id in args.item)
     ]  # fmt: skip
+    approvable = [(request, item) for request, item in plan.items if _pending(store, request, item, ruleset)]
+    filters = _described_filters(args)
+    if not chosen and approvable and filters:
+        shown = " ".join(filter(None, [plan.plan, _described_filters(args, items=False)]))
+        raise ConfigError(
+            f"no pending item of {plan.plan} matches {filters} ({len(approvable)} pending in all); nothing approved",
+            hint=f"`praxis-gate approvals show {shown}` shows what the filters select, with each item's state",
+        )
     if not chosen:
         newer = sorted({state.by for r, i in plan.items
                         if (state := item_state(store, r, i, ruleset=ruleset)).name == "superseded"})  # fmt: skip
@@ -358,18 +386,28 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
                                         request.ruleset_digest).digest(item.item_id), item.target, item.tier)
         for request, item in chosen
     ]  # fmt: skip
-    token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
-    _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
-        "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
-    })  # fmt: skip
-    expires = datetime.now(UTC).timestamp() + ttl
-    _append(store, plan.plan, GRANTS, actor=approver.name, content={
-        "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
-        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
-    })  # fmt: skip
+    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
+    # The token file is made before anything is signed: a path that cannot be created (it exists, say) refuses the
+    # approval, rather than record a grant nobody holds and purge the diffs the operator still has to review.
+    token_path = Path(args.token_file) if args.token_file and not waiting else None
+    token_file = _create_token_file(token_path) if token_path is not None else None
+    try:
+        token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
+        _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
+            "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
+        })  # fmt: skip
+        expires = datetime.now(UTC).timestamp() + ttl
+        _append(store, plan.plan, GRANTS, actor=approver.name, content={
+            "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
+            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+        })  # fmt: skip
+    except BaseException:
+        if token_path is not None and token_file is not None:
+            os.close(token_file)
+            token_path.unlink(missing_ok=True)  # ours, empty: nothing was signed into it
+        raise
     # Reviewed and signed: the bodies of these items are purged to their sha256 (a failure is retried later).
     bodies.purge(store, [item.item_id for _, item in chosen if item.body_sha256], because="approved")
-    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
     if waiting:
         # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
         # a presented token is). The store keeps it until it expires; it covers only the items signed here.
@@ -378,8 +416,9 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
              "picks the approval up from the store", stream=sys.stderr)  # fmt: skip
         return 0
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
-    if args.token_file:
-        _write_token(Path(args.token_file), token)
+    if token_file is not None:
+        with os.fdopen(token_file, "w", encoding="utf-8") as handle:
+            handle.write(token + "\n")
         emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. The token is in "
              f"{args.token_file} (owner-only): run with PRAXIS_APPROVAL_FILE={args.token_file}",
              stream=sys.stderr)  # fmt: skip
@@ -390,15 +429,25 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     return 0
 
 
-def _write_token(path: Path, token: str) -> None:
-    """A token file: created owner-only, never over an existing file (a large token passed as ``-e`` shows in
-    ``ps``; PRAXIS_APPROVAL_FILE reads this instead). Several tokens go in one file, one per line, with >>."""
+def _described_filters(args: argparse.Namespace, *, items: bool = True) -> str:
+    """The filters given to ``approve``, as typed (for a refusal that names them); ``show`` takes all but --item."""
+    given = [(flag, value) for flag, values in (("--tier", args.tier), ("--module", args.module),
+             ("--task", args.task), ("--host", [args.host] if args.host else None),
+             ("--item", args.item if items else None))
+             for value in values or []]  # fmt: skip
+    return " ".join(f"{flag} {shlex.quote(str(value))}" for flag, value in given)
+
+
+def _create_token_file(path: Path) -> int:
+    """A new token file, open for writing: created owner-only, never over an existing file (a large token passed as
+    ``-e`` shows in ``ps``; PRAXIS_APPROVAL_FILE reads this instead). Several tokens go in one file, one per line,
+    with >>."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise ConfigError(f"cannot create the token file {path}: {exc}", hint="name a new file") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+        raise ConfigError(
+            f"cannot create the token file {path}: {exc}; nothing was approved", hint="name a new file"
+        ) from exc
 
 
 def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:

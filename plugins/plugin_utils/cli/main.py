@@ -5,7 +5,8 @@ GatekeeperError once, exiting with its diagnostics.
 
 Exit codes: 0 success (for ``check``: allowed), 1 the checked request would not be allowed (for ``status`` and
 ``doctor``: a run from here would not be gated), 2 usage or configuration error, 3 a verification failed. ``drift``
-has its own (see cli/drift.py): 2 there means drift.
+has its own (see cli/drift.py): 2 there means drift. Output to a reader that left early (``| head``) ends quietly:
+no message, the error exit code (2; in ``drift``, 1).
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        code = _run(args)
+        # Flushed here, not at interpreter exit: output still buffered when the reader has gone (`| head`, stdout
+        # a pipe) would otherwise fail after main returned, as "Exception ignored ... BrokenPipeError" (exit 120).
+        sys.stdout.flush()
+    except BrokenPipeError:  # `praxis-gate audit show | head`: the reader left early; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(getattr(args, "error_exit", EXIT_ERROR))  # drift's 2 means drift, not a closed pipe
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         settings = load_settings()
         code: int = args.func(args, settings)
     except GatekeeperError as exc:
@@ -61,9 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         emit(f"praxis-gate: error: {exc}", stream=sys.stderr)
         return int(getattr(args, "error_exit", EXIT_ERROR))
-    except BrokenPipeError:  # `praxis-gate audit show | head`: the reader left early; no traceback
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
     return code
 
 
