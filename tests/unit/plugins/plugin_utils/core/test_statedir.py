@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import threading
 from collections.abc import Callable
@@ -15,6 +14,8 @@ from typing import Any
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.statedir import ensure_state_dir, open_private_file
+
+from tests.special_files import make_unix_socket
 
 NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chown to another uid needs root")
@@ -223,9 +224,7 @@ def test_refuses_directory(state: Path) -> None:
 
 def test_refuses_socket(state: Path) -> None:
     path = state / "sock"
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(path))
-    sock.close()
+    make_unix_socket(path)
     with pytest.raises(StateError):
         _bounded(lambda: open_private_file(path, os.O_RDONLY))
 
