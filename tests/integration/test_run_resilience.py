@@ -137,7 +137,7 @@ def test_an_unusable_state_directory_aborts_the_run_before_its_first_task(
     assert not (canary.parent / "elsewhere" / "log.jsonl").exists()
     # the operator's first look says the same, with the one next step
     status = lab.run("praxis-gate", ["status"])
-    assert status.rc != 0 and "UNUSABLE" in status.stdout and why in status.stdout, status.output
+    assert status.rc != 0 and "UNUSABLE" in status.stdout and str(lab.state_dir) in status.stdout, status.output
     assert "  next: " in status.stdout, status.output
     assert json.loads(lab.run("praxis-gate", ["status", "--json"]).stdout)["state_dir_next"], status.output
 
