@@ -55,14 +55,17 @@ _simulate_fresh_boot()
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:
-    """The longest tests first: the roles' molecule scenarios (minutes each), then the integration tests (seconds
-    each), then the unit tests (milliseconds). scripts/test runs under xdist's work stealing, so the suite ends on
-    short tests that an idle worker can take over, not on one worker's queue of long ones while the other waits.
-    The sort is stable and deterministic, as xdist needs every worker to collect the same order."""
+    """The longest tests first: the roles' molecule scenarios and the fresh-clone run of scripts/test (minutes each),
+    then the integration tests (seconds each), then the unit tests (milliseconds). scripts/test runs under xdist's
+    work stealing, so the suite ends on short tests that an idle worker can take over, not on one worker's queue of
+    long ones while the other waits. The sort is stable and deterministic, as xdist needs every worker to collect
+    the same order."""
 
     def weight(item: Any) -> int:
-        if item.get_closest_marker("molecule") is not None:
+        path = Path(str(item.fspath)).resolve()
+        parts = path.relative_to(REPO_ROOT).parts if path.is_relative_to(REPO_ROOT) else path.parts
+        if item.get_closest_marker("molecule") is not None or "scripts" in parts:
             return 0
-        return 1 if "integration" in Path(str(item.fspath)).parts else 2
+        return 2 if "unit" in parts else 1
 
     items.sort(key=weight)

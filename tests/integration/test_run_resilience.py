@@ -135,6 +135,11 @@ def test_an_unusable_state_directory_aborts_the_run_before_its_first_task(
     result = _run(lab, _playbook(lab, canary))
     _assert_aborted_before_the_first_task(result, canary, why)
     assert not (canary.parent / "elsewhere" / "log.jsonl").exists()
+    # the operator's first look says the same, with the one next step
+    status = lab.run("praxis-gate", ["status"])
+    assert status.rc != 0 and "UNUSABLE" in status.stdout and str(lab.state_dir) in status.stdout, status.output
+    assert "  next: " in status.stdout, status.output
+    assert json.loads(lab.run("praxis-gate", ["status", "--json"]).stdout)["state_dir_next"], status.output
 
 
 # ------------------------------------------------------------------------------------------------ operator files

@@ -13,7 +13,7 @@ from ..core import killswitch
 from ..core.display import emit, emit_json
 from ..core.errors import GatekeeperError
 from ..core.settings import GateSettings
-from ..core.statedir import ensure_state_dir
+from ..core.statedir import ensure_state_dir, state_file_problem
 from ..policy.ruleset import load_ruleset
 from . import doctor
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK
@@ -47,6 +47,9 @@ def cmd_status(args: argparse.Namespace, settings: GateSettings) -> int:
         info["ruleset_next"] = exc.hint or None
     try:
         ensure_state_dir(settings.state_dir, create=False)
+        planted = state_file_problem(settings.audit_path)
+        if planted is not None:
+            raise planted
         info["state_dir_error"] = info["state_dir_next"] = None
     except GatekeeperError as exc:
         info["state_dir_error"], info["state_dir_next"] = exc.message, exc.hint or None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import StateError
 
-__all__ = ["ensure_state_dir", "open_private_file", "resource_error", "state_dir_problem"]
+__all__ = ["ensure_state_dir", "open_private_file", "resource_error", "state_dir_problem", "state_file_problem"]
 
 
 def resource_error(exc: OSError, directory: Path, doing: str) -> StateError:
@@ -126,6 +126,29 @@ def state_dir_problem(path: Path, *, min_free: int = 1024 * 1024) -> StateError 
     if space.f_bavail * space.f_frsize < min_free:
         return resource_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path, f"write to {path}")
     return None
+
+
+def state_file_problem(path: Path) -> StateError | None:
+    """A file of the gate's in the state directory that every run would refuse to open (for ``praxis-gate
+    status``): something planted at its path that is a symbolic link or not a regular file. The gate opens its files
+    with ``open_private_file`` (never through a link, never a FIFO or device), so such a file stops every run; status
+    says so before a run finds out. A file that does not exist yet is fine: the run creates it."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return resource_error(exc, path, f"read {path}")
+    if stat.S_ISLNK(info.st_mode):
+        what = f"a symbolic link (to {os.path.realpath(path)})"
+    elif not stat.S_ISREG(info.st_mode):
+        what = "not a regular file"
+    else:
+        return None
+    return StateError(
+        f"{path} is {what}: the gate never writes through one, so every run stops",
+        hint=f"move {path} aside (keep it as evidence if you did not put it there); the next run starts a new one",
+    )
 
 
 def open_private_file(path: Path, flags: int) -> int:

@@ -16,6 +16,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import kill
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.killswitch import KillSwitchState
 
+from tests.special_files import make_unix_socket
+
 
 @pytest.fixture
 def sentinel(tmp_path: Path) -> Path:
@@ -219,11 +221,7 @@ def _make_fifo(path: Path) -> None:
 
 
 def _make_socket(path: Path) -> None:
-    import socket
-
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(path))
-    sock.close()
+    make_unix_socket(path)
 
 
 UNREADABLE = [

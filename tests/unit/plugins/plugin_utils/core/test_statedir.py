@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import threading
 from collections.abc import Callable
@@ -14,7 +13,13 @@ from typing import Any
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.statedir import ensure_state_dir, open_private_file
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.statedir import (
+    ensure_state_dir,
+    open_private_file,
+    state_file_problem,
+)
+
+from tests.special_files import make_unix_socket
 
 NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chown to another uid needs root")
@@ -223,9 +228,7 @@ def test_refuses_directory(state: Path) -> None:
 
 def test_refuses_socket(state: Path) -> None:
     path = state / "sock"
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(path))
-    sock.close()
+    make_unix_socket(path)
     with pytest.raises(StateError):
         _bounded(lambda: open_private_file(path, os.O_RDONLY))
 
@@ -274,3 +277,33 @@ def test_judging_only_creates_nothing_and_still_refuses(tmp_path: Path) -> None:
     os.chmod(loose, 0o777)
     with pytest.raises(StateError, match="writable by group or others"):
         ensure_state_dir(loose, create=False)
+
+
+def _planted_link(path: Path) -> None:
+    (path.parent / "elsewhere.jsonl").write_text("")
+    path.symlink_to(path.parent / "elsewhere.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("plant", "said"),
+    [
+        (_planted_link, "is a symbolic link"),
+        (lambda path: path.symlink_to(path.parent / "missing"), "is a symbolic link"),
+        (os.mkfifo, "is not a regular file"),
+        (make_unix_socket, "is not a regular file"),
+        (lambda path: path.mkdir(), "is not a regular file"),
+        (lambda path: path.write_text("{}\n"), None),  # positive control: the gate's own regular file
+        (lambda path: None, None),  # not there yet: the run creates it
+    ],
+)
+def test_status_names_a_state_file_every_run_would_refuse(
+    state: Path, plant: Callable[[Path], Any], said: str | None
+) -> None:
+    path = state / "audit.jsonl"
+    plant(path)
+    problem = state_file_problem(path)  # lstat only: a FIFO cannot block it
+    if said is None:
+        assert problem is None
+    else:
+        assert problem is not None and said in problem.message and str(path) in problem.message
+        assert problem.hint and "move" in problem.hint
