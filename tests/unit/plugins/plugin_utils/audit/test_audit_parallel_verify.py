@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import scan as audit_scan
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
     PUBLIC_KEY_FILE,
     load_public_key,
@@ -117,8 +118,6 @@ class _Writer:
 # ----------------------------------------------------------------------------------------------- parity
 def _in_process(*args: Any) -> list[Any]:
     """The parts scanned one after another in this process, with exactly the arguments the pool would pickle."""
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
-
     return [audit_verify._scan_part(**call) for call in audit_verify._part_calls(*args)]
 
 
@@ -129,16 +128,12 @@ def _parts_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     minutes in all. The process boundary itself is held by the tests marked ``pool``: the pool's results equal the
     in-process ones, a pool that cannot start falls back, and the CLI verifies with real workers."""
     if request.node.get_closest_marker("pool") is None:
-        from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
-
         monkeypatch.setattr(audit_verify, "_run_parallel", _in_process)
 
 
 @pytest.mark.pool
 @pytest.mark.parametrize("name", ["clean", "delete-record", "checkpoint-root-forged"])
 def test_the_process_pool_scans_exactly_as_the_parts_do_in_process(tmp_path: Path, name: str) -> None:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
-
     path = write_log(tmp_path / "state", 30, every=4)
     if name != "clean":
         TAMPERS[name][0](path)
@@ -399,8 +394,6 @@ def test_verification_without_the_fast_decoder_says_the_same(tmp_path: Path, mon
 
 @pytest.mark.pool
 def test_pool_start_failure_falls_back_to_one_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
-
     path = write_log(tmp_path / "state", 20, every=4)
 
     def no_processes(*_: Any, **__: Any) -> None:
