@@ -240,7 +240,12 @@ def _assert_refused(result, canary: Path, case: Case) -> None:
         assert "praxis.gatekeeper" in result.output, result.output[-3000:]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+# Every path a payload can take is the glue's concern in both legs through the guarded test; readonly repeats the
+# same paths under another ceiling (policy), so the 2.21 leg runs it only for the cases guarded cannot show.
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c.id, marks=() if c.whole_run_refused else pytest.mark.one_version) for c in CASES],
+)
 def test_readonly_refuses_any_execution(lab: AnsibleLab, canary: Path, case: Case) -> None:
     lab.mode = "readonly"
     playbook, files = _render(case, f"touch {canary}/ran-{case.id}", canary)

@@ -212,7 +212,7 @@ def _at_line_start(handle: BinaryIO, offset: int) -> bool:
 
 
 def _scan_part(
-    path: str, *, start: int, end: int | None, seed: Seed | None, key: bytes | None, anchor: Anchor | None,
+    *, path: str, start: int, end: int | None, seed: Seed | None, key: bytes | None, anchor: Anchor | None,
     tsa_roots: bytes | None,
 ) -> ScanResult:  # fmt: skip
     public_key = ed25519.Ed25519PublicKey.from_public_bytes(key) if key is not None else None
@@ -221,10 +221,11 @@ def _scan_part(
         return Scan(public_key=public_key, anchor=anchor, tsa_roots=tsa_roots, seed=seed).run(handle, end)
 
 
-def _run_parallel(
+def _part_calls(
     path: Path, plan: list[tuple[int, Seed]], public_key: ed25519.Ed25519PublicKey | None, anchor: Anchor | None,
     tsa_roots: bytes | None,
-) -> list[ScanResult]:  # fmt: skip
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The keyword arguments of ``_scan_part`` for each part: only picklable values cross the process boundary."""
     key = (
         public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         if public_key is not None
@@ -233,13 +234,23 @@ def _run_parallel(
     starts = [0, *[offset for offset, _ in plan]]
     ends: list[int | None] = [*starts[1:], None]
     seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+    return [
+        {"path": str(path), "start": start, "end": end, "seed": seed, "key": key, "anchor": anchor,
+         "tsa_roots": tsa_roots}
+        for start, end, seed in zip(starts, ends, seeds, strict=True)
+    ]  # fmt: skip
+
+
+def _run_parallel(
+    path: Path, plan: list[tuple[int, Seed]], public_key: ed25519.Ed25519PublicKey | None, anchor: Anchor | None,
+    tsa_roots: bytes | None,
+) -> list[ScanResult]:  # fmt: skip
+    calls = _part_calls(path, plan, public_key, anchor, tsa_roots)
     # fork when this process has no other threads (the workers then need no imports); spawn otherwise, as forking
     # a threaded process can deadlock. Only the arguments and the bounded results cross the process boundary.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(max_workers=len(starts), mp_context=context) as pool:
-        futures = [pool.submit(_scan_part, str(path), start=start, end=end, seed=seed, key=key, anchor=anchor,
-                               tsa_roots=tsa_roots)
-                   for start, end, seed in zip(starts, ends, seeds, strict=True)]  # fmt: skip
+    with ProcessPoolExecutor(max_workers=len(calls), mp_context=context) as pool:
+        futures = [pool.submit(_scan_part, **call) for call in calls]
         return [future.result() for future in futures]
 
 

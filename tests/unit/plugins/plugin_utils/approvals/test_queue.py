@@ -28,28 +28,14 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings im
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import open_store
 
+from tests.operator_env import operator_environment
+
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An operator's environment: a private state directory, an operator key directory and registry."""
-    for name in [k for k in list(__import__("os").environ) if k.startswith(("PRAXIS_", "ANSIBLE_"))]:
-        monkeypatch.delenv(name)
-    state = tmp_path / "state"
-    values = {
-        "HOME": str(tmp_path / "home"),
-        "PRAXIS_STATE_DIR": str(state),
-        "PRAXIS_MODE": "guarded",
-        "PRAXIS_PRINCIPAL": "agent@controller",
-        "PRAXIS_OPERATOR_DIR": str(tmp_path / "operators"),
-        "PRAXIS_APPROVERS": str(tmp_path / "approvers"),
-        "ANSIBLE_CONFIG": str(tmp_path / "empty.cfg"),
-        "NO_COLOR": "1",
-    }
-    (tmp_path / "empty.cfg").write_text("")
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
-    return values
+    return operator_environment(tmp_path, monkeypatch, state=tmp_path / "state", mode="guarded",
+                                principal="agent@controller")  # fmt: skip
 
 
 def _task(

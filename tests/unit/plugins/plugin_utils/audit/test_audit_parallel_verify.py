@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import scan as audit_scan
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
     PUBLIC_KEY_FILE,
     load_public_key,
@@ -115,6 +116,33 @@ class _Writer:
 
 
 # ----------------------------------------------------------------------------------------------- parity
+def _in_process(*args: Any) -> list[Any]:
+    """The parts scanned one after another in this process, with exactly the arguments the pool would pickle."""
+    return [audit_verify._scan_part(**call) for call in audit_verify._part_calls(*args)]
+
+
+@pytest.fixture(autouse=True)
+def _parts_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parity matrix is about joining: it scans each part in this process. Under pytest-xdist a worker always
+    has a second thread (execnet's), so the pool would spawn a fresh interpreter per part, some forty per case,
+    minutes in all. The process boundary itself is held by the tests marked ``pool``: the pool's results equal the
+    in-process ones, a pool that cannot start falls back, and the CLI verifies with real workers."""
+    if request.node.get_closest_marker("pool") is None:
+        monkeypatch.setattr(audit_verify, "_run_parallel", _in_process)
+
+
+@pytest.mark.pool
+@pytest.mark.parametrize("name", ["clean", "delete-record", "checkpoint-root-forged"])
+def test_the_process_pool_scans_exactly_as_the_parts_do_in_process(tmp_path: Path, name: str) -> None:
+    path = write_log(tmp_path / "state", 30, every=4)
+    if name != "clean":
+        TAMPERS[name][0](path)
+    inputs = _inputs(path, None)
+    args = (path, _joins(path), inputs["public_key"], inputs["anchor"], None)
+    assert len(args[1]) >= 2
+    assert audit_verify._run_parallel(*args) == _in_process(*args)
+
+
 @pytest.mark.parametrize("name", sorted(TAMPERS))
 def test_every_tamper_is_reported_alike_wherever_the_log_is_split(tmp_path: Path, name: str) -> None:
     path = write_log(tmp_path / "state", 30, every=4)
@@ -364,9 +392,8 @@ def test_verification_without_the_fast_decoder_says_the_same(tmp_path: Path, mon
     assert not with_fast.ok and with_fast.kind == "replayed approval"
 
 
+@pytest.mark.pool
 def test_pool_start_failure_falls_back_to_one_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import verify as audit_verify
-
     path = write_log(tmp_path / "state", 20, every=4)
 
     def no_processes(*_: Any, **__: Any) -> None:
@@ -378,6 +405,7 @@ def test_pool_start_failure_falls_back_to_one_scan(tmp_path: Path, monkeypatch: 
     assert report.ok and _verdict(report) == _verdict(verify_log(path, workers=1, **inputs))
 
 
+@pytest.mark.pool
 def test_cli_verify_with_workers_reports_the_first_bad_record(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -44,6 +44,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings im
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import ApprovalItem, open_store
 
+from tests.operator_env import operator_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[5]
 SYSCTL_KEYS = ("net.ipv4.ip_forward", "kernel.kptr_restrict", "fs.suid_dumpable")
 KERNEL_TASK = "Harden kernel parameters by sysctl"  # " by " in a task name: it is a name, not a state's "by"
@@ -136,22 +138,8 @@ class Recorded:
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     """An operator's environment: a private state directory, and operator alice's key (made by `operator init`)."""
-    for name in [k for k in os.environ if k.startswith(("PRAXIS_", "ANSIBLE_"))]:
-        monkeypatch.delenv(name)
-    values = {
-        "HOME": str(tmp_path / "home"),
-        "PRAXIS_STATE_DIR": str(tmp_path / "state"),
-        "PRAXIS_MODE": "open",
-        "PRAXIS_PRINCIPAL": "deploy@controller",
-        "PRAXIS_OPERATOR_DIR": str(tmp_path / "operators"),
-        "PRAXIS_APPROVERS": str(tmp_path / "approvers"),
-        "ANSIBLE_CONFIG": str(tmp_path / "empty.cfg"),
-        "NO_COLOR": "1",
-    }
-    (tmp_path / "empty.cfg").write_text("")
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
+    values = operator_environment(tmp_path, monkeypatch, state=tmp_path / "state", mode="open",
+                                  principal="deploy@controller")  # fmt: skip
     code, _, err = _cli(capsys, "operator", "init", "--name", "alice", "--no-passphrase")
     assert code == 0, err
     return values

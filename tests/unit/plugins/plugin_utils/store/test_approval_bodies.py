@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -52,6 +51,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store._migration
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store._postgres import PostgresStore
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store._sqlite import SqliteStore
 from conftest import Target
+
+from tests.operator_env import operator_environment
 
 MARK = "listen 8080 # reviewed-body-marker"
 DIFF = [{"before": "listen 80\n", "after": f"{MARK}\n", "before_header": "/etc/app.conf"}]
@@ -354,24 +355,14 @@ def test_a_version_1_store_keeps_every_row_and_has_its_bodies_moved(target: Targ
 @pytest.fixture
 def operator_env(target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An operator's environment on this backend, with an operator key (alice) registered as an approver."""
-    for name in [k for k in list(os.environ) if k.startswith(("PRAXIS_", "ANSIBLE_"))]:
-        monkeypatch.delenv(name)
     if target.kind == "sqlite":
         state = target.path.parent
     else:
         state = tmp_path / "gate-state"
         state.mkdir(mode=0o700)
-        monkeypatch.setenv(DSN_VARIABLE, target.location)
-    (tmp_path / "empty.cfg").write_text("")
-    values = {
-        "HOME": str(tmp_path / "home"), "PRAXIS_STATE_DIR": str(state), "PRAXIS_MODE": "guarded",
-        "PRAXIS_PRINCIPAL": "agent@controller", "PRAXIS_OPERATOR_DIR": str(tmp_path / "operators"),
-        "PRAXIS_APPROVERS": str(tmp_path / "approvers"), "ANSIBLE_CONFIG": str(tmp_path / "empty.cfg"),
-        "NO_COLOR": "1",
-    }  # fmt: skip
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
+    values = operator_environment(tmp_path, monkeypatch, state=state, mode="guarded", principal="agent@controller")
+    if target.kind != "sqlite":
+        monkeypatch.setenv(DSN_VARIABLE, target.location)  # after the environment was cleared of PRAXIS_*
     assert main(["operator", "init", "--name", "alice", "--no-passphrase"]) == 0
     return values
 
