@@ -9,19 +9,23 @@ or project file is read, whenever the operator asked for the gate (``PRAXIS_GATE
 ``praxis.gatekeeper.gate`` in ``callbacks_enabled``). If praxis.gatekeeper would be loaded from anywhere else, the
 run is refused.
 
-Cost in processes that never import Ansible: one string comparison per import.
+Cost in processes that never import Ansible: one string comparison per import. This module therefore imports only
+what the interpreter has already loaded at start-up (``importlib.machinery``, ``os``, ``sys``): ``importlib.abc``
+alone would pull in ``importlib.resources``, ``tempfile`` and ``typing``, about 15 ms in every Python process of the
+environment (Ansible imports them anyway, later).
 
 Security constraints: SEC-2 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at interpreter start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 _WATCHED = "ansible.plugins.loader"
 _CALLBACK = "praxis.gatekeeper.gate"
@@ -45,8 +49,9 @@ _EXEMPT = frozenset(
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
 
 
-class _Watcher(importlib.abc.MetaPathFinder):
-    """Lets ``ansible.plugins.loader`` load normally, then wraps its ``init_plugin_loader``."""
+class _Watcher:
+    """Lets ``ansible.plugins.loader`` load normally, then wraps its ``init_plugin_loader``. A meta path finder by
+    protocol (``find_spec``), not by subclassing ``importlib.abc.MetaPathFinder``: see the module's docstring."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != _WATCHED:

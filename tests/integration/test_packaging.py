@@ -162,3 +162,20 @@ def test_ansible_doc_lists_every_setting() -> None:
         assert setting.env in text, setting.env
         if setting.ini:
             assert f"key: {setting.ini}" in text, setting.ini
+
+
+def test_the_start_up_hook_costs_a_python_process_that_never_runs_ansible_only_itself() -> None:
+    """The pip install's .pth line runs in every interpreter of the environment (pip, pytest, any script). The hook
+    module must import nothing the interpreter has not already loaded: importlib.abc alone pulled in
+    importlib.resources, tempfile and typing, about 15 ms in every process (issue 22)."""
+    probe = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRAXIS_", "ANSIBLE_", "PYTHON"))}
+    hooked = json.loads(subprocess.run([str(BIN_DIR / "python"), "-c", probe], env=env, capture_output=True,
+                                       text=True, check=True).stdout)  # fmt: skip
+    assert "_praxis_gatekeeper_boot" in hooked  # the hook ran: the comparison below means something
+    heavy = {"importlib.abc", "importlib.resources", "importlib.util", "typing", "tempfile", "ansible"}
+    assert not heavy & set(hooked), sorted(heavy & set(hooked))
+    # positive control: the same interpreter importing one of them shows it in the same probe
+    control = json.loads(subprocess.run([str(BIN_DIR / "python"), "-c", "import importlib.abc; " + probe], env=env,
+                                        capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    assert "importlib.abc" in control and "typing" in control
