@@ -14,6 +14,7 @@ Security constraints: SEC-2, SEC-5, SEC-6 (docs/security-constraints.yml).
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import json
 import os
@@ -143,6 +144,10 @@ def arm(*, via: str) -> Gate | None:
         _install(points)
         lifetime.die_with_controller()
         atexit.register(_run_end, pid)
+        # What is alive now (ansible-core's start-up and the gate's tables) lives for the whole run. In the permanent
+        # generation, no later collection walks it again: not the controller's, and not a forked worker's, whose
+        # first full collection would otherwise write GC bookkeeping into, and so copy, every page of it (issue 22).
+        gc.freeze()
         return gate
 
 

@@ -1,6 +1,7 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The runner loads through Python's bytecode cache, from the files the collection loader chose, and nothing else.
+"""The runner loads through Python's bytecode cache, from the files the collection loader chose, and nothing else;
+what is alive once the gate is armed is frozen out of the garbage collector's reach.
 
 Why: ansible-core's collection loader compiles every module from source on every run (about 190 ms of a gated
 run's CPU, issue 22). adapter/bytecode.py hands the runner's modules to the standard source loader instead. These
@@ -28,17 +29,19 @@ PACKAGE = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
 
 ARM = textwrap.dedent(
     """
-    import json, os, sys
+    import gc, json, os, sys
     sys.path.insert(0, sys.argv[1])
     import ansible.cli.playbook
     from ansible.plugins.loader import init_plugin_loader
     init_plugin_loader()
     os.environ["PRAXIS_GATE"] = "enforce"
     from ansible_collections.praxis.gatekeeper.plugins.callback import gate as callback
+    frozen_before = gc.get_freeze_count()
     assert callback.arm(via="bytecode test") is not None, "the gate did not arm"
+    frozen = {"before": frozen_before, "after": gc.get_freeze_count()}
     modules = {name: {"loader": type(module.__spec__.loader).__name__, "file": getattr(module, "__file__", None)}
                for name, module in list(sys.modules.items()) if name.startswith("ansible_collections.praxis.")}
-    print(json.dumps(modules))
+    print(json.dumps({"modules": modules, "frozen": frozen}))
     """
 )
 
@@ -59,7 +62,10 @@ def test_arming_loads_the_runner_with_the_source_loader_from_the_collection_load
     done = subprocess.run([sys.executable, "-c", ARM, _shim()], env=env, capture_output=True, text=True,
                           timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    modules, frozen = report["modules"], report["frozen"]
+    # what was alive when the gate armed is in the permanent generation: no later collection walks it again
+    assert frozen["before"] == 0 and frozen["after"] > 10_000, frozen
     runner = {name: info for name, info in modules.items() if name.startswith(PACKAGE + ".")}
     assert len(runner) > 40, sorted(runner)  # the gate armed: the pipeline, policy and audit modules are loaded
     by_ansible = sorted(name for name, info in runner.items() if info["loader"] != "SourceFileLoader")
