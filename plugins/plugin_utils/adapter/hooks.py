@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible.errors import AnsibleActionSkip, AnsibleError
 
@@ -36,11 +36,13 @@ from ..core.gate import Gate, Outcome, output_bytes
 from ..core.killswitch import KillSwitchState
 from ..core.models import Decision, TaskRequest
 from ..core.requirements import missing
-from ..core.settings import load_settings
-from ..drift.observe import DriftRun
+from ..core.settings import GateSettings, load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from . import controller, inventory, lifetime, requests
 from .patching import patch, wrap_subclasses
+
+if TYPE_CHECKING:
+    from ..drift.observe import DriftRun
 
 __all__ = [
     "HOOK_TABLE",
@@ -110,7 +112,7 @@ def arm(*, via: str) -> Gate | None:
         try:
             points = hook_points()
             settings = load_settings()
-            drift = DriftRun.from_settings(settings)  # a run started by `praxis-gate drift`: its ceiling and seams
+            drift = _drift_run(settings)
             operator_settings = settings
             if drift is not None:
                 settings = drift.settings(settings)
@@ -149,6 +151,16 @@ def arm(*, via: str) -> Gate | None:
         # first full collection would otherwise write GC bookkeeping into, and so copy, every page of it (issue 22).
         gc.freeze()
         return gate
+
+
+def _drift_run(settings: GateSettings) -> DriftRun | None:
+    """The drift job of a run started by `praxis-gate drift` (its ceiling and seams), or None. The drift package
+    loads only for such a run: every other run arms without it."""
+    if not settings.drift_job:
+        return None
+    from ..drift.observe import DriftRun  # noqa: PLC0415 - only a drift job's run needs it
+
+    return DriftRun.from_settings(settings)
 
 
 def emergency_stop(reason: str) -> KillSwitchState:

@@ -100,6 +100,9 @@ def test_arming_the_gate_imports_nothing_heavy(tmp_path: Path) -> None:
     before, after = _arm(tmp_path)
     assert f"{PACKAGE}.core.gate" in after, "the guard did not arm the gate"
     assert _denied(before, after) == []
+    # only a run started by `praxis-gate drift` needs the drift job's observer (its positive control: the drift
+    # tests, tests/integration/test_drift.py, whose runs fail without it)
+    assert f"{PACKAGE}.drift.observe" not in after
 
 
 def test_arming_with_a_policy_file_seen_before_imports_no_validator(tmp_path: Path) -> None:
