@@ -1,0 +1,9 @@
+#!/bin/bash
+for pass in 1 2 3; do
+  for side in before after; do
+    if [ $side = before ]; then dir=/work/wt-before; else dir=/work/main; fi
+    (cd $dir/bench && ../.venv/bin/python startup.py --rounds 3 --out /tmp/ab/$side-$pass.json > /tmp/ab/$side-$pass.log 2>&1)
+    (cd $dir/bench && ../.venv/bin/python startup.py --arm-only 5 > /tmp/ab/arm-$side-$pass.log 2>&1)
+  done
+done
+echo done > /tmp/ab/finished
