@@ -140,12 +140,17 @@ def _jump_hop_problem(hop: str) -> str | None:
     return None
 
 
+# Compiled once at import, in the controller: a pattern compiled at its call site is compiled again in every
+# forked worker, that is for every task and host (a fork inherits only the parent's warm re cache).
+_DURATION = re.compile(r"[0-9]+[smhdw]?|yes|no")
+
+
 def _number(value: str) -> str | None:
     return None if value.isascii() and value.isdigit() else "not a number"
 
 
 def _duration(value: str) -> str | None:
-    return None if re.fullmatch(r"[0-9]+[smhdw]?|yes|no", value.lower()) else "not a duration"
+    return None if _DURATION.fullmatch(value.lower()) else "not a duration"
 
 
 _ALLOWED_SSH_OPTIONS: dict[str, Callable[[str], str | None]] = {

@@ -26,6 +26,8 @@ __all__ = ["protected_hit", "resolve", "spellings"]
 
 _MAX_DECODE_ROUNDS = 4
 _SPLIT = re.compile(r"[\s=,;'\"()\[\]{}]+")
+# Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
+_REPEATED_SLASHES = re.compile("/{2,}")
 
 
 def spellings(text: str) -> Iterator[str]:
@@ -48,7 +50,7 @@ def spellings(text: str) -> Iterator[str]:
             if "/" not in path:
                 continue
             normal = posixpath.normpath(path) if path.startswith("/") else path
-            normal = re.sub("/{2,}", "/", normal)
+            normal = _REPEATED_SLASHES.sub("/", normal)
             if normal not in seen:
                 seen.add(normal)
                 yield normal

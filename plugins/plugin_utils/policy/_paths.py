@@ -104,6 +104,8 @@ TEMP_DIRS: tuple[str, ...] = ("/tmp", "/var/tmp")  # noqa: S108 - names, not fil
 
 _GLOB_CHARS = frozenset("*?[")
 _BRACKET = re.compile(r"\[[^\]/]*\]")
+# Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
+_HOME_PREFIX = re.compile(r"~[A-Za-z0-9_.-]*")
 _BRACE_LIMIT = 64
 
 # Block devices and memory devices: a write to any of these destroys data below the filesystem layer. Matched
@@ -320,7 +322,7 @@ def _home_reference(path: str) -> bool:
     if not path.startswith("~"):
         return False
     head, _, rest = path.partition("/")
-    if "/" in head or not re.fullmatch(r"~[A-Za-z0-9_.-]*", head):
+    if "/" in head or not _HOME_PREFIX.fullmatch(head):
         return False
     rest = rest.strip("/")
     return rest in ("", ".") or _everything_glob(rest)

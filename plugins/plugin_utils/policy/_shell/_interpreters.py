@@ -20,6 +20,11 @@ from ._simple import _SimpleCommands
 from ._state import _State
 from ._vocabulary import _BACKTICK_CODE, _CALL_STRINGS, _CODE_OPTS, _CODE_VALUE_OPTS, _MAX_CODE_SCAN, TCL_FAMILY
 
+# Compiled at import: a call-site pattern is compiled again in every forked worker, that is for every task and host.
+_VERSION_SUFFIX = re.compile(r"[0-9.]+$")  # python3.12 -> python
+_LIST_CALL = re.compile(r"(?:system|exec|spawn|Popen|run|call|check_output|execFileSync|spawnSync)\s*\(\s*\[")
+_QUOTED_ITEM = re.compile(r"\"([^\"\\\n]{0,400})\"|'([^'\\\n]{0,400})'")
+
 
 class _Interpreters(_SimpleCommands):
     """The layer that reads interpreter and awk programs."""
@@ -27,7 +32,7 @@ class _Interpreters(_SimpleCommands):
     def _interpreter(
         self, cmd: _Cmd, lower: str, fields: list[_Field], stdin: str | None, wraps: tuple[str, ...]
     ) -> None:
-        family = re.sub(r"[0-9.]+$", "", lower)
+        family = _VERSION_SUFFIX.sub("", lower)
         code_letters = _CODE_OPTS.get(family, "")
         value_letters = _CODE_VALUE_OPTS.get(family, "")
         codes: list[_Field] = []
@@ -126,13 +131,11 @@ class _Interpreters(_SimpleCommands):
         for m in _BACKTICK_CODE.finditer(code):
             text = m.group(1) or m.group(2) or m.group(3) or ""
             self.nested(text, "interpreter", state=state.copy(), wrap=wraps)
-        for m in re.finditer(
-            r"(?:system|exec|spawn|Popen|run|call|check_output|execFileSync|spawnSync)\s*\(\s*\[", code
-        ):
+        for m in _LIST_CALL.finditer(code):
             end = code.find("]", m.end())
             if end < 0 or end - m.end() > 4000:
                 continue
-            items = re.findall(r"\"([^\"\\\n]{0,400})\"|'([^'\\\n]{0,400})'", code[m.end() : end])
+            items = _QUOTED_ITEM.findall(code[m.end() : end])
             words = [a or b for a, b in items]
             if words:
                 self.nested(split_argv(words), "interpreter", state=state.copy(), wrap=wraps)
