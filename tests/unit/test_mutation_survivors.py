@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,9 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.redact im
     REDACTED,
     SPLIT_REDACTED,
     _any_of,
+    holds_no_hint,
     redact,
+    redact_text,
     redact_texts,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -573,3 +576,60 @@ def test_the_hint_trie_of_the_real_hints_finds_each_of_them() -> None:
     for word in sorted(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS):
         assert trie.search(f"~~{word}~~"), word
     assert trie.search("/usr/bin/true mode=0644 owner=root") is None
+
+
+# ------------------------------------------------------------------------------------------------ redaction of pairs
+def test_a_secret_key_without_a_value_does_not_end_the_scan() -> None:
+    """Kills `if value is None: continue` -> `break` in _redact_pairs: an empty value under one secret key must not
+    let the secret pairs after it through."""
+    assert redact_text("password=;token=abc") == "password=;token=<redacted>"
+    assert redact_text("password= ;api_key=abc user=bob") == "password= ;api_key=<redacted> user=bob"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"password": "hunter2", "user": "bob"}', '{"password": "<redacted>", "user": "bob"}'),
+        ("user=bob password='hunter 2' mode=0644", "user=bob password='<redacted>' mode=0644"),
+        ("user=bob password=hunter2 mode=0644", "user=bob password=<redacted> mode=0644"),
+    ],
+)
+def test_a_withheld_value_keeps_its_quotes_and_only_them(text: str, expected: str) -> None:
+    """Kills the quote mutants of _redact_pairs (`quote = None`, and the quote test forced either way): a record
+    keeps the shape of the text it came from, so a quoted value stays quoted and a bare one bare."""
+    assert redact_text(text) == expected
+
+
+def test_the_default_node_budget_is_2000() -> None:
+    """Kills redact's `max_nodes=2000` -> 2001: a value of 2001 nodes has its last one withheld."""
+    value = [[0] * 199 for _ in range(10)]  # 1 + 10 + 1990 nodes
+    redacted = redact(value)
+    assert redacted[0] == [0] * 199 and redacted[-1][:-1] == [0] * 198
+    assert redacted[-1][-1] == "<withheld:too-large>"
+
+
+def test_integers_of_up_to_128_bits_are_kept() -> None:
+    """Kills `bit_length() <= 128` -> `< 128` and `<= 129`."""
+    assert redact([2**127, 2**128 - 1, 2**128]) == [2**127, 2**128 - 1, "<withheld:int bits=129>"]
+
+
+def test_a_hint_free_dump_does_not_vouch_for_a_container_it_cannot_show() -> None:
+    """Kills `type(value) in _DUMPED_AS_IS` -> `not in`: the caller's dump shows a custom mapping only as its
+    ``str()`` (``default=str``), so "no hint in the dump" says nothing about its keys and values; they are scanned."""
+
+    class Opaque(Mapping[str, str]):
+        def __getitem__(self, key: str) -> str:
+            return {"password": "hunter2"}[key]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["password"])
+
+        def __len__(self) -> int:
+            return 1
+
+        def __repr__(self) -> str:
+            return "Opaque()"
+
+    value = {"args": Opaque()}
+    assert holds_no_hint(json.dumps(value, default=str, ensure_ascii=False))
+    assert redact(value, hint_free=True) == {"args": {"password": REDACTED}}
