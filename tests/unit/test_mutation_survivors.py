@@ -633,3 +633,21 @@ def test_a_hint_free_dump_does_not_vouch_for_a_container_it_cannot_show() -> Non
     value = {"args": Opaque()}
     assert holds_no_hint(json.dumps(value, default=str, ensure_ascii=False))
     assert redact(value, hint_free=True) == {"args": {"password": REDACTED}}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.binary(max_size=40))
+def test_the_token_encoding_round_trips_any_bytes(data: bytes) -> None:
+    """Kills _b64's `rstrip("=")` -> `rstrip("XX=XX")`, which also eats a trailing 'X' of the encoding: b"\\0\\0\\x17"
+    encodes as "AAAX"."""
+    assert tokens._unb64(tokens._b64(b"\0\0\x17")) == b"\0\0\x17"
+    encoded = tokens._b64(data)
+    assert "=" not in encoded and tokens._unb64(encoded) == data
+
+
+def test_an_anchor_written_before_offsets_were_kept_reads_as_offset_unknown(tmp_path: Path) -> None:
+    """Kills read_anchor's `data.get("offset", -1)` -> None, no default, +1 or -2: an older anchor has no offset, and
+    -1 is the value that tells the writer to rescan rather than seek to a made-up position."""
+    path = tmp_path / "audit.anchor"
+    path.write_text(json.dumps({"seq": 2, "checkpoint_hash": "a" * 64, "tree_size": 4, "root": "r" * 64}))
+    assert read_anchor(path) == Anchor(seq=2, checkpoint_hash="a" * 64, tree_size=4, root="r" * 64, offset=-1)
