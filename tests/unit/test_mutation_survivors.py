@@ -651,3 +651,51 @@ def test_an_anchor_written_before_offsets_were_kept_reads_as_offset_unknown(tmp_
     path = tmp_path / "audit.anchor"
     path.write_text(json.dumps({"seq": 2, "checkpoint_hash": "a" * 64, "tree_size": 4, "root": "r" * 64}))
     assert read_anchor(path) == Anchor(seq=2, checkpoint_hash="a" * 64, tree_size=4, root="r" * 64, offset=-1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("requirepass s3cr3t\nport 6379\nbind 0.0.0.0", "requirepass <redacted>\nport 6379\nbind 0.0.0.0"),
+        ("port 6379\nrequirepass s3cr3t", "port 6379\nrequirepass <redacted>"),
+        ("port 6379\n+masterauth s3cr3t\n-bind 0.0.0.0\n", "port 6379\n+masterauth <redacted>\n-bind 0.0.0.0\n"),
+    ],
+)
+def test_a_secret_config_line_is_withheld_to_its_end_and_no_further(text: str, expected: str) -> None:
+    """Kills _redact_config_lines' `text.find("\\n", ...)` -> `rfind` or a longer needle, and the forced `end < 0`
+    test either way: the rest of the secret's line is withheld, the lines after it are not (a hardening role's diff
+    stays readable), and a secret on the last line is withheld to the end of the text."""
+    assert redact_text(text) == expected
+
+
+def _no_space_for_new_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk for files created in checkpoint.py (one cannot be made without privileges: a double for it)."""
+    real = checkpoint.open_private_file
+
+    def open_private_file(path: Path, flags: int) -> int:
+        if flags & os.O_CREAT:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, flags)
+
+    monkeypatch.setattr(checkpoint, "open_private_file", open_private_file)
+
+
+def test_a_key_that_cannot_be_created_is_a_state_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kills `contextlib.suppress(OSError)` -> `suppress(None)` around _create's clean-up: when the temporary key
+    was never created, removing it fails, and that must not replace the error that says what went wrong."""
+    _no_space_for_new_files(monkeypatch)
+    with pytest.raises(StateError, match="cannot create the checkpoint signing key"):
+        CheckpointKeys.load_or_create(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_anchor_that_cannot_be_created_raises_the_disk_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kills `contextlib.suppress(OSError)` -> `suppress(None)` in _write_atomic's clean-up (the same case)."""
+    _no_space_for_new_files(monkeypatch)
+    with pytest.raises(OSError, match="No space left"):
+        write_anchor(tmp_path / "audit.anchor", Anchor(seq=1, checkpoint_hash="a" * 64, tree_size=1, root="r" * 64))
+    assert list(tmp_path.iterdir()) == []
