@@ -691,9 +691,7 @@ def test_a_key_that_cannot_be_created_is_a_state_error_and_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_anchor_that_cannot_be_created_raises_the_disk_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_anchor_that_cannot_be_created_raises_the_os_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kills `contextlib.suppress(OSError)` -> `suppress(None)` in _write_atomic's clean-up (the same case)."""
     _no_space_for_new_files(monkeypatch)
     with pytest.raises(OSError, match="No space left"):
