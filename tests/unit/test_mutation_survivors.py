@@ -63,6 +63,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.redact im
     redact,
     redact_text,
     redact_texts,
+    truncate,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
@@ -697,3 +698,32 @@ def test_an_anchor_that_cannot_be_created_raises_the_os_error(tmp_path: Path, mo
     with pytest.raises(OSError, match="No space left"):
         write_anchor(tmp_path / "audit.anchor", Anchor(seq=1, checkpoint_hash="a" * 64, tree_size=1, root="r" * 64))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_config_line_already_withheld_does_not_end_the_scan() -> None:
+    """Kills `continue` -> `break` after _redact_config_lines finds a line already withheld: text that holds a
+    placeholder (a diff of a file redacted before) must not let the secret lines after it through."""
+    assert redact_text("password <redacted>\nrequirepass s3cr3t") == "password <redacted>\nrequirepass <redacted>"
+
+
+def test_truncation_bounds_and_marks() -> None:
+    """Kills truncate's `len(text) <= limit` -> `<` and `max(0, ...)` -> `max(1, ...)`: text of exactly the limit is
+    kept whole; longer text keeps what fits before the marker, and nothing of it when the marker alone is longer
+    than the limit."""
+    assert truncate("a" * 20, 20) == "a" * 20
+    assert truncate("a" * 21, 20) == "a" * 6 + "...<truncated>"
+    assert truncate("abcdefghijklmnopqrstuvwxyz", 10) == "...<truncated>"
+
+
+def test_redact_text_bounds_to_4096_and_takes_any_object() -> None:
+    """Kills redact_text's `limit=4096` -> 4097 and `str(text)` -> `str(None)`: the default bound, and a non-string
+    is redacted as its text."""
+    assert redact_text("a" * 4096) == "a" * 4096
+    assert len(redact_text("a" * 5000)) == 4096
+    assert redact_text(12345) == "12345"
+
+    class Holder:
+        def __str__(self) -> str:
+            return "password=hunter2"
+
+    assert redact_text(Holder()) == "password=<redacted>"
