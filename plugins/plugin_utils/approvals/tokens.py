@@ -51,6 +51,7 @@ __all__ = [
     "TokenItem",
     "VerifiedToken",
     "cosign_token",
+    "may_be_requester",
     "plan_id",
     "sign_token",
     "split_tokens",
@@ -192,6 +193,17 @@ def _split(token: str) -> tuple[bytes, list[dict[str, Any]]]:
     return payload_bytes, signatures
 
 
+def may_be_requester(approver: str, requester: str) -> bool:
+    """Whether an approver's signature may be the requester's own, for the distinct-approver rule.
+
+    A principal is ``<who>@<where>`` and an approver's name may hold an ``@`` itself (``alice@corp.example``), so
+    comparing the whole principal, or its part before the first ``@``, with the whole name let
+    ``alice@corp.example`` approve a request of ``alice@corp.example@web1``. They are compared by who they name:
+    the part before the first ``@`` of each, without case. Ambiguity rounds up: ``alice``, ``Alice@ops`` and
+    ``alice@corp.example`` may all be the requester ``alice@web1``, and none of them counts as a second person."""
+    return approver.split("@", 1)[0].casefold() == requester.split("@", 1)[0].casefold()
+
+
 def verify_token(
     token: str,
     *,
@@ -235,8 +247,7 @@ def verify_token(
             hint="approvers are registered by the operator (`praxis-gate operator init`)",
         )
     if distinct_from_requester:
-        requester_name = requester.split("@", 1)[0]
-        valid_names = [name for name in valid_names if name not in (requester, requester_name)]
+        valid_names = [name for name in valid_names if not may_be_requester(name, requester)]
         if not valid_names:
             raise InvalidToken(
                 "the approval was signed by the requester; this installation needs a different approver",

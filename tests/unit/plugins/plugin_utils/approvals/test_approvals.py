@@ -466,6 +466,31 @@ def test_distinct_approver_rule_is_not_fooled_by_a_similar_name(alice: Operator,
     assert _verify(_sign(alice), registry, requester="alicex@ctl", distinct_from_requester=True).approvers == ("alice",)
 
 
+# Every spelling under which a principal can name the approver's person: the name itself, with a host, with the
+# name's own @-parts and a host after them (found by mutation testing: ``alice@corp.example@web1`` was a second
+# person to ``alice@corp.example``), in another case.
+_SELF_SPELLINGS = ("{n}", "{n}@ctl", "{n}@ctl.example.com", "{n}@web1@ctl", "{N}", "{N}@ctl", "{u}", "{u}@other")
+# Principals that name someone else: the rule must still count the approver (positive controls).
+_OTHERS = ("{u}x@ctl", "x{u}@ctl", "carol@{n}", "carol", "", "agent:{u}")
+
+
+@pytest.mark.parametrize("name", ["alice", "alice@corp.example", "Alice.Smith@corp.example", "ops-1@a@b"])
+def test_distinct_approver_rule_refuses_every_spelling_of_the_approver(name: str) -> None:
+    approver = Operator(name)
+    registry = {approver.approver.key_id: approver.approver}
+    token = _sign(approver)
+    user = name.split("@", 1)[0]
+    spellings = {template.format(n=name, N=name.upper(), u=user) for template in _SELF_SPELLINGS}
+    for requester in sorted(spellings):
+        assert _verify(token, registry, requester=requester).approvers == (name,)  # the rule off: counted
+        with pytest.raises(InvalidToken, match="signed by the requester"):
+            _verify(token, registry, requester=requester, distinct_from_requester=True)
+    for template in _OTHERS:
+        requester = template.format(n=name, N=name.upper(), u=user)
+        verified = _verify(token, registry, requester=requester, distinct_from_requester=True)
+        assert verified.approvers == (name,), requester
+
+
 # ---------------------------------------------------------------------------------------------------- T3
 def test_a_t3_token_must_name_exactly_one_host(alice: Operator, registry: dict[str, Approver]) -> None:
     two_hosts = [_item("item-1", tier="T3", target="web1"), _item("item-2", tier="T3", target="web2")]
