@@ -52,6 +52,7 @@ __all__ = [
     "VerifiedToken",
     "cosign_token",
     "may_be_requester",
+    "person",
     "plan_id",
     "sign_token",
     "split_tokens",
@@ -193,15 +194,18 @@ def _split(token: str) -> tuple[bytes, list[dict[str, Any]]]:
     return payload_bytes, signatures
 
 
-def may_be_requester(approver: str, requester: str) -> bool:
-    """Whether an approver's signature may be the requester's own, for the distinct-approver rule.
+def person(name: str) -> str:
+    """Who a principal or an approver's name names, for the rules that need two people: the part before the first
+    ``@``, without case. A principal is ``<who>@<where>`` and an approver's name may hold an ``@`` itself
+    (``alice@corp.example``); comparing whole names let ``alice@corp.example`` approve a request of
+    ``alice@corp.example@web1``. Ambiguity rounds up: ``alice``, ``Alice@ops`` and ``alice@corp.example`` are one
+    person to these rules."""
+    return name.split("@", 1)[0].casefold()
 
-    A principal is ``<who>@<where>`` and an approver's name may hold an ``@`` itself (``alice@corp.example``), so
-    comparing the whole principal, or its part before the first ``@``, with the whole name let
-    ``alice@corp.example`` approve a request of ``alice@corp.example@web1``. They are compared by who they name:
-    the part before the first ``@`` of each, without case. Ambiguity rounds up: ``alice``, ``Alice@ops`` and
-    ``alice@corp.example`` may all be the requester ``alice@web1``, and none of them counts as a second person."""
-    return approver.split("@", 1)[0].casefold() == requester.split("@", 1)[0].casefold()
+
+def may_be_requester(approver: str, requester: str) -> bool:
+    """Whether an approver's signature may be the requester's own, for the distinct-approver rule."""
+    return person(approver) == person(requester)
 
 
 def verify_token(
@@ -239,8 +243,8 @@ def verify_token(
                 f"the approval token's signature by {approver.name} does not verify (altered?)",
                 hint="request a new approval; do not edit tokens",
             ) from None
-        if approver.name not in valid_names:
-            valid_names.append(approver.name)
+        if all(person(approver.name) != person(name) for name in valid_names):
+            valid_names.append(approver.name)  # one person signing twice (under two names) counts once
     if not valid_names:
         raise InvalidToken(
             "the approval token is not signed by any registered approver",

@@ -210,6 +210,22 @@ def test_a_second_signature_by_the_same_name_with_another_key_counts_once(alice:
     assert _verify(cosigned, registry).approvers == ("alice",)
 
 
+@pytest.mark.parametrize(
+    ("second", "same_person"),
+    [("Alice", True), ("alice@corp.example", True), ("ALICE@ops@b", True),
+     ("alice.smith", False), ("bob", False), ("carol@alice", False)],
+)  # fmt: skip
+def test_two_signatures_count_as_two_approvers_only_when_they_name_two_people(
+    alice: Operator, second: str, same_person: bool
+) -> None:
+    """The T3 two-approver rule needs two people: a second key registered under another spelling of the same name
+    (``Alice``, ``alice@corp.example``) counts once; other names (``alice.smith``, ``carol@alice``) count."""
+    other = Operator(second)
+    registry = {alice.approver.key_id: alice.approver, other.approver.key_id: other.approver}
+    verified = _verify(cosign_token(_sign(alice), key=other.key, approver=other.approver), registry)
+    assert verified.approvers == (("alice",) if same_person else ("alice", second))
+
+
 def test_cosign_by_an_unregistered_key_adds_nothing(alice: Operator, registry: dict[str, Approver]) -> None:
     mallory = Operator("mallory")
     cosigned = cosign_token(_sign(alice), key=mallory.key, approver=mallory.approver)
