@@ -26,8 +26,8 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import GatekeeperError
@@ -118,7 +118,6 @@ class VerifiedToken:
     issued_at: int
     expires_at: int
     ref: str
-    counted: Mapping[str, int] = field(default_factory=dict)  # tier -> number of distinct approvers that count
 
 
 def split_tokens(value: Any) -> tuple[str, ...]:
@@ -294,10 +293,4 @@ def verify_token(
         issued_at=issued,
         expires_at=expires,
         ref=token_ref(token),
-        counted={"approvers": len(valid_names)},
     )
-
-
-def pending_expiry(now: datetime, *, hours: int = 24) -> datetime:
-    """How long an unapproved request stays reviewable."""
-    return now + timedelta(hours=hours)
