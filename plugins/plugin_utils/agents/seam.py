@@ -22,17 +22,20 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..approvals.stage import ApprovalSeam
 from ..approvals.tokens import APPROVAL_TIERS
 from ..core.models import RequestKind, Tier, Verdict
 from ..core.seams import SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
-from ..store import Store, open_store
 from . import trifecta
 from .config import AgentSettings, load_agent_settings
-from .sessions import SessionBook, SessionInfo, session_of
+from .principals import session_of
+
+if TYPE_CHECKING:  # the store and the session book load with the first agent session: other runs never need them
+    from ..store import Store
+    from .sessions import SessionBook, SessionInfo
 
 __all__ = ["Recorder", "SessionSeam"]
 
@@ -57,7 +60,7 @@ class SessionSeam:
         self.approvals = approvals
         self.recorder: Recorder | None = None  # the gate's record_event, set when the gate is built
         self._agent_settings = agent_settings
-        self._open_store = store or (lambda: open_store(settings, quick_check=False))
+        self._open_store = store or self._operator_store
         self._book: SessionBook | None = None
         self._book_pid = -1
         self._seen: dict[str, SeamContext] = {}  # decision id -> context, until its outcome
@@ -192,6 +195,8 @@ class SessionSeam:
             return info
         budgets = self._agent().budgets
         if not write:  # explaining only: judge as the session would be opened, write nothing
+            from .sessions import SessionInfo  # noqa: PLC0415 - loads with the first agent session
+
             return SessionInfo(session, "standard", budgets, datetime.now(UTC), self.settings.principal)
         return book.open(session, budgets=budgets, actor=self.settings.principal)
 
@@ -200,7 +205,14 @@ class SessionSeam:
             self._agent_settings = load_agent_settings()
         return self._agent_settings
 
+    def _operator_store(self) -> Store:
+        from ..store import open_store  # noqa: PLC0415 - the store loads with the first agent session
+
+        return open_store(self.settings, quick_check=False)
+
     def _sessions(self) -> SessionBook:
         if self._book is None or self._book_pid != os.getpid():
+            from .sessions import SessionBook  # noqa: PLC0415 - loads with the first agent session
+
             self._book, self._book_pid = SessionBook(self._open_store()), os.getpid()  # a store must not cross fork()
         return self._book

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +36,7 @@ from ..core.errors import ConfigError, StateError
 from ..core.models import Tier
 from ..store import ConflictError, Fact, Store
 from .config import Budgets
+from .principals import AGENT_PREFIX, principal_of, session_of, valid_session_id
 
 __all__ = [
     "AGENT_PREFIX",
@@ -50,38 +50,14 @@ __all__ = [
     "valid_session_id",
 ]
 
-AGENT_PREFIX = "agent:"
 SESSION_TYPE = "praxis.agent.session"
 LATCH_TYPE = "praxis.agent.latch"
 USAGE_TYPE = "praxis.agent.usage"
 GRANT_TYPE = "praxis.agent.grant"
 SCOPE_TYPE = "praxis.agent.scope"
 _STATE = "state"
-_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CHARGE_ATTEMPTS = 200
 _MAX_GRANT_TTL = 30 * 24 * 3600
-
-
-def valid_session_id(session_id: str) -> str:
-    """The id, if it is one (1-64 of letters, digits, ``.``, ``_``, ``-``, starting alphanumeric); else ConfigError."""
-    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
-        raise ConfigError(
-            f"not a session id: {str(session_id)[:80]!r}",
-            hint="a session id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-        )
-    return session_id
-
-
-def principal_of(session_id: str) -> str:
-    """The principal every decision of an agent session carries."""
-    return AGENT_PREFIX + session_id
-
-
-def session_of(principal: str) -> str | None:
-    """The session an ``agent:<session>`` principal belongs to; None for any other principal."""
-    if not principal.startswith(AGENT_PREFIX):
-        return None
-    return principal[len(AGENT_PREFIX) :]
 
 
 @dataclass(frozen=True, slots=True)

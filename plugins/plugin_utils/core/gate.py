@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..agents.principals import session_of
 from ..agents.seam import SessionSeam
-from ..agents.sessions import session_of
 from ..approvals.stage import ApprovalSeam
 from ..audit.writer import AuditLog, AuditSink
 from ..egress import client as egress_client
@@ -40,7 +40,6 @@ from ..policy import _controller
 from ..policy.evaluate import Evaluation, evaluate, tamper_findings
 from ..policy.redact import RedactionError, holds_no_hint, redact, redact_text, redact_texts, truncate
 from ..policy.ruleset import Ruleset, load_ruleset
-from ..store import open_store
 from . import killswitch
 from .egress_stage import egress_findings
 from .errors import ConfigError, StateError, TaskRefused
@@ -497,6 +496,8 @@ class Gate:
         state = killswitch.trip(self._killswitch_path, reason=reason, principal=by)
         self.record_event("emergency-stop", durable=True, reason=state.reason, by=state.by)
         try:
+            from ..store import open_store  # noqa: PLC0415 - only a tripped stop writes to the store here
+
             store = open_store(self.settings, quick_check=False)
             try:
                 store.record_killswitch("stop", reason=state.reason or "-", actor=by[:200] or "unknown")

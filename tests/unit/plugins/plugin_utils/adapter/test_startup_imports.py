@@ -100,9 +100,11 @@ def test_arming_the_gate_imports_nothing_heavy(tmp_path: Path) -> None:
     before, after = _arm(tmp_path)
     assert f"{PACKAGE}.core.gate" in after, "the guard did not arm the gate"
     assert _denied(before, after) == []
-    # only a run started by `praxis-gate drift` needs the drift job's observer (its positive control: the drift
-    # tests, tests/integration/test_drift.py, whose runs fail without it)
-    assert f"{PACKAGE}.drift.observe" not in after
+    # Loaded on first use, by the runs that need them (their positive controls: the drift, agent-session and
+    # approval tests, whose runs fail without them): the drift job's observer (a run of `praxis-gate drift`), the
+    # session book and the store (an agent session's run, a task that needs approval, a tripped emergency stop).
+    lazy = (f"{PACKAGE}.drift.observe", f"{PACKAGE}.agents.sessions", f"{PACKAGE}.store")
+    assert sorted(name for name in after if name.startswith(lazy)) == []
 
 
 def test_arming_with_a_policy_file_seen_before_imports_no_validator(tmp_path: Path) -> None:
