@@ -105,12 +105,12 @@ def test_arming_the_gate_imports_nothing_heavy(tmp_path: Path) -> None:
 def test_arming_with_a_policy_file_seen_before_imports_no_validator(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yml"
     policy.write_text("version: 1\ncommand_allowlist: [uptime]\n")
-    _, first = _arm(tmp_path, PRAXIS_POLICY=str(policy))
+    _unused, first = _arm(tmp_path, PRAXIS_POLICY=str(policy))
     assert "jsonschema" in first, "control: a policy file the cache has not seen is validated"
     before, after = _arm(tmp_path, PRAXIS_POLICY=str(policy))
     assert _denied(before, after) == []
     policy.write_text("version: 1\ncommand_allowlist: [df -h]\n")
-    _, changed = _arm(tmp_path, PRAXIS_POLICY=str(policy))
+    _unused, changed = _arm(tmp_path, PRAXIS_POLICY=str(policy))
     assert "jsonschema" in changed, "a changed policy file is validated again"
 
 
