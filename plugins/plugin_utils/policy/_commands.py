@@ -764,7 +764,7 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
         if not disk_operands:
             continue
         target = disk_operands[0][0][:40]
-        short, longs, _unused1, _unused2 = _options(args)
+        short, longs, _operands, _any_option = _options(args)
         texts = {t for t, _unused in args}
         if nm == "mkfs" or _MKFS_RE.fullmatch(nm):
             add(RAW_DISK, f"{nm} formats the raw disk {target} ({_show(cmd)})")

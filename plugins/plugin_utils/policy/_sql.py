@@ -370,7 +370,7 @@ def classify_client(tool: str, args: Sequence[str], stdin: str | None, unread_st
         return Tier.T3, f"{tool}: a database shell the gate does not know"
     dialect, code_options, file_options, value_options, positional_code = _CLIENTS[client]
     codes, positionals = _option_values(args, code_options | file_options, value_options)
-    files, _unused = _option_values(args, file_options, value_options | code_options)
+    files, _positionals = _option_values(args, file_options, value_options | code_options)
     texts = [c for c in codes if c not in files]
     if positional_code and len(positionals) > 1:
         texts.extend(positionals[1:])
@@ -439,7 +439,7 @@ def _mongo_code(code: str) -> Verdict:
 
 def classify_mongo(tool: str, args: Sequence[str], stdin: str | None, unread_stdin: str) -> Verdict | None:
     codes, positionals = _option_values(args, frozenset({"--eval"}), _MONGO_VALUE_OPTIONS)
-    files, _unused = _option_values(args, frozenset({"-f", "--file"}), _MONGO_VALUE_OPTIONS | {"--eval"})
+    files, _positionals = _option_values(args, frozenset({"-f", "--file"}), _MONGO_VALUE_OPTIONS | {"--eval"})
     scripts = files + [p for p in positionals if p.endswith(".js")]
     worst: Verdict | None = (Tier.T2, f"{tool} runs a script the gate cannot read") if scripts else None
     texts = list(codes)

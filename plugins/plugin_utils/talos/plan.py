@@ -121,7 +121,7 @@ def plan(words: Sequence[str], *, target: Target, check_mode: bool, settings: Ga
                 confined.append(confine(path, root, what=f"{verb.name} {where}"))
         for where, path in inputs:
             confine(path, root, what=f"{verb.name} {where}")
-    tier, _unused = call.tier()
+    tier, _reasons = call.tier()
     rest = list(words[len(call.words) :])
     dry_run = False
     skip = ""

@@ -226,7 +226,7 @@ def _find_close(s: str, i: int, closer: str) -> int:
             continue
         if c == "'":
             if i > 0 and s[i - 1] == "$":
-                _unused, j = decode_escapes(s, i + 1, stop_at_quote=True)
+                _decoded, j = decode_escapes(s, i + 1, stop_at_quote=True)
                 i = j
                 continue
             j = s.find("'", i + 1)
@@ -633,7 +633,7 @@ class _Lexer:
                         part.op = "bad"
                     else:
                         sub = _Lexer(arg, self.out, self.depth + 1)
-                        word, _unused = sub.word(0, _NOSTOP)
+                        word, _end = sub.word(0, _NOSTOP)
                         part.arg = word
                     break
             else:
