@@ -130,7 +130,7 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------ the machine
 def _first_line(command: Sequence[str]) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     text = (done.stdout or done.stderr).strip()
@@ -231,7 +231,7 @@ def _git_dirty() -> list[str]:
     try:
         done = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "plugins", "boot"],
-            capture_output=True, text=True, timeout=30,
+            check=False, capture_output=True, text=True, timeout=30,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return ["?"]

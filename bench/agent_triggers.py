@@ -98,7 +98,7 @@ def measure(lab: AnsibleLab, playbook: str, mode: str, extra: dict[str, str]) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--awx-collections", help="a collections path holding awx.awx")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []

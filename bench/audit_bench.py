@@ -44,7 +44,7 @@ def record_templates(policy: Path) -> tuple[dict[str, Any], dict[str, Any], Any,
     import latency
 
     _audit, gate_mod, models, settings_mod = _pkg()
-    rows, _ = latency.load_captured(None)
+    rows, _unused = latency.load_captured(None)
     named = dict(latency.build_mix(rows))
     request = latency._request(models, named["copy content (captured)"])
     scratch = Path(tempfile.mkdtemp(prefix="pxb-tpl-"))
@@ -70,7 +70,7 @@ def _fsync_floor(directory: Path, count: int, size: int) -> float:
     payload = b"x" * (size - 1) + b"\n"
     try:
         started = time.perf_counter()
-        for _ in range(count):
+        for _repeat in range(count):
             os.write(fd, payload)
             os.fsync(fd)
         elapsed = time.perf_counter() - started
@@ -147,7 +147,7 @@ def build_log(policy: Path, directory: Path, records: int) -> dict[str, Any]:
         written += 2 * pairs + 3
     elapsed = time.perf_counter() - started
     path = directory / "audit.jsonl"
-    lines = sum(1 for _ in path.open("rb"))
+    lines = sum(1 for _line in path.open("rb"))
     return {"records": lines, "bytes": path.stat().st_size, "build_seconds": round(elapsed, 1),
             "build_records_per_s": round(lines / elapsed, 1)}  # fmt: skip
 
@@ -193,8 +193,9 @@ def _run_timed(command: list[str]) -> tuple[int, float, int | None, str]:
     """Run under /usr/bin/time: its own tiny RSS is what a forked child inherits, so %M is the command's peak."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         started = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-o", stats.name, "-f", "%M", *command], capture_output=True,
-                              text=True)  # fmt: skip
+        done = subprocess.run(
+            ["/usr/bin/time", "-o", stats.name, "-f", "%M", *command], check=False, capture_output=True, text=True
+        )
         elapsed = time.perf_counter() - started
         text = Path(stats.name).read_text().strip().splitlines()
     try:

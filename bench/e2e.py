@@ -177,9 +177,14 @@ class Lab:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            self.net.netns_exec(command), cwd=str(playbook.parent), env=env, capture_output=True, text=True,
+            self.net.netns_exec(command),
+            check=False,
+            cwd=str(playbook.parent),
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=1800,
-        )  # fmt: skip
+        )
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         busy_after = _cpu_ticks()
@@ -253,7 +258,7 @@ def _loadavg() -> float:
 def _lines(path: Path) -> int:
     try:
         with path.open("rb") as handle:
-            return sum(1 for _ in handle)
+            return sum(1 for _line in handle)
     except FileNotFoundError:
         return 0
 
@@ -445,8 +450,15 @@ def pyspy_profile(root: Path, *, hosts: int, extra_args: Sequence[str], out_dir:
                 str(PLAYBOOK_DIR / "site.yml"), "-e", f"bench_root={target}", *lab.extra_args,
             ]  # fmt: skip
             started = time.perf_counter()
-            done = subprocess.run(lab.net.netns_exec(command), cwd=str(PLAYBOOK_DIR), env=lab.env(variant, control_dir),
-                                  capture_output=True, text=True, timeout=1800)  # fmt: skip
+            done = subprocess.run(
+                lab.net.netns_exec(command),
+                check=False,
+                cwd=str(PLAYBOOK_DIR),
+                env=lab.env(variant, control_dir),
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
             wall = time.perf_counter() - started
             lab.net.close_control_masters(control_dir)
             (out_dir / f"pyspy-{variant}.log").write_text(done.stdout[-5000:] + "\n" + done.stderr[-5000:])
@@ -481,7 +493,7 @@ def _collapsed_summary(path: Path, top: int = 20) -> dict[str, Any]:
     if not path.is_file():
         return {"samples": 0, "gate_share": 0.0, "error": "no py-spy output"}
     for line in path.read_text(errors="replace").splitlines():
-        stack, _, count_text = line.rpartition(" ")
+        stack, _separator, count_text = line.rpartition(" ")
         try:
             count = int(count_text)
         except ValueError:

@@ -146,8 +146,8 @@ def _time(
     count = len(requests)
     for i in range(warmup):
         fn(requests[i % count])
-    wall: list[list[float]] = [[] for _ in requests]
-    cpu: list[list[float]] = [[] for _ in requests]
+    wall: list[list[float]] = [[] for _request in requests]
+    cpu: list[list[float]] = [[] for _request in requests]
     clock, thread_clock = time.perf_counter_ns, time.thread_time_ns
     for i in range(iterations):
         index = i % count
@@ -184,7 +184,7 @@ def run(*, iterations: int, decide_iterations: int, warmup: int, capture: Path |
     gate_mod, models, policy_mod, settings_mod = _modules()
     rows, source = load_captured(capture)
     named = build_mix(rows)
-    requests = [_request(models, data) for _, data in named]
+    requests = [_request(models, data) for _unused, data in named]
     state = Path(tempfile.mkdtemp(prefix="pxb-latency-"))
     env = {"PRAXIS_STATE_DIR": str(state / "state"), "PRAXIS_MODE": "guarded", "PRAXIS_POLICY": str(policy),
            "HOME": os.environ.get("HOME", "/root"), "PRAXIS_PRINCIPAL": "bench@localhost"}  # fmt: skip
@@ -218,7 +218,7 @@ def run(*, iterations: int, decide_iterations: int, warmup: int, capture: Path |
     for kind, (fn, count, warm) in kinds.items():
         log(f"decision latency: {kind} x {count}")
         wall, cpu = _time(fn, requests, count, warm)
-        names = [name for name, _ in named]
+        names = [name for name, _unused in named]
         outcome[kind] = {"wall": _stats(wall, names), "cpu": _stats(cpu, names)}
         log(
             f"  {kind}: wall p50 {outcome[kind]['wall']['mix_p50_us']} us, p99 {outcome[kind]['wall']['mix_p99_us']}"

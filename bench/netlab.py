@@ -161,7 +161,7 @@ class NetLab:
             if sock.is_socket():
                 subprocess.run(
                     ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "placeholder"],
-                    capture_output=True, timeout=10,
+                    check=False, capture_output=True, timeout=10,
                 )  # fmt: skip
 
     # ------------------------------------------------------------------------------------------------ teardown

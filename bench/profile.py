@@ -64,7 +64,7 @@ def run(policy: Path, *, verify_log_path: Path | None, quick: bool) -> dict[str,
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import settings as settings_mod
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import evaluate as pol
 
-    rows, _ = latency.load_captured(None)
+    rows, _unused = latency.load_captured(None)
     named = latency.build_mix(rows)
     requests = {name: latency._request(models, data) for name, data in named}
     ordinary = [r for n, r in requests.items() if not n.startswith("copy with 64")]
@@ -82,7 +82,7 @@ def run(policy: Path, *, verify_log_path: Path | None, quick: bool) -> dict[str,
             )
 
     def evaluate_big() -> None:
-        for _ in range(5 if quick else 30):
+        for _repeat in range(5 if quick else 30):
             pol.evaluate(big, ruleset=the_gate.ruleset, protected_paths=the_gate.protected_paths)
 
     def explain_ordinary() -> None:

@@ -103,8 +103,11 @@ def latency(results: dict[str, Any]) -> list[str]:
     out.append("|---|---|---|---|")
     for label, key in (("p50, wall", ("wall", "p50_us")), ("p99, wall", ("wall", "p99_us")),
                        ("p50, CPU time", ("cpu", "p50_us")), ("p99, CPU time", ("cpu", "p99_us"))):  # fmt: skip
-        out.append(f"| {label} | " + " | ".join(_fmt(mix[k][key[0]][key[1]], 0) for k in
-                                                 ("evaluate", "explain", "decide")) + " |")  # fmt: skip
+        out.append(
+            f"| {label} | "
+            + " | ".join(_fmt(mix[k][key[0]][key[1]], 0) for k in ("evaluate", "explain", "decide"))
+            + " |"
+        )
     out.append("")
     out.append("| the ten kinds above, interleaved | evaluate | explain | decide |")
     out.append("|---|---|---|---|")
@@ -112,8 +115,11 @@ def latency(results: dict[str, Any]) -> list[str]:
                        ("p50, CPU time", ("cpu", "mix_p50_us")), ("p99, CPU time", ("cpu", "mix_p99_us")),
                        ("p99 without the 64 KiB request, wall", ("wall", "mix_without_64k_p99_us")),
                        ("p99 without the 64 KiB request, CPU", ("cpu", "mix_without_64k_p99_us"))):  # fmt: skip
-        out.append(f"| {label} | " + " | ".join(_fmt(lat[k][key[0]][key[1]], 0) for k in
-                                                 ("evaluate", "explain", "decide")) + " |")  # fmt: skip
+        out.append(
+            f"| {label} | "
+            + " | ".join(_fmt(lat[k][key[0]][key[1]], 0) for k in ("evaluate", "explain", "decide"))
+            + " |"
+        )
     return out
 
 

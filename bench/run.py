@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the gate costs: the benchmark harness behind docs/performance.md.

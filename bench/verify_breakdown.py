@@ -25,7 +25,7 @@ def breakdown(path: Path, limit: int = 50_000) -> dict[str, Any]:
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.scan import Scan, fast_fields, line_hash
 
     with path.open("rb") as handle:
-        lines = [line.rstrip(b"\n") for _, line in zip(range(limit), handle, strict=False)]
+        lines = [line.rstrip(b"\n") for _unused, line in zip(range(limit), handle, strict=False)]
     n = len(lines)
     steps: dict[str, float] = {}
 

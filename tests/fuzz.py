@@ -26,7 +26,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import conftest  # noqa: F401 - makes ansible_collections.praxis.gatekeeper import from this checkout
+# imported for its effect: it makes ansible_collections.praxis.gatekeeper import from this checkout
+from tests import conftest  # noqa: F401  # pylint: disable=unused-import
 from tests import properties as props
 
 

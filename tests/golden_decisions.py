@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests import conftest  # noqa: F401 - makes ansible_collections.praxis.gatekeeper import from this checkout
+# imported for its effect: it makes ansible_collections.praxis.gatekeeper import from this checkout
+from tests import conftest  # noqa: F401  # pylint: disable=unused-import
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden-decisions.jsonl"
 

@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tests import conftest  # noqa: F401 - makes ansible_collections.praxis.gatekeeper import from this checkout
+# imported for its effect: it makes ansible_collections.praxis.gatekeeper import from this checkout
+from tests import conftest  # noqa: F401  # pylint: disable=unused-import
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "settings.md"
@@ -30,8 +31,8 @@ def expected() -> dict[Path, str]:
     )
 
     text = CALLBACK.read_text()
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
+    head, _separator, rest = text.partition(BEGIN)
+    _head, _separator, tail = rest.partition(END)
     return {PAGE: reference_page(), CALLBACK: head + BEGIN + documentation_options() + END + tail}
 
 

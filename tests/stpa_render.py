@@ -102,8 +102,8 @@ def tables(analysis: dict[str, Any], catalog: dict[str, Any]) -> dict[str, str]:
 
 
 def render(text: str, table: str) -> str:
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
+    head, _separator, rest = text.partition(BEGIN)
+    _head, _separator, tail = rest.partition(END)
     return f"{head}{BEGIN}\n{table}\n{END}{tail}"
 
 

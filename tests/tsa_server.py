@@ -379,7 +379,7 @@ def _handler_for(tsa: TestTSA) -> Callable[..., BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", "application/timestamp-reply")
                 self.end_headers()
                 chunk = b"\x00" * 65536
-                for _ in range(32):  # 2 MiB, no Content-Length: only the client's own bound stops it
+                for _repeat in range(32):  # 2 MiB, no Content-Length: only the client's own bound stops it
                     self.wfile.write(chunk)
                 return
             if mode == "huge-declared":

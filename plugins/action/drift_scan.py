@@ -13,6 +13,7 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.praxis.gatekeeper.plugins.modules.drift_scan import ARGUMENT_SPEC
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import GatekeeperError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.model import parse_duration
@@ -25,18 +26,6 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.drift.scan impor
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import open_store
 
-ARGUMENT_SPEC = {
-    "playbook": {"type": "path", "required": True},
-    "inventory": {"type": "list", "elements": "str", "required": True},
-    "limit": {"type": "str"},
-    "baseline_name": {"type": "str"},
-    "scm_revision": {"type": "str"},
-    "ttl": {"type": "str", "default": "7d"},
-    "timeout": {"type": "int", "default": 3600},
-    "fail_on_drift": {"type": "bool", "default": False},
-    "extra_vars": {"type": "list", "elements": "str", "default": []},
-}
-
 
 class ActionModule(ActionBase):
     """Scan a baseline in check mode and record convergence requests; never changes a host."""
@@ -48,7 +37,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             options = ScanOptions(
                 playbook=args["playbook"], inventory=tuple(args["inventory"]), limit=args["limit"] or None,

@@ -26,7 +26,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec={"reason": {"type": "str", "required": True}})
+        _validation, args = self.validate_argument_spec(argument_spec={"reason": {"type": "str", "required": True}})
         reason = str(args["reason"]).strip()
         if not reason:
             raise AnsibleActionFail("praxis.gatekeeper.emergency_stop needs a reason")

@@ -21,8 +21,7 @@ description:
     it and asks an operator for an approval of exactly that task on exactly that host.
   - Runs on the controller (it is an action); use C(run_once) and delegate it to C(localhost). The role
     M(praxis.gatekeeper.drift_scan) wraps it for an AWX schedule.
-author:
-  - praxis.gatekeeper contributors
+author: praxis.gatekeeper contributors (@praxis)
 options:
   playbook:
     description: The baseline playbook (a path on the controller). Its directory is the baseline's project.
@@ -65,11 +64,15 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    description: The scan never changes a host; it runs the same in check mode.
+    details: The scan never changes a host; it runs the same in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 notes:
   - The gate arms in the scan's ansible-playbook from the pip-installed praxis-gatekeeper (C(PRAXIS_GATE=enforce) is
@@ -127,9 +130,29 @@ baseline:
   type: dict
 """
 
-if __name__ == "__main__":
-    import json
-    import sys
+from ansible.module_utils.basic import AnsibleModule
 
-    print(json.dumps({"failed": True, "msg": "praxis.gatekeeper.drift_scan is an action: it runs on the controller"}))
-    sys.exit(1)
+# Validated by the action plugin (plugins/action/drift_scan.py), and held to DOCUMENTATION by validate-modules.
+ARGUMENT_SPEC = {
+    "playbook": {"type": "path", "required": True},
+    "inventory": {"type": "list", "elements": "str", "required": True},
+    "limit": {"type": "str"},
+    "baseline_name": {"type": "str"},
+    "scm_revision": {"type": "str"},
+    "ttl": {"type": "str", "default": "7d"},
+    "timeout": {"type": "int", "default": 3600},
+    "fail_on_drift": {"type": "bool", "default": False},
+    "extra_vars": {"type": "list", "elements": "str", "default": []},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(
+        msg="praxis.gatekeeper.drift_scan runs on the controller through its action plugin; it was executed as a "
+        "module, which means the collection's action plugin was not loaded"
+    )
+
+
+if __name__ == "__main__":
+    main()

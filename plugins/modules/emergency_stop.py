@@ -23,11 +23,15 @@ options:
     required: true
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Under C(--check) the stop is not tripped; the result says it would have been.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 notes:
   - The task is T0 for the gate (it changes no managed host and only ever makes the controller stricter), so it is
@@ -36,8 +40,7 @@ seealso:
   - name: praxis-gate emergency-stop and emergency-clear
     description: The operator's commands (docs/mechanism.md).
     link: https://github.com/praxis/gatekeeper/tree/main/docs
-author:
-  - praxis.gatekeeper contributors
+author: praxis.gatekeeper contributors (@praxis)
 """
 
 EXAMPLES = r"""

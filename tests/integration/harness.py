@@ -208,7 +208,7 @@ def wait_for_sshd(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{label} exited: {log_path.read_text()[-2000:]}")
-        if subprocess.run(probe, capture_output=True).returncode == 0:
+        if subprocess.run(probe, check=False, capture_output=True).returncode == 0:
             return
         time.sleep(0.05)
     raise RuntimeError(f"{label} on {address}:{port} did not start")
@@ -359,6 +359,7 @@ class AnsibleLab:
         executable = BIN_DIR / program
         completed = subprocess.run(
             [str(executable), *args],
+            check=False,
             cwd=str(cwd or self.root),
             env=self.env(**(env or {})),
             capture_output=True,

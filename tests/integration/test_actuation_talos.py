@@ -1,7 +1,7 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """praxis.gatekeeper.talos end to end: real ansible-playbook runs, the real gate and audit log, and a TEST DOUBLE
-of talosctl (tests/doubles/talosctl; talosctl cannot be installed here) that records every call.
+of talosctl (tests/doubles/talosctl.py; talosctl cannot be installed here) that records every call.
 
 Shown here: verbs reach talosctl with their tiers and the inventory's node, isolated (own session and group,
 stdin /dev/null, allowlisted environment, the talos root as working directory); T3 on several nodes, node or
@@ -27,7 +27,7 @@ import pytest
 
 from .harness import BIN_DIR, REPO_ROOT, AnsibleLab, RunResult
 
-DOUBLE = REPO_ROOT / "tests" / "doubles" / "talosctl"
+DOUBLE = REPO_ROOT / "tests" / "doubles" / "talosctl.py"
 ALLOWED_ENV = {"PATH", "HOME", "LANG", "TALOSCONFIG", "KUBECONFIG", "LC_CTYPE"}
 
 
@@ -62,7 +62,7 @@ def install_talosctl_double(bin_dir: Path) -> Path:
     add variables of its own to the environment the double records)."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     program = bin_dir / "talosctl"
-    program.write_text(f"#!{sys.executable}\n" + DOUBLE.read_text().split("\n", 1)[1])
+    program.write_text(f"#!{sys.executable}\n" + DOUBLE.read_text())
     program.chmod(program.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return program
 
@@ -142,12 +142,12 @@ TIERS = [  # (command, tier, guarded decision): T0/T1 run, T2 waits for an appro
 
 @pytest.mark.one_version
 def test_verbs_are_decided_by_their_tier_and_only_allowed_ones_reach_talosctl(talos: TalosLab) -> None:
-    result = talos.play(play("cp1", *(task(command) for command, _, _ in TIERS)))
+    result = talos.play(play("cp1", *(task(command) for command, _unused1, _unused2 in TIERS)))
     decisions = result.decisions(action="praxis.gatekeeper.talos")
-    assert [(d["tier"], d["decision"]) for d in decisions] == [(t, v) for _, t, v in TIERS], result.output
+    assert [(d["tier"], d["decision"]) for d in decisions] == [(t, v) for _unused, t, v in TIERS], result.output
     selection = ("--nodes=10.5.0.2", "--endpoints=10.5.0.1")
     ran = [[word for word in call["argv"][1:] if word not in selection] for call in talos.calls()]
-    assert ran == [c for c, _, v in TIERS if v == "allowed"]
+    assert ran == [c for c, _unused, v in TIERS if v == "allowed"]
     assert [d["sensitive"] for d in decisions][:4] == [False, False, False, True]  # kubeconfig reads a secret
 
 
@@ -329,7 +329,7 @@ def test_the_emergency_stop_kills_a_running_talosctl_and_its_process_group(talos
         stop = talos.lab.run("praxis-gate", ["emergency-stop", "--reason", "test: stop the talos run"])
         assert stop.rc == 0, stop.output
         assert _wait(lambda: not _alive(talosctl) and not _alive(helper), 10), "the process group survived the stop"
-        output, _ = process.communicate(timeout=120)
+        output, _stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, 9)

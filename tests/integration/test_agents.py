@@ -62,7 +62,7 @@ class AgentLab:
         return runner.run(AgentRunRequest(playbook=playbook, **fields)).as_dict()
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any] | None, str]:
-        done = subprocess.run([str(BIN_DIR / "praxis-gate"), *args], env=self.env(**(env or {})),
+        done = subprocess.run([str(BIN_DIR / "praxis-gate"), *args], check=False, env=self.env(**(env or {})),
                               capture_output=True, text=True, timeout=600, cwd=self.lab.root)  # fmt: skip
         try:
             data = json.loads(done.stdout) if done.stdout.strip().startswith(("{", "[")) else None
@@ -160,7 +160,7 @@ def test_a_read_then_a_change_in_a_later_run_from_another_process_needs_approval
     change = _tasks(second, "Write a file")[0]
     assert change["decision"] == "approval_required" and change["rule"] == "agent.latch"
     assert not list(agents.canary.iterdir())
-    code, sessions, _ = agents.cli("agent", "sessions", "later", "--json")
+    code, sessions, _unused = agents.cli("agent", "sessions", "later", "--json")
     assert code == 0 and sessions is not None and sessions["latch"]["armed"] and sessions["usage"]["total"] == 0
 
 
@@ -182,7 +182,7 @@ def test_the_agent_cannot_clear_the_latch_raise_the_mode_or_set_the_principal(ag
     ):
         with pytest.raises(RunRefused, match=phrase):
             agents.api("change.yml", session="held", **fields)
-    code, _, output = agents.cli("agent", "run", "read.yml", "--session", "held", "-e", "praxis_mode=open")
+    code, _unused, output = agents.cli("agent", "run", "read.yml", "--session", "held", "-e", "praxis_mode=open")
     assert code == 2 and "reserved" in output
     # through the play itself, a project ansible.cfg, and the caller's environment: nothing changes
     agents.write("hostile.yml", """\
@@ -239,12 +239,12 @@ def test_a_project_shipping_plugins_or_a_playbook_outside_the_root_is_refused(ag
     (agents.lab.root / "outside.yml").write_text(READ)
     (agents.project / "linked.yml").symlink_to(agents.lab.root / "outside.yml")
     for playbook in ("../outside.yml", str(agents.lab.root / "outside.yml"), "linked.yml"):
-        code, _, output = agents.cli("agent", "run", playbook, "--session", "confined")
+        code, _unused, output = agents.cli("agent", "run", playbook, "--session", "confined")
         assert code == 2 and "outside the project" in output
     filters = agents.project / "filter_plugins"
     filters.mkdir()
     (filters / "evil.py").write_text("import os\nos.system('touch " + str(agents.canary / "ran") + "')\n")
-    code, _, output = agents.cli("agent", "run", "read.yml", "--session", "confined")
+    code, _unused, output = agents.cli("agent", "run", "read.yml", "--session", "confined")
     assert code == 2 and "filter_plugins" in output
     assert not (agents.canary / "ran").exists()
     assert not agents.records("run-start"), "nothing started"
@@ -334,7 +334,7 @@ def test_a_grant_limits_hosts_and_tiers_and_expires(agents: AgentLab) -> None:
               ansible.builtin.command: "touch CANARY/t2"
         """)  # fmt: skip
     # positive control: before any grant the session may act on both hosts
-    _, result = agents.run_cli("both-hosts.yml", "open-session")
+    _unused, result = agents.run_cli("both-hosts.yml", "open-session")
     assert {t["decision"] for t in _tasks(result, "Write a file")} == {"allowed"}
     for path in agents.canary.iterdir():
         path.unlink()
@@ -346,19 +346,20 @@ def test_a_grant_limits_hosts_and_tiers_and_expires(agents: AgentLab) -> None:
     assert by_host["target1"]["decision"] == "allowed"
     assert by_host["target2"]["decision"] == "refused" and by_host["target2"]["rule"] == "agent.grant"
     assert sorted(p.name for p in agents.canary.iterdir()) == ["target1-changed.txt"]
-    _, result = agents.run_cli("t2.yml", "scoped")
+    _unused, result = agents.run_cli("t2.yml", "scoped")
     assert _tasks(result, "Restart")[0]["rule"] == "agent.grant" and not (agents.canary / "t2").exists()
-    code, _, output = agents.cli("agent", "revoke", "scoped", grant["grant"], "--reason", "done")
+    code, _unused, output = agents.cli("agent", "revoke", "scoped", grant["grant"], "--reason", "done")
     assert code == 0, output
-    _, result = agents.run_cli("both-hosts.yml", "scoped")
+    _unused, result = agents.run_cli("both-hosts.yml", "scoped")
     assert {t["rule"] for t in _tasks(result, "Write a file")} == {"agent.grant"}, "revoked: still scoped"
     # a grant that expires
-    code, _, output = agents.cli("agent", "grant", "brief", "--host", "target1", "--max-tier", "T1", "--ttl", "1",
-                                 "--reason", "one moment")  # fmt: skip
+    code, _unused, output = agents.cli(
+        "agent", "grant", "brief", "--host", "target1", "--max-tier", "T1", "--ttl", "1", "--reason", "one moment"
+    )
     assert code == 0, output
     time.sleep(1.5)
     (agents.canary / "target1-changed.txt").unlink()
-    _, result = agents.run_cli("both-hosts.yml", "brief")
+    _unused, result = agents.run_cli("both-hosts.yml", "brief")
     refused = _tasks(result, "Write a file")
     assert {t["rule"] for t in refused} == {"agent.grant"} and "expired" in refused[0]["reason"]
     assert not list(agents.canary.iterdir())
@@ -399,8 +400,11 @@ def test_arguments_derived_from_host_output_need_approval_before_the_latch(agent
     assert sorted(p.name for p in agents.canary.iterdir()) == ["first.txt", "second.txt"]
     records = {r["task"]: r for r in agents.records("decision") if r.get("run_id") == result["run_id"]}
     assert records["Derived from the first result"]["provenance"]["host_derived"] == ["dest"]
-    assert records["Computed from trusted data"]["provenance"] == {"computed": ["dest"], "host_derived": [],
-                                                                  "vaulted": []}  # fmt: skip
+    assert records["Computed from trusted data"]["provenance"] == {
+        "computed": ["dest"],
+        "host_derived": [],
+        "vaulted": [],
+    }
     assert not result["latch"]["armed"] or result["latch"]["reason"].startswith("the run's task results")
 
 
@@ -423,8 +427,10 @@ def test_a_become_password_stays_in_memory(agents: AgentLab, monkeypatch: pytest
     result = agents.api("become.yml", session="secret", become_password=password)
     assert result["ok"], result["problems"]  # the prompt was answered in memory, or the run would have hung
     assert list(scratch.iterdir()) == [], "ansible-runner's private data directory is removed"
-    haystacks = [json.dumps(result), *(p.read_bytes().decode(errors="replace") for p in
-                                      agents.lab.state_dir.rglob("*") if p.is_file())]  # fmt: skip
+    haystacks = [
+        json.dumps(result),
+        *(p.read_bytes().decode(errors="replace") for p in agents.lab.state_dir.rglob("*") if p.is_file()),
+    ]
     assert not any(password in text for text in haystacks)
 
 
@@ -442,7 +448,7 @@ def test_a_real_mcp_client_session_over_stdio(agents: AgentLab) -> None:
     seen: dict[str, Any] = {}
 
     async def session() -> None:
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+        async with stdio_client(params) as streams, ClientSession(*streams) as client:
             await client.initialize()
             listed = {tool.name: tool for tool in (await client.list_tools()).tools}
             seen["tools"] = listed
@@ -470,7 +476,7 @@ def test_a_real_mcp_client_session_over_stdio(agents: AgentLab) -> None:
     assert set(seen["tools"]) == {"explain_task", "plan_playbook", "run_playbook", "approval_status",
                                   "emergency_stop", "session_decisions", "session_status"}  # fmt: skip
     assert seen["tools"]["run_playbook"].input_schema["additionalProperties"] is False
-    assert all(is_error for is_error, _ in seen["malformed"]), seen["malformed"]
+    assert all(is_error for is_error, _unused in seen["malformed"]), seen["malformed"]
     assert "Extra inputs are not permitted" in seen["malformed"][0][1]
     refused = agents.records("mcp-refused")
     assert [r["tool"] for r in refused] == ["run_playbook", "run_playbook", "no_such_tool", "emergency_clear"]
@@ -486,7 +492,7 @@ def test_a_real_mcp_client_session_over_stdio(agents: AgentLab) -> None:
     assert not list(agents.canary.iterdir())
     calls = agents.records("mcp-call")
     assert {r["tool"] for r in calls} >= {"run_playbook", "plan_playbook", "approval_status", "emergency_stop"}
-    code, _, output = agents.cli("emergency-clear", "--reason", "test over")
+    code, _unused, output = agents.cli("emergency-clear", "--reason", "test over")
     assert code == 0, output
 
 
@@ -517,7 +523,7 @@ def test_a_play_trips_the_emergency_stop_and_cannot_clear_it(agents: AgentLab) -
     assert killswitch.status(sentinel).by == "agent:stopper"
     (stopped,) = agents.records("emergency-stop")
     assert stopped["reason"] == "the rollout broke the health check" and stopped["session"] == "stopper"
-    code, _, output = agents.cli("emergency-clear", "--reason", "test over")
+    code, _unused, output = agents.cli("emergency-clear", "--reason", "test over")
     assert code == 0 and not sentinel.exists(), output
     # through ansible-playbook, the next task is refused, and no task can clear the stop
     plain = agents.lab.playbook((agents.project / "stop.yml").read_text() + textwrap.indent(textwrap.dedent(f"""\
@@ -548,6 +554,13 @@ def test_the_entry_point_never_imports_ansible_core_in_its_own_process(agents: A
         after = sorted(m for m in sys.modules if m == "ansible" or m.startswith("ansible."))
         print(result.ok, before, after)
     """)  # fmt: skip
-    done = subprocess.run([str(BIN_DIR / "python"), "-c", script], env=agents.env(), capture_output=True, text=True,
-                          timeout=600, cwd=agents.lab.root)  # fmt: skip
+    done = subprocess.run(
+        [str(BIN_DIR / "python"), "-c", script],
+        check=False,
+        env=agents.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=agents.lab.root,
+    )
     assert done.stdout.strip() == "True [] []", done.stdout + done.stderr

@@ -348,10 +348,13 @@ def _handwritten_rows(lab: AnsibleLab, request: str, canary: Path) -> tuple[str 
             "SELECT item_id, action, target, tier, args_digest FROM approval_items"
         ).fetchone()
         for predicate, fact_type, content in (
-            ("grant:forged", "approval-grant", {"approval_ref": "0" * 64, "items": [item_id], "ttl": 900,
-                                                 "approved": True, "by": "alice"}),
+            (
+                "grant:forged",
+                "approval-grant",
+                {"approval_ref": "0" * 64, "items": [item_id], "ttl": 900, "approved": True, "by": "alice"},
+            ),
             ("decision", "approval", {"approved": True, "items": [item_id], "by": "alice"}),
-        ):  # fmt: skip
+        ):
             text = json.dumps(content, sort_keys=True, separators=(",", ":"))
             conn.execute(
                 "INSERT INTO facts (fact_id, subject, predicate, fact_type, version, supersedes, content, content_hash,"
@@ -574,7 +577,7 @@ def test_t3_needs_two_distinct_approvers_when_configured(lab: AnsibleLab, canary
     assert _consumptions(lab) == []
     twice = subprocess.run(
         [str(BIN_DIR / "praxis-gate"), "approvals", "cosign", "-", "--as", "alice"],
-        input=token, env=lab.env(), capture_output=True, text=True, cwd=lab.root,
+        check=False, input=token, env=lab.env(), capture_output=True, text=True, cwd=lab.root,
     )  # fmt: skip
     assert twice.returncode != 0 and twice.stdout == "" and "already signed" in twice.stderr
     cosign = lab.run("praxis-gate", ["approvals", "cosign", token, "--as", "bob"])
@@ -617,7 +620,7 @@ def _approve_typing(lab: AnsibleLab, request: str, typed: str) -> subprocess.Com
     controlling terminal, so the prompt falls back from /dev/tty to stdin, as it does in a pipeline."""
     return subprocess.run(
         [str(BIN_DIR / "praxis-gate"), "approvals", "approve", request, "--as", "alice"],
-        input=typed, env=lab.env(), capture_output=True, text=True, cwd=lab.root, start_new_session=True,
+        check=False, input=typed, env=lab.env(), capture_output=True, text=True, cwd=lab.root, start_new_session=True,
         timeout=120,
     )  # fmt: skip
 
@@ -804,7 +807,7 @@ def test_a_check_run_names_its_request_at_the_end(lab: AnsibleLab, canary: Path,
 
 @pytest.mark.one_version
 def test_retrying_a_task_leaves_one_pending_request(lab: AnsibleLab, canary: Path) -> None:
-    for _ in range(3):
+    for _repeat in range(3):
         result = lab.playbook(_gated(canary))
         assert result.rc != 0 and result.decisions(decision="approval_required"), result.output
     latest = f"req-{result.decisions()[0]['run_id'][:16]}"

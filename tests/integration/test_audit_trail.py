@@ -60,10 +60,10 @@ def test_concurrent_runs_with_forks_10_keep_one_unbroken_chain(many_hosts: Ansib
     processes = [
         subprocess.Popen([str(BIN_DIR / "ansible-playbook"), str(playbook)], env=many_hosts.env(),
                          cwd=many_hosts.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(3)
+        for _repeat in range(3)
     ]  # fmt: skip
     for process in processes:
-        output, _ = process.communicate(timeout=300)
+        output, _stderr = process.communicate(timeout=300)
         assert process.returncode == 0, output[-3000:]
     report = _verify(many_hosts)
     records = many_hosts.audit_records()

@@ -37,10 +37,10 @@ PAYLOAD = {
     "job": "{run}",
     "value": "{run}",
 }
-QUIET = sorted((m, o) for m, (quiet, _) in _modules.CHECK_MODE_HONEST.items() for o in quiet if m in ARGS)
+QUIET = sorted((m, o) for m, (quiet, _unused) in _modules.CHECK_MODE_HONEST.items() for o in quiet if m in ARGS)
 LOUD = sorted(
     (m, o)
-    for m, (_, loud) in _modules.CHECK_MODE_HONEST.items()
+    for m, (_unused, loud) in _modules.CHECK_MODE_HONEST.items()
     for o in loud
     if m in ARGS and _options.OPTIONS[m].get(o) in _options.RUNS_PROGRAM
 )
@@ -99,5 +99,5 @@ def test_a_loud_option_does_run_under_check_mode(lab: AnsibleLab, tmp_path: Path
 
 
 def test_every_quiet_option_is_exercised() -> None:
-    tabled = {(m, o) for m, (quiet, _) in _modules.CHECK_MODE_HONEST.items() for o in quiet}
+    tabled = {(m, o) for m, (quiet, _unused) in _modules.CHECK_MODE_HONEST.items() for o in quiet}
     assert tabled == set(QUIET), f"add arguments for {sorted(tabled - set(QUIET))} to ARGS"

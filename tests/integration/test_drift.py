@@ -260,7 +260,7 @@ def test_a_scan_emits_requests_changes_nothing_and_reports_what_it_cannot_check(
 
     requests = _by_task(scan["requests"])
     assert {task for host, task in requests if host == "host1"} == _drifted_tasks(), sorted(requests)
-    assert {host for host, _ in requests} == {"host1"}, "the clean host has no drift"
+    assert {host for host, _unused in requests} == {"host1"}, "the clean host has no drift"
     validator = jsonschema.Draft202012Validator(convergence_schema(), format_checker=jsonschema.FormatChecker())
     for request in scan["requests"]:
         validator.validate(request)
@@ -302,7 +302,7 @@ def test_a_scan_emits_requests_changes_nothing_and_reports_what_it_cannot_check(
 def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fleet, tmp_path: Path) -> None:
     fleet.drift("host1")
     (fleet.roots["host2"] / "banner").unlink()  # the same drift on the other host, which must stay
-    _, scan = fleet.scan()
+    _unused, scan = fleet.scan()
     requests = _by_task(scan["requests"])
     banner1 = requests[("host1", "the banner exists")]["id"]
     assert ("host2", "the banner exists") in requests
@@ -344,7 +344,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
 
     # 4. the drift comes back; a rescan makes new requests, and the spent token converges none of them
     (fleet.roots["host1"] / "banner").unlink()
-    _, rescan = fleet.scan()
+    _unused, rescan = fleet.scan()
     fresh = _by_task(rescan["requests"])
     plan_ids = [fresh[("host1", "the banner exists")]["id"], fresh[("host1", "motd is world-readable")]["id"],
                 fresh[("host2", "the banner exists")]["id"]]  # fmt: skip
@@ -397,7 +397,7 @@ def test_converge_fixes_exactly_the_approved_item_on_exactly_that_host(fleet: Fl
 @pytest.mark.one_version
 def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fleet: Fleet) -> None:
     fleet.drift("host1")
-    _, first = fleet.scan()
+    _unused, first = fleet.scan()
     old = _by_task(first["requests"])
     port, mode, banner = (old[("host1", t)] for t in ("sshd listens on port 22", "motd is world-readable",
                                                       "the banner exists"))  # fmt: skip
@@ -406,7 +406,7 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
     # banner is still missing (superseded by the same drift: "since when" carries over)
     os.chmod(fleet.roots["host1"] / "motd", 0o644)
     _replace(fleet.roots["host1"] / "sshd_config", "Port 2222\n", "Port 3333\n")
-    _, second = fleet.scan()
+    _unused, second = fleet.scan()
     assert mode["id"] in second["gone"] and fleet.show(mode["id"])["state"] == "gone"
     new = _by_task(second["requests"])
     assert ("host1", "motd is world-readable") not in new
@@ -443,7 +443,7 @@ def test_rescan_supersedes_and_marks_gone_and_converge_refuses_stale_requests(fl
     fleet.playbook.write_text(original)
 
     # an expired request: refused, and recorded as expired
-    _, third = fleet.scan("--ttl", "1s")
+    _unused, third = fleet.scan("--ttl", "1s")
     short = _by_task(third["requests"])[("host1", "sshd listens on port 22")]
     time.sleep(1.5)
     expired = fleet.converge(short["id"])

@@ -159,7 +159,7 @@ def _happened(setup: Setup, case: Case, lab: AnsibleLab) -> bool:
         return setup.marker.exists()
     if case.evidence == "key-replaced":
         return (lab.state_dir / "audit.key").read_bytes().startswith(b"fetched-hostname")
-    kind, _, name = case.evidence.partition(":")
+    kind, _separator, name = case.evidence.partition(":")
     path = setup.work / name
     return not path.exists() if kind == "gone" else path.exists() or path.is_symlink()
 
@@ -291,7 +291,7 @@ def test_a_log_changed_during_a_run_refuses_the_rest_of_the_run(lab: AnsibleLab,
     else:
         os.truncate(log, len(data) // 3)
     (work / "go").touch()
-    output, _ = process.communicate(timeout=120)
+    output, _stderr = process.communicate(timeout=120)
     assert not (work / "after").exists(), output[-3000:]
     assert f"was {change}" in output, output[-3000:]
 

@@ -71,11 +71,25 @@ def test_the_execution_environment_definition_builds_a_context(tmp_path: Path) -
     assert definition["version"] == 3
     shutil.copy(REPO_ROOT / "execution-environment.yml", tmp_path)
     build_wheel = [str(BIN_DIR / "python"), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist")]
-    wheel = subprocess.run([*build_wheel, str(REPO_ROOT)], capture_output=True, text=True, timeout=300)
+    wheel = subprocess.run([*build_wheel, str(REPO_ROOT)], check=False, capture_output=True, text=True, timeout=300)
     assert wheel.returncode == 0, wheel.stderr
-    created = subprocess.run([builder, "create", "-f", "execution-environment.yml", "--context", "ctx",
-                              "--output-filename", "Containerfile"], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=300)  # fmt: skip
+    created = subprocess.run(
+        [
+            builder,
+            "create",
+            "-f",
+            "execution-environment.yml",
+            "--context",
+            "ctx",
+            "--output-filename",
+            "Containerfile",
+        ],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     context = tmp_path / "ctx"
     containerfile = (context / "Containerfile").read_text()
@@ -128,8 +142,14 @@ class AwxJob:
         out = self.root.parent / f"runner-{ident}.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PRAXIS_"))}
         env["PATH"] = os.pathsep.join([str(BIN_DIR), env.get("PATH", "")])
-        done = subprocess.run([str(BIN_DIR / "python"), "-c", RUNNER, str(self.root), ident, str(out)], env=env,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        done = subprocess.run(
+            [str(BIN_DIR / "python"), "-c", RUNNER, str(self.root), ident, str(out)],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr
         result: dict[str, Any] = json.loads(out.read_text())
         return result

@@ -248,7 +248,7 @@ def test_emergency_stop_halts_a_run_in_progress_at_its_next_task(lab: AnsibleLab
         assert lab.run("praxis-gate", ["emergency-stop", "--reason", "stop in flight"]).rc == 0
     finally:
         go.write_text("go")
-    output, _ = process.communicate(timeout=120)
+    output, _stderr = process.communicate(timeout=120)
     assert not (canary / "second.txt").exists(), output
     decisions = [r for r in lab.audit_records() if r.get("event") == "decision"]
     assert [(d["action"], d["decision"]) for d in decisions][-2:] == [
@@ -286,7 +286,7 @@ def test_emergency_stop_refuses_the_next_remote_command_inside_a_running_task(la
             assert time.monotonic() < deadline and process.poll() is None, "the async job never started"
             time.sleep(0.05)
         assert lab.run("praxis-gate", ["emergency-stop", "--reason", "mid-task"]).rc == 0
-        output, _ = process.communicate(timeout=120)
+        output, _stderr = process.communicate(timeout=120)
     finally:
         go.write_text("go")  # the background job ends now rather than at its timeout
         if process.poll() is None:  # a failed wait must not leave the playbook polling after the test
@@ -323,7 +323,9 @@ failures = [e for e in r.events if e.get("event") == "runner_on_failed"]
 print(json.dumps({{"rc": r.rc, "messages": [e["event_data"]["res"].get("msg", "") for e in failures]}}))
 """
     env = lab.env(PRAXIS_MODE="readonly")
-    completed = subprocess.run([str(BIN_DIR / "python"), "-c", script], env=env, capture_output=True, text=True)
+    completed = subprocess.run(
+        [str(BIN_DIR / "python"), "-c", script], check=False, env=env, capture_output=True, text=True
+    )
     assert completed.returncode == 0, completed.stderr
     outcome = json.loads(completed.stdout.strip().splitlines()[-1])
     assert outcome["rc"] != 0
@@ -390,7 +392,10 @@ import ansible_runner, json
 r = ansible_runner.run(private_data_dir={str(private)!r}, playbook="site.yml", quiet=True)
 print(json.dumps([e["event_data"]["res"].get("msg", "") for e in r.events if e.get("event") == "runner_on_failed"]))
 """
-    completed = subprocess.run([str(BIN_DIR / "python"), "-c", script], env=lab.env(), capture_output=True, text=True)
+    completed = subprocess.run(
+        [str(BIN_DIR / "python"), "-c", script], check=False, env=lab.env(), capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
     messages = json.loads(completed.stdout.strip().splitlines()[-1])
     assert any("host_key_checking is off" in m and "deny.host-key-policy" in m for m in messages), messages
     assert not (canary / "written.txt").exists()

@@ -58,7 +58,7 @@ def _policy(lab: AnsibleLab, canary: Path) -> Path:
 
 def _run(lab: AnsibleLab, playbook: Path, *, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BIN_DIR / "ansible-playbook"), str(playbook)], env=lab.env(**(env or {})), cwd=lab.root,
+        [str(BIN_DIR / "ansible-playbook"), str(playbook)], check=False, env=lab.env(**(env or {})), cwd=lab.root,
         capture_output=True, text=True, timeout=RUN_TIMEOUT,
     )  # fmt: skip
 
@@ -276,7 +276,7 @@ class MountNamespace:
         return ["nsenter", "-t", str(self.holder.pid), "-m", "--", *argv]
 
     def sh(self, script: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(self.command("sh", "-c", script), capture_output=True, text=True, timeout=60)
+        done = subprocess.run(self.command("sh", "-c", script), check=False, capture_output=True, text=True, timeout=60)
         return done
 
     def path(self, inside: Path) -> Path:
@@ -329,8 +329,15 @@ def test_a_full_or_read_only_disk_at_the_start_ends_the_run_before_its_first_tas
     prepared = mounts.sh(setup.format(state=shlex.quote(str(lab.state_dir)), spare=shlex.quote(str(spare))))
     assert prepared.returncode == 0, prepared.stderr
     env = {"PRAXIS_STATE_DIR": str(spare / elsewhere)} if elsewhere else {}
-    result = subprocess.run(mounts.command(str(BIN_DIR / "ansible-playbook"), str(playbook)), env=lab.env(**env),
-                            cwd=lab.root, capture_output=True, text=True, timeout=RUN_TIMEOUT)  # fmt: skip
+    result = subprocess.run(
+        mounts.command(str(BIN_DIR / "ansible-playbook"), str(playbook)),
+        check=False,
+        env=lab.env(**env),
+        cwd=lab.root,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
     _assert_aborted_before_the_first_task(result, canary, why, hint)
 
 
@@ -405,7 +412,7 @@ def test_a_full_or_read_only_disk_mid_run_refuses_changes_and_leaves_a_verifiabl
 
 
 def _praxis_gate(mounts: MountNamespace, lab: AnsibleLab, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(mounts.command(str(BIN_DIR / "praxis-gate"), *argv), env=lab.env(), cwd=lab.root,
+    return subprocess.run(mounts.command(str(BIN_DIR / "praxis-gate"), *argv), check=False, env=lab.env(), cwd=lab.root,
                           capture_output=True, text=True, timeout=RUN_TIMEOUT)  # fmt: skip
 
 

@@ -39,14 +39,14 @@ def _galaxy_install(tmp_path: Path) -> Path:
     """The collection as `ansible-galaxy collection install` puts it into a fresh collections path."""
     build = subprocess.run(
         [str(BIN_DIR / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(tmp_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        check=False, cwd=REPO_ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     collections = tmp_path / "collections"
     tarball = next(tmp_path.glob("praxis-gatekeeper-*.tar.gz"))
     install = subprocess.run(
         [str(BIN_DIR / "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", str(collections)],
-        capture_output=True, text=True,
+        check=False, capture_output=True, text=True,
     )  # fmt: skip
     assert install.returncode == 0, install.stderr
     assert (collections / "ansible_collections" / "praxis" / "gatekeeper" / "requirements.txt").is_file()
@@ -78,8 +78,14 @@ def test_a_galaxy_only_install_with_praxis_gate_set_is_reported_unarmed(
     playbook.write_text(PLAY.format(canary=canary))
 
     # the hole: PRAXIS_GATE=enforce reaches an ansible-playbook without the start-up hook, and the task just runs
-    run = subprocess.run([str(foreign / "ansible-playbook"), str(playbook)], env=lab.env(**env), cwd=tmp_path,
-                         capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [str(foreign / "ansible-playbook"), str(playbook)],
+        check=False,
+        env=lab.env(**env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0 and (canary / "ran").exists(), run.stdout + run.stderr
     assert lab.audit_records() == []
 
@@ -109,8 +115,14 @@ def test_a_galaxy_only_install_without_its_python_requirements_fails_closed(
     env = {"PATH": os.pathsep.join([str(foreign), os.environ["PATH"]]), "ANSIBLE_COLLECTIONS_PATH": str(collections)}
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAY.format(canary=canary))
-    run = subprocess.run([str(foreign / "ansible-playbook"), str(playbook)], env=lab.env(**env), cwd=tmp_path,
-                         capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [str(foreign / "ansible-playbook"), str(playbook)],
+        check=False,
+        env=lab.env(**env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     output = run.stdout + run.stderr
     assert run.returncode != 0 and not (canary / "ran").exists(), output
     assert "Traceback" not in output
@@ -139,8 +151,14 @@ def _runner_job(lab: AnsibleLab, tmp_path: Path, canary: Path, path: str) -> tup
     (private / "project").mkdir(parents=True)
     (private / "project" / "site.yml").write_text(PLAY.format(canary=canary))
     ident = uuid.uuid4().hex
-    done = subprocess.run([str(BIN_DIR / "python"), "-c", RUNNER, str(private), ident], env=lab.env(PATH=path),
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [str(BIN_DIR / "python"), "-c", RUNNER, str(private), ident],
+        check=False,
+        env=lab.env(PATH=path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return ident, json.loads(done.stdout.strip().splitlines()[-1])
 

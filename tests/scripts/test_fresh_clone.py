@@ -79,7 +79,7 @@ def test_scripts_test_from_a_fresh_copy_on_a_freshly_booted_machine(tmp_path: Pa
             hooked = subprocess.run([str(clone / venv / "bin" / "python"), "-c", "import _praxis_gatekeeper_boot"],
                                     capture_output=True, check=False)  # fmt: skip
             assert hooked.returncode == 0, f"the start-up hook is not in {venv}"
-        for system in {shutil.which("python3", path="/usr/bin:/bin"), "/usr/bin/python3"}:
+        for system in dict.fromkeys((shutil.which("python3", path="/usr/bin:/bin"), "/usr/bin/python3")):
             if system and Path(system).exists():
                 outside = subprocess.run([system, "-c", "import _praxis_gatekeeper_boot"], capture_output=True,
                                          check=False)  # fmt: skip

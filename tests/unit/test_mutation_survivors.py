@@ -265,7 +265,7 @@ def test_presented_tokens_are_split_on_spaces_and_commas(value: Any, expected: t
 
 def test_an_item_id_is_item_and_twenty_hex_digits() -> None:
     """Kills new_item_id's `[:20]` -> `[:21]`: the id is what `approvals approve --item` takes and the store keys on."""
-    ids = {new_item_id() for _ in range(50)}
+    ids = {new_item_id() for _repeat in range(50)}
     assert len(ids) == 50 and all(re.fullmatch(r"item-[0-9a-f]{20}", i) for i in ids)
 
 
@@ -475,7 +475,7 @@ def test_a_compact_range_restored_from_json_keeps_growing_like_the_original() ->
 # ------------------------------------------------------------------------------------------------ redaction bounds
 def _nested(levels: int, make: Any) -> Any:
     value: Any = "leaf"
-    for _ in range(levels):
+    for _level in range(levels):
         value = make(value)
     return value
 
@@ -603,7 +603,7 @@ def test_a_withheld_value_keeps_its_quotes_and_only_them(text: str, expected: st
 
 def test_the_default_node_budget_is_2000() -> None:
     """Kills redact's `max_nodes=2000` -> 2001: a value of 2001 nodes has its last one withheld."""
-    value = [[0] * 199 for _ in range(10)]  # 1 + 10 + 1990 nodes
+    value = [[0] * 199 for _row in range(10)]  # 1 + 10 + 1990 nodes
     redacted = redact(value)
     assert redacted[0] == [0] * 199 and redacted[-1][:-1] == [0] * 198
     assert redacted[-1][-1] == "<withheld:too-large>"

@@ -42,9 +42,9 @@ REFERENCES = [
 ]
 
 
-@pytest.mark.parametrize(("sec", "kind", "ref"), REFERENCES, ids=[f"{s}-{r}" for s, _, r in REFERENCES])
+@pytest.mark.parametrize(("sec", "kind", "ref"), REFERENCES, ids=[f"{s}-{r}" for s, _unused, r in REFERENCES])
 def test_catalog_reference_exists(sec: str, kind: str, ref: str) -> None:
-    file_part, _, symbol = ref.partition("::")
+    file_part, _separator, symbol = ref.partition("::")
     path = ROOT / file_part
     assert path.is_file(), f"{sec}: {file_part} does not exist"
     assert symbol in _symbols(path), f"{sec}: {symbol} is not defined in {file_part}"
@@ -103,7 +103,7 @@ def trace_problems(catalog: Mapping[str, Any], stpa: Mapping[str, Any]) -> list[
                      for sec in prevented if sec not in known]  # fmt: skip
     for sec in sorted(known):
         refined = (refinements.get(sec) or {}).get("refines") or []
-        reaches = [sc for sc in refined if sc in system and (system[sc].get("hazards") or [])]
+        reaches = [sc for sc in refined if sc in system and system[sc].get("hazards")]
         if not reaches:
             problems.append(("sec-untraced", f"{sec} refines no system constraint that traces to a hazard"))
     for sec in set(refinements) - known:
@@ -213,10 +213,10 @@ BREAKS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "edit"), BREAKS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(BREAKS)])
+@pytest.mark.parametrize(("kind", "edit"), BREAKS, ids=[f"{k}-{i}" for i, (k, _unused) in enumerate(BREAKS)])
 def test_the_trace_check_finds_each_kind_of_break(kind: str, edit: Callable[[dict[str, Any]], None]) -> None:
     problems = trace_problems(CATALOG, _broken(edit))
-    assert kind in {k for k, _ in problems}, problems
+    assert kind in {k for k, _unused in problems}, problems
 
 
 def test_the_trace_check_finds_a_constraint_the_analysis_does_not_refine() -> None:

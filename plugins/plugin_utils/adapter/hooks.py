@@ -527,7 +527,7 @@ def hook_points() -> list[tuple[type, HookPoint]]:
 
 
 def _import_class(path: str) -> type:
-    module_name, _, name = path.partition(":")
+    module_name, _separator, name = path.partition(":")
     module = importlib.import_module(module_name)
     try:
         owner: type = getattr(module, name)

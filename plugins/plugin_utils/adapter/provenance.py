@@ -149,7 +149,7 @@ def _reads_host_output(template: str, variables: Any, depth: int) -> bool:
 
 def _holds_host_output(value: Any, variables: Any, depth: int) -> bool:
     budget = [200]
-    for _, text, _ in _walk(value, None, budget=budget):
+    for _unused1, text, _unused2 in _walk(value, None, budget=budget):
         tags = AnsibleTagHelper.tags(text)
         if not any(isinstance(tag, TrustedAsTemplate) for tag in tags):
             return True

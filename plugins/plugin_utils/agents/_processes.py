@@ -69,7 +69,7 @@ def running(pid: int) -> bool:
 def end_processes(token: str, *, rounds: int = 40, pause: float = 0.025) -> int:
     """Stop, then kill, every process of the run; repeat until none is found. Returns how many were signalled."""
     signalled: set[int] = set()
-    for _ in range(rounds):
+    for _repeat in range(rounds):
         pids = marked_processes(token)
         if not pids:
             break

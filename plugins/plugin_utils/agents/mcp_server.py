@@ -12,7 +12,11 @@ what a call is validated against. A malformed call (unknown tool, wrong type, an
 ``mcp-call`` record (the tool, the digest and length of its arguments, whether it succeeded). The session is fixed
 when the operator starts the server (``praxis-gate mcp --session ID``): no tool takes one.
 
-The ``mcp`` SDK is imported only by ``serve_stdio``; the tool logic (``GateTools.call``) is plain Python.
+The ``mcp`` SDK is imported only by ``serve_stdio``; the tool logic (``GateTools.call``) is plain Python. pydantic is
+a requirement of the tools, not of importing this module: without it (``ansible-test sanity``'s import test, whose
+environment holds only ansible-core's requirements; a Galaxy-only install) the module imports with inert stand-ins,
+and ``GateTools`` and ``mcp_tools_schema`` refuse first with ``MissingRequirement``, naming the package and the pip
+command, before any model is used.
 
 Security constraints: SEC-2 (docs/security-constraints.yml).
 """
@@ -25,19 +29,38 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..audit.verify import records_since
 from ..core.errors import GatekeeperError
 from ..core.killswitch import KillSwitchState
 from ..core.models import Decision, RequestKind, TaskRequest
+from ..core.requirements import require
 from ..core.settings import GateSettings
 from ..policy.redact import truncate
 from ..store import Store, open_store
 from .runner import AgentRunner, AgentRunRequest
 from .sessions import SessionBook, principal_of
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+else:
+    try:
+        from pydantic import BaseModel, ConfigDict, Field, ValidationError
+    except ImportError:  # the models below stay inert: every entry point calls require("pydantic") first
+
+        class BaseModel:
+            """Stand-in: lets the tool models below be defined; nothing validates with it."""
+
+        class ValidationError(Exception):
+            """Stand-in: never raised."""
+
+        def ConfigDict(**config):
+            return config
+
+        def Field(default=None, **constraints):
+            return default
+
 
 __all__ = ["TOOLS", "GateTools", "ToolError", "mcp_tools_schema", "serve_stdio"]
 
@@ -140,6 +163,7 @@ TOOLS: Mapping[str, Tool] = {
 
 def mcp_tools_schema() -> dict[str, Any]:
     """Every tool's published input schema in one document (docs/schema/mcp-tools.schema.json is a copy)."""
+    require("pydantic")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "praxis.gatekeeper MCP tools",
@@ -171,6 +195,7 @@ class GateTools:
         trip: Trip,
         store: Callable[[], Store] | None = None,
     ) -> None:
+        require("pydantic")  # the tool models validate every call
         self.session = session
         self.settings = settings
         self.runner = runner

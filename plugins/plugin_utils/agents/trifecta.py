@@ -177,7 +177,7 @@ def sensitive_read(request: TaskRequest, evaluation: Evaluation) -> str:
             if key.split(".")[0].split("[")[0] in keys and secret_path(value):
                 return f"{action} reads {_short(value)}, a file that holds secrets"
     if action in _COMMANDS:
-        for _, value in iter_strings(request.args, max_items=200):
+        for _unused, value in iter_strings(request.args, max_items=200):
             if _SHADOW_LOOKUP.search(value):  # the password hashes, through the name service (a T0 read since 16)
                 return f"{action} reads the shadow password database ({_short(value)})"
             for token in _PATHLIKE.findall(value):

@@ -99,7 +99,7 @@ def claim(store: Store, binding: Binding, *, item: str, request: str, plan: str,
     and the later one supersedes the earlier (never a lost update that would leave two pending). Items of the same
     plan join the claim instead of superseding each other."""
     subject = _subject(binding)
-    for _ in range(_ATTEMPTS):
+    for _repeat in range(_ATTEMPTS):
         fact = store.current(subject, _PENDING, _FACT_TYPE)
         previous = dict(fact.content) if fact is not None and isinstance(fact.content, dict) else None
         same_plan = previous is not None and previous.get("plan") == plan

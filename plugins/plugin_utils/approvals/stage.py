@@ -162,8 +162,11 @@ class ApprovalSeam:
         for item_id in current.get("items", []) if current is not None else []:
             item = store.approval_item(str(item_id))
             found = store.approval_request(item.request_id) if item is not None else None
-            if item is not None and found is not None and _queue.item_state(store, found, item, ruleset=binding.ruleset,
-                                                                     now=self._clock).pending:  # fmt: skip
+            if (
+                item is not None
+                and found is not None
+                and _queue.item_state(store, found, item, ruleset=binding.ruleset, now=self._clock).pending
+            ):
                 waiting = str(found.payload.get("plan") or found.request_id)
                 break
         if waiting is not None:

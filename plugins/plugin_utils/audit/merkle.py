@@ -41,7 +41,7 @@ class CompactRange:
         self.size += 1
         # Merge equal-sized perfect subtrees: one merge per trailing 1-bit of the new size's predecessor.
         merges = (self.size & -self.size).bit_length() - 1
-        for _ in range(merges):
+        for _repeat in range(merges):
             right = self.peaks.pop()
             left = self.peaks.pop()
             self.peaks.append(node_hash(left, right))

@@ -183,8 +183,8 @@ class Seed:
             if not isinstance(record, dict) or record.get("event") != "checkpoint":
                 return None
             seed = cls(record)
-            seed.tree()  # the seq, hash, size and peaks are usable
-            _ = seed.seq
+            seed.tree()  # the hash, size and peaks are usable
+            _seq = seed.seq  # and so is the seq: reading it raises on a missing or non-integer one
             return seed
         except (ValueError, RecursionError, KeyError, TypeError):
             return None
@@ -514,7 +514,7 @@ class Scan:
                 self._defer(("close", number, seq, decision))
         elif event == "run-end":
             run = str(fields.run_id or "")
-            waiting = [d for d, (r, _) in result.open_decisions.items() if r == run]
+            waiting = [d for d, (r, _unused) in result.open_decisions.items() if r == run]
             first_seq = result.open_decisions[waiting[0]][1] if waiting else None
             if self.seeded:
                 self._defer(("run-end", number, seq, run, len(waiting), first_seq))

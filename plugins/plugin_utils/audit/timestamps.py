@@ -275,7 +275,7 @@ def _status(response: rfc3161_client.TimeStampResponse) -> str:
 def _short(exc: BaseException) -> str:
     """One line: OpenSSL's error stack is cut down to its reasons (e.g. "unsuitable certificate purpose")."""
     text = str(exc) or type(exc).__name__
-    head, _, stack = text.partition(": ErrorStack(")
+    head, _separator, stack = text.partition(": ErrorStack(")
     if stack:
         details = dict.fromkeys(re.findall(r'(?:reason|data): "([^"]{1,120})"', stack))
         text = f"{head} ({'; '.join(details)})" if details else head

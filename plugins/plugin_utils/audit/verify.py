@@ -149,7 +149,7 @@ def verify_parts(
     except (BrokenProcessPool, OSError):  # a worker could not start or was killed
         results = None
     if results is not None:
-        seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+        seeds: list[Seed | None] = [None, *[seed for _unused, seed in plan]]
         report = _merge(list(zip(seeds, results, strict=True)), anchor, expect_anchor, tsa_roots)
         if report.kind != _NOT_JOINED:  # else the file changed under the scans, or a checks buffer overflowed
             return report
@@ -231,9 +231,9 @@ def _part_calls(
         if public_key is not None
         else None
     )
-    starts = [0, *[offset for offset, _ in plan]]
+    starts = [0, *[offset for offset, _unused in plan]]
     ends: list[int | None] = [*starts[1:], None]
-    seeds: list[Seed | None] = [None, *[seed for _, seed in plan]]
+    seeds: list[Seed | None] = [None, *[seed for _unused, seed in plan]]
     return [
         {"path": str(path), "start": start, "end": end, "seed": seed, "key": key, "anchor": anchor,
          "tsa_roots": tsa_roots}
@@ -310,7 +310,7 @@ def _renumber(note: str, line_offset: int) -> str:
     """Seam notes name a line within their scan; make it the line within the file."""
     prefix = "seam at line "
     if line_offset and note.startswith(prefix):
-        number, _, rest = note[len(prefix) :].partition(":")
+        number, _separator, rest = note[len(prefix) :].partition(":")
         if number.isdigit():
             return f"{prefix}{int(number) + line_offset}:{rest}"
     return note
@@ -373,7 +373,7 @@ class _Join:
             return use_item(self.used_items, check[3], check[2])
         elif kind == "run-end":
             run, local_waiting, local_first = check[3], check[4], check[5]
-            waiting = [decision for decision, (owner, _) in self.open_decisions.items() if owner == run]
+            waiting = [decision for decision, (owner, _unused) in self.open_decisions.items() if owner == run]
             if waiting or local_waiting:
                 first = self.open_decisions[waiting[0]][1] if waiting else local_first
                 return "orphan not flagged", orphan_problem(run, len(waiting) + local_waiting, first)
@@ -506,10 +506,10 @@ class Proof:
 def build_proof(path: Path, seq: int) -> Proof:
     """Prove record ``seq`` against the first checkpoint that covers it. Holds 32 bytes per record in memory."""
     leaves: list[bytes] = []
-    target: tuple[int, str] | None = None
+    index: int | None = None  # of record ``seq`` among the leaves, once it is found
+    record_hash = ""
     for record in iter_records(path):
-        if record.get("event") == "checkpoint" and target is not None and record.get("tree_size") == len(leaves):
-            index, record_hash = target
+        if record.get("event") == "checkpoint" and index is not None and record.get("tree_size") == len(leaves):
             siblings = inclusion_proof(index, leaves)
             return Proof(
                 seq=seq,
@@ -522,9 +522,9 @@ def build_proof(path: Path, seq: int) -> Proof:
                                                    "signature", "hash")},
             )  # fmt: skip
         if record.get("seq") == seq:
-            target = (len(leaves), str(record["hash"]))
+            index, record_hash = len(leaves), str(record["hash"])
         leaves.append(leaf_hash(bytes.fromhex(str(record["hash"]))))
-    if target is None:
+    if index is None:
         raise LookupError(f"no record with seq {seq}")
     raise LookupError(f"no checkpoint covers seq {seq} yet (one is written every N records and at each run's end)")
 

@@ -231,7 +231,7 @@ class AuditLog:
         if reason:
             text = reason.encode("utf-8")[: _SHARED_SIZE - _MARK.size]
             shared[_MARK.size : _MARK.size + len(text)] = text
-            dev, ino, line_at, end, digest, _, _ = _MARK.unpack_from(shared, 0)
+            dev, ino, line_at, end, digest, _unused1, _unused2 = _MARK.unpack_from(shared, 0)
             _MARK.pack_into(shared, 0, dev, ino, line_at, end, digest, 1, len(text))
             return
         if mark is not None:
@@ -316,7 +316,7 @@ class AuditLog:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             info = os.fstat(fd)
-            mark, _ = self._read_mark()
+            mark, _unused = self._read_mark()
             if mark is not None:
                 changed = _changed_since(fd, info, mark)
                 if changed:
@@ -591,6 +591,9 @@ def _take_back(fd: int, offset: int, written: int) -> None:
 def _json_native(value: Any, depth: int = 0) -> bool:
     """True when JSON would give this value back unchanged (str keys, JSON scalar types), so the normalising round
     trip can be skipped; anything else (tuples, int keys, other objects) takes the round trip."""
+    # Exact types, deliberately: a subclass (an IntEnum, a str or dict subclass overriding its methods, ansible-core's
+    # tagged values) may serialise differently from what it compares equal to, so it takes the round trip.
+    # pylint: disable=unidiomatic-typecheck
     if depth > 32:
         return False
     if value is None or type(value) in (str, int, bool):

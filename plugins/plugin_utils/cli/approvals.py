@@ -128,7 +128,7 @@ def _summary(items: list[dict[str, Any]]) -> list[str]:
     lines = []
     for label, key in (("state", "state"), ("tier", "tier"), ("module", "action"), ("host", "target"),
                        ("task", "task")):  # fmt: skip
-        counts = Counter(str(item[key]).split(" by ")[0] if key == "state" else str(item[key]) for item in items)
+        counts = Counter(str(item[key]).partition(" by ")[0] if key == "state" else str(item[key]) for item in items)
         shown = ", ".join(f"{name} {count}" for name, count in counts.most_common(12))
         more = f", ... ({len(counts) - 12} more)" if len(counts) > 12 else ""
         lines.append(f"  by {label}: {shown}{more}")
@@ -176,8 +176,8 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
         rows.append({
             "request": plan.plan, "status": status, "requester": plan.first.requester,
             "created": plan.first.created_at.isoformat(timespec="seconds"), "items": len(plan.items),
-            "pending": states.count("pending"), "tiers": sorted({i.tier for _, i in plan.items}),
-            "targets": sorted({i.target for _, i in plan.items}), "states": dict(sorted(counts.items())),
+            "pending": states.count("pending"), "tiers": sorted({i.tier for _unused, i in plan.items}),
+            "targets": sorted({i.target for _unused, i in plan.items}), "states": dict(sorted(counts.items())),
             "approvers": sorted({str(g.get("by")) for g in grants}),
             "expires": max(r.expires_at for r in plan.requests).isoformat(timespec="seconds"),
             "approval_expires": max((str(g.get("expires_at")) for g in grants), default=None),
@@ -359,7 +359,7 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
             if newer
             else "`praxis-gate approvals show` lists each item's state (used, expired, stale, superseded)",
         )
-    t3_targets = sorted({item.target for _, item in chosen if item.tier == "T3"})
+    t3_targets = sorted({item.target for _unused, item in chosen if item.tier == "T3"})
     if len(t3_targets) > 1:
         raise ConfigError(
             f"T3 items on several hosts ({', '.join(t3_targets)}); T3 is approved one host at a time",
@@ -386,7 +386,7 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
                                         request.ruleset_digest).digest(item.item_id), item.target, item.tier)
         for request, item in chosen
     ]  # fmt: skip
-    waiting = [item.item_id for _, item in chosen if item.payload.get("waiting")]
+    waiting = [item.item_id for _unused, item in chosen if item.payload.get("waiting")]
     # The token file is made before anything is signed: a path that cannot be created (it exists, say) refuses the
     # approval, rather than record a grant nobody holds and purge the diffs the operator still has to review.
     token_path = Path(args.token_file) if args.token_file and not waiting else None
@@ -407,7 +407,7 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
             token_path.unlink(missing_ok=True)  # ours, empty: nothing was signed into it
         raise
     # Reviewed and signed: the bodies of these items are purged to their sha256 (a failure is retried later).
-    bodies.purge(store, [item.item_id for _, item in chosen if item.body_sha256], because="approved")
+    bodies.purge(store, [item.item_id for _unused, item in chosen if item.body_sha256], because="approved")
     if waiting:
         # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
         # a presented token is). The store keeps it until it expires; it covers only the items signed here.
@@ -423,8 +423,10 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
              f"{args.token_file} (owner-only): run with PRAXIS_APPROVAL_FILE={args.token_file}",
              stream=sys.stderr)  # fmt: skip
         return 0
-    emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
-          stream=sys.stderr)  # fmt: skip
+    emit(
+        f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
+        stream=sys.stderr,
+    )
     emit(token)
     return 0
 
@@ -478,7 +480,7 @@ def cmd_deny(args: argparse.Namespace, settings: GateSettings) -> int:
             continue
         _remember(settings, store, plan.plan, "approval-denial", actor=name,
                   content={"reason": reason[:500], "by": name}, predicate="decision")  # fmt: skip
-        bodies.purge(store, [item.item_id for _, item in plan.items if item.body_sha256], because="denied")
+        bodies.purge(store, [item.item_id for _unused, item in plan.items if item.body_sha256], because="denied")
         emit(f"denied {plan.plan}: {reason}")
     return 0
 
@@ -500,7 +502,7 @@ def _remember(
 def _append(store: Store, plan: str, fact: tuple[str, str], *, actor: str, content: dict[str, Any]) -> None:
     """A new version of a per-plan fact whose history is the record (grants, approvals for a waiting run)."""
     predicate, fact_type = fact
-    for _ in range(8):
+    for _repeat in range(8):
         current = store.current(plan, predicate, fact_type)
         try:
             store.put(plan, predicate, fact_type, content, expected_hash=current.content_hash if current else None,

@@ -65,7 +65,7 @@ def cmd_audit_verify(args: argparse.Namespace, settings: GateSettings) -> int:
 
 
 def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
-    path, _, _ = _audit_inputs(args, settings)
+    path, _unused1, _unused2 = _audit_inputs(args, settings)
     try:
         proof = build_proof(path, args.seq)
     except LookupError as exc:
@@ -75,15 +75,17 @@ def cmd_audit_prove(args: argparse.Namespace, settings: GateSettings) -> int:
 
 
 def cmd_audit_check_proof(args: argparse.Namespace, settings: GateSettings) -> int:
-    _, pubkey_path, _ = _audit_inputs(args, settings)
+    _unused1, pubkey_path, _unused2 = _audit_inputs(args, settings)
     text = read_bounded(args.proof, max_bytes=_MAX_PROOF, what="the proof") if args.proof != "-" else sys.stdin.read()
     proof = json_arg(text if isinstance(text, str) else text.decode("utf-8"), "the proof")
     problem = check_proof(proof, load_public_key(pubkey_path))
     if problem:
         emit(f"proof FAILED: {problem}", stream=sys.stderr)
         return EXIT_VERIFY
-    emit(f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
-          f"(root {str(proof['root'])[:16]}...), signed by key {proof['checkpoint']['key_id']}")  # fmt: skip
+    emit(
+        f"proof OK: record seq {proof['seq']} is in the checkpoint of {proof['tree_size']} records "
+        f"(root {str(proof['root'])[:16]}...), signed by key {proof['checkpoint']['key_id']}"
+    )
     return EXIT_OK
 
 

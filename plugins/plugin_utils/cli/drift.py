@@ -81,8 +81,10 @@ def cmd_scan(args: argparse.Namespace, settings: GateSettings) -> int:
 def _print_scan(result: ScanResult) -> None:
     baseline = result.baseline
     revision = f", revision {baseline.scm_revision}" if baseline.scm_revision else ""
-    emit(f"scan {result.scan_id}: baseline {baseline.name} (digest {baseline.digest[:12]}{revision}), "
-          f"{len(result.hosts())} host(s)")  # fmt: skip
+    emit(
+        f"scan {result.scan_id}: baseline {baseline.name} (digest {baseline.digest[:12]}{revision}), "
+        f"{len(result.hosts())} host(s)"
+    )
     now = datetime.now(UTC)
     for row in requests_table(result.requests, now):
         emit(
@@ -98,8 +100,10 @@ def _print_scan(result: ScanResult) -> None:
     if result.exit_code == EXIT_ERROR:
         emit("the scan is incomplete (see the errors above); what it saw was recorded. Nothing was changed.")
     elif result.requests:
-        emit(f"{len(result.requests)} drifted task(s). Nothing was changed. Review: `praxis-gate drift show ID`; "
-              "converge (asks a human for an approval): `praxis-gate drift converge ID [ID...]`")  # fmt: skip
+        emit(
+            f"{len(result.requests)} drifted task(s). Nothing was changed. Review: `praxis-gate drift show ID`; "
+            "converge (asks a human for an approval): `praxis-gate drift converge ID [ID...]`"
+        )
     else:
         emit("no drift. Nothing was changed.")
 
@@ -121,8 +125,10 @@ def cmd_list(args: argparse.Namespace, settings: GateSettings) -> int:
     if not rows:
         emit("no open convergence requests" + ("" if args.all or args.state else " (--all shows closed ones)"))
     for row in rows:
-        emit(f"{row['id']}  {row['state']:18}  {row['host']}  {row['task']!r}  {row['tier']}  since {row['since']}  "
-              f"{row['what']}")  # fmt: skip
+        emit(
+            f"{row['id']}  {row['state']:18}  {row['host']}  {row['task']!r}  {row['tier']}  since {row['since']}  "
+            f"{row['what']}"
+        )
     return 0
 
 
@@ -150,8 +156,10 @@ def _print_request(request: ConvergenceRequest, now: datetime) -> None:
     emit(f"  since:     {iso(request.first_observed_at)}; last observed {iso(request.observed_at)} by {request.scan}")
     emit(f"  expires:   {iso(request.expires_at)}")
     revision = f", revision {request.baseline.scm_revision}" if request.baseline.scm_revision else ""
-    emit(f"  baseline:  {request.baseline.name} (digest {request.baseline.digest[:12]}{revision}) "
-          f"{request.baseline.playbook}")  # fmt: skip
+    emit(
+        f"  baseline:  {request.baseline.name} (digest {request.baseline.digest[:12]}{revision}) "
+        f"{request.baseline.playbook}"
+    )
     emit(f"  diff:      digest {request.diff_digest[:16]}...; {diffs.describe(request.summary, limit=400)}")
     for change in request.summary:
         for line in change.get("lines", []):
@@ -182,8 +190,10 @@ def cmd_scans(args: argparse.Namespace, settings: GateSettings) -> int:
     if not rows:
         emit("no drift scans recorded")
     for row in rows:
-        emit(f"{row['scan']}  {row['started_at']}  {row['baseline']}  {row['hosts']} host(s)  {row['drift']} drift  "
-              f"exit {row['exit_code']}")  # fmt: skip
+        emit(
+            f"{row['scan']}  {row['started_at']}  {row['baseline']}  {row['hosts']} host(s)  {row['drift']} drift  "
+            f"exit {row['exit_code']}"
+        )
     return 0
 
 

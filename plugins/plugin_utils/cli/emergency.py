@@ -34,8 +34,10 @@ def _killswitch_history(settings: GateSettings, event: Literal["stop", "clear"],
         finally:
             store.close()
     except GatekeeperError as exc:
-        emit(f"praxis-gate: warning: the {event} is in effect but not in the store's history: {exc.message}",
-              stream=sys.stderr)  # fmt: skip
+        emit(
+            f"praxis-gate: warning: the {event} is in effect but not in the store's history: {exc.message}",
+            stream=sys.stderr,
+        )
 
 
 def cmd_emergency_clear(args: argparse.Namespace, settings: GateSettings) -> int:

@@ -90,7 +90,7 @@ def status(path: Path) -> KillSwitchState:
 
 
 def _pid(value: object) -> int | None:
-    return value if type(value) is int and value > 0 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def trip(path: Path, *, reason: str, principal: str) -> KillSwitchState:

@@ -172,8 +172,8 @@ def compute_baseline(
         if directory.exists():
             vars_parts.append((str(directory), tree_digest(directory, budget)[0]))
     # Digest content, not locations: the same project checked out elsewhere is the same baseline.
-    inventory_digest = _digest([content for _, content in inventory_parts])
-    vars_digest = _digest(sorted(content for _, content in vars_parts))
+    inventory_digest = _digest([content for _unused, content in inventory_parts])
+    vars_digest = _digest(sorted(content for _unused, content in vars_parts))
     if extra_vars:
         extras = []
         for value in extra_vars_arguments(extra_vars):

@@ -103,8 +103,9 @@ def _status(execution: Execution) -> tuple[str, str]:
     if execution.status in ("failed", "error"):
         return "failed", execution.message or "the check failed"
     if execution.status == "skipped":
-        return "unscannable", "its module skipped it in check mode" + (f": {execution.message}" if execution.message
-                                                                         else "")  # fmt: skip
+        return "unscannable", "its module skipped it in check mode" + (
+            f": {execution.message}" if execution.message else ""
+        )
     if execution.status == "changed":
         return "drift", ""
     return "clean", ""
@@ -175,7 +176,7 @@ class ScanResult:
         return counts
 
     def hosts(self) -> list[str]:
-        return sorted({host for host, _ in self.observations})
+        return sorted({host for host, _unused in self.observations})
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `praxis-gate drift scan --json`."""

@@ -704,7 +704,7 @@ _RSYNC_VALUE = frozenset(
 
 
 def _deny_rsync(cmd: SimpleCommand, args: list[tuple[str, str | None]], add: Callable[[str, str], None]) -> None:
-    deleting = any(t.startswith("--del") for t, _ in args)
+    deleting = any(t.startswith("--del") for t, _unused in args)
     if not deleting:
         return
     operands: list[tuple[str, str | None]] = []
@@ -767,8 +767,8 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
         if not disk_operands:
             continue
         target = disk_operands[0][0][:40]
-        short, longs, _, _ = _options(args)
-        texts = {t for t, _ in args}
+        short, longs, _operands, _any_option = _options(args)
+        texts = {t for t, _unused in args}
         if nm == "mkfs" or _MKFS_RE.fullmatch(nm):
             add(RAW_DISK, f"{nm} formats the raw disk {target} ({_show(cmd)})")
         elif nm == "wipefs" and ("a" in short or "o" in short or longs & {"--all", "--offset"}):
@@ -1128,9 +1128,11 @@ def _write_targets(cmd: SimpleCommand) -> list[tuple[str, str | None]]:
     if name in _SED_NAMES:
         targets.extend((path, None) for path in _sed_writes(cmd))
     if name in ("sed", "perl"):
-        if not any(t.startswith("-i") or t.startswith("--in-place") for t, _ in args if t.startswith("-")):
+        if not any(t.startswith("-i") or t.startswith("--in-place") for t, _unused in args if t.startswith("-")):
             return targets
-        has_script = any(t in ("-e", "-f", "--expression", "--file") or t.startswith("--expression=") for t, _ in args)
+        has_script = any(
+            t in ("-e", "-f", "--expression", "--file") or t.startswith("--expression=") for t, _unused in args
+        )
         if not has_script and operands and name == "sed":
             operands = operands[1:]
         if name == "perl":
@@ -1144,7 +1146,7 @@ def _write_targets(cmd: SimpleCommand) -> list[tuple[str, str | None]]:
         operands = operands[1:]
     if name in _WRITE_LAST:
         targets.extend(operands[-1:] if len(operands) >= 2 else [])
-        for k, (text, _) in enumerate(args[:-1]):
+        for k, (text, _unused) in enumerate(args[:-1]):
             if text == "-t":
                 targets.append(args[k + 1])
     else:
@@ -1173,7 +1175,7 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
     name = cmd.name
     argv = cmd.argv
     args = _words(cmd)[1:]
-    texts = [a for a, _ in args]
+    texts = [a for a, _unused in args]
     T3, T2 = Tier.T3, Tier.T2
     if cmd.dynamic_name:
         t.add(T3, "dynamic command name", cmd)
@@ -1439,7 +1441,7 @@ def _mentions(analysis: ShellAnalysis, t: _Tiers) -> None:
         if (word, cwd) in seen or not _T3_HINT.search(f"{cwd or ''}/{word}"):
             continue
         seen.add((word, cwd))
-        for cand in {word, word.split("=", 1)[-1], word.rstrip(",;:)\"'")}:
+        for cand in dict.fromkeys((word, word.split("=", 1)[-1], word.rstrip(",;:)\"'"))):  # distinct, in order
             label = _paths.t3_sensitive(cand, cwd=cwd) if cand else None
             if label:
                 t.add(Tier.T3, f"mentions {label} ({_clip(cand, 60)})")

@@ -315,7 +315,7 @@ def _ssh_arg_findings(option: str, text: str) -> list[Finding]:
 def _ssh_option_findings(option: str, assignment: str) -> list[Finding]:
     key, sep, value = assignment.partition("=")
     if not sep:
-        key, _, value = assignment.strip().partition(" ")
+        key, _separator, value = assignment.strip().partition(" ")
     key, value = key.strip().lower(), value.strip().strip('"')
     validator = _ALLOWED_SSH_OPTIONS.get(key)
     rule = HOST_KEY if key in _HOST_KEY_OPTIONS else INJECTION
@@ -563,7 +563,7 @@ def _known_interpreter(trusted: tuple[str, ...]) -> Callable[[str], str | None]:
             return None if _KNOWN_INTERPRETER.fullmatch(program) else f"not a known interpreter{_TRUST_HINT}"
         if "/" in value and posixpath.normpath(value) != value:
             return "not a normalised path (no '.', '..' or '//' components)"
-        directory, _, program = value.rpartition("/")
+        directory, _separator, program = value.rpartition("/")
         if not _KNOWN_INTERPRETER.fullmatch(program):
             return f"not a known interpreter{_TRUST_HINT}"
         if directory and directory + "/" not in _SYSTEM_PROGRAM_DIRS:

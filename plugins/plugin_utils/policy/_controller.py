@@ -35,7 +35,7 @@ def spellings(text: str) -> Iterator[str]:
     is ``.``), without a ``file:`` scheme, and lexically normalised (``/./``, ``//``, ``..``)."""
     seen: set[str] = set()
     decoded = text
-    for _ in range(_MAX_DECODE_ROUNDS):
+    for _repeat in range(_MAX_DECODE_ROUNDS):
         if decoded in seen:
             break
         seen.add(decoded)

@@ -155,7 +155,7 @@ def kube_kind_tier(word: str) -> tuple[int, str]:
     worst, name = -1, ""
     for item in word.lower().split(","):
         kind = item.split("/", 1)[0]
-        base, _, group = kind.partition(".")
+        base, _separator, group = kind.partition(".")
         tier = KUBE_KINDS.get(base, _T3) if group in _KUBE_GROUPS else _T3
         if tier > worst:
             worst, name = tier, kind
@@ -1853,7 +1853,7 @@ def _walk(
         if "*" not in node:
             break  # the words from here are operands
         if "words" in spec:
-            rest = [(w, st) for _, w, st in _positionals(words[k:], options, greedy=greedy)]
+            rest = [(w, st) for _unused, w, st in _positionals(words[k:], options, greedy=greedy)]
             return _raise(_scan_words(tool, spec["words"], rest, path), words, raisers, options)
         why = node.get("!", f"a verb the table does not know (unknown verbs of {tool} round up)")
         return _raise((Tier(node["*"]), f"{' '.join(path)} {word[:40]}: {why}"), words, raisers, options)

@@ -475,7 +475,8 @@ def iter_strings(value: Any, *, max_items: int = 500, max_depth: int = 8) -> Ite
         if isinstance(item, str):
             seen += 1
             yield key, item
-        elif type(item) is dict or isinstance(item, Mapping):  # the exact type first: the ABC check costs more
+        # the exact type first: the ABC check costs more
+        elif type(item) is dict or isinstance(item, Mapping):  # pylint: disable=unidiomatic-typecheck
             if depth >= max_depth:
                 yield key, "<nested deeper than the gate inspects>"
                 continue

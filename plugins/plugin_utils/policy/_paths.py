@@ -239,7 +239,7 @@ def _glob_match(name: str, pattern: str) -> bool:
 def _authorized_keys_glob(path: str) -> bool:
     """A glob that could name an authorized_keys file: its last component could match the name and either says
     ``auth`` literally or sits in an ssh directory (``~/.ssh/*``). A bare ``/tmp/*`` does not count."""
-    parent, _, base = path.rstrip("/").rpartition("/")
+    parent, _separator, base = path.rstrip("/").rpartition("/")
     if not has_glob(base) or not any(fnmatch.fnmatchcase(name, base) for name in _T3_BASENAMES):
         return False
     last_dir = parent.rsplit("/", 1)[-1]
@@ -321,7 +321,7 @@ def _home_reference(path: str) -> bool:
     """``~``, ``~user``, ``~/`` and ``~/*``: a whole home directory (or everything in it)."""
     if not path.startswith("~"):
         return False
-    head, _, rest = path.partition("/")
+    head, _separator, rest = path.partition("/")
     if "/" in head or not _HOME_PREFIX.fullmatch(head):
         return False
     rest = rest.strip("/")
@@ -351,7 +351,7 @@ def _is_system_norm(norm: str) -> bool:
         return True
     if not has_glob(norm):
         return False
-    parent, _, last = norm.rpartition("/")
+    parent, _separator, last = norm.rpartition("/")
     parent = parent or "/"
     if _everything_glob(last) and (parent in TOP_LEVEL_SYSTEM_DIRS or is_root_like(parent)):
         return True
@@ -643,7 +643,7 @@ def persistence(path: str, *, cwd: str | None = None) -> tuple[str, int] | None:
     """
     for candidate in _expand_braces(path):
         if candidate.startswith("~"):
-            _, _, rest = candidate.partition("/")
+            _head, _separator, rest = candidate.partition("/")
             norm = normalize("/" + rest) if rest else "/"
             home_relative = True
         else:

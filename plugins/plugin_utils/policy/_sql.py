@@ -290,11 +290,11 @@ def _statement(node: Any) -> Verdict:
         verb = "DELETE" if isinstance(node, exp.Delete) else "UPDATE"
         if where is None:
             return Tier.T3, f"SQL {verb} without WHERE changes every row ({text})"
-        if not any(True for _ in where.find_all(exp.Column)):
+        if not any(True for _column in where.find_all(exp.Column)):
             return Tier.T3, f"SQL {verb} whose WHERE names no column matches every row ({text})"
         return Tier.T2, f"SQL {verb} of chosen rows"
     if isinstance(node, exp.Alter):
-        if any(True for _ in node.find_all(exp.Drop)) or re.search(r"\bdrop\b", node.sql(), re.IGNORECASE):
+        if any(True for _drop in node.find_all(exp.Drop)) or re.search(r"\bdrop\b", node.sql(), re.IGNORECASE):
             return Tier.T3, f"SQL ALTER drops part of a table ({text})"
         return Tier.T2, "SQL ALTER changes a schema"
     if isinstance(node, exp.Copy):
@@ -314,9 +314,9 @@ def _statement(node: Any) -> Verdict:
             return Tier.T2, f"SQL {keyword} changes state"
         return Tier.T3, f"an SQL statement the gate does not know ({text})"
     if isinstance(node, exp.Query):
-        if any(True for _ in node.find_all(exp.Anonymous)):
+        if any(True for _call in node.find_all(exp.Anonymous)):
             return Tier.T2, "SQL query calls functions that may change state"
-        if any(True for _ in node.find_all(exp.Delete, exp.Update, exp.Insert, exp.Drop)):
+        if any(True for _write in node.find_all(exp.Delete, exp.Update, exp.Insert, exp.Drop)):
             return Tier.T3, f"SQL query with a data-changing part ({text})"
         return Tier.T0, "SQL that only reads"
     known_writes = (exp.Insert, exp.Create, exp.Grant, exp.Merge, exp.Set, exp.Use, exp.Transaction, exp.Commit)
@@ -370,7 +370,7 @@ def classify_client(tool: str, args: Sequence[str], stdin: str | None, unread_st
         return Tier.T3, f"{tool}: a database shell the gate does not know"
     dialect, code_options, file_options, value_options, positional_code = _CLIENTS[client]
     codes, positionals = _option_values(args, code_options | file_options, value_options)
-    files, _ = _option_values(args, file_options, value_options | code_options)
+    files, _positionals = _option_values(args, file_options, value_options | code_options)
     texts = [c for c in codes if c not in files]
     if positional_code and len(positionals) > 1:
         texts.extend(positionals[1:])
@@ -439,7 +439,7 @@ def _mongo_code(code: str) -> Verdict:
 
 def classify_mongo(tool: str, args: Sequence[str], stdin: str | None, unread_stdin: str) -> Verdict | None:
     codes, positionals = _option_values(args, frozenset({"--eval"}), _MONGO_VALUE_OPTIONS)
-    files, _ = _option_values(args, frozenset({"-f", "--file"}), _MONGO_VALUE_OPTIONS | {"--eval"})
+    files, _positionals = _option_values(args, frozenset({"-f", "--file"}), _MONGO_VALUE_OPTIONS | {"--eval"})
     scripts = files + [p for p in positionals if p.endswith(".js")]
     worst: Verdict | None = (Tier.T2, f"{tool} runs a script the gate cannot read") if scripts else None
     texts = list(codes)

@@ -392,7 +392,7 @@ class TalosCall:
     def tier(self) -> tuple[Tier, list[str]]:
         """The call's tier with ``"Tn: ..."`` reasons."""
         weights = self.weights()
-        return max(tier for tier, _ in weights), [f"{tier}: {why}" for tier, why in weights]
+        return max(tier for tier, _why in weights), [f"{tier}: {why}" for tier, why in weights]
 
     def sensitive(self) -> bool:
         """Whether the call reads secrets (a kubeconfig, etcd data, a file, a support bundle, most resources)."""
@@ -536,7 +536,7 @@ def command_findings(argv: Sequence[str], *, unresolved: bool = False) -> list[t
     ``unresolved``: some word holds an expansion the analyser could not resolve (``-n $NODES``), so the node count
     is not known."""
     call = parse(argv[1:])
-    tier, _ = call.tier()
+    tier, _reasons = call.tier()
     if tier < T3 or (call.verb is not None and call.verb.local):
         return []
     nodes = call.nodes()

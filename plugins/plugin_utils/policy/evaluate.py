@@ -124,7 +124,7 @@ def evaluate(
     for (text, cwd), analysis in zip(commands, analyses, strict=True):
         seen.add(text)
         findings.extend(_commands.deny_findings(text[:_MAX_TEXT], cwd=cwd, analysis=analysis))
-    for _, value in (*strings, *env_strings):
+    for _unused, value in (*strings, *env_strings):
         if value not in seen:
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
@@ -145,7 +145,10 @@ def evaluate(
                 sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
     findings.extend(
         _token_leaks(
-            request, itertools.chain((t for t, _ in commands), (v for _, v in strings), (v for _, v in env_strings))
+            request,
+            itertools.chain(
+                (t for t, _unused in commands), (v for _unused, v in strings), (v for _unused, v in env_strings)
+            ),
         )
     )
     if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
@@ -160,9 +163,9 @@ def evaluate(
         )
     if request.runs_on_controller or request.kind is RequestKind.LOOKUP:
         named = (v for k, v in strings if not _role_context(action, k))
-        findings.extend(tamper_findings((*[t for t, _ in commands], *named), protected_paths))
+        findings.extend(tamper_findings((*[t for t, _unused in commands], *named), protected_paths))
     # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
-    controller_texts = [value for _, value in reading.controller_paths]
+    controller_texts = [value for _unused, value in reading.controller_paths]
     controller_texts.extend(str(value) for value in request.controller_paths.values())
     if controller_texts:
         findings.extend(tamper_findings(controller_texts, protected_paths))
@@ -173,7 +176,7 @@ def evaluate(
             default=str,
             ensure_ascii=False,
         )[: 4 * _MAX_TEXT]
-        texts = [blob, *(text[:_MAX_TEXT] for text, _ in commands)]
+        texts = [blob, *(text[:_MAX_TEXT] for text, _unused in commands)]
         for rule in policy.deny:
             if rule.applies_to(action) and any(rule.pattern.search(text) for text in texts):
                 findings.append(Finding(rule.rule_id, rule.reason))
@@ -402,7 +405,7 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
     formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
     writes = _modules.base_tier(action) is not Tier.T0  # a module that only reads may name any device
     candidates = [(key, args.get(key)) for key in ("dest", "path", "name", "dev", "device")]
-    candidates.extend((key, value) for key, value, _ in reading.remote_paths)
+    candidates.extend((key, value) for key, value, _unused in reading.remote_paths)
     seen: set[str] = set()
     for key, value in candidates:
         if not isinstance(value, str) or value in seen or formats_disks:

@@ -295,7 +295,9 @@ def _bounded(text: str, limit: int) -> str:
 def redact_texts(texts: Sequence[object], *, limits: Sequence[int]) -> list[str]:
     """``redact_text`` over several texts, each with its limit, with one hint scan for all of them: plain strings
     that hold no hint together (none can span a join, as no hint holds a line break) are only bounded."""
-    plain = [text for text in texts if type(text) is str]
+    # Exact str, deliberately: the joined fast path is for plain strings only; a subclass (one overriding the methods
+    # the join and the bounding use) takes redact_text one text at a time.
+    plain = [text for text in texts if type(text) is str]  # pylint: disable=unidiomatic-typecheck
     if len(plain) == len(texts) and holds_no_hint("\n".join(plain)):
         return [_bounded(text, limit) for text, limit in zip(plain, limits, strict=True)]
     return [redact_text(text, limit=limit) for text, limit in zip(texts, limits, strict=True)]

@@ -650,7 +650,7 @@ class Store(abc.ABC):
         purged = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
+            marks = ", ".join("?" for _value in chunk)
             with self._transaction() as tx:
                 tx.run(
                     "UPDATE approval_bodies SET body = NULL, purged_at = ?, purged_because = ? "  # noqa: S608

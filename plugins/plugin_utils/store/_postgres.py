@@ -198,7 +198,7 @@ class PostgresStore(Store):
                 missing.append(name)
                 problems.append(f"trigger {name} on {spec.table} is missing")
                 continue
-            _, table, tgtype, enabled, no_condition, function, function_schema = row
+            _unused, table, tgtype, enabled, no_condition, function, function_schema = row
             if table != spec.table or int(tgtype) != spec.tgtype or function != spec.function:
                 missing.append(name)
                 problems.append(f"trigger {name} on {spec.table} was altered: it is not the one migrations created")

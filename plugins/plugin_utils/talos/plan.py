@@ -109,7 +109,7 @@ def plan(words: Sequence[str], *, target: Target, check_mode: bool, settings: Ga
             hint="add the path to command, for example command: [kubeconfig, out/kubeconfig]",
         )
     confined: list[Path] = []
-    if root is None and ([p for _, p in outputs if p != "-"] or inputs or verb.default_output):
+    if root is None and ([p for _unused, p in outputs if p != "-"] or inputs or verb.default_output):
         raise TalosRefused(
             f"talosctl {verb.name} reads or writes local files, and no talos root is configured",
             hint="the operator sets PRAXIS_TALOS_ROOT (or [praxis_gatekeeper] talos_root) to the directory every "
@@ -121,7 +121,7 @@ def plan(words: Sequence[str], *, target: Target, check_mode: bool, settings: Ga
                 confined.append(confine(path, root, what=f"{verb.name} {where}"))
         for where, path in inputs:
             confine(path, root, what=f"{verb.name} {where}")
-    tier, _ = call.tier()
+    tier, _reasons = call.tier()
     rest = list(words[len(call.words) :])
     dry_run = False
     skip = ""

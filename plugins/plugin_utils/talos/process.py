@@ -161,7 +161,7 @@ class _Capture:
         if not self.selector.get_map():
             time.sleep(wait)
             return
-        for key, _ in self.selector.select(wait):
+        for key, _events in self.selector.select(wait):
             self._read_one(key)
 
     def drain(self, wait: float = 1.0) -> None:

@@ -36,39 +36,58 @@ and the tests use, including the tables ``_Analyzer._special`` tests membership 
 
 from __future__ import annotations
 
-from ._entry import _Analyzer as _Analyzer
-from ._entry import _plain_command as _plain_command
-from ._entry import _run_analyzer as _run_analyzer
-from ._entry import analyze, analyzer_data
+from ._entry import _Analyzer, _plain_command, _run_analyzer, analyze, analyzer_data
 from ._lexer import decode_escapes, split_argv
 from ._results import Redirect, ShellAnalysis, SimpleCommand
 from ._runners import find_parts
 from ._scripts import SedScript, code_calls, sed_invocation, sed_script
-from ._vocabulary import _AWKS as _AWKS
-from ._vocabulary import _COMMAND_RUNNERS as _COMMAND_RUNNERS
-from ._vocabulary import _COPIERS as _COPIERS
-from ._vocabulary import _DECL_BUILTINS as _DECL_BUILTINS
-from ._vocabulary import _HANDLED_NAMES as _HANDLED_NAMES
-from ._vocabulary import _KEYWORDS as _KEYWORDS
-from ._vocabulary import _LANGUAGES as _LANGUAGES
-from ._vocabulary import _OPTION_COMMANDS as _OPTION_COMMANDS
-from ._vocabulary import _PRIV_WRAPPERS as _PRIV_WRAPPERS
-from ._vocabulary import _READERS as _READERS
-from ._vocabulary import COPIERS as COPIERS
-from ._vocabulary import FOREIGN_READERS, INTERPRETER_RE, SHELLS, TCL_FAMILY, WRAPPERS
-from ._vocabulary import HANDLED_NAMES as HANDLED_NAMES
-from ._vocabulary import KEYWORDS as KEYWORDS
+from ._vocabulary import (
+    _AWKS,
+    _COMMAND_RUNNERS,
+    _COPIERS,
+    _DECL_BUILTINS,
+    _HANDLED_NAMES,
+    _KEYWORDS,
+    _LANGUAGES,
+    _OPTION_COMMANDS,
+    _PRIV_WRAPPERS,
+    _READERS,
+    COPIERS,
+    FOREIGN_READERS,
+    HANDLED_NAMES,
+    INTERPRETER_RE,
+    KEYWORDS,
+    SHELLS,
+    TCL_FAMILY,
+    WRAPPERS,
+)
 
 __all__ = [
+    "COPIERS",
     "FOREIGN_READERS",
+    "HANDLED_NAMES",
     "INTERPRETER_RE",
+    "KEYWORDS",
     "SHELLS",
     "TCL_FAMILY",
     "WRAPPERS",
+    "_AWKS",
+    "_COMMAND_RUNNERS",
+    "_COPIERS",
+    "_DECL_BUILTINS",
+    "_HANDLED_NAMES",
+    "_KEYWORDS",
+    "_LANGUAGES",
+    "_OPTION_COMMANDS",
+    "_PRIV_WRAPPERS",
+    "_READERS",
     "Redirect",
     "SedScript",
     "ShellAnalysis",
     "SimpleCommand",
+    "_Analyzer",
+    "_plain_command",
+    "_run_analyzer",
     "analyze",
     "analyzer_data",
     "code_calls",

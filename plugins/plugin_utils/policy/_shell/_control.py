@@ -299,14 +299,14 @@ class _ControlFlow(_SimpleCommands):
         lvl.piping = False
         cmds = self.out.cmds
         if background:
-            for a, b, _ in elems:
+            for a, b, _unused in elems:
                 for c in cmds[a:b]:
                     c.background = True
         if len(elems) < 2:
             return
         idxs: list[int] = []
         last = len(elems) - 1
-        for k, (a, b, _) in enumerate(elems):
+        for k, (a, b, _unused) in enumerate(elems):
             for c in cmds[a:b]:
                 if k > 0:
                     c.pipe_in = True
@@ -314,7 +314,7 @@ class _ControlFlow(_SimpleCommands):
                     c.pipe_out = True
             idxs.extend(range(a, b))
         self.out.pipelines.append(tuple(idxs))
-        mains = [cmds[m] if m >= 0 else None for _, _, m in elems]
+        mains = [cmds[m] if m >= 0 else None for _unused1, _unused2, m in elems]
         for k in range(1, len(elems)):
             consumer = mains[k]
             foreign = consumer is not None and consumer.name in FOREIGN_READERS

@@ -227,7 +227,7 @@ class _Expansion(_AnalyzerBase):
         return (f.text, f.empty, f.srcs)
 
     def _apply_op(self, op: str, v: str, part: _Part, arg: _Alt) -> _Alt | None:
-        atext, aempty, _ = arg
+        atext, aempty, _unused = arg
         if op in (":-", ":="):
             return arg if v == "" else (v, None, ())
         if op in ("-", "=", ":?", "?"):
@@ -253,7 +253,7 @@ class _Expansion(_AnalyzerBase):
                     return ((v[: len(v) - k] if op == "%%" else v[:k]), None, ())
             return (v, None, ())
         if op in ("/", "//", "/#", "/%"):
-            pat, _, rep = atext.partition("/")
+            pat, _separator, rep = atext.partition("/")
             if _has_glob(pat):
                 return None
             if not pat:

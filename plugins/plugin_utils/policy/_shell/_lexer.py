@@ -226,7 +226,7 @@ def _find_close(s: str, i: int, closer: str) -> int:
             continue
         if c == "'":
             if i > 0 and s[i - 1] == "$":
-                _, j = decode_escapes(s, i + 1, stop_at_quote=True)
+                _decoded, j = decode_escapes(s, i + 1, stop_at_quote=True)
                 i = j
                 continue
             j = s.find("'", i + 1)
@@ -362,7 +362,7 @@ class _Lexer:
             toks.append(_Tok(_WORD_TOK, "", word, None, start=i, end=j))
             i = j
         if self.pending:
-            for redir, _, _ in self.pending:
+            for redir, _unused1, _unused2 in self.pending:
                 redir.body = _Word([_Part(_LIT, "", True)], "")
             self.pending = []
         return toks
@@ -633,7 +633,7 @@ class _Lexer:
                         part.op = "bad"
                     else:
                         sub = _Lexer(arg, self.out, self.depth + 1)
-                        word, _ = sub.word(0, _NOSTOP)
+                        word, _end = sub.word(0, _NOSTOP)
                         part.arg = word
                     break
             else:

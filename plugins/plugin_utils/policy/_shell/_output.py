@@ -49,7 +49,7 @@ def _printf_text(argv: Sequence[str]) -> str | None:
         return None
     args = list(argv[2:])
     out: list[str] = []
-    for _ in range(64):
+    for _repeat in range(64):
         i = 0
         chunk: list[str] = []
         used = False
@@ -144,7 +144,7 @@ def _awk_begin_output(program: str) -> str | None:
         statement = raw.strip()
         if not statement:
             continue
-        verb, _, rest = statement.partition(" ")
+        verb, _separator, rest = statement.partition(" ")
         if verb not in ("print", "printf"):
             return None
         rest = rest.strip().removeprefix("(").removesuffix(")") if verb == "print" else rest.strip()

@@ -505,7 +505,7 @@ _EX_MODIFIERS = frozenset(
 
 def _ex_command_start(line: str) -> str:
     """The ex command after leading colons, blanks, modifiers and a range (``:silent! 1,$``, ``'<,'>``, ``/x/``)."""
-    for _ in range(16):
+    for _repeat in range(16):
         line = line.lstrip(" \t:")
         word = line.split(None, 1)[0] if line.split(None, 1) else ""
         if word.rstrip("!") not in _EX_MODIFIERS:
@@ -652,7 +652,7 @@ def gdb_commands(text: str) -> CommandLines:
             else:
                 block.append(raw)
             continue
-        word, _, rest = line.partition(" ")
+        word, _separator, rest = line.partition(" ")
         if line.startswith("!"):
             result.commands.append(line[1:])
         elif word == "shell":
@@ -818,7 +818,7 @@ def tcl_commands(text: str, *, depth: int = 0) -> CommandLines:
     if len(text) > _MAX_SCRIPT:
         result.complete = False
     for words in _tcl_split(text[:_MAX_SCRIPT], result):
-        plain = [w for w, _ in words]
+        plain = [w for w, _unused in words]
         name = plain[0] if plain else ""
         args = plain[1:]
         while args and args[0].startswith("-") and name in _TCL_ARGV | _TCL_SEND and args[0] not in ("--",):
@@ -968,7 +968,7 @@ def code_calls(code: str, *, awk: bool = False, tcl: bool = False) -> CodeCalls:
     if tcl:
         found = CommandLines()
         for tcl_words in _tcl_split(code, found):
-            plain = [w for w, _ in tcl_words]
+            plain = [w for w, _unused in tcl_words]
             if (
                 plain
                 and plain[0] in (_TCL_ARGV | _TCL_TEXT | {"open", "eval"})

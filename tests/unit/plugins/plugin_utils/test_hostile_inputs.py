@@ -94,8 +94,14 @@ def test_verify_through_the_cli_exits_with_the_verification_code(tmp_path: Path,
     path = _log(tmp_path)
     _append_line(path, _member(PAYLOADS[payload]))
     env = {**os.environ, "PRAXIS_STATE_DIR": str(path.parent), "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-m", CLI_MODULE, "audit", "verify"], env=env, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", CLI_MODULE, "audit", "verify"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3, done.stderr
     assert "FAILED: edited" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
@@ -166,7 +172,7 @@ def _check(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRAXIS_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path),
            "PYTHONPATH": os.pathsep.join(sys.path)}  # fmt: skip
     return subprocess.run([sys.executable, "-m", CLI_MODULE, "check", "--action", "ansible.builtin.command", *argv],
-                          env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+                          check=False, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 # 60,000 levels: as deep as one command-line argument can carry (the kernel refuses one over 128 KiB).
@@ -248,7 +254,7 @@ def test_operator_files_that_are_not_small_regular_files_fail_fast(tmp_path: Pat
     )
     if reader == "approver-registry" and kind == "dev-zero":
         error = "ConfigError"  # /dev/zero is world-writable: refused before it is read, with its own reason
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", program], check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr[-2000:]
     assert done.stdout.startswith(error + " "), done.stdout
 
@@ -298,7 +304,7 @@ def test_a_line_of_hundreds_of_megabytes_is_read_through_never_held(tmp_path: Pa
         handle.write(b'"\n' if terminated else b'"')
     assert path.stat().st_size > 320 << 20
     program = LONG_LINE_READERS.format(path=sys.path, log=str(path))
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", program], check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     kind = "edited" if terminated else "torn tail"
     assert done.stdout.splitlines() == [

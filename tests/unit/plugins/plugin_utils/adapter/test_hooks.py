@@ -31,7 +31,7 @@ PLUGIN_UTILS = ROOT / "plugins" / "plugin_utils"
 def test_every_hook_point_of_this_ansible_core_resolves() -> None:
     points = hooks.hook_points()
     (row,) = [s for s in HOOK_TABLE if s.since <= _running() < s.before]
-    assert [point for _, point in points] == list(row.points)
+    assert [point for _unused, point in points] == list(row.points)
     for owner, point in points:
         assert callable(getattr(owner, point.method)), point
 

@@ -99,9 +99,10 @@ grouped.wait()
 
 
 def test_stop_children_stops_the_children_in_sessions_of_their_own() -> None:
-    done = subprocess.run([sys.executable, "-c", STOPPER.format(path=sys.path)], capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPER.format(path=sys.path)], check=False, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
-    detached_status, grouped_status, _ = done.stdout.split()
+    detached_status, grouped_status, _unused = done.stdout.split()
     assert detached_status == str(-signal.SIGTERM)
     assert grouped_status == "None"  # left to the worker's own handler, which kills its process group

@@ -115,7 +115,7 @@ def test_hostile_sizes_stay_bounded_and_what_is_not_read_rounds_up() -> None:
     assert len(provenance.computed) == 1 and provenance.host_derived == provenance.computed
     assert "beyond what the gate reads" in provenance.host_derived[0]
     nested: Any = trusted("x")
-    for _ in range(50):
+    for _repeat in range(50):
         nested = [nested]
     deep = read_provenance({"deep": nested}, {"deep": nested}, VARIABLES)
     assert len(deep.host_derived) == 1 and deep.host_derived[0].startswith("deep")

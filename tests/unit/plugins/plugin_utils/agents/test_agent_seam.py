@@ -64,7 +64,7 @@ def audit(gate: Gate, event: str) -> list[dict[str, Any]]:
 def test_runs_outside_agent_sessions_pass_through_untouched(agent_gate: GateFactory) -> None:
     gate = agent_gate(principal="alice@controller")
     assert run(gate, *READ).allowed
-    for _ in range(3):
+    for _repeat in range(3):
         assert run(gate, *T1).allowed
     assert book(gate).store.list_current(fact_type="praxis.agent.session") == []
 
@@ -117,7 +117,7 @@ def test_the_latch_never_clears_within_the_session(agent_gate: GateFactory) -> N
     sessions = book(gate)
     assert len(sessions.store.history("s1", "state", LATCH_TYPE)) == 1
     assert not sessions.arm("s1", kind="host-output", reason="again", decision_id="", actor="x")
-    for _ in range(3):  # later gates, later runs: still held
+    for _repeat in range(3):  # later gates, later runs: still held
         later = agent_gate("s1")
         assert later.decide(request(later, *T1)).verdict is Verdict.APPROVAL_REQUIRED
 
@@ -289,12 +289,12 @@ def _race(factory: GateFactory, barrier: Any, results: Any) -> None:
 def test_concurrent_workers_never_overspend_a_budget(agent_gate: GateFactory) -> None:
     agent_gate("race", PRAXIS_AGENT_BUDGET_TOTAL="3", PRAXIS_AGENT_BUDGET_PER_HOST="none")
     barrier, results = FORK.Barrier(8), FORK.Queue()
-    workers = [FORK.Process(target=_race, args=(agent_gate, barrier, results)) for _ in range(8)]
+    workers = [FORK.Process(target=_race, args=(agent_gate, barrier, results)) for _repeat in range(8)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(120)
-    verdicts = sorted(results.get(timeout=10) for _ in workers)
+    verdicts = sorted(results.get(timeout=10) for _worker in workers)
     assert verdicts.count("allowed") == 3 and verdicts.count("refused") == 5, verdicts
     gate = agent_gate("race")
     assert book(gate).usage("race").total == 3
@@ -373,7 +373,7 @@ def test_a_closed_session_refuses_and_a_mismatched_principal_is_denied(agent_gat
 def test_a_store_failure_denies_an_agent_request(agent_gate: GateFactory, backend: Backend) -> None:
     gate = agent_gate("s1")
     seam = gate.seams[0]
-    seam._open_store = lambda: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
+    seam._open_store = lambda: (never for never in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
     decision = gate.decide(request(gate, *READ))
     assert decision.verdict is Verdict.DENIED and decision.rule == "internal-error"
 
@@ -382,10 +382,10 @@ def test_a_latch_that_cannot_be_armed_is_recorded_and_the_next_decision_denied(a
     gate = agent_gate("s1")
     decision = gate.decide(request(gate, *READ))
     seam = gate.seams[0]
-    seam._book.arm = lambda *a, **k: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined,union-attr]
+    seam._book.arm = lambda *a, **k: (never for never in ()).throw(OSError("store down"))  # type: ignore[attr-defined,union-attr]
     gate.record_outcome(decision, status="ok", host="web1", action=READ[0])
     (failed,) = audit(gate, "agent-latch-unrecorded")
     assert failed["kind"] == "host-output" and "store down" in failed["error"]
-    seam._open_store = lambda: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
+    seam._open_store = lambda: (never for never in ()).throw(OSError("store down"))  # type: ignore[attr-defined]
     seam._book = None  # type: ignore[attr-defined]
     assert gate.decide(request(gate, *T1)).verdict is Verdict.DENIED

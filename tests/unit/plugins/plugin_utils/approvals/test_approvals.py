@@ -251,7 +251,7 @@ def test_cosign_refuses_a_damaged_token(bob: Operator) -> None:
 
 # ---------------------------------------------------------------------------------------------------- tampering
 def _flip_payload_field(token: str, mutate: Callable[[dict[str, Any]], None]) -> str:
-    _, payload, signatures = _parts(token)
+    _unused, payload, signatures = _parts(token)
     mutate(payload)
     return _assemble(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode(), signatures)
 

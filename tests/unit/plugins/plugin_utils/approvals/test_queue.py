@@ -67,7 +67,7 @@ def _listed(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, A
 
 
 def test_retries_of_one_task_leave_one_pending_request(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    runs = [uuid.uuid4().hex for _ in range(7)]
+    runs = [uuid.uuid4().hex for _repeat in range(7)]
     for run_id in runs:
         decision = _decide(_task(run_id=run_id))
         assert decision.verdict is Verdict.APPROVAL_REQUIRED
@@ -76,10 +76,10 @@ def test_retries_of_one_task_leave_one_pending_request(env: dict[str, str], caps
     assert [row["request"] for row in pending] == [f"req-{runs[-1][:16]}"], pending
     every = {row["request"]: row["status"] for row in _listed(capsys, "--all")}
     assert every == {f"req-{r[:16]}": ("pending" if r == runs[-1] else "superseded") for r in runs}
-    code, out, _ = _cli(capsys, "approvals", "show", f"req-{runs[0][:16]}")
+    code, out, _unused = _cli(capsys, "approvals", "show", f"req-{runs[0][:16]}")
     assert code == 0 and f"[superseded by req-{runs[-1][:16]}]" in out, out
     # the superseded request cannot be approved; the message names the one to approve
-    code, _, err = _cli(capsys, "approvals", "approve", f"req-{runs[0][:16]}", "--as", "alice")
+    code, _unused, err = _cli(capsys, "approvals", "approve", f"req-{runs[0][:16]}", "--as", "alice")
     assert code == 2 and "no pending items" in err and f"approve req-{runs[-1][:16]}" in err, err
 
 
@@ -143,16 +143,17 @@ def test_deny_takes_several_requests_or_every_pending_one(
     # an unknown id refuses the whole command before anything is denied
     _decide(_task("systemctl restart e"))
     (fresh,) = [row["request"] for row in _listed(capsys)]
-    code, _, err = _cli(capsys, "approvals", "deny", fresh, "req-nosuchrequest", "--reason", "x")
+    code, _unused, err = _cli(capsys, "approvals", "deny", fresh, "req-nosuchrequest", "--reason", "x")
     assert code == 2 and "no approval request req-nosuchrequest" in err
     assert [row["request"] for row in _listed(capsys)] == [fresh]
-    code, _, err = _cli(capsys, "approvals", "deny", "--reason", "x")
+    code, _unused, err = _cli(capsys, "approvals", "deny", "--reason", "x")
     assert code == 2 and "--all-pending" in err
 
 
 def test_check_names_no_request(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _cli(capsys, "check", "--action", "ansible.builtin.command",
-                        "--args", '{"_raw_params": "systemctl restart nginx"}')  # fmt: skip
+    code, out, _unused = _cli(
+        capsys, "check", "--action", "ansible.builtin.command", "--args", '{"_raw_params": "systemctl restart nginx"}'
+    )
     assert code == 1
     assert "APPROVAL_REQUIRED" in out and "req-" not in out and "a real run records an approval request" in out, out
     assert _listed(capsys) == []  # and nothing was recorded
@@ -171,7 +172,7 @@ def test_approve_without_an_operator_key_points_at_operator_init(
 def test_a_key_without_a_passphrase_is_not_asked_for_one(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _cli(capsys, "operator", "init", "--name", "alice", "--no-passphrase")
+    code, _unused, err = _cli(capsys, "operator", "init", "--name", "alice", "--no-passphrase")
     assert code == 0, err
     _decide(_task())
     (row,) = _listed(capsys)

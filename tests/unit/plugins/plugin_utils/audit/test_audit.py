@@ -676,11 +676,11 @@ def test_key_created_once_under_concurrency(tmp_path: Path) -> None:
         barrier, queue = context.Barrier(workers), context.Queue()
         processes = [
             context.Process(target=_key_worker, args=(str(state / "audit.jsonl"), barrier, queue))
-            for _ in range(workers)
+            for _repeat in range(workers)
         ]
         for process in processes:
             process.start()
-        results = [queue.get(timeout=60) for _ in range(workers)]
+        results = [queue.get(timeout=60) for _repeat in range(workers)]
         for process in processes:
             process.join(60)
         assert len(set(results)) == 1, results  # one key, and no process saw a half-written one

@@ -282,8 +282,8 @@ def test_parts_that_do_not_join_fall_back_to_one_scan(tmp_path: Path) -> None:
     never produce a verdict of its own."""
     path = write_log(tmp_path / "state", 20, every=4)
     joins = _joins(path)
-    offset, _ = joins[1]
-    _, wrong_seed = joins[0]
+    offset, _unused = joins[1]
+    _unused, wrong_seed = joins[0]
     inputs = _inputs(path, None)
     report = verify_parts(path, [(offset, wrong_seed)], **inputs)
     assert _verdict(report) == _verdict(verify_log(path, workers=1, **inputs))
@@ -356,7 +356,7 @@ def test_the_fast_decoder_never_accepts_what_the_standard_parser_reads_different
     samples: list[bytes], data: st.DataObject
 ) -> None:
     raw = bytearray(data.draw(st.sampled_from(samples)))
-    for _ in range(data.draw(st.integers(1, 4))):
+    for _repeat in range(data.draw(st.integers(1, 4))):
         where = data.draw(st.integers(0, len(raw)))
         action = data.draw(st.sampled_from(["flip", "insert", "delete"]))
         if action == "flip" and where < len(raw):
@@ -414,7 +414,7 @@ def test_cli_verify_with_workers_reports_the_first_bad_record(tmp_path: Path) ->
     env = {**os.environ, "PRAXIS_STATE_DIR": str(tmp_path / "state"), "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", "ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli.main", "audit",
                "verify", "--workers", "3"]  # fmt: skip
-    clean = subprocess.run(command, env=env, capture_output=True, text=True)
+    clean = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     total = len(lines(path))
     assert clean.returncode == 0 and f"OK, {total} records" in clean.stdout, clean.stdout + clean.stderr
     edited_seq = next(json.loads(line)["seq"] for line in lines(path) if b'"record-37"' in line)
@@ -422,10 +422,10 @@ def test_cli_verify_with_workers_reports_the_first_bad_record(tmp_path: Path) ->
     target = data.index(b"record-37")
     data[target + 8] = ord("6")
     path.write_bytes(bytes(data))
-    tampered = subprocess.run(command, env=env, capture_output=True, text=True)
+    tampered = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     assert tampered.returncode == 3
     assert "edited" in tampered.stderr and f"seq {edited_seq})" in tampered.stderr, tampered.stderr
-    refused = subprocess.run([*command[:-1], "0"], env=env, capture_output=True, text=True)
+    refused = subprocess.run([*command[:-1], "0"], check=False, env=env, capture_output=True, text=True)
     assert refused.returncode == 2 and "not a positive whole number" in refused.stderr
 
 

@@ -152,9 +152,9 @@ def test_the_test_tsa_is_conformant_per_openssl(tsa_ok: TestTSA, checkpoint: dic
     (tmp_path / "resp.der").write_bytes(token)
     (tmp_path / "root.pem").write_bytes(tsa_ok.root_pem)
     command = ["openssl", "ts", "-verify", "-in", str(tmp_path / "resp.der"), "-CAfile", str(tmp_path / "root.pem")]
-    good = subprocess.run([*command, "-digest", imprint(checkpoint).hex()], capture_output=True, text=True)
+    good = subprocess.run([*command, "-digest", imprint(checkpoint).hex()], check=False, capture_output=True, text=True)
     assert good.returncode == 0, good.stdout + good.stderr
-    bad = subprocess.run([*command, "-digest", "00" * 32], capture_output=True, text=True)
+    bad = subprocess.run([*command, "-digest", "00" * 32], check=False, capture_output=True, text=True)
     assert bad.returncode != 0
 
 

@@ -140,7 +140,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     """An operator's environment: a private state directory, and operator alice's key (made by `operator init`)."""
     values = operator_environment(tmp_path, monkeypatch, state=tmp_path / "state", mode="open",
                                   principal="deploy@controller")  # fmt: skip
-    code, _, err = _cli(capsys, "operator", "init", "--name", "alice", "--no-passphrase")
+    code, _unused, err = _cli(capsys, "operator", "init", "--name", "alice", "--no-passphrase")
     assert code == 0, err
     return values
 
@@ -456,7 +456,7 @@ def test_an_existing_token_file_is_refused_before_anything_is_signed(
 ) -> None:
     """A refused token file must not leave a recorded grant nobody holds, nor purge the diffs the operator still
     needs to review before approving again."""
-    request, _ = plan
+    request, _unused = plan
     token_file = tmp_path / "taken"
     token_file.write_text("someone else's file\n")
     code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--module", "template",
@@ -517,16 +517,16 @@ def test_list_shows_each_request_state_with_approver_and_expiry(
     env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     small = (PLAN[0], PLAN[1])
-    pending, _ = _record(small)
-    approved, _ = _record(small)
+    pending, _unused = _record(small)
+    approved, _unused = _record(small)
     used, used_items = _record(small)
-    denied, _ = _record(small)
+    denied, _unused = _record(small)
     expired, expired_items = _record(small, expires_in=timedelta(seconds=2))
     for request in (approved, used):
-        code, _, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--ttl", "600")
+        code, _unused, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--ttl", "600")
         assert code == 0, err
     _consume(used_items)
-    code, _, err = _cli(capsys, "approvals", "deny", denied, "--reason", "not during the freeze", "--as", "bob")
+    code, _unused, err = _cli(capsys, "approvals", "deny", denied, "--reason", "not during the freeze", "--as", "bob")
     assert code == 0, err
     with open_store(load_settings()) as store:
         expires_at = store.approval_request(expired_items[0].request_id).expires_at  # type: ignore[union-attr]
@@ -559,7 +559,7 @@ def test_list_shows_each_request_state_with_approver_and_expiry(
         and f"reviewable until {expires_at.isoformat(timespec='seconds')}" in (lines[expired])
     )
     # by default: only what an operator can still act on (pending, and approved but unused)
-    code, out, _ = _cli(capsys, "approvals", "list")
+    code, out, _unused = _cli(capsys, "approvals", "list")
     assert {line.split()[0] for line in out.splitlines()} == {pending, approved}, out
     # each item's own state says who approved it and until when, and that it is unused
     states = {i["state"] for i in _show_json(capsys, approved)["items"]}
@@ -596,7 +596,7 @@ def test_output_to_a_closed_pipe_ends_quietly(
 ) -> None:
     """No traceback and no "Exception ignored": the documented error exit code (cli/main.py), or 0 when the reader
     took everything before it left."""
-    request, _ = plan
+    request, _unused = plan
     argv = ["approvals", *(part.format(request=request) for part in command)]
     # positive control: the whole output, when someone reads it
     whole = _cli_process(argv, buffered=buffered, capture_output=True)

@@ -48,8 +48,13 @@ def operator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         key = ensure_digest_key(store, actor="test")
         ledger = Ledger(store, actor="scanner")
         at = datetime.now(UTC) - timedelta(hours=1)
-        first = ScanResult("scan-1", baseline, at, at, aggregate([_ran("web1", 1, "changed", "a"),
-                                                                   _ran("web1", 2, "changed", "b")], key))  # fmt: skip
+        first = ScanResult(
+            "scan-1",
+            baseline,
+            at,
+            at,
+            aggregate([_ran("web1", 1, "changed", "a"), _ran("web1", 2, "changed", "b")], key),
+        )
         reconcile(ledger, first, ttl=timedelta(days=7))
         ledger.record_scan(first.record())
         now = datetime.now(UTC)

@@ -79,7 +79,7 @@ def on_a_terminal(commands: list[list[str]], env: dict[str, str], scratch: Path)
     deadline = time.monotonic() + 600
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
+            ready, _unused1, _unused2 = select.select([master], [], [], 0.5)
             if not ready:
                 if process.poll() is not None:
                     break
@@ -143,17 +143,32 @@ def hostile_state(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ruleset = load_ruleset(None).digest
     with open_store(settings) as store:
         store.add_approval_request(
-            request_id="req-00000000hostile.diff", requester="agent", session="", run_id="hostile-diff",
-            ruleset_digest=ruleset, expires_at=datetime.now(UTC) + timedelta(hours=1),
+            request_id="req-00000000hostile.diff",
+            requester="agent",
+            session="",
+            run_id="hostile-diff",
+            ruleset_digest=ruleset,
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
             payload={"plan": "req-00000000hostile", "check_run": True},
-            items=[ApprovalItem(f"item-hostile-{i}", "req-00000000hostile.diff", "ansible.builtin.copy",
-                                text, "T2", "d" * 64,
-                                {"task": text, "args": {"content": text}, "reasons": [text]})
-                   for i, text in enumerate(STORABLE)],
-            bodies={f"item-hostile-{i}": {"diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n",
-                                                    "before_header": text}}
-                    for i, text in enumerate(STORABLE)},
-        )  # fmt: skip
+            items=[
+                ApprovalItem(
+                    f"item-hostile-{i}",
+                    "req-00000000hostile.diff",
+                    "ansible.builtin.copy",
+                    text,
+                    "T2",
+                    "d" * 64,
+                    {"task": text, "args": {"content": text}, "reasons": [text]},
+                )
+                for i, text in enumerate(STORABLE)
+            ],
+            bodies={
+                f"item-hostile-{i}": {
+                    "diff": {"before": f"a\n{text}\n", "after": f"b\n{text}\n", "before_header": text}
+                }
+                for i, text in enumerate(STORABLE)
+            },
+        )
         plans = sorted({str(r.payload.get("plan")) for r in store.list_approval_requests(limit=5000)})
         drift = _drift_requests(store, root)
     return {"env": env, "plans": plans, "root": root, "drift": drift}

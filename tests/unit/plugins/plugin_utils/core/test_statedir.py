@@ -263,7 +263,7 @@ def test_exclusive_create_on_existing_file(state: Path) -> None:
 def test_no_descriptor_leak_on_refusal(state: Path) -> None:
     (state / "d").mkdir()
     before = len(os.listdir("/proc/self/fd"))
-    for _ in range(20):
+    for _repeat in range(20):
         with pytest.raises(StateError):
             open_private_file(state / "d", os.O_RDONLY)
     assert len(os.listdir("/proc/self/fd")) == before

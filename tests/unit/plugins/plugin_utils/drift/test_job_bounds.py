@@ -88,8 +88,7 @@ def test_a_hostile_job_file_is_a_clear_refusal_and_stays(written: tuple[Path, Dr
     assert path.read_bytes() == data  # nothing lost: the evidence stays for the operator
 
 
-def test_a_fifo_or_a_link_in_place_of_the_job_file_is_refused_without_hanging(written: tuple[Path, DriftJob]
-                                                                               ) -> None:  # fmt: skip
+def test_a_fifo_or_a_link_in_place_of_the_job_file_is_refused_without_hanging(written: tuple[Path, DriftJob]) -> None:
     state, job = written
     path = job.path(state)
     real = path.with_name("elsewhere.json")
@@ -155,7 +154,7 @@ def test_a_hostile_spool_line_is_damaged_and_loses_no_neighbour(written: tuple[P
 def test_a_record_too_deep_to_spool_is_written_as_oversized(written: tuple[Path, DriftJob]) -> None:
     state, job = written
     deep: object = "leaf"
-    for _ in range(MAX_JSON_DEPTH + 5):
+    for _repeat in range(MAX_JSON_DEPTH + 5):
         deep = [deep]
     job.append(state, {**_execution(1), "summary": deep})
     job.append(state, _execution(2))

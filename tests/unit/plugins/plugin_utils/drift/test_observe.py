@@ -76,7 +76,7 @@ def _copy(*, host: str = "web1", line: int = 12, check: bool, run_id: str = "r" 
 @pytest.mark.parametrize("kind", list(JobKind))
 @pytest.mark.parametrize("mode", ["open", "guarded", "readonly"])
 def test_a_job_only_ever_tightens_the_mode(state: Path, kind: JobKind, mode: str) -> None:
-    _, gate, _ = _run(state, kind, mode=mode, targets=() if kind is JobKind.SCAN else (TARGET,))
+    _unused1, gate, _unused2 = _run(state, kind, mode=mode, targets=() if kind is JobKind.SCAN else (TARGET,))
     expected = Mode(mode) if kind is JobKind.APPLY else Mode.READONLY
     assert gate.mode is expected
     assert gate.mode.ceiling <= Mode(mode).ceiling
@@ -84,7 +84,7 @@ def test_a_job_only_ever_tightens_the_mode(state: Path, kind: JobKind, mode: str
 
 @pytest.mark.parametrize("kind", [JobKind.SCAN, JobKind.VERIFY, JobKind.REQUEST])
 def test_scans_run_dry_runs_and_reads_and_refuse_everything_that_would_execute(state: Path, kind: JobKind) -> None:
-    _, gate, _ = _run(state, kind, mode="open", targets=() if kind is JobKind.SCAN else (TARGET,))
+    _unused1, gate, _unused2 = _run(state, kind, mode="open", targets=() if kind is JobKind.SCAN else (TARGET,))
     assert gate.decide(_copy(check=True)).verdict is Verdict.ALLOWED  # a dry run
     stat = TaskRequest(action="ansible.builtin.stat", args={"path": "/etc"}, host="web1", check_mode=False)
     assert gate.decide(stat).verdict is Verdict.ALLOWED  # a T0 read
@@ -96,7 +96,7 @@ def test_scans_run_dry_runs_and_reads_and_refuse_everything_that_would_execute(s
 
 
 def test_an_apply_holds_everything_but_its_targets_to_readonly_and_asks_for_them(state: Path) -> None:
-    _, gate, _ = _run(state, JobKind.APPLY, mode="open")
+    _unused1, gate, _unused2 = _run(state, JobKind.APPLY, mode="open")
     other_host, other_task = _copy(check=False, host="web2"), _copy(check=False, line=13)
     for request in (other_host, other_task):
         decision = gate.decide(request)
@@ -112,7 +112,7 @@ def test_an_apply_holds_everything_but_its_targets_to_readonly_and_asks_for_them
 
 
 def test_an_approval_request_records_the_targets_dry_run_with_its_summary_only(state: Path) -> None:
-    _, gate, _ = _run(state, JobKind.REQUEST)
+    _unused1, gate, _unused2 = _run(state, JobKind.REQUEST)
     decision = gate.decide(_copy(check=True))
     assert decision.verdict is Verdict.ALLOWED and decision.dry_run
     diff = [{"before": f"# {BODY}\npassword={SECRET}\n", "after": f"# {BODY}\npassword=other-{SECRET}\n",
@@ -147,8 +147,12 @@ def test_observations_hold_digests_and_redacted_summaries_never_a_diff(state: Pa
     armed, observed, refused, skipped = records
     assert armed["run_id"] == gate.run_id and armed["mode"] == "readonly"
     assert observed["task_path"] == "site.yml:12" and observed["status"] == "changed" and len(observed["digest"]) == 64
-    assert observed["summary"][0]["lines"] == ["- Port 2222", "- password=<redacted>", "+ Port 22",
-                                                "+ password=<redacted>"]  # fmt: skip
+    assert observed["summary"][0]["lines"] == [
+        "- Port 2222",
+        "- password=<redacted>",
+        "+ Port 22",
+        "+ password=<redacted>",
+    ]
     assert refused["verdict"] == "refused" and "readonly mode ceiling" in refused["reason"] and "digest" not in refused
     assert skipped["message"] == "skipped: token=<redacted>"
     spool = job.spool(state / "state").read_text()

@@ -95,7 +95,7 @@ def _spell(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> dict[str, 
 
 BLOCKED_CASES = [
     pytest.param(str(sample), encoding, spelled, id=f"{network}-{sample}-{encoding}")
-    for network, _ in BLOCKED_RANGES
+    for network, _unused in BLOCKED_RANGES
     for sample in _samples(network)
     for encoding, spelled in _spell(sample).items()
 ]
@@ -165,7 +165,7 @@ def test_ipv6_carriers_of_a_public_ipv4_address_pass(public: str, carrier: str) 
 
 
 def _v4_encodings() -> Iterator[tuple[str, str]]:
-    for network, _ in BLOCKED_RANGES:
+    for network, _unused in BLOCKED_RANGES:
         for sample in _samples(network):
             if isinstance(sample, ipaddress.IPv4Address):
                 for encoding, spelled in v4_spellings(sample).items():

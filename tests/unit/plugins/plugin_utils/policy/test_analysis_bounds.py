@@ -84,7 +84,7 @@ def test_runner_probes_past_the_cap_round_up() -> None:
     assert tier is Tier.T3
     assert any("too many programs the gate does not know" in r for r in reasons), reasons
     # a deny-class command handed to the program past the cap is still T3 (it was never read)
-    tier, _ = content_tier(_unknown_programs(PROBES * 3, last="rm -rf /"))
+    tier, _unused = content_tier(_unknown_programs(PROBES * 3, last="rm -rf /"))
     assert tier is Tier.T3
 
 
@@ -130,7 +130,7 @@ def test_pwsh_past_the_cap_rounds_up() -> None:
 def test_pwsh_under_the_cap_is_read() -> None:
     assert _pwsh.classify_script(_ps(PS_CAP)) == (Tier.T0, "PowerShell that reads")
     found = _pwsh.deny_script(_ps(PS_CAP, last=PS_WIPE))
-    assert [rule for rule, _ in found] == [ROOT_WIPE]
+    assert [rule for rule, _unused in found] == [ROOT_WIPE]
     assert ROOT_WIPE in _rules(f"pwsh -NoProfile -Command {_q(_ps(PS_CAP, last=PS_WIPE))}")
 
 
@@ -183,7 +183,7 @@ def test_tr_size_cap() -> None:
 def test_tr_past_the_size_cap_rounds_up() -> None:
     pad = "a" * 2100
     text = f"printf 'ez -ef /' | tr 'ez{pad}' 'rm{pad}' | sh"
-    tier, _ = content_tier(text)
+    tier, _unused = content_tier(text)
     assert tier is Tier.T3
 
 

@@ -634,7 +634,7 @@ WHOLE_TRANSFORMS: dict[str, Callable[[str], str]] = {
 
 
 def _name_args(text: str) -> tuple[str, str]:
-    name, _, args = text.partition(" ")
+    name, _separator, args = text.partition(" ")
     return name, args
 
 
@@ -1177,16 +1177,16 @@ def test_microbenchmark_printout(capsys: pytest.CaptureFixture[str]) -> None:
     text = "sudo -u deploy bash -c 'cd /srv/app && git pull && rm -rf build/* && make -j4 install' 2>&1 | tee log"
     rounds = 300
     start = time.perf_counter()
-    for _ in range(rounds):
+    for _repeat in range(rounds):
         deny_findings(text)
     deny_us = (time.perf_counter() - start) / rounds * 1e6
     plain = "state=absent present"
     start = time.perf_counter()
-    for _ in range(20_000):
+    for _repeat in range(20_000):
         deny_findings(plain)
     fast_us = (time.perf_counter() - start) / 20_000 * 1e6
     start = time.perf_counter()
-    for _ in range(rounds):
+    for _repeat in range(rounds):
         content_tier(text)
     tier_us = (time.perf_counter() - start) / rounds * 1e6
     with capsys.disabled():

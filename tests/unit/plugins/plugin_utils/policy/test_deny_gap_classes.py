@@ -72,7 +72,7 @@ def _runner_spellings(name: str, payload: str) -> list[str]:
     quoted = _q(payload)
     out: list[str] = []
     if layout == "program":
-        program, _, rest = payload.partition(" ")
+        program, _separator, rest = payload.partition(" ")
         return [s.replace(f"/bin/{program}", f"/bin/{program} -- {rest}") for s in _PROGRAM_SPELLINGS[name](program)]
     for opt in sorted(code):
         if opt.startswith("--"):
@@ -146,7 +146,7 @@ def test_command_runners_positive_control(spelling: str, tmp_path: Path) -> None
     if (
         program in ("su", "runuser")
         and shutil.which("id")
-        and subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip() != "0"
+        and subprocess.run(["id", "-u"], check=True, capture_output=True, text=True).stdout.strip() != "0"
     ):
         pytest.skip("switching user needs root")
     assert ROOT_WIPE in _rules(template.format(_q(PAYLOAD)))
@@ -288,7 +288,7 @@ PWSH_CASES = [(remover, recurse, target) for remover in _REMOVERS for recurse in
 def test_pwsh_recursive_removal_of_a_system_directory(remover: str, recurse: str, target: str) -> None:
     quoted = f'"{target}"' if " " in target else target
     script = f"{remover} {recurse} -Force {quoted}"
-    assert ROOT_WIPE in {rule for rule, _ in _pwsh.deny_script(script)}, script
+    assert ROOT_WIPE in {rule for rule, _unused in _pwsh.deny_script(script)}, script
     assert ROOT_WIPE in _rules(f"pwsh -NoProfile -c {_q(script)}"), script
 
 

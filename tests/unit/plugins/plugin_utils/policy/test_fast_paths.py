@@ -67,7 +67,7 @@ _SEPARATORS = [" ", "", "", "\n", "\t", "\r", ",", " \n "]
 @st.composite
 def _hostile_text(draw: st.DrawFn) -> str:
     parts: list[str] = []
-    for _ in range(draw(st.integers(1, 12))):
+    for _repeat in range(draw(st.integers(1, 12))):
         piece = draw(st.sampled_from(_PIECES))
         wrap = draw(st.sampled_from(["", "", "", "quote", "half", "split"]))
         if wrap == "quote":
@@ -291,10 +291,10 @@ def _long_way(text: str, cwd: str | None = None) -> _shell.ShellAnalysis:
 _SPECIAL = [
     *sorted(
         _shell._HANDLED_NAMES
-    | set(_shell.WRAPPERS) | _shell.SHELLS | set(_shell._OPTION_COMMANDS) | _shell._KEYWORDS
-    | {"cd", "pushd", "popd", "unset", "read", "printf", "set", "alias", "eval", "source", ".", "export", "local"}
-    | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "trap", "at", "batch", "parallel"}
-    | {"pkexec", "run0", "doas", "sudo", "env", "awk", "gawk", "tar", "git", "busybox", "toybox", "command", "exec"}
+        | set(_shell.WRAPPERS) | _shell.SHELLS | set(_shell._OPTION_COMMANDS) | _shell._KEYWORDS
+        | {"cd", "pushd", "popd", "unset", "read", "printf", "set", "alias", "eval", "source", ".", "export", "local"}
+        | {"su", "runuser", "sg", "find", "xargs", "watch", "flock", "script", "ssh", "trap", "at", "batch", "parallel"}
+        | {"pkexec", "run0", "doas", "sudo", "env", "awk", "gawk", "tar", "git", "busybox", "toybox", "command", "exec"}
     ),
     "python3", "perl5.36", "NODE", "pypy3.10", "Rscript",
 ]  # fmt: skip
@@ -309,7 +309,7 @@ _WORDS = [
 @st.composite
 def _plainish_line(draw: st.DrawFn) -> str:
     words = draw(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7))
-    separators = [draw(st.sampled_from([" ", "\t", "  ", " \t"])) for _ in words]
+    separators = [draw(st.sampled_from([" ", "\t", "  ", " \t"])) for _word in words]
     lead, trail = draw(st.sampled_from(["", " ", "\t"])), draw(st.sampled_from(["", " ", "\t", "\n"]))
     return lead + "".join(w + s for w, s in zip(words, separators, strict=True)).rstrip(" \t") + trail
 

@@ -188,7 +188,9 @@ def check(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRAXIS_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path),
            "PYTHONPATH": os.pathsep.join(sys.path)}  # fmt: skip
     env.pop("PRAXIS_MODE", None)
-    return subprocess.run([sys.executable, "-m", CLI, "check", *args], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", CLI, "check", *args], check=False, env=env, capture_output=True, text=True
+    )
 
 
 def test_check_explains_talos_tasks(tmp_path: Path) -> None:

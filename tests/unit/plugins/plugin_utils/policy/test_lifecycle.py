@@ -142,7 +142,7 @@ def test_the_table_covers_the_tools_the_issue_names() -> None:
     assert len(TABLE_ROWS) > 600
 
 
-@pytest.mark.parametrize(("tool", "path", "tier"), TABLE_ROWS, ids=[f"{t}-{'-'.join(p)}" for t, p, _ in TABLE_ROWS])
+@pytest.mark.parametrize(("tool", "path", "tier"), TABLE_ROWS, ids=[f"{t}-{'-'.join(p)}" for t, p, _tier in TABLE_ROWS])
 def test_every_row_of_the_table_decides_behind_global_options_and_wrappers(
     tool: str, path: tuple[str, ...], tier: int
 ) -> None:
@@ -150,7 +150,7 @@ def test_every_row_of_the_table_decides_behind_global_options_and_wrappers(
     behind every wrapper; a T3 row is T3 through every spelling."""
     options = GLOBAL_OPTIONS.get(tool, "")
     words = " ".join(shlex.quote(p) for p in path)
-    for command in {f"{tool} {words}", f"{tool} {options} {words}".replace("  ", " ")}:
+    for command in dict.fromkeys((f"{tool} {words}", f"{tool} {options} {words}".replace("  ", " "))):
         verdict = _lifecycle.classify_words(tool, shlex.split(command)[1:])
         assert verdict is not None
         assert verdict[0] >= tier, (command, verdict)
@@ -521,7 +521,9 @@ COLLECTION_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("module", "value", "tier"), COLLECTION_ROWS, ids=[f"{m}-{v}" for m, v, _ in COLLECTION_ROWS])
+@pytest.mark.parametrize(
+    ("module", "value", "tier"), COLLECTION_ROWS, ids=[f"{m}-{v}" for m, v, _tier in COLLECTION_ROWS]
+)
 def test_every_collection_row_decides(module: str, value: str, tier: int) -> None:
     option = "command" if module == "community.general.redfish_command" else "state"
     if module == "amazon.aws.s3_object":

@@ -167,7 +167,7 @@ def _base_args(module: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _ in RUNNING_OPTIONS]
+    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _unused in RUNNING_OPTIONS]
 )
 def test_every_option_that_runs_a_program_takes_the_free_form_floor(module: str, option: str, kind: str) -> None:
     payload = ["/tmp/payload.sh"] if option == "extra_opts" else "/tmp/payload.sh"
@@ -185,7 +185,7 @@ def test_every_option_that_runs_a_program_takes_the_free_form_floor(module: str,
 
 
 @pytest.mark.parametrize(
-    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _ in RUNNING_OPTIONS]
+    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _unused in RUNNING_OPTIONS]
 )
 def test_readonly_refuses_and_guarded_gates_every_program_option(
     tmp_path: Path, module: str, option: str, kind: str
@@ -251,12 +251,12 @@ def test_gather_facts_is_judged_by_the_fact_modules_it_runs() -> None:
 
 # ----------------------------------------------------------------------------- class 2: dry runs that execute
 @pytest.mark.parametrize(
-    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _ in RUNNING_OPTIONS]
+    ("module", "option", "kind"), RUNNING_OPTIONS, ids=[f"{m[16:]}.{o}" for m, o, _unused in RUNNING_OPTIONS]
 )
 def test_a_program_option_that_runs_under_check_mode_is_no_dry_run(module: str, option: str, kind: str) -> None:
     args = {**_base_args(module), option: "/tmp/payload.sh"}
     evaluation = evaluate(req(module, args, check_mode=True), ruleset=BUILTIN)
-    quiet, _ = _modules.CHECK_MODE_HONEST.get(module, (frozenset(), frozenset()))
+    quiet, _unused = _modules.CHECK_MODE_HONEST.get(module, (frozenset(), frozenset()))
     assert evaluation.dry_run is (option in quiet and not evaluation.findings and module in _modules.CHECK_MODE_HONEST)
 
 
@@ -357,7 +357,7 @@ def test_inert_environment_keys_stay_t0(name: str) -> None:
 
 # ----------------------------------------------------------------------------- class 4: controller paths
 def _spellings(path: str) -> list[str]:
-    head, _, tail = path.rpartition("/")
+    head, _separator, tail = path.rpartition("/")
     first = path.split("/")[1]
     return [
         path,

@@ -91,7 +91,7 @@ def test_each_listed_token_class_is_redacted(label: str, token: str) -> None:
 
 
 def test_every_token_class_in_redact_py_has_a_sample() -> None:
-    listed = {label for label, _ in redact_module._TOKEN_PATTERNS}
+    listed = {label for label, _unused in redact_module._TOKEN_PATTERNS}
     covered = set(TOKENS) | {"url-password", "authorization-header", "bearer-token", "mysql-password-flag",
                              "sshpass-password", "password-option"}  # fmt: skip
     assert listed <= covered, f"token classes without a test: {listed - covered}"
@@ -314,7 +314,7 @@ class _LyingList(list[Any]):
 def test_empty_looking_subclass_is_replaced_by_a_fresh_empty_value() -> None:
     out = redact({"password": _LyingList(["hunter2"])})
     assert out == {"password": []}
-    assert type(out["password"]) is list
+    assert type(out["password"]) is list  # pylint: disable=unidiomatic-typecheck  # a plain list, not the subclass
     assert "hunter2" not in json.dumps(out)
 
 
@@ -398,10 +398,10 @@ def test_adversarial_text_does_not_hang(text: str) -> None:
 
 def test_depth_bound() -> None:
     value: Any = "leaf"
-    for _ in range(50):
+    for _repeat in range(50):
         value = [value]
     out = redact(value, max_depth=5)
-    for _ in range(6):
+    for _repeat in range(6):
         out = out[0]
     assert out == "<withheld:too-deep>"
 
@@ -643,7 +643,7 @@ def test_every_hint_word_is_found_alone_and_inside_text() -> None:
 
 
 def test_every_token_shape_has_hints() -> None:
-    labels = [label for label, _ in redact_module._TOKEN_PATTERNS]
+    labels = [label for label, _unused in redact_module._TOKEN_PATTERNS]
     assert sorted(labels) == sorted(redact_module._TOKEN_HINTS)
 
 
@@ -653,7 +653,7 @@ def test_every_sample_token_carries_a_hint_of_its_shape(label: str) -> None:
     assert any(hint in lowered for hint in redact_module._TOKEN_HINTS[label])
 
 
-@pytest.mark.parametrize("label", [label for label, _ in redact_module._TOKEN_PATTERNS])
+@pytest.mark.parametrize("label", [label for label, _unused in redact_module._TOKEN_PATTERNS])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_every_ascii_match_carries_a_hint(label: str, data: st.DataObject) -> None:

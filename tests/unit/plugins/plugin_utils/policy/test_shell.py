@@ -811,7 +811,7 @@ def test_microbenchmark_printout(capsys: pytest.CaptureFixture[str]) -> None:
     analyze(text)
     rounds = 2_000
     start = time.perf_counter()
-    for _ in range(rounds):
+    for _repeat in range(rounds):
         analyze(text)
     per = (time.perf_counter() - start) / rounds * 1e6
     with capsys.disabled():

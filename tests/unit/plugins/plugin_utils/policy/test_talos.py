@@ -80,7 +80,9 @@ def shell_request(text: str) -> TaskRequest:
     return TaskRequest(action="ansible.builtin.shell", args={"_raw_params": text}, host="admin1", connection="local")
 
 
-@pytest.mark.parametrize(("words", "tier", "sensitive"), EXPECTED, ids=[" ".join(w) for w, _, _ in EXPECTED])
+@pytest.mark.parametrize(
+    ("words", "tier", "sensitive"), EXPECTED, ids=[" ".join(w) for w, _tier, _sensitive in EXPECTED]
+)
 def test_every_verb_has_its_tier(words: list[str], tier: Tier, sensitive: bool) -> None:
     call = _talos.parse(words)
     assert call.tier()[0] is tier, call.tier()
@@ -91,7 +93,9 @@ def test_every_verb_has_its_tier(words: list[str], tier: Tier, sensitive: bool) 
 
 
 def test_the_table_names_every_documented_node_verb() -> None:
-    expected = {call.verb.name for call in (_talos.parse(w) for w, _, _ in EXPECTED) if call.verb is not None}
+    expected = {
+        call.verb.name for call in (_talos.parse(w) for w, _tier, _sensitive in EXPECTED) if call.verb is not None
+    }
     missing = {verb.name for verb in _talos._VERBS} - expected
     assert missing <= {"pcap", "dashboard", "debug", "disks", "interfaces", "etcd downgrade validate",
                        "etcd downgrade cancel", "etcd downgrade enable", "meta delete", "wipe lv", "wipe md",
@@ -102,7 +106,7 @@ def test_the_table_names_every_documented_node_verb() -> None:
         assert _talos.lookup(name.split()).tier is T3  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("alias", "canonical"), ALIASES, ids=[" ".join(a) for a, _ in ALIASES])
+@pytest.mark.parametrize(("alias", "canonical"), ALIASES, ids=[" ".join(a) for a, _canonical in ALIASES])
 def test_aliases_read_as_their_verb(alias: list[str], canonical: list[str]) -> None:
     a, c = _talos.parse(alias), _talos.parse(canonical)
     assert a.verb is c.verb and a.verb is not None
@@ -227,7 +231,7 @@ def test_the_talosctl_connection_runs_nothing_else(action: str) -> None:
 
 
 def test_check_mode_is_a_dry_run_for_every_verb() -> None:
-    for words, _, _ in EXPECTED[:10] + EXPECTED[-12:]:
+    for words, _tier, _sensitive in EXPECTED[:10] + EXPECTED[-12:]:
         assert evaluate(module_request(words, check_mode=True), ruleset=BUILTIN).dry_run
     assert not evaluate(module_request(["reset"]), ruleset=BUILTIN).dry_run
 
@@ -237,7 +241,9 @@ PREFIXES = ["talosctl -n 10.5.0.2", "/usr/local/bin/talosctl --nodes=10.5.0.2", 
             "env TALOSCONFIG=/x talosctl -n 10.5.0.2", "sh -c 'talosctl -n 10.5.0.2 {words}'"]  # fmt: skip
 
 
-@pytest.mark.parametrize(("words", "tier", "sensitive"), EXPECTED, ids=[" ".join(w) for w, _, _ in EXPECTED])
+@pytest.mark.parametrize(
+    ("words", "tier", "sensitive"), EXPECTED, ids=[" ".join(w) for w, _tier, _sensitive in EXPECTED]
+)
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_talosctl_in_command_text_is_classified_like_the_module(
     words: list[str], tier: Tier, sensitive: bool, prefix: str

@@ -97,7 +97,9 @@ def pg_cluster() -> Iterator[PgCluster]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C", "LC_ALL": "C"}
 
     def run(argv: Sequence[str]) -> None:
-        done = subprocess.run(list(argv), cwd=base, env=env, capture_output=True, text=True, timeout=120, **run_as)
+        done = subprocess.run(
+            list(argv), check=False, cwd=base, env=env, capture_output=True, text=True, timeout=120, **run_as
+        )
         if done.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             pytest.fail(f"{argv[0]} failed ({done.returncode}): {done.stdout}{done.stderr}\n{tail}", pytrace=False)
@@ -224,7 +226,7 @@ def race(target_fn: Any, args: list[tuple[Any, ...]], timeout: float) -> dict[in
         process.start()
     collected: dict[int, Any] = {}
     try:
-        for _ in processes:
+        for _process in processes:
             index, outcome = results.get(timeout=timeout)
             collected[index] = outcome
     except queue.Empty:

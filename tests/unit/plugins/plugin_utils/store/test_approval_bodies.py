@@ -59,7 +59,9 @@ DIFF = [{"before": "listen 80\n", "after": f"{MARK}\n", "before_header": "/etc/a
 LATER = "2031-01-01T00:00:00.000000Z"  # a timestamp literal both backends accept
 
 
-def _request(store: Store, request_id: str, *, items: int = 1, hours: float = 1.0, diff: Any = DIFF) -> list[str]:
+def _request(store: Store, request_id: str, *, items: int = 1, hours: float = 1.0, diff: Any = None) -> list[str]:
+    """An approval request whose items hold ``diff`` as their body (DIFF when not given)."""
+    diff = DIFF if diff is None else diff
     ids = [f"{request_id}-item-{n}" for n in range(items)]
     store.add_approval_request(
         request_id=request_id, requester="agent", session="s", run_id="run", ruleset_digest="d",
@@ -187,7 +189,7 @@ def _forbidden(kind: str, item: str, other: str) -> list[tuple[str, str]]:
 
 
 def _forbidden_ids() -> list[str]:
-    return [what for what, _ in _forbidden("postgres", "i", "o")] + ["replace a row", "replace a purged row"]
+    return [what for what, _unused in _forbidden("postgres", "i", "o")] + ["replace a row", "replace a purged row"]
 
 
 @pytest.mark.parametrize("what", _forbidden_ids())

@@ -102,7 +102,7 @@ def _redeem(env: dict[str, str], request: TaskRequest, index: int, barrier: Barr
 def test_a_hundred_processes_redeem_one_approval_exactly_once_and_open_no_request(
     target: Target, gate_env: dict[str, str], operator: tuple[Ed25519PrivateKey, Approver, str]
 ) -> None:
-    key, approver, _ = operator
+    key, approver, _unused = operator
     settings = load_settings(gate_env, cfg=None)
     run_id = uuid.uuid4().hex
 
@@ -174,7 +174,7 @@ def test_a_consumed_item_stays_consumed_for_a_fresh_process(
     target: Target, gate_env: dict[str, str], operator: tuple[Ed25519PrivateKey, Approver, str]
 ) -> None:
     """After the race, a later process (a relaunch) presenting the same token is refused and consumes nothing."""
-    key, approver, _ = operator
+    key, approver, _unused = operator
     settings = load_settings(gate_env, cfg=None)
     run_id = uuid.uuid4().hex
     race(_ask, [(gate_env, _request(run_id))], 120)

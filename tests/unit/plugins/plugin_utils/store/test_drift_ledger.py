@@ -50,7 +50,7 @@ def _states(store: Store) -> dict[tuple[str, str], list[str]]:
     found: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
     for request in Ledger(store, actor="t").requests():
         found.setdefault((request.host, request.task_path), []).append((request.observed_at, request.state))
-    return {slot: [state for _, state in sorted(values)] for slot, values in found.items()}
+    return {slot: [state for _unused, state in sorted(values)] for slot, values in found.items()}
 
 
 def test_rescans_supersede_mark_gone_and_expire_as_new_versions(store: Store) -> None:

@@ -20,7 +20,7 @@ LARGE = '["' + "x" * (17 * 1024 * 1024) + '"]'
 
 def _nested(depth: int) -> object:
     value: object = []
-    for _ in range(depth - 1):
+    for _repeat in range(depth - 1):
         value = [value]
     return value
 

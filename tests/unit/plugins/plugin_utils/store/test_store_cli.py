@@ -40,7 +40,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_migrate_then_check(praxis_gate: Target, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "store", "migrate")
+    code, out, _unused = _run(capsys, "store", "migrate")
     assert (
         code == EXIT_OK
         and "schema version" in out
@@ -48,11 +48,11 @@ def test_migrate_then_check(praxis_gate: Target, capsys: pytest.CaptureFixture[s
             f"0 -> {SCHEMA_VERSION}" if praxis_gate.kind == "postgres" else f"{SCHEMA_VERSION}, up to date"
         )
     )  # a new SQLite store is built complete; an empty PostgreSQL database is migrated from 0
-    code, out, _ = _run(capsys, "store", "migrate")
+    code, out, _unused = _run(capsys, "store", "migrate")
     assert code == EXIT_OK and "up to date" in out
-    code, out, _ = _run(capsys, "store", "check")
+    code, out, _unused = _run(capsys, "store", "check")
     assert code == EXIT_OK and out.rstrip().endswith("OK") and "26/26 present" in out
-    code, out, _ = _run(capsys, "store", "check", "--json")
+    code, out, _unused = _run(capsys, "store", "check", "--json")
     report = json.loads(out)
     assert code == EXIT_OK and report["ok"] is True and report["backend"] == praxis_gate.kind
     assert report["schema_version"] == report["expected_version"] == SCHEMA_VERSION
@@ -62,9 +62,9 @@ def test_migrate_then_check(praxis_gate: Target, capsys: pytest.CaptureFixture[s
 def test_check_fails_on_a_dropped_trigger(praxis_gate: Target, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(capsys, "store", "migrate")[0] == EXIT_OK
     praxis_gate.raw("DROP TRIGGER facts_no_update" + (" ON facts" if praxis_gate.kind == "postgres" else ""))
-    code, out, _ = _run(capsys, "store", "check")
+    code, out, _unused = _run(capsys, "store", "check")
     assert code == EXIT_VERIFY and "missing or altered: facts_no_update" in out and "FAILED" in out
-    code, out, _ = _run(capsys, "store", "check", "--json")
+    code, out, _unused = _run(capsys, "store", "check", "--json")
     assert code == EXIT_VERIFY and json.loads(out)["triggers_missing"] == ["facts_no_update"]
 
 
@@ -74,9 +74,9 @@ def test_check_and_migrate_on_a_newer_schema(praxis_gate: Target, capsys: pytest
         "INSERT INTO schema_version (version, description, applied_at, applied_by) VALUES (?, ?, ?, ?)",
         (SCHEMA_VERSION + 1, "future", "2030-01-01T00:00:00.000000Z", "newer release"),
     )
-    code, out, _ = _run(capsys, "store", "check", "--json")
+    code, out, _unused = _run(capsys, "store", "check", "--json")
     assert code == EXIT_VERIFY and json.loads(out)["schema_version"] == SCHEMA_VERSION + 1
-    code, _, err = _run(capsys, "store", "migrate")
+    code, _unused, err = _run(capsys, "store", "migrate")
     assert code == EXIT_ERROR and "newer than this praxis.gatekeeper" in err and "upgrade" in err
 
 
@@ -100,9 +100,9 @@ def test_check_reports_a_damaged_sqlite_file(
     monkeypatch.delenv("ANSIBLE_CONFIG", raising=False)
     assert _run(capsys, "store", "migrate")[0] == EXIT_OK
     (state / "state.db").write_bytes(b"\x00" * 8192)
-    code, _, err = _run(capsys, "store", "check")
+    code, _unused, err = _run(capsys, "store", "check")
     assert code == EXIT_VERIFY and "damaged" in err and "never recreates" in err
-    code, out, _ = _run(capsys, "store", "check", "--json")
+    code, out, _unused = _run(capsys, "store", "check", "--json")
     assert code == EXIT_VERIFY and json.loads(out)["ok"] is False
     assert _run(capsys, "store", "migrate")[0] == EXIT_ERROR
     assert (state / "state.db").read_bytes() == b"\x00" * 8192
@@ -111,17 +111,17 @@ def test_check_reports_a_damaged_sqlite_file(
 def test_backup_and_restore(praxis_gate: Target, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert _run(capsys, "store", "migrate")[0] == EXIT_OK
     backup = tmp_path / "backup.bin"
-    code, out, _ = _run(capsys, "store", "backup", str(backup))
+    code, out, _unused = _run(capsys, "store", "backup", str(backup))
     assert code == EXIT_OK and "verified" in out and backup.exists()
-    code, _, err = _run(capsys, "store", "backup", str(backup))
+    code, _unused, err = _run(capsys, "store", "backup", str(backup))
     assert code == EXIT_ERROR and "refusing to overwrite" in err
     if praxis_gate.kind == "sqlite":
-        code, _, err = _run(capsys, "store", "restore", str(backup))
+        code, _unused, err = _run(capsys, "store", "restore", str(backup))
         assert code == EXIT_ERROR and "--force" in err
-        code, out, _ = _run(capsys, "store", "restore", str(backup), "--force")
+        code, out, _unused = _run(capsys, "store", "restore", str(backup), "--force")
         assert code == EXIT_OK and "kept at" in out
         return
-    code, _, err = _run(capsys, "store", "restore", str(backup))
+    code, _unused, err = _run(capsys, "store", "restore", str(backup))
     assert code == EXIT_ERROR and "already holds a praxis store" in err
     assert praxis_gate.cluster is not None
     name = f"r_{uuid.uuid4().hex[:12]}"
@@ -129,7 +129,7 @@ def test_backup_and_restore(praxis_gate: Target, capsys: pytest.CaptureFixture[s
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("PRAXIS_STORE_DSN", praxis_gate.cluster.dsn(name))
-            code, out, _ = _run(capsys, "store", "restore", str(backup))
+            code, out, _unused = _run(capsys, "store", "restore", str(backup))
             assert code == EXIT_OK and out.rstrip().endswith("OK"), out
             assert _run(capsys, "store", "restore", str(backup), "--force")[0] == EXIT_ERROR
     finally:

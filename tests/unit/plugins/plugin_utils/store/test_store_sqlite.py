@@ -249,7 +249,7 @@ def test_restore_over_a_damaged_store_keeps_the_damaged_file(state: Path, tmp_pa
     finally:
         store.close()
     path.write_bytes(b"garbage" * 1000)
-    _, kept = restore_sqlite(tmp_path / "backup.db", path, force=True)
+    _unused, kept = restore_sqlite(tmp_path / "backup.db", path, force=True)
     assert kept is not None and kept.name.startswith("state.db.damaged-")
     assert kept.read_bytes() == b"garbage" * 1000
     with open_sqlite(path) as restored:

@@ -23,7 +23,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.talos.plan impor
     plan,
 )
 
-DOUBLE = Path(__file__).resolve().parents[5] / "tests" / "doubles" / "talosctl"
+DOUBLE = Path(__file__).resolve().parents[5] / "tests" / "doubles" / "talosctl.py"
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def settings_for(tmp_path: Path, root: Path | None, **extra: str) -> GateSetting
     program = tmp_path / "bin" / "talosctl"
     program.parent.mkdir(exist_ok=True)
     if not program.exists():
-        # the test double (tests/doubles/talosctl), run by this interpreter (not through a shim that adds variables)
-        program.write_text(f"#!{sys.executable}\n" + DOUBLE.read_text().split("\n", 1)[1])
+        # the test double (tests/doubles/talosctl.py), run by this interpreter (not through a shim that adds variables)
+        program.write_text(f"#!{sys.executable}\n" + DOUBLE.read_text())
         program.chmod(program.stat().st_mode | stat.S_IXUSR)
     env = {"PRAXIS_STATE_DIR": str(tmp_path / "state"), "HOME": str(tmp_path), "PRAXIS_TALOSCTL": str(program),
            **({"PRAXIS_TALOS_ROOT": str(root)} if root else {}), **extra}  # fmt: skip
@@ -78,7 +78,7 @@ CHECK_MODE = [  # words -> the argv after the program when it runs with --dry-ru
 ]
 
 
-@pytest.mark.parametrize(("words", "argv_tail"), CHECK_MODE, ids=[" ".join(w) for w, _ in CHECK_MODE])
+@pytest.mark.parametrize(("words", "argv_tail"), CHECK_MODE, ids=[" ".join(w) for w, _unused in CHECK_MODE])
 def test_check_mode_runs_dry_or_not_at_all(
     tmp_path: Path, talos_root: Path, words: list[str], argv_tail: tuple[str, ...] | None
 ) -> None:

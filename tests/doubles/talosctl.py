@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """TEST DOUBLE for talosctl (no package registry reachable here carries the real one).
@@ -28,10 +27,44 @@ import time
 from pathlib import Path
 
 VALUE_FLAGS = {
-    "-n", "--nodes", "-e", "--endpoints", "--talosconfig", "--context", "-c", "--cluster", "--siderov1-keys-dir",
-    "-f", "--file", "-m", "--mode", "-p", "--patch", "--config-patch", "--patch-file", "--timeout", "-o", "--output",
-    "-O", "--namespace", "--tail", "--system-labels-to-wipe", "--user-disks-to-wipe", "--wipe-mode", "-i", "--image",
-    "--to", "--from", "--cert-fingerprint", "--recover-from", "-s", "--sort", "-d", "--depth", "-t", "--type",
+    "-n",
+    "--nodes",
+    "-e",
+    "--endpoints",
+    "--talosconfig",
+    "--context",
+    "-c",
+    "--cluster",
+    "--siderov1-keys-dir",
+    "-f",
+    "--file",
+    "-m",
+    "--mode",
+    "-p",
+    "--patch",
+    "--config-patch",
+    "--patch-file",
+    "--timeout",
+    "-o",
+    "--output",
+    "-O",
+    "--namespace",
+    "--tail",
+    "--system-labels-to-wipe",
+    "--user-disks-to-wipe",
+    "--wipe-mode",
+    "-i",
+    "--image",
+    "--to",
+    "--from",
+    "--cert-fingerprint",
+    "--recover-from",
+    "-s",
+    "--sort",
+    "-d",
+    "--depth",
+    "-t",
+    "--type",
 }
 SWITCHES_THAT_LOOK_LIKE_VALUES = {("logs", "-f"), ("dmesg", "-f"), ("apply-config", "-i"), ("version", "-i"),
                                   ("get", "-i"), ("memory", "-i"), ("support", "-O")}  # fmt: skip
@@ -131,10 +164,17 @@ def main() -> int:
         elif operands:
             print(table([["NODE", node], ["ID", operands[0]], ["STATE", "Running"], ["HEALTH", "OK"]]), end="")
         else:
-            print(table([["NODE", "SERVICE", "STATE", "HEALTH", "LAST CHANGE", "LAST EVENT"],
-                         [node, "apid", "Running", "OK", "2h1m ago", "Health check successful"],
-                         [node, "etcd", "Running", "OK", "2h0m ago", "Health check successful"],
-                         [node, "kubelet", "Running", "OK", "1h59m ago", "Health check successful"]]), end="")
+            print(
+                table(
+                    [
+                        ["NODE", "SERVICE", "STATE", "HEALTH", "LAST CHANGE", "LAST EVENT"],
+                        [node, "apid", "Running", "OK", "2h1m ago", "Health check successful"],
+                        [node, "etcd", "Running", "OK", "2h0m ago", "Health check successful"],
+                        [node, "kubelet", "Running", "OK", "1h59m ago", "Health check successful"],
+                    ]
+                ),
+                end="",
+            )
     elif verb in ("logs", "dmesg", "events"):
         if follow or verb == "events":
             stream(verb, node)
@@ -143,9 +183,10 @@ def main() -> int:
         print(f"discovered nodes: [\"{node}\"]\nwaiting for etcd to be healthy: ...\n"
               "waiting for etcd to be healthy: OK")  # fmt: skip
     elif verb in ("apply-config", "apply", "patch", "edit"):
-        mode = {"no-reboot": "Applied configuration without a reboot", "staged": "Staged configuration to be applied "
-                "after the next reboot"}.get((options.get("-m") or options.get("--mode") or ["auto"])[-1],
-                                              "Applied configuration without a reboot")  # fmt: skip
+        mode = {
+            "no-reboot": "Applied configuration without a reboot",
+            "staged": "Staged configuration to be applied after the next reboot",
+        }.get((options.get("-m") or options.get("--mode") or ["auto"])[-1], "Applied configuration without a reboot")
         if dry_run:
             print(f"Dry run summary:\n{mode} (skipped in dry-run).\nConfig diff:\n\n(no changes)", file=sys.stderr)
         else:
