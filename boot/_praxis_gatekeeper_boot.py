@@ -112,6 +112,11 @@ def _arm() -> None:
             f"{found or 'nowhere'} instead of the installed copy at {_COLLECTION}. Remove the other copy from the "
             "collection search path (collections_path, or a collections/ folder beside the playbook)."
         )
+    # The runner is loaded through Python's bytecode cache instead of being compiled from source by ansible-core's
+    # collection loader on every run (adapter/bytecode.py). Installed here: a collection plugin may not change
+    # sys.meta_path while it is imported (ansible-test sanity), so a Galaxy-only install, which arms through the
+    # callback, loads the runner the slower way.
+    importlib.import_module(_ADAPTER + ".bytecode").use_bytecode_cache()
     module = importlib.import_module(_GATE)
     # The callback arms through the adapter (hook table, hooks, request building): it is gate code as much as the
     # callback, so every module of it that is loaded must be the installed copy too.

@@ -516,9 +516,6 @@ options:
 from typing import Any
 
 from ansible.plugins.callback import CallbackBase
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.bytecode import use_bytecode_cache
-
-use_bytecode_cache()  # before the runner is imported: ansible-core's loader would compile it from source every run
 
 try:
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.hooks import arm, report_pending

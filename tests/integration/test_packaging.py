@@ -184,3 +184,37 @@ def test_the_start_up_hook_costs_a_python_process_that_never_runs_ansible_only_i
     control = json.loads(subprocess.run([str(BIN_DIR / "python"), "-c", "import importlib.abc; " + probe], env=env,
                                         capture_output=True, text=True, check=True).stdout)  # fmt: skip
     assert "importlib.abc" in control and "typing" in control
+
+
+_LOADERS = """
+import json, sys
+import ansible.cli.playbook
+from ansible.plugins.loader import init_plugin_loader
+init_plugin_loader()  # PRAXIS_GATE=enforce: the start-up hook arms the installed copy here
+print(json.dumps({name: [type(module.__spec__.loader).__name__, getattr(module, "__file__", None)]
+                  for name, module in list(sys.modules.items()) if name.startswith("ansible_collections.praxis.")}))
+"""
+
+
+def test_the_start_up_hook_loads_the_installed_runner_through_the_bytecode_cache(tmp_path: Path) -> None:
+    """ansible-core's collection loader compiles every module from source on every run; the start-up hook hands
+    the runner to Python's source loader (adapter/bytecode.py), from the installed copy and nowhere else."""
+    installed = installed_collection()
+    assert installed is not None
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRAXIS_", "ANSIBLE_"))}
+    env.update(PRAXIS_GATE="enforce", PRAXIS_STATE_DIR=str(state), HOME=str(tmp_path),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))  # fmt: skip
+    done = subprocess.run([str(BIN_DIR / "python"), "-c", _LOADERS], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    runner = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils."
+    assert f"{runner}core.gate" in modules, "the start-up hook did not arm the gate"
+    cached = {name for name, (loader, _file) in modules.items() if loader == "SourceFileLoader"}
+    # everything of the runner but the adapter package and the finder's own module (imported to install it)
+    expected = {name for name in modules if name.startswith(runner)} - {f"{runner}adapter", f"{runner}adapter.bytecode"}
+    assert cached == expected, sorted(cached ^ expected)
+    for name in cached:
+        assert Path(modules[name][1]).resolve().is_relative_to(installed.resolve()), (name, modules[name][1])

@@ -144,7 +144,10 @@ def _token(items: list[TokenItem] | None = None, *, key: Ed25519PrivateKey = ALI
 
 def _reassemble(payload: bytes, signatures: list[dict[str, Any]]) -> str:
     """A token over any payload bytes, signed by whoever is in ``signatures`` (pass the keys to sign with)."""
-    b64 = lambda data: base64.urlsafe_b64encode(data).decode().rstrip("=")  # noqa: E731
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
     return f"pxa1.{b64(payload)}.{b64(json.dumps(signatures).encode())}"
 
 

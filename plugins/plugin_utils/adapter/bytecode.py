@@ -9,6 +9,10 @@ was about 190 ms of CPU per gated run, half of the gate's whole start-up (issue 
 the standard source loader can load it: it reads the ``__pycache__`` pip wrote at install time (and writes one
 where none exists, unless ``PYTHONDONTWRITEBYTECODE`` says not to).
 
+Installed by the start-up hook (boot/), before it imports the callback: a collection plugin may not change
+``sys.meta_path`` while it is imported (ansible-test sanity's import test), so a Galaxy-only install, which arms
+through the callback, loads the runner the slower way.
+
 What does not change: which files are loaded. A name is looked up only in the directories the collection loader
 itself gave the parent package (``__path__``), so the copy of the collection is the one ansible-core chose (and the
 start-up hook checks that this is the installed copy), and only ``.py`` source files are found: the finder knows

@@ -1,4 +1,4 @@
-#!/bin/bash
+# run with bash: the alternating start-up passes of bench/results/issue22/bytecode-ab
 for pass in 1 2 3; do
   for side in before after; do
     if [ $side = before ]; then dir=/work/wt-before; else dir=/work/main; fi

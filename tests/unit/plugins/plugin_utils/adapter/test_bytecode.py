@@ -7,7 +7,8 @@ Why: ansible-core's collection loader compiles every module from source on every
 run's CPU, issue 22). adapter/bytecode.py hands the runner's modules to the standard source loader instead. These
 tests hold what must not change with that: the same files (the copy ansible-core resolved), only ``.py`` sources
 (no extension module or source-less bytecode planted beside them), names outside the runner untouched, and the
-callback still armed the way it always was.
+callback still armed the way it always was. The start-up hook installs the finder; tests/integration/test_packaging.py
+checks that wiring on the installed copy.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ ARM = textwrap.dedent(
     from ansible.plugins.loader import init_plugin_loader
     init_plugin_loader()
     os.environ["PRAXIS_GATE"] = "enforce"
+    # as the start-up hook does before it imports the callback (test_packaging.py runs the hook itself)
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter.bytecode import use_bytecode_cache
+    use_bytecode_cache()
     from ansible_collections.praxis.gatekeeper.plugins.callback import gate as callback
     frozen_before = gc.get_freeze_count()
     assert callback.arm(via="bytecode test") is not None, "the gate did not arm"
