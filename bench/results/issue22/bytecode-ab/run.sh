@@ -1,9 +1,11 @@
-# run with bash: the alternating start-up passes of bench/results/issue22/bytecode-ab
+# shellcheck shell=bash
+# The alternating start-up passes behind bench/results/issue22/bytecode-ab (run with bash): "before" is a worktree
+# at f2d5738 with its own .venv, "after" is main at d1e7f71, each measuring its own installed copy.
 for pass in 1 2 3; do
   for side in before after; do
-    if [ $side = before ]; then dir=/work/wt-before; else dir=/work/main; fi
-    (cd $dir/bench && ../.venv/bin/python startup.py --rounds 3 --out /tmp/ab/$side-$pass.json > /tmp/ab/$side-$pass.log 2>&1)
-    (cd $dir/bench && ../.venv/bin/python startup.py --arm-only 5 > /tmp/ab/arm-$side-$pass.log 2>&1)
+    if [ "$side" = before ]; then dir=/work/wt-before; else dir=/work/main; fi
+    (cd "$dir/bench" && ../.venv/bin/python startup.py --rounds 3 --out "/tmp/ab/$side-$pass.json" > "/tmp/ab/$side-$pass.log" 2>&1)
+    (cd "$dir/bench" && ../.venv/bin/python startup.py --arm-only 5 > "/tmp/ab/arm-$side-$pass.log" 2>&1)
   done
 done
-echo done > /tmp/ab/finished
+echo finished > /tmp/ab/finished
