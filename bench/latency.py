@@ -21,6 +21,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -186,61 +187,65 @@ def run(*, iterations: int, decide_iterations: int, warmup: int, capture: Path |
     named = build_mix(rows)
     requests = [_request(models, data) for _unused, data in named]
     state = Path(tempfile.mkdtemp(prefix="pxb-latency-"))
-    env = {"PRAXIS_STATE_DIR": str(state / "state"), "PRAXIS_MODE": "guarded", "PRAXIS_POLICY": str(policy),
-           "HOME": os.environ.get("HOME", "/root"), "PRAXIS_PRINCIPAL": "bench@localhost"}  # fmt: skip
-    gate = gate_mod.Gate.from_settings(settings_mod.load_settings(env, cwd=str(state), cfg=None))
-    gate.start_run(pid=os.getpid(), via="benchmark")
-    ruleset, protected = gate.ruleset, gate.protected_paths
+    try:
+        env = {"PRAXIS_STATE_DIR": str(state / "state"), "PRAXIS_MODE": "guarded", "PRAXIS_POLICY": str(policy),
+               "HOME": os.environ.get("HOME", "/root"), "PRAXIS_PRINCIPAL": "bench@localhost"}  # fmt: skip
+        gate = gate_mod.Gate.from_settings(settings_mod.load_settings(env, cwd=str(state), cfg=None))
+        gate.start_run(pid=os.getpid(), via="benchmark")
+        ruleset, protected = gate.ruleset, gate.protected_paths
 
-    def evaluate(request: Any) -> Any:
-        return policy_mod.evaluate(request, ruleset=ruleset, protected_paths=protected)
+        def evaluate(request: Any) -> Any:
+            return policy_mod.evaluate(request, ruleset=ruleset, protected_paths=protected)
 
-    kinds: dict[str, tuple[Callable[[Any], Any], int, int]] = {
-        "evaluate": (evaluate, iterations, warmup),
-        "explain": (gate.explain, iterations, warmup),
-        "decide": (gate.decide, decide_iterations, min(warmup, decide_iterations // 5 + 10)),
-    }
-    outcome: dict[str, Any] = {
-        "requests_source": source,
-        "policy": policy.read_text(),
-        "mode": "guarded",
-        "iterations": {k: v[1] for k, v in kinds.items()},
-        "loadavg_before": Path("/proc/loadavg").read_text().strip(),
-        "requests": [],
-    }
-    decisions = [gate.explain(r) for r in requests]
-    for (name, data), decision in zip(named, decisions, strict=True):
-        outcome["requests"].append({
-            "name": name, "action": data["action"], "verdict": str(decision.verdict), "tier": str(decision.tier),
-            "rule": decision.rule, "args_bytes": len(json.dumps(data["args"], default=str)),
-            "connection_options": len(data.get("connection_options", {})),
-        })  # fmt: skip
-    for kind, (fn, count, warm) in kinds.items():
-        log(f"decision latency: {kind} x {count}")
-        wall, cpu = _time(fn, requests, count, warm)
-        names = [name for name, _unused in named]
-        outcome[kind] = {"wall": _stats(wall, names), "cpu": _stats(cpu, names)}
-        log(
-            f"  {kind}: wall p50 {outcome[kind]['wall']['mix_p50_us']} us, p99 {outcome[kind]['wall']['mix_p99_us']}"
-            f" us; cpu p50 {outcome[kind]['cpu']['mix_p50_us']} us, p99 {outcome[kind]['cpu']['mix_p99_us']} us"
-        )
-    # The playbook mix: every request a gated run of the benchmark playbook handed the gate (every task on every
-    # host, in the order decided; the checked-in fixture keeps one per task), as a configuration run is made of
-    # them. The target is judged on this mix; the ten kinds above show what each kind costs, outliers included.
-    playbook = [_request(models, row["request"]) for row in rows]
-    outcome["playbook_mix"] = {"requests": len(playbook), "actions": sorted({r.action for r in playbook})}
-    for kind, (fn, count, warm) in kinds.items():
-        wall, cpu = _time(fn, playbook, count, warm)
-        flat_wall = sorted(x for per in wall for x in per)
-        flat_cpu = sorted(x for per in cpu for x in per)
-        outcome["playbook_mix"][kind] = {
-            "wall": {"p50_us": round(percentile(flat_wall, 50), 2), "p99_us": round(percentile(flat_wall, 99), 2),
-                     "max_us": round(flat_wall[-1], 2), "n": len(flat_wall)},
-            "cpu": {"p50_us": round(percentile(flat_cpu, 50), 2), "p99_us": round(percentile(flat_cpu, 99), 2),
-                    "max_us": round(flat_cpu[-1], 2), "n": len(flat_cpu)},
-        }  # fmt: skip
-        w = outcome["playbook_mix"][kind]["wall"]
-        log(f"  playbook mix, {kind}: wall p50 {w['p50_us']} us, p99 {w['p99_us']} us")
-    outcome["loadavg_after"] = Path("/proc/loadavg").read_text().strip()
-    gate.finish_run()
-    return outcome
+        kinds: dict[str, tuple[Callable[[Any], Any], int, int]] = {
+            "evaluate": (evaluate, iterations, warmup),
+            "explain": (gate.explain, iterations, warmup),
+            "decide": (gate.decide, decide_iterations, min(warmup, decide_iterations // 5 + 10)),
+        }
+        outcome: dict[str, Any] = {
+            "requests_source": source,
+            "policy": policy.read_text(),
+            "mode": "guarded",
+            "iterations": {k: v[1] for k, v in kinds.items()},
+            "loadavg_before": Path("/proc/loadavg").read_text().strip(),
+            "requests": [],
+        }
+        decisions = [gate.explain(r) for r in requests]
+        for (name, data), decision in zip(named, decisions, strict=True):
+            outcome["requests"].append({
+                "name": name, "action": data["action"], "verdict": str(decision.verdict), "tier": str(decision.tier),
+                "rule": decision.rule, "args_bytes": len(json.dumps(data["args"], default=str)),
+                "connection_options": len(data.get("connection_options", {})),
+            })  # fmt: skip
+        for kind, (fn, count, warm) in kinds.items():
+            log(f"decision latency: {kind} x {count}")
+            wall, cpu = _time(fn, requests, count, warm)
+            names = [name for name, _unused in named]
+            outcome[kind] = {"wall": _stats(wall, names), "cpu": _stats(cpu, names)}
+            wall_mix, cpu_mix = outcome[kind]["wall"], outcome[kind]["cpu"]
+            log(
+                f"  {kind}: wall p50 {wall_mix['mix_p50_us']} us, p99 {wall_mix['mix_p99_us']} us;"
+                f" cpu p50 {cpu_mix['mix_p50_us']} us, p99 {cpu_mix['mix_p99_us']} us"
+            )
+        # The playbook mix: every request a gated run of the benchmark playbook handed the gate (every task on every
+        # host, in the order decided; the checked-in fixture keeps one per task), as a configuration run is made of
+        # them. The target is judged on this mix; the ten kinds above show what each kind costs, outliers included.
+        playbook = [_request(models, row["request"]) for row in rows]
+        outcome["playbook_mix"] = {"requests": len(playbook), "actions": sorted({r.action for r in playbook})}
+        for kind, (fn, count, warm) in kinds.items():
+            wall, cpu = _time(fn, playbook, count, warm)
+            flat_wall = sorted(x for per in wall for x in per)
+            flat_cpu = sorted(x for per in cpu for x in per)
+            outcome["playbook_mix"][kind] = {
+                "wall": {"p50_us": round(percentile(flat_wall, 50), 2), "p99_us": round(percentile(flat_wall, 99), 2),
+                         "max_us": round(flat_wall[-1], 2), "n": len(flat_wall)},
+                "cpu": {"p50_us": round(percentile(flat_cpu, 50), 2), "p99_us": round(percentile(flat_cpu, 99), 2),
+                        "max_us": round(flat_cpu[-1], 2), "n": len(flat_cpu)},
+            }  # fmt: skip
+            w = outcome["playbook_mix"][kind]["wall"]
+            log(f"  playbook mix, {kind}: wall p50 {w['p50_us']} us, p99 {w['p99_us']} us")
+        outcome["loadavg_after"] = Path("/proc/loadavg").read_text().strip()
+        gate.finish_run()
+        return outcome
+    finally:
+        shutil.rmtree(state, ignore_errors=True)  # the gate's state for this measurement only, also on failure
