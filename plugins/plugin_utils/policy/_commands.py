@@ -69,7 +69,6 @@ _PERM_NAMES = frozenset({"chmod", "chown", "chgrp", "setfacl", "chattr"})
 _MKFS_RE = re.compile(r"mkfs(?:\..+)?|mke2fs|mkswap|mkntfs|mkdosfs|mkexfatfs|mkudffs|mkreiserfs|mkbtrfs|mkfatfs")
 # Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
 _LANGUAGE_PACKAGERS = re.compile(r"pip[0-9.]*|pipx|uv|conda|mamba|gem|cargo|go")
-_VERSION_SUFFIX = re.compile(r"[0-9.]+$")  # python3.12 -> python
 _DISK_WRITERS = frozenset(
     {"wipefs", "shred", "blkdiscard", "badblocks", "sgdisk", "tee", "dd", "dcfldd", "dc3dd", "cp", "ddrescue"}
     | {"truncate", "fallocate", "pv", "flashrom"}
@@ -1337,7 +1336,7 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
     if code_language and cmd.code and _CODE_DELETE.search(cmd.code[:65536]):
         t.add(T3, f"{name} code deletes files", cmd)
     if code_language and cmd.code:
-        family = _VERSION_SUFFIX.sub("", name.lower())
+        family = _shell.VERSION_SUFFIX.sub("", name.lower())
         calls = _shell.code_calls(cmd.code, awk=name in _shell._AWKS, tcl=family in _shell.TCL_FAMILY)
         if calls.computed:
             t.add(T3, f"{name} code runs a command line it computes (the gate cannot read it)", cmd)

@@ -34,8 +34,6 @@ POSIX_SHELLS = frozenset(
 # Programs with rules of their own (the analyser's interpreters, PowerShell): the option that takes inline code.
 _OTHER_READERS = {"pwsh": "-c", "powershell": "-Command"}
 _SHEBANG = re.compile(r"#![ \t]*(\S+)(?:[ \t]+(\S+))?")
-# Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
-_VERSION_SUFFIX = re.compile(r"[0-9.]+$")
 
 
 def _program(executable: str) -> tuple[str, str] | None:
@@ -58,7 +56,7 @@ def _inline(program: tuple[str, str], text: str) -> tuple[str | None, Verdict | 
     if lower in POSIX_SHELLS:
         return None, None
     if _shell.INTERPRETER_RE.fullmatch(lower):
-        family = _VERSION_SUFFIX.sub("", lower)
+        family = _shell.VERSION_SUFFIX.sub("", lower)
         letters = _CODE_OPTS.get(family, "")
         if letters:
             return _shell.split_argv([path, "-" + letters[0], text]), None

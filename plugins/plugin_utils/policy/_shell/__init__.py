@@ -59,6 +59,7 @@ from ._vocabulary import (
     KEYWORDS,
     SHELLS,
     TCL_FAMILY,
+    VERSION_SUFFIX,
     WRAPPERS,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "KEYWORDS",
     "SHELLS",
     "TCL_FAMILY",
+    "VERSION_SUFFIX",
     "WRAPPERS",
     "_AWKS",
     "_COMMAND_RUNNERS",

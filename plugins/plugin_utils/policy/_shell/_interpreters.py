@@ -18,10 +18,17 @@ from ._results import _Cmd
 from ._scripts import code_calls, string_literals, tcl_commands
 from ._simple import _SimpleCommands
 from ._state import _State
-from ._vocabulary import _BACKTICK_CODE, _CALL_STRINGS, _CODE_OPTS, _CODE_VALUE_OPTS, _MAX_CODE_SCAN, TCL_FAMILY
+from ._vocabulary import (
+    _BACKTICK_CODE,
+    _CALL_STRINGS,
+    _CODE_OPTS,
+    _CODE_VALUE_OPTS,
+    _MAX_CODE_SCAN,
+    TCL_FAMILY,
+    VERSION_SUFFIX,
+)
 
 # Compiled at import: a call-site pattern is compiled again in every forked worker, that is for every task and host.
-_VERSION_SUFFIX = re.compile(r"[0-9.]+$")  # python3.12 -> python
 _LIST_CALL = re.compile(r"(?:system|exec|spawn|Popen|run|call|check_output|execFileSync|spawnSync)\s*\(\s*\[")
 _QUOTED_ITEM = re.compile(r"\"([^\"\\\n]{0,400})\"|'([^'\\\n]{0,400})'")
 
@@ -32,7 +39,7 @@ class _Interpreters(_SimpleCommands):
     def _interpreter(
         self, cmd: _Cmd, lower: str, fields: list[_Field], stdin: str | None, wraps: tuple[str, ...]
     ) -> None:
-        family = _VERSION_SUFFIX.sub("", lower)
+        family = VERSION_SUFFIX.sub("", lower)
         code_letters = _CODE_OPTS.get(family, "")
         value_letters = _CODE_VALUE_OPTS.get(family, "")
         codes: list[_Field] = []

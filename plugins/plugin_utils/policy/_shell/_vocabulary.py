@@ -28,6 +28,9 @@ INTERPRETER_RE = re.compile(
 # Interpreters whose language is Tcl: a command runs a program by its words (``exec rm -rf /``, ``spawn sh``), not
 # through a call with a quoted string, so their code is read by ``_scripts.tcl_commands``.
 TCL_FAMILY = frozenset({"tclsh", "wish", "expect"})
+# An interpreter's family without its version (python3.12 -> python); compiled here, once, because a pattern
+# compiled at its call site is compiled again in every forked worker, that is for every task and host.
+VERSION_SUFFIX = re.compile(r"[0-9.]+$")
 _AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
 # Programs that read code in another language (SQL, the MongoDB shell's JavaScript, Redis commands, PowerShell) on
 # their standard input: a static producer piped into one (``echo 'DROP TABLE t' | psql``) gives it that text as its
