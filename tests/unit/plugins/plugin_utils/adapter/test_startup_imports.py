@@ -127,17 +127,25 @@ def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
 
 BLOCKED = ("cryptography", "pydantic", "pydantic_core", "jsonschema", "rfc3161_client", "msgspec", "psycopg")
 
-IMPORT_ALL = textwrap.dedent(
+# The start of a fresh interpreter's script: the collection shim (argv[1]) on the path, and every import of a
+# package named in argv[2] (comma-separated) refused as if it were not installed.
+_BLOCKING = textwrap.dedent(
     """
-    import importlib, json, pkgutil, sys
+    import sys
     sys.path.insert(0, sys.argv[1])
-    blocked = tuple(sys.argv[2].split(","))
+    blocked = tuple(filter(None, sys.argv[2].split(",")))
     class Block:
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in blocked:
                 raise ImportError(f"No module named {name!r} (blocked by the test)")
             return None
     sys.meta_path.insert(0, Block())
+    """
+)
+
+IMPORT_ALL = _BLOCKING + textwrap.dedent(
+    """
+    import importlib, json, pkgutil
     package = importlib.import_module(sys.argv[3])
     failed = {}
     names = [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
@@ -189,17 +197,9 @@ def test_a_missing_package_is_named_with_the_pip_command(monkeypatch: pytest.Mon
     assert f"{sys.executable} -m pip install 'cryptography>=42'" in message
 
 
-TOOLS = textwrap.dedent(
+TOOLS = _BLOCKING + textwrap.dedent(
     """
-    import json, sys
-    sys.path.insert(0, sys.argv[1])
-    blocked = tuple(filter(None, sys.argv[2].split(",")))
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in blocked:
-                raise ImportError(f"No module named {name!r} (blocked by the test)")
-            return None
-    sys.meta_path.insert(0, Block())
+    import json
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents import mcp_server
     from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.requirements import MissingRequirement
     outcomes = []
