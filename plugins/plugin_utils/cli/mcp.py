@@ -13,22 +13,27 @@ from __future__ import annotations
 import argparse
 import getpass
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..agents.config import load_agent_settings
-from ..agents.mcp_server import GateTools, serve_stdio
-from ..agents.runner import AgentRunner
-from ..agents.sessions import SessionBook, principal_of, valid_session_id
-from ..core.gate import Gate
-from ..core.killswitch import KillSwitchState
-from ..core.settings import GateSettings
-from ..store import open_store
 from ._common import EXIT_OK
+
+if TYPE_CHECKING:
+    from ..core.killswitch import KillSwitchState
+    from ..core.settings import GateSettings
 
 __all__ = ["register"]
 
 
 def cmd_mcp(args: argparse.Namespace, settings: GateSettings) -> int:
+    # The server, the agent runner and pydantic load when this command runs: every other `praxis-gate` command
+    # builds the same parser and would otherwise pay for them (the server's import alone outweighs most commands).
+    from ..agents.config import load_agent_settings  # noqa: PLC0415
+    from ..agents.mcp_server import GateTools, serve_stdio  # noqa: PLC0415
+    from ..agents.runner import AgentRunner  # noqa: PLC0415
+    from ..agents.sessions import SessionBook, principal_of, valid_session_id  # noqa: PLC0415
+    from ..core.gate import Gate  # noqa: PLC0415
+    from ..store import open_store  # noqa: PLC0415
+
     restricted = args.session is None
     session = valid_session_id(args.session) if args.session else f"mcp-{uuid.uuid4().hex[:16]}"
     agent_settings = load_agent_settings()

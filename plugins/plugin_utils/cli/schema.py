@@ -8,17 +8,24 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..agents.mcp_server import mcp_tools_schema
 from ..core.display import emit_json
 from ..core.settings import GateSettings
 from ..drift.model import convergence_schema
 from ..policy.ruleset import policy_schema
 from ._common import EXIT_OK
 
+
+def _mcp_tools_schema() -> dict[str, Any]:
+    # The MCP server module (and pydantic) loads only for this schema, not for every `praxis-gate` command.
+    from ..agents.mcp_server import mcp_tools_schema  # noqa: PLC0415
+
+    return mcp_tools_schema()
+
+
 _SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "policy": policy_schema,
     "convergence-request": convergence_schema,
-    "mcp-tools": mcp_tools_schema,
+    "mcp-tools": _mcp_tools_schema,
 }
 
 

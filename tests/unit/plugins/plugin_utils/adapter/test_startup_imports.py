@@ -227,3 +227,35 @@ def test_the_mcp_tools_refuse_without_pydantic_and_name_the_pip_command(blocked:
             assert "pydantic>=2.7,<3" in message and "-m pip install 'pydantic>=2.7,<3'" in message, message
     else:
         assert "explain_task" in schema and tools == "GateTools"
+
+
+CLI = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import main
+    parser = main.build_parser()
+    if sys.argv[2]:  # the positive control: the one command that needs the server loads it
+        args = parser.parse_args(["schema", "mcp-tools"])
+        import contextlib, io
+        with contextlib.redirect_stdout(io.StringIO()):
+            args.func(args, None)
+    print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "mcp")
+                            or m.endswith("agents.mcp_server"))))
+    """
+)
+
+
+@pytest.mark.parametrize("control", [False, True], ids=["parser", "control-mcp-tools-schema"])
+def test_the_console_loads_the_mcp_server_only_for_its_commands(control: bool) -> None:
+    """Every `praxis-gate` command builds the whole parser; the MCP server, its SDK and pydantic load only for
+    `praxis-gate mcp` and `praxis-gate schema mcp-tools`, so an operator's `approvals approve` does not pay for them
+    (they were half of the console's start-up)."""
+    done = subprocess.run([sys.executable, "-c", CLI, _shim(), "1" if control else ""],
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    if control:
+        assert any(name.endswith("agents.mcp_server") for name in loaded), loaded
+    else:
+        assert loaded == [], loaded
