@@ -153,6 +153,7 @@ class Lab:
         label: str = "",
         capture: Path | None = None,
         measured: bool = True,
+        limit: str = "",
     ) -> dict[str, Any]:
         self.counter += 1
         run_id = f"{self.counter:03d}-{variant}{'-check' if check else ''}{'-diff' if diff else ''}"
@@ -161,6 +162,8 @@ class Lab:
         args = [str(playbook), "-e", f"bench_root={target}"]
         if playbook.name == "site.yml":
             args.extend(self.extra_args)
+        if limit:
+            args.extend(["--limit", limit])
         if check:
             args.append("--check")
         if diff:
