@@ -154,6 +154,7 @@ class Lab:
         capture: Path | None = None,
         measured: bool = True,
         limit: str = "",
+        expect_hosts: int | None = None,
     ) -> dict[str, Any]:
         self.counter += 1
         run_id = f"{self.counter:03d}-{variant}{'-check' if check else ''}{'-diff' if diff else ''}"
@@ -220,7 +221,7 @@ class Lab:
         self.runs.append(result)
         failed = (
             done.returncode != 0
-            or len(recap) != len(self.net.hosts)
+            or len(recap) != (len(self.net.hosts) if expect_hosts is None else expect_hosts)
             or any(r["failed"] or r["unreachable"] for r in recap.values())
         )
         if failed:

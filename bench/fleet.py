@@ -24,11 +24,13 @@ approval playbook (``fleet-approval.yml``) holds command lines no policy allowli
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -175,6 +177,10 @@ def run_fleet(
     """``warmup_hosts``: the unmeasured warm-up of each variant runs on that many hosts only (0: all of them). It
     primes bytecode, the state directory and the stores, which a few hosts do as well as a hundred; on a 2-core
     machine every run of 100 hosts x 20 tasks costs about 2,000 s of CPU, most of it the targets' own module runs."""
+    if postgres and importlib.util.find_spec("psycopg") is None:  # a plain gated run never opens the store: it
+        # would pass as "PostgreSQL" without touching it, and the approval runs would fail an hour in
+        raise SystemExit(f"the PostgreSQL variants need psycopg: {sys.executable} -m pip install 'psycopg[binary]' "
+                         "(bench/setup installs it), or --no-postgres")  # fmt: skip
     variants = ["ungated", "gated"] + (["ara"] if ara else []) + (["gated_postgres"] if postgres else [])
     approval_variants = (["approved_sqlite"] + (["approved_postgres"] if postgres else [])) if approvals else []
     with NetLab.create(root / "net", hosts=hosts) as net, (
@@ -195,7 +201,7 @@ def run_fleet(
         log(f"fleet warm-up: {warm} of {hosts} hosts, forks {forks}")
         for variant in variants:
             lab.run(variant, playbook=fleet, label="fleet warm-up", measured=False,
-                    limit=f"targets[0:{warm - 1}]" if warm < hosts else "")  # fmt: skip
+                    limit=f"targets[0:{warm - 1}]" if warm < hosts else "", expect_hosts=warm)  # fmt: skip
         raw: dict[str, list[dict[str, Any]]] = {v: [] for v in variants + approval_variants}
         approve_s: list[float] = []
         for number in range(rounds):
