@@ -130,8 +130,9 @@ def evaluate(
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
-    if request.kind in _HOST_KINDS:
+    if request.kind in _HOST_KINDS and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
         findings.extend(_host_type_findings(request))
+    if request.kind in _HOST_KINDS:
         control = action in _modules.CONTROL_MODULES
         findings.extend(Finding(*f) for f in _talos.connection_findings(action, request.connection, control=control))
     if talos is not None:
@@ -143,14 +144,15 @@ def evaluate(
                 talosctl = _talos.command_findings(command.argv, unresolved=unresolved)
                 findings.extend(Finding(rule, reason) for rule, reason in talosctl)
                 sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
-    findings.extend(
-        _token_leaks(
-            request,
-            itertools.chain(
-                (t for t, _unused in commands), (v for _unused, v in strings), (v for _unused, v in env_strings)
-            ),
+    if request.approval_tokens:  # (a request that presents no token cannot leak one)
+        findings.extend(
+            _token_leaks(
+                request,
+                itertools.chain(
+                    (t for t, _unused in commands), (v for _unused, v in strings), (v for _unused, v in env_strings)
+                ),
+            )
         )
-    )
     if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
@@ -246,8 +248,8 @@ def evaluate(
         tiering.raise_to(*option)
     # (a Talos node's paths are not this machine's: the verb table weighs what talosctl does with them)
     writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0 and talos is None
-    attributes_only = _attributes_only(action, args)
     if writes:
+        attributes_only = _attributes_only(action, args)
         for key, value in strings:
             _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
         for key, value, candidate in reading.remote_paths:
@@ -386,11 +388,14 @@ def _role_context(action: str, key: str) -> bool:
     return action == "ansible.builtin.validate_argument_spec" and key.split(".", 1)[0] == "validate_args_context"
 
 
+_DEVICE_KEYS = ("dest", "path", "name", "dev", "device")  # options that may name a device node to write
+
+
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
     findings: list[Finding] = []
-    path = _modules.first_path(args)
-    state = str(args.get("state", "")).lower()
-    if action == "ansible.builtin.file" and path is not None:
+    path = _modules.first_path(args) if action == "ansible.builtin.file" else None
+    if path is not None:
+        state = str(args.get("state", "")).lower()
         recursive = str(args.get("recurse", "")).lower() in ("true", "yes", "1", "on")
         changes_perms = any(args.get(k) not in (None, "") for k in ("mode", "owner", "group"))
         for candidate in _paths.readings(path):
@@ -404,11 +409,12 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
                 break
     formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
     writes = _modules.base_tier(action) is not Tier.T0  # a module that only reads may name any device
-    candidates = [(key, args.get(key)) for key in ("dest", "path", "name", "dev", "device")]
-    candidates.extend((key, value) for key, value, _unused in reading.remote_paths)
+    candidates = [] if formats_disks else [(key, args[key]) for key in _DEVICE_KEYS if key in args]
+    if not formats_disks:
+        candidates.extend((key, value) for key, value, _unused in reading.remote_paths)
     seen: set[str] = set()
     for key, value in candidates:
-        if not isinstance(value, str) or value in seen or formats_disks:
+        if not isinstance(value, str) or value in seen:
             continue
         seen.add(value)
         readings = _paths.readings(value)
