@@ -372,7 +372,9 @@ def _command_texts(
         return
     argv = args.get("argv")
     if isinstance(argv, list | tuple) and argv:
-        yield split_argv([str(word) for word in argv]), cwd
+        # (the option reading has joined the same words when the table knows argv as a command: joined once)
+        joined = reading.joined_argv.get("argv")
+        yield (joined if joined is not None else split_argv([str(word) for word in argv])), cwd
     for key in ("_raw_params", "cmd", "command"):
         value = args.get(key)
         if isinstance(value, str) and value.strip():
@@ -489,6 +491,7 @@ class _OptionReading:
     controller_paths: list[tuple[str, str]] = field(default_factory=list)  # (option, value) read on the controller
     raises: list[tuple[Tier, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    joined_argv: dict[str, str] = field(default_factory=dict)  # a command option given as words, as one line
 
 
 def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
@@ -521,7 +524,10 @@ def _read_one(reading: _OptionReading, key: str, kind: str, value: Any, *, contr
     if kind in _options.RUNS_PROGRAM:
         reading.program_options.append(key)
     if kind in (_options.COMMAND, _options.PROGRAM, _options.INTERPRETER):
-        text = split_argv(texts) if isinstance(value, list | tuple) and kind == _options.COMMAND else " ".join(texts)
+        if isinstance(value, list | tuple) and kind == _options.COMMAND:
+            text = reading.joined_argv[key] = split_argv(texts)
+        else:
+            text = " ".join(texts)
         reading.commands.append(text)
         what = "a command" if kind == _options.COMMAND else "a program"
         reading.runs.append(f"{key} runs {what} on the target")
