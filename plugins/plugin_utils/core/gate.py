@@ -694,9 +694,10 @@ def _malformed(request: TaskRequest) -> str:
     # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
     args: object = request.args
     environment: object = request.environment
-    if not isinstance(args, Mapping):
+    # (an exact dict first: the ABC check costs more)
+    if type(args) is not dict and not isinstance(args, Mapping):  # pylint: disable=unidiomatic-typecheck
         return "malformed request: the arguments must be a mapping"
-    if not isinstance(environment, Mapping):
+    if type(environment) is not dict and not isinstance(environment, Mapping):  # pylint: disable=unidiomatic-typecheck
         return "malformed request: the environment must be a mapping"
     return ""
 
@@ -731,15 +732,19 @@ def _redaction_cannot_fail(args: object) -> bool:
         if kind is dict:
             items: dict[object, object] = value  # type: ignore[assignment]
             budget -= len(items)
-            if budget < 0 or any(type(key) is not str for key in items):
+            if budget < 0:
                 return False
-            stack.extend((item, depth + 1) for item in items.values())
+            for key, item in items.items():
+                if type(key) is not str:  # pylint: disable=unidiomatic-typecheck
+                    return False
+                if type(item) not in _PLAIN_LEAVES:
+                    stack.append((item, depth + 1))
         elif kind is list or kind is tuple:
             sequence: list[object] | tuple[object, ...] = value  # type: ignore[assignment]
             budget -= len(sequence)
             if budget < 0:
                 return False
-            stack.extend((item, depth + 1) for item in sequence)
+            stack.extend((item, depth + 1) for item in sequence if type(item) not in _PLAIN_LEAVES)
         elif kind is not int or value.bit_length() > 128:  # type: ignore[attr-defined]
             return False
     return True

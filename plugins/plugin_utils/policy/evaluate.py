@@ -134,7 +134,9 @@ def evaluate(
         findings.extend(_host_type_findings(request))
     if request.kind in _HOST_KINDS:
         control = action in _modules.CONTROL_MODULES
-        findings.extend(Finding(*f) for f in _talos.connection_findings(action, request.connection, control=control))
+        over_talosctl = _talos.connection_findings(action, request.connection, control=control)
+        if over_talosctl:
+            findings.extend(Finding(*f) for f in over_talosctl)
     if talos is not None:
         findings.extend(Finding(rule, reason) for rule, reason in talos.findings)
     for analysis in analyses:  # talosctl in command text: the module's rules, so shelling out gains nothing
