@@ -508,7 +508,7 @@ def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
             reading.unknown.append(f"the gate has no option table for {action}; its options round up to T2")
         return reading
     reading = _OptionReading(known=True)
-    controller_side = _controller_side(action, args)
+    controller_side: bool | None = None  # worked out when an option that names a controller path is present
     for key, value in args.items():
         kind = _options.option_kind(table, str(key))
         if kind is None:
@@ -516,7 +516,9 @@ def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
             continue
         if value is None or value in ("", []) or kind == _options.DATA:
             continue
-        _read_one(reading, str(key), kind, value, controller_side=controller_side)
+        if kind == _options.CONTROLLER_PATH and controller_side is None:
+            controller_side = _controller_side(action, args)
+        _read_one(reading, str(key), kind, value, controller_side=bool(controller_side))
     _read_targets(reading, action, args)
     return reading
 
