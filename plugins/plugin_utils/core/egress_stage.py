@@ -55,8 +55,11 @@ def fetched_urls(request: TaskRequest) -> list[str]:
 def egress_findings(request: TaskRequest, *, policy: EgressPolicy, resolver: Resolver) -> list[Finding]:
     """Deny findings for every URL the request would fetch from somewhere the filter refuses."""
     findings: list[Finding] = []
+    urls = fetched_urls(request)
+    if not urls:  # (most tasks fetch nothing)
+        return findings
     controller = on_controller(request)
-    for text in dict.fromkeys(fetched_urls(request)):
+    for text in dict.fromkeys(urls):
         refusal = judge_url(text, on_controller=controller, policy=policy, resolver=resolver)
         if refusal is not None and Finding(refusal.rule, refusal.reason) not in findings:
             findings.append(Finding(refusal.rule, refusal.reason))

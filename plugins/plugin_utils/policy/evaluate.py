@@ -130,10 +130,13 @@ def evaluate(
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
     findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
-    if request.kind in _HOST_KINDS:
+    if request.kind in _HOST_KINDS and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
         findings.extend(_host_type_findings(request))
+    if request.kind in _HOST_KINDS:
         control = action in _modules.CONTROL_MODULES
-        findings.extend(Finding(*f) for f in _talos.connection_findings(action, request.connection, control=control))
+        over_talosctl = _talos.connection_findings(action, request.connection, control=control)
+        if over_talosctl:
+            findings.extend(Finding(*f) for f in over_talosctl)
     if talos is not None:
         findings.extend(Finding(rule, reason) for rule, reason in talos.findings)
     for analysis in analyses:  # talosctl in command text: the module's rules, so shelling out gains nothing
@@ -143,14 +146,15 @@ def evaluate(
                 talosctl = _talos.command_findings(command.argv, unresolved=unresolved)
                 findings.extend(Finding(rule, reason) for rule, reason in talosctl)
                 sensitive = sensitive or _talos.parse(command.argv[1:]).sensitive()
-    findings.extend(
-        _token_leaks(
-            request,
-            itertools.chain(
-                (t for t, _unused in commands), (v for _unused, v in strings), (v for _unused, v in env_strings)
-            ),
+    if request.approval_tokens:  # (a request that presents no token cannot leak one)
+        findings.extend(
+            _token_leaks(
+                request,
+                itertools.chain(
+                    (t for t, _unused in commands), (v for _unused, v in strings), (v for _unused, v in env_strings)
+                ),
+            )
         )
-    )
     if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
@@ -246,8 +250,8 @@ def evaluate(
         tiering.raise_to(*option)
     # (a Talos node's paths are not this machine's: the verb table weighs what talosctl does with them)
     writes = action not in _modules.CONTROL_MODULES and _modules.base_tier(action) is not Tier.T0 and talos is None
-    attributes_only = _attributes_only(action, args)
     if writes:
+        attributes_only = _attributes_only(action, args)
         for key, value in strings:
             _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
         for key, value, candidate in reading.remote_paths:
@@ -304,15 +308,16 @@ def evaluate(
         # (the talos action runs a verb with --dry-run in check mode, or not at all)
         and (talos is not None or _honest_under_check(action, args, reading))
     )
+    # Positional, in the field order (tests hold it): keyword binding is a third of a frozen dataclass's cost here.
     return Evaluation(
-        findings=tuple(findings),
-        tier=tiering.tier,
-        reasons=tuple(dict.fromkeys(tiering.reasons)),
-        dry_run=bool(dry_run),
-        action=action,
-        sensitive=sensitive,
-        # the same fact in the words an agent session's latch records (agents/trifecta.py)
-        sensitive_read=f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
+        tuple(findings),  # findings
+        tiering.tier,  # tier
+        tuple(dict.fromkeys(tiering.reasons)),  # reasons
+        bool(dry_run),  # dry_run
+        action,  # action
+        sensitive,  # sensitive
+        # sensitive_read: the same fact in the words an agent session's latch records (agents/trifecta.py)
+        f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
     )
 
 
@@ -369,7 +374,9 @@ def _command_texts(
         return
     argv = args.get("argv")
     if isinstance(argv, list | tuple) and argv:
-        yield split_argv([str(word) for word in argv]), cwd
+        # (the option reading has joined the same words when the table knows argv as a command: joined once)
+        joined = reading.joined_argv.get("argv")
+        yield (joined if joined is not None else split_argv([str(word) for word in argv])), cwd
     for key in ("_raw_params", "cmd", "command"):
         value = args.get(key)
         if isinstance(value, str) and value.strip():
@@ -386,11 +393,14 @@ def _role_context(action: str, key: str) -> bool:
     return action == "ansible.builtin.validate_argument_spec" and key.split(".", 1)[0] == "validate_args_context"
 
 
+_DEVICE_KEYS = ("dest", "path", "name", "dev", "device")  # options that may name a device node to write
+
+
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
     findings: list[Finding] = []
-    path = _modules.first_path(args)
-    state = str(args.get("state", "")).lower()
-    if action == "ansible.builtin.file" and path is not None:
+    path = _modules.first_path(args) if action == "ansible.builtin.file" else None
+    if path is not None:
+        state = str(args.get("state", "")).lower()
         recursive = str(args.get("recurse", "")).lower() in ("true", "yes", "1", "on")
         changes_perms = any(args.get(k) not in (None, "") for k in ("mode", "owner", "group"))
         for candidate in _paths.readings(path):
@@ -404,11 +414,12 @@ def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) 
                 break
     formats_disks = action in ("community.general.filesystem", "community.general.parted", "ansible.posix.mount")
     writes = _modules.base_tier(action) is not Tier.T0  # a module that only reads may name any device
-    candidates = [(key, args.get(key)) for key in ("dest", "path", "name", "dev", "device")]
-    candidates.extend((key, value) for key, value, _unused in reading.remote_paths)
+    candidates = [] if formats_disks else [(key, args[key]) for key in _DEVICE_KEYS if key in args]
+    if not formats_disks:
+        candidates.extend((key, value) for key, value, _unused in reading.remote_paths)
     seen: set[str] = set()
     for key, value in candidates:
-        if not isinstance(value, str) or value in seen or formats_disks:
+        if not isinstance(value, str) or value in seen:
             continue
         seen.add(value)
         readings = _paths.readings(value)
@@ -482,6 +493,7 @@ class _OptionReading:
     controller_paths: list[tuple[str, str]] = field(default_factory=list)  # (option, value) read on the controller
     raises: list[tuple[Tier, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    joined_argv: dict[str, str] = field(default_factory=dict)  # a command option given as words, as one line
 
 
 def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
@@ -496,7 +508,7 @@ def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
             reading.unknown.append(f"the gate has no option table for {action}; its options round up to T2")
         return reading
     reading = _OptionReading(known=True)
-    controller_side = _controller_side(action, args)
+    controller_side: bool | None = None  # worked out when an option that names a controller path is present
     for key, value in args.items():
         kind = _options.option_kind(table, str(key))
         if kind is None:
@@ -504,7 +516,9 @@ def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
             continue
         if value is None or value in ("", []) or kind == _options.DATA:
             continue
-        _read_one(reading, str(key), kind, value, controller_side=controller_side)
+        if kind == _options.CONTROLLER_PATH and controller_side is None:
+            controller_side = _controller_side(action, args)
+        _read_one(reading, str(key), kind, value, controller_side=bool(controller_side))
     _read_targets(reading, action, args)
     return reading
 
@@ -514,7 +528,10 @@ def _read_one(reading: _OptionReading, key: str, kind: str, value: Any, *, contr
     if kind in _options.RUNS_PROGRAM:
         reading.program_options.append(key)
     if kind in (_options.COMMAND, _options.PROGRAM, _options.INTERPRETER):
-        text = split_argv(texts) if isinstance(value, list | tuple) and kind == _options.COMMAND else " ".join(texts)
+        if isinstance(value, list | tuple) and kind == _options.COMMAND:
+            text = reading.joined_argv[key] = split_argv(texts)
+        else:
+            text = " ".join(texts)
         reading.commands.append(text)
         what = "a command" if kind == _options.COMMAND else "a program"
         reading.runs.append(f"{key} runs {what} on the target")

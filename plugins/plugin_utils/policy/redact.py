@@ -299,7 +299,10 @@ def redact_texts(texts: Sequence[object], *, limits: Sequence[int]) -> list[str]
     # the join and the bounding use) takes redact_text one text at a time.
     plain = [text for text in texts if type(text) is str]  # pylint: disable=unidiomatic-typecheck
     if len(plain) == len(texts) and holds_no_hint("\n".join(plain)):
-        return [_bounded(text, limit) for text, limit in zip(plain, limits, strict=True)]
+        # (a text within its limit is its own bounded form: most reasons are)
+        return [
+            text if len(text) <= limit else _bounded(text, limit) for text, limit in zip(plain, limits, strict=True)
+        ]
     return [redact_text(text, limit=limit) for text, limit in zip(texts, limits, strict=True)]
 
 

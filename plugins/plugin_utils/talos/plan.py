@@ -24,7 +24,7 @@ from pathlib import Path
 from ..core.errors import GatekeeperError
 from ..core.models import Tier
 from ..core.settings import GateSettings
-from ..policy import _talos
+from ..policy import _talos, _talos_tables
 from .process import Completed, isolated_environment, run_isolated
 
 __all__ = ["Plan", "TalosRefused", "Target", "confine", "execute", "plan"]
@@ -68,7 +68,7 @@ class Plan:
     """What one task runs (``argv``), or why check mode skips it (``skip``)."""
 
     argv: tuple[str, ...]
-    call: _talos.TalosCall
+    call: _talos_tables.TalosCall
     tier: Tier
     cwd: Path | None  # the talos root; None: an empty private directory, removed afterwards
     dry_run: bool = False

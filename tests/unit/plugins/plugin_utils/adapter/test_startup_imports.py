@@ -125,6 +125,69 @@ def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
     assert "jsonschema" in _denied(before, after)
 
 
+TALOS_TABLES = f"{PACKAGE}.policy._talos_tables"
+
+# A fresh interpreter decides the request argv[2] names after arming (argv[1]: the shim) and prints whether deciding
+# it loaded the talosctl tables.
+DECIDE = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.path.insert(0, sys.argv[1])
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+    gate = Gate.from_settings(load_settings(dict(os.environ), cfg=False), seams=())
+    tables = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._talos_tables"
+    armed = tables in sys.modules
+    action, args, host_type, connection = json.loads(sys.argv[2])
+    decision = gate.explain(TaskRequest(action=action, args=args, host="h1", host_type=host_type,
+                                        connection=connection))
+    print(json.dumps({"armed": armed, "decided": tables in sys.modules, "tier": str(decision.tier),
+                      "verdict": decision.verdict.value}))
+    """
+)
+
+
+def _decide(tmp_path: Path, request: list[object]) -> dict[str, object]:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PRAXIS_", "ANSIBLE_"))},
+        "PRAXIS_STATE_DIR": str(tmp_path / "state"),
+        "HOME": str(tmp_path),
+        "PRAXIS_MODE": "guarded",
+    }
+    done = subprocess.run([sys.executable, "-c", DECIDE, _shim(), json.dumps(request)], env=environment,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_talosctl_tables_load_only_when_talos_is_seen(tmp_path: Path) -> None:
+    """The talosctl verb table costs milliseconds to build and almost no run needs it: arming the gate (with the
+    ruleset's fingerprint cached from an earlier run) and deciding plain tasks must not build it; a talosctl command
+    line or a talos task loads it and is decided by it (T3 reset on no node is denied, as before)."""
+    (tmp_path / "state").mkdir(mode=0o700)
+    first = _decide(tmp_path, ["ansible.builtin.command", {"_raw_params": "uname -a"}, "linux", "ssh"])
+    assert first["armed"] is True, "control: the first run builds the ruleset's fingerprint from the tables"
+    plain = [
+        ["ansible.builtin.command", {"_raw_params": "uname -a"}, "linux", "ssh"],
+        ["ansible.builtin.shell", {"_raw_params": "ps -eo pid,comm | head -n 5"}, "linux", "ssh"],
+        ["ansible.builtin.copy", {"dest": "/etc/motd", "content": "hello\n"}, "linux", "ssh"],
+        ["ansible.builtin.setup", {}, "linux", "ssh"],
+    ]
+    for request in plain:
+        result = _decide(tmp_path, request)
+        assert (result["armed"], result["decided"]) == (False, False), (request, result)
+    talos = [
+        ["ansible.builtin.command", {"_raw_params": "talosctl reset"}, "linux", "ssh"],
+        ["praxis.gatekeeper.talos", {"command": ["reset"]}, "talos", "praxis.gatekeeper.talosctl"],
+    ]
+    for request in talos:
+        result = _decide(tmp_path, request)
+        assert (result["armed"], result["decided"]) == (False, True), (request, result)
+        assert (result["verdict"], result["tier"]) == ("denied", "T3"), (request, result)
+
+
 BLOCKED = ("cryptography", "pydantic", "pydantic_core", "jsonschema", "rfc3161_client", "msgspec", "psycopg")
 
 # The start of a fresh interpreter's script: the collection shim (argv[1]) on the path, and every import of a

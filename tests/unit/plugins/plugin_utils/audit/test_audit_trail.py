@@ -32,6 +32,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import Mode, TaskRequest, Verdict
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.runs import RunJournal
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CLI_MODULE = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli.main"
 
@@ -453,6 +455,125 @@ def test_redaction_failure_denies_and_says_args_were_withheld(tmp_path: Path) ->
     assert decision.verdict is Verdict.DENIED and decision.rule == "redaction-failed"
     record = json.loads(lines(gate.settings.audit_path)[-1])
     assert record["args"] == "<withheld:redaction-failed>" and record["args_withheld"] is True
+
+
+def test_only_a_recorded_decision_redacts_the_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """explain records nothing, so it does not pay for redacting the arguments; decide still redacts them before
+    anything else and denies when that fails (the same redaction failing is what the two calls tell apart)."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate as gate_module
+
+    gate = gate_for(tmp_path)
+    request = TaskRequest(action="ansible.builtin.command", args={"argv": ["id", "-u"]}, host="web1")
+    calls: list[object] = []
+
+    def failing(value: object, **kwargs: object) -> object:
+        calls.append(value)
+        raise gate_module.RedactionError("test")
+
+    monkeypatch.setattr(gate_module, "redact", failing)
+    explained = gate.explain(request)
+    assert calls == [] and explained.rule != "redaction-failed", explained
+    decided = gate.decide(request)
+    assert calls and decided.verdict is Verdict.DENIED and decided.rule == "redaction-failed", decided
+    record = json.loads(lines(gate.settings.audit_path)[-1])
+    assert record["decision_id"] == decided.decision_id and record["args"] == "<withheld:redaction-failed>"
+
+
+def test_hostile_arguments_are_denied_by_explain_too(tmp_path: Path) -> None:
+    """Without the redaction step, arguments that cannot even be read still deny (fail closed), never allow."""
+
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    gate = gate_for(tmp_path)
+    decision = gate.explain(TaskRequest(action="ansible.builtin.debug", args={"msg": Hostile()}, host="web1"))
+    assert decision.verdict is Verdict.DENIED, decision
+
+
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                         max_size=4),
+    max_leaves=40,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(args=st.dictionaries(st.text(max_size=8), _PLAIN, max_size=4))
+def test_arguments_said_to_redact_always_redact(args: dict[str, Any]) -> None:
+    """The shortcut explain takes: every tree it calls plain really serialises and redacts."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate as gate_module
+
+    request = TaskRequest(action="ansible.builtin.debug", args=args, host="web1")
+    if gate_module._redaction_cannot_fail(args):
+        assert not gate_module._redacted_args(request).failed
+
+
+class _Text(str):
+    def lower(self) -> str:
+        raise RuntimeError("no")
+
+
+class _Map(dict):  # type: ignore[type-arg]
+    def items(self) -> Any:
+        raise RuntimeError("no")
+
+
+def _hostile_args() -> list[Any]:
+    looped: list[Any] = []
+    looped.append(looped)
+    deep: Any = "x"
+    for _level in range(12):
+        deep = [deep]
+    return [
+        {"msg": _Text("hello")},
+        {"msg": _Map(a=1)},
+        {"msg": looped},
+        {"msg": 10**5000},
+        {"msg": deep},
+        {"msg": b"bytes"},
+        {1: "int key"},
+        {"msg": {"a": list(range(3000))}},
+    ]
+
+
+@pytest.mark.parametrize("args", _hostile_args(), ids=lambda a: type(next(iter(a.values()))).__name__)
+def test_explain_answers_as_decide_for_arguments_that_are_not_plain(tmp_path: Path, args: Any) -> None:
+    """Arguments outside plain data take the redaction in explain too, so explain's verdict is decide's."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate as gate_module
+
+    assert not gate_module._redaction_cannot_fail(args)
+    gate = gate_for(tmp_path)
+    request = TaskRequest(action="ansible.builtin.debug", args=args, host="web1")
+    explained, decided = gate.explain(request), gate.decide(request)
+    assert (explained.verdict, explained.rule, explained.tier) == (decided.verdict, decided.rule, decided.tier)
+
+
+def test_decision_ids_stay_unique_across_forked_workers(tmp_path: Path) -> None:
+    """Ids draw their random part once per process: a forked worker (same counter, same run) draws its own."""
+    gate = gate_for(tmp_path)
+    request = TaskRequest(action="ansible.builtin.command", args={"_raw_params": "uptime"}, host="web1")
+    parent = [gate.explain(request).decision_id for _repeat in range(3)]
+    assert len(set(parent)) == 3
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: one decision, its id to the parent
+        try:
+            os.write(write, gate.explain(request).decision_id.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = os.read(read, 200).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    sibling = gate.explain(request).decision_id
+    # same counter value in both processes, different pid and random part
+    assert child.split("-")[2] == sibling.split("-")[2] and child != sibling
+    assert child.split("-")[-1] != parent[0].split("-")[-1] and sibling.split("-")[-1] == parent[0].split("-")[-1]
 
 
 def test_no_log_arguments_are_withheld_with_their_length(tmp_path: Path) -> None:
