@@ -610,6 +610,95 @@ def _globs_name_arguments_only(unquoted: str) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The same proof over long texts (generated configuration, documents, scripts given as ``content``), in a few
+# passes of C-speed string methods and regexes instead of a Python loop over every word
+# ---------------------------------------------------------------------------------------------------------------
+
+_LONG_TEXT = 2048  # from here on a text takes _long_text_clean; shorter ones _fast_clean
+# The analyser drops NUL characters before it reads a text (bash ignores them in a script), so a NUL joins the
+# pieces on either side of it (``r\0m`` is ``rm``): no text with one is cleared without the analysis.
+_NUL = "\x00"
+_HARD_CHARS = "".join(sorted(_FAST_CHARS | {_NUL}))
+# A word with an unquoted { and } in it, in either order (linear: each scan stops at the next brace or blank).
+_BRACE_WORD = re.compile(r"\{[^ \t\n{}]*\}|\}[^ \t\n{}]*\{")
+# A line whose command word (the first after prefix assignments) holds a glob or is a reserved word: exactly what
+# _globs_name_arguments_only looks for, over the whole text at once.
+_GLOB_COMMAND_WORD = re.compile(
+    r"(?m)^[ \t]*(?:"
+    + _PREFIX_ASSIGNMENT.pattern
+    + r"[^ \t\n]*(?:[ \t]+|$))*+(?:[^ \t\n]*[*?\[]|(?:"
+    + "|".join(re.escape(k) for k in sorted(_shell.KEYWORDS, key=len, reverse=True))
+    + r")(?![^ \t\n]))"
+)
+# The name tests of _fast_clean, over the text's distinct lower-cased pieces: the tables (lower-cased, which only
+# adds names) and the name patterns, one piece per line. Matched case-sensitively on lower-cased text, which is
+# what they match case-insensitively but for the two letters that fold to an ASCII one without being its
+# lower case (dotless i and long s; tests check every code point): those are folded first.
+_LONG_NAMES = frozenset(name.lower() for name in _FAST_NAMES)
+_LONG_NAMES_WITH_GLOBS = _LONG_NAMES | frozenset(name.lower() for name in _RENAMING_NAMES)
+_LONG_NAME_PATTERNS = re.compile(
+    r"(?m)^(?:mkfs|"
+    + "|".join(re.escape(prefix) for prefix in _PWSH_PREFIXES)
+    + r"|(?:"
+    + _MKFS_RE.pattern
+    + r")$|(?:"
+    + _shell.INTERPRETER_RE.pattern.lower()
+    + r")$)"
+)
+_ASCII_FOLDS = (("\u0131", "i"), ("\u017f", "s"))
+
+
+def _long_text_clean(text: str) -> bool:
+    """:func:`_fast_clean`'s verdict for a text of any length, reached in whole-text passes.
+
+    The argument is _fast_clean's, step for step, each step a pass over the text that is at least as strict:
+    no character that makes the analyser run (nor a NUL); no ``$`` that expands; double-quoted strings and
+    comments found as bash finds them, with no quote left open and no word that brace expansion could turn into
+    other words; globs only outside command words; and no piece of the text (its double quotes removed, split at
+    whitespace, the last path component of each) that a deny rule or a command running its arguments could be
+    named by. Pieces are compared lower-cased: a name table matches more pieces that way, never fewer.
+
+    Why it is cheap: ``in`` on a string is a memchr, a regex pass over one character class runs in C, and the
+    pieces are compared as a set (a generated file repeats most of its words); only the distinct pieces with a
+    ``/`` in them are looked at one by one."""
+    for char in _HARD_CHARS:
+        if char in text:
+            return False
+    if "$" in text and _EXPANDING_DOLLAR.search(text):
+        return False
+    globs = "*" in text or "?" in text or "[" in text
+    quoted = '"' in text
+    if quoted or globs or ("{" in text and "}" in text):
+        # Without a double quote, comments can pair no quotes; left in place they only add words to the checks
+        # below (a glob or a brace in a comment), never take one away.
+        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text) if quoted else text
+        if '"' in unquoted:
+            return False  # an unterminated quote
+        if "{" in unquoted and "}" in unquoted and _BRACE_WORD.search(unquoted):
+            return False
+        if globs and (_ODD_BLANK.search(unquoted) or _GLOB_COMMAND_WORD.search(unquoted)):
+            return False
+    lowered = (text.replace('"', "") if quoted else text).lower()
+    pieces = set(lowered.split())
+    if "/" in lowered:
+        pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
+    if not (_LONG_NAMES_WITH_GLOBS if globs else _LONG_NAMES).isdisjoint(pieces):
+        return False
+    lines = "\n".join(pieces)
+    for special, letter in _ASCII_FOLDS:
+        if special in lines:
+            lines = lines.replace(special, letter)
+    return _LONG_NAME_PATTERNS.search(lines) is None
+
+
+def _provably_clean(text: str) -> bool:
+    """True when no deny rule can fire on ``text``: the fast paths' proof, the one each text's length calls for."""
+    if _NUL in text:
+        return False
+    return _fast_clean(text) if len(text) <= _LONG_TEXT else _long_text_clean(text)
+
+
 def _deny_rm(
     cmd: SimpleCommand, args: list[tuple[str, str | None]], add: Callable[[str, str], None], *, hint: bool
 ) -> None:
@@ -1082,7 +1171,7 @@ def deny_findings(text: str, *, cwd: str | None = None, analysis: ShellAnalysis 
 
     ``analysis``: ``_shell.analyze(text, cwd=cwd)`` when the caller already has it. Text the fast path clears is
     clear whatever the working directory, so the analysis is only read for text the fast path cannot clear."""
-    if _fast_clean(text):
+    if _provably_clean(text):
         return []
     return deny_rules(analysis if analysis is not None else _shell.analyze(text, cwd=cwd))
 
@@ -1383,7 +1472,7 @@ def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
         elif word and not word.startswith("-"):
             candidates.append(_shell.split_argv(list(argv[k:])))
     for text in candidates:
-        if _fast_clean(text):
+        if _provably_clean(text):
             continue
         if t.probes <= 0:
             t.add(Tier.T3, "too many programs the gate does not know handed possible commands", cmd)
