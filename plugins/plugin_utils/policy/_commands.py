@@ -66,7 +66,9 @@ DECODE_SHELL = "deny.decode-to-shell"
 _RM_NAMES = frozenset({"rm", "unlink"})
 _SHRED_NAMES = frozenset({"shred", "srm", "wipe"})
 _PERM_NAMES = frozenset({"chmod", "chown", "chgrp", "setfacl", "chattr"})
-_MKFS_RE = re.compile(r"mkfs(?:\..+)?|mke2fs|mkswap|mkntfs|mkdosfs|mkexfatfs|mkudffs|mkreiserfs|mkbtrfs|mkfatfs")
+# Formatters: mkfs and mkfs.TYPE, and the ones named otherwise (a table as well, for the whole-text pre-check).
+_FORMATTERS = ("mke2fs", "mkswap", "mkntfs", "mkdosfs", "mkexfatfs", "mkudffs", "mkreiserfs", "mkbtrfs", "mkfatfs")
+_MKFS_RE = re.compile(r"mkfs(?:\..+)?|" + "|".join(_FORMATTERS))
 # Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
 _LANGUAGE_PACKAGERS = re.compile(r"pip[0-9.]*|pipx|uv|conda|mamba|gem|cargo|go")
 _DISK_WRITERS = frozenset(
@@ -632,19 +634,24 @@ _GLOB_COMMAND_WORD = re.compile(
     + r")(?![^ \t\n]))"
 )
 # The name tests of _fast_clean, over the text's distinct lower-cased pieces: the tables (lower-cased, which only
-# adds names) and the name patterns, one piece per line. Matched case-sensitively on lower-cased text, which is
-# what they match case-insensitively but for the two letters that fold to an ASCII one without being its
-# lower case (dotless i and long s; tests check every code point): those are folded first.
+# adds names) and the name patterns, over the pieces one per line, each after a line break. Matched
+# case-sensitively on lower-cased text, which is what they match case-insensitively but for the two letters that
+# fold to an ASCII one without being its lower case (dotless i and long s; tests check every code point): those are
+# folded first. A piece can only match if it starts with the first letter of a prefix or a name: the search jumps
+# from line break to line break and the lookahead passes over every other piece, both at C speed.
 _LONG_NAMES = frozenset(name.lower() for name in _FAST_NAMES)
 _LONG_NAMES_WITH_GLOBS = _LONG_NAMES | frozenset(name.lower() for name in _RENAMING_NAMES)
+_LONG_NAME_PREFIXES = ("mkfs", *_PWSH_PREFIXES)  # _fast_clean's startswith tests
 _LONG_NAME_PATTERNS = re.compile(
-    r"(?m)^(?:mkfs|"
-    + "|".join(re.escape(prefix) for prefix in _PWSH_PREFIXES)
+    r"\n(?=["
+    + "".join(sorted({name[0] for name in (*_LONG_NAME_PREFIXES, *_FORMATTERS, *_shell.INTERPRETER_NAMES)}))
+    + r"])(?:"
+    + "|".join(re.escape(prefix) for prefix in _LONG_NAME_PREFIXES)
     + r"|(?:"
     + _MKFS_RE.pattern
-    + r")$|(?:"
+    + r")(?![^\n])|(?:"
     + _shell.INTERPRETER_RE.pattern.lower()
-    + r")$)"
+    + r")(?![^\n]))"
 )
 _ASCII_FOLDS = (("\u0131", "i"), ("\u017f", "s"))
 
@@ -685,7 +692,7 @@ def _long_text_clean(text: str) -> bool:
         pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
     if not (_LONG_NAMES_WITH_GLOBS if globs else _LONG_NAMES).isdisjoint(pieces):
         return False
-    lines = "\n".join(pieces)
+    lines = "\n" + "\n".join(pieces)
     for special, letter in _ASCII_FOLDS:
         if special in lines:
             lines = lines.replace(special, letter)

@@ -166,7 +166,7 @@ def test_every_name_and_pattern_the_fast_path_holds_keeps_a_long_text_off() -> N
     (formatters, interpreters with versions, PowerShell spellings), one by one."""
     names = set(_commands._FAST_NAMES)
     patterned = ["mkfs", "mkfs.ext4", "mkfs.xfs", *_commands._MKFS_RE.pattern.split("|")[1:]]
-    interpreters = re.findall(r"[a-z]+", _shell.INTERPRETER_RE.pattern.split(")")[0])
+    interpreters = list(_shell.INTERPRETER_NAMES)
     patterned += [f"{i}{suffix}" for i in interpreters for suffix in ("", "3", "3.12", "5.36.0")]
     patterned += [i.upper() for i in interpreters] + ["Python3", "pwsh", "pwsh7", "pwsh.exe", "PowerShell.EXE"]
     patterned += ["TCL\u017fH"]  # a long s is an s to the interpreter pattern
@@ -176,6 +176,15 @@ def test_every_name_and_pattern_the_fast_path_holds_keeps_a_long_text_off() -> N
     renaming = sorted(_commands._RENAMING_NAMES)
     for name in renaming:  # a glob may stand for the program these give another name
         assert not _long_text_clean(_PAD + f"{name} -s /bin/r? x\n./x -rf /\n"), name
+
+
+def test_the_name_patterns_are_built_from_their_tables() -> None:
+    """The pre-check skips a piece whose first letter starts no prefix, formatter or interpreter name of the
+    tables; the patterns the fast path and the analyser use must therefore be those tables, name for name."""
+    assert _shell.INTERPRETER_RE.pattern == f"(?:{'|'.join(_shell.INTERPRETER_NAMES)})[0-9.]*"
+    assert _shell.INTERPRETER_RE.flags & re.IGNORECASE
+    assert _commands._MKFS_RE.pattern == "mkfs(?:\\..+)?|" + "|".join(_commands._FORMATTERS)
+    assert ("mkfs", *_commands._PWSH_PREFIXES) == _commands._LONG_NAME_PREFIXES
 
 
 def test_hard_characters_are_the_fast_paths_and_nul() -> None:
@@ -209,7 +218,7 @@ def test_the_interpreter_pattern_reads_lower_cased_text_as_it_reads_any_case() -
     letters matches case-insensitively, put in place of that letter in each interpreter's name, still names an
     interpreter to the pre-check."""
     folds = dict(_commands._ASCII_FOLDS)
-    names = re.findall(r"[a-z]+", _shell.INTERPRETER_RE.pattern.split(")")[0])
+    names = _shell.INTERPRETER_NAMES
     letters = "".join(sorted(set("".join(names))))
     any_letter = re.compile(f"[{letters}]", re.IGNORECASE)  # the letters, as the pattern reads them
     checked = 0
