@@ -633,22 +633,33 @@ _GLOB_COMMAND_WORD = re.compile(
     + "|".join(re.escape(k) for k in sorted(_shell.KEYWORDS, key=len, reverse=True))
     + r")(?![^ \t\n]))"
 )
-# The name tests of _fast_clean, over the text's distinct lower-cased pieces: the tables (lower-cased, which only
-# adds names) and the name patterns, over the pieces one per line, each after a line break. Matched
-# case-sensitively on lower-cased text, which is what they match case-insensitively but for the two letters that
-# fold to an ASCII one without being its lower case (dotless i and long s; tests check every code point): those are
-# folded first. A piece can only match if it starts with the first letter of a prefix or a name: the search jumps
-# from line break to line break and the lookahead passes over every other piece, both at C speed.
-_LONG_NAMES = frozenset(name.lower() for name in _FAST_NAMES)
-_LONG_NAMES_WITH_GLOBS = _LONG_NAMES | frozenset(name.lower() for name in _RENAMING_NAMES)
+# The name tests of _fast_clean, over the text's distinct pieces, lower-cased and with every digit read as 0 (the
+# names and patterns read the same way): a name table then matches more pieces, never fewer, and a generated file,
+# whose lines differ by their numbers (setting_1 = value 1 ...), has only a few distinct lines to split. The
+# patterns run over the distinct pieces one per line, each after a line break. They match case-sensitively on
+# lower-cased text, which is what they match case-insensitively but for the two letters that fold to an ASCII one
+# without being its lower case (dotless i and long s; tests check every code point): those are folded first. A
+# piece can only match if it starts with the first letter of a prefix or a name: the search jumps from line break
+# to line break and the lookahead passes over every other piece, both at C speed.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _as_zero(text: str) -> str:
+    """``text`` with every ASCII digit read as 0 (through UTF-8, where no other character holds a digit's byte)."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO).decode("utf-8", "surrogatepass")
+
+
+_LONG_NAMES = frozenset(_as_zero(name.lower()) for name in _FAST_NAMES)
+_LONG_NAMES_WITH_GLOBS = _LONG_NAMES | frozenset(_as_zero(name.lower()) for name in _RENAMING_NAMES)
 _LONG_NAME_PREFIXES = ("mkfs", *_PWSH_PREFIXES)  # _fast_clean's startswith tests
+_LONG_FORMATTERS = tuple(_as_zero(name) for name in _FORMATTERS)
 _LONG_NAME_PATTERNS = re.compile(
     r"\n(?=["
-    + "".join(sorted({name[0] for name in (*_LONG_NAME_PREFIXES, *_FORMATTERS, *_shell.INTERPRETER_NAMES)}))
+    + "".join(sorted({name[0] for name in (*_LONG_NAME_PREFIXES, *_LONG_FORMATTERS, *_shell.INTERPRETER_NAMES)}))
     + r"])(?:"
     + "|".join(re.escape(prefix) for prefix in _LONG_NAME_PREFIXES)
-    + r"|(?:"
-    + _MKFS_RE.pattern
+    + r"|(?:mkfs(?:\..+)?|"
+    + "|".join(_LONG_FORMATTERS)
     + r")(?![^\n])|(?:"
     + _shell.INTERPRETER_RE.pattern.lower()
     + r")(?![^\n]))"
@@ -664,11 +675,12 @@ def _long_text_clean(text: str) -> bool:
     comments found as bash finds them, with no quote left open and no word that brace expansion could turn into
     other words; globs only outside command words; and no piece of the text (its double quotes removed, split at
     whitespace, the last path component of each) that a deny rule or a command running its arguments could be
-    named by. Pieces are compared lower-cased: a name table matches more pieces that way, never fewer.
+    named by. Pieces are compared lower-cased and with their digits read as 0: a name table matches more pieces
+    that way, never fewer.
 
-    Why it is cheap: ``in`` on a string is a memchr, a regex pass over one character class runs in C, and the
-    pieces are compared as a set (a generated file repeats most of its words); only the distinct pieces with a
-    ``/`` in them are looked at one by one."""
+    Why it is cheap: ``in`` on a string is a memchr, a regex pass over one character class runs in C, and only the
+    text's distinct lines are split into pieces, compared as a set; only the distinct pieces with a ``/`` in them
+    are looked at one by one."""
     for char in _HARD_CHARS:
         if char in text:
             return False
@@ -686,9 +698,9 @@ def _long_text_clean(text: str) -> bool:
             return False
         if globs and (_ODD_BLANK.search(unquoted) or _GLOB_COMMAND_WORD.search(unquoted)):
             return False
-    lowered = (text.replace('"', "") if quoted else text).lower()
-    pieces = set(lowered.split())
-    if "/" in lowered:
+    read = _as_zero((text.replace('"', "") if quoted else text).lower())
+    pieces = set("\n".join(set(read.split("\n"))).split())  # a line break separates pieces: split the lines first
+    if "/" in read:
         pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
     if not (_LONG_NAMES_WITH_GLOBS if globs else _LONG_NAMES).isdisjoint(pieces):
         return False

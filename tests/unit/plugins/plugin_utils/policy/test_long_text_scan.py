@@ -212,6 +212,16 @@ def test_lower_casing_keeps_every_word_break_slash_and_quote() -> None:
             assert low == char, hex(code)
 
 
+def test_digits_read_as_zero_change_nothing_else() -> None:
+    """Pieces are compared with their digits read as 0 (so are the names and patterns): every other code point,
+    lone surrogates included, stays what it was."""
+    every = "".join(map(chr, range(0x110000)))
+    expected = "".join("0" if char in "123456789" else char for char in every)
+    assert _commands._as_zero(every) == expected
+    for name in (*_commands._FAST_NAMES, *_commands._FORMATTERS):
+        assert _commands._as_zero(name.lower()) in _commands._LONG_NAMES or name in _commands._FORMATTERS
+
+
 def test_the_interpreter_pattern_reads_lower_cased_text_as_it_reads_any_case() -> None:
     """``INTERPRETER_RE`` matches case-insensitively; the pre-check matches it case-sensitively on lower-cased text
     after ``_ASCII_FOLDS``. Every character that can stand in lower-cased text and that one of the pattern's
