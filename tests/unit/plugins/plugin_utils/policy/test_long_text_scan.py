@@ -50,9 +50,9 @@ from tests.unit.plugins.plugin_utils.policy.test_fast_paths import (
 _TESTS = Path(__file__).resolve().parents[4]
 
 
-def _without_precheck(text: str) -> list[_commands.Finding]:
+def _without_precheck(text: str, cwd: str | None = None) -> list[_commands.Finding]:
     """What ``deny_findings`` returns with no fast path of its own: the analysis (with its plain-line shortcut)."""
-    return deny_rules(_shell.analyze(text))
+    return deny_rules(_shell.analyze(text, cwd=cwd))
 
 
 def _long_way(text: str) -> list[_commands.Finding]:
@@ -360,11 +360,12 @@ def test_near_misses_in_ordinary_lines_are_cleared_and_the_analysis_agrees() -> 
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(_config_with_hostile_bits())
-def test_long_texts_get_the_findings_of_the_full_analysis(text: str) -> None:
+@given(_config_with_hostile_bits(), st.sampled_from([None, "/", "/etc", "/srv/app", "relative"]))
+def test_long_texts_get_the_findings_of_the_full_analysis(text: str, cwd: str | None) -> None:
+    """With the working directory the command would start in (a relative operand may name / from it)."""
     assert len(text) > _commands._LONG_TEXT
     _cleared_only_if_harmless(text)
-    assert deny_findings(text) == _without_precheck(text)
+    assert deny_findings(text, cwd=cwd) == _without_precheck(text, cwd)
 
 
 # ---------------------------------------------------------------------------------------------------------------
