@@ -624,15 +624,43 @@ _NUL = "\x00"
 _HARD_CHARS = "".join(sorted(_FAST_CHARS | {_NUL}))
 # A word with an unquoted { and } in it, in either order (linear: each scan stops at the next brace or blank).
 _BRACE_WORD = re.compile(r"\{[^ \t\n{}]*\}|\}[^ \t\n{}]*\{")
-# A line whose command word (the first after prefix assignments) holds a glob or is a reserved word: exactly what
-# _globs_name_arguments_only looks for, over the whole text at once.
+# A line whose command word (the first after prefix assignments) holds a glob, or is a reserved word with another
+# word after it on its line (which the reserved word puts in command position: ``if /bin/r? -rf /``); searched for
+# from line break to line break. _globs_name_arguments_only also refuses a reserved word alone on its line (the
+# ``{`` and ``}`` lines of every indented JSON document); that puts no word of its own line in command position,
+# and the next line's command word is checked as that line's.
 _GLOB_COMMAND_WORD = re.compile(
-    r"(?m)^[ \t]*(?:"
+    r"\n[ \t]*(?:"
     + _PREFIX_ASSIGNMENT.pattern
-    + r"[^ \t\n]*(?:[ \t]+|$))*+(?:[^ \t\n]*[*?\[]|(?:"
+    + r"[^ \t\n]*(?:[ \t]+|(?![^\n])))*+(?:[^ \t\n*?\[]*+[*?\[]|(?=["
+    + re.escape("".join(sorted({k[0] for k in _shell.KEYWORDS})))
+    + r"])(?:"
     + "|".join(re.escape(k) for k in sorted(_shell.KEYWORDS, key=len, reverse=True))
-    + r")(?![^ \t\n]))"
+    + r")[ \t]+[^ \t\n])"
 )
+# Whitespace other than a blank or a line break (_ODD_BLANK), found with memchr in ASCII text.
+_ASCII_ODD_BLANKS = "".join(chr(c) for c in range(128) if chr(c).isspace() and chr(c) not in " \t\n")
+
+
+def _unquoted(text: str) -> str | None:
+    """``_QUOTED.sub(_QUOTE_STAND_IN, text)``: each double-quoted string replaced by a stand-in, each comment by
+    one (a comment holds no word any check below needs; it may hold a quote that opens nothing), or None when a
+    quote is left open. Without a ``#`` there is no comment, and the quotes pair in order: a split finds them."""
+    if "#" in text:
+        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text)
+        return None if '"' in unquoted else unquoted
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        return None  # an odd number of quotes: the last one is left open
+    return _QUOTE_STAND_IN.join(parts[0::2])
+
+
+def _odd_blank(text: str) -> bool:
+    if text.isascii():
+        return any(char in text for char in _ASCII_ODD_BLANKS)
+    return _ODD_BLANK.search(text) is not None
+
+
 # The name tests of _fast_clean, over the text's distinct pieces, lower-cased and with every digit read as 0 (the
 # names and patterns read the same way): a name table then matches more pieces, never fewer, and a generated file,
 # whose lines differ by their numbers (setting_1 = value 1 ...), has only a few distinct lines to split. The
@@ -670,10 +698,11 @@ _ASCII_FOLDS = (("\u0131", "i"), ("\u017f", "s"))
 def _long_text_clean(text: str) -> bool:
     """:func:`_fast_clean`'s verdict for a text of any length, reached in whole-text passes.
 
-    The argument is _fast_clean's, step for step, each step a pass over the text that is at least as strict:
-    no character that makes the analyser run (nor a NUL); no ``$`` that expands; double-quoted strings and
+    The argument is _fast_clean's, step for step, each step a pass over the text that is at least as strict but
+    one: no character that makes the analyser run (nor a NUL); no ``$`` that expands; double-quoted strings and
     comments found as bash finds them, with no quote left open and no word that brace expansion could turn into
-    other words; globs only outside command words; and no piece of the text (its double quotes removed, split at
+    other words; globs only outside command words (a reserved word alone on its line is no command word before
+    one, see _GLOB_COMMAND_WORD); and no piece of the text (its double quotes removed, split at
     whitespace, the last path component of each) that a deny rule or a command running its arguments could be
     named by. Pieces are compared lower-cased and with their digits read as 0: a name table matches more pieces
     that way, never fewer.
@@ -691,12 +720,13 @@ def _long_text_clean(text: str) -> bool:
     if quoted or globs or ("{" in text and "}" in text):
         # Without a double quote, comments can pair no quotes; left in place they only add words to the checks
         # below (a glob or a brace in a comment), never take one away.
-        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text) if quoted else text
-        if '"' in unquoted:
+        unquoted = _unquoted(text) if quoted else text
+        if unquoted is None:
             return False  # an unterminated quote
         if "{" in unquoted and "}" in unquoted and _BRACE_WORD.search(unquoted):
             return False
-        if globs and (_ODD_BLANK.search(unquoted) or _GLOB_COMMAND_WORD.search(unquoted)):
+        # (odd blanks looked for in the text itself: quoted ones count too, which only refuses more)
+        if globs and (_odd_blank(text) or _GLOB_COMMAND_WORD.search("\n" + unquoted)):
             return False
     read = _as_zero((text.replace('"', "") if quoted else text).lower())
     pieces = set("\n".join(set(read.split("\n"))).split())  # a line break separates pieces: split the lines first

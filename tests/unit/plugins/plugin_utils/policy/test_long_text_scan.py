@@ -187,6 +187,45 @@ def test_the_name_patterns_are_built_from_their_tables() -> None:
     assert ("mkfs", *_commands._PWSH_PREFIXES) == _commands._LONG_NAME_PREFIXES
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*'"#ab -', "\n", "\t", "é"]), max_size=40))
+def test_quotes_are_paired_as_the_fast_path_pairs_them(text: str) -> None:
+    """``_unquoted`` (a split when no comment can start) is ``_QUOTED.sub`` with an open quote refused."""
+    reference = _commands._QUOTED.sub(_commands._QUOTE_STAND_IN, text)
+    assert _commands._unquoted(text) == (None if '"' in reference else reference)
+
+
+def test_odd_blanks_in_ascii_text_are_the_patterns() -> None:
+    ascii_odd = {chr(c) for c in range(128) if _commands._ODD_BLANK.fullmatch(chr(c))}
+    assert set(_commands._ASCII_ODD_BLANKS) == ascii_odd
+    for code in range(0x110000):
+        assert _commands._odd_blank(f"x{chr(code)}y") == bool(_commands._ODD_BLANK.fullmatch(chr(code))), hex(code)
+
+
+def _indented_json(entries: int) -> str:
+    return json.dumps({f"key_{i}": {"name": f"value {i}", "list": [i, i + 1]} for i in range(entries)}, indent=2)
+
+
+def test_an_indented_json_document_is_cleared_and_the_analysis_agrees() -> None:
+    """A reserved word alone on its line (``{`` and ``}`` in every indented JSON document) puts no word in command
+    position, so globs in the document (``[``) do not send it to the analyser."""
+    text = _indented_json(200)
+    assert len(text) > 10_000
+    assert _cleared_only_if_harmless(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["{ /bin/r? -rf /", "if /bin/r? -rf /", "! /bin/r? -rf /", "time /bin/r? -rf /", "then /bin/r? -rf /",
+     "X=1 /bin/r? -rf /", "{\n/bin/r? -rf /", "do\n  /bin/r? -rf /\ndone", "coproc /bin/r? -rf /"],
+)  # fmt: skip
+def test_a_glob_in_command_position_after_a_reserved_word_is_refused(line: str) -> None:
+    text = _indented_json(100).replace('"name"', '"name" [x]', 1) + "\n" + line + "\n"
+    assert not _long_text_clean(text), line
+    assert deny_findings(text) == _without_precheck(text)
+    assert "deny.root-wipe" in {f.rule for f in deny_findings(text)}, line
+
+
 def test_hard_characters_are_the_fast_paths_and_nul() -> None:
     assert set(_commands._HARD_CHARS) == set(_commands._FAST_CHARS) | {"\x00"}
     for char in _commands._HARD_CHARS:
