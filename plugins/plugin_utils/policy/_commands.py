@@ -66,7 +66,9 @@ DECODE_SHELL = "deny.decode-to-shell"
 _RM_NAMES = frozenset({"rm", "unlink"})
 _SHRED_NAMES = frozenset({"shred", "srm", "wipe"})
 _PERM_NAMES = frozenset({"chmod", "chown", "chgrp", "setfacl", "chattr"})
-_MKFS_RE = re.compile(r"mkfs(?:\..+)?|mke2fs|mkswap|mkntfs|mkdosfs|mkexfatfs|mkudffs|mkreiserfs|mkbtrfs|mkfatfs")
+# Formatters: mkfs and mkfs.TYPE, and the ones named otherwise (a table as well, for the whole-text pre-check).
+_FORMATTERS = ("mke2fs", "mkswap", "mkntfs", "mkdosfs", "mkexfatfs", "mkudffs", "mkreiserfs", "mkbtrfs", "mkfatfs")
+_MKFS_RE = re.compile(r"mkfs(?:\..+)?|" + "|".join(_FORMATTERS))
 # Compiled at import: a pattern compiled at its call site is compiled again in every forked worker.
 _LANGUAGE_PACKAGERS = re.compile(r"pip[0-9.]*|pipx|uv|conda|mamba|gem|cargo|go")
 _DISK_WRITERS = frozenset(
@@ -610,6 +612,142 @@ def _globs_name_arguments_only(unquoted: str) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The same proof over long texts (generated configuration, documents, scripts given as ``content``), in a few
+# passes of C-speed string methods and regexes instead of a Python loop over every word
+# ---------------------------------------------------------------------------------------------------------------
+
+_LONG_TEXT = 2048  # from here on a text takes _long_text_clean; shorter ones _fast_clean
+# The analyser drops NUL characters before it reads a text (bash ignores them in a script), so a NUL joins the
+# pieces on either side of it (``r\0m`` is ``rm``): no text with one is cleared without the analysis.
+_NUL = "\x00"
+_HARD_CHARS = "".join(sorted(_FAST_CHARS | {_NUL}))
+# A word with an unquoted { and } in it, in either order (linear: each scan stops at the next brace or blank).
+_BRACE_WORD = re.compile(r"\{[^ \t\n{}]*\}|\}[^ \t\n{}]*\{")
+# A line whose command word (the first after prefix assignments) holds a glob, or is a reserved word with another
+# word after it on its line (which the reserved word puts in command position: ``if /bin/r? -rf /``); searched for
+# from line break to line break. _globs_name_arguments_only also refuses a reserved word alone on its line (the
+# ``{`` and ``}`` lines of every indented JSON document); that puts no word of its own line in command position,
+# and the next line's command word is checked as that line's.
+_GLOB_COMMAND_WORD = re.compile(
+    r"\n[ \t]*(?:"
+    + _PREFIX_ASSIGNMENT.pattern
+    + r"[^ \t\n]*(?:[ \t]+|(?![^\n])))*+(?:[^ \t\n*?\[]*+[*?\[]|(?=["
+    + re.escape("".join(sorted({k[0] for k in _shell.KEYWORDS})))
+    + r"])(?:"
+    + "|".join(re.escape(k) for k in sorted(_shell.KEYWORDS, key=len, reverse=True))
+    + r")[ \t]+[^ \t\n])"
+)
+# Whitespace other than a blank or a line break (_ODD_BLANK), found with memchr in ASCII text.
+_ASCII_ODD_BLANKS = "".join(chr(c) for c in range(128) if chr(c).isspace() and chr(c) not in " \t\n")
+
+
+def _unquoted(text: str) -> str | None:
+    """``_QUOTED.sub(_QUOTE_STAND_IN, text)``: each double-quoted string replaced by a stand-in, each comment by
+    one (a comment holds no word any check below needs; it may hold a quote that opens nothing), or None when a
+    quote is left open. Without a ``#`` there is no comment, and the quotes pair in order: a split finds them."""
+    if "#" in text:
+        unquoted = _QUOTED.sub(_QUOTE_STAND_IN, text)
+        return None if '"' in unquoted else unquoted
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        return None  # an odd number of quotes: the last one is left open
+    return _QUOTE_STAND_IN.join(parts[0::2])
+
+
+def _odd_blank(text: str) -> bool:
+    if text.isascii():
+        return any(char in text for char in _ASCII_ODD_BLANKS)
+    return _ODD_BLANK.search(text) is not None
+
+
+# The name tests of _fast_clean, over the text's distinct pieces, lower-cased and with every digit read as 0 (the
+# names and patterns read the same way): a name table then matches more pieces, never fewer, and a generated file,
+# whose lines differ by their numbers (setting_1 = value 1 ...), has only a few distinct lines to split. The
+# patterns run over the distinct pieces one per line, each after a line break. They match case-sensitively on
+# lower-cased text, which is what they match case-insensitively but for the two letters that fold to an ASCII one
+# without being its lower case (dotless i and long s; tests check every code point): those are folded first. A
+# piece can only match if it starts with the first letter of a prefix or a name: the search jumps from line break
+# to line break and the lookahead passes over every other piece, both at C speed.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _as_zero(text: str) -> str:
+    """``text`` with every ASCII digit read as 0 (through UTF-8, where no other character holds a digit's byte)."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO).decode("utf-8", "surrogatepass")
+
+
+_LONG_NAMES = frozenset(_as_zero(name.lower()) for name in _FAST_NAMES)
+_LONG_NAMES_WITH_GLOBS = _LONG_NAMES | frozenset(_as_zero(name.lower()) for name in _RENAMING_NAMES)
+_LONG_NAME_PREFIXES = ("mkfs", *_PWSH_PREFIXES)  # _fast_clean's startswith tests
+_LONG_FORMATTERS = tuple(_as_zero(name) for name in _FORMATTERS)
+_LONG_NAME_PATTERNS = re.compile(
+    r"\n(?=["
+    + "".join(sorted({name[0] for name in (*_LONG_NAME_PREFIXES, *_LONG_FORMATTERS, *_shell.INTERPRETER_NAMES)}))
+    + r"])(?:"
+    + "|".join(re.escape(prefix) for prefix in _LONG_NAME_PREFIXES)
+    + r"|(?:mkfs(?:\..+)?|"
+    + "|".join(_LONG_FORMATTERS)
+    + r")(?![^\n])|(?:"
+    + _shell.INTERPRETER_RE.pattern.lower()
+    + r")(?![^\n]))"
+)
+_ASCII_FOLDS = (("\u0131", "i"), ("\u017f", "s"))
+
+
+def _long_text_clean(text: str) -> bool:
+    """:func:`_fast_clean`'s verdict for a text of any length, reached in whole-text passes.
+
+    The argument is _fast_clean's, step for step, each step a pass over the text that is at least as strict but
+    one: no character that makes the analyser run (nor a NUL); no ``$`` that expands; double-quoted strings and
+    comments found as bash finds them, with no quote left open and no word that brace expansion could turn into
+    other words; globs only outside command words (a reserved word alone on its line is no command word before
+    one, see _GLOB_COMMAND_WORD); and no piece of the text (its double quotes removed, split at
+    whitespace, the last path component of each) that a deny rule or a command running its arguments could be
+    named by. Pieces are compared lower-cased and with their digits read as 0: a name table matches more pieces
+    that way, never fewer.
+
+    Why it is cheap: ``in`` on a string is a memchr, a regex pass over one character class runs in C, and only the
+    text's distinct lines are split into pieces, compared as a set; only the distinct pieces with a ``/`` in them
+    are looked at one by one."""
+    for char in _HARD_CHARS:
+        if char in text:
+            return False
+    if "$" in text and _EXPANDING_DOLLAR.search(text):
+        return False
+    globs = "*" in text or "?" in text or "[" in text
+    quoted = '"' in text
+    if quoted or globs or ("{" in text and "}" in text):
+        # Without a double quote, comments can pair no quotes; left in place they only add words to the checks
+        # below (a glob or a brace in a comment), never take one away.
+        unquoted = _unquoted(text) if quoted else text
+        if unquoted is None:
+            return False  # an unterminated quote
+        if "{" in unquoted and "}" in unquoted and _BRACE_WORD.search(unquoted):
+            return False
+        # (odd blanks looked for in the text itself: quoted ones count too, which only refuses more)
+        if globs and (_odd_blank(text) or _GLOB_COMMAND_WORD.search("\n" + unquoted)):
+            return False
+    read = _as_zero((text.replace('"', "") if quoted else text).lower())
+    pieces = set("\n".join(set(read.split("\n"))).split())  # a line break separates pieces: split the lines first
+    if "/" in read:
+        pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
+    if not (_LONG_NAMES_WITH_GLOBS if globs else _LONG_NAMES).isdisjoint(pieces):
+        return False
+    lines = "\n" + "\n".join(pieces)
+    for special, letter in _ASCII_FOLDS:
+        if special in lines:
+            lines = lines.replace(special, letter)
+    return _LONG_NAME_PATTERNS.search(lines) is None
+
+
+def _provably_clean(text: str) -> bool:
+    """True when no deny rule can fire on ``text``: the fast paths' proof, the one each text's length calls for."""
+    if _NUL in text:
+        return False
+    return _fast_clean(text) if len(text) <= _LONG_TEXT else _long_text_clean(text)
+
+
 def _deny_rm(
     cmd: SimpleCommand, args: list[tuple[str, str | None]], add: Callable[[str, str], None], *, hint: bool
 ) -> None:
@@ -1082,7 +1220,7 @@ def deny_findings(text: str, *, cwd: str | None = None, analysis: ShellAnalysis 
 
     ``analysis``: ``_shell.analyze(text, cwd=cwd)`` when the caller already has it. Text the fast path clears is
     clear whatever the working directory, so the analysis is only read for text the fast path cannot clear."""
-    if _fast_clean(text):
+    if _provably_clean(text):
         return []
     return deny_rules(analysis if analysis is not None else _shell.analyze(text, cwd=cwd))
 
@@ -1383,7 +1521,7 @@ def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
         elif word and not word.startswith("-"):
             candidates.append(_shell.split_argv(list(argv[k:])))
     for text in candidates:
-        if _fast_clean(text):
+        if _provably_clean(text):
             continue
         if t.probes <= 0:
             t.add(Tier.T3, "too many programs the gate does not know handed possible commands", cmd)

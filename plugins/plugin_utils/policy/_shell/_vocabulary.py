@@ -21,10 +21,13 @@ SHELLS: frozenset[str] = frozenset(
     {"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "pdksh", "lksh", "oksh", "posh", "yash", "rbash", "fish"}
     | {"csh", "tcsh", "ksh93", "busybox-sh"}
 )
-INTERPRETER_RE = re.compile(
-    r"(?:python|pypy|perl|ruby|jruby|node|nodejs|php|lua|luajit|tclsh|wish|expect|rscript|deno|bun|osascript)[0-9.]*",
-    re.IGNORECASE,
-)
+# Interpreters by family name; a version may follow (python3.12, perl5.36). The names are a table as well as a
+# pattern so that a check over many words at once (the deny scan's whole-text pre-check) can use them as a set.
+INTERPRETER_NAMES = (
+    "python", "pypy", "perl", "ruby", "jruby", "node", "nodejs", "php", "lua", "luajit", "tclsh", "wish", "expect",
+    "rscript", "deno", "bun", "osascript",
+)  # fmt: skip
+INTERPRETER_RE = re.compile(f"(?:{'|'.join(INTERPRETER_NAMES)})[0-9.]*", re.IGNORECASE)
 # Interpreters whose language is Tcl: a command runs a program by its words (``exec rm -rf /``, ``spawn sh``), not
 # through a call with a quoted string, so their code is read by ``_scripts.tcl_commands``.
 TCL_FAMILY = frozenset({"tclsh", "wish", "expect"})
