@@ -183,6 +183,10 @@ _SECRET_HINT_WORDS = frozenset(
 )
 _SECRET_WORD_HINTS = _any_of(_SECRET_HINT_WORDS)
 _ANY_HINT = _any_of(_TOKEN_HINT_WORDS | _SECRET_HINT_WORDS)  # either kind: one scan
+# holds_no_hint scans a dump longer than this as its distinct pieces; shorter ones (every ordinary task's) directly.
+_PIECEWISE_FROM = 4096
+_HINT_DIGITS = frozenset(char for word in _TOKEN_HINT_WORDS | _SECRET_HINT_WORDS for char in word if char.isdigit())
+_FOLD_DIGITS = str.maketrans({digit: "0" for digit in "0123456789" if digit not in _HINT_DIGITS | {"0"}})
 
 
 # An argument vector item that names a secret whose value is the next item: --password x, --api-key x, sshpass -p x,
@@ -280,7 +284,14 @@ def holds_no_hint(dump: str) -> bool:
     if not dump.isascii():
         return False
     lowered = dump.lower()
-    return _ANY_HINT.search(lowered) is None
+    if len(dump) <= _PIECEWISE_FROM:
+        return _ANY_HINT.search(lowered) is None
+    # A long dump is mostly generated content whose lines repeat but for their numbers (64 KiB of configuration: the
+    # trie scan alone cost ~0.9 ms). Scanned as its distinct pieces it gives the same answer: no hint holds a
+    # backslash (so none spans a piece: every JSON escape, line breaks included, starts with one), and no hint holds
+    # a digit outside _HINT_DIGITS (so reading the others as 0, which no hint holds either, moves no match).
+    pieces = set(lowered.translate(_FOLD_DIGITS).split("\\"))
+    return not any(_ANY_HINT.search(piece) for piece in pieces)
 
 
 def _window(limit: int) -> int:

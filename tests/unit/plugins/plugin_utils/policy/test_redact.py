@@ -769,3 +769,37 @@ def test_secrets_in_config_file_syntaxes_are_redacted(key: str, form: str) -> No
 )  # fmt: skip
 def test_config_settings_named_after_a_secret_stay_readable(line: str) -> None:
     assert redact_text(line) == line
+
+
+def _one_scan(dump: str) -> bool:
+    """holds_no_hint's answer as one scan of the whole dump (what the piecewise scan of long dumps must equal)."""
+    return dump.isascii() and redact_module._ANY_HINT.search(dump.lower()) is None
+
+
+_PIECES = st.sampled_from(
+    [*sorted(_HINT_WORDS), "\\", "\\n", "\\\\", "\\\\n", "\\\\npm_", "n", "0", "1", "7", "_v", "pxa", "ke", "\n", " "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.one_of(_PIECES, st.text(alphabet="aekpsxv_019\\n. -", max_size=6)), max_size=12),
+       digits=st.lists(st.integers(0, 99999), min_size=1, max_size=4))  # fmt: skip
+def test_a_long_dump_scanned_by_its_distinct_pieces_answers_as_one_scan(pieces: list[str], digits: list[int]) -> None:
+    """Long dumps are scanned as their distinct backslash-separated pieces with digits read as 0: generated around
+    hints, hint fragments split by JSON escapes (`\\\\npm_` holds `npm_` after an escaped backslash), and numbers
+    (hints hold the digit 1), the answer is the one scan's, both sides of the length at which it starts."""
+    line = "".join(pieces)
+    for number in digits:
+        body = "".join(f"setting_{number + i} = {line} {i}\\n" for i in range(200))
+        for dump in (json.dumps({"content": body}), body[: redact_module._PIECEWISE_FROM]):
+            assert redact_module.holds_no_hint(dump) == _one_scan(dump), dump[:200]
+
+
+@pytest.mark.parametrize("word", sorted(_HINT_WORDS))
+def test_a_hint_in_the_last_line_of_a_long_configuration_is_found(word: str) -> None:
+    """The positive control: a long repetitive dump without hints is hint-free, and one hint anywhere is found."""
+    body = "".join(f"setting_{i} = value {i} # comment for line {i}\n" for i in range(1500))
+    assert len(json.dumps({"content": body})) > redact_module._PIECEWISE_FROM
+    assert redact_module.holds_no_hint(json.dumps({"content": body}))
+    for hidden in (body + f"x={word}\n", body.replace("line 1499", f"line 14{word}99"), "\\" + word + body):
+        assert not redact_module.holds_no_hint(json.dumps({"content": hidden})), word
