@@ -12,6 +12,10 @@ first arming. Two kinds of sample, interleaved round by round and, with several 
     importtime ``-X importtime`` of arming only (lines after a marker): every module arming imports, with its own
                ("self") import time; ansible-core's modules imported before the marker are excluded
 
+With ``--gc-off`` the importtime samples run with the cyclic garbage collector disabled: where a collection pass
+lands depends on every allocation before it, so with it on, a module's self time can carry a collection pass over
+the whole heap that another module's allocations made due (CPU samples always keep it on).
+
 Reported per version: CPU best of N; per module, the best (smallest) self time over the N importtime samples; the
 sum of those minima for the runner's modules and for the rest (ansible-core and the standard library that arming
 imports first). Best-of-N in fresh interpreters because the machine is shared: other load only ever adds time.
@@ -49,6 +53,9 @@ _SCRIPT = textwrap.dedent(
     init_plugin_loader()  # PRAXIS_GATE is not set yet: a pip-installed start-up hook stays out of the way
     os.environ["PRAXIS_GATE"] = "enforce"
     before = set(sys.modules)
+    if os.environ.get("ARM_IMPORTS_GC_OFF"):
+        import gc
+        gc.disable()  # per-module self times without the cyclic collector's passes landing in whichever module
     sys.stderr.write("MARK\\n")
     sys.stderr.flush()
     c0 = time.process_time()
@@ -96,9 +103,12 @@ class Version:
                    PRAXIS_PRINCIPAL="bench@arm-imports")  # fmt: skip
         return env
 
-    def sample(self, *, importtime: bool) -> dict[str, Any]:
+    def sample(self, *, importtime: bool, gc_off: bool = False) -> dict[str, Any]:
         command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", _SCRIPT, str(self.shim)]
-        done = subprocess.run(command, env=self.env(), cwd=self.home, capture_output=True, text=True, check=False)
+        env = self.env()
+        if gc_off:
+            env["ARM_IMPORTS_GC_OFF"] = "1"
+        done = subprocess.run(command, env=env, cwd=self.home, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{self.label}: arming failed:\n{done.stderr[-3000:]}")
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -122,7 +132,7 @@ def _dirty() -> str:
     return " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
 
 
-def measure(versions: list[Version], rounds: int) -> dict[str, Any]:
+def measure(versions: list[Version], rounds: int, *, gc_off: bool = False) -> dict[str, Any]:
     for version in versions:  # unmeasured: state directory, keys, ruleset cache, __pycache__ made
         version.sample(importtime=False)
     cpu: dict[str, list[float]] = {v.label: [] for v in versions}
@@ -134,12 +144,13 @@ def measure(versions: list[Version], rounds: int) -> dict[str, Any]:
             plain = version.sample(importtime=False)
             cpu[version.label].append(plain["cpu_ms"])
             modules[version.label] = plain["modules"]
-            timed = version.sample(importtime=True)
+            timed = version.sample(importtime=True, gc_off=gc_off)
             for name, micros in timed["self_us"].items():
                 selfs[version.label].setdefault(name, []).append(micros)
         print(f"round {number + 1}/{rounds} done, load {Path('/proc/loadavg').read_text().split()[:3]}",
               file=sys.stderr)  # fmt: skip
-    out: dict[str, Any] = {"rounds": rounds, "python": sys.version.split()[0], "versions": {}}
+    out: dict[str, Any] = {"rounds": rounds, "python": sys.version.split()[0], "importtime_gc_off": gc_off,
+                           "versions": {}}  # fmt: skip
     for version in versions:
         best = {name: min(values) for name, values in selfs[version.label].items()}
         runner = {name: us for name, us in best.items() if name.startswith(PKG)}
@@ -186,11 +197,15 @@ def main() -> None:
     parser.add_argument("--version", action="append", metavar="LABEL=REF", help="a git ref or WORKTREE (repeatable)")
     parser.add_argument("--out", type=Path, help="write every sample to this JSON file")
     parser.add_argument("--top", type=int, default=200, help="runner modules listed in the table")
+    parser.add_argument("--gc-off", action="store_true",
+                        help="importtime samples with the cyclic collector off: where a collection pass lands depends "
+                             "on every allocation before it, so with it on one module's self time can carry another's "
+                             "garbage collection (CPU samples keep it on)")  # fmt: skip
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pxb-arm-imports-", dir="/tmp"))
     try:
         versions = [Version(*spec.split("=", 1), scratch) for spec in (args.version or ["current=WORKTREE"])]
-        result = measure(versions, args.rounds)
+        result = measure(versions, args.rounds, gc_off=args.gc_off)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if args.out:
