@@ -26,9 +26,7 @@ _DEFAULT_BUDGETS = {"total": 100, "t2": 10, "per_host": 25}
 _RESTRICTED_CAP = {"total": 20, "t2": 0, "per_host": 10}
 
 
-# No generated __eq__, __hash__ or __repr__ (eq=False, repr=False): never compared, hashed or printed, and each
-# generated method is compiled when the class is created, in every gated run's start-up (issue 22).
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True)
 class Budgets:
     """How much a session may actuate (T1 and above, dry runs excluded): in total, at T2 and above, and per host.
     None means no limit (only an operator can configure that)."""
@@ -62,6 +60,9 @@ class Budgets:
         )
 
 
+# AgentSettings generates no __eq__, __hash__ or __repr__ (eq=False, repr=False): never compared, hashed or printed,
+# and each generated method is compiled when the class is created, in every gated run's start-up (issue 22). Budgets
+# keeps them: a budget is a value, compared as one (tests/unit/test_settings_reference.py).
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class AgentSettings:
     """Resolved agent settings. ``projects`` are real paths; an empty tuple means agents may run nothing."""
