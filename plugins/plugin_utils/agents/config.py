@@ -60,7 +60,10 @@ class Budgets:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# AgentSettings generates no __eq__, __hash__ or __repr__ (eq=False, repr=False): never compared, hashed or printed,
+# and each generated method is compiled when the class is created, in every gated run's start-up (issue 22). Budgets
+# keeps them: a budget is a value, compared as one (tests/unit/test_settings_reference.py).
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class AgentSettings:
     """Resolved agent settings. ``projects`` are real paths; an empty tuple means agents may run nothing."""
 

@@ -30,7 +30,6 @@ from ..core.requirements import lazy, require
 from ..core.seams import SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
-from .operators import Approver, load_registry
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
 
 if TYPE_CHECKING:
@@ -38,13 +37,16 @@ if TYPE_CHECKING:
     from ..store import Store, _model
     from . import bodies as _bodies
     from . import notify as _notify
+    from . import operators as _operators
     from . import queue as _queue
     from .notify import Delivery
+    from .operators import Approver
 else:  # loaded by the first task that needs an approval (or warm(), before workers fork): not by arming
     _RUNNER = __package__.rsplit(".", 1)[0]
     _store = lazy(f"{_RUNNER}.store")
     _model = lazy(f"{_RUNNER}.store._model")
     _queue = lazy(f"{_RUNNER}.approvals.queue")
+    _operators = lazy(f"{_RUNNER}.approvals.operators")  # the approver registry: read with the first token
     _bodies = lazy(f"{_RUNNER}.approvals.bodies")  # imports the queue
     _notify = lazy(f"{_RUNNER}.approvals.notify")  # the webhook: the egress client, at a run's end only
 
@@ -521,7 +523,7 @@ class ApprovalSeam:
 
     def _registry(self) -> dict[str, Approver]:
         if self._approvers is None:
-            self._approvers = load_registry(self.settings.approvers_path, self.settings.approver_keys)
+            self._approvers = _operators.load_registry(self.settings.approvers_path, self.settings.approver_keys)
         return self._approvers
 
     def _get_store(self) -> Store:
@@ -564,6 +566,7 @@ def warm(settings: GateSettings) -> None:
         _model.ApprovalItem  # noqa: B018 - the attribute read loads the module
         _queue.claim  # noqa: B018
         _bodies.sweep  # noqa: B018
+        _operators.load_registry  # noqa: B018
         for module in ("cryptography.exceptions", "cryptography.hazmat.primitives.asymmetric.ed25519"):
             require(module)  # token signatures
         if _store.store_dsn():

@@ -34,11 +34,12 @@ from ..core.errors import GatekeeperError
 from ..core.limits import load_json
 from ..core.models import Tier
 from ..core.requirements import lazy
-from .operators import Approver
 
 if TYPE_CHECKING:
     from cryptography import exceptions
     from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from .operators import Approver  # annotations only: the registry loads when a token is verified or signed
 else:  # loaded on first use: arming the gate does not import them
     exceptions = lazy("cryptography.exceptions")
     ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")

@@ -65,7 +65,9 @@ def checkpoint_payload(record: Mapping[str, Any]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True)
+# No generated __eq__, __hash__ or __repr__ (eq=False, repr=False): never compared, hashed or printed (it holds
+# keys), and each generated method is compiled when the class is created, in every gated run's start-up (issue 22).
+@dataclass(frozen=True, eq=False, repr=False)
 class CheckpointKeys:
     """The installation's checkpoint signing key (private 0600) and its public half (for verifiers)."""
 

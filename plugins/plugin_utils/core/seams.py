@@ -20,7 +20,9 @@ from .models import TaskRequest, Verdict
 __all__ = ["Seam", "SeamContext", "SeamResult", "Signal"]
 
 
-@dataclass(frozen=True, slots=True)
+# No generated __eq__, __hash__ or __repr__ (eq=False, repr=False): the pipeline never compares, hashes or prints
+# these, and each generated method is compiled when the class is created, in every gated run's start-up (issue 22).
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SeamContext:
     """What a seam may look at: the request, how it was classified, and the ruleset it is bound to. (Seams that
     bind to the arguments digest them under their own key, as the approvals seam does.)"""
@@ -32,7 +34,7 @@ class SeamContext:
     record: bool  # False when only explaining (`praxis-gate check`): a seam must not write anything then
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SeamResult:
     verdict: Verdict
     reason: str
@@ -42,7 +44,7 @@ class SeamResult:
     planned: bool = False  # not run under --check; listed in the run's plan (the run goes on)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Signal:
     """Something the adapter saw that is not a task: ``kind`` is "sensitive-read" (a credential lookup, a
     vault-decrypted value) or "host-output"; ``reason`` says what, bounded and free of values."""

@@ -40,7 +40,10 @@ _FALSE = frozenset({"", "0", "false", "no", "off"})
 _DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
 
-@dataclass(frozen=True, slots=True)
+# The settings classes generate no __eq__, __hash__ or __repr__: nothing compares, hashes or prints them, and each
+# method dataclasses generates is compiled from source when the class is created, in every gated run's start-up
+# (issue 22; GateSettings alone about 0.5 ms). Compare fields, not objects.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class CfgFile:
     """An ansible.cfg and whether the operator (True) or the project (False) controls it."""
 
@@ -49,7 +52,7 @@ class CfgFile:
     values: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class GateSettings:
     """Resolved operator settings for one run. Immutable: a run cannot change its own ceiling.
 
@@ -409,7 +412,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HOST_PATTERN = re.compile(r"[A-Za-z0-9_.:*?\[\]-]{1,255}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Actuation:
     ssh_known_hosts: Path | None
     ssh_accept_new: tuple[str, ...]

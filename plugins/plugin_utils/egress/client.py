@@ -53,7 +53,9 @@ class EgressError(GatekeeperError):
     """An allowed destination that could not be reached or answered badly (down, too slow, too much)."""
 
 
-@dataclass(frozen=True, slots=True)
+# No generated __eq__, __hash__ or __repr__ (eq=False, repr=False): never compared, hashed or printed, and each
+# generated method is compiled when the class is created, in every gated run's start-up (issue 22).
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Target:
     """A checked destination: where to connect (``addresses``, in order) and what to call it (``host``)."""
 
@@ -64,7 +66,7 @@ class Target:
     addresses: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Response:
     status: int
     body: bytes

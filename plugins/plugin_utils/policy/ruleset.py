@@ -155,7 +155,10 @@ class OperatorPolicy:
     canonical: str = "{}"
 
 
-@dataclass(frozen=True, slots=True)
+# Ruleset generates no __eq__, __hash__ or __repr__ (eq=False, repr=False): rulesets are told apart by their digest,
+# never compared as objects, and each generated method is compiled at class creation, in every gated run's start-up
+# (issue 22). OperatorPolicy and DenyRule keep theirs: policies are compared (the ruleset cache's tests).
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Ruleset:
     version: str
     digest: str

@@ -58,6 +58,9 @@ ARM = textwrap.dedent(
     before = set(sys.modules)
     if os.environ.get("GUARD_CONTROL"):
         import jsonschema  # the positive control's stand-in for a careless top-level import
+    if os.environ.get("GUARD_CONTROL_RUNNER"):  # the same for a runner module that loads on first use
+        import importlib
+        importlib.import_module(os.environ["GUARD_CONTROL_RUNNER"])
     from ansible_collections.praxis.gatekeeper.plugins.callback import gate as callback
     armed = callback.arm(via="import guard")
     assert armed is not None, "the gate did not arm"
@@ -92,19 +95,44 @@ def _arm(tmp_path: Path, **env: str) -> tuple[set[str], set[str]]:
     return set(result["before"]), set(result["after"])
 
 
+# The runner's own modules (and packages, with everything under them) that arming must not import: a plain run's
+# decisions never use them, so they load on first use, by the runs that need them (their positive controls are the
+# tests of those runs, which fail without them). Each loads in the controller before workers fork where every
+# worker would otherwise import it per task (approvals.stage.warm for a run that presents approval tokens).
+NOT_AT_ARMING = {
+    "drift": "the drift job (a run of `praxis-gate drift`)",
+    "agents.sessions": "an agent session's run, a task that needs approval, a tripped emergency stop",
+    "store": "the same: the session book, an approval, the emergency stop",
+    "approvals.operators": "the approver registry: verifying or signing an approval token (issue 22)",
+    "approvals.queue": "a task that needs approval",
+    "approvals.bodies": "a task that needs approval",
+    "approvals.notify": "the approval webhook, at a run's end",
+    "egress._http": "an HTTP(S) exchange: the webhook, a checkpoint's timestamp",
+    "audit.timestamps": "a checkpoint being stamped",
+    "cli": "the praxis-gate console",
+}
+
+
 def _denied(before: set[str], after: set[str]) -> list[str]:
     return sorted(m for m in after - before if any(m == d or m.startswith(d + ".") for d in DENY))
+
+
+def _not_at_arming(after: set[str]) -> list[str]:
+    names = tuple(f"{PACKAGE}.{name}" for name in NOT_AT_ARMING)
+    return sorted(m for m in after if any(m == n or m.startswith(n + ".") for n in names))
 
 
 def test_arming_the_gate_imports_nothing_heavy(tmp_path: Path) -> None:
     before, after = _arm(tmp_path)
     assert f"{PACKAGE}.core.gate" in after, "the guard did not arm the gate"
     assert _denied(before, after) == []
-    # Loaded on first use, by the runs that need them (their positive controls: the drift, agent-session and
-    # approval tests, whose runs fail without them): the drift job's observer (a run of `praxis-gate drift`), the
-    # session book and the store (an agent session's run, a task that needs approval, a tripped emergency stop).
-    lazy = (f"{PACKAGE}.drift.observe", f"{PACKAGE}.agents.sessions", f"{PACKAGE}.store")
-    assert sorted(name for name in after if name.startswith(lazy)) == []
+    assert _not_at_arming(after) == []
+
+
+def test_the_guard_sees_a_runner_module_that_loads_on_first_use(tmp_path: Path) -> None:
+    """Positive control of NOT_AT_ARMING: a listed runner module imported while the gate arms is reported."""
+    _before, after = _arm(tmp_path, GUARD_CONTROL_RUNNER=f"{PACKAGE}.approvals.operators")
+    assert _not_at_arming(after) == [f"{PACKAGE}.approvals.operators"]
 
 
 def test_arming_with_a_policy_file_seen_before_imports_no_validator(tmp_path: Path) -> None:

@@ -617,3 +617,47 @@ def test_a_reader_that_cannot_load_fails_closed(monkeypatch: pytest.MonkeyPatch)
     request = TaskRequest(action="ansible.builtin.command", args={"_raw_params": "psql -c 'SELECT 1'"}, host="h")
     with pytest.raises(ImportError):
         evaluate(request, ruleset=BUILTIN)  # the gate turns any error inside evaluation into a denial
+
+
+# ---------------------------------------------------------------------------------------------- import-time tables
+def test_only_the_listed_tools_spell_verbs_in_mixed_case() -> None:
+    """Only MIXED_CASE_TOOLS are folded to lower case at import (issue 22: folding every table cost start-up time):
+    a table written in mixed case outside that list would never match, since verb words are matched in lower case.
+    Exact both ways: a listed tool that no longer needs folding leaves the list."""
+    needs_folding = {
+        name for name, spec in _lifecycle._RAW_TOOLS.items() if _lifecycle._lower_tree(spec["tree"]) != spec["tree"]
+    }
+    assert needs_folding == set(_lifecycle.MIXED_CASE_TOOLS)
+    # control: the folded tables are what the matcher reads, in lower case
+    assert "systems" in _lifecycle.TOOLS["redfishtool"]["tree"]
+    assert "Systems" not in _lifecycle.TOOLS["redfishtool"]["tree"]
+    verdict = _lifecycle.classify_words("redfishtool", ["Chassis", "setPowerLimit"])
+    assert verdict is not None and verdict[0] is Tier.T2, verdict
+
+
+def _json_copy(node: Any) -> Any:
+    """The sorted JSON copy LIFECYCLE_DATA used to be built from (string keys in order, tuples as lists)."""
+    if isinstance(node, dict):
+        return {str(k): _json_copy(v) for k, v in sorted(node.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(node, list | tuple):
+        return [_json_copy(v) for v in node]
+    return node
+
+
+def test_the_tool_tables_serialise_as_plain_json() -> None:
+    """LIFECYCLE_DATA holds TOOLS as it is, not a sorted JSON copy: the ruleset fingerprint serialises it with
+    sorted keys, which gives the same bytes as the copy did, as long as every key is a string."""
+
+    def keys(node: Any) -> Iterator[object]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                yield from keys(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                yield from keys(value)
+
+    assert {type(key) for key in keys(_lifecycle.TOOLS)} == {str}
+    as_read = json.dumps(_lifecycle.LIFECYCLE_DATA["tools"], sort_keys=True, separators=(",", ":"))
+    copied = json.dumps(_json_copy(dict(_lifecycle.TOOLS)), separators=(",", ":"))
+    assert as_read == copied
