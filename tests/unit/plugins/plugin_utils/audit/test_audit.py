@@ -386,6 +386,68 @@ def test_shared_instance_across_fork(log_path: Path) -> None:
     assert len(_assert_chain(log_path)) == 1 + 4 * 100 + 100
 
 
+def test_workers_of_a_watched_run_continue_the_chain_from_the_shared_mark(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a run (``watch``), a forked worker whose log ends at the run's last write takes the previous hash and seq
+    from the shared mark instead of reading the file's tail; the chain is the same one the tail would give. An
+    append from outside the run (the file no longer ends where the mark says) falls back to reading the tail."""
+    log = AuditLog(log_path, fsync=False)
+    log.watch()
+    assert log.append({"event": "run-start"})
+    context = multiprocessing.get_context("fork")
+
+    def child(worker: int) -> None:
+        read_tail = audit._read_tail
+        reads: list[int] = []
+
+        def counted(fd: int) -> Any:
+            reads.append(fd)
+            return read_tail(fd)
+
+        audit._read_tail = counted
+        for index in range(20):
+            if not log.append({"event": "child", "worker": worker, "i": index}):
+                os._exit(3)
+        os._exit(0 if not reads else 4)
+
+    for worker in range(3):  # one after the other: each starts where the previous one's last write ended
+        process = context.Process(target=child, args=(worker,))
+        process.start()
+        process.join(120)
+        assert process.exitcode == 0
+    assert log.append({"event": "controller"})
+    outsider = AuditLog(log_path, fsync=False)  # not of the run: no shared mark
+    assert outsider.append({"event": "outsider"})
+    calls: list[int] = []
+    original = audit._read_tail
+    monkeypatch.setattr(audit, "_read_tail", lambda fd: calls.append(fd) or original(fd))
+    assert log.append({"event": "after the outsider"})  # grown past the mark by a writer outside the run
+    assert calls  # so the tail was read
+    records = _assert_chain(log_path)
+    assert [r["event"] for r in records] == ["run-start", *["child"] * 60, "controller", "outsider",
+                                             "after the outsider"]  # fmt: skip
+    assert _verify(log_path).ok
+
+
+def test_the_shared_mark_keeps_the_chain_of_a_checkpoint(log_path: Path) -> None:
+    """A checkpoint as the run's last write: the next worker chains to the checkpoint's own hash and seq."""
+    log = AuditLog(log_path, fsync=False, checkpoint_every=3)
+    log.watch()
+    for index in range(3):
+        assert log.append({"event": "e", "i": index})
+    last = _records(log_path)[-1]
+    assert last["event"] == "checkpoint"
+    assert log._read_chain() == (last["hash"], last["seq"])
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os._exit(0 if log.append({"event": "worker"}) else 3)
+    assert os.waitpid(pid, 0)[1] == 0
+    records = _assert_chain(log_path)
+    assert records[-1]["prev_hash"] == last["hash"] and records[-1]["seq"] == last["seq"] + 1
+    assert _verify(log_path).ok
+
+
 # ------------------------------------------------------------------------------------------------ damage and seams
 def test_torn_last_line_gets_a_seam(log_path: Path) -> None:
     log = AuditLog(log_path)
