@@ -131,11 +131,10 @@ class Lab:
         self.work.mkdir()
         self.policy = root / "policy.yml"
         self.policy.write_text(POLICY)
-        python = trees[next(iter(trees))] / "bin" / "python"
         names = [f"h{number:03d}" for number in range(hosts)]
         self.inventory = root / "inventory.ini"
         self.inventory.write_text("[targets]\n" + "".join(f"{n} ansible_connection=local\n" for n in names)
-                                  + f"[targets:vars]\nansible_python_interpreter={python}\n"
+                                  + "[targets:vars]\nansible_python_interpreter={{ ansible_playbook_python }}\n"
                                   f"bench_root={self.work}\n")  # fmt: skip
         self.cfg = root / "ansible.cfg"
         self.cfg.write_text(f"[defaults]\nforks = {hosts}\nretry_files_enabled = False\n"
