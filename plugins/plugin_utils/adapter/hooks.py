@@ -38,7 +38,7 @@ from ..core.models import Decision, TaskRequest
 from ..core.requirements import missing
 from ..core.settings import GateSettings, load_settings
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
-from . import controller, inventory, lifetime, requests
+from . import controller, inventory, lifetime, requests, warmup
 from .patching import patch, wrap_subclasses
 
 if TYPE_CHECKING:
@@ -353,6 +353,16 @@ def _around_meta(original: Any, strategy: Any, task: Any, *args: Any, **kwargs: 
     return result
 
 
+def _before_queue(original: Any, strategy: Any, host: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
+    """In the controller, before the strategy forks the worker for a task and host: the first time an action is
+    queued, warm what deciding it builds, so that each worker forked for it reads that instead of building it
+    (adapter/warmup.py). Decides nothing: every worker still takes its own decision on what it runs."""
+    gate = _ARMING.gate
+    if gate is not None:
+        warmup.warm(gate, task)
+    return original(strategy, host, task, *args, **kwargs)
+
+
 def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any:
     """ansible-core retries every exception while polling an async job until the job's timeout, so a refused poll
     would keep a stopped run busy for hours; inside a poll a refusal is answered as a failed module result instead,
@@ -491,6 +501,7 @@ HOOK_TABLE: tuple[HookSet, ...] = (
         HookPoint(_TE, "_poll_async_result", _around_poll, _PATCH),
         HookPoint("ansible.vars.manager:VariableManager", "__init__", _after_variable_manager, _PATCH),
         HookPoint("ansible.plugins.strategy:StrategyBase", "_execute_meta", _around_meta, _PATCH),
+        HookPoint("ansible.plugins.strategy:StrategyBase", "_queue_task", _before_queue, _PATCH),
         HookPoint("ansible.plugins.loader:PluginLoader", "add_directory", _before_add_directory, _PATCH),
         HookPoint("ansible.utils.collection_loader._collection_finder:_AnsibleCollectionFinder",
                   "set_playbook_paths", _before_playbook_paths, _PATCH),

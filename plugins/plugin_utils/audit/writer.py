@@ -31,6 +31,7 @@ import math
 import mmap
 import os
 import secrets
+import stat
 import struct
 import threading
 import time
@@ -220,23 +221,38 @@ class AuditLog:
         shared = self._shared
         if shared is None:
             return None, ""
-        dev, ino, line_at, end, digest, flag, length = _MARK.unpack_from(shared, 0)
+        dev, ino, line_at, end, digest, _chain, _seq, _chained, flag, length = _MARK.unpack_from(shared, 0)
         reason = bytes(shared[_MARK.size : _MARK.size + length]).decode("utf-8", "replace") if flag else ""
         return ((dev, ino, line_at, digest.hex(), end) if end else None), reason
 
-    def _write_mark(self, mark: tuple[int, int, int, str, int] | None, reason: str = "") -> None:
+    def _read_chain(self) -> tuple[str, int] | None:
+        """The hash and seq of the record the run's last write ended with (what ``_read_tail`` would parse back
+        from that line), or None when no process of the run has written since ``watch``."""
+        shared = self._shared
+        if shared is None:
+            return None
+        _dev, _ino, _line_at, _end, _digest, chain, seq, chained, _flag, _length = _MARK.unpack_from(shared, 0)
+        return (chain.hex(), seq) if chained else None
+
+    def _write_mark(
+        self, mark: tuple[int, int, int, str, int] | None, reason: str = "", chain: tuple[str, int] | None = None
+    ) -> None:
+        """``chain``: the hash and seq of the record on the marked line, when it is a chained record."""
         shared = self._shared
         if shared is None:
             return
         if reason:
             text = reason.encode("utf-8")[: _SHARED_SIZE - _MARK.size]
             shared[_MARK.size : _MARK.size + len(text)] = text
-            dev, ino, line_at, end, digest, _unused1, _unused2 = _MARK.unpack_from(shared, 0)
-            _MARK.pack_into(shared, 0, dev, ino, line_at, end, digest, 1, len(text))
+            dev, ino, line_at, end, digest, last, seq, chained, _unused1, _unused2 = _MARK.unpack_from(shared, 0)
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, digest, last, seq, chained, 1, len(text))
             return
         if mark is not None:
             dev, ino, line_at, digest_hex, end = mark
-            _MARK.pack_into(shared, 0, dev, ino, line_at, end, bytes.fromhex(digest_hex), 0, 0)
+            last, seq, chained = b"", 0, 0
+            if chain is not None and len(chain[0]) == 64:
+                last, seq, chained = bytes.fromhex(chain[0]), chain[1], 1
+            _MARK.pack_into(shared, 0, dev, ino, line_at, end, bytes.fromhex(digest_hex), last, seq, chained, 0, 0)
 
     def prepare(self) -> None:
         """Open the log and load (or create) its keys now; StateError with the reason and the next step otherwise.
@@ -290,7 +306,13 @@ class AuditLog:
             if self._still_at_path(self._fd):
                 return self._fd
             self._close()  # removed or replaced (rotated) since we opened it: write where the log is now
+        inherited = self._fd if self._fd is not None and self._pid != os.getpid() else None
         self._fd = None  # a descriptor inherited over fork() is shared; reopen so locks are per process
+        if inherited is not None:
+            reopened = _reopen_inherited(inherited, self.path)
+            if reopened is not None:
+                self._fd, self._pid = reopened, os.getpid()
+                return reopened
         ensure_state_dir(self.path.parent)
         self._fd = open_private_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         self._pid = os.getpid()
@@ -324,9 +346,17 @@ class AuditLog:
                     self._write_mark(None, self._changed)
                     raise StateError(self._changed, hint=_CHANGED_HINT)
             tail = self._tail
+            chain = (
+                self._read_chain() if mark is not None and mark[1] == info.st_ino and mark[4] == info.st_size else None
+            )
             if tail is not None and tail[0] == info.st_ino and tail[1] == info.st_size:
                 # Nobody appended since our last write: the chain continues from what we wrote.
                 prev_hash, seq, torn, unterminated = tail[2], tail[3], None, False
+            elif chain is not None:
+                # Another process of this run wrote last, nobody after it (the file ends where its write ended, and
+                # _changed_since found that write's last line intact): the chain continues from the hash and seq it
+                # left in the shared mark, which are that line's own, so the tail need not be read and parsed.
+                prev_hash, seq, torn, unterminated = chain[0], chain[1], None, False
             else:
                 prev_hash, seq, torn, unterminated = _read_tail(fd)
             lines: list[bytes] = []
@@ -381,7 +411,8 @@ class AuditLog:
                 last_line = lines[-1]
                 end = offset + len(data)
                 digest = hashlib.sha256(last_line).hexdigest()
-                self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end))
+                chained = (last["hash"], last["seq"]) if last else None
+                self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end), chain=chained)
             self._sync(fd, forced=durable or checkpoint is not None)
             if record is not None:
                 self.last_offset = offset + body_at
@@ -504,11 +535,41 @@ class AuditLog:
 
 
 _SHARED_SIZE = 1024
-_MARK = struct.Struct("=QQQQ32sBH")  # dev, inode, last line offset, end, last line sha256, changed flag, reason length
+# dev, inode, last line offset, end, last line sha256, that line's chain hash and seq, whether those two are set,
+# changed flag, reason length
+_MARK = struct.Struct("=QQQQ32s32sQBBH")
 _CHANGED_HINT = (
     "something replaced, truncated or rewrote the log while the run was writing to it; only T0 reads run until "
     "the run ends: inspect it with `praxis-gate audit verify` and find out who changed it"
 )
+
+
+def _reopen_inherited(fd: int, path: Path) -> int | None:
+    """A descriptor of our own (a new open file description, so flock is per process) for the log a parent opened
+    and this forked process inherited as ``fd``, or None (then the caller opens by path, the state directory checked).
+
+    Why: a worker of a run is forked once per task and host; reopening through ``/proc/self/fd`` reaches the inode
+    the parent opened and validated without resolving the path and re-judging the state directory again in every
+    worker. It is used only while it is still the file at ``path`` (not rotated or replaced), a regular file we own,
+    mode 0600: what opening by path would give."""
+    try:
+        new = os.open(f"/proc/self/fd/{fd}", os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info, here = os.fstat(new), os.lstat(path)
+        if (
+            (here.st_dev, here.st_ino) == (info.st_dev, info.st_ino)
+            and stat.S_ISREG(info.st_mode)
+            and info.st_uid == os.geteuid()
+            and stat.S_IMODE(info.st_mode) == 0o600
+        ):
+            os.set_blocking(new, True)
+            return new
+    except OSError:
+        pass
+    os.close(new)
+    return None
 
 
 def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str, int]) -> str:

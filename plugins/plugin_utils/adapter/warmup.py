@@ -1,0 +1,65 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Warm, in the controller, what a worker's first decision for an action would otherwise build (issue 22, item 2).
+
+Why: ansible-core forks one worker per task and host from the controller, and each worker exits after its one task.
+What the policy builds on first use (the shell analyser's modules and tables, caches filled by a first evaluation,
+the interpreter's specialised bytecode of the evaluation path), a controller that never evaluated anything leaves to
+be built again in every worker, once per task and host, and thrown away with it. Evaluating one request per action
+in the controller, just before the strategy queues the first worker for it, builds those once per run; the
+workers, forked later, inherit them. Measured with bench/pertask.py.
+
+The warm-up decides nothing and changes nothing: it runs the policy's classification and the argument redaction
+(pure functions of the request and the ruleset) on the task's arguments as written, untemplated, and discards the
+result. No gate decision, no pipeline stage, no egress check, no audit record, no store: nothing is recorded,
+resolved or asked for. Every error is swallowed. The worker still takes the whole decision, on exactly what runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..core.models import TaskRequest
+from ..policy.evaluate import evaluate
+from ..policy.redact import redact
+
+if TYPE_CHECKING:
+    from ..core.gate import Gate
+
+__all__ = ["warm", "warmed"]
+
+# Actions warmed in this process. Bounded: a run with more distinct actions than this warms its first ones only.
+_WARMED: set[str] = set()
+_MAX_ACTIONS = 256
+
+
+def warm(gate: Gate, task: Any) -> None:
+    """Evaluate ``task`` (an ansible-core Task about to be queued) once per action name in this process, for what
+    the evaluation builds and caches; never raises, never records."""
+    try:
+        action = str(task.action)
+        if action in _WARMED or len(_WARMED) >= _MAX_ACTIONS:
+            return
+        _WARMED.add(action)
+        args = task.args
+        request = TaskRequest(
+            action=action,
+            args=dict(args) if isinstance(args, Mapping) else {},
+            host="localhost",
+            connection="ansible.builtin.local",
+        )
+        evaluate(
+            request,
+            ruleset=gate.ruleset,
+            protected_paths=gate.protected_paths,
+            trusted_interpreters=gate.trusted_interpreters,
+        )
+        redact(request.args)
+    except Exception:  # a warm-up that fails only leaves the worker to build it
+        return
+
+
+def warmed() -> frozenset[str]:
+    """The actions warmed in this process (tests, the benchmark's probe)."""
+    return frozenset(_WARMED)

@@ -1,0 +1,136 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's warm-up before a task is queued (adapter/warmup.py): once per action, records nothing, never
+raises, and changes no decision. Its speed is measured in bench/pertask.py, not here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter import hooks, warmup
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+
+POLICY = "version: 1\ncommand_allowlist:\n  - uptime\n"
+TASKS = [
+    ("ansible.builtin.command", {"cmd": "uptime"}),
+    ("ansible.builtin.command", {"cmd": "rm -rf {{ root }}"}),
+    ("ansible.builtin.shell", {"cmd": "df -h | tail -n 1"}),
+    ("ansible.builtin.copy", {"dest": "/srv/app.conf", "content": "password=hunter2\nport=1\n"}),
+    ("file", {"path": "{{ root }}/conf", "state": "directory"}),
+    ("ansible.builtin.get_url", {"url": "https://{{ mirror }}/x.tgz", "dest": "/tmp/x.tgz"}),
+    ("ansible.builtin.stat", {"path": "/etc/shadow"}),
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warmup, "_WARMED", set())
+
+
+def _gate(tmp_path: Path) -> Gate:
+    tmp_path.mkdir(exist_ok=True)
+    policy = tmp_path / "policy.yml"
+    policy.write_text(POLICY)
+    env = {"PRAXIS_STATE_DIR": str(tmp_path / "state"), "PRAXIS_POLICY": str(policy), "HOME": str(tmp_path)}
+    gate = Gate.from_settings(load_settings(env, cwd=str(tmp_path), cfg=None))
+    assert gate.start_run(via="test")
+    return gate
+
+
+def _task(action: str, args: Any) -> Any:
+    return SimpleNamespace(action=action, args=args)
+
+
+def test_each_action_is_warmed_once_and_nothing_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _gate(tmp_path)
+    log = gate.settings.audit_path
+    before = log.read_bytes()
+    evaluated: list[str] = []
+    real = warmup.evaluate
+    monkeypatch.setattr(
+        warmup, "evaluate", lambda request, **kw: evaluated.append(request.action) or real(request, **kw)
+    )
+    for _round in range(3):
+        for action, args in TASKS:
+            warmup.warm(gate, _task(action, args))
+    actions = list(dict.fromkeys(action for action, _args in TASKS))
+    assert evaluated == actions  # the first task of each action, once
+    assert warmup.warmed() == frozenset(actions)
+    assert log.read_bytes() == before  # no decision, no record
+    assert gate.active is None
+
+
+def test_the_number_of_warmed_actions_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = _gate(tmp_path)
+    monkeypatch.setattr(warmup, "_MAX_ACTIONS", 3)
+    for number in range(10):
+        warmup.warm(gate, _task(f"example.collection.module{number}", {}))
+    assert len(warmup.warmed()) == 3
+
+
+class _Hostile:
+    def __str__(self) -> str:
+        raise RuntimeError("hostile __str__")
+
+
+class _ArgsRaise:
+    action = "ansible.builtin.copy"
+
+    @property
+    def args(self) -> Any:
+        raise RuntimeError("cannot read the arguments")
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        _task(_Hostile(), {}),
+        _ArgsRaise(),
+        _task("ansible.builtin.command", ["not", "a", "mapping"]),
+        _task("ansible.builtin.command", {"cmd": _Hostile()}),
+        _task("ansible.builtin.copy", {"content": {"nested": [_Hostile()]}}),
+        SimpleNamespace(),
+    ],
+    ids=["hostile-action", "args-raise", "args-not-a-mapping", "hostile-arg", "hostile-nested-arg", "no-attributes"],
+)
+def test_a_warm_up_never_raises(tmp_path: Path, task: Any) -> None:
+    warmup.warm(_gate(tmp_path), task)
+
+
+def test_decisions_after_the_warm_up_are_the_decisions_without_it(tmp_path: Path) -> None:
+    """The warm-up only builds what evaluation caches: the same requests decide the same way in a gate that warmed
+    every action first and in one that did not."""
+    requests = [TaskRequest(action=a, args={k: str(v).replace("{{ root }}", "/srv") for k, v in args.items()},
+                            host="web1") for a, args in TASKS]  # fmt: skip
+    cold = [_gate(tmp_path / "cold").explain(r) for r in requests]
+    warm_gate = _gate(tmp_path / "warm")
+    for action, args in TASKS:
+        warmup.warm(warm_gate, _task(action, args))
+    warm = [warm_gate.explain(r) for r in requests]
+    fields = ("verdict", "tier", "rule", "reason", "reasons", "dry_run", "sensitive", "host_type")
+    assert [[getattr(d, f) for f in fields] for d in warm] == [[getattr(d, f) for f in fields] for d in cold]
+    assert {d.verdict.value for d in cold} >= {"allowed", "denied"}  # the mix holds refusals too
+
+
+def test_the_queue_hook_warms_only_when_armed_and_always_queues(monkeypatch: pytest.MonkeyPatch) -> None:
+    queued: list[tuple[Any, ...]] = []
+
+    def original(strategy: Any, host: Any, task: Any, task_vars: Any, play_context: Any) -> str:
+        queued.append((strategy, host, task, task_vars, play_context))
+        return "queued"
+
+    warmed: list[Any] = []
+    monkeypatch.setattr(warmup, "warm", lambda gate, task: warmed.append(task))
+    task = _task("ansible.builtin.stat", {"path": "/"})
+    monkeypatch.setattr(hooks._ARMING, "gate", None)
+    assert hooks._before_queue(original, "strategy", "host", task, {}, "pc") == "queued"
+    assert warmed == []
+    monkeypatch.setattr(hooks._ARMING, "gate", object())
+    assert hooks._before_queue(original, "strategy", "host", task, {}, "pc") == "queued"
+    assert warmed == [task]
+    assert len(queued) == 2
