@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -79,6 +81,23 @@ def missing() -> list[str]:
         if not found:
             absent.append(requirement)
     return absent
+
+
+# The variable that names a PostgreSQL store (store.DSN_VARIABLE; core cannot import store, a test holds them equal).
+STORE_DSN_VARIABLE = "PRAXIS_STORE_DSN"
+
+
+def missing_store_driver(env: Mapping[str, str] | None = None) -> str:
+    """The extra to install when the operator names a PostgreSQL store and this Python cannot import its driver, else
+    "". The store opens on first use (issue 22), so without this look at arming a run would start and meet the
+    missing driver at its first approval, or at its end."""
+    if not (os.environ if env is None else env).get(STORE_DSN_VARIABLE, "").strip():
+        return ""
+    try:
+        found = importlib.util.find_spec("psycopg") is not None
+    except (ImportError, ValueError):
+        found = False
+    return "" if found else EXTRAS["psycopg"]
 
 
 class _LazyModule(ModuleType):

@@ -350,3 +350,56 @@ def test_the_console_loads_the_mcp_server_only_for_its_commands(control: bool) -
         assert any(name.endswith("agents.mcp_server") for name in loaded), loaded
     else:
         assert loaded == [], loaded
+
+
+STORE_DRIVER = _BLOCKING + textwrap.dedent(
+    """
+    import json, os
+    import ansible.cli.playbook
+    from ansible.plugins.loader import init_plugin_loader
+    init_plugin_loader()
+    os.environ["PRAXIS_GATE"] = "enforce"
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter import hooks
+    try:
+        hooks.arm(via="test")
+        print(json.dumps({"armed": True}))
+    except Exception as exc:
+        print(json.dumps({"armed": False, "error": str(exc)}))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("dsn", "blocked", "armed"),
+    [("host=/nonexistent dbname=x", "psycopg", False), ("", "psycopg", True), ("host=/nonexistent dbname=x", "", True)],
+    ids=["dsn-without-driver", "control-no-dsn", "control-driver-present"],
+)
+def test_a_postgresql_store_without_its_driver_is_refused_at_arming(
+    tmp_path: Path, dsn: str, blocked: str, armed: bool
+) -> None:
+    """The store opens on first use, so a run naming a PostgreSQL store whose driver this Python lacks would start and
+    meet it at its first approval or at its end; arming looks for the driver and refuses up front, naming the pip
+    command. (The control with the driver present arms: the store itself is not opened, the DSN is not reached.)"""
+    pytest.importorskip("psycopg")
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PRAXIS_", "ANSIBLE_"))},
+        "PRAXIS_STATE_DIR": str(state), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **({"PRAXIS_STORE_DSN": dsn} if dsn else {}),
+    }  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", STORE_DRIVER, _shim(), blocked], env=environment, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["armed"] is armed, result
+    if not armed:
+        assert "PRAXIS_STORE_DSN names a PostgreSQL store" in result["error"], result
+        assert "-m pip install 'praxis-gatekeeper[postgres]'" in result["error"], result
+
+
+def test_the_store_variable_is_the_stores() -> None:
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import store
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import requirements
+
+    assert requirements.STORE_DSN_VARIABLE == store.DSN_VARIABLE
