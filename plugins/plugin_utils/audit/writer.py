@@ -31,7 +31,6 @@ import math
 import mmap
 import os
 import secrets
-import stat
 import struct
 import threading
 import time
@@ -306,13 +305,7 @@ class AuditLog:
             if self._still_at_path(self._fd):
                 return self._fd
             self._close()  # removed or replaced (rotated) since we opened it: write where the log is now
-        inherited = self._fd if self._fd is not None and self._pid != os.getpid() else None
         self._fd = None  # a descriptor inherited over fork() is shared; reopen so locks are per process
-        if inherited is not None:
-            reopened = _reopen_inherited(inherited, self.path)
-            if reopened is not None:
-                self._fd, self._pid = reopened, os.getpid()
-                return reopened
         ensure_state_dir(self.path.parent)
         self._fd = open_private_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         self._pid = os.getpid()
@@ -542,34 +535,6 @@ _CHANGED_HINT = (
     "something replaced, truncated or rewrote the log while the run was writing to it; only T0 reads run until "
     "the run ends: inspect it with `praxis-gate audit verify` and find out who changed it"
 )
-
-
-def _reopen_inherited(fd: int, path: Path) -> int | None:
-    """A descriptor of our own (a new open file description, so flock is per process) for the log a parent opened
-    and this forked process inherited as ``fd``, or None (then the caller opens by path, the state directory checked).
-
-    Why: a worker of a run is forked once per task and host; reopening through ``/proc/self/fd`` reaches the inode
-    the parent opened and validated without resolving the path and re-judging the state directory again in every
-    worker. It is used only while it is still the file at ``path`` (not rotated or replaced), a regular file we own,
-    mode 0600: what opening by path would give."""
-    try:
-        new = os.open(f"/proc/self/fd/{fd}", os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info, here = os.fstat(new), os.lstat(path)
-        if (
-            (here.st_dev, here.st_ino) == (info.st_dev, info.st_ino)
-            and stat.S_ISREG(info.st_mode)
-            and info.st_uid == os.geteuid()
-            and stat.S_IMODE(info.st_mode) == 0o600
-        ):
-            os.set_blocking(new, True)
-            return new
-    except OSError:
-        pass
-    os.close(new)
-    return None
 
 
 def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str, int]) -> str:

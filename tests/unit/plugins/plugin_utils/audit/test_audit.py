@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
@@ -447,76 +446,6 @@ def test_the_shared_mark_keeps_the_chain_of_a_checkpoint(log_path: Path) -> None
     records = _assert_chain(log_path)
     assert records[-1]["prev_hash"] == last["hash"] and records[-1]["seq"] == last["seq"] + 1
     assert _verify(log_path).ok
-
-
-def _in_a_fork(body: Any) -> int:
-    """Run ``body()`` in a forked child; its return value (an int) is the child's exit status."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 99
-        try:
-            code = body()
-        finally:
-            os._exit(code)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-
-
-def test_a_forked_worker_reopens_the_inherited_log_as_its_own(log_path: Path) -> None:
-    """A worker reopens the log its parent opened through the inherited descriptor, without resolving the path and
-    judging the state directory again, and gets a file description of its own: its flock excludes the parent's."""
-    log = AuditLog(log_path, fsync=False)
-    assert log.append({"event": "parent"})
-    parent_fd = log._fd
-    assert parent_fd is not None
-
-    def worker() -> int:
-        def refuse(path: Path) -> Path:
-            raise AssertionError("the state directory was judged again")
-
-        audit.ensure_state_dir = refuse
-        if not log.append({"event": "worker"}):
-            return 3
-        fd = log._fd
-        assert fd is not None and fd != parent_fd
-        fcntl.flock(parent_fd, fcntl.LOCK_EX)  # the inherited description (shared with the parent) holds the lock
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # our own description: the held lock excludes it
-        except BlockingIOError:
-            return 0
-        return 4
-
-    assert _in_a_fork(worker) == 0
-    assert [r["event"] for r in _assert_chain(log_path)] == ["parent", "worker"]
-
-
-@pytest.mark.parametrize("change", ["rotated", "loose-mode"])
-def test_a_worker_opens_by_path_when_the_inherited_log_is_not_the_one_to_use(log_path: Path, change: str) -> None:
-    """The inherited descriptor is only reused while it is the file at the path, ours, mode 0600; otherwise the
-    worker opens by path as before (the state directory judged, the mode fixed, a rotated log followed)."""
-    log = AuditLog(log_path, fsync=False)
-    assert log.append({"event": "parent"})
-    if change == "rotated":
-        log_path.rename(log_path.with_name("audit.jsonl.1"))
-    else:
-        os.chmod(log_path, 0o644)
-    judged: list[Path] = []
-
-    def worker() -> int:
-        real = audit.ensure_state_dir
-
-        def counted(path: Path) -> Path:
-            judged.append(path)
-            return real(path)
-
-        audit.ensure_state_dir = counted
-        return 0 if log.append({"event": "worker"}) and judged else 3
-
-    assert _in_a_fork(worker) == 0
-    records = _records(log_path)
-    assert records[-1]["event"] == "worker"
-    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
-    if change == "rotated":
-        assert [r["event"] for r in records] == ["worker"]  # a new log where the path now points
 
 
 # ------------------------------------------------------------------------------------------------ damage and seams
