@@ -64,6 +64,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--fleet-hosts", type=int, help="fleet hosts (default 100; quick 4)")
     parser.add_argument("--fleet-rounds", type=int, help="fleet rounds (default 3; quick 1)")
     parser.add_argument("--fleet-forks", type=int, default=20)
+    parser.add_argument("--fleet-warmup-hosts", type=int, default=4,
+                        help="warm each fleet variant up on this many hosts (0: all; default 4)")  # fmt: skip
     parser.add_argument("--no-postgres", action="store_true", help="fleet without the PostgreSQL variants")
     parser.add_argument("--no-approvals", action="store_true", help="fleet without the approval redemption runs")
     parser.add_argument("--rounds", type=int, help="end-to-end rounds (default 7; quick 1)")
@@ -248,6 +250,7 @@ def main() -> int:
                 root / "fleet", hosts=args.fleet_hosts or (4 if quick else 100),
                 rounds=args.fleet_rounds or (1 if quick else 3), forks=args.fleet_forks,
                 approvals=not args.no_approvals, postgres=not args.no_postgres,
+                warmup_hosts=args.fleet_warmup_hosts,
             )  # fmt: skip
         if args.pyspy:
             import e2e as _e2e
