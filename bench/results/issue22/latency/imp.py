@@ -1,12 +1,27 @@
-import sys, time, tempfile, os
+import sys
+import time
+import tempfile
+import os
 from pathlib import Path
+
 tree = Path(sys.argv[1]).resolve()
-shim = Path(tempfile.mkdtemp(prefix="impshim-")); (shim / "ansible_collections" / "praxis").mkdir(parents=True)
-(shim / "ansible_collections" / "praxis" / "gatekeeper").symlink_to(tree); sys.path.insert(0, str(shim))
-import json, re, dataclasses, enum, hashlib  # the stdlib both trees need, loaded before the clock starts
+shim = Path(tempfile.mkdtemp(prefix="impshim-"))
+(shim / "ansible_collections" / "praxis").mkdir(parents=True)
+(shim / "ansible_collections" / "praxis" / "gatekeeper").symlink_to(tree)
+sys.path.insert(0, str(shim))
+import json
+import re
+import dataclasses
+import enum
+import hashlib  # the stdlib both trees need, loaded before the clock starts
+
 c0 = time.process_time_ns()
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate  # noqa
+
 c1 = time.process_time_ns()
-talos = any(m.endswith("_talos_tables") or (m.endswith("policy._talos") and "_VERBS" in vars(sys.modules[m])) for m in list(sys.modules))
+talos = any(
+    m.endswith("_talos_tables") or (m.endswith("policy._talos") and "_VERBS" in vars(sys.modules[m]))
+    for m in list(sys.modules)
+)
 print(json.dumps({"import_gate_cpu_ms": (c1 - c0) / 1e6, "talos_tables_loaded": talos}))
 os.unlink(shim / "ansible_collections" / "praxis" / "gatekeeper")
