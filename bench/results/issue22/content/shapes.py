@@ -22,5 +22,6 @@ for name, text in shapes.items():
     for _ in range(k):
         f = _commands.deny_findings(text)
     print(
-        f"{tree} {name:22s} {len(text):6d} chars  {(time.thread_time_ns() - t) / k / 1e3:9.1f} us  findings={len(f)} precheck={_commands._long_text_clean(text) if tree == 'cur' else '-'}"
+        f"{tree} {name:22s} {len(text):6d} chars  {(time.thread_time_ns() - t) / k / 1e3:9.1f} us  findings={len(f)}"
+        f" precheck={_commands._long_text_clean(text) if tree == 'cur' else '-'}"
     )

@@ -1,3 +1,4 @@
+import importlib
 import sys
 import time
 import tempfile
@@ -10,13 +11,13 @@ shim = Path(tempfile.mkdtemp(prefix="impshim-"))
 (shim / "ansible_collections" / "praxis" / "gatekeeper").symlink_to(tree)
 sys.path.insert(0, str(shim))
 import json
-import re
-import dataclasses
-import enum
-import hashlib  # the stdlib both trees need, loaded before the clock starts
+
+# the stdlib both trees need, loaded before the clock starts
+for preloaded in ("re", "dataclasses", "enum", "hashlib"):
+    importlib.import_module(preloaded)
 
 c0 = time.process_time_ns()
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate  # noqa
+importlib.import_module("ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate")  # the import measured
 
 c1 = time.process_time_ns()
 talos = any(
