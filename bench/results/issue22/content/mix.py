@@ -1,3 +1,5 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gate.explain CPU time (time.thread_time_ns) per request of bench/latency.py's mix, before (main 1246e07) and after
 (this branch), in alternating subprocesses (same sitting, interleaved). usage: mix.py ROUNDS ITER"""
 

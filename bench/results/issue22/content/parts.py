@@ -1,3 +1,5 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """CPU time (thread_time) per component of the 64 KiB content request, base vs cur interleaved.
 usage: parts.py ROUNDS  -> runs each tree in a subprocess per round, alternating"""
 

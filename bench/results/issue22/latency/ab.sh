@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # usage: ab.sh ITERS ROUNDS OUTDIR [kinds]  -- interleaves base (/tmp/latwt/base) and the worktree
 set -e
 ITERS=$1; ROUNDS=$2; OUT=$3; KINDS=${4:-explain,evaluate}
