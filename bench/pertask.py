@@ -217,8 +217,10 @@ def measure(lab: Lab, *, rounds: int, hosts: int) -> dict[str, Any]:
     names = list(lab.trees)
     for other in names[1:]:
         diffs = [(slope(other, i) - slope(names[0], i)) * 1000 for i in range(rounds)]
-        out["figures"][f"{other}-minus-{names[0]}"] = {"cpu_ms_per_task_host": summary(diffs)["median"],
-                                                         "all": sorted(round(d, 3) for d in diffs)}  # fmt: skip
+        out["figures"][f"{other}-minus-{names[0]}"] = {
+            "cpu_ms_per_task_host": summary(diffs)["median"],
+            "all": sorted(round(d, 3) for d in diffs),
+        }
     return out
 
 

@@ -496,10 +496,11 @@ def test_hostile_arguments_are_denied_by_explain_too(tmp_path: Path) -> None:
 
 _PLAIN = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                         max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=40,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
