@@ -442,14 +442,17 @@ def test_the_run_end_names_a_request_whose_wait_the_emergency_stop_ended(tmp_pat
 
 
 # ----------------------------------------------------------------------------------------------- gate and records
+class Hostile:
+    """Arguments that cannot even be read: neither repr nor str works."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no")
+
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
 def test_redaction_failure_denies_and_says_args_were_withheld(tmp_path: Path) -> None:
-    class Hostile:
-        def __repr__(self) -> str:
-            raise RuntimeError("no")
-
-        def __str__(self) -> str:
-            raise RuntimeError("no")
-
     gate = gate_for(tmp_path)
     decision = gate.decide(TaskRequest(action="ansible.builtin.debug", args={"msg": Hostile()}, host="web1"))
     assert decision.verdict is Verdict.DENIED and decision.rule == "redaction-failed"
@@ -481,14 +484,6 @@ def test_only_a_recorded_decision_redacts_the_arguments(tmp_path: Path, monkeypa
 
 def test_hostile_arguments_are_denied_by_explain_too(tmp_path: Path) -> None:
     """Without the redaction step, arguments that cannot even be read still deny (fail closed), never allow."""
-
-    class Hostile:
-        def __repr__(self) -> str:
-            raise RuntimeError("no")
-
-        def __str__(self) -> str:
-            raise RuntimeError("no")
-
     gate = gate_for(tmp_path)
     decision = gate.explain(TaskRequest(action="ansible.builtin.debug", args={"msg": Hostile()}, host="web1"))
     assert decision.verdict is Verdict.DENIED, decision
