@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -60,6 +61,7 @@ class NetLab:
     namespaces: list[str] = field(default_factory=list)
     client_key: Path = Path()
     known_hosts: Path = Path()
+    netns_etc: list[Path] = field(default_factory=list)  # /etc/netns/<name> directories made here, removed on close
     _closed: bool = False
 
     @property
@@ -137,12 +139,39 @@ class NetLab:
         _keygen(host_key)
         host.host_key_pub = " ".join(host_key.with_suffix(".pub").read_text().split()[:2])
         config = write_sshd_config(host.root, address=host.address, port=22, host_key=host_key, authorized=authorized)
+        self._fresh_home(host)
         log_file = (host.root / "sshd.log").open("wb")
         host.process = subprocess.Popen(
             ["ip", "netns", "exec", host.netns, str(which("sshd")), "-D", "-e", "-f", str(config)],
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log_file.close()
+
+    def _fresh_home(self, host: Host) -> None:
+        """Give the host's login account an empty home directory, as on a freshly installed host.
+
+        Why: every host of the lab shares this machine's accounts, and sshd runs each session's command through the
+        account's shell, which for a command from sshd reads ``~/.bashrc``. The controller machine's own root
+        dotfiles (here a pyenv set-up that forks some twenty processes) would then run in every SSH session of
+        every task and host: about 0.1 s of CPU per task and host that no fleet host pays, which would inflate the
+        ungated baseline the gate is compared against. ``ip netns exec`` bind-mounts ``/etc/netns/<name>/<file>``
+        over ``/etc/<file>`` for what it starts, so the host's sshd alone reads a copy of ``/etc/passwd`` whose
+        home directories point at the host's own empty one."""
+        home = host.root / "home"
+        home.mkdir(mode=0o700, exist_ok=True)
+        etc = Path("/etc/netns") / host.netns
+        if not etc.parent.exists():
+            etc.parent.mkdir(mode=0o755)
+            self.netns_etc.append(etc.parent)  # ours: removed last, after the hosts' directories in it
+        etc.mkdir()
+        self.netns_etc.insert(0, etc)
+        lines = []
+        for line in Path("/etc/passwd").read_text().splitlines():
+            fields = line.split(":")
+            if len(fields) == 7:
+                fields[5] = str(home)
+            lines.append(":".join(fields))
+        (etc / "passwd").write_text("\n".join(lines) + "\n")
 
     def _wait_ready(self, host: Host, timeout: float = 15.0) -> None:
         wait_for_sshd(host.process, host.root / "sshd.log", host.address, 22, netns=self.controller_ns,
@@ -188,6 +217,9 @@ class NetLab:
         for netns in reversed(self.namespaces):
             _ip("netns", "del", netns, check=False)
         self.namespaces = []
+        for etc in self.netns_etc:
+            shutil.rmtree(etc, ignore_errors=True)
+        self.netns_etc = []
 
     def __enter__(self) -> NetLab:
         return self
