@@ -134,3 +134,25 @@ def test_the_queue_hook_warms_only_when_armed_and_always_queues(monkeypatch: pyt
     assert hooks._before_queue(original, "strategy", "host", task, {}, "pc") == "queued"
     assert warmed == [task]
     assert len(queued) == 2
+
+
+def test_templating_is_warmed_once_with_a_constant_and_no_play_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lexer the workers' templating needs is built in the controller, once, by rendering the module's constant
+    template with no variables: nothing the play wrote is rendered (a lookup in the arguments never runs)."""
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+    from ansible.template import Templar
+
+    gate = _gate(tmp_path)
+    monkeypatch.setattr(warmup, "_TEMPLATING", [False])
+    monkeypatch.setattr(AnsibleEnvironment, "_lexer_cache", type(AnsibleEnvironment._lexer_cache)(50))
+    rendered: list[Any] = []
+    real = Templar.template
+    monkeypatch.setattr(Templar, "template", lambda self, value, *a, **k: rendered.append(value) or real(self, value))
+    canary = tmp_path / "canary"
+    for _round in range(3):
+        warmup.warm(gate, _task("ansible.builtin.debug", {"msg": f"{{{{ lookup('pipe', 'touch {canary}') }}}}"}))
+    assert rendered == [warmup._WARM_TEMPLATE]
+    assert len(AnsibleEnvironment._lexer_cache) == 1
+    assert not canary.exists()
