@@ -24,7 +24,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import hmac
 import json
 import logging
 import math
@@ -43,6 +42,7 @@ from ..core.errors import StateError
 from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds
 from ..core.statedir import ensure_state_dir, open_private_file, resource_error
 from .checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
+from .digests import KeyedDigest, sha256_hex
 from .merkle import CompactRange, leaf_hash
 
 __all__ = [
@@ -182,7 +182,7 @@ class AuditLog:
         self.anchor_path = anchor_path or path.with_name("audit.anchor")
         self._fd: int | None = None
         self._pid = -1
-        self._key: bytes | None = None
+        self._key: KeyedDigest | None = None  # prepared once per process, before workers fork (prepare)
         self._signing: CheckpointKeys | None = None
         self._last_error = ""
         self._last_failure: BaseException | None = None
@@ -270,8 +270,8 @@ class AuditLog:
         """HMAC-SHA256 of an output under the installation key (hex)."""
         if self._key is None:
             ensure_state_dir(self.key_path.parent)
-            self._key = load_or_create_key(self.key_path)
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+            self._key = KeyedDigest(load_or_create_key(self.key_path))
+        return self._key.hexdigest(data)
 
     def append(self, record: Mapping[str, Any], *, durable: bool = False) -> bool:
         """Append one record; never raises. False means it was not written (see ``last_error``).
@@ -363,7 +363,7 @@ class AuditLog:
                         "event": "seam",
                         "reason": "torn record after a crash; continuing the chain from the last good record",
                         "torn_len": len(torn),
-                        "torn_sha256": hashlib.sha256(torn).hexdigest(),
+                        "torn_sha256": sha256_hex(torn),
                     },
                     prev_hash,
                     seq + 1,
@@ -403,7 +403,7 @@ class AuditLog:
             if lines and self._shared is not None:
                 last_line = lines[-1]
                 end = offset + len(data)
-                digest = hashlib.sha256(last_line).hexdigest()
+                digest = sha256_hex(last_line)
                 chained = (last["hash"], last["seq"]) if last else None
                 self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end), chain=chained)
             self._sync(fd, forced=durable or checkpoint is not None)
@@ -503,7 +503,7 @@ class AuditLog:
         appended (key order inside a line does not matter: readers re-canonicalise before hashing)."""
         stamped = cls._stamp(record, prev_hash, seq)
         body = canonical_json(stamped)
-        digest = hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
+        digest = sha256_hex(prev_hash.encode("ascii") + b"\n" + body)
         stamped["hash"] = digest
         line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
         if len(line) - 1 > _MAX_RECORD_BYTES:
@@ -546,7 +546,7 @@ def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str
     if info.st_size < end:
         return f"truncated (it ends at byte {info.st_size}, the last record written ended at {end})"
     line = os.pread(fd, end - line_at, line_at)
-    if hashlib.sha256(line).hexdigest() != line_sha:
+    if sha256_hex(line) != line_sha:
         return f"rewritten (the record at byte {line_at} is not the one written there)"
     return ""
 
