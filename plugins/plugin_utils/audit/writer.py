@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from ..core.errors import StateError
 from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds
-from ..core.statedir import ensure_state_dir, open_private_file, resource_error
+from ..core.statedir import check_state_dir, ensure_state_dir, open_private_file, resource_error
 from .checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
 from .digests import KeyedDigest, sha256_hex
 from .merkle import CompactRange, leaf_hash
@@ -306,7 +306,7 @@ class AuditLog:
                 return self._fd
             self._close()  # removed or replaced (rotated) since we opened it: write where the log is now
         self._fd = None  # a descriptor inherited over fork() is shared; reopen so locks are per process
-        ensure_state_dir(self.path.parent)
+        check_state_dir(self.path.parent)  # by path, in every process: a directory changed mid-run is judged
         self._fd = open_private_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         self._pid = os.getpid()
         return self._fd
