@@ -9,6 +9,11 @@ be built again in every worker, once per task and host, and thrown away with it.
 in the controller, just before the strategy queues the first worker for it, builds those once per run; the
 workers, forked later, inherit them. Measured with bench/pertask.py.
 
+Recording, once per run: every worker builds, serialises and hashes a decision and an outcome record. The gate
+builds the same two records for the first task a few times over and has the audit writer serialise and hash them
+without writing anything (``Gate.rehearse_records``), so that the interpreter has specialised that code before the
+workers fork instead of in each of them (about 0.15 ms and 30 page faults per worker, bench/results/issue22/pertask2).
+
 Templating, once per run: building a request templates the task's interpreter variables (adapter/requests.py),
 and ansible-core builds its Jinja lexer (a handful of regular expressions, about 1 ms) and runs its template
 compiler for the first time in whichever process templates first. A controller that templated nothing before its
@@ -51,7 +56,8 @@ _TEMPLATING: list[bool] = [False]
 def warm(gate: Gate, task: Any) -> None:
     """Evaluate ``task`` (an ansible-core Task about to be queued) once per action name in this process, for what
     the evaluation builds and caches; never raises, never records."""
-    if not _TEMPLATING[0]:
+    first = not _TEMPLATING[0]
+    if first:
         _TEMPLATING[0] = True
         _warm_templating()
     try:
@@ -66,6 +72,8 @@ def warm(gate: Gate, task: Any) -> None:
             host="localhost",
             connection="ansible.builtin.local",
         )
+        if first:
+            gate.rehearse_records(request)
         evaluate(
             request,
             ruleset=gate.ruleset,

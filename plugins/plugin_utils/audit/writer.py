@@ -280,6 +280,18 @@ class AuditLog:
         that lets a T2 or T3 action run, and on operator actions)."""
         return self._guarded(record, checkpoint=False, durable=durable)
 
+    def rehearse(self, record: Mapping[str, Any]) -> None:
+        """Serialise and hash ``record`` as ``append`` would, at a placeholder place in the chain, and throw the
+        result away: opens, locks, reads and writes nothing, changes no state of this writer; never raises. The
+        controller's warm-up (``Gate.rehearse_records``) runs it before workers fork, so that their first append
+        runs code the interpreter has already specialised."""
+        try:
+            _stamped, line = self._finish(dict(record), GENESIS, 1)
+            sha256_hex(line)
+            self._read_mark()
+        except Exception:
+            return
+
     def checkpoint(self) -> bool:
         """Append a signed checkpoint over everything written so far (the end of every run); never raises."""
         return self._guarded(None, checkpoint=True)
