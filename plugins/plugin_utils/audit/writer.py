@@ -629,12 +629,16 @@ def _take_back(fd: int, offset: int, written: int) -> None:
 def _json_native(value: Any, depth: int = 0) -> bool:
     """True when JSON would give this value back unchanged (str keys, JSON scalar types), so the normalising round
     trip can be skipped; anything else (tuples, int keys, other objects) takes the round trip."""
-    # Exact types, deliberately: a subclass (an IntEnum, a str or dict subclass overriding its methods, ansible-core's
-    # tagged values) may serialise differently from what it compares equal to, so it takes the round trip.
+    # Exact types, deliberately: a subclass (an IntEnum, a str or dict subclass overriding its methods) may serialise
+    # differently from what it compares equal to, so it takes the round trip. One exception: a string VALUE of a str
+    # subclass (ansible-core's tagged task arguments, in every decision record). json's encoders write a string's
+    # own characters whatever its class overrides, and the parsed-back exact str writes the same text again, so the
+    # line and its hash are what a reader re-canonicalises. A subclass as a KEY still takes the round trip: sorting
+    # keys uses their comparison, which a subclass may override.
     # pylint: disable=unidiomatic-typecheck
     if depth > 32:
         return False
-    if value is None or type(value) in (str, int, bool):
+    if value is None or type(value) in (str, int, bool) or isinstance(value, str):
         return True
     if type(value) is float:
         return math.isfinite(value)

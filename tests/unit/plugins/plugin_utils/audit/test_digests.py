@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import digests
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit import writer as audit_writer
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.audit.checkpoint import (
     PUBLIC_KEY_FILE,
     load_public_key,
@@ -81,6 +82,55 @@ def test_records_written_with_them_verify_and_digests_match_the_key(tmp_path: Pa
         hmac.new(key, b"out%d" % n, hashlib.sha256).hexdigest() for n in range(5)
     ]
     public = state / PUBLIC_KEY_FILE
+    report = verify_log(
+        state / "audit.jsonl", public_key=load_public_key(public), anchor=read_anchor(state / "audit.anchor")
+    )
+    assert report.ok, report
+
+
+class _Hostile(str):
+    """A str subclass that lies about itself in every way a method can."""
+
+    def __str__(self) -> str:
+        return "lie"
+
+    def __repr__(self) -> str:
+        return "'lie'"
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+    def encode(self, *args: object, **kwargs: object) -> bytes:
+        return b"lie"
+
+
+def test_string_subclass_values_are_written_as_their_characters(tmp_path: Path) -> None:
+    """Records holding str-subclass values (ansible-core's tagged arguments; a hostile subclass) skip the
+    normalising round trip: the line is byte for byte the line of the same record made of exact strings, and the
+    log verifies. A subclass as a key still takes the round trip."""
+    from ansible._internal._datatag._tags import Origin, TrustedAsTemplate
+    from ansible.module_utils._internal._datatag import AnsibleTagHelper
+
+    tagged = AnsibleTagHelper.tag("/srv/app.conf", {TrustedAsTemplate(), Origin(path="/p.yml", line_num=3)})
+    for value in (tagged, _Hostile("truth"), [_Hostile("a"), {"k": tagged}]):
+        plain = json.loads(json.dumps(value))
+        ours = AuditLog._finish({"event": "x", "time": "T", "args": {"v": value}}, "0" * 64, 1)[1]
+        exact = AuditLog._finish({"event": "x", "time": "T", "args": {"v": plain}}, "0" * 64, 1)[1]
+        assert ours == exact
+    assert not audit_writer._json_native({_Hostile("k"): 1})
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    log = AuditLog(state / "audit.jsonl")
+    for value in (tagged, _Hostile("truth"), {"nested": [_Hostile("x"), tagged]}, {_Hostile("key"): tagged}):
+        assert log.append({"event": "decision", "args": value})
+    public = state / PUBLIC_KEY_FILE
+    assert log.checkpoint()
     report = verify_log(
         state / "audit.jsonl", public_key=load_public_key(public), anchor=read_anchor(state / "audit.anchor")
     )
