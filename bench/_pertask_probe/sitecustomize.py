@@ -25,8 +25,24 @@ _OUT = os.environ.get("PXB_PROBE_OUT", "")
 _PKG = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
 _TARGETS = (
     ("ansible.executor.task_executor", "TaskExecutor", ("_get_action_handler_with_module_context", "_execute")),
+    ("ansible.plugins.strategy", "StrategyBase", ("_queue_task", "_process_pending_results")),
     (_PKG + ".adapter.requests", "TaskContext", ("from_executor",)),
-    (_PKG + ".adapter.requests", None, ("task_request", "task_outcome")),
+    (
+        _PKG + ".adapter.requests",
+        None,
+        (
+            "task_request",
+            "task_outcome",
+            "connection_surface",
+            "controller_paths",
+            "sub_actions",
+            "_environment",
+            "_local_files",
+            "_presented_tokens",
+            "_template",
+        ),
+    ),
+    (_PKG + ".adapter.inventory", None, ("target_host_type", "inventory_sources")),
     (
         _PKG + ".core.gate",
         "Gate",
@@ -45,7 +61,11 @@ _TARGETS = (
     (_PKG + ".core.gate", None, ("_redacted_args",)),
     (_PKG + ".policy.evaluate", None, ("evaluate",)),
     (_PKG + ".audit.writer", "AuditLog", ("append", "_open", "_sync", "output_digest", "_finish")),
-    (_PKG + ".audit.writer", None, ("_read_tail", "_changed_since")),
+    (
+        _PKG + ".audit.writer",
+        None,
+        ("_read_tail", "_changed_since", "ensure_state_dir", "open_private_file", "canonical_json"),
+    ),
 )
 _PARTS: dict[str, list[float]] = {}
 _STATE: dict[str, object] = {"installed": False, "controller": 0, "at_run": 0}
@@ -89,7 +109,7 @@ def _install() -> None:
         if os.environ.get("PXB_PROBE_PROFILE") == "workers":
             import cProfile
 
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
             profile.enable()
         try:
             return original_run(self)
@@ -144,7 +164,7 @@ def _before_fork() -> None:
     if os.environ.get("PXB_PROBE_PROFILE") == "controller":  # the controller's main thread, from its first fork on
         import cProfile
 
-        _STATE["profile"] = cProfile.Profile()
+        _STATE["profile"] = cProfile.Profile(time.process_time)
         _STATE["profile"].enable()
 
 

@@ -9,10 +9,25 @@ be built again in every worker, once per task and host, and thrown away with it.
 in the controller, just before the strategy queues the first worker for it, builds those once per run; the
 workers, forked later, inherit them. Measured with bench/pertask.py.
 
+Recording, once per run: every worker builds, serialises and hashes a decision and an outcome record. The gate
+builds the same two records for the first task a few times over and has the audit writer serialise and hash them
+without writing anything (``Gate.rehearse_records``), so that the interpreter has specialised that code before the
+workers fork instead of in each of them (about 0.15 ms and 30 page faults per worker, bench/results/issue22/pertask2).
+
+Templating, once per run: building a request templates the task's interpreter variables (adapter/requests.py),
+and ansible-core builds its Jinja lexer (a handful of regular expressions, about 1 ms) and runs its template
+compiler for the first time in whichever process templates first. A controller that templated nothing before its
+first fork (a play whose tasks name no variables in the controller) leaves that to every worker, and a worker whose
+task's arguments hold no template pays it inside the gate's request building. One constant template, rendered with
+no variables at all, builds both in the controller. ansible-core's own templating in the workers uses the same
+lexer (its source notes the same missed optimisation), so gated runs also save some of ansible-core's own cost.
+
 The warm-up decides nothing and changes nothing: it runs the policy's classification and the argument redaction
 (pure functions of the request and the ruleset) on the task's arguments as written, untemplated, and discards the
-result. No gate decision, no pipeline stage, no egress check, no audit record, no store: nothing is recorded,
-resolved or asked for. Every error is swallowed. The worker still takes the whole decision, on exactly what runs.
+result; the template it renders is a constant of this module, with no variables, so no lookup, filter or value of
+the play runs. No gate decision, no pipeline stage, no egress check, no audit record, no store: nothing is
+recorded, resolved or asked for. Every error is swallowed. The worker still takes the whole decision, on exactly
+what runs.
 """
 
 from __future__ import annotations
@@ -32,11 +47,19 @@ __all__ = ["warm", "warmed"]
 # Actions warmed in this process. Bounded: a run with more distinct actions than this warms its first ones only.
 _WARMED: set[str] = set()
 _MAX_ACTIONS = 256
+# A constant template (no variables, no lookup, no filter of the play's): rendering it builds the lexer and runs the
+# template compiler once. Whether templating was warmed in this process (once per run).
+_WARM_TEMPLATE = "{{ 'praxis-warm-up' }}"
+_TEMPLATING: list[bool] = [False]
 
 
 def warm(gate: Gate, task: Any) -> None:
     """Evaluate ``task`` (an ansible-core Task about to be queued) once per action name in this process, for what
     the evaluation builds and caches; never raises, never records."""
+    first = not _TEMPLATING[0]
+    if first:
+        _TEMPLATING[0] = True
+        _warm_templating()
     try:
         action = str(task.action)
         if action in _WARMED or len(_WARMED) >= _MAX_ACTIONS:
@@ -49,6 +72,8 @@ def warm(gate: Gate, task: Any) -> None:
             host="localhost",
             connection="ansible.builtin.local",
         )
+        if first:
+            gate.rehearse_records(request)
         evaluate(
             request,
             ruleset=gate.ruleset,
@@ -57,6 +82,17 @@ def warm(gate: Gate, task: Any) -> None:
         )
         redact(request.args)
     except Exception:  # a warm-up that fails only leaves the worker to build it
+        return
+
+
+def _warm_templating() -> None:
+    """Render the constant template once in this process, with no variables; never raises."""
+    try:
+        from ansible._internal._datatag._tags import TrustedAsTemplate  # noqa: PLC0415 - the controller, once
+        from ansible.template import Templar  # noqa: PLC0415
+
+        Templar(variables={}).template(TrustedAsTemplate().tag(_WARM_TEMPLATE))
+    except Exception:  # a warm-up that fails only leaves the workers to build it
         return
 
 

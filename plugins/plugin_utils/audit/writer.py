@@ -24,7 +24,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import hmac
 import json
 import logging
 import math
@@ -41,8 +40,9 @@ from typing import Any, Protocol
 
 from ..core.errors import StateError
 from ..core.limits import MAX_JSON_DEPTH, json_depth_exceeds
-from ..core.statedir import ensure_state_dir, open_private_file, resource_error
+from ..core.statedir import check_state_dir, ensure_state_dir, open_private_file, resource_error
 from .checkpoint import Anchor, CheckpointKeys, checkpoint_payload, read_anchor, write_anchor
+from .digests import KeyedDigest, sha256_hex
 from .merkle import CompactRange, leaf_hash
 
 __all__ = [
@@ -182,7 +182,7 @@ class AuditLog:
         self.anchor_path = anchor_path or path.with_name("audit.anchor")
         self._fd: int | None = None
         self._pid = -1
-        self._key: bytes | None = None
+        self._key: KeyedDigest | None = None  # prepared once per process, before workers fork (prepare)
         self._signing: CheckpointKeys | None = None
         self._last_error = ""
         self._last_failure: BaseException | None = None
@@ -270,8 +270,8 @@ class AuditLog:
         """HMAC-SHA256 of an output under the installation key (hex)."""
         if self._key is None:
             ensure_state_dir(self.key_path.parent)
-            self._key = load_or_create_key(self.key_path)
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+            self._key = KeyedDigest(load_or_create_key(self.key_path))
+        return self._key.hexdigest(data)
 
     def append(self, record: Mapping[str, Any], *, durable: bool = False) -> bool:
         """Append one record; never raises. False means it was not written (see ``last_error``).
@@ -279,6 +279,18 @@ class AuditLog:
         ``durable`` forces an fsync before returning whatever the policy (the gate asks for it on every decision
         that lets a T2 or T3 action run, and on operator actions)."""
         return self._guarded(record, checkpoint=False, durable=durable)
+
+    def rehearse(self, record: Mapping[str, Any]) -> None:
+        """Serialise and hash ``record`` as ``append`` would, at a placeholder place in the chain, and throw the
+        result away: opens, locks, reads and writes nothing, changes no state of this writer; never raises. The
+        controller's warm-up (``Gate.rehearse_records``) runs it before workers fork, so that their first append
+        runs code the interpreter has already specialised."""
+        try:
+            _stamped, line = self._finish(dict(record), GENESIS, 1)
+            sha256_hex(line)
+            self._read_mark()
+        except Exception:
+            return
 
     def checkpoint(self) -> bool:
         """Append a signed checkpoint over everything written so far (the end of every run); never raises."""
@@ -306,7 +318,7 @@ class AuditLog:
                 return self._fd
             self._close()  # removed or replaced (rotated) since we opened it: write where the log is now
         self._fd = None  # a descriptor inherited over fork() is shared; reopen so locks are per process
-        ensure_state_dir(self.path.parent)
+        check_state_dir(self.path.parent)  # by path, in every process: a directory changed mid-run is judged
         self._fd = open_private_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         self._pid = os.getpid()
         return self._fd
@@ -363,7 +375,7 @@ class AuditLog:
                         "event": "seam",
                         "reason": "torn record after a crash; continuing the chain from the last good record",
                         "torn_len": len(torn),
-                        "torn_sha256": hashlib.sha256(torn).hexdigest(),
+                        "torn_sha256": sha256_hex(torn),
                     },
                     prev_hash,
                     seq + 1,
@@ -403,7 +415,7 @@ class AuditLog:
             if lines and self._shared is not None:
                 last_line = lines[-1]
                 end = offset + len(data)
-                digest = hashlib.sha256(last_line).hexdigest()
+                digest = sha256_hex(last_line)
                 chained = (last["hash"], last["seq"]) if last else None
                 self._write_mark((info.st_dev, info.st_ino, end - len(last_line), digest, end), chain=chained)
             self._sync(fd, forced=durable or checkpoint is not None)
@@ -503,7 +515,7 @@ class AuditLog:
         appended (key order inside a line does not matter: readers re-canonicalise before hashing)."""
         stamped = cls._stamp(record, prev_hash, seq)
         body = canonical_json(stamped)
-        digest = hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
+        digest = sha256_hex(prev_hash.encode("ascii") + b"\n" + body)
         stamped["hash"] = digest
         line = body[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}\n'
         if len(line) - 1 > _MAX_RECORD_BYTES:
@@ -546,7 +558,7 @@ def _changed_since(fd: int, info: os.stat_result, mark: tuple[int, int, int, str
     if info.st_size < end:
         return f"truncated (it ends at byte {info.st_size}, the last record written ended at {end})"
     line = os.pread(fd, end - line_at, line_at)
-    if hashlib.sha256(line).hexdigest() != line_sha:
+    if sha256_hex(line) != line_sha:
         return f"rewritten (the record at byte {line_at} is not the one written there)"
     return ""
 
@@ -617,12 +629,16 @@ def _take_back(fd: int, offset: int, written: int) -> None:
 def _json_native(value: Any, depth: int = 0) -> bool:
     """True when JSON would give this value back unchanged (str keys, JSON scalar types), so the normalising round
     trip can be skipped; anything else (tuples, int keys, other objects) takes the round trip."""
-    # Exact types, deliberately: a subclass (an IntEnum, a str or dict subclass overriding its methods, ansible-core's
-    # tagged values) may serialise differently from what it compares equal to, so it takes the round trip.
+    # Exact types, deliberately: a subclass (an IntEnum, a str or dict subclass overriding its methods) may serialise
+    # differently from what it compares equal to, so it takes the round trip. One exception: a string VALUE of a str
+    # subclass (ansible-core's tagged task arguments, in every decision record). json's encoders write a string's
+    # own characters whatever its class overrides, and the parsed-back exact str writes the same text again, so the
+    # line and its hash are what a reader re-canonicalises. A subclass as a KEY still takes the round trip: sorting
+    # keys uses their comparison, which a subclass may override.
     # pylint: disable=unidiomatic-typecheck
     if depth > 32:
         return False
-    if value is None or type(value) in (str, int, bool):
+    if value is None or type(value) in (str, int, bool) or isinstance(value, str):
         return True
     if type(value) is float:
         return math.isfinite(value)

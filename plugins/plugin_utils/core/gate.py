@@ -400,47 +400,81 @@ class Gate:
         self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None, redacted: _RedactedArgs
     ) -> bool:
         try:
-            record = {
-                "event": "decision",
-                "decision_id": decision.decision_id,
-                "run_id": self.run_id,
-                "session": request.session or self.session,
-                "principal": request.principal or self.settings.principal,
-                "kind": request.kind.value,
-                "host": truncate(str(request.host), 255),
-                "target": truncate(str(request.target), 255),
-                "host_type": truncate(str(request.host_type), 40),
-                "action": truncate(str(request.action), 200),
-                "resolved": evaluation.action if evaluation else None,
-                "task": redact_text(request.task_name, limit=200),
-                "connection": truncate(str(request.connection), 100),
-                "become": bool(request.become),
-                "check_mode": bool(request.check_mode),
-                "dry_run": decision.dry_run,
-                "tier": str(decision.tier),
-                "mode": decision.mode.value,
-                "decision": decision.verdict.value,
-                "rule": decision.rule,
-                "reason": decision.reason,
-                "reasons": list(decision.reasons),
-                "ruleset": self.ruleset.digest,
-                "ruleset_version": self.ruleset.version,
-                "args": redacted.value,
-                "args_len": redacted.length,
-                "args_withheld": redacted.withheld,
-                "args_digest": self.args_digest(request),
-                "approval_ref": decision.approval_ref,
-                "approval_item": decision.approval_item,
-                "planned": decision.planned,
-                "sensitive": decision.sensitive,
-            }
-            if request.provenance is not None:  # agent sessions: argument paths by origin, never values
-                record["provenance"] = request.provenance.as_dict()
+            record = self._decision_record(request, decision, evaluation, redacted)
         except Exception as exc:  # a record we cannot build is a record we cannot write
             log.warning("praxis: cannot build the decision record: %s", exc)
             return False
         # A decision that lets a stateful or irreversible action run reaches the disk before the action does.
         return self.audit.append(record, durable=decision.allowed and decision.tier >= Tier.T2)
+
+    def _decision_record(
+        self, request: TaskRequest, decision: Decision, evaluation: Evaluation | None, redacted: _RedactedArgs
+    ) -> dict[str, Any]:
+        """The decision's audit record (builds it; writes nothing: the controller's warm-up builds some, see
+        ``rehearse_records``)."""
+        record = {
+            "event": "decision",
+            "decision_id": decision.decision_id,
+            "run_id": self.run_id,
+            "session": request.session or self.session,
+            "principal": request.principal or self.settings.principal,
+            "kind": request.kind.value,
+            "host": truncate(str(request.host), 255),
+            "target": truncate(str(request.target), 255),
+            "host_type": truncate(str(request.host_type), 40),
+            "action": truncate(str(request.action), 200),
+            "resolved": evaluation.action if evaluation else None,
+            "task": redact_text(request.task_name, limit=200),
+            "connection": truncate(str(request.connection), 100),
+            "become": bool(request.become),
+            "check_mode": bool(request.check_mode),
+            "dry_run": decision.dry_run,
+            "tier": str(decision.tier),
+            "mode": decision.mode.value,
+            "decision": decision.verdict.value,
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "reasons": list(decision.reasons),
+            "ruleset": self.ruleset.digest,
+            "ruleset_version": self.ruleset.version,
+            "args": redacted.value,
+            "args_len": redacted.length,
+            "args_withheld": redacted.withheld,
+            "args_digest": self.args_digest(request),
+            "approval_ref": decision.approval_ref,
+            "approval_item": decision.approval_item,
+            "planned": decision.planned,
+            "sensitive": decision.sensitive,
+        }
+        if request.provenance is not None:  # agent sessions: argument paths by origin, never values
+            record["provenance"] = request.provenance.as_dict()
+        return record
+
+    def rehearse_records(self, request: TaskRequest, *, times: int = 16) -> None:
+        """Build, and have the audit writer serialise and hash, a decision and an outcome record for ``request``,
+        ``times`` times, writing nothing and deciding nothing (the decision is a fixed T0 placeholder); never raises.
+
+        Why: ansible-core forks a fresh worker per task and host, and each writes these two records once. Code run
+        for the first time in a process (or fewer times than the interpreter's specialising threshold) writes to its
+        own code objects as it runs, and in a forked worker every such write copies a page the controller owns. Run
+        here, in the controller before the workers fork, that happens once per run instead of once per task and host
+        (adapter/warmup.py calls this; measured with bench/pertask.py)."""
+        try:
+            decision = Decision(Verdict.ALLOWED, Tier.T0, self.mode, "warm-up", "warm-up", self.ruleset.label,
+                                "warm-up", False, ())  # fmt: skip
+            rehearse = getattr(self.audit, "rehearse", None)
+            for _round in range(times):
+                records = (
+                    self._decision_record(request, decision, None, _redacted_args(request)),
+                    self._outcome_record(
+                        decision, status=Outcome.OK, output=b"{}", host=request.host, action=request.action, detail=""
+                    ),
+                )
+                if rehearse is not None:
+                    for record in records:
+                        rehearse(record)
+        except Exception:  # a warm-up that fails only leaves the workers to warm themselves
+            return
 
     def args_digest(self, request: TaskRequest) -> str:
         """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.
@@ -475,25 +509,32 @@ class Gate:
             except Exception as exc:
                 self._warn_once(f"praxis.gatekeeper: a pipeline stage could not record this outcome: {exc}")
         try:
-            record: dict[str, Any] = {
-                "event": "outcome",
-                "decision_id": decision.decision_id,
-                "run_id": self.run_id,
-                "session": self.session,
-                "host": truncate(host, 255),
-                "host_type": truncate(str(decision.host_type), 40),
-                "action": truncate(action, 200),
-                "status": status,
-                "tier": str(decision.tier),
-                "decision": decision.verdict.value,
-                "output_sha256": self.audit.output_digest(output) if output is not None else None,
-                "output_len": len(output) if output is not None else 0,
-                "detail": redact_text(detail, limit=300),
-            }
+            record = self._outcome_record(decision, status=status, output=output, host=host, action=action,
+                                          detail=detail)  # fmt: skip
         except Exception as exc:
             log.warning("praxis: cannot build the outcome record: %s", exc)
             return False
         return self.audit.append(record)
+
+    def _outcome_record(
+        self, decision: Decision, *, status: str, output: bytes | None, host: str, action: str, detail: str
+    ) -> dict[str, Any]:
+        """The outcome's audit record (builds it; writes nothing)."""
+        return {
+            "event": "outcome",
+            "decision_id": decision.decision_id,
+            "run_id": self.run_id,
+            "session": self.session,
+            "host": truncate(host, 255),
+            "host_type": truncate(str(decision.host_type), 40),
+            "action": truncate(action, 200),
+            "status": status,
+            "tier": str(decision.tier),
+            "decision": decision.verdict.value,
+            "output_sha256": self.audit.output_digest(output) if output is not None else None,
+            "output_len": len(output) if output is not None else 0,
+            "detail": redact_text(detail, limit=300),
+        }
 
     def observe(self, kind: str, reason: str, *, host: str = "", action: str = "") -> None:
         """Tell the seams about something that is not a task (a credential lookup in an agent session); never

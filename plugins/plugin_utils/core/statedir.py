@@ -17,7 +17,14 @@ from pathlib import Path
 
 from .errors import StateError
 
-__all__ = ["ensure_state_dir", "open_private_file", "resource_error", "state_dir_problem", "state_file_problem"]
+__all__ = [
+    "check_state_dir",
+    "ensure_state_dir",
+    "open_private_file",
+    "resource_error",
+    "state_dir_problem",
+    "state_file_problem",
+]
 
 
 def resource_error(exc: OSError, directory: Path, doing: str) -> StateError:
@@ -68,6 +75,29 @@ def ensure_state_dir(path: Path, *, create: bool = True) -> Path:
         raise resource_error(exc, path, f"use the state directory {path}") from exc
     _judge(path, real, info)
     return real
+
+
+def check_state_dir(path: Path) -> None:
+    """``ensure_state_dir`` for a writer that opens a file in the directory by path, in every process that writes
+    (each forked worker of a run): the same checks and the same errors, for the usual case in one ``lstat``.
+
+    A directory that is not a symbolic link, is ours and is writable by nobody else is what ``ensure_state_dir``
+    accepts without creating anything (its ``stat`` of the resolved path finds this same directory), so it is
+    accepted here without resolving the path component by component. Anything else (missing, a link, not a
+    directory, someone else's, group- or world-writable, or a failing ``lstat``) goes through ``ensure_state_dir``,
+    which creates it or raises the StateError that names the problem."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if (
+        info is not None
+        and stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        return
+    ensure_state_dir(path)
 
 
 def _symlinked(path: Path) -> StateError:

@@ -5,6 +5,7 @@ raises, and changes no decision. Its speed is measured in bench/pertask.py, not 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -30,6 +31,7 @@ TASKS = [
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmup, "_WARMED", set())
+    monkeypatch.setattr(warmup, "_TEMPLATING", [False])  # each test's first warm-up also rehearses the records
 
 
 def _gate(tmp_path: Path) -> Gate:
@@ -134,3 +136,52 @@ def test_the_queue_hook_warms_only_when_armed_and_always_queues(monkeypatch: pyt
     assert hooks._before_queue(original, "strategy", "host", task, {}, "pc") == "queued"
     assert warmed == [task]
     assert len(queued) == 2
+
+
+def test_templating_is_warmed_once_with_a_constant_and_no_play_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lexer the workers' templating needs is built in the controller, once, by rendering the module's constant
+    template with no variables: nothing the play wrote is rendered (a lookup in the arguments never runs)."""
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+    from ansible.template import Templar
+
+    gate = _gate(tmp_path)
+    monkeypatch.setattr(warmup, "_TEMPLATING", [False])
+    monkeypatch.setattr(AnsibleEnvironment, "_lexer_cache", type(AnsibleEnvironment._lexer_cache)(50))
+    rendered: list[Any] = []
+    real = Templar.template
+    monkeypatch.setattr(Templar, "template", lambda self, value, *a, **k: rendered.append(value) or real(self, value))
+    canary = tmp_path / "canary"
+    for _round in range(3):
+        warmup.warm(gate, _task("ansible.builtin.debug", {"msg": f"{{{{ lookup('pipe', 'touch {canary}') }}}}"}))
+    assert rendered == [warmup._WARM_TEMPLATE]
+    assert len(AnsibleEnvironment._lexer_cache) == 1
+    assert not canary.exists()
+
+
+def test_the_records_are_rehearsed_once_and_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first warm-up of a run has the gate build its two records for the first task, 16 times, and the writer
+    serialise and hash them: the log, the writer's place in the chain and the run's shared mark stay as they were."""
+    gate = _gate(tmp_path)
+    audit = gate.audit
+    log = gate.settings.audit_path
+    before = (log.read_bytes(), audit._tail, audit.last_offset, audit._read_mark(), audit._read_chain())
+    rehearsed: list[dict[str, Any]] = []
+    real = type(audit).rehearse
+    monkeypatch.setattr(
+        type(audit), "rehearse", lambda self, record: rehearsed.append(dict(record)) or real(self, record)
+    )
+    for _round in range(3):
+        for action, args in TASKS:
+            warmup.warm(gate, _task(action, args))
+    assert [r["event"] for r in rehearsed] == ["decision", "outcome"] * 16  # the first task only, once per run
+    assert {r["action"] for r in rehearsed} == {TASKS[0][0]}
+    assert (log.read_bytes(), audit._tail, audit.last_offset, audit._read_mark(), audit._read_chain()) == before
+    # the rehearsed records are the gate's own records, field for field
+    decided = gate.decide(TaskRequest(action=TASKS[0][0], args=dict(TASKS[0][1]), host="localhost",
+                                      connection="ansible.builtin.local"))  # fmt: skip
+    gate.record_outcome(decided, status="ok", output=b"{}", host="localhost", action=TASKS[0][0])
+    written = [json.loads(line) for line in log.read_text().splitlines()[-2:]]
+    assert [sorted(r) for r in written] == [sorted({**r, "v": 1, "seq": 0, "time": 0, "prev_hash": 0, "hash": 0})
+                                            for r in rehearsed[:2]]  # fmt: skip

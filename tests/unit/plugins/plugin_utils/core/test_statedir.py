@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import StateError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.statedir import (
+    check_state_dir,
     ensure_state_dir,
     open_private_file,
     state_file_problem,
@@ -307,3 +308,59 @@ def test_status_names_a_state_file_every_run_would_refuse(
     else:
         assert problem is not None and said in problem.message and str(path) in problem.message
         assert problem.hint and "move" in problem.hint
+
+
+def _state_dir_cases(tmp_path: Path) -> dict[str, Path]:
+    """Every kind of state directory the two checks meet: usable, missing, a link (to a usable directory, to a
+    missing one), a file, a FIFO, group- and world-writable, someone else's (as root), below a linked parent."""
+    cases: dict[str, Path] = {}
+    good = tmp_path / "good"
+    good.mkdir(mode=0o700)
+    cases["usable"] = good
+    cases["missing"] = tmp_path / "missing" / "state"
+    cases["link"] = tmp_path / "link"
+    cases["link"].symlink_to(good)
+    cases["dangling link"] = tmp_path / "dangling"
+    cases["dangling link"].symlink_to(tmp_path / "nowhere")
+    cases["file"] = tmp_path / "file"
+    cases["file"].write_text("x")
+    cases["fifo"] = tmp_path / "fifo"
+    os.mkfifo(cases["fifo"])
+    for name, mode in (("group-writable", 0o770), ("world-writable", 0o707), ("sticky world", 0o1777)):
+        cases[name] = tmp_path / name
+        cases[name].mkdir()
+        os.chmod(cases[name], mode)
+    if os.geteuid() == 0:
+        cases["someone else's"] = tmp_path / "other"
+        cases["someone else's"].mkdir(mode=0o700)
+        os.chown(cases["someone else's"], NOBODY, NOBODY)
+    parent = tmp_path / "parent-link"
+    parent.symlink_to(tmp_path)
+    cases["linked parent"] = parent / "good"
+    return cases
+
+
+def _judged(check: Callable[[Path], object], path: Path) -> tuple[str, str]:
+    try:
+        check(path)
+    except StateError as exc:
+        return "refused", f"{exc} / {exc.hint}"
+    return "accepted", oct(os.lstat(path).st_mode)
+
+
+@pytest.mark.parametrize("case", ["usable", "missing", "link", "dangling link", "file", "fifo", "group-writable",
+                                  "world-writable", "sticky world", "someone else's", "linked parent"])  # fmt: skip
+def test_check_state_dir_judges_as_ensure_state_dir(tmp_path: Path, case: str) -> None:
+    """The writer's per-process check (one lstat for a usable directory) accepts exactly what ensure_state_dir
+    accepts, creates what it creates, and refuses the rest with the same reason and next step."""
+    theirs_root, ours_root = tmp_path / "a", tmp_path / "b"
+    theirs_root.mkdir()
+    ours_root.mkdir()
+    theirs = _state_dir_cases(theirs_root)
+    ours = _state_dir_cases(ours_root)
+    if case not in theirs:
+        pytest.skip("needs root")
+    expected = _judged(ensure_state_dir, theirs[case])
+    found = _judged(check_state_dir, ours[case])
+    assert found == (expected[0], expected[1].replace(str(theirs_root), str(ours_root)))
+    assert expected[0] == ("accepted" if case in ("usable", "missing", "linked parent") else "refused")
