@@ -362,8 +362,7 @@ class Gate:
         reasons: Sequence[str] = (),
         dry_run: bool = False,
     ) -> Decision:
-        listed = reasons[:20]
-        bounded, *redacted = redact_texts([reason, *listed], limits=[_REASON_LIMIT, *[200] * len(listed)])
+        bounded, *redacted = _shown_reasons((reason, *reasons[:20]))
         # Positional, in the field order (tests hold it): keyword binding is a third of a frozen dataclass's cost.
         return Decision(
             verdict,  # verdict
@@ -680,6 +679,41 @@ def _resolved_paths(texts: Sequence[str], base: str | None) -> list[str]:
                 with contextlib.suppress(OSError, ValueError):
                     resolved.append(_controller.resolve(word, base=base))
     return resolved
+
+
+_SHOWN_LIMIT = 256  # distinct reason lists kept (then forgotten all at once)
+_SHOWN_CHARACTERS = 2048  # longer lists are redacted afresh every time
+_SHOWN: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shown_reasons(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """A decision's reason and reasons as it shows them: ``redact_texts`` with the reason bounded to 400 characters
+    and each of the others to 200.
+
+    Most decisions give one of a few reasons ("T0 within the guarded ceiling (observes only)", the reasons of a
+    module's base tier), so the answer is kept for the exact texts: ``redact_texts`` is a pure function of them
+    (their positions fix the limits). Kept only for exact ``str`` texts (a subclass may answer ``==`` and hashing
+    its own way), only for short lists, and only when redaction changed nothing (nothing withheld is kept in memory
+    beyond the decision that held it, and no text is kept that the decision does not show as it is)."""
+    size = 0
+    for text in texts:
+        if type(text) is not str:  # pylint: disable=unidiomatic-typecheck
+            return _redacted_reasons(texts)
+        size += len(text)
+    if size > _SHOWN_CHARACTERS:
+        return _redacted_reasons(texts)
+    shown = _SHOWN.get(texts)
+    if shown is None:
+        shown = _redacted_reasons(texts)
+        if shown == texts:
+            if len(_SHOWN) >= _SHOWN_LIMIT:
+                _SHOWN.clear()
+            _SHOWN[texts] = shown
+    return shown
+
+
+def _redacted_reasons(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(redact_texts(texts, limits=[_REASON_LIMIT, *[200] * (len(texts) - 1)]))
 
 
 def _malformed(request: TaskRequest) -> str:

@@ -109,7 +109,11 @@ def evaluate(
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
-    out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
+    out_of_bounds = False
+    for key, value in strings:
+        if key == "<bound>" or value.startswith("<nested deeper"):
+            out_of_bounds = True
+            break
     talos = (
         _talos.module_verdict(
             args, host_type=request.host_type, connection=request.connection, nodes=_talos_nodes(request)
@@ -128,7 +132,8 @@ def evaluate(
         if value not in seen:
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
-    findings.extend(_module_deny(action, args, reading))
+    if _plan(action).module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
+        findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
     if request.kind in _HOST_KINDS and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
         findings.extend(_host_type_findings(request))
@@ -169,9 +174,9 @@ def evaluate(
         named = (v for k, v in strings if not _role_context(action, k))
         findings.extend(tamper_findings((*[t for t, _unused in commands], *named), protected_paths))
     # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
-    controller_texts = [value for _unused, value in reading.controller_paths]
-    controller_texts.extend(str(value) for value in request.controller_paths.values())
-    if controller_texts:
+    if reading.controller_paths or request.controller_paths:
+        controller_texts = [value for _unused, value in reading.controller_paths]
+        controller_texts.extend(str(value) for value in request.controller_paths.values())
         findings.extend(tamper_findings(controller_texts, protected_paths))
     if policy.deny:
         blob = json.dumps(
@@ -259,9 +264,8 @@ def evaluate(
                 _path_tier(tiering, key, value, t3_and_etc=False)
             else:
                 _path_tier(tiering, key, candidate, relative_of=value, attributes_only=attributes_only)
-    mode = args.get("mode")
-    readable_mode = isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip()
-    if action in _modules.MODE_MODULES and readable_mode:
+    mode = args.get("mode") if action in _modules.MODE_MODULES else None
+    if isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip():
         opens = _commands.mode_opens_access(str(mode) if isinstance(mode, str) else format(mode, "o"))
         if opens and not (isinstance(mode, str) and mode.strip() == "preserve"):
             tiering.raise_to(Tier.T3, f"{opens}")
@@ -394,6 +398,36 @@ def _role_context(action: str, key: str) -> bool:
 
 
 _DEVICE_KEYS = ("dest", "path", "name", "dev", "device")  # options that may name a device node to write
+# Modules with deny rules of their own that read their arguments whatever the options are called (file state=absent
+# or recurse, synchronize delete; a collection's PowerShell and Windows command options are found in its table).
+_MODULE_RULES = frozenset({"ansible.builtin.file", "ansible.posix.synchronize"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which module-specific steps of the evaluation can find anything for one action: a pure function of the
+    action and the tables, worked out the first time the action is evaluated and kept.
+
+    ``module_rules``: the action has deny rules of its own (``_MODULE_RULES``, a collection module's PowerShell or
+    Windows command options). Without them the module deny step (``_module_deny``) reads only the options that may
+    name a device (``_DEVICE_KEYS``) and the target paths the option reading found, so a request with neither
+    gives it nothing to find and it is not run (tests/unit/plugins/plugin_utils/policy/test_plan.py holds both)."""
+
+    module_rules: bool
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(action: str) -> _Plan:
+    plan = _PLANS.get(action)
+    if plan is None:
+        spec = _collections.MODULES.get(action, {})
+        rules = action in _MODULE_RULES or bool(spec.get("pwsh") or spec.get("windows"))
+        if len(_PLANS) >= 4096:  # (action names come from playbooks: keep the memo bounded)
+            _PLANS.clear()
+        plan = _PLANS[action] = _Plan(module_rules=rules)
+    return plan
 
 
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
