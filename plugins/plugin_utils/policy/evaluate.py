@@ -100,7 +100,8 @@ def evaluate(
     tiering = _Tiering()
     policy = ruleset.policy
     # `praxis-gate check` (CHECK) reads the options exactly as the task it explains would have them read.
-    reading = _read_options(action, args) if request.kind in _HOST_KINDS else _OptionReading(known=True)
+    on_host = request.kind in _HOST_KINDS  # a task on a host (or one explained as such): host rules apply
+    reading = _read_options(action, args) if on_host else _OptionReading(known=True)
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
     commands, interpreters = _executables.route(
@@ -118,7 +119,7 @@ def evaluate(
         _talos.module_verdict(
             args, host_type=request.host_type, connection=request.connection, nodes=_talos_nodes(request)
         )
-        if action == _talos.MODULE and request.kind in _HOST_KINDS
+        if action == _talos.MODULE and on_host
         else None
     )
     sensitive = talos is not None and talos.sensitive
@@ -135,9 +136,9 @@ def evaluate(
     if _plan(action).module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
         findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
-    if request.kind in _HOST_KINDS and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
+    if on_host and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
         findings.extend(_host_type_findings(request))
-    if request.kind in _HOST_KINDS:
+    if on_host:
         control = action in _modules.CONTROL_MODULES
         over_talosctl = _talos.connection_findings(action, request.connection, control=control)
         if over_talosctl:
@@ -160,7 +161,7 @@ def evaluate(
                 ),
             )
         )
-    if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
+    if on_host:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
                 connection=request.connection,
@@ -258,7 +259,8 @@ def evaluate(
     if writes:
         attributes_only = _attributes_only(action, args)
         for key, value in strings:
-            _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
+            if value.startswith(_PATH_STARTS):  # (what _path_tier reads first: other values name no path)
+                _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
         for key, value, candidate in reading.remote_paths:
             if candidate == value:
                 _path_tier(tiering, key, value, t3_and_etc=False)
@@ -306,7 +308,7 @@ def evaluate(
 
     dry_run = (
         request.check_mode
-        and request.kind in _HOST_KINDS
+        and on_host
         and inert_environment
         and sub_dry
         # (the talos action runs a verb with --dry-run in check mode, or not at all)
@@ -479,6 +481,9 @@ def _attributes_only(action: str, args: Mapping[str, Any]) -> bool:
     )
 
 
+_PATH_STARTS = ("/", "~")
+
+
 def _path_tier(
     tiering: _Tiering,
     key: str,
@@ -489,7 +494,7 @@ def _path_tier(
     relative_of: str | None = None,
     attributes_only: bool = False,
 ) -> None:
-    if not value.startswith(("/", "~")) or len(value) > 4096:
+    if not value.startswith(_PATH_STARTS) or len(value) > 4096:
         return
     shown = redact_text(relative_of if relative_of is not None else value, limit=80)
     relative = relative_of is not None and not relative_of.startswith(("/", "~"))
@@ -514,7 +519,7 @@ _HOME_DIR = re.compile(r"~[A-Za-z0-9_.-]*|/root|/home/[^/]+|/Users/[^/]+|/var/li
 _TREE_MODULES = frozenset({"ansible.builtin.copy", "ansible.builtin.unarchive"})
 
 
-@dataclass
+@dataclass(slots=True)
 class _OptionReading:
     """What a task's options are, read through the option table (``_options.OPTIONS``)."""
 
