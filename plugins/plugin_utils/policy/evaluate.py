@@ -133,7 +133,8 @@ def evaluate(
         if value not in seen:
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
-    if _plan(action).module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
+    plan = _plan(action)  # the module-specific steps that can find anything for this action
+    if plan.module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
         findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
     if on_host and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
@@ -248,7 +249,7 @@ def evaluate(
             tiering.raise_to(Tier.T3, f"cannot read the local file {os.path.basename(path)!r} to inspect it")
 
     # The talos module's command words are read by its verb table, not guessed at as another collection's state.
-    state = _modules.state_tier(action, args) if talos is None else None
+    state = _modules.state_tier(action, args) if talos is None and (plan.state_rules or "state" in args) else None
     if state:
         tiering.raise_to(*state)
     option = _modules.option_tier(action, args)
@@ -413,9 +414,16 @@ class _Plan:
     ``module_rules``: the action has deny rules of its own (``_MODULE_RULES``, a collection module's PowerShell or
     Windows command options). Without them the module deny step (``_module_deny``) reads only the options that may
     name a device (``_DEVICE_KEYS``) and the target paths the option reading found, so a request with neither
-    gives it nothing to find and it is not run (tests/unit/plugins/plugin_utils/policy/test_plan.py holds both)."""
+    gives it nothing to find and it is not run.
+
+    ``state_rules``: the state step (``_modules.state_tier``) reads more than a ``state`` option for the action: a
+    collection table lists it (its states, code options, ``always``), or no built-in table knows it (its state-like
+    options are read for destructive words). Without them, a request with no ``state`` option has no state tier.
+
+    tests/unit/plugins/plugin_utils/policy/test_plan.py holds each against the step run anyway."""
 
     module_rules: bool
+    state_rules: bool
 
 
 _PLANS: dict[str, _Plan] = {}
@@ -428,7 +436,8 @@ def _plan(action: str) -> _Plan:
         rules = action in _MODULE_RULES or bool(spec.get("pwsh") or spec.get("windows"))
         if len(_PLANS) >= 4096:  # (action names come from playbooks: keep the memo bounded)
             _PLANS.clear()
-        plan = _PLANS[action] = _Plan(module_rules=rules)
+        state_rules = action in _collections.MODULES or _modules.base_tier(action) is None
+        plan = _PLANS[action] = _Plan(module_rules=rules, state_rules=state_rules)
     return plan
 
 

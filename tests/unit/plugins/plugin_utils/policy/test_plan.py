@@ -8,6 +8,9 @@ action, and keeps the answers of pure functions for their exact inputs. Held her
 * the module deny step (``evaluate._plan``): for every action the tables know, an action without deny rules of its
   own finds nothing in a request that names no device option and whose option reading found no target path,
   whatever else the request holds (generated); positive controls where the step does apply and is not skipped;
+* the state step (``evaluate._plan``): an action a built-in table knows and no collection table lists has no state
+  tier without a ``state`` option, whatever else the request holds (generated); positive controls;
+* the allowlist (``_commands._allowlist_table``, made once per policy): matches as the entries one by one do;
 * the egress step (``_options.may_name_url``): a module whose option table has no URL kind has no option that reads
   as a URL, known or not; positive controls (get_url, uri, git) still have their URLs collected and refused;
 * differential: every golden request and generated requests get the same evaluation and the same URLs with the plan
@@ -18,8 +21,9 @@ action, and keeps the answers of pure functions for their exact inputs. Held her
 
 from __future__ import annotations
 
+import fnmatch
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +34,11 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models impo
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import (
     _collections,
+    _commands,
     _connopts,
     _modules,
     _options,
+    _shell,
     evaluate,
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import ruleset as ruleset_mod
@@ -43,7 +49,7 @@ from hypothesis import strategies as st
 from tests.golden_decisions import load_golden
 
 BUILTIN = ruleset_mod.load_ruleset(None)
-_EVERY_STEP = evaluate._Plan(module_rules=True)
+_EVERY_STEP = evaluate._Plan(module_rules=True, state_rules=True)
 
 
 def _known_actions() -> list[str]:
@@ -106,22 +112,42 @@ def _requests(draw: st.DrawFn) -> TaskRequest:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_an_action_without_rules_of_its_own_finds_nothing_without_devices_or_target_paths(data: st.DataObject) -> None:
-    """For every action the tables know: where the plan skips the module deny step (no rules of the action's own,
-    no device option named, no target path read), the step, run anyway, finds nothing."""
+def _swept_args(action: str) -> Iterator[dict[str, Any]]:
+    """Every option the action's table knows (and a few it does not), alone with each hostile value, and all at once."""
+    names = _option_names(action)
+    for name in names:
+        for value in _VALUES:
+            yield {name: value}
+    for offset in range(len(_VALUES)):
+        yield {name: _VALUES[(offset + index) % len(_VALUES)] for index, name in enumerate(names)}
+
+
+def _module_deny_skipped(action: str, args: Mapping[str, Any]) -> bool:
+    reading = evaluate._read_options(action, args)
+    return not (evaluate._plan(action).module_rules or reading.remote_paths or not args.keys().isdisjoint(
+        evaluate._DEVICE_KEYS
+    ))  # fmt: skip
+
+
+def test_an_action_without_rules_of_its_own_finds_nothing_without_devices_or_target_paths() -> None:
+    """For every action the tables know, every option alone with every hostile value and all together: where the
+    plan skips the module deny step, the step, run anyway, finds nothing."""
     skipped = 0
     for action in ACTIONS:
-        if evaluate._plan(action).module_rules:
-            continue
-        args = data.draw(_args(action, device_keys=False))
-        reading = evaluate._read_options(action, args)
-        if reading.remote_paths:
-            continue  # the step runs for these (below)
-        assert evaluate._module_deny(action, args, reading) == [], (action, args)
-        skipped += 1
-    assert skipped > 100  # the property is about the many actions the plan skips the step for
+        for swept in _swept_args(action):
+            args = {key: value for key, value in swept.items() if key not in evaluate._DEVICE_KEYS}
+            if _module_deny_skipped(action, args):
+                assert evaluate._module_deny(action, args, evaluate._read_options(action, args)) == [], (action, args)
+                skipped += 1
+    assert skipped > 10_000
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(ACTIONS).flatmap(lambda action: st.tuples(st.just(action), _args(action, device_keys=False))))
+def test_generated_arguments_find_nothing_where_the_module_deny_step_is_skipped(case: tuple[str, Any]) -> None:
+    action, args = case
+    if _module_deny_skipped(action, args):
+        assert evaluate._module_deny(action, args, evaluate._read_options(action, args)) == [], (action, args)
 
 
 def test_the_plan_knows_every_action_with_rules_of_its_own() -> None:
@@ -158,6 +184,100 @@ def test_the_module_deny_step_runs_where_it_can_find_something(action: str, args
     assert runs
     decision = evaluate.evaluate(TaskRequest(action=action, args=args, host="h1"), ruleset=BUILTIN)
     assert {f.rule for f in found} <= {f.rule for f in decision.findings}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The state step
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_an_action_without_state_rules_has_no_state_tier_without_a_state_option() -> None:
+    """For every action the tables know, every option alone with every hostile value and all together (every
+    state-like option a collection module may have included), ``state`` left out: where the plan skips the state
+    step, the step, run anyway, answers nothing."""
+    skipped = 0
+    for action in ACTIONS:
+        if evaluate._plan(action).state_rules:
+            continue
+        for swept in _swept_args(action):
+            args = {key: value for key, value in swept.items() if key != "state"}
+            args |= {name: "absent" for name in _collections.STATE_OPTIONS if name != "state"}
+            assert _modules.state_tier(action, args) is None, (action, args)
+            skipped += 1
+    assert skipped > 10_000
+
+
+def test_the_plan_reads_the_state_of_every_action_a_collection_lists_or_no_table_knows() -> None:
+    for action in ACTIONS:
+        expected = action in _collections.MODULES or action not in _modules._BASE
+        assert evaluate._plan(action).state_rules == expected, action
+
+
+@pytest.mark.parametrize(
+    ("action", "args"),
+    [
+        ("amazon.aws.ec2_instance", {"state": "terminated"}),  # a collection table's states
+        ("community.general.unknown_module", {"action": "destroy"}),  # no table: destructive words
+        ("community.general.unknown_module", {"state": "absent"}),
+        ("ansible.builtin.file", {"path": "/srv/data", "state": "absent"}),  # a built-in table, with a state
+        ("ansible.builtin.command", {"_raw_params": "true", "state": "absent"}),  # an option command does not have
+    ],
+)
+def test_the_state_step_runs_where_it_can_find_something(action: str, args: dict[str, Any]) -> None:
+    verdict = _modules.state_tier(action, args)
+    assert verdict is not None and verdict[0] >= 2, verdict
+    assert evaluate._plan(action).state_rules or "state" in args
+    evaluation = evaluate.evaluate(TaskRequest(action=action, args=args, host="h1"), ruleset=BUILTIN)
+    assert evaluation.tier >= verdict[0]
+    assert any(verdict[1] in reason for reason in evaluation.reasons), evaluation.reasons
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The allowlist table
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _allowlisted_long_way(text: str, entries: Sequence[str]) -> bool:
+    """``matches_allowlist``'s entry loop as it was before the table: one entry at a time."""
+    words = _commands.posix_words(text)
+    for entry in entries:
+        patterns = _commands._allowlist_words(entry)
+        if patterns is None or words is None or len(patterns) != len(words):
+            continue
+        if tuple(words) == patterns or (
+            not _commands._GLOB_CHARS.isdisjoint(entry)
+            and all(fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True))
+        ):
+            return True
+    return False
+
+
+_WORDS = ["uname", "-a", "id", "-u", "df", "-h", "cat", "/proc/loadavg", "/var/log/*", "?", "[ab]", "'a b'", "x"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3).map(" ".join), max_size=5),
+    st.lists(st.sampled_from([w for w in _WORDS if not set(w) & set("*?[]'")] + ["/var/log/app"]), min_size=1,
+             max_size=3).map(" ".join),
+)  # fmt: skip
+def test_the_allowlist_table_matches_as_the_entries_one_by_one(entries: list[str], text: str) -> None:
+    as_tuple = tuple(entries)
+    analysis = _shell.analyze(text)
+    expected = _allowlisted_long_way(text, entries)
+    assert _commands.matches_allowlist(text, as_tuple, analysis=analysis) == expected  # the table, then kept
+    assert _commands.matches_allowlist(text, as_tuple, analysis=analysis) == expected
+    assert _commands.matches_allowlist(text, entries, analysis=analysis) == expected  # a list: read afresh
+
+
+def test_a_list_of_entries_is_never_kept_and_a_changed_one_is_read_again() -> None:
+    entries = ["uname -a"]
+    assert _commands.matches_allowlist("uname -a", entries)
+    entries[0] = "id -u"
+    assert not _commands.matches_allowlist("uname -a", entries)
+    assert _commands.matches_allowlist("id -u", entries)
+    kept = ("df -h",)
+    assert _commands.matches_allowlist("df -h", kept) and not _commands.matches_allowlist("df -h", ("df -H",))
 
 
 # ---------------------------------------------------------------------------------------------------------------
