@@ -46,7 +46,7 @@ from .errors import ConfigError, StateError, TaskRefused
 from .limits import InputRejected, read_bounded
 from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
 from .runs import RunJournal
-from .seams import Seam, SeamContext, Signal
+from .seams import NO_TIERS, Seam, SeamContext, Signal
 from .settings import GateSettings
 from .statedir import ensure_state_dir
 
@@ -311,7 +311,7 @@ class Gate:
         approval_ref: str | None = None
         approval_item: str | None = None
         granted = ""
-        if self.seams:
+        if self.seams and not _seams_quiet(self.seams, evaluation.tier):
             context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
             for seam in self.seams:
                 result = seam(context)
@@ -681,6 +681,15 @@ def _resolved_paths(texts: Sequence[str], base: str | None) -> list[str]:
     return resolved
 
 
+def _seams_quiet(seams: Sequence[Seam], tier: Tier) -> bool:
+    """Whether every seam says it answers None for any request of this tier without reading or changing anything
+    (its ``quiet_tiers``, see core/seams.py); a seam that says nothing is asked."""
+    for seam in seams:  # noqa: SIM110 - a loop, not all() over a generator: this is the hot path
+        if tier not in getattr(seam, "quiet_tiers", NO_TIERS):
+            return False
+    return True
+
+
 _SHOWN_LIMIT = 256  # distinct reason lists kept (then forgotten all at once)
 _SHOWN_CHARACTERS = 2048  # longer lists are redacted afresh every time
 _SHOWN: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -719,11 +728,16 @@ def _redacted_reasons(texts: tuple[str, ...]) -> tuple[str, ...]:
 def _malformed(request: TaskRequest) -> str:
     if not isinstance(request.action, str) or not request.action.strip() or len(request.action) > _MAX_ACTION:
         return "malformed request: the action must be a non-empty FQCN"
-    if _SPACE_OR_CONTROL.search(request.action):
-        return f"malformed request: the action {redact_text(request.action, limit=60)!r} is not an FQCN"
-    if not isinstance(request.host, str) or not request.host or len(request.host) > _MAX_HOST:
+    # Printable ASCII holds no control character and no whitespace but the space, so most names need no pattern
+    # (str's own methods, unbound: a subclass cannot answer for them).
+    action = request.action
+    plain = str.isascii(action) and str.isprintable(action) and str.find(action, " ") < 0
+    if not plain and _SPACE_OR_CONTROL.search(action):
+        return f"malformed request: the action {redact_text(action, limit=60)!r} is not an FQCN"
+    host = request.host
+    if not isinstance(host, str) or not host or len(host) > _MAX_HOST:
         return "malformed request: the host must be a non-empty name of at most 255 characters"
-    if _CONTROL.search(request.host):
+    if not (str.isascii(host) and str.isprintable(host)) and _CONTROL.search(host):
         return "malformed request: the host name contains control characters"
     # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
     args: object = request.args
