@@ -291,9 +291,10 @@ class Gate:
             )
         # 5. mode ceiling: a dry run only observes, so it is held to T0; the record keeps the real tier
         effective = Tier.T0 if evaluation.dry_run else evaluation.tier
-        if effective > self.mode.ceiling:
+        mode = self.mode
+        if effective > mode.ceiling:
             why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
-            reason = f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}"
+            reason = f"{evaluation.tier} exceeds the {mode.value} mode ceiling ({mode.ceiling}): {why}"
             planned = False
             if request.check_run and record and evaluation.tier >= Tier.T2:
                 # A --check run lists what the real run will refuse, up front, and goes on: nobody approves it.
@@ -330,7 +331,7 @@ class Gate:
             Verdict.ALLOWED,
             evaluation.tier,
             "approval.granted" if approval_ref else "allowed",
-            f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
+            f"{evaluation.tier} within the {mode.value} ceiling ({summary})"
             + (" [dry run]" if evaluation.dry_run else "")
             + (f"; {granted}" if granted else ""),
             decision_id,
