@@ -70,6 +70,8 @@ class Evaluation:
 class _Tiering:
     """Accumulates max(tier) with the reason for each raise."""
 
+    __slots__ = ("reasons", "tier")
+
     def __init__(self) -> None:
         self.tier = Tier.T0
         self.reasons: list[str] = []
