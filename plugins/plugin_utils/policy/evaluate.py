@@ -422,7 +422,7 @@ class _Plan:
     collection table lists it (its states, code options, ``always``), or no built-in table knows it (its state-like
     options are read for destructive words). Without them, a request with no ``state`` option has no state tier.
 
-    tests/unit/plugins/plugin_utils/policy/test_plan.py holds each against the step run anyway."""
+    tests/unit/plugins/plugin_utils/policy/test_decision_plan.py holds each against the step run anyway."""
 
     module_rules: bool
     state_rules: bool

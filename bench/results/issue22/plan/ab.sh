@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Interleaved before/after: bash ab.sh BASE_TREE PLAN_TREE ITERATIONS ROUNDS OUT_DIR [PYTHON]
