@@ -15,12 +15,15 @@ action, and keeps the answers of pure functions for their exact inputs. Held her
   as a URL, known or not; positive controls (get_url, uri, git) still have their URLs collected and refused;
 * differential: every golden request and generated requests get the same evaluation and the same URLs with the plan
   as with every step run;
+* the plain-line shortcut's builders (``_shell._results.plain_command``, ``one_command_analysis``): the dataclass
+  constructors' instances, field for field, frozen;
 * the memos: the reasons a decision shows (``gate._shown_reasons``) and the connection-surface findings are those
   the functions give afresh, for generated texts and surfaces, a secret-looking reason included (never kept).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,6 +45,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import (
     evaluate,
 )
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import ruleset as ruleset_mod
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell import _results
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.redact import redact_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -461,3 +465,38 @@ def test_plain_command_lines_decide_the_same_twice_and_recorded(tmp_path: Path) 
             second.verdict, second.tier, second.reason, second.reasons
         ) == (recorded.verdict, recorded.tier, recorded.reason, recorded.reasons)  # fmt: skip
         assert first.verdict is verdict, first
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The plain-line shortcut's builders
+# ---------------------------------------------------------------------------------------------------------------
+
+_ARGV = st.lists(st.text(string.ascii_letters + "-./*?", min_size=1, max_size=6), min_size=1, max_size=5).map(tuple)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_ARGV, st.text(max_size=8), st.one_of(st.none(), st.just("/srv/app")), st.booleans())
+def test_the_plain_line_builders_are_the_constructors(
+    argv: tuple[str, ...], name: str, cwd: str | None, dynamic: bool
+) -> None:
+    """Every field set, each to what the dataclass constructors give it; equal, hashed alike, and frozen."""
+    built = _results.plain_command(argv, name, cwd, dynamic, (cwd,))
+    made = _results.SimpleCommand(argv=argv, name=name, cwd=cwd, dynamic_name=dynamic,
+                                  empty_forms=(None,) * len(argv), cwds=(cwd,))  # fmt: skip
+    for field in dataclasses.fields(_results.SimpleCommand):
+        assert getattr(built, field.name) == getattr(made, field.name), field.name
+    assert built == made and hash(built) == hash(made) and type(built) is _results.SimpleCommand
+    analysis = _results.one_command_analysis(built, " ".join(argv))
+    expected = _results.ShellAnalysis(commands=(made,), pipelines=(), uncertain=False, text=" ".join(argv))
+    for field in dataclasses.fields(_results.ShellAnalysis):
+        assert getattr(analysis, field.name) == getattr(expected, field.name), field.name
+    assert analysis == expected and hash(analysis) == hash(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.name = "rm"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        analysis.commands = ()  # type: ignore[misc]
+
+
+def test_the_builders_know_every_field() -> None:
+    assert tuple(f.name for f in dataclasses.fields(_results.SimpleCommand)) == _results._SIMPLE_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(_results.ShellAnalysis)) == _results._ANALYSIS_FIELDS
