@@ -67,6 +67,40 @@ class Evaluation:
     sensitive_read: str = ""
 
 
+# Every evaluation builds one Evaluation; a frozen dataclass sets each field through object.__setattr__, so the hot
+# path fills the slots through their descriptors instead (which the frozen __setattr__ does not guard), every field
+# set; the instance is as frozen as any other (tests/unit/plugins/plugin_utils/core/test_decision_fields.py).
+_EVALUATION_FIELDS = ("findings", "tier", "reasons", "dry_run", "action", "sensitive", "sensitive_read")
+if Evaluation.__slots__ != _EVALUATION_FIELDS:  # pragma: no cover
+    raise ImportError("Evaluation changed its fields: update _new_evaluation")
+_NEW = object.__new__
+_FINDINGS, _TIER, _REASONS, _DRY_RUN, _ACTION, _SENSITIVE, _SENSITIVE_READ = [
+    vars(Evaluation)[name].__set__ for name in _EVALUATION_FIELDS
+]
+
+
+def _new_evaluation(
+    findings: tuple[Finding, ...],
+    tier: Tier,
+    reasons: tuple[str, ...],
+    dry_run: bool,
+    action: str,
+    *,
+    sensitive: bool,
+    sensitive_read: str,
+) -> Evaluation:
+    """``Evaluation(findings, tier, reasons, dry_run, action, sensitive, sensitive_read)``."""
+    evaluation: Evaluation = _NEW(Evaluation)
+    _FINDINGS(evaluation, findings)
+    _TIER(evaluation, tier)
+    _REASONS(evaluation, reasons)
+    _DRY_RUN(evaluation, dry_run)
+    _ACTION(evaluation, action)
+    _SENSITIVE(evaluation, sensitive)
+    _SENSITIVE_READ(evaluation, sensitive_read)
+    return evaluation
+
+
 class _Tiering:
     """Accumulates max(tier) with the reason for each raise."""
 
@@ -317,16 +351,16 @@ def evaluate(
         # (the talos action runs a verb with --dry-run in check mode, or not at all)
         and (talos is not None or _honest_under_check(action, args, reading))
     )
-    # Positional, in the field order (tests hold it): keyword binding is a third of a frozen dataclass's cost here.
-    return Evaluation(
-        tuple(findings),  # findings
-        tiering.tier,  # tier
-        tuple(dict.fromkeys(tiering.reasons)),  # reasons
-        bool(dry_run),  # dry_run
-        action,  # action
-        sensitive,  # sensitive
-        # sensitive_read: the same fact in the words an agent session's latch records (agents/trifecta.py)
-        f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
+    # Built through the slots (_new_evaluation: the constructor's result at half its cost; tests hold it).
+    return _new_evaluation(
+        tuple(findings),
+        tiering.tier,
+        tuple(dict.fromkeys(tiering.reasons)),
+        bool(dry_run),
+        action,
+        sensitive=sensitive,
+        # the same fact in the words an agent session's latch records (agents/trifecta.py)
+        sensitive_read=f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
     )
 
 
