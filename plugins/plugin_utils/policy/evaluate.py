@@ -579,6 +579,18 @@ class _OptionReading:
     findings: list[Finding] = field(default_factory=list)
     joined_argv: dict[str, str] = field(default_factory=dict)  # a command option given as words, as one line
 
+    def __init__(self, known: bool) -> None:  # (literals: the generated one calls a factory per field, every request)
+        self.known = known
+        self.commands = []
+        self.runs = []
+        self.program_options = []
+        self.unknown = []
+        self.remote_paths = []
+        self.controller_paths = []
+        self.raises = []
+        self.findings = []
+        self.joined_argv = {}
+
 
 def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:
     """Sort every option of a task by what it is; unknown ones round up."""
