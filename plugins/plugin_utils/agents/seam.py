@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..approvals.stage import ApprovalSeam
 from ..approvals.tokens import APPROVAL_TIERS
 from ..core.models import RequestKind, Tier, Verdict
-from ..core.seams import SeamContext, SeamResult, Signal
+from ..core.seams import ALL_TIERS, NO_TIERS, SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from . import trifecta
 from .config import AgentSettings, load_agent_settings
@@ -66,6 +66,11 @@ class SessionSeam:
         self._seen: dict[str, SeamContext] = {}  # decision id -> context, until its outcome
 
     # -------------------------------------------------------------------------------------------- pipeline hook
+    @property
+    def quiet_tiers(self) -> frozenset[Tier]:
+        """Outside an agent session this stage answers None at once, whatever the request (see core/seams.py)."""
+        return ALL_TIERS if self.session is None else NO_TIERS
+
     def __call__(self, context: SeamContext) -> SeamResult | None:
         session = self.session
         if session is None:

@@ -27,7 +27,7 @@ from ..core.errors import StateError
 from ..core.killswitch import is_tripped
 from ..core.models import TaskRequest, Tier, Verdict
 from ..core.requirements import lazy, require
-from ..core.seams import SeamContext, SeamResult, Signal
+from ..core.seams import ALL_TIERS, SeamContext, SeamResult, Signal
 from ..core.settings import GateSettings
 from ..policy.redact import redact, redact_text
 from .tokens import APPROVAL_TIERS, Binding, InvalidToken, TokenItem, VerifiedToken, plan_id, verify_token
@@ -83,6 +83,13 @@ class ApprovalSeam:
         self.announce: Callable[[str], None] = lambda line: print(line, flush=True)
 
     # -------------------------------------------------------------------------------------------- pipeline hook
+    @property
+    def quiet_tiers(self) -> frozenset[Tier]:
+        """The tiers this stage never decides when asked in turn: those it asks no human for (see core/seams.py).
+        Another seam may still have it decide one (``demand``); such a seam is not quiet, so the gate asks them all,
+        and this stage's turn then ends the demand."""
+        return ALL_TIERS - self._tiers
+
     def __call__(self, context: SeamContext) -> SeamResult | None:
         if context.decision_id == self._decided:
             self._decided = ""  # another seam had this request decided already (see demand)

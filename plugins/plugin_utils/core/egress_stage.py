@@ -39,8 +39,12 @@ def fetched_urls(request: TaskRequest) -> list[str]:
     if request.kind is not RequestKind.TASK and request.kind is not RequestKind.CHECK:
         return []
     table = _options.option_table(action)
-    names = None if table is None else [str(k) for k in args if _options.option_kind(table, str(k)) == _options.URL]
-    urls = option_urls(action, args, names)
+    if table is None:
+        urls = option_urls(action, args, None)
+    elif _options.may_name_url(action, table):
+        urls = option_urls(action, args, [str(k) for k in args if _options.option_kind(table, str(k)) == _options.URL])
+    else:  # (no option of this module is a URL, whatever its name: nothing to collect)
+        urls = []
     for sub_action, sub_args in request.sub_actions[:8]:
         sub_table = _options.option_table(_modules.canonical_action(sub_action))
         sub_names = (

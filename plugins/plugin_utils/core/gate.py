@@ -44,9 +44,9 @@ from . import killswitch
 from .egress_stage import egress_findings
 from .errors import ConfigError, StateError, TaskRefused
 from .limits import InputRejected, read_bounded
-from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict
+from .models import Decision, Mode, RequestKind, TaskRequest, Tier, Verdict, new_decision
 from .runs import RunJournal
-from .seams import Seam, SeamContext, Signal
+from .seams import NO_TIERS, Seam, SeamContext, Signal
 from .settings import GateSettings
 from .statedir import ensure_state_dir
 
@@ -291,9 +291,10 @@ class Gate:
             )
         # 5. mode ceiling: a dry run only observes, so it is held to T0; the record keeps the real tier
         effective = Tier.T0 if evaluation.dry_run else evaluation.tier
-        if effective > self.mode.ceiling:
+        mode = self.mode
+        if effective > mode.ceiling:
             why = evaluation.reasons[-1] if evaluation.reasons else f"tier {evaluation.tier}"
-            reason = f"{evaluation.tier} exceeds the {self.mode.value} mode ceiling ({self.mode.ceiling}): {why}"
+            reason = f"{evaluation.tier} exceeds the {mode.value} mode ceiling ({mode.ceiling}): {why}"
             planned = False
             if request.check_run and record and evaluation.tier >= Tier.T2:
                 # A --check run lists what the real run will refuse, up front, and goes on: nobody approves it.
@@ -311,7 +312,7 @@ class Gate:
         approval_ref: str | None = None
         approval_item: str | None = None
         granted = ""
-        if self.seams:
+        if self.seams and not _seams_quiet(self.seams, evaluation.tier):
             context = SeamContext(request, evaluation, decision_id, self.ruleset.digest, record)
             for seam in self.seams:
                 result = seam(context)
@@ -330,7 +331,7 @@ class Gate:
             Verdict.ALLOWED,
             evaluation.tier,
             "approval.granted" if approval_ref else "allowed",
-            f"{evaluation.tier} within the {self.mode.value} ceiling ({summary})"
+            f"{evaluation.tier} within the {mode.value} ceiling ({summary})"
             + (" [dry run]" if evaluation.dry_run else "")
             + (f"; {granted}" if granted else ""),
             decision_id,
@@ -362,20 +363,10 @@ class Gate:
         reasons: Sequence[str] = (),
         dry_run: bool = False,
     ) -> Decision:
-        listed = reasons[:20]
-        bounded, *redacted = redact_texts([reason, *listed], limits=[_REASON_LIMIT, *[200] * len(listed)])
-        # Positional, in the field order (tests hold it): keyword binding is a third of a frozen dataclass's cost.
-        return Decision(
-            verdict,  # verdict
-            tier,  # tier
-            self.mode,  # mode
-            bounded,  # reason
-            rule,  # rule
-            self.ruleset.label,  # ruleset
-            decision_id,  # decision_id
-            dry_run,  # dry_run
-            tuple(redacted),  # reasons
-        )
+        bounded, *redacted = _shown_reasons((reason, *reasons[:20]))
+        # Built through the slots (models.new_decision: the constructor's result at half its cost; tests hold it).
+        return new_decision(verdict, tier, self.mode, bounded, rule, ruleset=self.ruleset.label,
+                            decision_id=decision_id, dry_run=dry_run, reasons=tuple(redacted))  # fmt: skip
 
     def _next_id(self) -> str:
         """A decision id unique across the run's processes: run, pid, counter and four random bytes drawn once per
@@ -723,14 +714,63 @@ def _resolved_paths(texts: Sequence[str], base: str | None) -> list[str]:
     return resolved
 
 
+def _seams_quiet(seams: Sequence[Seam], tier: Tier) -> bool:
+    """Whether every seam says it answers None for any request of this tier without reading or changing anything
+    (its ``quiet_tiers``, see core/seams.py); a seam that says nothing is asked."""
+    for seam in seams:  # noqa: SIM110 - a loop, not all() over a generator: this is the hot path
+        if tier not in getattr(seam, "quiet_tiers", NO_TIERS):
+            return False
+    return True
+
+
+_SHOWN_LIMIT = 256  # distinct reason lists kept (then forgotten all at once)
+_SHOWN_CHARACTERS = 2048  # longer lists are redacted afresh every time
+_SHOWN: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shown_reasons(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """A decision's reason and reasons as it shows them: ``redact_texts`` with the reason bounded to 400 characters
+    and each of the others to 200.
+
+    Most decisions give one of a few reasons ("T0 within the guarded ceiling (observes only)", the reasons of a
+    module's base tier), so the answer is kept for the exact texts: ``redact_texts`` is a pure function of them
+    (their positions fix the limits). Kept only for exact ``str`` texts (a subclass may answer ``==`` and hashing
+    its own way), only for short lists, and only when redaction changed nothing (nothing withheld is kept in memory
+    beyond the decision that held it, and no text is kept that the decision does not show as it is)."""
+    size = 0
+    for text in texts:
+        if type(text) is not str:  # pylint: disable=unidiomatic-typecheck
+            return _redacted_reasons(texts)
+        size += len(text)
+    if size > _SHOWN_CHARACTERS:
+        return _redacted_reasons(texts)
+    shown = _SHOWN.get(texts)
+    if shown is None:
+        shown = _redacted_reasons(texts)
+        if shown == texts:
+            if len(_SHOWN) >= _SHOWN_LIMIT:
+                _SHOWN.clear()
+            _SHOWN[texts] = shown
+    return shown
+
+
+def _redacted_reasons(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(redact_texts(texts, limits=[_REASON_LIMIT, *[200] * (len(texts) - 1)]))
+
+
 def _malformed(request: TaskRequest) -> str:
     if not isinstance(request.action, str) or not request.action.strip() or len(request.action) > _MAX_ACTION:
         return "malformed request: the action must be a non-empty FQCN"
-    if _SPACE_OR_CONTROL.search(request.action):
-        return f"malformed request: the action {redact_text(request.action, limit=60)!r} is not an FQCN"
-    if not isinstance(request.host, str) or not request.host or len(request.host) > _MAX_HOST:
+    # Printable ASCII holds no control character and no whitespace but the space, so most names need no pattern
+    # (str's own methods, unbound: a subclass cannot answer for them).
+    action = request.action
+    plain = str.isascii(action) and str.isprintable(action) and str.find(action, " ") < 0
+    if not plain and _SPACE_OR_CONTROL.search(action):
+        return f"malformed request: the action {redact_text(action, limit=60)!r} is not an FQCN"
+    host = request.host
+    if not isinstance(host, str) or not host or len(host) > _MAX_HOST:
         return "malformed request: the host must be a non-empty name of at most 255 characters"
-    if _CONTROL.search(request.host):
+    if not (str.isascii(host) and str.isprintable(host)) and _CONTROL.search(host):
         return "malformed request: the host name contains control characters"
     # Adapters build requests from untyped Ansible objects; check what the type hints only promise.
     args: object = request.args

@@ -25,6 +25,7 @@ __all__ = [
     "TaskRequest",
     "Tier",
     "Verdict",
+    "new_decision",
     "normalise_host_type",
 ]
 
@@ -260,3 +261,50 @@ class Decision:
             "host_type": self.host_type,
             "sensitive": self.sensitive,
         }
+
+
+# Every decision builds one Decision: a frozen dataclass sets each of its fourteen fields through object.__setattr__,
+# and the decision's hot path (issue 22) builds it through the slots' descriptors instead (which the frozen
+# __setattr__ does not guard), every field set; the instance is as frozen as any other. Tests hold it equal to the
+# constructor, field for field (tests/unit/plugins/plugin_utils/core/test_decision_fields.py).
+_DECISION_FIELDS = (
+    "verdict", "tier", "mode", "reason", "rule", "ruleset", "decision_id", "dry_run", "reasons", "approval_ref",
+    "approval_item", "planned", "host_type", "sensitive",
+)  # fmt: skip
+if Decision.__slots__ != _DECISION_FIELDS:  # pragma: no cover
+    raise ImportError("Decision changed its fields: update new_decision")
+_NEW = object.__new__
+(_VERDICT, _TIER, _MODE, _REASON, _RULE, _RULESET, _DECISION_ID, _DRY_RUN, _REASONS, _APPROVAL_REF, _APPROVAL_ITEM,
+ _PLANNED, _HOST_TYPE, _SENSITIVE) = [vars(Decision)[name].__set__ for name in _DECISION_FIELDS]  # fmt: skip
+
+
+def new_decision(
+    verdict: Verdict,
+    tier: Tier,
+    mode: Mode,
+    reason: str,
+    rule: str,
+    *,
+    ruleset: str,
+    decision_id: str,
+    dry_run: bool,
+    reasons: tuple[str, ...],
+) -> Decision:
+    """``Decision(verdict, tier, mode, reason, rule, ruleset, decision_id, dry_run, reasons)``, the other fields at
+    their defaults."""
+    decision: Decision = _NEW(Decision)
+    _VERDICT(decision, verdict)
+    _TIER(decision, tier)
+    _MODE(decision, mode)
+    _REASON(decision, reason)
+    _RULE(decision, rule)
+    _RULESET(decision, ruleset)
+    _DECISION_ID(decision, decision_id)
+    _DRY_RUN(decision, dry_run)
+    _REASONS(decision, reasons)
+    _APPROVAL_REF(decision, None)
+    _APPROVAL_ITEM(decision, None)
+    _PLANNED(decision, False)
+    _HOST_TYPE(decision, DEFAULT_HOST_TYPE)
+    _SENSITIVE(decision, False)
+    return decision

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..policy.evaluate import Evaluation
-from .models import TaskRequest, Verdict
+from .models import TaskRequest, Tier, Verdict
 
-__all__ = ["Seam", "SeamContext", "SeamResult", "Signal"]
+__all__ = ["ALL_TIERS", "NO_TIERS", "Seam", "SeamContext", "SeamResult", "Signal"]
+
+ALL_TIERS: frozenset[Tier] = frozenset(Tier)
+NO_TIERS: frozenset[Tier] = frozenset()
 
 
 # No generated __eq__, __hash__ or __repr__ (eq=False, repr=False): the pipeline never compares, hashes or prints
@@ -56,7 +59,11 @@ class Signal:
 
 
 class Seam(Protocol):
-    """Approvals and trifecta containment plug in after the mode ceiling; None means "no objection"."""
+    """Approvals and trifecta containment plug in after the mode ceiling; None means "no objection".
+
+    A seam may also say, in a ``quiet_tiers`` attribute (a frozenset of Tier), the tiers for which it answers None
+    for every request without reading or changing anything; when every seam of a gate is quiet for a decision's
+    tier, the gate does not ask them (the plain decision's hot path). A seam that says nothing is always asked."""
 
     def __call__(self, context: SeamContext) -> SeamResult | None: ...
 

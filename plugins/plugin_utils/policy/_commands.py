@@ -1812,17 +1812,38 @@ def matches_allowlist(text: str, entries: Sequence[str], *, analysis: ShellAnaly
         or list(cmd.argv) != words
     ):
         return False
-    as_written = tuple(words)
-    for entry in entries:
-        patterns = _allowlist_words(entry)
-        if patterns is None or len(patterns) != len(words):
-            continue
-        if as_written == patterns or (
-            not _GLOB_CHARS.isdisjoint(entry)
-            and all(fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True))
+    exact, patterned = _allowlist_table(entries)
+    if tuple(words) in exact:
+        return True  # an entry without pattern characters matches only itself, word for word
+    for patterns in patterned:
+        if len(patterns) == len(words) and all(
+            fnmatch.fnmatchcase(word, pattern) for word, pattern in zip(words, patterns, strict=True)
         ):
-            return True  # an entry without pattern characters matches only itself, word for word
+            return True
     return False
+
+
+_ALLOWLIST_TABLES: dict[int, tuple[Sequence[str], frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]] = {}
+
+
+def _allowlist_table(entries: Sequence[str]) -> tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]:
+    """The allowlist as ``matches_allowlist`` reads it: every entry's words (a command matches an entry that is
+    word for word itself), and the words of the entries with pattern characters (matched word by word with
+    ``fnmatchcase``). A policy's allowlist is a tuple of strings fixed when the ruleset loads, so its table is made
+    once and kept with it; any other sequence is read afresh."""
+    known = _ALLOWLIST_TABLES.get(id(entries))
+    if known is not None and known[0] is entries:
+        return known[1], known[2]
+    words = [(entry, _allowlist_words(entry)) for entry in entries]
+    exact = frozenset(patterns for _entry, patterns in words if patterns is not None)
+    patterned = tuple(
+        patterns for entry, patterns in words if patterns is not None and not _GLOB_CHARS.isdisjoint(entry)
+    )
+    if type(entries) is tuple and all(type(entry) is str for entry in entries):  # pylint: disable=unidiomatic-typecheck
+        if len(_ALLOWLIST_TABLES) >= 64:
+            _ALLOWLIST_TABLES.clear()
+        _ALLOWLIST_TABLES[id(entries)] = (entries, exact, patterned)
+    return exact, patterned
 
 
 # ---------------------------------------------------------------------------------------------------------------

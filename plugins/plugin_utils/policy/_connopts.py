@@ -13,7 +13,6 @@ Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import posixpath
 import re
@@ -408,29 +407,23 @@ def connection_findings(
     """
     operator = tuple(sorted(allowed))
     trusted = tuple(trusted_interpreters)
-    key = _surface_key(connection, host_type, options, operator, trusted)
-    if key is None:
-        return _connection_findings(connection, host_type, options, operator, trusted)
-    return list(_memo_findings(key))
-
-
-def _surface_key(
-    connection: str, host_type: str, options: Mapping[str, Any], operator: tuple[str, ...], trusted: tuple[str, ...]
-) -> tuple[Any, ...] | None:
-    """An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need not
-    be), None when a value cannot be a key."""
     try:
+        # An exact memo key: every value with its class (True, 1 and 1.0 are equal in Python; their verdicts need
+        # not be). Hashed once, by the lookup itself; a value that cannot be a key is checked afresh.
         key = (connection, host_type, tuple(options.items()), tuple(map(type, options.values())), operator, trusted)
-        hash(key)
+        known = _SURFACES.get(key)
     except TypeError:
-        return None
-    return key
+        return _connection_findings(connection, host_type, options, operator, trusted)
+    if known is None:
+        known = tuple(_connection_findings(connection, host_type, dict(key[2]), operator, trusted))
+        if len(_SURFACES) >= _SURFACES_LIMIT:
+            _SURFACES.clear()
+        _SURFACES[key] = known
+    return list(known)
 
 
-@functools.lru_cache(maxsize=512)
-def _memo_findings(key: tuple[Any, ...]) -> tuple[Finding, ...]:
-    connection, host_type, items, _types, operator, trusted = key
-    return tuple(_connection_findings(connection, host_type, dict(items), operator, trusted))
+_SURFACES_LIMIT = 512  # distinct connection surfaces remembered (then forgotten all at once)
+_SURFACES: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
 
 
 def _connection_findings(

@@ -39,6 +39,7 @@ __all__ = [
     "REMOTE_PATH",
     "RUNS_PROGRAM",
     "URL",
+    "may_name_url",
     "option_kind",
     "option_table",
 ]
@@ -439,6 +440,20 @@ OPTIONS_DATA: Mapping[str, object] = {
 def option_table(action: str) -> Mapping[str, str] | None:
     """The module's option kinds, or None when the gate does not know the module's options."""
     return OPTIONS.get(action)
+
+
+def may_name_url(action: str, table: Mapping[str, str]) -> bool:
+    """Whether any option of ``action`` (whose table is ``table``), known or matched by ``*``, is a URL. A module
+    without one fetches nothing through its options (``option_kind`` answers only with the table's own kinds), so
+    the egress step has nothing to collect for it. Worked out once per table (the answer is kept with the table it
+    was read from, so a replaced table is read again)."""
+    known = _URL_TABLES.get(action)
+    if known is None or known[0] is not table:
+        known = _URL_TABLES[action] = (table, URL in table.values())
+    return known[1]
+
+
+_URL_TABLES: dict[str, tuple[Mapping[str, str], bool]] = {}
 
 
 def option_kind(table: Mapping[str, str], option: str) -> str | None:

@@ -67,8 +67,44 @@ class Evaluation:
     sensitive_read: str = ""
 
 
+# Every evaluation builds one Evaluation; a frozen dataclass sets each field through object.__setattr__, so the hot
+# path fills the slots through their descriptors instead (which the frozen __setattr__ does not guard), every field
+# set; the instance is as frozen as any other (tests/unit/plugins/plugin_utils/core/test_decision_fields.py).
+_EVALUATION_FIELDS = ("findings", "tier", "reasons", "dry_run", "action", "sensitive", "sensitive_read")
+if Evaluation.__slots__ != _EVALUATION_FIELDS:  # pragma: no cover
+    raise ImportError("Evaluation changed its fields: update _new_evaluation")
+_NEW = object.__new__
+_FINDINGS, _TIER, _REASONS, _DRY_RUN, _ACTION, _SENSITIVE, _SENSITIVE_READ = [
+    vars(Evaluation)[name].__set__ for name in _EVALUATION_FIELDS
+]
+
+
+def _new_evaluation(
+    findings: tuple[Finding, ...],
+    tier: Tier,
+    reasons: tuple[str, ...],
+    dry_run: bool,
+    action: str,
+    *,
+    sensitive: bool,
+    sensitive_read: str,
+) -> Evaluation:
+    """``Evaluation(findings, tier, reasons, dry_run, action, sensitive, sensitive_read)``."""
+    evaluation: Evaluation = _NEW(Evaluation)
+    _FINDINGS(evaluation, findings)
+    _TIER(evaluation, tier)
+    _REASONS(evaluation, reasons)
+    _DRY_RUN(evaluation, dry_run)
+    _ACTION(evaluation, action)
+    _SENSITIVE(evaluation, sensitive)
+    _SENSITIVE_READ(evaluation, sensitive_read)
+    return evaluation
+
+
 class _Tiering:
     """Accumulates max(tier) with the reason for each raise."""
+
+    __slots__ = ("reasons", "tier")
 
     def __init__(self) -> None:
         self.tier = Tier.T0
@@ -100,7 +136,8 @@ def evaluate(
     tiering = _Tiering()
     policy = ruleset.policy
     # `praxis-gate check` (CHECK) reads the options exactly as the task it explains would have them read.
-    reading = _read_options(action, args) if request.kind in _HOST_KINDS else _OptionReading(known=True)
+    on_host = request.kind in _HOST_KINDS  # a task on a host (or one explained as such): host rules apply
+    reading = _read_options(action, args) if on_host else _OptionReading(known=True)
 
     # --- what will execute: command texts, with the working directory they start in (parsed once) ---
     commands, interpreters = _executables.route(
@@ -109,12 +146,16 @@ def evaluate(
     analyses = [_shell.analyze(text[:_MAX_TEXT], cwd=cwd) for text, cwd in commands]
     strings = list(_modules.iter_strings(args, max_items=5000))
     env_strings = list(_modules.iter_strings(request.environment, max_items=500)) if request.environment else []
-    out_of_bounds = any(key == "<bound>" or value.startswith("<nested deeper") for key, value in strings)
+    out_of_bounds = False
+    for key, value in strings:
+        if key == "<bound>" or value.startswith("<nested deeper"):
+            out_of_bounds = True
+            break
     talos = (
         _talos.module_verdict(
             args, host_type=request.host_type, connection=request.connection, nodes=_talos_nodes(request)
         )
-        if action == _talos.MODULE and request.kind in _HOST_KINDS
+        if action == _talos.MODULE and on_host
         else None
     )
     sensitive = talos is not None and talos.sensitive
@@ -128,11 +169,13 @@ def evaluate(
         if value not in seen:
             seen.add(value)
             findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
-    findings.extend(_module_deny(action, args, reading))
+    plan = _plan(action)  # the module-specific steps that can find anything for this action
+    if plan.module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
+        findings.extend(_module_deny(action, args, reading))
     findings.extend(reading.findings)
-    if request.kind in _HOST_KINDS and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
+    if on_host and (request.untrusted_inventory or request.host_type not in HOST_TYPES):
         findings.extend(_host_type_findings(request))
-    if request.kind in _HOST_KINDS:
+    if on_host:
         control = action in _modules.CONTROL_MODULES
         over_talosctl = _talos.connection_findings(action, request.connection, control=control)
         if over_talosctl:
@@ -155,7 +198,7 @@ def evaluate(
                 ),
             )
         )
-    if request.kind in _HOST_KINDS:  # (`praxis-gate check` explains a connection as a task would meet it)
+    if on_host:  # (`praxis-gate check` explains a connection as a task would meet it)
         findings.extend(
             _connopts.connection_findings(
                 connection=request.connection,
@@ -169,9 +212,9 @@ def evaluate(
         named = (v for k, v in strings if not _role_context(action, k))
         findings.extend(tamper_findings((*[t for t, _unused in commands], *named), protected_paths))
     # Controller paths are the controller's files whatever the connection (fetch dest, copy src, lookup files).
-    controller_texts = [value for _unused, value in reading.controller_paths]
-    controller_texts.extend(str(value) for value in request.controller_paths.values())
-    if controller_texts:
+    if reading.controller_paths or request.controller_paths:
+        controller_texts = [value for _unused, value in reading.controller_paths]
+        controller_texts.extend(str(value) for value in request.controller_paths.values())
         findings.extend(tamper_findings(controller_texts, protected_paths))
     if policy.deny:
         blob = json.dumps(
@@ -242,7 +285,7 @@ def evaluate(
             tiering.raise_to(Tier.T3, f"cannot read the local file {os.path.basename(path)!r} to inspect it")
 
     # The talos module's command words are read by its verb table, not guessed at as another collection's state.
-    state = _modules.state_tier(action, args) if talos is None else None
+    state = _modules.state_tier(action, args) if talos is None and (plan.state_rules or "state" in args) else None
     if state:
         tiering.raise_to(*state)
     option = _modules.option_tier(action, args)
@@ -253,15 +296,15 @@ def evaluate(
     if writes:
         attributes_only = _attributes_only(action, args)
         for key, value in strings:
-            _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
+            if value.startswith(_PATH_STARTS):  # (what _path_tier reads first: other values name no path)
+                _path_tier(tiering, key, value, persistence=not reading.known, attributes_only=attributes_only)
         for key, value, candidate in reading.remote_paths:
             if candidate == value:
                 _path_tier(tiering, key, value, t3_and_etc=False)
             else:
                 _path_tier(tiering, key, candidate, relative_of=value, attributes_only=attributes_only)
-    mode = args.get("mode")
-    readable_mode = isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip()
-    if action in _modules.MODE_MODULES and readable_mode:
+    mode = args.get("mode") if action in _modules.MODE_MODULES else None
+    if isinstance(mode, str | int) and not isinstance(mode, bool) and str(mode).strip():
         opens = _commands.mode_opens_access(str(mode) if isinstance(mode, str) else format(mode, "o"))
         if opens and not (isinstance(mode, str) and mode.strip() == "preserve"):
             tiering.raise_to(Tier.T3, f"{opens}")
@@ -302,22 +345,22 @@ def evaluate(
 
     dry_run = (
         request.check_mode
-        and request.kind in _HOST_KINDS
+        and on_host
         and inert_environment
         and sub_dry
         # (the talos action runs a verb with --dry-run in check mode, or not at all)
         and (talos is not None or _honest_under_check(action, args, reading))
     )
-    # Positional, in the field order (tests hold it): keyword binding is a third of a frozen dataclass's cost here.
-    return Evaluation(
-        tuple(findings),  # findings
-        tiering.tier,  # tier
-        tuple(dict.fromkeys(tiering.reasons)),  # reasons
-        bool(dry_run),  # dry_run
-        action,  # action
-        sensitive,  # sensitive
-        # sensitive_read: the same fact in the words an agent session's latch records (agents/trifecta.py)
-        f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
+    # Built through the slots (_new_evaluation: the constructor's result at half its cost; tests hold it).
+    return _new_evaluation(
+        tuple(findings),
+        tiering.tier,
+        tuple(dict.fromkeys(tiering.reasons)),
+        bool(dry_run),
+        action,
+        sensitive=sensitive,
+        # the same fact in the words an agent session's latch records (agents/trifecta.py)
+        sensitive_read=f"{action}: the talosctl verb table marks this call as reading secrets" if sensitive else "",
     )
 
 
@@ -394,6 +437,44 @@ def _role_context(action: str, key: str) -> bool:
 
 
 _DEVICE_KEYS = ("dest", "path", "name", "dev", "device")  # options that may name a device node to write
+# Modules with deny rules of their own that read their arguments whatever the options are called (file state=absent
+# or recurse, synchronize delete; a collection's PowerShell and Windows command options are found in its table).
+_MODULE_RULES = frozenset({"ansible.builtin.file", "ansible.posix.synchronize"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which module-specific steps of the evaluation can find anything for one action: a pure function of the
+    action and the tables, worked out the first time the action is evaluated and kept.
+
+    ``module_rules``: the action has deny rules of its own (``_MODULE_RULES``, a collection module's PowerShell or
+    Windows command options). Without them the module deny step (``_module_deny``) reads only the options that may
+    name a device (``_DEVICE_KEYS``) and the target paths the option reading found, so a request with neither
+    gives it nothing to find and it is not run.
+
+    ``state_rules``: the state step (``_modules.state_tier``) reads more than a ``state`` option for the action: a
+    collection table lists it (its states, code options, ``always``), or no built-in table knows it (its state-like
+    options are read for destructive words). Without them, a request with no ``state`` option has no state tier.
+
+    tests/unit/plugins/plugin_utils/policy/test_decision_plan.py holds each against the step run anyway."""
+
+    module_rules: bool
+    state_rules: bool
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(action: str) -> _Plan:
+    plan = _PLANS.get(action)
+    if plan is None:
+        spec = _collections.MODULES.get(action, {})
+        rules = action in _MODULE_RULES or bool(spec.get("pwsh") or spec.get("windows"))
+        if len(_PLANS) >= 4096:  # (action names come from playbooks: keep the memo bounded)
+            _PLANS.clear()
+        state_rules = action in _collections.MODULES or _modules.base_tier(action) is None
+        plan = _PLANS[action] = _Plan(module_rules=rules, state_rules=state_rules)
+    return plan
 
 
 def _module_deny(action: str, args: Mapping[str, Any], reading: _OptionReading) -> list[Finding]:
@@ -445,6 +526,9 @@ def _attributes_only(action: str, args: Mapping[str, Any]) -> bool:
     )
 
 
+_PATH_STARTS = ("/", "~")
+
+
 def _path_tier(
     tiering: _Tiering,
     key: str,
@@ -455,7 +539,7 @@ def _path_tier(
     relative_of: str | None = None,
     attributes_only: bool = False,
 ) -> None:
-    if not value.startswith(("/", "~")) or len(value) > 4096:
+    if not value.startswith(_PATH_STARTS) or len(value) > 4096:
         return
     shown = redact_text(relative_of if relative_of is not None else value, limit=80)
     relative = relative_of is not None and not relative_of.startswith(("/", "~"))
@@ -480,7 +564,7 @@ _HOME_DIR = re.compile(r"~[A-Za-z0-9_.-]*|/root|/home/[^/]+|/Users/[^/]+|/var/li
 _TREE_MODULES = frozenset({"ansible.builtin.copy", "ansible.builtin.unarchive"})
 
 
-@dataclass
+@dataclass(slots=True)
 class _OptionReading:
     """What a task's options are, read through the option table (``_options.OPTIONS``)."""
 
@@ -494,6 +578,18 @@ class _OptionReading:
     raises: list[tuple[Tier, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     joined_argv: dict[str, str] = field(default_factory=dict)  # a command option given as words, as one line
+
+    def __init__(self, known: bool) -> None:  # (literals: the generated one calls a factory per field, every request)
+        self.known = known
+        self.commands = []
+        self.runs = []
+        self.program_options = []
+        self.unknown = []
+        self.remote_paths = []
+        self.controller_paths = []
+        self.raises = []
+        self.findings = []
+        self.joined_argv = {}
 
 
 def _read_options(action: str, args: Mapping[str, Any]) -> _OptionReading:

@@ -15,7 +15,7 @@ import re
 from ._control import _ControlFlow
 from ._expansion import _has_glob
 from ._files import _basename, _normpath
-from ._results import ShellAnalysis, SimpleCommand, _Out
+from ._results import ShellAnalysis, _Out, one_command_analysis, plain_command
 from ._simple import _may_take_code
 from ._special import _SpecialCommands
 from ._state import _State
@@ -44,10 +44,7 @@ def _plain_command(text: str, cwd: str | None) -> ShellAnalysis | None:
     if dynamic and any(_may_take_code(w) for w in words[1:6]):
         return None  # ``/bin/*sh -c ...``: the analyzer reads the string as the code an unknown shell may run
     cwds = (_normpath(cwd) if cwd else None,)
-    command = SimpleCommand(
-        argv=tuple(words), name=name, cwd=cwds[0], dynamic_name=dynamic, empty_forms=(None,) * len(words), cwds=cwds
-    )
-    return ShellAnalysis(commands=(command,), pipelines=(), uncertain=False, text=text)
+    return one_command_analysis(plain_command(tuple(words), name, cwds[0], dynamic, cwds), text)
 
 
 _CONTINUATION = re.compile(r"\\\r?\n")

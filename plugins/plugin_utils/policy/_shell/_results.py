@@ -75,6 +75,61 @@ class ShellAnalysis:
     text: str
 
 
+# The plain-line shortcut (``_entry._plain_command``) builds one SimpleCommand and one ShellAnalysis per plain command
+# line, the hot path of most command tasks: a frozen dataclass sets each of its fields through object.__setattr__,
+# half of the cost of building these two. The builders below fill the same slots through their descriptors (which a
+# frozen dataclass's __setattr__ does not guard), every field set; the instances are frozen like any other. Tests
+# hold them equal to the constructors, field for field (tests/unit/plugins/plugin_utils/policy/test_decision_plan.py).
+_NEW = object.__new__
+_SIMPLE_FIELDS = (
+    "argv", "name", "wrappers", "redirects", "cwd", "dynamic_name", "pipe_in", "pipe_out", "origin", "empty_forms",
+    "cwds", "background", "function", "stdin", "stdin_code", "feeds_code", "code",
+)  # fmt: skip
+_ANALYSIS_FIELDS = ("commands", "pipelines", "uncertain", "text")
+if SimpleCommand.__slots__ != _SIMPLE_FIELDS or ShellAnalysis.__slots__ != _ANALYSIS_FIELDS:  # pragma: no cover
+    raise ImportError("SimpleCommand or ShellAnalysis changed its fields: update the plain-line builders")
+_SIMPLE_SETTERS = [vars(SimpleCommand)[name].__set__ for name in _SIMPLE_FIELDS]
+(_ARGV, _NAME, _WRAPPERS, _REDIRECTS, _CWD, _DYNAMIC, _PIPE_IN, _PIPE_OUT, _ORIGIN, _EMPTY_FORMS, _CWDS, _BACKGROUND,
+ _FUNCTION, _STDIN, _STDIN_CODE, _FEEDS_CODE, _CODE) = _SIMPLE_SETTERS  # fmt: skip
+_COMMANDS, _PIPELINES, _UNCERTAIN, _TEXT = (vars(ShellAnalysis)[name].__set__ for name in _ANALYSIS_FIELDS)
+
+
+def plain_command(
+    argv: tuple[str, ...], name: str, cwd: str | None, dynamic_name: bool, cwds: tuple[str | None, ...]
+) -> SimpleCommand:
+    """``SimpleCommand(argv=argv, name=name, cwd=cwd, dynamic_name=dynamic_name, empty_forms=(None,) * len(argv),
+    cwds=cwds)``, every other field at its default."""
+    command: SimpleCommand = _NEW(SimpleCommand)
+    _ARGV(command, argv)
+    _NAME(command, name)
+    _WRAPPERS(command, ())
+    _REDIRECTS(command, ())
+    _CWD(command, cwd)
+    _DYNAMIC(command, dynamic_name)
+    _PIPE_IN(command, False)
+    _PIPE_OUT(command, False)
+    _ORIGIN(command, "top")
+    _EMPTY_FORMS(command, (None,) * len(argv))
+    _CWDS(command, cwds)
+    _BACKGROUND(command, False)
+    _FUNCTION(command, "")
+    _STDIN(command, None)
+    _STDIN_CODE(command, False)
+    _FEEDS_CODE(command, False)
+    _CODE(command, None)
+    return command
+
+
+def one_command_analysis(command: SimpleCommand, text: str) -> ShellAnalysis:
+    """``ShellAnalysis(commands=(command,), pipelines=(), uncertain=False, text=text)``."""
+    analysis: ShellAnalysis = _NEW(ShellAnalysis)
+    _COMMANDS(analysis, (command,))
+    _PIPELINES(analysis, ())
+    _UNCERTAIN(analysis, False)
+    _TEXT(analysis, text)
+    return analysis
+
+
 class _Cmd:
     __slots__ = (
         "argv",
