@@ -74,7 +74,8 @@ def test_new_decision_is_the_constructors_decision(verdict: Verdict, tier: Tier)
     made = Decision(*values)
     for field in dataclasses.fields(Decision):
         assert getattr(built, field.name) == getattr(made, field.name), field.name
-    assert built == made and hash(built) == hash(made) and type(built) is Decision
+    assert built == made and hash(built) == hash(made)
+    assert type(built) is Decision  # pylint: disable=unidiomatic-typecheck  # exactly the class
     assert tuple(field.name for field in dataclasses.fields(Decision)) == models._DECISION_FIELDS
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.verdict = Verdict.ALLOWED  # type: ignore[misc]
@@ -88,7 +89,8 @@ def test_the_evaluation_built_through_its_slots_is_the_constructors(sensitive: b
     made = policy_evaluate.Evaluation(*values)
     for field in dataclasses.fields(policy_evaluate.Evaluation):
         assert getattr(built, field.name) == getattr(made, field.name), field.name
-    assert built == made and hash(built) == hash(made) and type(built) is policy_evaluate.Evaluation
+    assert built == made and hash(built) == hash(made)
+    assert type(built) is policy_evaluate.Evaluation  # pylint: disable=unidiomatic-typecheck  # exactly the class
     fields = tuple(field.name for field in dataclasses.fields(policy_evaluate.Evaluation))
     assert fields == policy_evaluate._EVALUATION_FIELDS
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -485,7 +485,8 @@ def test_the_plain_line_builders_are_the_constructors(
                                   empty_forms=(None,) * len(argv), cwds=(cwd,))  # fmt: skip
     for field in dataclasses.fields(_results.SimpleCommand):
         assert getattr(built, field.name) == getattr(made, field.name), field.name
-    assert built == made and hash(built) == hash(made) and type(built) is _results.SimpleCommand
+    assert built == made and hash(built) == hash(made)
+    assert type(built) is _results.SimpleCommand  # pylint: disable=unidiomatic-typecheck  # exactly the class
     analysis = _results.one_command_analysis(built, " ".join(argv))
     expected = _results.ShellAnalysis(commands=(made,), pipelines=(), uncertain=False, text=" ".join(argv))
     for field in dataclasses.fields(_results.ShellAnalysis):
