@@ -176,6 +176,10 @@ def test_the_agent_cannot_clear_the_latch_raise_the_mode_or_set_the_principal(ag
         ({"extra_vars": {"praxis_principal": "root"}}, "reserved"),
         ({"extra_vars": {"ansible_become": True}}, "reserved"),
         ({"extra_vars": {"note": "{{ lookup('pipe', 'id') }}"}}, "template markers"),
+        (
+            {"extra_vars": {"note": "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ 6*7 ]]"}},
+            "template markers",
+        ),  # the override header moves the delimiters
         ({"env": {"PRAXIS_MODE": "open"}}, "not one an agent may set"),
         ({"env": {"PRAXIS_SESSION": "fresh"}}, "not one an agent may set"),
         ({"env": {"ANSIBLE_CONFIG": "/tmp/mine.cfg"}}, "not one an agent may set"),

@@ -29,6 +29,7 @@ from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateError
 
 from ..core.models import Provenance
+from ..core.templating import overrides_delimiters, possibly_template
 from ..policy._modules import canonical_action
 
 __all__ = ["read_provenance"]
@@ -36,7 +37,6 @@ __all__ = ["read_provenance"]
 _MAX_STRINGS = 500
 _MAX_DEPTH = 8
 _MAX_FOLLOW = 6
-_MARKERS = ("{{", "{%")
 # Variables that reach every host's data (or any variable) by name at run time.
 _DYNAMIC = frozenset({"hostvars", "vars", "ansible_facts"})
 # Ansible's own variables: computed, so untagged, but never host output.
@@ -128,9 +128,11 @@ def _walk(value: Any, raw: Any, path: str = "", depth: int = 0, budget: list[int
 
 
 def _reads_host_output(template: str, variables: Any, depth: int) -> bool:
-    if not any(marker in template for marker in _MARKERS):
+    """Whether rendering ``template`` can read host output. A template whose override header may change its
+    delimiters (``#jinja2:variable_start_string:'[['``) is not read with Jinja's defaults: it rounds up."""
+    if not possibly_template(template):
         return False
-    if depth > _MAX_FOLLOW:
+    if depth > _MAX_FOLLOW or overrides_delimiters(template):
         return True
     parsed = _references(str(template))
     if parsed is None:

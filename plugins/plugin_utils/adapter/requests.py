@@ -30,6 +30,7 @@ from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
 from ..core.limits import InputRejected, read_bounded
 from ..core.models import RequestKind, TaskRequest
+from ..core.templating import possibly_template
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
 from ..policy._options import CONTROLLER_WRITING_LOOKUPS
@@ -339,7 +340,6 @@ _JINJA_NAMES = frozenset(
         "caller", "varargs", "kwargs", "super",
     }
 )  # fmt: skip
-_TEMPLATE_START = ("{{", "{%", "{#")
 
 
 def _bare_variable(templar: Any, text: str) -> str | None:
@@ -355,7 +355,7 @@ def _bare_variable(templar: Any, text: str) -> str | None:
         return None
     variables = templar.available_variables
     value = variables.get(match.group(1)) if isinstance(variables, Mapping) else None
-    if not isinstance(value, str) or value.startswith("#jinja2:") or any(m in value for m in _TEMPLATE_START):
+    if not isinstance(value, str) or possibly_template(value):
         return None
     return value
 

@@ -10,8 +10,9 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
   refused before anything runs (the gate would refuse it too, mid-start).
 - The gate's configuration is forced through the run's environment, which only this wrapper writes: the gate armed
   (``PRAXIS_GATE=enforce``), the operator's mode and state directory, principal ``agent:<session>``, strict host-key
-  checking. Agent extra vars may not name gate, Ansible or magic variables nor carry templates; agent environment
-  variables must be on the operator's allowlist; a project ``ansible.cfg`` can only tighten (core/settings.py).
+  checking. Agent extra vars may not name gate, Ansible or magic variables nor carry templates (anything ansible-core
+  would template, its ``#jinja2:`` header included: core/templating.py); agent environment variables must be on the
+  operator's allowlist; a project ``ansible.cfg`` can only tighten (core/settings.py).
 - No env, extra-vars or password file is written (``suppress_env_files``; a become password goes through
   ansible-runner's in-memory prompt answers). ansible-runner's private data directory (it writes its command line
   and each event there while the run lasts) is an owner-only temporary directory removed when the run ends.
@@ -21,7 +22,7 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
 - After the run the wrapper looks for the gate's run-start record carrying this run's ansible-runner ident: a run
   without one was not gated, and is reported as a failure (status ``ungated``), never as success.
 
-Security constraints: SEC-2, SEC-8 (docs/security-constraints.yml).
+Security constraints: SEC-2, SEC-4, SEC-8 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.killswitch import status as killswitch_status
 from ..core.settings import GateSettings, load_settings
+from ..core.templating import possibly_template
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from ..store import Store, open_store
@@ -70,7 +72,6 @@ _RESERVED_PREFIXES = ("ansible_", "praxis_", "inventory_", "role_", "playbook_",
 _RESERVED_NAMES = frozenset(
     {"hostvars", "vars", "groups", "omit", "play_hosts", "environment", "item", "lookup", "query", "q", "tags"}
 )
-_TEMPLATE_MARKERS = ("{{", "{%", "{#")
 _MAX_EXTRA_VARS_BYTES = 64 * 1024
 _LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
@@ -408,9 +409,10 @@ def _checked_extra_vars(extra_vars: Mapping[str, Any]) -> dict[str, Any]:
                 hint="connection, privilege and gate settings belong to the operator",
             )
     for text in _strings(extra_vars):
-        if any(marker in text for marker in _TEMPLATE_MARKERS):
+        if possibly_template(text):
             raise RunRefused(
-                "extra vars may not contain template markers ({{ {% {#): Ansible would run them as templates",
+                "extra vars may not contain template markers ({{ {% {# or a leading #jinja2: header): Ansible would "
+                "run them as templates",
                 hint="pass plain values; the playbook decides what to template",
             )
     return dict(extra_vars)

@@ -25,7 +25,7 @@ PREFIX = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
 # The core splits in two: the foundation every package may use, and the pipeline that composes the concerns.
 FOUNDATION = frozenset({
     "core.models", "core.errors", "core.limits", "core.settings", "core.statedir", "core.killswitch", "core.display",
-    "core.options", "core.requirements",
+    "core.options", "core.requirements", "core.templating",
 })  # fmt: skip
 # The seam interface sits between policy (whose Evaluation it carries) and the stages that plug into it.
 INTERFACES = frozenset({"core.seams"})

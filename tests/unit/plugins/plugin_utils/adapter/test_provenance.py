@@ -70,6 +70,12 @@ VARIABLES: dict[str, Any] = {
         ("{{ item }}", computed("line from the host"), True),
         ("{% for l in registered.stdout_lines %}{{ l }}{% endfor %}", computed("x"), True),
         ("{{ unclosed", computed("x"), True),  # a template the gate cannot read rounds up
+        # an override header may move the delimiters: not read with Jinja's defaults, so it rounds up, whatever it reads
+        ("#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ registered.stdout ]]", computed("x"), True),
+        ("#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ base ]]", computed("/srv/app"), True),
+        ("#jinja2:trim_blocks:False\n{{ base }}", computed("/srv/app"), True),
+        ("[[ registered.stdout ]]", computed("[[ registered.stdout ]]"), False),  # without the header: plain text
+        ("{# only a comment #}", computed(""), False),  # a comment reads nothing
         ("no template here", computed("no template here"), False),
     ],
 )

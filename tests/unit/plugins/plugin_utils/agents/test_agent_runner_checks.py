@@ -124,7 +124,11 @@ def test_reserved_extra_vars_are_refused(runner: AgentRunner, name: str) -> None
 @pytest.mark.parametrize(
     "value",
     ["{{ lookup('pipe', 'id') }}", "{% if true %}x{% endif %}", "{# c #}", ["ok", "{{ x }}"], {"k": "{{ x }}"},
-     {"{{ key }}": 1}],
+     {"{{ key }}": 1},
+     # ansible-core's override header moves the delimiters: no default start string, and it still runs
+     "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ lookup('pipe', 'id') ]]",
+     ["ok", "#jinja2:block_start_string:'<%', block_end_string:'%>'\n<% if true %>x<% endif %>"],
+     {"#jinja2:variable_start_string:'((', variable_end_string:'))'\n": 1}],
 )  # fmt: skip
 def test_templates_in_extra_vars_are_refused(runner: AgentRunner, value: Any) -> None:
     assert "template markers" in refused(runner, extra_vars={"app_version": value})
