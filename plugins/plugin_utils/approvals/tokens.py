@@ -49,6 +49,7 @@ __all__ = [
     "WITHHELD_TOKEN",
     "Binding",
     "InvalidToken",
+    "MintedToken",
     "TokenItem",
     "VerifiedToken",
     "cosign_token",
@@ -56,6 +57,7 @@ __all__ = [
     "person",
     "plan_id",
     "sign_token",
+    "sign_tokens",
     "split_tokens",
     "token_ref",
     "verify_token",
@@ -154,18 +156,102 @@ def sign_token(
     """Mint a token: the payload (request, item digests, expiry, nonce) and the approver's signature over it."""
     if not items:
         raise InvalidToken("nothing to approve", hint="the request has no pending items")
-    issued = int((now or datetime.now(UTC)).timestamp())
+    payload_bytes = _payload_bytes(plan, items, now or datetime.now(UTC), ttl, secrets.token_hex(16))
+    return f"{TOKEN_PREFIX}.{_b64(payload_bytes)}.{_signature_part(approver, key.sign(_DOMAIN + payload_bytes))}"
+
+
+def _item_json(item: TokenItem) -> dict[str, str]:
+    return {"id": item.item_id, "d": item.digest, "t": item.target, "tier": item.tier}
+
+
+def _payload_bytes(plan: str, items: Sequence[TokenItem], now: datetime, ttl: int, nonce: str) -> bytes:
+    issued = int(now.timestamp())
     payload = {
         "v": 1,
         "plan": plan,
-        "items": [{"id": i.item_id, "d": i.digest, "t": i.target, "tier": i.tier} for i in items],
+        "items": [_item_json(i) for i in items],
         "iat": issued,
         "exp": issued + int(ttl),
-        "nonce": secrets.token_hex(16),
+        "nonce": nonce,
     }
-    payload_bytes = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    signature = {"k": approver.key_id, "n": approver.name, "s": _b64(key.sign(_DOMAIN + payload_bytes))}
-    return f"{TOKEN_PREFIX}.{_b64(payload_bytes)}.{_b64(json.dumps([signature]).encode())}"
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _signature_part(approver: Approver, signature: bytes) -> str:
+    return _b64(json.dumps([{"k": approver.key_id, "n": approver.name, "s": _b64(signature)}]).encode())
+
+
+@dataclass(frozen=True, slots=True)
+class MintedToken:
+    """A token ``sign_tokens`` minted, with the items it carries."""
+
+    token: str
+    items: tuple[TokenItem, ...]
+
+
+def sign_tokens(
+    *,
+    plan: str,
+    items: Sequence[TokenItem],
+    key: ed25519.Ed25519PrivateKey,
+    approver: Approver,
+    ttl: int,
+    now: datetime | None = None,
+) -> tuple[MintedToken, ...]:
+    """Mint the tokens that carry ``items``: one when they fit, else as few as the bounds every reader holds a token
+    to allow (``verify_token``: at most ``_MAX_ITEMS`` items and ``_MAX_TOKEN`` characters). Why: one approval of a
+    fleet run (100 hosts x 20 tasks is 2,000 items, about 290 KiB) signed as one token was a token no run accepts,
+    so every task waited for an approval that had been given. The items are packed in order, each token as full as
+    its exact encoded length allows; each covers its own items, all with the same issue time and expiry. A run
+    presents them all (one per line in PRAXIS_APPROVAL_FILE)."""
+    if not items:
+        raise InvalidToken("nothing to approve", hint="the request has no pending items")
+    moment = now or datetime.now(UTC)
+    # The token's length for a run of items, computed as sign_token encodes it (the nonce and the signature have a
+    # fixed length): the payload without items, each item's JSON and a comma between two, in base64 without padding.
+    empty = len(_payload_bytes(plan, [], moment, ttl, "0" * 32))
+    signature = len(_signature_part(approver, bytes(64)))
+    minted: list[MintedToken] = []
+    chunk: list[TokenItem] = []
+    size = empty
+    for item in items:
+        cost = len(json.dumps(_item_json(item), sort_keys=True, separators=(",", ":"))) + (1 if chunk else 0)
+        if chunk and (len(chunk) >= _MAX_ITEMS or _token_length(size + cost, signature) > _MAX_TOKEN):
+            minted.extend(_signed_within_bounds(tuple(chunk), plan=plan, key=key, approver=approver, ttl=ttl,
+                                                now=moment))  # fmt: skip
+            chunk, size = [], empty
+            cost -= 1  # the first item of a token has no comma before it
+        chunk.append(item)
+        size += cost
+    minted.extend(_signed_within_bounds(tuple(chunk), plan=plan, key=key, approver=approver, ttl=ttl, now=moment))
+    return tuple(minted)
+
+
+def _token_length(payload_length: int, signature_length: int) -> int:
+    return len(TOKEN_PREFIX) + 1 + (4 * payload_length + 2) // 3 + 1 + signature_length
+
+
+def _signed_within_bounds(
+    items: tuple[TokenItem, ...],
+    *,
+    plan: str,
+    key: ed25519.Ed25519PrivateKey,
+    approver: Approver,
+    ttl: int,
+    now: datetime,
+) -> list[MintedToken]:
+    """``items`` signed as one token, checked against the bound rather than trusted to the length computed above:
+    a token that came out longer anyway (an item alone longer than a token can be) is split in two, or refused."""
+    token = sign_token(plan=plan, items=items, key=key, approver=approver, ttl=ttl, now=now)
+    if len(token) <= _MAX_TOKEN:
+        return [MintedToken(token, items)]
+    if len(items) == 1:
+        raise InvalidToken(
+            f"the item {items[0].item_id} does not fit in an approval token", hint="approve the items one by one"
+        )
+    half = len(items) // 2
+    return [*_signed_within_bounds(items[:half], plan=plan, key=key, approver=approver, ttl=ttl, now=now),
+            *_signed_within_bounds(items[half:], plan=plan, key=key, approver=approver, ttl=ttl, now=now)]  # fmt: skip
 
 
 def cosign_token(token: str, *, key: ed25519.Ed25519PrivateKey, approver: Approver) -> str:

@@ -15,14 +15,15 @@ import argparse
 import getpass
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..agents.config import load_agent_settings
 from ..agents.runner import AgentRunner, AgentRunRequest
 from ..agents.sessions import SessionBook, valid_session_id
+from ..approvals.tokens import split_tokens
+from ..core.limits import InputRejected, read_bounded
 from ..core.models import Tier
-from ..core.settings import GateSettings
+from ..core.settings import MAX_APPROVAL_FILE, GateSettings
 from ..store import open_store
 from ._common import EXIT_ERROR, EXIT_NOT_ALLOWED, EXIT_OK, EXIT_VERIFY, fatal, gate_for_records, positive_int
 
@@ -39,7 +40,12 @@ def cmd_run(args: argparse.Namespace, settings: GateSettings) -> int:
     password = _become_password(args)
     tokens: tuple[str, ...] = ()
     if args.approval_file:
-        tokens = tuple(Path(args.approval_file).read_text(encoding="utf-8")[:1_000_000].split())
+        # Bounded as PRAXIS_APPROVAL_FILE is: a larger file is refused, never cut short in the middle of a token.
+        try:
+            text = read_bounded(args.approval_file, max_bytes=MAX_APPROVAL_FILE, what="--approval-file")
+            tokens = split_tokens(text.decode("utf-8"))
+        except (InputRejected, OSError, UnicodeDecodeError) as exc:
+            fatal(f"cannot read the approval file {args.approval_file}: {exc}; nothing ran")
     runner = AgentRunner(session=args.session, settings=settings, become_password=password)
     request = AgentRunRequest(playbook=args.playbook, project=args.project, inventory=tuple(args.inventory or ()),
                               extra_vars=extra_vars, limit=args.limit, check=args.check, approvals=tokens)  # fmt: skip

@@ -25,12 +25,12 @@ from ..approvals.operators import Approver, load_operator_key, load_registry, op
 from ..approvals.queue import GRANTS, denial, item_state
 from ..approvals.stage import DIFF_LIMIT as _DIFF_LIMIT
 from ..approvals.stage import WAIT_GRANT
-from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_token, token_ref
+from ..approvals.tokens import Binding, TokenItem, cosign_token, sign_tokens, split_tokens, token_ref
 from ..audit.writer import AuditLog
 from ..core.display import emit, emit_json, shorten, unified_diff_lines
 from ..core.errors import ConfigError
 from ..core.gate import Gate
-from ..core.settings import GateSettings
+from ..core.settings import MAX_APPROVAL_FILE, GateSettings
 from ..policy.ruleset import load_ruleset
 from ..store import Store, open_store
 from ..store._model import ApprovalItem, ApprovalRequest, ConflictError
@@ -392,10 +392,20 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     token_path = Path(args.token_file) if args.token_file and not waiting else None
     token_file = _create_token_file(token_path) if token_path is not None else None
     try:
-        token = sign_token(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
-        _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
-            "approval_ref": token_ref(token), "items": [i.item_id for i in items], "ttl": ttl,
-        })  # fmt: skip
+        # One token when the items fit in one; a fleet's plan needs several (approvals/tokens.py sign_tokens).
+        minted = sign_tokens(plan=plan.plan, items=items, key=key, approver=approver, ttl=ttl)
+        tokens = [one.token for one in minted]
+        presented = sum(len(token) + 1 for token in tokens)
+        if presented > MAX_APPROVAL_FILE:
+            raise ConfigError(
+                f"{len(items)} items need {len(tokens)} approval tokens ({presented} bytes), more than a run reads "
+                f"({MAX_APPROVAL_FILE} bytes); nothing was approved",
+                hint="approve the plan in parts, e.g. with --host or --task, and run each part with its tokens",
+            )
+        for one in minted:
+            _remember(settings, store, plan.plan, "approval-grant", actor=approver.name, content={
+                "approval_ref": token_ref(one.token), "items": [i.item_id for i in one.items], "ttl": ttl,
+            })  # fmt: skip
         expires = datetime.now(UTC).timestamp() + ttl
         _append(store, plan.plan, GRANTS, actor=approver.name, content={
             "items": [i.item_id for i in items], "by": approver.name, "expires": expires,
@@ -411,23 +421,30 @@ def cmd_approve(args: argparse.Namespace, settings: GateSettings) -> int:
     if waiting:
         # A run waits for these items: the signed approval reaches it through the store (redeemed once, bound as
         # a presented token is). The store keeps it until it expires; it covers only the items signed here.
-        _append(store, plan.plan, WAIT_GRANT, actor=approver.name, content={"token": token, "items": waiting})
+        waiting_ids = set(waiting)
+        for one in minted:
+            held = [item.item_id for item in one.items if item.item_id in waiting_ids]
+            if held:
+                _append(store, plan.plan, WAIT_GRANT, actor=approver.name, content={"token": one.token, "items": held})
         emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s; the waiting run "
              "picks the approval up from the store", stream=sys.stderr)  # fmt: skip
         return 0
     note = "give it to the run that needs it, e.g. as the extra var praxis_approval; each item works once"
+    several = f" in {len(tokens)} tokens (present them all)" if len(tokens) > 1 else ""
     if token_file is not None:
         with os.fdopen(token_file, "w", encoding="utf-8") as handle:
-            handle.write(token + "\n")
-        emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. The token is in "
-             f"{args.token_file} (owner-only): run with PRAXIS_APPROVAL_FILE={args.token_file}",
-             stream=sys.stderr)  # fmt: skip
+            handle.write("".join(token + "\n" for token in tokens))
+        emit(f"approved {len(items)} item(s) of {plan.plan} as {approver.name}{several}, valid {ttl} s. The "
+             f"token{'s are' if several else ' is'} in {args.token_file} (owner-only): run with "
+             f"PRAXIS_APPROVAL_FILE={args.token_file}", stream=sys.stderr)  # fmt: skip
         return 0
     emit(
-        f"approved {len(items)} item(s) of {plan.plan} as {approver.name}, valid {ttl} s. Token ({note}):",
+        f"approved {len(items)} item(s) of {plan.plan} as {approver.name}{several}, valid {ttl} s. "
+        f"Token{'s, one per line' if several else ''} ({note}):",
         stream=sys.stderr,
     )
-    emit(token)
+    for token in tokens:
+        emit(token)
     return 0
 
 
@@ -455,7 +472,10 @@ def _create_token_file(path: Path) -> int:
 def cmd_cosign(args: argparse.Namespace, settings: GateSettings) -> int:
     approver, key = _operator(args, settings)
     presented = sys.stdin.read().strip() if args.presented == "-" else args.presented
-    emit(cosign_token(presented, key=key, approver=approver))
+    # A large approval comes as several tokens (one per line): each is cosigned, in order, one per line.
+    cosigned = [cosign_token(token, key=key, approver=approver) for token in split_tokens(presented) or (presented,)]
+    for token in cosigned:
+        emit(token)
     return 0
 
 
@@ -547,7 +567,12 @@ def register(subparsers: Any) -> None:
     approve.add_argument("--passphrase-file")
     approve.set_defaults(func=cmd_approve)
     cosign = sub.add_parser("cosign", help="add a second approver's signature to a token (T3 with two approvers)")
-    cosign.add_argument("presented", metavar="TOKEN", help="the token, or - to read it from standard input")
+    cosign.add_argument(
+        "presented",
+        metavar="TOKEN",
+        help="the token (the tokens of one approval, separated by spaces or newlines), or - to read them from "
+        "standard input",
+    )
     cosign.add_argument("--as", dest="as_name")
     cosign.add_argument("--passphrase-file")
     cosign.set_defaults(func=cmd_cosign)

@@ -28,14 +28,18 @@ from .errors import ConfigError
 from .limits import InputRejected, read_bounded
 from .models import Mode
 
-__all__ = ["CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings"]
+__all__ = [
+    "MAX_APPROVAL_FILE", "CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings",
+]  # fmt: skip
 
 SECTION = "praxis_gatekeeper"
 DEFAULT_MODE = Mode.GUARDED
 # Lookups that run commands on the controller; operators add their own (``command_lookups``).
 BUILTIN_COMMAND_LOOKUPS = frozenset({"ansible.builtin.pipe", "ansible.builtin.lines"})
 _TRUE = frozenset({"1", "true", "yes", "on", "enforce"})
-_MAX_APPROVAL_FILE = 1024 * 1024  # tokens are at most 64 KiB each
+# What a run reads of presented approval tokens (PRAXIS_APPROVAL_FILE, `praxis-gate agent run --approval-file`); a
+# token is at most 64 KiB, and `approvals approve` refuses to mint more than fit (approvals/tokens.py).
+MAX_APPROVAL_FILE = 1024 * 1024
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 _DRIFT_JOB = re.compile(r"[0-9a-f]{32}")
 
@@ -474,7 +478,7 @@ def _approval_tokens(env: Mapping[str, str]) -> tuple[str, ...]:
     file_name = env.get("PRAXIS_APPROVAL_FILE")
     if file_name:
         try:
-            text += "\n" + read_bounded(file_name, max_bytes=_MAX_APPROVAL_FILE, what="PRAXIS_APPROVAL_FILE").decode()
+            text += "\n" + read_bounded(file_name, max_bytes=MAX_APPROVAL_FILE, what="PRAXIS_APPROVAL_FILE").decode()
         except InputRejected as exc:
             raise ConfigError(str(exc), hint="put the approval token(s) in a regular file of at most 1 MiB") from None
         except (OSError, UnicodeDecodeError) as exc:

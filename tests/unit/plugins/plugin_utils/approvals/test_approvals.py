@@ -35,6 +35,8 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens
     cosign_token,
     plan_id,
     sign_token,
+    sign_tokens,
+    split_tokens,
     token_ref,
     verify_token,
 )
@@ -177,6 +179,56 @@ def test_token_ref_does_not_reveal_the_token(alice: Operator) -> None:
 def test_nothing_to_approve_is_refused(alice: Operator) -> None:
     with pytest.raises(InvalidToken, match="nothing to approve"):
         sign_token(plan="req-x", items=[], key=alice.key, approver=alice.approver, ttl=60, now=NOW)
+
+
+# A fleet's approval: more items, or longer ones, than one token may carry. Host names up to DNS's 253 characters.
+FLEET_SIZES = [1, 2, 150, 999, 1000, 1001, 2000, 4500]
+TARGET_LENGTHS = [5, 60, 253]
+
+
+@pytest.mark.parametrize("count", FLEET_SIZES)
+@pytest.mark.parametrize("target_length", TARGET_LENGTHS)
+def test_an_approval_of_any_size_is_minted_as_tokens_every_run_accepts(
+    alice: Operator, registry: dict[str, Approver], count: int, target_length: int
+) -> None:
+    """Every token within the bounds verify_token holds tokens to, each verifying, together carrying every item
+    exactly once and in order, with one issue time and expiry; as few tokens as the bounds allow (give or take one)."""
+    items = [_item(f"item-{n:020x}", target=f"h{n:04d}".ljust(target_length, "x")) for n in range(count)]
+    minted = sign_tokens(plan="req-0123456789abcdef", items=items, key=alice.key, approver=alice.approver, ttl=600,
+                         now=NOW)  # fmt: skip
+    verified = [_verify(one.token, registry) for one in minted]
+    assert [i for one in minted for i in one.items] == items
+    assert [list(v.items) for v in verified] == [list(one.items) for one in minted]
+    assert {(v.issued_at, v.expires_at, v.plan) for v in verified} == {(int(NOW.timestamp()), int(NOW.timestamp())
+                                                                       + 600, "req-0123456789abcdef")}  # fmt: skip
+    assert all(len(one.token) <= approvals._MAX_TOKEN and len(one.items) <= approvals._MAX_ITEMS for one in minted)
+    whole = sign_token(plan="req-0123456789abcdef", items=items, key=alice.key, approver=alice.approver, ttl=600,
+                       now=NOW)  # fmt: skip
+    fewest = max(-(-len(whole) // approvals._MAX_TOKEN), -(-count // approvals._MAX_ITEMS))
+    assert fewest <= len(minted) <= fewest + 1, (len(minted), fewest)
+    # presented the way a run presents them (one per line in a file), they are the same tokens
+    assert split_tokens("\n".join(one.token for one in minted) + "\n") == tuple(one.token for one in minted)
+
+
+@pytest.mark.parametrize("count", [1001, 2000])
+def test_the_bounds_are_real_one_token_for_a_fleet_is_refused(
+    alice: Operator, registry: dict[str, Approver], count: int
+) -> None:
+    """The positive control: the single token `approvals approve` used to mint for a fleet's plan is one no run
+    accepts (too many items, too long), which is why every task of such a run waited for an approval given."""
+    items = [_item(f"item-{n:020x}", target=f"host{n:04d}") for n in range(count)]
+    whole = sign_token(plan="req-0123456789abcdef", items=items, key=alice.key, approver=alice.approver, ttl=600,
+                       now=NOW)  # fmt: skip
+    with pytest.raises(InvalidToken):
+        _verify(whole, registry)
+
+
+def test_an_item_that_fits_no_token_is_refused(alice: Operator) -> None:
+    item = TokenItem("item-1", "d" * 64, "x" * approvals._MAX_TOKEN, "T2")
+    with pytest.raises(InvalidToken, match="does not fit in an approval token"):
+        sign_tokens(plan="req-x", items=[item], key=alice.key, approver=alice.approver, ttl=60, now=NOW)
+    with pytest.raises(InvalidToken, match="nothing to approve"):
+        sign_tokens(plan="req-x", items=[], key=alice.key, approver=alice.approver, ttl=60, now=NOW)
 
 
 def test_plan_id_is_the_run_id_prefix() -> None:

@@ -35,7 +35,11 @@ import pytest
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals import stage
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.operators import load_registry
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.queue import GRANTS, binding_of, claim
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import plan_id, verify_token
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.tokens import (
+    MintedToken,
+    plan_id,
+    verify_token,
+)
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import approvals as approvals_cli
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli import main as cli_main
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.cli._common import EXIT_ERROR
@@ -410,13 +414,13 @@ def test_approve_lists_what_it_signs_before_it_signs(
 ) -> None:
     request, recorded = plan
     seen_before_signing: list[str] = []
-    real_sign = approvals_cli.sign_token
+    real_sign = approvals_cli.sign_tokens
 
-    def watching(**kwargs: Any) -> str:
+    def watching(**kwargs: Any) -> tuple[MintedToken, ...]:
         seen_before_signing.append(capsys.readouterr().err)
         return real_sign(**kwargs)
 
-    monkeypatch.setattr(approvals_cli, "sign_token", watching)
+    monkeypatch.setattr(approvals_cli, "sign_tokens", watching)
     code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--module", "sysctl",
                           "--host", "web2")  # fmt: skip
     assert code == 0, err
@@ -449,6 +453,71 @@ def test_token_file_is_owner_only_and_the_token_stays_off_stdout(
     # positive control: without --token-file the token is what standard output carries
     code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--tier", "T1")
     assert code == 0 and out.startswith("pxa1.") and len(out.strip().splitlines()) == 1, err
+
+
+# A fleet's plan: 20 tasks on 60 hosts, more items than one token may carry (approvals/tokens.py sign_tokens).
+FLEET_TASKS = 20
+FLEET_HOSTS = 60
+
+
+def _fleet_plan() -> tuple[Spec, ...]:
+    return tuple(
+        Spec(
+            f"touch marker {n:02d}",
+            "ansible.builtin.command",
+            f"host{h:03d}.fleet.example.test",
+            "T2",
+            {"_raw_params": f"touch /srv/markers/{n:02d}"},
+            for_real=True,
+            line=n,
+        )
+        for n in range(FLEET_TASKS)
+        for h in range(FLEET_HOSTS)
+    )
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_a_fleet_plan_is_approved_as_several_tokens_that_a_run_reads_and_accepts(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path, to_file: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """One approval of 1,200 items: the tokens, one per line (standard output or the token file), each verifies,
+    together they carry every item once; the run's own reader (PRAXIS_APPROVAL_FILE) takes them all; the grants
+    recorded name every item. Before, one token carried them all and no run accepted it."""
+    request, recorded = _record(_fleet_plan())
+    token_file = tmp_path / "fleet.tokens"
+    code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice",
+                          *(["--token-file", str(token_file)] if to_file else []))  # fmt: skip
+    assert code == 0, err
+    text = token_file.read_text() if to_file else out
+    assert (out == "") is to_file
+    tokens = text.splitlines()
+    assert len(tokens) > 1 and all(token.startswith("pxa1.") for token in tokens), text[:200]
+    assert f"in {len(tokens)} tokens (present them all)" in err, err
+    carried = [item for token in tokens for item in sorted(_verified_items(token))]
+    assert sorted(carried) == sorted(r.item_id for r in recorded)  # every item, each once
+    granted = {item for grant in _grants(request) for item in grant["items"]}
+    assert granted == {r.item_id for r in recorded}
+    if not to_file:
+        token_file.write_text(text)
+    monkeypatch.setenv("PRAXIS_APPROVAL_FILE", str(token_file))
+    assert load_settings().approval_tokens == tuple(tokens)
+
+
+def test_an_approval_larger_than_a_run_reads_is_refused_and_signs_nothing(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokens a run could not read (more than PRAXIS_APPROVAL_FILE's bound) are not minted: the operator is told to
+    approve in parts. The bound is lowered here below what a 1,200-item plan needs (about 240 KB)."""
+    request, _unused = _record(_fleet_plan())
+    monkeypatch.setattr(approvals_cli, "MAX_APPROVAL_FILE", 100_000)
+    code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice")
+    assert code == 2 and out == "", err
+    assert "more than a run reads (100000 bytes); nothing was approved" in err and "--host or --task" in err, err
+    assert _grants(request) == []
+    # positive control: the same plan in parts fits
+    code, out, err = _cli(capsys, "approvals", "approve", request, "--as", "alice", "--task", "touch marker 00")
+    assert code == 0 and len(out.splitlines()) >= 1, err
 
 
 def test_an_existing_token_file_is_refused_before_anything_is_signed(
