@@ -46,13 +46,14 @@ from ..audit.writer import AuditLog
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.killswitch import status as killswitch_status
-from ..core.settings import GateSettings, load_settings
+from ..core.settings import GateSettings, find_operator_cfg, load_settings
 from ..core.templating import possibly_template
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from ..store import Store, open_store
 from ._processes import MARKER, end_processes, marked_processes, running
 from .config import AgentSettings, load_agent_settings
+from .inputs import inventory_refusal, project_config_refusal
 from .results import AgentRunResult, build_result
 from .sessions import SessionBook, principal_of, valid_session_id
 
@@ -200,6 +201,7 @@ class AgentRunner:
             raise RunRefused(f"the playbook {request.playbook} is not a file in {project}", hint="name a playbook")
         inventories = [str(_inside(project, item, "inventory")) for item in request.inventory]
         self._refuse_adjacent_code(project, playbook)
+        self._refuse_code_in_inputs(project, [Path(item) for item in inventories])
         extra_vars = _checked_extra_vars(request.extra_vars)
         agent_env = self._checked_env(request.env)
         if request.limit is not None and not _LIMIT_PATTERN.fullmatch(request.limit):
@@ -324,6 +326,23 @@ class AgentRunner:
                 raise RunRefused(f"the value of {key} must be a string of at most 4096 characters")
             checked[key] = value
         return checked
+
+    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> None:
+        """What ansible-core would run on the controller before any task from the files the run points it at: an
+        inventory that is not plain data, a project ansible.cfg that sets more than plain switches (inputs.py)."""
+        for source in inventories:
+            refusal = inventory_refusal(project, source, self.settings)
+            if refusal is not None:
+                raise RunRefused(str(refusal), hint=refusal.hint)
+        operator_cfg = None
+        with contextlib.suppress(ConfigError):
+            found = find_operator_cfg(self._environ, str(project))
+            operator_cfg = found.path if found is not None else None
+        # the run's ANSIBLE_CONFIG: the operator's, or blank (_ansible_runner blanks the one this process inherited)
+        run_env = {"ANSIBLE_CONFIG": self._environ.get("ANSIBLE_CONFIG", "")}
+        refusal = project_config_refusal(project, run_env, operator_cfg, self.settings)
+        if refusal is not None:
+            raise RunRefused(str(refusal), hint=refusal.hint)
 
     def _refuse_adjacent_code(self, project: Path, playbook: Path) -> None:
         """Controller-side Python in the project: refused before anything runs, with the gate's own message."""
