@@ -73,6 +73,13 @@ _RESERVED_PREFIXES = ("ansible_", "praxis_", "inventory_", "role_", "playbook_",
 _RESERVED_NAMES = frozenset(
     {"hostvars", "vars", "groups", "omit", "play_hosts", "environment", "item", "lookup", "query", "q", "tags"}
 )
+# Environment variables no agent may set, even on the operator's allowlist: each is read as configuration by a
+# program of the run, so it would choose the run's code or its configuration. ansible-core reads _ANSIBLE_* as its
+# own settings (base.yml: _ANSIBLE_TEMPLAR_SANDBOX_MODE turns the Jinja sandbox off, _ANSIBLE_CONNECTION_PATH names
+# a program), Python PYTHON*, the dynamic loader LD_*/DYLD_*, shells BASH_ENV/ENV/BASH_FUNC_*, ssh SSH_ASKPASS* (a
+# program it runs), and HOME/XDG_CONFIG_HOME/ANSIBLE's own lookups (~/.ansible.cfg, ~/.ansible/collections).
+_NEVER_ENV_PREFIXES = ("PRAXIS_", "ANSIBLE_", "_ANSIBLE_", "PYTHON", "LD_", "DYLD_", "BASH_FUNC_", "SSH_ASKPASS")
+_NEVER_ENV_NAMES = frozenset({"BASH_ENV", "ENV", "HOME", "XDG_CONFIG_HOME", "PATH"})
 _MAX_EXTRA_VARS_BYTES = 64 * 1024
 _LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
@@ -219,7 +226,9 @@ class AgentRunner:
         env = self._run_env(plan.session, plan.agent_env, request.approvals, marker)
         # ansible-runner starts from this process's environment and can only add to it: blank the gate's and
         # Ansible's variables the run must not inherit (an approval token, a config file) unless set above.
-        env.update({key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_"))})
+        env.update(
+            {key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_", "_ANSIBLE_"))}
+        )
         deadline = time.monotonic() + self.agent_settings.run_timeout
         stopped: list[str] = []
 
@@ -316,11 +325,19 @@ class AgentRunner:
         for key, value in requested.items():
             if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
                 raise RunRefused(f"not an environment variable name: {str(key)[:60]!r}")
-            if key not in self.agent_settings.env_allow or key.startswith(("PRAXIS_", "ANSIBLE_")):
+            if key not in self.agent_settings.env_allow:
                 raise RunRefused(
                     f"the environment variable {key} is not one an agent may set",
                     hint="the operator lists the variables agents may set in PRAXIS_AGENT_ENV_ALLOW; PRAXIS_* and "
                     "ANSIBLE_* are never among them",
+                )
+            if key.upper().startswith(_NEVER_ENV_PREFIXES) or key.upper() in _NEVER_ENV_NAMES:
+                raise RunRefused(
+                    f"the environment variable {key} is not one an agent may set, even on the operator's allowlist: "
+                    "a program of the run (ansible-core, Python, the loader, a shell, ssh) reads it as its "
+                    "configuration",
+                    hint="the operator sets it in the environment agent runs start from; agents set plain values "
+                    "such as proxies or cloud regions",
                 )
             if not isinstance(value, str) or "\0" in value or len(value) > 4096:
                 raise RunRefused(f"the value of {key} must be a string of at most 4096 characters")

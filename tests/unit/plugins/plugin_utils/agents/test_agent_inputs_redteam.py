@@ -268,3 +268,31 @@ def test_real_runs_neither_the_inventory_script_nor_the_vault_script_runs(tmp_pa
     (project / "ansible.cfg").unlink()
     result = runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
     assert result.gated and not canary.exists(), result.problems
+
+
+# ------------------------------------------------------------------------------------------------ environment
+# Variables a program of the run reads as its configuration: refused even when the operator allowlisted them.
+NEVER_ENV = [
+    ("_ANSIBLE_TEMPLAR_SANDBOX_MODE", "allow_unsafe_attributes"),  # ansible-core: the Jinja sandbox off
+    ("_ANSIBLE_CONNECTION_PATH", "/tmp/x"), ("ANSIBLE_CONFIG", "/tmp/x.cfg"), ("PRAXIS_MODE", "open"),
+    ("PYTHONPATH", "/tmp/shim"), ("PYTHONSTARTUP", "/tmp/s.py"), ("PYTHONHOME", "/tmp"), ("LD_PRELOAD", "/tmp/x.so"),
+    ("LD_LIBRARY_PATH", "/tmp"), ("DYLD_INSERT_LIBRARIES", "/tmp/x"), ("BASH_ENV", "/tmp/rc"), ("ENV", "/tmp/rc"),
+    ("BASH_FUNC_x", "() { id; }"), ("SSH_ASKPASS", "/tmp/askpass"), ("SSH_ASKPASS_REQUIRE", "force"),
+    ("HOME", "/tmp"), ("XDG_CONFIG_HOME", "/tmp"), ("PATH", "/tmp"), ("_ansible_templar_sandbox_mode", "x"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value"), NEVER_ENV, ids=[row[0] for row in NEVER_ENV])
+def test_configuration_variables_are_refused_even_when_allowlisted(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    runner = _runner(tmp_path, project, monkeypatch, PRAXIS_AGENT_ENV_ALLOW=f"{name},HTTPS_PROXY")
+    refusal = refused(runner, env={name: value})
+    assert f"environment variable {name} is not one an agent may set" in str(refusal)
+
+
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "AWS_REGION", "NO_PROXY", "K8S_AUTH_CONTEXT"])
+def test_positive_control_plain_allowlisted_variables_pass(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    allowed(_runner(tmp_path, project, monkeypatch, PRAXIS_AGENT_ENV_ALLOW=name), env={name: "value"})
