@@ -461,6 +461,14 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
         yield value
     elif isinstance(value, Mapping):
         for key, sub in value.items():
+            if str(key).startswith("__ansible"):
+                # ansible-core's JSON decoder for -e reads {"__ansible_vault": ...} as a ciphertext it decrypts with
+                # the run's vault secrets and {"__ansible_unsafe": ...} as a typed value, not as this mapping
+                raise RunRefused(
+                    f"extra vars may not hold the key {str(key)[:60]!r}: ansible-core reads a mapping with an "
+                    "__ansible_* key as an encoded value (a vault ciphertext, an unsafe string), not as data",
+                    hint="pass plain values; vaulted values belong in the project's vars files",
+                )
             yield str(key)
             yield from _strings(sub, depth + 1)
     elif isinstance(value, list | tuple):

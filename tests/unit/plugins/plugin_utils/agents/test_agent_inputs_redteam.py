@@ -296,3 +296,20 @@ def test_positive_control_plain_allowlisted_variables_pass(
     tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     allowed(_runner(tmp_path, project, monkeypatch, PRAXIS_AGENT_ENV_ALLOW=name), env={name: "value"})
+
+
+# ------------------------------------------------------------------------------------------------ extra vars
+# Mappings ansible-core's -e JSON decoder (_json/_profiles/_legacy.py) turns into typed values, at any depth.
+ENCODED = [
+    {"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n6162"}, {"__ansible_unsafe": "x"},
+    [{"__ansible_vault": "x"}], {"outer": {"__ansible_unsafe": "x"}}, {"__ansible_type": "x"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ENCODED)
+def test_encoded_values_in_extra_vars_are_refused(runner: AgentRunner, value: Any) -> None:
+    assert "__ansible" in str(refused(runner, extra_vars={"app": value}))
+
+
+def test_positive_control_keys_that_only_look_alike_pass(runner: AgentRunner) -> None:
+    allowed(runner, extra_vars={"app": {"_ansible_vault": "x", "ansible_unsafe_x": "y", "vault": {"a": 1}}})
