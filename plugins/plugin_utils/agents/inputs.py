@@ -247,12 +247,9 @@ def _read_cfg(path: Path) -> dict[str, dict[str, str]]:
 def _names_a_project_path(project: Path, value: str) -> bool:
     """Whether a word of ``value`` is a relative path that exists in the project: the operator's text would then
     name the project's file here (ansible-core resolves relative paths against the file's directory)."""
-    for word in value.replace(",", " ").replace(os.pathsep, " ").replace("=", " ").split():
-        word = word.strip("'\"")
-        if word.startswith("@"):  # vault identities: id@path
-            word = word[1:]
-        if "@" in word:
-            word = word.split("@", 1)[1]
+    for raw in value.replace(",", " ").replace(os.pathsep, " ").replace("=", " ").split():
+        word = raw.strip("'\"")
+        word = word.split("@", 1)[1] if "@" in word else word  # vault identities: id@path
         if word and not os.path.isabs(os.path.expanduser(word)) and (project / word).exists():
             return True
     return False

@@ -7,12 +7,17 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
 
 - Playbooks and inventories only from inside an operator-configured project root, after resolving every symbolic
   link; a project that ships controller-side Python (``filter_plugins/``, ``library/``, ``collections/`` ...) is
-  refused before anything runs (the gate would refuse it too, mid-start).
+  refused before anything runs (the gate would refuse it too, mid-start). What ansible-core would run on the
+  controller before any task from the files the run points it at is refused too: an inventory that is not plain data
+  (a script, an inventory plugin configuration, a link out of the project) and a project ``ansible.cfg`` that sets
+  more than plain switches (inputs.py).
 - The gate's configuration is forced through the run's environment, which only this wrapper writes: the gate armed
   (``PRAXIS_GATE=enforce``), the operator's mode and state directory, principal ``agent:<session>``, strict host-key
   checking. Agent extra vars may not name gate, Ansible or magic variables nor carry templates (anything ansible-core
-  would template, its ``#jinja2:`` header included: core/templating.py); agent environment variables must be on the
-  operator's allowlist; a project ``ansible.cfg`` can only tighten (core/settings.py).
+  would template, its ``#jinja2:`` header included: core/templating.py) nor ``__ansible_*`` keys (ansible-core's
+  encoded values); agent environment variables must be on the operator's allowlist and never one a program of the
+  run reads as configuration (``_ANSIBLE_*``, ``PYTHON*``, ``LD_*`` ...); a project ``ansible.cfg`` can only tighten
+  (core/settings.py).
 - No env, extra-vars or password file is written (``suppress_env_files``; a become password goes through
   ansible-runner's in-memory prompt answers). ansible-runner's private data directory (it writes its command line
   and each event there while the run lasts) is an owner-only temporary directory removed when the run ends.

@@ -94,7 +94,7 @@ NOT_DATA = [
 @pytest.mark.parametrize(("name", "content", "mode", "phrase"), NOT_DATA, ids=[row[0] for row in NOT_DATA])
 @pytest.mark.parametrize("where", ["file", "directory"])
 def test_an_inventory_that_is_not_data_is_refused(
-    runner: AgentRunner, project: Path, name: str, content: str, mode: int, phrase: str, where: str
+    runner: AgentRunner, project: Path, *, name: str, content: str, mode: int, phrase: str, where: str
 ) -> None:
     folder = project / ("inv/sub" if where == "directory" else "")
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +176,7 @@ NOT_INERT = [
 @pytest.mark.parametrize(("section", "key", "value"), NOT_INERT, ids=[f"{s}.{k}" for s, k, _v in NOT_INERT])
 @pytest.mark.parametrize("ansible_config", ["unset", "blank", "relative", "directory"])
 def test_a_project_ansible_cfg_setting_more_than_switches_is_refused(
-    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, section: str, key: str, value: str,
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, *, section: str, key: str, value: str,
     ansible_config: str,
 ) -> None:  # fmt: skip
     head = "" if section == "defaults" else f"\n[{section}]\n"
@@ -249,8 +249,14 @@ def test_real_runs_neither_the_inventory_script_nor_the_vault_script_runs(tmp_pa
     (project / "vault.sh").write_text(f"#!/bin/sh\nid > {canary}\necho pw\n")
     (project / "vault.sh").chmod(0o755)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
-    env.update(PRAXIS_STATE_DIR=str(state), PRAXIS_GATE="enforce", PRAXIS_MODE="guarded", HOME=str(tmp_path),
-               PRAXIS_AGENT_PROJECTS=str(project), PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
+    env.update(
+        PRAXIS_STATE_DIR=str(state),
+        PRAXIS_GATE="enforce",
+        PRAXIS_MODE="guarded",
+        HOME=str(tmp_path),
+        PRAXIS_AGENT_PROJECTS=str(project),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
     runner = AgentRunner(session=None, environ=env)
     with pytest.raises(RunRefused, match="executable"):
         runner.run(AgentRunRequest(playbook="site.yml", inventory=("inv.sh",)))
