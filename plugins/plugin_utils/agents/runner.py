@@ -85,6 +85,9 @@ _RESERVED_NAMES = frozenset(
 # program it runs), and HOME/XDG_CONFIG_HOME/ANSIBLE's own lookups (~/.ansible.cfg, ~/.ansible/collections).
 _NEVER_ENV_PREFIXES = ("PRAXIS_", "ANSIBLE_", "_ANSIBLE_", "PYTHON", "LD_", "DYLD_", "BASH_FUNC_", "SSH_ASKPASS")
 _NEVER_ENV_NAMES = frozenset({"BASH_ENV", "ENV", "HOME", "XDG_CONFIG_HOME", "PATH"})
+# The inventory plugins an agent-named inventory is read with: the ones that read files as host data. Not script
+# (runs an executable file), auto (runs the plugin a YAML file names) or any plugin configuration.
+DATA_INVENTORY_PLUGINS = "ansible.builtin.yaml,ansible.builtin.ini,ansible.builtin.toml"
 _MAX_EXTRA_VARS_BYTES = 64 * 1024
 _LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
@@ -234,6 +237,10 @@ class AgentRunner:
         env.update(
             {key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_", "_ANSIBLE_"))}
         )
+        if plan.inventories and not any(self.settings.is_allowlisted(item) for item in plan.inventories):
+            # the agent's inventories were checked to be data (inputs.py); ansible-core is also held to reading them
+            # as data, so a file made executable or turned into a plugin configuration after the check still is
+            env["ANSIBLE_INVENTORY_ENABLED"] = DATA_INVENTORY_PLUGINS
         deadline = time.monotonic() + self.agent_settings.run_timeout
         stopped: list[str] = []
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents import runner as runner_module
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.config import load_agent_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.inputs import INERT_SETTINGS
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.runner import (
@@ -319,3 +320,35 @@ def test_encoded_values_in_extra_vars_are_refused(runner: AgentRunner, value: An
 
 def test_positive_control_keys_that_only_look_alike_pass(runner: AgentRunner) -> None:
     allowed(runner, extra_vars={"app": {"_ansible_vault": "x", "ansible_unsafe_x": "y", "vault": {"a": 1}}})
+
+
+@pytest.mark.skipif(shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) is None,
+                    reason="needs ansible-playbook beside this interpreter")  # fmt: skip
+def test_a_script_swapped_in_after_the_check_still_does_not_run(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check and the run are apart in time: ansible-core itself is held to the data-reading inventory plugins
+    (ANSIBLE_INVENTORY_ENABLED), so an inventory made executable after the check is not executed either."""
+    canary = tmp_path / "canary"
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (project / "inv").mkdir()
+    (project / "inv" / "hosts.sh").write_text(f"#!/bin/sh\nid > {canary}\necho '{{}}'\n")
+    (project / "inv" / "hosts.sh").chmod(0o755)
+    (project / "inv" / "static.ini").write_text("web1 ansible_host=192.0.2.1\n")
+    monkeypatch.setattr(runner_module, "inventory_refusal", lambda *a: None)  # as if swapped after the check
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
+    env.update(
+        PRAXIS_STATE_DIR=str(state),
+        PRAXIS_GATE="enforce",
+        PRAXIS_MODE="guarded",
+        HOME=str(tmp_path),
+        PRAXIS_AGENT_PROJECTS=str(project),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
+    result = AgentRunner(session=None, environ=env).run(AgentRunRequest(playbook="site.yml", inventory=("inv",)))
+    assert result.gated and not canary.exists(), result.problems
+    # positive control: the operator vouches for the directory, and ansible-core runs the script as before
+    env["PRAXIS_ALLOW_PATHS"] = str(project / "inv")
+    AgentRunner(session=None, environ=env).run(AgentRunRequest(playbook="site.yml", inventory=("inv",)))
+    assert canary.exists()
