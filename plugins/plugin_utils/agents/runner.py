@@ -131,6 +131,9 @@ class _Plan:
     request: AgentRunRequest
     session: str
     ident: str
+    # the ansible.cfg ansible-core is to read, pinned through ANSIBLE_CONFIG when the project had none at the check
+    # (so one written after the check is not read): the operator's, or "" for an empty one; None: not pinned
+    config: str | None = None
 
 
 class AgentRunner:
@@ -216,14 +219,14 @@ class AgentRunner:
             raise RunRefused(f"the playbook {request.playbook} is not a file in {project}", hint="name a playbook")
         inventories = [str(_inside(project, item, "inventory")) for item in request.inventory]
         self._refuse_adjacent_code(project, playbook)
-        self._refuse_code_in_inputs(project, [Path(item) for item in inventories])
+        config = self._refuse_code_in_inputs(project, [Path(item) for item in inventories])
         extra_vars = _checked_extra_vars(request.extra_vars)
         agent_env = self._checked_env(request.env)
         if request.limit is not None and not _LIMIT_PATTERN.fullmatch(request.limit):
             raise RunRefused(f"not a host pattern: {request.limit[:80]!r}", hint="use inventory names and groups")
         session = self.session or f"anon-{uuid.uuid4().hex[:16]}"
         return _Plan(project, playbook, inventories, extra_vars, agent_env, request, session,
-                     f"agent-{uuid.uuid4().hex}")  # fmt: skip
+                     f"agent-{uuid.uuid4().hex}", config)  # fmt: skip
 
     # ---------------------------------------------------------------------------------------------- internals
     def _ansible_runner(self, plan: _Plan, events: list[dict[str, Any]]) -> tuple[str, int | None, str]:
@@ -284,6 +287,10 @@ class AgentRunner:
             # hold no secret; the environment, extra vars and passwords stay in memory (suppress_env_files).
             (private / "env").mkdir(mode=0o700)
             (private / "env" / "settings").write_text(json.dumps(settings))
+            if plan.config is not None:  # what the check saw: no project ansible.cfg, so none is read
+                if not plan.config:
+                    (private / "ansible.cfg").write_text("")
+                env["ANSIBLE_CONFIG"] = plan.config or str(private / "ansible.cfg")
             runner = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(plan.project),
@@ -356,9 +363,12 @@ class AgentRunner:
             checked[key] = value
         return checked
 
-    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> None:
+    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> str | None:
         """What ansible-core would run on the controller before any task from the files the run points it at: an
-        inventory that is not plain data, a project ansible.cfg that sets more than plain switches (inputs.py)."""
+        inventory that is not plain data, a project ansible.cfg that sets more than plain switches (inputs.py).
+
+        Returns the configuration to pin (``_Plan.config``) when ansible-core would look for the project's
+        ansible.cfg and there is none: the operator's file it would read instead, or "" (none)."""
         for source in inventories:
             refusal = inventory_refusal(project, source, self.settings)
             if refusal is not None:
@@ -372,6 +382,9 @@ class AgentRunner:
         refusal = project_config_refusal(project, run_env, operator_cfg, self.settings)
         if refusal is not None:
             raise RunRefused(str(refusal), hint=refusal.hint)
+        if run_env["ANSIBLE_CONFIG"] or os.path.lexists(project / "ansible.cfg"):
+            return None
+        return str(operator_cfg) if operator_cfg is not None else ""
 
     def _refuse_adjacent_code(self, project: Path, playbook: Path) -> None:
         """Controller-side Python in the project: refused before anything runs, with the gate's own message."""

@@ -352,3 +352,45 @@ def test_a_script_swapped_in_after_the_check_still_does_not_run(
     env["PRAXIS_ALLOW_PATHS"] = str(project / "inv")
     AgentRunner(session=None, environ=env).run(AgentRunRequest(playbook="site.yml", inventory=("inv",)))
     assert canary.exists()
+
+
+@pytest.mark.skipif(shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) is None,
+                    reason="needs ansible-playbook beside this interpreter")  # fmt: skip
+@pytest.mark.parametrize("operator_cfg", [False, True])
+def test_a_project_ansible_cfg_written_after_the_check_is_not_read(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, operator_cfg: bool
+) -> None:
+    """No project ansible.cfg at the check: the run's ANSIBLE_CONFIG is pinned to what ansible-core would have read
+    then (the operator's file, or an empty one), so a file the agent writes between the check and the start is not
+    read (its vault password script does not run)."""
+    canary = tmp_path / "canary"
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (project / "vault.sh").write_text(f"#!/bin/sh\nid > {canary}\necho pw\n")
+    (project / "vault.sh").chmod(0o755)
+    if operator_cfg:
+        (tmp_path / ".ansible.cfg").write_text("[defaults]\nforks = 3\n")  # the operator's, through HOME
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
+    env.update(
+        PRAXIS_STATE_DIR=str(state),
+        PRAXIS_GATE="enforce",
+        PRAXIS_MODE="guarded",
+        HOME=str(tmp_path),
+        PRAXIS_AGENT_PROJECTS=str(project),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
+    runner = AgentRunner(session=None, environ=env)
+    original = runner._refuse_code_in_inputs
+
+    def check_then_write(*args: Any) -> str | None:
+        pinned = original(*args)
+        (project / "ansible.cfg").write_text("[defaults]\nvault_password_file = ./vault.sh\n")
+        return pinned
+
+    monkeypatch.setattr(runner, "_refuse_code_in_inputs", check_then_write)
+    result = runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
+    assert result.gated and not canary.exists(), result.problems
+    # positive control: without the pin (the check disabled), ansible-core reads the file and runs the script
+    monkeypatch.setattr(runner, "_refuse_code_in_inputs", lambda *a: None)
+    runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
+    assert canary.exists()
