@@ -21,6 +21,11 @@ controller before the first task, where the gate decides nothing:
   lists the dangerous settings would round every other one down).
 
 The operator vouches for a file by allowlisting it (``PRAXIS_ALLOW_PATHS``). Plain Python: no ansible-core import.
+The check and the run are apart in time, so the runner also holds ansible-core to what was checked: an agent-named
+inventory is read with the data plugins only (``ANSIBLE_INVENTORY_ENABLED``), and when the project had no
+ansible.cfg the run's ``ANSIBLE_CONFIG`` is pinned to the file ansible-core would have read (runner.py). A project
+ansible.cfg rewritten between the check and the start is not covered (pinning it would hide its tighten-only
+``[praxis_gatekeeper]`` section from the gate).
 
 Security constraints: SEC-2 (docs/security-constraints.yml).
 """
