@@ -7,12 +7,17 @@ What the wrapper guarantees, whoever calls it (the Python API, ``praxis-gate age
 
 - Playbooks and inventories only from inside an operator-configured project root, after resolving every symbolic
   link; a project that ships controller-side Python (``filter_plugins/``, ``library/``, ``collections/`` ...) is
-  refused before anything runs (the gate would refuse it too, mid-start).
+  refused before anything runs (the gate would refuse it too, mid-start). What ansible-core would run on the
+  controller before any task from the files the run points it at is refused too: an inventory that is not plain data
+  (a script, an inventory plugin configuration, a link out of the project) and a project ``ansible.cfg`` that sets
+  more than plain switches (inputs.py).
 - The gate's configuration is forced through the run's environment, which only this wrapper writes: the gate armed
   (``PRAXIS_GATE=enforce``), the operator's mode and state directory, principal ``agent:<session>``, strict host-key
   checking. Agent extra vars may not name gate, Ansible or magic variables nor carry templates (anything ansible-core
-  would template, its ``#jinja2:`` header included: core/templating.py); agent environment variables must be on the
-  operator's allowlist; a project ``ansible.cfg`` can only tighten (core/settings.py).
+  would template, its ``#jinja2:`` header included: core/templating.py) nor ``__ansible_*`` keys (ansible-core's
+  encoded values); agent environment variables must be on the operator's allowlist and never one a program of the
+  run reads as configuration (``_ANSIBLE_*``, ``PYTHON*``, ``LD_*`` ...); a project ``ansible.cfg`` can only tighten
+  (core/settings.py).
 - No env, extra-vars or password file is written (``suppress_env_files``; a become password goes through
   ansible-runner's in-memory prompt answers). ansible-runner's private data directory (it writes its command line
   and each event there while the run lasts) is an owner-only temporary directory removed when the run ends.
@@ -46,13 +51,14 @@ from ..audit.writer import AuditLog
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.killswitch import status as killswitch_status
-from ..core.settings import GateSettings, load_settings
+from ..core.settings import GateSettings, find_operator_cfg, load_settings
 from ..core.templating import possibly_template
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from ..store import Store, open_store
 from ._processes import MARKER, end_processes, marked_processes, running
 from .config import AgentSettings, load_agent_settings
+from .inputs import inventory_refusal, project_config_refusal
 from .results import AgentRunResult, build_result
 from .sessions import SessionBook, principal_of, valid_session_id
 
@@ -72,6 +78,16 @@ _RESERVED_PREFIXES = ("ansible_", "praxis_", "inventory_", "role_", "playbook_",
 _RESERVED_NAMES = frozenset(
     {"hostvars", "vars", "groups", "omit", "play_hosts", "environment", "item", "lookup", "query", "q", "tags"}
 )
+# Environment variables no agent may set, even on the operator's allowlist: each is read as configuration by a
+# program of the run, so it would choose the run's code or its configuration. ansible-core reads _ANSIBLE_* as its
+# own settings (base.yml: _ANSIBLE_TEMPLAR_SANDBOX_MODE turns the Jinja sandbox off, _ANSIBLE_CONNECTION_PATH names
+# a program), Python PYTHON*, the dynamic loader LD_*/DYLD_*, shells BASH_ENV/ENV/BASH_FUNC_*, ssh SSH_ASKPASS* (a
+# program it runs), and HOME/XDG_CONFIG_HOME/ANSIBLE's own lookups (~/.ansible.cfg, ~/.ansible/collections).
+_NEVER_ENV_PREFIXES = ("PRAXIS_", "ANSIBLE_", "_ANSIBLE_", "PYTHON", "LD_", "DYLD_", "BASH_FUNC_", "SSH_ASKPASS")
+_NEVER_ENV_NAMES = frozenset({"BASH_ENV", "ENV", "HOME", "XDG_CONFIG_HOME", "PATH"})
+# The inventory plugins an agent-named inventory is read with: the ones that read files as host data. Not script
+# (runs an executable file), auto (runs the plugin a YAML file names) or any plugin configuration.
+DATA_INVENTORY_PLUGINS = "ansible.builtin.yaml,ansible.builtin.ini,ansible.builtin.toml"
 _MAX_EXTRA_VARS_BYTES = 64 * 1024
 _LIMIT_PATTERN = re.compile(r"[A-Za-z0-9_.:*?!&,\[\]@-]{1,500}")
 _BECOME_PROMPT = r"^BECOME password.*:\s*?$"
@@ -115,6 +131,9 @@ class _Plan:
     request: AgentRunRequest
     session: str
     ident: str
+    # the ansible.cfg ansible-core is to read, pinned through ANSIBLE_CONFIG when the project had none at the check
+    # (so one written after the check is not read): the operator's, or "" for an empty one; None: not pinned
+    config: str | None = None
 
 
 class AgentRunner:
@@ -200,13 +219,14 @@ class AgentRunner:
             raise RunRefused(f"the playbook {request.playbook} is not a file in {project}", hint="name a playbook")
         inventories = [str(_inside(project, item, "inventory")) for item in request.inventory]
         self._refuse_adjacent_code(project, playbook)
+        config = self._refuse_code_in_inputs(project, [Path(item) for item in inventories])
         extra_vars = _checked_extra_vars(request.extra_vars)
         agent_env = self._checked_env(request.env)
         if request.limit is not None and not _LIMIT_PATTERN.fullmatch(request.limit):
             raise RunRefused(f"not a host pattern: {request.limit[:80]!r}", hint="use inventory names and groups")
         session = self.session or f"anon-{uuid.uuid4().hex[:16]}"
         return _Plan(project, playbook, inventories, extra_vars, agent_env, request, session,
-                     f"agent-{uuid.uuid4().hex}")  # fmt: skip
+                     f"agent-{uuid.uuid4().hex}", config)  # fmt: skip
 
     # ---------------------------------------------------------------------------------------------- internals
     def _ansible_runner(self, plan: _Plan, events: list[dict[str, Any]]) -> tuple[str, int | None, str]:
@@ -217,7 +237,13 @@ class AgentRunner:
         env = self._run_env(plan.session, plan.agent_env, request.approvals, marker)
         # ansible-runner starts from this process's environment and can only add to it: blank the gate's and
         # Ansible's variables the run must not inherit (an approval token, a config file) unless set above.
-        env.update({key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_"))})
+        env.update(
+            {key: "" for key in os.environ if key not in env and key.startswith(("PRAXIS_", "ANSIBLE_", "_ANSIBLE_"))}
+        )
+        if plan.inventories and not any(self.settings.is_allowlisted(item) for item in plan.inventories):
+            # the agent's inventories were checked to be data (inputs.py); ansible-core is also held to reading them
+            # as data, so a file made executable or turned into a plugin configuration after the check still is
+            env["ANSIBLE_INVENTORY_ENABLED"] = DATA_INVENTORY_PLUGINS
         deadline = time.monotonic() + self.agent_settings.run_timeout
         stopped: list[str] = []
 
@@ -261,6 +287,10 @@ class AgentRunner:
             # hold no secret; the environment, extra vars and passwords stay in memory (suppress_env_files).
             (private / "env").mkdir(mode=0o700)
             (private / "env" / "settings").write_text(json.dumps(settings))
+            if plan.config is not None:  # what the check saw: no project ansible.cfg, so none is read
+                if not plan.config:
+                    (private / "ansible.cfg").write_text("")
+                env["ANSIBLE_CONFIG"] = plan.config or str(private / "ansible.cfg")
             runner = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(plan.project),
@@ -314,16 +344,47 @@ class AgentRunner:
         for key, value in requested.items():
             if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
                 raise RunRefused(f"not an environment variable name: {str(key)[:60]!r}")
-            if key not in self.agent_settings.env_allow or key.startswith(("PRAXIS_", "ANSIBLE_")):
+            if key not in self.agent_settings.env_allow:
                 raise RunRefused(
                     f"the environment variable {key} is not one an agent may set",
                     hint="the operator lists the variables agents may set in PRAXIS_AGENT_ENV_ALLOW; PRAXIS_* and "
                     "ANSIBLE_* are never among them",
                 )
+            if key.upper().startswith(_NEVER_ENV_PREFIXES) or key.upper() in _NEVER_ENV_NAMES:
+                raise RunRefused(
+                    f"the environment variable {key} is not one an agent may set, even on the operator's allowlist: "
+                    "a program of the run (ansible-core, Python, the loader, a shell, ssh) reads it as its "
+                    "configuration",
+                    hint="the operator sets it in the environment agent runs start from; agents set plain values "
+                    "such as proxies or cloud regions",
+                )
             if not isinstance(value, str) or "\0" in value or len(value) > 4096:
                 raise RunRefused(f"the value of {key} must be a string of at most 4096 characters")
             checked[key] = value
         return checked
+
+    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> str | None:
+        """What ansible-core would run on the controller before any task from the files the run points it at: an
+        inventory that is not plain data, a project ansible.cfg that sets more than plain switches (inputs.py).
+
+        Returns the configuration to pin (``_Plan.config``) when ansible-core would look for the project's
+        ansible.cfg and there is none: the operator's file it would read instead, or "" (none)."""
+        for source in inventories:
+            refusal = inventory_refusal(project, source, self.settings)
+            if refusal is not None:
+                raise RunRefused(str(refusal), hint=refusal.hint)
+        operator_cfg = None
+        with contextlib.suppress(ConfigError):
+            found = find_operator_cfg(self._environ, str(project))
+            operator_cfg = found.path if found is not None else None
+        # the run's ANSIBLE_CONFIG: the operator's, or blank (_ansible_runner blanks the one this process inherited)
+        run_env = {"ANSIBLE_CONFIG": self._environ.get("ANSIBLE_CONFIG", "")}
+        refusal = project_config_refusal(project, run_env, operator_cfg, self.settings)
+        if refusal is not None:
+            raise RunRefused(str(refusal), hint=refusal.hint)
+        if run_env["ANSIBLE_CONFIG"] or os.path.lexists(project / "ansible.cfg"):
+            return None
+        return str(operator_cfg) if operator_cfg is not None else ""
 
     def _refuse_adjacent_code(self, project: Path, playbook: Path) -> None:
         """Controller-side Python in the project: refused before anything runs, with the gate's own message."""
@@ -425,6 +486,14 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
         yield value
     elif isinstance(value, Mapping):
         for key, sub in value.items():
+            if str(key).startswith("__ansible"):
+                # ansible-core's JSON decoder for -e reads {"__ansible_vault": ...} as a ciphertext it decrypts with
+                # the run's vault secrets and {"__ansible_unsafe": ...} as a typed value, not as this mapping
+                raise RunRefused(
+                    f"extra vars may not hold the key {str(key)[:60]!r}: ansible-core reads a mapping with an "
+                    "__ansible_* key as an encoded value (a vault ciphertext, an unsafe string), not as data",
+                    hint="pass plain values; vaulted values belong in the project's vars files",
+                )
             yield str(key)
             yield from _strings(sub, depth + 1)
     elif isinstance(value, list | tuple):
