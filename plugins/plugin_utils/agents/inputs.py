@@ -45,15 +45,16 @@ from ..core.settings import GateSettings
 __all__ = ["INERT_SETTINGS", "InputRefusal", "inventory_refusal", "project_config", "project_config_refusal"]
 
 # ansible.cfg settings that only tune how a run behaves: numbers, switches, colours. None names a file, a program, a
-# plugin, a host or an interpreter. [section] -> keys; "*" means every key of the section.
+# plugin, a host or an interpreter, and none loosens what the run checks or shows an agent more of the run (host key
+# checking, verbosity and display_args_to_stdout are left out). [section] -> keys; "*" means every key of the section.
 INERT_SETTINGS: Mapping[str, frozenset[str]] = {
     "defaults": frozenset({
         "forks", "timeout", "gathering", "gather_subset", "gather_timeout", "nocows", "nocolor", "force_color",
-        "retry_files_enabled", "host_key_checking", "display_skipped_hosts", "display_ok_hosts",
-        "display_args_to_stdout", "deprecation_warnings", "system_warnings", "localhost_warning",
-        "error_on_undefined_vars", "force_handlers", "any_errors_fatal", "internal_poll_interval", "poll_interval",
-        "show_custom_stats", "duplicate_dict_key", "invalid_task_attribute_failed", "verbosity",
-        "max_diff_size", "show_per_host_start", "check_mode_markers", "display_failed_stderr",
+        "retry_files_enabled", "display_skipped_hosts", "display_ok_hosts", "deprecation_warnings",
+        "system_warnings", "localhost_warning", "error_on_undefined_vars", "force_handlers", "any_errors_fatal",
+        "internal_poll_interval", "poll_interval", "show_custom_stats", "duplicate_dict_key",
+        "invalid_task_attribute_failed", "max_diff_size", "show_per_host_start", "check_mode_markers",
+        "display_failed_stderr",
     }),
     "colors": frozenset({"*"}),
     "diff": frozenset({"always", "context"}),
