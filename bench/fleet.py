@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -173,6 +173,7 @@ def run_fleet(
     postgres: bool,
     ara: bool = True,
     warmup_hosts: int = 0,
+    measured: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``warmup_hosts``: the unmeasured warm-up of each variant runs on that many hosts only (0: all of them). It
     primes bytecode, the state directory and the stores, which a few hosts do as well as a hundred; on a 2-core
@@ -182,6 +183,9 @@ def run_fleet(
         raise SystemExit(f"the PostgreSQL variants need psycopg: {sys.executable} -m pip install 'psycopg[binary]' "
                          "(bench/setup installs it), or --no-postgres")  # fmt: skip
     variants = ["ungated", "gated"] + (["ara"] if ara else []) + (["gated_postgres"] if postgres else [])
+    if measured:  # a subset of the rounds' variants (the approval runs still use the PostgreSQL cluster); the
+        # ungated baseline always runs, since every ratio is taken against it
+        variants = [v for v in variants if v == "ungated" or v in measured]
     approval_variants = (["approved_sqlite"] + (["approved_postgres"] if postgres else [])) if approvals else []
     with NetLab.create(root / "net", hosts=hosts) as net, (
         postgres_cluster() if postgres else _nothing()
@@ -253,12 +257,15 @@ if __name__ == "__main__":
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-ara", action="store_true")
     parser.add_argument("--warmup-hosts", type=int, default=0, help="warm each variant up on this many hosts (0: all)")
+    parser.add_argument("--measured", default="", help="comma-separated variants of the rounds to run (ungated always "
+                        "runs; default: all); e.g. gated, to rerun the approval runs beside a gated one")  # fmt: skip
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pxb-fleet-", dir="/tmp"))
     try:
         outcome = run_fleet(scratch, hosts=args.hosts, rounds=args.rounds, forks=args.forks,
                             approvals=not args.no_approvals, postgres=not args.no_postgres, ara=not args.no_ara,
-                            warmup_hosts=args.warmup_hosts)  # fmt: skip
+                            warmup_hosts=args.warmup_hosts,
+                            measured=[v for v in args.measured.split(",") if v])  # fmt: skip
         print(json.dumps({k: v for k, v in outcome.items() if k != "runs"}, indent=2))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
