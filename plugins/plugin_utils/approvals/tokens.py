@@ -200,7 +200,7 @@ def sign_tokens(
 ) -> tuple[MintedToken, ...]:
     """Mint the tokens that carry ``items``: one when they fit, else as few as the bounds every reader holds a token
     to allow (``verify_token``: at most ``_MAX_ITEMS`` items and ``_MAX_TOKEN`` characters). Why: one approval of a
-    fleet run (100 hosts x 20 tasks is 2,000 items, about 290 KiB) signed as one token was a token no run accepts,
+    fleet run (100 hosts x 20 tasks is 2,000 items, about 350 KB) signed as one token was a token no run accepts,
     so every task waited for an approval that had been given. The items are packed in order, each token as full as
     its exact encoded length allows; each covers its own items, all with the same issue time and expiry. A run
     presents them all (one per line in PRAXIS_APPROVAL_FILE)."""

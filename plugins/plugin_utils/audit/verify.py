@@ -419,9 +419,19 @@ def _fail(report: VerifyReport, line: int, seq: int | None, kind: str, problem: 
     return report
 
 
-def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator[dict[str, Any]]:
+def records_since(
+    path: Path, since: str, *, block: int = 64 * 1024, containing: bytes | None = None
+) -> Iterator[dict[str, Any]]:
     """Records whose ISO time is at or after ``since``, newest first, reading the file backwards: the cost is the
-    records since then, not the size of the log."""
+    records since then, not the size of the log.
+
+    ``containing``: only records whose line holds these bytes (an approval item's id), and only those lines are
+    parsed; of the others, one line per block is, to know when the scan has passed ``since``. Why: the approvals
+    stage asks the log, at every redemption, whether the item was already used; parsing every record since the
+    approval was signed made each task of a 2,000-task approved run read all the run's records before it (66 ms
+    of CPU per task and host at the end of the fleet benchmark's run, growing with the run). A record that holds
+    the bytes is judged exactly as without the filter; the stop may come up to one block later, which can only
+    show the caller more records, never fewer."""
     try:
         handle = _open_log(path)
     except (OSError, InputRejected):
@@ -445,6 +455,20 @@ def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator
             carry = lines.pop(0) if start > 0 else b""
             if len(carry) > MAX_RECORD_BYTES:
                 carry, long_line = b"", True
+            if containing is not None:
+                if containing in chunk:
+                    for raw in reversed(lines):
+                        record = _parse_line(raw) if containing in raw else None
+                        if record is None:
+                            continue
+                        if str(record.get("time", "")) < since:
+                            return
+                        yield record
+                oldest = next((r for r in map(_parse_line, lines) if r is not None), None)
+                if oldest is not None and str(oldest.get("time", "")) < since:
+                    return
+                end = start
+                continue
             for raw in reversed(lines):
                 record = _parse_line(raw)
                 if record is None:
@@ -453,7 +477,7 @@ def records_since(path: Path, since: str, *, block: int = 64 * 1024) -> Iterator
                     return
                 yield record
             end = start
-        if carry:
+        if carry and (containing is None or containing in carry):
             record = _parse_line(carry)
             if record is not None and str(record.get("time", "")) >= since:
                 yield record

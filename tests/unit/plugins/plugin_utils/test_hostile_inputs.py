@@ -288,6 +288,7 @@ report = verify.verify_log(path, expect_anchor=False, workers=1)
 print("verify", report.ok, report.kind)
 print("show", [r.get("command") for r in verify.iter_records(path)])
 print("since", [r.get("command") for r in verify.records_since(path, "")])
+print("since c1", [r.get("command") for r in verify.records_since(path, "", containing=b'"c1"')])
 print("recover", open_decisions(path, "r", 0))
 log = AuditLog(path, fsync=False)  # its tail window ends in the long line: it refuses, never guesses
 print("append", log.append({{"event": "cli", "command": "after"}}), "no readable record" in log.last_error)
@@ -312,6 +313,7 @@ def test_a_line_of_hundreds_of_megabytes_is_read_through_never_held(tmp_path: Pa
         f"verify False {kind}",
         "show ['c0', 'c1', 'c2']",
         "since ['c2', 'c1', 'c0']",
+        "since c1 ['c1']",
         "recover []",
         "append False True",
     ], done.stdout
