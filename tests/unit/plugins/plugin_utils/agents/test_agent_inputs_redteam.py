@@ -238,6 +238,21 @@ def test_a_linked_or_unreadable_project_ansible_cfg_is_refused(
     assert "vault_password_file" in str(refused(runner))  # [DEFAULT] reaches every section
 
 
+def _real_run_env(tmp_path: Path, project: Path, state: Path) -> dict[str, str]:
+    """The environment of a real agent run: this one without Ansible's and the gate's variables, the gate armed in
+    guarded mode on a private state directory, HOME in the test's folder, ansible-playbook beside this Python."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
+    env.update(
+        PRAXIS_STATE_DIR=str(state),
+        PRAXIS_GATE="enforce",
+        PRAXIS_MODE="guarded",
+        HOME=str(tmp_path),
+        PRAXIS_AGENT_PROJECTS=str(project),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
+    return env
+
+
 # ------------------------------------------------------------------------------------------------ real runs
 @pytest.mark.skipif(shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) is None,
                     reason="needs ansible-playbook beside this interpreter")  # fmt: skip
@@ -249,15 +264,7 @@ def test_real_runs_neither_the_inventory_script_nor_the_vault_script_runs(tmp_pa
     (project / "inv.sh").chmod(0o755)
     (project / "vault.sh").write_text(f"#!/bin/sh\nid > {canary}\necho pw\n")
     (project / "vault.sh").chmod(0o755)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
-    env.update(
-        PRAXIS_STATE_DIR=str(state),
-        PRAXIS_GATE="enforce",
-        PRAXIS_MODE="guarded",
-        HOME=str(tmp_path),
-        PRAXIS_AGENT_PROJECTS=str(project),
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
-    )
+    env = _real_run_env(tmp_path, project, state)
     runner = AgentRunner(session=None, environ=env)
     with pytest.raises(RunRefused, match="executable"):
         runner.run(AgentRunRequest(playbook="site.yml", inventory=("inv.sh",)))
@@ -337,15 +344,7 @@ def test_a_script_swapped_in_after_the_check_still_does_not_run(
     (project / "inv" / "hosts.sh").chmod(0o755)
     (project / "inv" / "static.ini").write_text("web1 ansible_host=192.0.2.1\n")
     monkeypatch.setattr(runner_module, "inventory_refusal", lambda *a: None)  # as if swapped after the check
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
-    env.update(
-        PRAXIS_STATE_DIR=str(state),
-        PRAXIS_GATE="enforce",
-        PRAXIS_MODE="guarded",
-        HOME=str(tmp_path),
-        PRAXIS_AGENT_PROJECTS=str(project),
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
-    )
+    env = _real_run_env(tmp_path, project, state)
     result = AgentRunner(session=None, environ=env).run(AgentRunRequest(playbook="site.yml", inventory=("inv",)))
     assert result.gated and not canary.exists(), result.problems
     # positive control: the operator vouches for the directory, and ansible-core runs the script as before
@@ -370,15 +369,7 @@ def test_a_project_ansible_cfg_written_after_the_check_is_not_read(
     (project / "vault.sh").chmod(0o755)
     if operator_cfg:
         (tmp_path / ".ansible.cfg").write_text("[defaults]\nforks = 3\n")  # the operator's, through HOME
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PRAXIS_"))}
-    env.update(
-        PRAXIS_STATE_DIR=str(state),
-        PRAXIS_GATE="enforce",
-        PRAXIS_MODE="guarded",
-        HOME=str(tmp_path),
-        PRAXIS_AGENT_PROJECTS=str(project),
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
-    )
+    env = _real_run_env(tmp_path, project, state)
     runner = AgentRunner(session=None, environ=env)
     original = runner._refuse_code_in_inputs
 
