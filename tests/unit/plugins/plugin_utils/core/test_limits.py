@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,10 +62,66 @@ def test_the_depth_check_never_recurses(depth: int) -> None:
 
 
 def test_an_unterminated_string_full_of_escaped_quotes_and_brackets_is_no_structure() -> None:
-    """The input that makes a regular expression for strings backtrack once per quote (quadratic); the scanner reads
-    it once, token by token."""
+    """The input that makes a regular expression for strings backtrack once per quote (quadratic); the check reads
+    it in linear steps."""
     assert json_depth_exceeds('"' + '\\"[' * 300_000) is False  # inside one string: no structure at all
     assert json_depth_exceeds('"a",' * 10 + "[" * 65) is True
+
+
+# The reference: the scanner the check replaced, which reads the text token by token in Python (a run of other
+# bytes, an escape pair, a lone backslash, a quote, a bracket) and keeps the running depth.
+_REFERENCE_TOKEN = re.compile(rb'[^"\\\[\]{}]+|\\.|\\|["\[\]{}]', re.DOTALL)
+
+
+def _reference_depth_exceeds(raw: bytes, limit: int) -> bool:
+    depth, in_string = 0, False
+    for match in _REFERENCE_TOKEN.finditer(raw):
+        token = match.group()
+        if token == b'"':
+            in_string = not in_string
+        elif in_string or len(token) > 1 or token == b"\\":
+            continue
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+# Anything at all, weighted to what the check reads: brackets, quotes and backslashes in any order, so malformed
+# text (unbalanced, mismatched, closers first, unterminated strings, a trailing backslash) is most of it.
+_structure_bytes = st.lists(st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b",", b":", b"\xff", b"\n"]),
+                            max_size=400).map(b"".join)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_structure_bytes, st.binary(max_size=200)), st.integers(min_value=0, max_value=12))
+def test_the_depth_check_is_the_token_scanner_on_any_bytes(raw: bytes, limit: int) -> None:
+    """On every input, JSON or not, the C-speed reduction answers what the token scanner answered."""
+    assert json_depth_exceeds(raw, limit) == _reference_depth_exceeds(raw, limit)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_depth_check_is_the_token_scanner_on_generated_deep_and_wide_text(seed: int) -> None:
+    """Long generated texts around the limit (depth limit-1 .. limit+1, many siblings, brackets hidden in strings and
+    escapes, closers first): the same answers, and both answers occur (a positive control for each side)."""
+    chooser = random.Random(seed)
+    answers = []
+    for _ in range(300):
+        limit = chooser.randint(1, 70)
+        depth = limit + chooser.choice([-1, 0, 1])
+        parts = []
+        for _ in range(chooser.randint(1, 30)):
+            nest = chooser.randint(0, max(depth, 0))
+            parts.append("[" * nest + chooser.choice(['"[{\\"]"', "1", '"\\\\"', "{}", "[]"]) + "]" * nest)
+        text = chooser.choice(["", "]", '"', "\\"]) + ",".join(parts)
+        raw = text.encode()
+        answer = json_depth_exceeds(raw, limit)
+        assert answer == _reference_depth_exceeds(raw, limit), text[:200]
+        answers.append(answer)
+    assert True in answers and False in answers
 
 
 def test_size_is_checked_before_parsing() -> None:
