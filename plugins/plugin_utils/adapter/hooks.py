@@ -141,7 +141,7 @@ def arm(*, via: str) -> Gate | None:
                 if isinstance(seam, ApprovalSeam):
                     seam.announce = controller.display  # a waiting task says so in the run's output
             if settings.approval_tokens:
-                warm_approvals(settings)  # before workers fork: each would import the store again
+                _prepare_approvals(gate, settings.approval_tokens)
             pid = os.getpid()
             # A run that cannot be audited does not start: StateError names the reason and the one next step.
             gate.start_run(
@@ -389,6 +389,15 @@ def _around_poll(original: Any, executor: Any, *args: Any, **kwargs: Any) -> Any
         _ARMING.polling = False
 
 
+def _prepare_approvals(gate: Gate, tokens: tuple[str, ...]) -> None:
+    """In the controller, before workers fork: what redeeming the presented tokens needs is loaded and verified once
+    here instead of in every task's worker (approvals/stage.py ``warm`` and ``ApprovalSeam.prepare_run``)."""
+    warm_approvals(gate.settings)
+    for seam in gate.seams:
+        if isinstance(seam, ApprovalSeam):
+            seam.prepare_run(tokens)
+
+
 def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: Any) -> Any:
     """Take the praxis_approval extra var (an AWX survey password answer) out of reach of every task: the gate keeps
     the tokens; the variable, hostvars and vars dumps show a placeholder instead."""
@@ -398,7 +407,7 @@ def _after_variable_manager(original: Any, manager: Any, *args: Any, **kwargs: A
     if isinstance(extra, dict) and "praxis_approval" in extra:
         _ARMING.presented = split_tokens(str(extra["praxis_approval"]))
         if _ARMING.presented and _ARMING.gate is not None:
-            warm_approvals(_ARMING.gate.settings)  # in the controller, before workers fork
+            _prepare_approvals(_ARMING.gate, _ARMING.presented)
         extra["praxis_approval"] = WITHHELD_TOKEN
     if isinstance(extra, dict) and "praxis_approval_wait" in extra:
         raw = str(extra["praxis_approval_wait"]).strip()

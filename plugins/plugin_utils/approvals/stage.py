@@ -18,7 +18,7 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,7 @@ class ApprovalSeam:
         self._dry_runs: dict[str, tuple[SeamContext, str]] = {}
         self._decided = ""  # the decision another seam had this stage decide (see demand)
         self._binding_key: bytes | None = None
+        self._swept = False  # the controller swept expired bodies before workers forked (prepare_run)
         # Where a waiting task says what it waits for: the run's own output (the adapter sets it), else stdout.
         self.announce: Callable[[str], None] = lambda line: print(line, flush=True)
 
@@ -516,20 +517,48 @@ class ApprovalSeam:
         blob = json.dumps(_execution(request), sort_keys=True, default=str, ensure_ascii=True).encode()
         return hmac.new(self._key(), blob, hashlib.sha256).hexdigest()
 
+    def prepare_run(self, tokens: Iterable[str]) -> None:
+        """Before workers fork, in the controller of a run that presents tokens: verify each presented token once,
+        read the binding key and sweep expired bodies, so that no task's freshly forked worker does them again (a
+        fleet's approval is several 64 KiB tokens, which each task tried in turn). The store opened here is closed
+        here: a store must not cross fork(). Never raises: a token that does not verify here is verified again, and
+        refused with its reason, by the task that presents it; a key not read here is read by the first task."""
+        with contextlib.suppress(Exception):
+            approvers = _operators.load_registry(self.settings.approvers_path, self.settings.approver_keys)
+            for token in tokens:
+                with contextlib.suppress(InvalidToken):
+                    verify_token(
+                        token, approvers=approvers, now=self._clock(), max_ttl=self.settings.approval_max_ttl,
+                        requester=self.settings.principal, distinct_from_requester=self.settings.approval_distinct,
+                        allow_expired=True,
+                    )  # fmt: skip
+        with contextlib.suppress(Exception):
+            store = self._open_store()
+            try:
+                self._binding_key = self._read_key(store)
+                _bodies.sweep(store)
+                self._swept = True
+            finally:
+                store.close()
+
     def _key(self) -> bytes:
         if self._binding_key is None:
-            store = self._get_store()
-            fact = store.current("praxis", "approval-binding-key", "secret")
-            if fact is None:
-                # Another controller may create it first (compare-and-set loses): then theirs is used.
-                with contextlib.suppress(_model.ConflictError):
-                    store.put("praxis", "approval-binding-key", "secret", {"key": secrets.token_hex(32)},
-                              expected_hash=None, actor="praxis-gate", reason="first approval on a store")  # fmt: skip
-                fact = store.current("praxis", "approval-binding-key", "secret")
-            if fact is None:
-                raise StateError("the store has no approval binding key", hint="run `praxis-gate store check`")
-            self._binding_key = bytes.fromhex(str(fact.content["key"]))
+            self._binding_key = self._read_key(self._get_store())
         return self._binding_key
+
+    @staticmethod
+    def _read_key(store: Store) -> bytes:
+        """The store's approval binding key, created by the first approval on a store."""
+        fact = store.current("praxis", "approval-binding-key", "secret")
+        if fact is None:
+            # Another controller may create it first (compare-and-set loses): then theirs is used.
+            with contextlib.suppress(_model.ConflictError):
+                store.put("praxis", "approval-binding-key", "secret", {"key": secrets.token_hex(32)},
+                          expected_hash=None, actor="praxis-gate", reason="first approval on a store")  # fmt: skip
+            fact = store.current("praxis", "approval-binding-key", "secret")
+        if fact is None:
+            raise StateError("the store has no approval binding key", hint="run `praxis-gate store check`")
+        return bytes.fromhex(str(fact.content["key"]))
 
     def _registry(self) -> dict[str, Approver]:
         if self._approvers is None:
@@ -539,7 +568,8 @@ class ApprovalSeam:
     def _get_store(self) -> Store:
         if self._store is None or self._store_pid != os.getpid():
             self._store, self._store_pid = self._open_store(), os.getpid()  # a store must not cross fork()
-            _bodies.sweep(self._store)  # expiry purges lazily, here: no daemon (never raises)
+            if not self._swept:
+                _bodies.sweep(self._store)  # expiry purges lazily, here: no daemon (never raises)
         return self._store
 
 
@@ -579,6 +609,12 @@ def warm(settings: GateSettings) -> None:
         _operators.load_registry  # noqa: B018
         for module in ("cryptography.exceptions", "cryptography.hazmat.primitives.asymmetric.ed25519"):
             require(module)  # token signatures
+        # The audit witness of single use reads the log with the verifier's scanner: importing it in each worker
+        # cost about 28 ms of a redeemed task's 48 (bench/results/issue22/approvals-sixth/).
+        from ..audit import verify  # noqa: F401, PLC0415
+        from ..store import _base  # noqa: PLC0415
+
+        _base.warm_timestamps()
         if _store.store_dsn():
             from ..store import _postgres  # noqa: F401, PLC0415
 
