@@ -93,8 +93,11 @@ _CHANGES: dict[str, tuple[Callable[[Approver, Approver], dict[str, Any]], str | 
         "does not verify",
     ),
     "the approver was renamed to the requester": (
-        lambda alice, bob: {"registry": {alice.key_id: Approver("agent", alice.public)},
-                            "requester": "agent", "distinct_from_requester": True},  # fmt: skip
+        lambda alice, bob: {
+            "registry": {alice.key_id: Approver("agent", alice.public)},
+            "requester": "agent",
+            "distinct_from_requester": True,
+        },
         "signed by the requester",
     ),
     "the distinct-approver rule was switched on": (
