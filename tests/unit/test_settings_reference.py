@@ -21,10 +21,12 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.store import sto
 from tests import settings_reference
 
 ROOT = Path(__file__).resolve().parents[2]
-# Variables that are not settings: the doctor's private channel to its probe (adapter/_probe.py), and the marker
+# Variables that are not settings: the doctor's private channel to its probe (adapter/_probe.py), the marker
 # an agent run puts in the environment of its own process tree so the emergency stop can find it
-# (agents/_processes.py; it never reaches the gate's settings).
-INTERNAL = {"PRAXIS_PROBE_CWD", "PRAXIS_AGENT_RUN"}
+# (agents/_processes.py; it never reaches the gate's settings), and the name an agent run gives its private copy of
+# the project's checked ansible.cfg beside ANSIBLE_CONFIG (agents/runner.py; it can only make the gate read the file
+# ANSIBLE_CONFIG names as the project's, never as the operator's: core/test_settings.py holds that).
+INTERNAL = {"PRAXIS_PROBE_CWD", "PRAXIS_AGENT_RUN", "PRAXIS_PROJECT_CONFIG"}
 
 
 def test_the_page_and_the_callback_documentation_are_generated_from_the_table() -> None:

@@ -22,10 +22,11 @@ controller before the first task, where the gate decides nothing:
 
 The operator vouches for a file by allowlisting it (``PRAXIS_ALLOW_PATHS``). Plain Python: no ansible-core import.
 The check and the run are apart in time, so the runner also holds ansible-core to what was checked: an agent-named
-inventory is read with the data plugins only (``ANSIBLE_INVENTORY_ENABLED``), and when the project had no
-ansible.cfg the run's ``ANSIBLE_CONFIG`` is pinned to the file ansible-core would have read (runner.py). A project
-ansible.cfg rewritten between the check and the start is not covered (pinning it would hide its tighten-only
-``[praxis_gatekeeper]`` section from the gate).
+inventory is read with the data plugins only (``ANSIBLE_INVENTORY_ENABLED``); when the project had no ansible.cfg
+the run's ``ANSIBLE_CONFIG`` is pinned to the file ansible-core would have read; and a project ansible.cfg is read
+once, checked as those bytes, and the run reads a private copy of exactly them (runner.py), named to the gate as
+the project's (``PRAXIS_PROJECT_CONFIG``, core/settings.py) so that its ``[praxis_gatekeeper]`` section still only
+tightens. A file rewritten between the check and the start is then not read at all.
 
 Security constraints: SEC-2 (docs/security-constraints.yml).
 """
@@ -36,13 +37,22 @@ import configparser
 import os
 import stat
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from ..core.limits import read_bounded
 from ..core.settings import GateSettings
 
-__all__ = ["INERT_SETTINGS", "InputRefusal", "inventory_refusal", "project_config", "project_config_refusal"]
+__all__ = [
+    "INERT_SETTINGS",
+    "CheckedConfig",
+    "InputRefusal",
+    "checked_project_config",
+    "inventory_refusal",
+    "project_config",
+]
 
 # ansible.cfg settings that only tune how a run behaves: numbers, switches, colours. None names a file, a program, a
 # plugin, a host or an interpreter, and none loosens what the run checks or shows an agent more of the run (host key
@@ -197,11 +207,21 @@ def project_config(project: Path, run_env: Mapping[str, str]) -> Path | None:
     return own if os.path.lexists(own) else None
 
 
-def project_config_refusal(
+@dataclass(frozen=True)
+class CheckedConfig:
+    """The project's ansible.cfg that ansible-core would read, as the bytes that were checked: the run reads a
+    private copy of these, never the path again (an agent can rewrite the file after the check)."""
+
+    path: Path
+    content: bytes
+
+
+def checked_project_config(
     project: Path, run_env: Mapping[str, str], operator_cfg: Path | None, settings: GateSettings
-) -> InputRefusal | None:
-    """None when the project's ansible.cfg (if ansible-core reads one) sets only inert settings, the gate's own
-    section and exact repetitions of the operator's ansible.cfg; otherwise the refusal for the first other entry."""
+) -> CheckedConfig | None:
+    """The project's ansible.cfg (if ansible-core reads one and the operator does not vouch for it) when it sets
+    only inert settings, the gate's own section and exact repetitions of the operator's ansible.cfg; InputRefusal
+    for the first other entry. The file is read once: what is checked is what the run will read."""
     path = project_config(project, run_env)
     if path is None or settings.is_allowlisted(path):
         return None
@@ -210,9 +230,10 @@ def project_config_refusal(
         f"point ANSIBLE_CONFIG at the operator's file for agent runs, or have {_NEXT}"
     )
     try:
-        sections = _read_cfg(path)
+        content = read_bounded(path, max_bytes=_MAX_CONFIG_BYTES, what="the project's ansible.cfg")
+        sections = _parse_cfg(content.decode("utf-8"))
     except (OSError, UnicodeDecodeError, configparser.Error, ValueError) as exc:
-        return InputRefusal(f"the project's ansible.cfg {path} cannot be read: {str(exc)[:200]}", hint=hint)
+        raise InputRefusal(f"the project's ansible.cfg {path} cannot be read: {str(exc)[:200]}", hint=hint) from None
     operator: dict[str, dict[str, str]] = {}
     if operator_cfg is not None and Path(os.path.realpath(operator_cfg)) != path:
         try:
@@ -228,22 +249,24 @@ def project_config_refusal(
                 continue
             if operator.get(section, {}).get(key) == value and not _names_a_project_path(project, value):
                 continue  # the operator's own setting, meaning the same here
-            return InputRefusal(
+            raise InputRefusal(
                 f"the project's ansible.cfg {path} sets [{section}] {key}, which ansible-core would obey in this "
                 "run: a project setting may name a program, a script, a plugin or a file the controller runs, "
                 "loads or writes before or around the gate, and only plain switches and numbers are accepted",
                 hint=hint,
             )
-    return None
+    return CheckedConfig(path, content)
 
 
 def _read_cfg(path: Path) -> dict[str, dict[str, str]]:
-    """Every section of an ansible.cfg, as ansible-core's configparser reads it (keys lowercased)."""
-    if path.stat().st_size > _MAX_CONFIG_BYTES:
-        raise ValueError("larger than 1 MiB")
+    """Every section of an ansible.cfg file, as ansible-core's configparser reads it (keys lowercased)."""
+    return _parse_cfg(read_bounded(path, max_bytes=_MAX_CONFIG_BYTES, what="an ansible.cfg").decode("utf-8"))
+
+
+def _parse_cfg(text: str) -> dict[str, dict[str, str]]:
+    """Every section of an ansible.cfg's text, as ansible-core's configparser reads it (keys lowercased)."""
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",), strict=False)
-    with path.open(encoding="utf-8") as handle:
-        parser.read_file(handle)
+    parser.read_string(text)
     return {
         section.lower(): {key.lower(): (value or "").strip() for key, value in parser.items(section, raw=True)}
         for section in parser.sections()

@@ -51,14 +51,14 @@ from ..audit.writer import AuditLog
 from ..core.errors import ConfigError, GatekeeperError
 from ..core.killswitch import is_tripped
 from ..core.killswitch import status as killswitch_status
-from ..core.settings import GateSettings, find_operator_cfg, load_settings
+from ..core.settings import PROJECT_CONFIG_VARIABLE, GateSettings, find_operator_cfg, load_settings
 from ..core.templating import possibly_template
 from ..policy.redact import truncate
 from ..policy.trust import adjacent_collections_refusal, plugin_dir_refusal
 from ..store import Store, open_store
 from ._processes import MARKER, end_processes, marked_processes, running
 from .config import AgentSettings, load_agent_settings
-from .inputs import inventory_refusal, project_config_refusal
+from .inputs import CheckedConfig, InputRefusal, checked_project_config, inventory_refusal
 from .results import AgentRunResult, build_result
 from .sessions import SessionBook, principal_of, valid_session_id
 
@@ -131,9 +131,10 @@ class _Plan:
     request: AgentRunRequest
     session: str
     ident: str
-    # the ansible.cfg ansible-core is to read, pinned through ANSIBLE_CONFIG when the project had none at the check
-    # (so one written after the check is not read): the operator's, or "" for an empty one; None: not pinned
-    config: str | None = None
+    # the ansible.cfg ansible-core is to read, pinned through ANSIBLE_CONFIG so that a file the agent writes or
+    # rewrites after the check is not read: the operator's path (or "" for an empty one) when the project had none at
+    # the check, or the project's file as checked (a private copy of those bytes); None: not pinned
+    config: str | CheckedConfig | None = None
 
 
 class AgentRunner:
@@ -287,7 +288,12 @@ class AgentRunner:
             # hold no secret; the environment, extra vars and passwords stay in memory (suppress_env_files).
             (private / "env").mkdir(mode=0o700)
             (private / "env" / "settings").write_text(json.dumps(settings))
-            if plan.config is not None:  # what the check saw: no project ansible.cfg, so none is read
+            if isinstance(plan.config, CheckedConfig):  # the project's file, exactly as it was checked
+                copy = private / "project-config" / "ansible.cfg"
+                copy.parent.mkdir(mode=0o700)
+                copy.write_bytes(plan.config.content)
+                env["ANSIBLE_CONFIG"] = env[PROJECT_CONFIG_VARIABLE] = str(copy)  # the gate reads it as the project's
+            elif plan.config is not None:  # what the check saw: no project ansible.cfg, so none is read
                 if not plan.config:
                     (private / "ansible.cfg").write_text("")
                 env["ANSIBLE_CONFIG"] = plan.config or str(private / "ansible.cfg")
@@ -363,12 +369,13 @@ class AgentRunner:
             checked[key] = value
         return checked
 
-    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> str | None:
+    def _refuse_code_in_inputs(self, project: Path, inventories: Sequence[Path]) -> str | CheckedConfig | None:
         """What ansible-core would run on the controller before any task from the files the run points it at: an
         inventory that is not plain data, a project ansible.cfg that sets more than plain switches (inputs.py).
 
-        Returns the configuration to pin (``_Plan.config``) when ansible-core would look for the project's
-        ansible.cfg and there is none: the operator's file it would read instead, or "" (none)."""
+        Returns the configuration to pin (``_Plan.config``): the project's ansible.cfg as checked when ansible-core
+        would read one; when it would look for one and there is none, the operator's file it would read instead, or
+        "" (none); None when the operator names the configuration or vouches for the project's file."""
         for source in inventories:
             refusal = inventory_refusal(project, source, self.settings)
             if refusal is not None:
@@ -379,9 +386,12 @@ class AgentRunner:
             operator_cfg = found.path if found is not None else None
         # the run's ANSIBLE_CONFIG: the operator's, or blank (_ansible_runner blanks the one this process inherited)
         run_env = {"ANSIBLE_CONFIG": self._environ.get("ANSIBLE_CONFIG", "")}
-        refusal = project_config_refusal(project, run_env, operator_cfg, self.settings)
-        if refusal is not None:
-            raise RunRefused(str(refusal), hint=refusal.hint)
+        try:
+            checked = checked_project_config(project, run_env, operator_cfg, self.settings)
+        except InputRefusal as refusal:
+            raise RunRefused(str(refusal), hint=refusal.hint) from None
+        if checked is not None:
+            return checked
         if run_env["ANSIBLE_CONFIG"] or os.path.lexists(project / "ansible.cfg"):
             return None
         return str(operator_cfg) if operator_cfg is not None else ""

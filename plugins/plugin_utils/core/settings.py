@@ -8,7 +8,7 @@ project (AWX and ansible-runner run with the project checkout as the working dir
 it can lower the mode, never raise it, and it cannot allowlist paths or point at a policy file. Nothing in a play,
 inventory or extra vars is read here at all.
 
-Security constraints: SEC-3 (docs/security-constraints.yml).
+Security constraints: SEC-2, SEC-3 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from .limits import InputRejected, read_bounded
 from .models import Mode
 
 __all__ = [
-    "MAX_APPROVAL_FILE", "CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg", "load_settings",
+    "MAX_APPROVAL_FILE", "PROJECT_CONFIG_VARIABLE", "CfgFile", "GateSettings", "find_ansible_cfg", "find_operator_cfg",
+    "load_settings",
 ]  # fmt: skip
 
 SECTION = "praxis_gatekeeper"
@@ -128,6 +129,8 @@ class GateSettings:
 
 
 _SYSTEM_CFG = Path("/etc/ansible/ansible.cfg")
+# Set by an agent run beside ANSIBLE_CONFIG when that names its private copy of the project's checked ansible.cfg.
+PROJECT_CONFIG_VARIABLE = "PRAXIS_PROJECT_CONFIG"
 
 
 def default_state_dir(env: Mapping[str, str]) -> Path:
@@ -160,8 +163,11 @@ def _candidates(env: Mapping[str, str], cwd: str | None) -> list[tuple[Path, boo
         if path.is_dir():
             path = path / "ansible.cfg"
         # A relative ANSIBLE_CONFIG resolves against the working directory, i.e. inside the project's checkout:
-        # Ansible still reads it, but for the gate it is the project's file, not the operator's.
-        candidates.append((path, path.is_absolute()))
+        # Ansible still reads it, but for the gate it is the project's file, not the operator's. So is the private
+        # copy of a project's checked ansible.cfg that an agent run pins (agents/runner.py names it in
+        # PRAXIS_PROJECT_CONFIG too): the name can only lower a file's trust, never raise it.
+        copy = env.get(PROJECT_CONFIG_VARIABLE, "")
+        candidates.append((path, path.is_absolute() and not (copy and Path(_expand(copy, env)) == path)))
     try:
         here: Path | None = Path(cwd or os.getcwd())
     except OSError:  # the working directory was removed: Ansible skips it too

@@ -7,6 +7,7 @@ project ansible.cfg whose vault password script ansible-core executes, canary fi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -383,5 +384,50 @@ def test_a_project_ansible_cfg_written_after_the_check_is_not_read(
     assert result.gated and not canary.exists(), result.problems
     # positive control: without the pin (the check disabled), ansible-core reads the file and runs the script
     monkeypatch.setattr(runner, "_refuse_code_in_inputs", lambda *a: None)
+    runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
+    assert canary.exists()
+
+
+def _events(state: Path) -> list[dict[str, Any]]:
+    """The audit log's run-level records (run start and end, checkpoints, agent runs) of this state directory."""
+    records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
+    return [record for record in records if "event" in record]
+
+
+@pytest.mark.skipif(shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) is None,
+                    reason="needs ansible-playbook beside this interpreter")  # fmt: skip
+def test_a_project_ansible_cfg_rewritten_after_the_check_is_not_read_and_still_only_tightens(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project had an ansible.cfg at the check: the run reads a private copy of the bytes that were checked, so
+    a rewrite between the check and the start is not read (its vault password script does not run). The gate reads
+    that copy as the project's file: its mode = readonly lowers the run's mode, and an operator-only key in it (a
+    signed checkpoint after every record) is ignored, as a project's is: one checkpoint, at the run's end."""
+    canary = tmp_path / "canary"
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (project / "vault.sh").write_text(f"#!/bin/sh\nid > {canary}\necho pw\n")
+    (project / "vault.sh").chmod(0o755)
+    gate_section = "\n[praxis_gatekeeper]\nmode = readonly\naudit_checkpoint_every = 1\n"
+    (project / "ansible.cfg").write_text("[defaults]\nforks = 5\n" + gate_section)
+    env = _real_run_env(tmp_path, project, state)
+    runner = AgentRunner(session=None, environ=env)
+    original = runner._refuse_code_in_inputs
+
+    def check_then_rewrite(*args: Any) -> Any:
+        pinned = original(*args)
+        (project / "ansible.cfg").write_text("[defaults]\nvault_password_file = ./vault.sh\n" + gate_section)
+        return pinned
+
+    monkeypatch.setattr(runner, "_refuse_code_in_inputs", check_then_rewrite)
+    result = runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
+    assert result.gated and result.status == "successful" and not canary.exists(), result.problems
+    events = _events(state)
+    assert [e["mode"] for e in events if e["event"] == "run-start"] == ["readonly"], events
+    assert [e["event"] for e in events].count("checkpoint") == 1, events
+    # positive control: without the pin (the check disabled), ansible-core reads the rewritten file and runs the
+    # script
+    monkeypatch.setattr(runner, "_refuse_code_in_inputs", lambda *a: None)
+    (project / "ansible.cfg").write_text("[defaults]\nvault_password_file = ./vault.sh\n")
     runner.run(AgentRunRequest(playbook="site.yml", inventory=("inventory.ini",)))
     assert canary.exists()

@@ -9,9 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.config import load_agent_settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import settings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.errors import ConfigError
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import Mode
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.options import SETTINGS, Setting
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import (
     BUILTIN_COMMAND_LOOKUPS,
     CfgFile,
@@ -283,6 +285,53 @@ def test_ansible_config_beats_project_cfg(home: Path, project: Path, tmp_path: P
     # Ansible never reads ./ansible.cfg when ANSIBLE_CONFIG names a file, so neither does the gate.
     assert result.mode is Mode.OPEN
     assert result.config_file == str(operator)
+
+
+_CFG_ROWS = [row for row in SETTINGS if row.ini]
+
+
+def _read(row: Setting, env: dict[str, str], cwd: Path) -> object:
+    assert row.field is not None
+    loaded = load_agent_settings(env, cwd=str(cwd)) if row.agent else load_settings(env, cwd=str(cwd))
+    return getattr(loaded, row.field)
+
+
+@pytest.mark.parametrize("row", _CFG_ROWS, ids=[row.ini or row.name for row in _CFG_ROWS])
+@pytest.mark.parametrize("marked", [True, False], ids=["the-agent-runs-copy", "positive-control-unmarked"])
+def test_an_ansible_config_named_as_the_projects_copy_only_tightens(
+    home: Path, project: Path, tmp_path: Path, row: Setting, marked: bool
+) -> None:
+    """An agent run pins ANSIBLE_CONFIG to a private copy of the project's checked ansible.cfg and names the same
+    path in PRAXIS_PROJECT_CONFIG: the gate reads the copy as the project's file (every operator key of the
+    reference ignored, the mode never raised) and the operator's own ~/.ansible.cfg still counts. Unmarked, the
+    same file is the operator's and each key takes effect (the control that each sample changes something)."""
+    value = "open" if row.ini == "mode" else (row.sample if row.env != "PRAXIS_APPROVAL_FILE" else "/x")
+    (tmp_path / "private").mkdir()
+    copy = _write_cfg(tmp_path / "private" / "ansible.cfg", f"{row.ini} = {value}")
+    _write_cfg(home / ".ansible.cfg", "mode = guarded")
+    extra = {"ANSIBLE_CONFIG": str(copy), **({settings.PROJECT_CONFIG_VARIABLE: str(copy)} if marked else {})}
+    baseline = _read(row, _env(home), project)
+    result = _read(row, _env(home, **extra), project)
+    assert load_settings(_env(home, **extra), cwd=str(project)).config_file == str(copy)  # what ansible-core reads
+    if marked:
+        assert result == baseline, f"the project's copy set {row.ini}"
+        assert load_settings(_env(home, **extra), cwd=str(project)).project_config == str(copy)
+    else:
+        assert result != baseline, f"the unmarked copy is the operator's file, so its {row.ini} should count"
+
+
+def test_the_project_copy_marker_names_only_the_exact_file(home: Path, project: Path, tmp_path: Path) -> None:
+    """A marker that names another path lowers nothing: ANSIBLE_CONFIG stays the operator's."""
+    operator = _write_cfg(tmp_path / "op.cfg", "mode = open")
+    result = _load(home, project, ANSIBLE_CONFIG=str(operator),
+                   **{settings.PROJECT_CONFIG_VARIABLE: str(tmp_path / "other.cfg")})  # fmt: skip
+    assert result.mode is Mode.OPEN and result.project_config is None
+    lowered = _load(home, project, ANSIBLE_CONFIG=str(operator), **{settings.PROJECT_CONFIG_VARIABLE: str(operator)})
+    assert lowered.mode is Mode.GUARDED and lowered.project_config == str(operator)
+    tightening = _write_cfg(tmp_path / "copy.cfg", "mode = readonly")  # a project's copy may still lower the mode
+    tightened = _load(home, project, ANSIBLE_CONFIG=str(tightening),
+                      **{settings.PROJECT_CONFIG_VARIABLE: str(tightening)})  # fmt: skip
+    assert tightened.mode is Mode.READONLY
 
 
 def test_relative_ansible_config_is_project_controlled(
