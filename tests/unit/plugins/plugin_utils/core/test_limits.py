@@ -109,11 +109,11 @@ def test_the_depth_check_is_the_token_scanner_on_generated_deep_and_wide_text(se
     escapes, closers first): the same answers, and both answers occur (a positive control for each side)."""
     chooser = random.Random(seed)
     answers = []
-    for _ in range(300):
+    for _case in range(300):
         limit = chooser.randint(1, 70)
         depth = limit + chooser.choice([-1, 0, 1])
         parts = []
-        for _ in range(chooser.randint(1, 30)):
+        for _part in range(chooser.randint(1, 30)):
             nest = chooser.randint(0, max(depth, 0))
             parts.append("[" * nest + chooser.choice(['"[{\\"]"', "1", '"\\\\"', "{}", "[]"]) + "]" * nest)
         text = chooser.choice(["", "]", '"', "\\"]) + ",".join(parts)
