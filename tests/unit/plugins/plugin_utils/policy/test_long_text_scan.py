@@ -14,13 +14,17 @@ instead of running the bash analyser over every line. Held here:
 * coverage: every command name a deny rule reads, and every name the fast path's tables hold, keeps a text off;
 * the lower-casing and case folding the pre-check relies on, for every code point;
 * positive controls: the benchmark's 64 KiB configuration is cleared without the analyser, and a payload hidden
-  in its line 1,499 is still denied.
+  in its line 1,499 is still denied;
+* single quotes and semicolons (which the long-text proof reads itself, the short fast path does not): YAML, CSS,
+  nginx and mixed-quote documents of 64 KiB are cleared without the analyser, payloads spelled with them are denied,
+  and generated texts of quotes, comments and semicolons get the analysis' findings.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import random
 import re
 from functools import cache
 from pathlib import Path
@@ -38,6 +42,7 @@ from hypothesis import strategies as st
 from tests.golden_decisions import GOLDEN
 from tests.unit.plugins.plugin_utils.policy.test_fast_paths import (
     _DENIED_COMMANDS,
+    _PIECES,
     _PREFIXES,
     _RUNNER_FORMS,
     _command_names_in,
@@ -140,6 +145,183 @@ def test_a_payload_only_a_quote_away_is_denied() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Single quotes and semicolons: what the long-text proof reads beyond the short fast path
+# ---------------------------------------------------------------------------------------------------------------
+
+# Ordinary 64 KiB documents whose single quotes or semicolons the short fast path leaves to the analyser (33-99 ms
+# each before the long-text proof read them; bench/results/issue22/content/).
+_QUOTED_SHAPES = {
+    "yaml": lambda i: f"key_{i}: 'value {i}'  # it's a note\n",
+    "nginx": lambda i: f"location /app/{i} {{ proxy_pass http://backend_{i}:8080; }}\n",
+    "css": lambda i: f".c{i} {{ color: #{i:06x}; margin: {i}px; }}\n",
+    "mixed quotes": lambda i: f'key_{i}: "it\'s {i}"\nother_{i}: \'say "hi"\' # c;d\n',
+    "ini": lambda i: f"name_{i} = 'n {i}' ; comment\n" if i % 2 else f"path_{i} = /srv/app/{i}/*.conf;\n",
+}
+
+
+def _shape(name: str, lines: int = 1500) -> str:
+    return "".join(_QUOTED_SHAPES[name](i) for i in range(lines))
+
+
+@pytest.mark.parametrize("name", sorted(_QUOTED_SHAPES))
+def test_documents_with_single_quotes_and_semicolons_are_cleared_without_the_analyser(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _shape(name)
+    assert len(text) > 30_000
+    assert _cleared_only_if_harmless(text)  # the analysis agrees
+    calls: list[str] = []
+    monkeypatch.setattr(_shell, "analyze", lambda *a, **k: calls.append("analyze") or _shell._run_analyzer(*a, **k))
+    assert deny_findings(text) == []
+    assert calls == []
+
+
+_QUOTED_PAYLOADS = [
+    ("x; rm -rf /", "deny.root-wipe"),
+    ("x;rm -rf /", "deny.root-wipe"),
+    ("r'm' -rf /", "deny.root-wipe"),
+    ("'r'm -rf /", "deny.root-wipe"),
+    ("'rm' -rf /", "deny.root-wipe"),
+    ("x; /bin/r? -rf /", "deny.root-wipe"),
+    ("x;/bin/r? -rf /", "deny.root-wipe"),
+    ("X='a b';/bin/r? -rf /", "deny.root-wipe"),
+    ("X='a b' /bin/r? -rf /", "deny.root-wipe"),
+    ("then;/bin/r? -rf /", "deny.root-wipe"),
+    ("if x; then /bin/r? -rf /; fi", "deny.root-wipe"),
+    ("a;# '\n/bin/r? -rf /\n# '", "deny.root-wipe"),  # the quote is in a comment: it opens nothing
+    ('a;# "\n/bin/r? -rf /\n# "', "deny.root-wipe"),
+    ('msg = "it\'s"; /bin/r? -rf /', "deny.root-wipe"),
+    ("msg = 'say \"hi\"'; /bin/r? -rf /", "deny.root-wipe"),
+    ("dd if=/dev/zero of=/dev/sda;", "deny.raw-disk-write"),
+    ("x; mkfs.ext4 /dev/sda", "deny.raw-disk-write"),
+    ("chmod -R 777 /;", "deny.recursive-perms-root"),
+    ("git push --force origin main; x", "deny.force-push-main"),
+    ("sh -c 'rm -rf /'", "deny.root-wipe"),
+    ("python3 -c 'import shutil; shutil.rmtree(\"/usr\")'", None),
+]
+
+
+@pytest.mark.parametrize("shape", ["yaml", "nginx", "mixed quotes"])
+@pytest.mark.parametrize(("payload", "rule"), _QUOTED_PAYLOADS)
+def test_a_payload_with_quotes_or_semicolons_hidden_in_a_document_is_denied(
+    payload: str, rule: str | None, shape: str
+) -> None:
+    lines = [_QUOTED_SHAPES[shape](i) for i in range(400)]
+    lines.insert(397, payload + "\n")
+    text = "".join(lines)
+    assert not _long_text_clean(text), payload
+    found = deny_findings(text)
+    assert found == _without_precheck(text)
+    expected = rule or _without_precheck(payload)[0].rule
+    assert expected in {f.rule for f in found}, (payload, found)
+
+
+def test_a_single_quote_spanning_lines_hides_nothing_after_it() -> None:
+    """A single quote opened in one line and closed in a later one holds every line between in one word (bash reads
+    it so); a command after the closing quote, or after a semicolon, is still found."""
+    for tail in ("\nrm -rf /\n", "; rm -rf /\n", ";/bin/r? -rf /\n", " ;\n/bin/r? -rf /\n"):
+        text = _PAD + "note = 'first\n" + _PAD + "last'" + tail + _PAD
+        assert not _long_text_clean(text), tail
+        assert "deny.root-wipe" in {f.rule for f in deny_findings(text)}, tail
+    harmless = _PAD + "note = 'first\n/bin/r? -rf /\nlast';\n" + _PAD  # quoted: a literal, as bash reads it
+    assert _cleared_only_if_harmless(harmless)
+
+
+def test_no_command_the_analyser_reads_arguments_of_hides_a_glob_command_in_single_quotes() -> None:
+    """The runner forms of the fast-path tests, with single quotes for double and after a semicolon."""
+    checked = 0
+    for name in sorted(_shell._HANDLED_NAMES - _shell.KEYWORDS):
+        for form in _RUNNER_FORMS:
+            for spelled in (form.replace('"', "'"), "x;" + form, form.replace("\n", ";")):
+                _cleared_only_if_harmless(_PAD + spelled.format(name=name) + "\n")
+                checked += 1
+    assert checked > 4500
+
+
+_QUOTE_BITS = ["'", "'", '"', "#", ";", "; ", " ;", "# '", '# "', "'#'", '"\'"', "'\"'", ";#", "x#'", "'x'", "it's"]
+
+
+@st.composite
+def _quoted_hostile_text(draw: st.DrawFn) -> str:
+    """Pieces of denied commands and harmless words, wrapped in single or double quotes (whole, half, split), joined
+    by semicolons, blanks and line breaks, with quotes and comment starts put between them, past 2 KiB."""
+    parts: list[str] = []
+    for _repeat in range(draw(st.integers(1, 14))):
+        piece = draw(st.sampled_from([*_PIECES, *_QUOTE_BITS]))
+        quote = draw(st.sampled_from(["'", '"']))
+        wrap = draw(st.sampled_from(["", "", "", "quote", "half", "split"]))
+        if wrap == "quote":
+            piece = f"{quote}{piece}{quote}"
+        elif wrap == "half":
+            piece = f"{quote}{piece}"
+        elif wrap == "split" and len(piece) > 1:
+            cut = draw(st.integers(1, len(piece) - 1))
+            piece = f"{piece[:cut]}{quote}{piece[cut:]}{quote}"
+        parts.append(piece)
+        parts.append(draw(st.sampled_from([" ", "", ";", "; ", "\n", "\t", " ;\n", ";\n"])))
+    where = draw(st.sampled_from(["before", "after", "both"]))
+    body = "".join(parts)
+    return (_PAD if where != "after" else "") + body + (_PAD if where != "before" else "")
+
+
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(_quoted_hostile_text())
+def test_quotes_comments_and_semicolons_never_clear_what_the_analysis_denies(text: str) -> None:
+    _cleared_only_if_harmless(text)
+
+
+def _single_quote_forms(word: str) -> list[str]:
+    cut = max(1, len(word) // 2)
+    return [f"'{word}'", f"{word[:cut]}'{word[cut:]}'", f"'{word[:cut]}'{word[cut:]}", f"$'{word}'", f'"{word}"']
+
+
+def test_every_denied_command_spelled_with_single_quotes_and_semicolons_behind_every_prefix() -> None:
+    """The systematic version for what the long-text proof newly reads: each deny-listed command, its name in every
+    obfuscated form (single quotes among them), behind every prefix, after a semicolon, hidden past 2 KiB."""
+    checked = denied = 0
+    for command in _DENIED_COMMANDS:
+        for name in [*_forms(command[0]), *_single_quote_forms(command[0])]:
+            for prefix in [*_PREFIXES, ["ls"], ["Y='a b'"]]:
+                for lead in ("x;", "x; ", "x ;\n", "'a';", "# it's\n"):
+                    text = _PAD + lead + " ".join([*prefix, name, *command[1:]]) + "\n"
+                    if not _cleared_only_if_harmless(text):
+                        denied += bool(_without_precheck(text))
+                    checked += 1
+    assert checked > 7000
+    assert denied > checked // 2, (denied, checked)  # most spellings run the command; the rest name another
+
+
+def test_generated_quoted_texts_are_both_cleared_and_denied() -> None:
+    """The positive control of the generated property, over a fixed sample of the same kind of text, half of them
+    with a denied command put in after a semicolon or a line break: the proof clears many of them (so the property
+    is not met by refusing everything), and each one the analysis denies is refused."""
+    rng = random.Random(22)  # a seeded sample, so the counts are the same in every run
+    cleared = denied = 0
+    for _unused in range(1500):
+        words = []
+        for _repeat in range(rng.randint(1, 10)):
+            piece = rng.choice([*_PIECES, *_QUOTE_BITS])
+            quote = rng.choice("'\"")
+            wrap = rng.choice(["", "", "quote", "split"])
+            if wrap == "quote":
+                piece = f"{quote}{piece}{quote}"
+            elif wrap == "split" and len(piece) > 1:
+                cut = rng.randint(1, len(piece) - 1)
+                piece = f"{piece[:cut]}{quote}{piece[cut:]}{quote}"
+            words.append(piece + rng.choice([" ", ";", "; ", "\n", " "]))
+        if rng.random() < 0.5:
+            command = rng.choice(_DENIED_COMMANDS)
+            name = rng.choice([command[0], *_single_quote_forms(command[0])[:3]])
+            words.insert(
+                rng.randint(0, len(words)), rng.choice([";", "\n", "; "]) + " ".join([name, *command[1:]]) + ";"
+            )
+        text = _PAD + "".join(words) + "\n"
+        cleared += _cleared_only_if_harmless(text)
+        denied += bool(_without_precheck(text))
+    assert cleared > 100 and denied > 400, (cleared, denied)  # 138 and 645 with this seed
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Coverage: every trigger the rules and the tables hold keeps a text off the pre-check
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -157,7 +339,9 @@ def test_every_command_name_a_deny_rule_reads_keeps_a_long_text_off_the_precheck
     names = _rule_names()
     assert {"rm", "dd", "chmod", "git", "uudeview", "tee", "find", "base64", "sed", "rsync"} <= names
     for name in sorted(names):
-        for line in (f"{name} x", f"/usr/bin/{name} -o a.sh", f'x "{name}" y', f"X=1 {name.upper()}", f"{name}/"):
+        lines = (f"{name} x", f"/usr/bin/{name} -o a.sh", f'x "{name}" y', f"X=1 {name.upper()}", f"{name}/",
+                 f"x '{name}' y", f"x;{name} y", f"x=1;'{name}'")  # fmt: skip
+        for line in lines:
             assert not _long_text_clean(_PAD + line + "\n" + _PAD), line
 
 
@@ -187,12 +371,65 @@ def test_the_name_patterns_are_built_from_their_tables() -> None:
     assert ("mkfs", *_commands._PWSH_PREFIXES) == _commands._LONG_NAME_PREFIXES
 
 
+# The scan as bash reads it: a quoted string of either kind, or a comment from a # at the start of a word (the start of
+# the text, or after a blank or a semicolon). _LONG_QUOTED is the same scan, written to run faster.
+_READABLE_LONG_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|(?<![^ \t\n;])#[^\n]*")
+
+
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=st.sampled_from([*'"#ab -', "\n", "\t", "é"]), max_size=40))
-def test_quotes_are_paired_as_the_fast_path_pairs_them(text: str) -> None:
-    """``_unquoted`` (a split when no comment can start) is ``_QUOTED.sub`` with an open quote refused."""
-    reference = _commands._QUOTED.sub(_commands._QUOTE_STAND_IN, text)
-    assert _commands._unquoted(text) == (None if '"' in reference else reference)
+@given(st.text(alphabet=st.sampled_from([*"\"'#;ab -", "\n", "\t", "é"]), max_size=40))
+def test_quotes_are_paired_as_the_whole_scan_pairs_them(text: str) -> None:
+    """``_unquoted`` (a split when no comment can start and one kind of quote is used) is ``_LONG_QUOTED.sub`` with
+    an open quote refused; without single quotes and semicolons that is the fast path's own scan."""
+    reference = _READABLE_LONG_QUOTED.sub(_commands._QUOTE_STAND_IN, text)
+    assert _commands._LONG_QUOTED.sub(_commands._QUOTE_STAND_IN, text) == reference
+    expected = None if '"' in reference or "'" in reference else reference
+    assert _commands._unquoted(text) == expected
+    if "'" not in text and ";" not in text:
+        assert reference == _commands._QUOTED.sub(_commands._QUOTE_STAND_IN, text)
+
+
+_LINE_BITS = [*"{}[]*?,=ab01789 \t%é", "\n", "\n", "if ", "then ", "do", "X=1 ", "a[1]=", "{a,b}", "7"]
+
+
+def _patterns_agree(text: str) -> tuple[bool, bool]:
+    lines = _commands._distinct_lines(text)
+    found = []
+    for pattern in (_commands._BRACE_WORD, _commands._GLOB_COMMAND_WORD):
+        assert bool(pattern.search(lines)) == bool(pattern.search("\n" + text)), (pattern.pattern[:20], text)
+        found.append(bool(pattern.search(lines)))
+    return found[0], found[1]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_BITS), max_size=40).map("".join))
+def test_the_patterns_find_in_the_distinct_lines_what_they_find_in_the_text(text: str) -> None:
+    """The brace and command-word patterns run over each distinct line once, digits read as 0 (a generated
+    document is a few lines with other numbers): they must find a match there exactly when the text has one."""
+    _patterns_agree(text)
+
+
+def test_the_distinct_lines_sample_finds_both_answers() -> None:
+    """Positive control of the property above: over a seeded sample of the same texts, each pattern both finds
+    and misses."""
+    rng = random.Random(7)
+    counts = [0, 0, 0, 0]
+    for _unused in range(3000):
+        braces, globs = _patterns_agree("".join(rng.choice(_LINE_BITS) for _bit in range(rng.randint(0, 40))))
+        counts[braces] += 1
+        counts[2 + globs] += 1
+    assert min(counts) > 300, counts
+
+
+@pytest.mark.parametrize(
+    ("text", "unquoted"),
+    [("a 'b \" c' d", "a % d"), ("a \"b ' c\" d", "a % d"), ("# it's\nx", "%\nx"), ("x;# it's\ny", "x;%\ny"),
+     ("x#'a'", "x#%"), ("'a'#b", "%#b"), ("it's", None), ("\"a' b", None), ("a;'#b'", "a;%")],
+)  # fmt: skip
+def test_quotes_and_comments_pair_as_bash_pairs_them(text: str, unquoted: str | None) -> None:
+    """Hand-checked against bash: a quote of one kind inside a string of the other is literal, a quote in a comment
+    opens nothing, a # starts a comment at the start of a word (after a blank or a semicolon), not mid-word."""
+    assert _commands._unquoted(text) == unquoted
 
 
 def test_odd_blanks_in_ascii_text_are_the_patterns() -> None:
@@ -226,10 +463,16 @@ def test_a_glob_in_command_position_after_a_reserved_word_is_refused(line: str) 
     assert "deny.root-wipe" in {f.rule for f in deny_findings(text)}, line
 
 
-def test_hard_characters_are_the_fast_paths_and_nul() -> None:
-    assert set(_commands._HARD_CHARS) == set(_commands._FAST_CHARS) | {"\x00"}
+def test_hard_characters_are_the_fast_paths_but_quotes_and_semicolons_and_nul() -> None:
+    """Every character that makes the short fast path take the analyser does so for long texts, but the single quote
+    and the semicolon, which the long-text proof reads itself (positive control: each alone is cleared, and the
+    analysis agrees)."""
+    assert set(_commands._HARD_CHARS) == (set(_commands._FAST_CHARS) - {"'", ";"}) | {"\x00"}
+    assert set(_commands._LONG_READS) == {"'", ";"} <= set(_commands._FAST_CHARS)
     for char in _commands._HARD_CHARS:
         assert not _long_text_clean(_PAD + f"x{char}y\n")
+    for line in ("x 'y' z", "x;y", "a = 'b';", "x ; y"):
+        assert _cleared_only_if_harmless(_PAD + line + "\n"), line
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -245,6 +488,8 @@ def test_lower_casing_keeps_every_word_break_slash_and_quote() -> None:
         low = char.lower()
         assert ("/" in low) == (char == "/"), hex(code)
         assert ('"' in low) == (char == '"'), hex(code)
+        assert ("'" in low) == (char == "'"), hex(code)
+        assert (";" in low) == (char == ";"), hex(code)
         assert ("\n" in low) == (char == "\n"), hex(code)
         assert any(c.isspace() for c in low) == char.isspace(), hex(code)
         if char.isspace():
