@@ -53,9 +53,14 @@ class Approver:
     def key_id(self) -> str:
         return key_id(self.public)
 
+    @property
+    def raw(self) -> bytes:
+        """The public key's 32 raw bytes: what the registry line spells in base64 and what a token's verification
+        is remembered by (approvals/tokens.py)."""
+        return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
     def line(self) -> str:
-        raw = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return f"{self.name} ed25519 {base64.b64encode(raw).decode()}"
+        return f"{self.name} ed25519 {base64.b64encode(self.raw).decode()}"
 
 
 def _public_from_b64(text: str, where: str) -> ed25519.Ed25519PublicKey:

@@ -37,14 +37,12 @@ from ..core.requirements import lazy
 
 if TYPE_CHECKING:
     from cryptography import exceptions
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     from .operators import Approver  # annotations only: the registry loads when a token is verified or signed
 else:  # loaded on first use: arming the gate does not import them
     exceptions = lazy("cryptography.exceptions")
     ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
-    serialization = lazy("cryptography.hazmat.primitives.serialization")
 
 __all__ = [
     "APPROVAL_TIERS",
@@ -304,10 +302,6 @@ _VERIFIED: dict[tuple[str, tuple[tuple[str, str, bytes], ...], str, bool, int], 
 _VERIFIED_LIMIT = 64
 
 
-def _raw_public(approver: Approver) -> bytes:
-    return approver.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
 def verify_token(
     token: str,
     *,
@@ -329,7 +323,7 @@ def verify_token(
     again; the clock is judged on every call.
     """
     text = token.strip()
-    registry = tuple(sorted((key, approver.name, _raw_public(approver)) for key, approver in approvers.items()))
+    registry = tuple(sorted((key, approver.name, approver.raw) for key, approver in approvers.items()))
     memo_key = (text, registry, requester, distinct_from_requester, max_ttl)
     verified = _VERIFIED.get(memo_key)
     if verified is None:
