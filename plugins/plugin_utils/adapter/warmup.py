@@ -22,12 +22,17 @@ task's arguments hold no template pays it inside the gate's request building. On
 no variables at all, builds both in the controller. ansible-core's own templating in the workers uses the same
 lexer (its source notes the same missed optimisation), so gated runs also save some of ansible-core's own cost.
 
+The store, once per run: a task whose worker will use the store (an approval item or a --check plan entry for T2
+and above, every task of an agent session) imported the store's driver in that worker; psycopg alone costs about
+140 ms of CPU in a fresh process. The tier of the warm-up's evaluation goes to the pipeline's seams
+(``Gate.warm_seams``), and a seam that will need the store for such a task loads its modules now (``store.warm``).
+
 The warm-up decides nothing and changes nothing: it runs the policy's classification and the argument redaction
 (pure functions of the request and the ruleset) on the task's arguments as written, untemplated, and discards the
 result; the template it renders is a constant of this module, with no variables, so no lookup, filter or value of
-the play runs. No gate decision, no pipeline stage, no egress check, no audit record, no store: nothing is
-recorded, resolved or asked for. Every error is swallowed. The worker still takes the whole decision, on exactly
-what runs.
+the play runs. No gate decision, no pipeline stage's decision, no egress check, no audit record, no store opened
+(modules imported only): nothing is recorded, resolved or asked for. Every error is swallowed. The worker still
+takes the whole decision, on exactly what runs.
 """
 
 from __future__ import annotations
@@ -74,13 +79,14 @@ def warm(gate: Gate, task: Any) -> None:
         )
         if first:
             gate.rehearse_records(request)
-        evaluate(
+        evaluation = evaluate(
             request,
             ruleset=gate.ruleset,
             protected_paths=gate.protected_paths,
             trusted_interpreters=gate.trusted_interpreters,
         )
         redact(request.args)
+        gate.warm_seams(evaluation.tier)
     except Exception:  # a warm-up that fails only leaves the worker to build it
         return
 

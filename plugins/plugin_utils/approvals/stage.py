@@ -73,6 +73,7 @@ class ApprovalSeam:
         self._tiers = tiers  # drift convergence asks a human for every change (T1 too): nothing auto-fixes
         self._open_store = store or (lambda: _store.open_store(settings, quick_check=False))
         self._store: Store | None = None
+        self._store_warmed = False  # the store's modules loaded in this process by warm()
         self._store_pid = -1
         self._clock = clock
         self._approvers: dict[str, Approver] | None = None
@@ -90,6 +91,16 @@ class ApprovalSeam:
         Another seam may still have it decide one (``demand``); such a seam is not quiet, so the gate asks them all,
         and this stage's turn then ends the demand."""
         return ALL_TIERS - self._tiers
+
+    def warm(self, tier: Tier) -> None:
+        """Before workers fork (the controller's warm-up, core/seams.py): a task of ``tier`` writes to the store in
+        its worker when this stage asks a human about it, or when a --check run lists it as refused (T2 and above),
+        so the store's modules and driver are loaded here once. Opens nothing; never raises."""
+        if self._store_warmed or (tier not in self._tiers and tier < Tier.T2):
+            return
+        self._store_warmed = True
+        with contextlib.suppress(Exception):
+            _store.warm()
 
     def __call__(self, context: SeamContext) -> SeamResult | None:
         if context.decision_id == self._decided:
@@ -612,16 +623,8 @@ def warm(settings: GateSettings) -> None:
         # The audit witness of single use reads the log with the verifier's scanner: importing it in each worker
         # cost about 28 ms of a redeemed task's 48 (bench/results/issue22/approvals-sixth/).
         from ..audit import verify  # noqa: F401, PLC0415
-        from ..store import _base  # noqa: PLC0415
 
-        _base.warm_timestamps()
-        if _store.store_dsn():
-            from ..store import _postgres  # noqa: F401, PLC0415
-
-            with contextlib.suppress(ImportError):  # opening the store says what to install
-                import psycopg  # noqa: F401, PLC0415
-        else:
-            from ..store import _sqlite  # noqa: F401, PLC0415
+        _store.warm()
     except Exception:  # only a head start: the task that needs it loads it, or says what is missing
         return
 

@@ -467,6 +467,16 @@ class Gate:
         except Exception:  # a warm-up that fails only leaves the workers to warm themselves
             return
 
+    def warm_seams(self, tier: Tier) -> None:
+        """Have each seam load, in this process, what deciding a task of ``tier`` will need (``warm``, see
+        core/seams.py); the controller's warm-up calls it before workers fork. Decides and records nothing; never
+        raises."""
+        for seam in self.seams:
+            warm = getattr(seam, "warm", None)
+            if warm is not None:
+                with contextlib.suppress(Exception):
+                    warm(tier)
+
     def args_digest(self, request: TaskRequest) -> str:
         """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.
 

@@ -63,7 +63,12 @@ class Seam(Protocol):
 
     A seam may also say, in a ``quiet_tiers`` attribute (a frozenset of Tier), the tiers for which it answers None
     for every request without reading or changing anything; when every seam of a gate is quiet for a decision's
-    tier, the gate does not ask them (the plain decision's hot path). A seam that says nothing is always asked."""
+    tier, the gate does not ask them (the plain decision's hot path). A seam that says nothing is always asked.
+
+    And a ``warm(tier)`` method: the controller calls it (``Gate.warm_seams``) before workers fork, with the tier of
+    each action's first task as written, so that the seam loads once what deciding such a task will need in every
+    worker (the store's driver: workers are forked per task and host). It must open, record and decide nothing,
+    and never raise; a seam without one is not warmed."""
 
     def __call__(self, context: SeamContext) -> SeamResult | None: ...
 

@@ -17,6 +17,7 @@ no silent fallback from one to the other. See docs/store.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -67,6 +68,7 @@ __all__ = [
     "open_store",
     "sqlite_path",
     "store_dsn",
+    "warm",
 ]
 
 DSN_VARIABLE = "PRAXIS_STORE_DSN"
@@ -96,6 +98,30 @@ def open_postgres(dsn: str, *, migrate: bool = True, refuse_newer: bool = True) 
     from ._postgres import open_postgres as _open  # noqa: PLC0415 - psycopg is optional
 
     return _open(dsn, migrate=migrate, refuse_newer=refuse_newer)
+
+
+def warm(env: Mapping[str, str] | None = None) -> None:
+    """Load, in this process, what opening the operator's store will need (its backend module, the PostgreSQL
+    driver, the first timestamp parse), opening nothing; never raises.
+
+    Why: ansible-core forks one worker per task and host, and a worker whose task uses the store (an approval item,
+    a --check plan, an agent session) imported the driver itself: psycopg costs about 140 ms of CPU in a fresh
+    process, which is what made a 2,000-item --check plan on PostgreSQL take twice the CPU of one on SQLite. The
+    controller calls this before the first worker that will need it forks (adapter/warmup.py, through the seams),
+    so the workers inherit the modules. No connection is made: a connection does not survive a fork."""
+    try:
+        from . import _base  # noqa: PLC0415 - the store loads on first use
+
+        _base.warm_timestamps()
+        if store_dsn(env) is not None:
+            from . import _postgres  # noqa: F401, PLC0415
+
+            with contextlib.suppress(ImportError):  # opening the store says what to install
+                import psycopg  # noqa: F401, PLC0415
+        else:
+            from . import _sqlite  # noqa: F401, PLC0415
+    except Exception:  # only a head start: the worker that needs the store loads it, or says what is missing
+        return
 
 
 def open_store(

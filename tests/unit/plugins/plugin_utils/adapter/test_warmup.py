@@ -185,3 +185,126 @@ def test_the_records_are_rehearsed_once_and_nothing_is_written(tmp_path: Path, m
     written = [json.loads(line) for line in log.read_text().splitlines()[-2:]]
     assert [sorted(r) for r in written] == [sorted({**r, "v": 1, "seq": 0, "time": 0, "prev_hash": 0, "hash": 0})
                                             for r in rehearsed[:2]]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The store: loaded before the fork for tasks whose workers will use it, opened by nobody
+# ---------------------------------------------------------------------------------------------------------------
+
+_STORE_PROBE = r"""
+import json, os, sys
+from types import SimpleNamespace
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.adapter import warmup
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.gate import Gate
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import store
+
+opened = []
+store.open_postgres = lambda *a, **k: opened.append("postgres")
+store.open_sqlite = lambda *a, **k: opened.append("sqlite")
+env = json.loads(sys.argv[1])
+gate = Gate.from_settings(load_settings(env, cwd=env["HOME"], cfg=None))
+assert gate.start_run(via="test")
+RUNNER = "ansible_collections.praxis.gatekeeper.plugins.plugin_utils"
+seen = {}
+for action, args in json.loads(sys.argv[2]):
+    warmup.warm(gate, SimpleNamespace(action=action, args=args))
+    seen[action + " " + json.dumps(args)] = {
+        "psycopg": "psycopg" in sys.modules,
+        "postgres": RUNNER + ".store._postgres" in sys.modules,
+        "sqlite": RUNNER + ".store._sqlite" in sys.modules,
+    }
+print(json.dumps({"seen": seen, "opened": opened, "file": warmup.__file__,
+                  "state_db": os.path.exists(env["PRAXIS_STATE_DIR"] + "/state.db")}))
+"""
+_T0 = ("ansible.builtin.stat", {"path": "/etc/hostname"})
+_T2 = ("ansible.builtin.command", {"cmd": "touch /srv/marker"})
+
+
+def _probe_store(tmp_path: Path, tasks: list[tuple[str, dict[str, str]]], **extra: str) -> dict[str, Any]:
+    """Warm ``tasks`` in turn in a fresh interpreter (so nothing is imported already) and say what it loaded."""
+    import subprocess
+    import sys
+
+    policy = tmp_path / "policy.yml"
+    policy.write_text(POLICY)
+    env = {"PRAXIS_STATE_DIR": str(tmp_path / "state"), "PRAXIS_POLICY": str(policy), "HOME": str(tmp_path),
+           "PRAXIS_MODE": "guarded", **extra}  # fmt: skip
+    shim = Path(hooks.__file__).parents[
+        6
+    ]  # the directory that holds ansible_collections/ (this copy, not one installed)
+    done = subprocess.run(
+        [sys.executable, "-c", _STORE_PROBE, json.dumps(env), json.dumps(tasks)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(shim), **extra},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["file"].startswith(str(shim)), result["file"]  # this copy of the code, not an installed one
+    return result
+
+
+def test_a_t2_task_loads_the_postgresql_driver_before_the_fork_and_opens_nothing(tmp_path: Path) -> None:
+    """With a PostgreSQL store, a read (T0) loads nothing of the store; the first T2 task (an approval item, a
+    --check plan entry in its worker) loads the driver in the controller, so that no worker imports it. Nothing is
+    opened (a connection would not survive the fork): the DSN names a socket directory that does not exist."""
+    pytest.importorskip("psycopg")
+    dsn = f"host={tmp_path}/no-such-socket-dir dbname=praxis"
+    result = _probe_store(tmp_path, [_T0, _T2], PRAXIS_STORE_DSN=dsn)
+    after_read, after_t2 = result["seen"].values()
+    assert after_read == {"psycopg": False, "postgres": False, "sqlite": False}  # the control: a read loads nothing
+    assert after_t2["psycopg"] and after_t2["postgres"] and not after_t2["sqlite"]
+    assert result["opened"] == []
+
+
+def test_a_t2_task_loads_the_sqlite_store_before_the_fork_and_creates_no_database(tmp_path: Path) -> None:
+    result = _probe_store(tmp_path, [_T0, _T2])
+    after_read, after_t2 = result["seen"].values()
+    assert not after_read["sqlite"] and after_t2["sqlite"] and not after_t2["psycopg"]
+    assert result["opened"] == [] and not result["state_db"]
+
+
+def test_each_seam_warms_the_store_only_for_the_tasks_that_will_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The approvals stage: the tiers it asks a human about, and T2 and above (a --check plan lists those it will
+    refuse), once per process. The agent-session stage: every tier, inside a session only. A seam whose warm-up
+    raises leaves the others warmed and the gate unharmed."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import store
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.agents.seam import SessionSeam
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.approvals.stage import (
+        ApprovalSeam,
+    )
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import Tier
+
+    warmed: list[str] = []
+    monkeypatch.setattr(store, "warm", lambda env=None: warmed.append("store"))
+    settings = load_settings({"HOME": "/nonexistent"}, cwd="/", cfg=None)
+    approvals = ApprovalSeam(settings)
+    for tier in (Tier.T0, Tier.T1):
+        approvals.warm(tier)
+    assert warmed == []
+    approvals.warm(Tier.T2)
+    approvals.warm(Tier.T3)
+    assert warmed == ["store"]  # once
+    drift = ApprovalSeam(settings, tiers=frozenset({Tier.T1, Tier.T2, Tier.T3}))
+    drift.warm(Tier.T1)
+    assert warmed == ["store", "store"]
+
+    warmed.clear()
+    outside = SessionSeam(settings, approvals=ApprovalSeam(settings))
+    assert outside.session is None
+    outside.warm(Tier.T3)
+    assert warmed == []
+    agent = load_settings({"HOME": "/nonexistent", "PRAXIS_PRINCIPAL": "agent:s-1"}, cwd="/", cfg=None)
+    inside = SessionSeam(agent, approvals=ApprovalSeam(agent))
+    assert inside.session == "s-1"
+    inside.warm(Tier.T0)
+    assert warmed == ["store"]
+
+    class Raising:
+        def warm(self, tier: Tier) -> None:
+            raise RuntimeError("boom")
+
+    gate = SimpleNamespace(seams=[Raising(), ApprovalSeam(settings)])
+    warmed.clear()
+    Gate.warm_seams(gate, Tier.T2)  # type: ignore[arg-type]
+    assert warmed == ["store"]
