@@ -24,8 +24,9 @@ lexer (its source notes the same missed optimisation), so gated runs also save s
 
 The store, once per run: a task whose worker will use the store (an approval item or a --check plan entry for T2
 and above, every task of an agent session) imported the store's driver in that worker; psycopg alone costs about
-140 ms of CPU in a fresh process. The tier of the warm-up's evaluation goes to the pipeline's seams
-(``Gate.warm_seams``), and a seam that will need the store for such a task loads its modules now (``store.warm``).
+140 ms of CPU in a fresh process. The tier of each task, evaluated once per task (not per host) until every seam has
+loaded what it can, goes to the pipeline's seams (``Gate.warm_seams``), and a seam that will need the store for
+such a task loads its modules now (``store.warm``).
 
 The warm-up decides nothing and changes nothing: it runs the policy's classification and the argument redaction
 (pure functions of the request and the ruleset) on the task's arguments as written, untemplated, and discards the
@@ -52,6 +53,11 @@ __all__ = ["warm", "warmed"]
 # Actions warmed in this process. Bounded: a run with more distinct actions than this warms its first ones only.
 _WARMED: set[str] = set()
 _MAX_ACTIONS = 256
+# Tasks whose tier went to the seams (``Gate.warm_seams``), and whether every seam has loaded all it can. Bounded: a
+# run with more tasks than this gives the seams the first ones' tiers (and each action's first) only.
+_TIERED: set[str] = set()
+_MAX_TASKS = 4096
+_SEAMS_WARM: list[bool] = [False]
 # A constant template (no variables, no lookup, no filter of the play's): rendering it builds the lexer and runs the
 # template compiler once. Whether templating was warmed in this process (once per run).
 _WARM_TEMPLATE = "{{ 'praxis-warm-up' }}"
@@ -60,16 +66,19 @@ _TEMPLATING: list[bool] = [False]
 
 def warm(gate: Gate, task: Any) -> None:
     """Evaluate ``task`` (an ansible-core Task about to be queued) once per action name in this process, for what
-    the evaluation builds and caches; never raises, never records."""
+    the evaluation builds and caches, and once per task while a seam may still load something for its tier; never
+    raises, never records."""
     first = not _TEMPLATING[0]
     if first:
         _TEMPLATING[0] = True
         _warm_templating()
     try:
         action = str(task.action)
-        if action in _WARMED or len(_WARMED) >= _MAX_ACTIONS:
+        new_action = action not in _WARMED and len(_WARMED) < _MAX_ACTIONS
+        if not (_new_task_for_the_seams(task) or new_action):
             return
-        _WARMED.add(action)
+        if new_action:
+            _WARMED.add(action)
         args = task.args
         request = TaskRequest(
             action=action,
@@ -85,10 +94,25 @@ def warm(gate: Gate, task: Any) -> None:
             protected_paths=gate.protected_paths,
             trusted_interpreters=gate.trusted_interpreters,
         )
-        redact(request.args)
-        gate.warm_seams(evaluation.tier)
+        if new_action:
+            redact(request.args)
+        if gate.warm_seams(evaluation.tier):
+            _SEAMS_WARM[0] = True
     except Exception:  # a warm-up that fails only leaves the worker to build it
         return
+
+
+def _new_task_for_the_seams(task: Any) -> bool:
+    """True the first time a task (by ansible-core's task uuid, not per host) is queued while a seam may still load
+    something: tasks of one action differ in tier (``command: uptime`` then ``command: touch ...``), and the seams
+    load what a tier needs, so each task's tier is given to them once until they have loaded everything."""
+    if _SEAMS_WARM[0]:
+        return False
+    uuid = getattr(task, "_uuid", None)
+    if not isinstance(uuid, str) or not uuid or uuid in _TIERED or len(_TIERED) >= _MAX_TASKS:
+        return False
+    _TIERED.add(uuid)
+    return True
 
 
 def _warm_templating() -> None:

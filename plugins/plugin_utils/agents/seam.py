@@ -71,18 +71,20 @@ class SessionSeam:
         """Outside an agent session this stage answers None at once, whatever the request (see core/seams.py)."""
         return ALL_TIERS if self.session is None else NO_TIERS
 
-    def warm(self, tier: Tier) -> None:
+    def warm(self, tier: Tier) -> bool:
         """Before workers fork (the controller's warm-up, core/seams.py): in an agent session every task reads and
         charges the session's state in the store, whatever its tier, so the store's modules and driver and the
-        session book are loaded here once. Opens nothing; never raises."""
+        session book are loaded here once. Outside a session there is nothing to load. True: nothing is left to
+        load after one call. Opens nothing; never raises."""
         del tier  # (every tier: the session's grants and budgets are read for each task)
         if self.session is None:
-            return
+            return True
         with contextlib.suppress(Exception):
             from ..store import warm  # noqa: PLC0415 - the store loads with the first agent session
             from .sessions import SessionBook  # noqa: F401, PLC0415
 
             warm()
+        return True
 
     def __call__(self, context: SeamContext) -> SeamResult | None:
         session = self.session

@@ -92,15 +92,19 @@ class ApprovalSeam:
         and this stage's turn then ends the demand."""
         return ALL_TIERS - self._tiers
 
-    def warm(self, tier: Tier) -> None:
+    def warm(self, tier: Tier) -> bool:
         """Before workers fork (the controller's warm-up, core/seams.py): a task of ``tier`` writes to the store in
         its worker when this stage asks a human about it, or when a --check run lists it as refused (T2 and above),
-        so the store's modules and driver are loaded here once. Opens nothing; never raises."""
+        so the store's modules and driver are loaded here once. True once they are (nothing left to load). Opens
+        nothing; never raises."""
         if self._store_warmed or (tier not in self._tiers and tier < Tier.T2):
-            return
+            return self._store_warmed
         self._store_warmed = True
         with contextlib.suppress(Exception):
             _store.warm()
+            _queue.claim  # noqa: B018 - the attribute read loads the module: recording an item uses it
+            _bodies.sweep  # noqa: B018
+        return True
 
     def __call__(self, context: SeamContext) -> SeamResult | None:
         if context.decision_id == self._decided:

@@ -467,15 +467,20 @@ class Gate:
         except Exception:  # a warm-up that fails only leaves the workers to warm themselves
             return
 
-    def warm_seams(self, tier: Tier) -> None:
+    def warm_seams(self, tier: Tier) -> bool:
         """Have each seam load, in this process, what deciding a task of ``tier`` will need (``warm``, see
-        core/seams.py); the controller's warm-up calls it before workers fork. Decides and records nothing; never
-        raises."""
+        core/seams.py); the controller's warm-up calls it before workers fork. True when every seam says it has
+        loaded all it can (later tasks need not be evaluated for it). Decides and records nothing; never raises."""
+        done = True
         for seam in self.seams:
             warm = getattr(seam, "warm", None)
-            if warm is not None:
-                with contextlib.suppress(Exception):
-                    warm(tier)
+            if warm is None:
+                continue
+            try:
+                done = bool(warm(tier)) and done
+            except Exception:
+                done = False
+        return done
 
     def args_digest(self, request: TaskRequest) -> str:
         """Keyed digest of the exact (unredacted) arguments: binds approvals without storing the arguments.

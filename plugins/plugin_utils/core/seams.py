@@ -67,8 +67,9 @@ class Seam(Protocol):
 
     And a ``warm(tier)`` method: the controller calls it (``Gate.warm_seams``) before workers fork, with the tier of
     each action's first task as written, so that the seam loads once what deciding such a task will need in every
-    worker (the store's driver: workers are forked per task and host). It must open, record and decide nothing,
-    and never raise; a seam without one is not warmed."""
+    worker (the store's driver: workers are forked per task and host), and returns True once it has nothing left to
+    load in this process. It must open, record and decide nothing, and never raise; a seam without one is not
+    warmed."""
 
     def __call__(self, context: SeamContext) -> SeamResult | None: ...
 

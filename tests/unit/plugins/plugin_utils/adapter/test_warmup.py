@@ -32,6 +32,8 @@ TASKS = [
 def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmup, "_WARMED", set())
     monkeypatch.setattr(warmup, "_TEMPLATING", [False])  # each test's first warm-up also rehearses the records
+    monkeypatch.setattr(warmup, "_TIERED", set())
+    monkeypatch.setattr(warmup, "_SEAMS_WARM", [False])
 
 
 def _gate(tmp_path: Path) -> Gate:
@@ -306,5 +308,46 @@ def test_each_seam_warms_the_store_only_for_the_tasks_that_will_use_it(monkeypat
 
     gate = SimpleNamespace(seams=[Raising(), ApprovalSeam(settings)])
     warmed.clear()
-    Gate.warm_seams(gate, Tier.T2)  # type: ignore[arg-type]
+    assert not Gate.warm_seams(gate, Tier.T2)  # type: ignore[arg-type]  # (a seam that raised is not done)
     assert warmed == ["store"]
+    fresh = ApprovalSeam(settings)
+    assert not Gate.warm_seams(SimpleNamespace(seams=[fresh, outside]), Tier.T1)  # type: ignore[arg-type]
+    assert Gate.warm_seams(SimpleNamespace(seams=[fresh, outside]), Tier.T3)  # type: ignore[arg-type]
+
+
+def test_each_task_s_tier_reaches_the_seams_once_until_they_have_loaded_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks of one action differ in tier: ``command: uptime`` (T0, allowlisted) is queued first, then ``command:
+    touch ...`` (T2). The second task's tier still reaches the seams, each task is evaluated once whatever the
+    number of hosts, and once the seams have loaded everything no task is evaluated again (the control: without a
+    task uuid, as before, only each action's first task is)."""
+    from ansible_collections.praxis.gatekeeper.plugins.plugin_utils import store
+
+    gate = _gate(tmp_path)
+    warmed: list[str] = []
+    monkeypatch.setattr(store, "warm", lambda env=None: warmed.append("store"))
+    evaluated: list[str] = []
+    real = warmup.evaluate
+    monkeypatch.setattr(
+        warmup, "evaluate", lambda request, **kw: evaluated.append(str(request.args)) or real(request, **kw)
+    )
+    uptime = SimpleNamespace(action="ansible.builtin.command", args={"cmd": "uptime"}, _uuid="t-1")
+    touch = SimpleNamespace(action="ansible.builtin.command", args={"cmd": "touch /srv/x"}, _uuid="t-2")
+    later = SimpleNamespace(action="ansible.builtin.command", args={"cmd": "touch /srv/y"}, _uuid="t-3")
+    for task in (uptime, touch, later):
+        for _host in range(3):
+            warmup.warm(gate, task)
+    assert warmed == ["store"]
+    assert evaluated == [str(uptime.args), str(touch.args)]  # once per task; none after the store was loaded
+
+    monkeypatch.setattr(warmup, "_WARMED", set())
+    monkeypatch.setattr(warmup, "_SEAMS_WARM", [False])
+    warmed.clear()
+    evaluated.clear()
+    for task in (
+        _task("ansible.builtin.command", {"cmd": "uptime"}),
+        _task("ansible.builtin.command", {"cmd": "touch /srv/x"}),
+    ):
+        warmup.warm(gate, task)
+    assert evaluated == ["{'cmd': 'uptime'}"] and warmed == []
