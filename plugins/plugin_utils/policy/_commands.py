@@ -380,7 +380,9 @@ _PREFIX_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 # state cannot turn an argument into a command. Every other handled name may run its arguments (alias, trap,
 # parallel, dbclient, man -P, tar --to-command, apt -o ...), so a glob there could name rm: those take the analyser.
 _STATE_ONLY_NAMES = frozenset(
-    {"cd", "pushd", "chdir", "popd", "unset", "set", "at", "batch"} | _shell._DECL_BUILTINS | _shell._READERS
+    {"cd", "pushd", "chdir", "popd", "unset", "set", "at", "batch"}
+    | _shell._DECL_BUILTINS
+    | (_shell._READERS - {"mapfile", "readarray"})  # (their -C evaluates code for every line read)
 )
 # Names that give a program another name (ln -s /bin/rm x, hash -p): the program's own name is a piece of the
 # text, unless a glob stands for it (ln -s /bin/r? x), so these take the analyser only from text with a glob.
@@ -561,7 +563,7 @@ def _fast_clean(text: str) -> bool:
     command the pieces already cleared, never of one that may run its arguments (wrappers, ``trap``, ``alias``,
     ``parallel``, ``ssh``: their names are in the list). Where the command words are depends on which quotes
     and comments bash sees, so both are found in one scan, as bash finds them."""
-    if len(text) > 2048 or not _FAST_CHARS.isdisjoint(text):
+    if len(text) > 2048 or not _FAST_CHARS.isdisjoint(text) or _writes_alias_table(text):
         return False
     if not _FAST_SOFT.isdisjoint(text):
         if "$" in text and _EXPANDING_DOLLAR.search(text):
@@ -585,6 +587,13 @@ def _fast_clean(text: str) -> bool:
         ):
             return False
     return True
+
+
+def _writes_alias_table(text: str) -> bool:
+    """The text names bash's alias table or command hash as an array (``declare 'BASH_ALIASES[ls]=/bin/r? -rf /'``
+    then ``ls``): a declaration builtin, which the names above let pass, would make any name run anything. Case
+    matters to bash here: ``bash_aliases`` is another variable."""
+    return any(array in text for array in _shell.ALIAS_ARRAYS)
 
 
 def _braces_inert(unquoted: str) -> bool:
@@ -749,6 +758,8 @@ def _long_text_clean(text: str) -> bool:
         if char in text:
             return False
     if "$" in text and _EXPANDING_DOLLAR.search(text):
+        return False
+    if _writes_alias_table(text):
         return False
     globs = "*" in text or "?" in text or "[" in text
     quoted = '"' in text or "'" in text

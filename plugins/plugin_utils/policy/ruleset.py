@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.11"
+RULESET_VERSION = "2026.12.12"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -130,6 +130,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # privilege floor; chmod/chown/chgrp and file's owner/mode changes are T2 even on T3 paths, T3 when they make
     # something world-writable or setuid/setgid (any path); pamd, pam_limits, timezone and openssh_keypair dry-run
     "2026.12.11": "ad61d09f1d9467db5e1a35d593d6cf0f2eddef8de85ebdfa927c22766f7a8aa7",
+    # 2026.12.12: bash builtins and setarch's names that run what they are given are read as runners (jobs -x,
+    # compgen/complete -C, fc -e, history -s, mapfile/readarray -C, x86_64, i386, ...: their commands are deny-
+    # scanned); writes into BASH_ALIASES/BASH_CMDS are aliases; the long-text pre-check reads single quotes and
+    # semicolons, and keeps a text naming those builtins or arrays for the analyser
+    "2026.12.12": "87bfb588a5b38474f649de81e7ca6a68ddae9bfe0b5f64d82ad64cdac4ec4976",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -52,6 +52,7 @@ from ._vocabulary import (
     _OPTION_COMMANDS,
     _PRIV_WRAPPERS,
     _READERS,
+    ALIAS_ARRAYS,
     COPIERS,
     FOREIGN_READERS,
     HANDLED_NAMES,
@@ -65,6 +66,7 @@ from ._vocabulary import (
 )
 
 __all__ = [
+    "ALIAS_ARRAYS",
     "COPIERS",
     "FOREIGN_READERS",
     "HANDLED_NAMES",

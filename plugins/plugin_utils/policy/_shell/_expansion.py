@@ -22,7 +22,15 @@ from ._base import _AnalyzerBase
 from ._lexer import _LIT, _PARAM, _SUB, _Lexer, _Part, _Word, decode_escapes
 from ._output import _static_output
 from ._state import _Alt, _State
-from ._vocabulary import _COMMAND_ENV_VARS, _MAX_ALTS, _MAX_BRACE, _MAX_BRACE_ATOMS, _MAX_VALUE, _MAX_VARIANTS
+from ._vocabulary import (
+    _COMMAND_ENV_VARS,
+    _MAX_ALTS,
+    _MAX_BRACE,
+    _MAX_BRACE_ATOMS,
+    _MAX_VALUE,
+    _MAX_VARIANTS,
+    ALIAS_ARRAYS,
+)
 
 
 class _Field:
@@ -506,6 +514,11 @@ class _Expansion(_AnalyzerBase):
             for item in word.array:
                 for fields in self._expand(item)[:1]:
                     items.extend((f.text, f.empty, f.srcs) for f in fields)
+            if name in ALIAS_ARRAYS:
+                for text, _empty, _srcs in items:
+                    key, eq, value = text.partition("]=")
+                    if eq and key.startswith("["):
+                        self.alias_entry(name, key[1:], value)
             if plus and name in self.state.arrays:
                 items = self.state.arrays[name] + items
             self.state.arrays[name] = items[:1024]
@@ -521,6 +534,9 @@ class _Expansion(_AnalyzerBase):
                 values.append(("", None, ()))
         if index is not None:
             key = index[1:-1]
+            if name in ALIAS_ARRAYS:
+                for text, _empty, _srcs in values:
+                    self.alias_entry(name, key, text)
             arr = self.state.arrays.setdefault(name, [])
             if key.isdigit() and int(key) < 1024 and values:
                 k = int(key)
@@ -532,6 +548,14 @@ class _Expansion(_AnalyzerBase):
             return
         self._set_var(name, values, force_union=False, append=bool(plus))
         self._command_env(name, values)
+
+    def alias_entry(self, array: str, key: str, value: str) -> None:
+        """An element written into bash's alias table (``BASH_ALIASES[ls]='rm -rf /'`` is ``alias ls='rm -rf /'``)
+        or its command hash (``BASH_CMDS[ls]=/bin/rm`` runs /bin/rm for ``ls``, as ``hash -p /bin/rm ls`` does):
+        either way the name then runs the value, which is what an alias of it says."""
+        key = key.strip("'\"")
+        if key and value:
+            self.state.aliases[key] = value
 
     def _command_env(self, name: str, values: list[_Alt]) -> None:
         """A variable whose value a program runs as code (``GIT_SSH_COMMAND``, ``PAGER``, ``LESSOPEN``, ``PS4``,

@@ -17,7 +17,7 @@ from ._files import _basename, _Files
 from ._lexer import _ASSIGN, _NAME, _Lexer
 from ._results import Redirect, _Cmd
 from ._state import _Alt, _State
-from ._vocabulary import _DECL_BUILTINS, _MAX_COMMANDS, _MAX_VARIANTS, _SUDO_LIKE, WRAPPERS
+from ._vocabulary import _DECL_BUILTINS, _MAX_COMMANDS, _MAX_VARIANTS, _SUDO_LIKE, ALIAS_ARRAYS, WRAPPERS
 
 
 def _may_take_code(option: str) -> bool:
@@ -136,6 +136,15 @@ class _SimpleCommands(_Files):
                     self._assign_word(w, m)
                 elif first in ("local", "declare", "typeset") and (lit := w.literal()) and _NAME.fullmatch(lit):
                     self.state.vars[lit] = [("", None, ())]  # a new local starts empty
+                else:
+                    # A declaration builtin reads its operands as assignments when it runs, quoted ones too
+                    # (``declare 'BASH_ALIASES[ls]=rm -rf /'``): what that writes into the alias table counts.
+                    for fields in self._expand(w)[:1]:
+                        text = " ".join(f.text for f in fields)
+                        target, eq, value = text.partition("=")
+                        array, bracket, key = target.partition("[")
+                        if eq and bracket and array in ALIAS_ARRAYS and key.endswith("]"):
+                            self.alias_entry(array, key[:-1], value)
         per_word = [self._expand(w) for w in cmd_words]
         variants: list[list[_Field]] = [[]]
         for alts in per_word:

@@ -86,6 +86,10 @@ class _SpecialCommands(_Runners, _Languages):
             for t in targets:
                 st.vars.pop(t, None)
                 st.arrays.pop(t, None)
+            if name in ("mapfile", "readarray"):
+                callback = _mapfile_callback(texts)
+                if callback is not None:  # -C CODE: bash evaluates it for every quantum of lines read
+                    self.nested(callback, "eval", state=self.state, wrap=wraps, fname=self.fname)
             return
         if name == "set":
             for t in texts:
@@ -196,3 +200,24 @@ class _SpecialCommands(_Runners, _Languages):
             self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
             st.pos, st.calling = saved_pos, saved_calling
             return
+
+
+def _mapfile_callback(texts: list[str]) -> str | None:
+    """The code ``mapfile``/``readarray`` evaluates (``-C CODE``, ``-CCODE``, in an option cluster ``-tC CODE``),
+    read as getopt reads their options (``-d -n -O -s -u -c`` take a value); None when there is none."""
+    k = 0
+    while k < len(texts):
+        word = texts[k]
+        if word == "--" or not word.startswith("-") or word == "-":
+            return None
+        for at in range(1, len(word)):
+            letter = word[at]
+            if letter in "dnOsucC":
+                value = word[at + 1 :] or (texts[k + 1] if k + 1 < len(texts) else None)
+                if letter == "C":
+                    return value
+                if not word[at + 1 :]:
+                    k += 1
+                break
+        k += 1
+    return None

@@ -45,6 +45,51 @@ FOREIGN_READERS: frozenset[str] = frozenset(
 )
 
 # name -> (short options taking a value, long options taking a value, leading positional operands)
+# The architecture names setarch answers to when a link to it bears one (util-linux's setarch.c, every platform):
+# ``x86_64 rm -rf /`` is ``setarch x86_64 rm -rf /``.
+SETARCH_NAMES = (
+    "i386",
+    "i486",
+    "i586",
+    "i686",
+    "athlon",
+    "x86_64",
+    "ia64",
+    "ppc",
+    "ppc32",
+    "ppc64",
+    "ppcle",
+    "ppc64le",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc32",
+    "sparc32bash",
+    "sparc64",
+    "parisc",
+    "parisc32",
+    "parisc64",
+    "mips",
+    "mips32",
+    "mips64",
+    "mipsel",
+    "mips64el",
+    "arm",
+    "armv7l",
+    "armh",
+    "armv8l",
+    "arm64",
+    "aarch64",
+    "alpha",
+    "sh4",
+    "sh4a",
+    "m68k",
+    "riscv32",
+    "riscv64",
+    "loongarch",
+    "loongarch32",
+    "loongarch64",
+)  # fmt: skip  (setarch's "sh" is the shell's name here: a shell, read as one)
 WRAPPERS: dict[str, tuple[frozenset[str], frozenset[str], int]] = {
     name: (frozenset(short.split()), frozenset(long.split()), npos)
     for name, short, long, npos in (
@@ -143,6 +188,11 @@ WRAPPERS: dict[str, tuple[frozenset[str], frozenset[str], int]] = {
         ("setarch", "", "", 1),
         ("linux32", "", "", 0),
         ("linux64", "", "", 0),
+        # setarch run under an architecture's name (util-linux installs these as links to setarch): setarch ARCH
+        ("uname26", "", "", 0),
+        *((arch, "", "", 0) for arch in SETARCH_NAMES),
+        # bash's jobs -x runs its operands as a command (jobspecs replaced by process groups)
+        ("jobs", "", "", 0),
         ("softlimit", "-a -c -d -f -l -m -o -p -r -s -t", "", 0),
         ("cpulimit", "-l -p -e", "--limit --pid --exe", 0),
         ("trickle", "-u -d -w -t -l -n", "", 0),
@@ -251,6 +301,13 @@ _COMMAND_RUNNERS: dict[str, tuple[str, frozenset[str], frozenset[str], str, int,
             {},
         ),
         ("newgrp", "", "", "", "", 1, True, {}),
+        # bash builtins that run a command line given to them: compgen -C runs it at once (complete -C when a
+        # completion is asked for), fc -e runs the editor command on the history, history -s stores a command that
+        # fc -s runs again later (builtins stop reading options at the first operand)
+        ("compgen", "AGWFCXPSo", "", "-C", "", 0, False, {}),
+        ("complete", "AGWFCXPSo", "", "-C", "", 0, False, {}),
+        ("fc", "e", "", "-e", "", 0, False, {}),
+        ("history", "d", "", "", "", 0, False, {"-s": "text"}),
     )
 }
 # Tools with a command language of their own in which a command runs a shell command line or a program (``sed e``,
@@ -289,6 +346,8 @@ _LANGUAGES: dict[str, str] = {
     "screen": "screen",
 }
 _DECL_BUILTINS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+# bash's alias table and command hash as arrays: an element written there makes a name run its value.
+ALIAS_ARRAYS = frozenset({"BASH_ALIASES", "BASH_CMDS"})
 _READERS = frozenset({"read", "mapfile", "readarray", "getopts"})
 _KEYWORDS = frozenset(
     {
@@ -592,6 +651,7 @@ def _data() -> dict[str, object]:
         "privileged_wrappers": sorted(_PRIV_WRAPPERS),
         "declaration_builtins": sorted(_DECL_BUILTINS),
         "readers": sorted(_READERS),
+        "alias_arrays": sorted(ALIAS_ARRAYS),
         "keywords": sorted(_KEYWORDS),
         "shell_value_opts": sorted(_SHELL_VALUE_OPTS),
         "code_opts": dict(sorted(_CODE_OPTS.items())),

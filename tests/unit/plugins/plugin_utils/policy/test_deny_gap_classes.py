@@ -24,6 +24,7 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models impo
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _pwsh
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._commands import content_tier, deny_findings
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell._output import _TEXT_FILTERS
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell._runners import _SHELL_STARTERS
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell._vocabulary import (
     _COMMAND_RUNNERS,
     _LANGUAGES,
@@ -102,7 +103,7 @@ def _runner_spellings(name: str, payload: str) -> list[str]:
         out.append(f"{name} {head} -- -c {quoted}".replace("  ", " "))
     elif layout == "each":
         out.append(f"{name} {quoted}")
-    elif layout == "":
+    elif layout == "" and name in _SHELL_STARTERS:  # (a shell reading its standard input)
         out.append(f"{name} {head} <<< {quoted}".replace("  ", " "))
     return out
 

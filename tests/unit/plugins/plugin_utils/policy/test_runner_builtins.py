@@ -1,0 +1,113 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SEC-1: bash builtins, setarch's names and the alias arrays that run what they are given (red team, seventh
+session). Each was cleared by the deny scan, its pre-checks included, while bash ran the command it was handed:
+``jobs -x``, ``compgen -C`` and ``complete -C``, ``fc -e``, ``history -s`` (then ``fc -s``), ``mapfile -C`` and
+``readarray -C`` (read as state-only), ``x86_64``/``i386``/... (setarch under an architecture's name), and writes into
+``BASH_ALIASES``/``BASH_CMDS`` (an alias made through an array, ``declare`` read as state-only).
+
+Held here, generated: every spelling of each, handed every deny-listed command (and its glob form), is denied, alone
+and hidden in a long document; the same spellings handed a harmless command are not (the positive control); every
+setarch link on this machine is read as setarch. What stays out (named in the issue note): ``perf``, ``sqlite3
+.shell`` (T3: they may run what they are given), and programs that copy a file under another name that the gate
+does not know as copiers (objcopy, strip -o, gio copy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _commands, _shell
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._commands import deny_findings, deny_rules
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell._vocabulary import SETARCH_NAMES
+
+from tests.unit.plugins.plugin_utils.policy.test_fast_paths import _DENIED_COMMANDS
+
+_PAD = "".join(f"setting_{i} = value {i} # comment for line {i}\n" for i in range(60))
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _spellings(command: str) -> list[str]:
+    """Every way the builtins and arrays above are handed ``command`` (a command line)."""
+    q = _q(command)
+    out = [
+        f"jobs -x {command}",
+        f"compgen -C {_q(command + ' #')} x",
+        f"compgen -W 'a b' -C{_q(command + ' #')} x",
+        f"complete -C {_q(command + ' #')} x",
+        f"fc -e {_q(command + ' #')}",
+        f"fc -e{_q(command + ' #')} -1",
+        f"history -s {command}",
+        f"history -s {q}",
+        f"mapfile -C {_q(command + ' #')} X",
+        f"mapfile -u 255 -C {_q(command + ' #')} -c 1 X",
+        f"readarray -tC {_q(command + ' #')} X",
+        f"readarray -C{_q(command + ' #')} X",
+        f"uname26 {command}",
+        *(f"{arch} {command}" for arch in SETARCH_NAMES),
+        f"BASH_ALIASES[ls]={q}; ls",
+        f"BASH_CMDS[ls]={q.split()[0]}'; ls {' '.join(command.split()[1:])}" if "'" not in command else "",
+        f"BASH_ALIASES=([ls]={q}); ls",
+        f"BASH_ALIASES+=([ls]={q}); ls",
+        *(f"{builtin} 'BASH_ALIASES[ls]={command}'; ls" for builtin in sorted(_shell._DECL_BUILTINS)),
+        *(f"{builtin} BASH_ALIASES[ls]={q}; ls" for builtin in sorted(_shell._DECL_BUILTINS)),
+        f"declare -A BASH_ALIASES=([ls]={q}); ls",
+    ]
+    return [s for s in out if s]
+
+
+def _denied_cases() -> list[tuple[str, str]]:
+    cases = []
+    for argv in _DENIED_COMMANDS:
+        command = " ".join(argv)
+        rule = deny_rules(_shell.analyze(command))[0].rule
+        cases.extend((spelled, rule) for spelled in _spellings(command))
+        if argv[0] == "rm":  # the glob form the red team used, so that no piece of the text names rm
+            cases.extend((spelled, rule) for spelled in _spellings(" ".join(["/bin/r?", *argv[1:]])))
+    return cases
+
+
+_DENIED = _denied_cases()
+
+
+def test_the_generated_cases_cover_every_spelling_and_command() -> None:
+    assert len(_DENIED) > len(_DENIED_COMMANDS) * 70
+
+
+@pytest.mark.parametrize(("text", "rule"), _DENIED)
+def test_a_deny_listed_command_handed_to_a_runner_builtin_is_denied(text: str, rule: str) -> None:
+    assert rule in {f.rule for f in deny_findings(text)}, text
+    hidden = _PAD + text + "\n" + _PAD
+    assert not _commands._long_text_clean(hidden), text
+    assert rule in {f.rule for f in deny_findings(hidden)}, text
+
+
+@pytest.mark.parametrize("text", _spellings("ls -l /tmp") + _spellings("echo hello"))
+def test_a_harmless_command_handed_to_the_same_spellings_is_not_denied(text: str) -> None:
+    assert deny_findings(text) == [], text
+
+
+def test_every_setarch_link_on_this_machine_is_read_as_setarch() -> None:
+    links = [
+        path.name
+        for directory in (Path("/usr/bin"), Path("/bin"), Path("/usr/sbin"))
+        if directory.is_dir()
+        for path in directory.iterdir()
+        if path.is_symlink() and path.resolve().name == "setarch"
+    ]
+    if not links:
+        pytest.skip("no setarch links here (util-linux's setarch is not installed)")
+    for name in links:
+        assert name in _shell.WRAPPERS, name
+        assert deny_findings(f"{name} rm -rf /usr"), name
+
+
+def test_the_alias_arrays_keep_a_text_off_both_pre_checks() -> None:
+    for text in ("declare 'BASH_ALIASES[ls]=/bin/r? -rf /usr'\nls", "export BASH_CMDS[ls]=/bin/r?\nls -rf /usr"):
+        assert not _commands._fast_clean(text)
+        assert not _commands._long_text_clean(_PAD + text + "\n")
+        assert deny_findings(text), text
+    assert _commands._long_text_clean(_PAD + "bash_aliases = off\n")  # another variable: case matters to bash
