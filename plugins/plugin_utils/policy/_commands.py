@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.models import Tier
-from . import _lifecycle, _paths, _pwsh, _shell, _talos
+from . import _lifecycle, _paths, _pwsh, _shell, _sql, _talos
 from ._shell import ShellAnalysis, SimpleCommand
 
 __all__ = [
@@ -392,6 +392,7 @@ _RENAMING_NAMES = frozenset(_shell.COPIERS | {"hash"})
 # can name a program in shapes no piece shows: -Prm, x=rm).
 _FAST_NAMES = frozenset(
     (_shell.HANDLED_NAMES - _shell.KEYWORDS - _STATE_ONLY_NAMES - _RENAMING_NAMES)
+    | _sql.CLIENT_NAMES  # (database shells run shell commands of their own: sqlite3 .shell, psql \\!)
     | _RM_NAMES
     | _SHRED_NAMES
     | _PERM_NAMES
@@ -1240,6 +1241,19 @@ def _deny_code_paths(cmd: SimpleCommand, add: Callable[[str, str], None]) -> Non
             return
 
 
+def _deny_database_shell(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
+    """A database shell's own command that runs a shell command line (``sqlite3 x.db '.shell rm -rf /'``, psql's
+    ``\\!``, mysql's ``system``): the line is deny-scanned as the command it is."""
+    if cmd.dynamic_name or not cmd.name:
+        return
+    for text in _sql.client_shell_commands(cmd.name, cmd.argv[1:], cmd.stdin):
+        for finding in deny_rules(_shell.analyze(text[:_MAX_SHELL_ESCAPE])):
+            add(finding.rule, f"{cmd.name} runs a shell command: {finding.reason}")
+
+
+_MAX_SHELL_ESCAPE = 4096
+
+
 def _deny_powershell(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
     """``pwsh -c TEXT`` (and its input, ``-EncodedCommand``): the deny classes read in PowerShell (policy._pwsh)."""
     if cmd.dynamic_name or _lifecycle.tool_for(cmd.name) not in _PWSH_TOOLS:
@@ -1295,6 +1309,7 @@ def deny_rules(analysis: ShellAnalysis) -> list[Finding]:
         _deny_force_push(cmd, add)
         _deny_code_paths(cmd, add)
         _deny_powershell(cmd, add)
+        _deny_database_shell(cmd, add)
     _deny_find_xargs(analysis, add)
     _deny_decode(analysis, add)
     _deny_fork(analysis, add)

@@ -21,9 +21,11 @@ Security constraints: SEC-1 (docs/security-constraints.yml).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -158,6 +160,7 @@ _CLIENTS: dict[str, tuple[str, frozenset[str], frozenset[str], frozenset[str], b
     ),
 }
 _CLIENT_ALIASES = {"mariadb": "mysql"}
+CLIENT_NAMES = frozenset(_CLIENTS) | frozenset(_CLIENT_ALIASES)  # the database shells read here
 
 # Statements sqlglot leaves as an unparsed command, by first keyword: these change state in an ordinary way.
 _ORDINARY_COMMANDS = frozenset(
@@ -362,18 +365,57 @@ def _stdin_verdict(stdin: str | None, unread_stdin: str, what: str) -> Verdict |
     return None
 
 
+def _client_texts(client: str, args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the code texts a database shell is given in its options and operands, the files it reads code from)."""
+    _dialect, code_options, file_options, value_options, positional_code = _CLIENTS[client]
+    codes, positionals = _option_values(args, code_options | file_options, value_options)
+    files, _positionals = _option_values(args, file_options, value_options | code_options)
+    texts = [c for c in codes if c not in files]
+    if positional_code and len(positionals) > 1:
+        texts.extend(positionals[1:])
+    return texts, files
+
+
+# The client commands that hand the rest of their line to a shell: psql's \! and \o or \g to a pipe, mysql's
+# system and \!, sqlite3's .shell and .system (whose arguments it unquotes and joins with blanks first).
+_CLIENT_SHELL_LINE = re.compile(
+    r"^\s*(?:(?P<raw>\\!|system\b|\\[og]\s*\|)|(?P<dot>\.(?:shell|system)\b))(?P<command>[^\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def client_shell_commands(tool: str, args: Sequence[str], stdin: str | None) -> list[str]:
+    """The shell command lines a database shell run with ``args`` (and ``stdin``) hands to a shell through its own
+    commands (``sqlite3 x.db '.shell rm -rf /'``, ``psql -c '\\! rm -rf /'``), for the deny scan: the client runs
+    them whatever the SQL around them does. [] for a program that is not a known database shell."""
+    client = _CLIENT_ALIASES.get(tool, tool)
+    if client not in _CLIENTS:
+        return []
+    texts, files = _client_texts(client, args)
+    if stdin is not None and (not texts or any(f in ("-", "/dev/stdin") for f in files)):
+        texts.append(stdin)
+    found: list[str] = []
+    for text in texts[:16]:
+        for match in _CLIENT_SHELL_LINE.finditer(text[:_MAX_SQL]):
+            command = match.group("command").strip()
+            if match.group("dot"):
+                with contextlib.suppress(ValueError):  # an unbalanced quote: the line is read as written
+                    command = " ".join(shlex.split(command))
+            if command:
+                found.append(command)
+            if len(found) >= 16:
+                return found
+    return found
+
+
 def classify_client(tool: str, args: Sequence[str], stdin: str | None, unread_stdin: str) -> Verdict | None:
     """The verdict on a database shell run with ``args``: its ``-c``/``-e``/``-q`` code, positional SQL (sqlite3),
     or standard input (a heredoc the gate reads, or a pipe or file it cannot)."""
     client = _CLIENT_ALIASES.get(tool, tool)
     if client not in _CLIENTS:
         return Tier.T3, f"{tool}: a database shell the gate does not know"
-    dialect, code_options, file_options, value_options, positional_code = _CLIENTS[client]
-    codes, positionals = _option_values(args, code_options | file_options, value_options)
-    files, _positionals = _option_values(args, file_options, value_options | code_options)
-    texts = [c for c in codes if c not in files]
-    if positional_code and len(positionals) > 1:
-        texts.extend(positionals[1:])
+    dialect = _CLIENTS[client][0]
+    texts, files = _client_texts(client, args)
     worst: Verdict | None = None
     if files:
         from_stdin = any(f in ("-", "/dev/stdin") for f in files)

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.12"
+RULESET_VERSION = "2026.12.13"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -135,6 +135,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # scanned); writes into BASH_ALIASES/BASH_CMDS are aliases; the long-text pre-check reads single quotes and
     # semicolons, and keeps a text naming those builtins or arrays for the analyser
     "2026.12.12": "87bfb588a5b38474f649de81e7ca6a68ddae9bfe0b5f64d82ad64cdac4ec4976",
+    # 2026.12.13: a program the analyser does not know may copy any of its path operands from another (objcopy,
+    # strip -o, gio copy: running the copy is judged as the program copied); the shell escapes of database shells
+    # (sqlite3 .shell/.system, psql \! and \o|, mysql system) are deny-scanned, and their names keep a text for
+    # the analyser
+    "2026.12.13": "cb5f7ab81e2e74caab92498876ebfb4e3dc928f46dc2a476b09877dabd2d8489",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -117,6 +117,22 @@ class _Files(_Expansion):
         for source in operands[:-1][:8]:
             self._rename(operands[-1], source)
 
+    def _record_unknown_copies(self, args: list[_Field]) -> None:
+        """A program the analyser does not know may write any of its path operands from another (``objcopy
+        /bin/rm x``, ``strip -o x /bin/rm``, ``gio copy /bin/rm x``): each path operand may now run what any other
+        statically known one runs, as a copier's destination does (an over-approximation; it matters only when such
+        a path is run later). A glob or an expansion as the source is left out: the deny scan's pre-checks read a
+        glob outside the command word as an argument, and must agree with this analysis (named as open in the issue
+        note). Bounded to the first eight path operands."""
+        paths = [f for f in args if "/" in f.text and not f.text.startswith("-") and f.empty is None][:8]
+        if len(paths) < 2:
+            return
+        runs = [[] if f.glob else self._runs(f) for f in paths]  # before any is renamed: copies of what was there
+        for target in paths:
+            for source, programs in zip(paths, runs, strict=True):
+                if source is not target and programs:
+                    self._rename_to(target, programs)
+
     def _record_file(self, cmd: _Cmd) -> None:
         """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later.
         A file written with content that is not statically known runs an unknown program if executed later."""
@@ -158,10 +174,16 @@ class _Files(_Expansion):
     def _rename(self, target: _Field, source: _Field) -> None:
         """Remember that ``target`` (a path or a name) now runs ``source``; an unknown source may be any program,
         and a source that is itself renamed stands for the programs it may run."""
+        self._rename_to(target, self._runs(source))
+
+    def _runs(self, source: _Field) -> list[str]:
+        """The programs ``source`` runs as a command word: itself or what it was renamed to ("" for any)."""
+        known = source.empty is None and not source.glob
+        return (self._programs(source) or [source.text]) if known else [""]
+
+    def _rename_to(self, target: _Field, programs: list[str]) -> None:
         if target.empty is not None or not target.text or target.glob or len(self.out.renamed) >= 256:
             return
-        known = source.empty is None and not source.glob
-        programs = (self._programs(source) or [source.text]) if known else [""]
         for key in self._rename_keys(target.text):
             entry = self.out.renamed.setdefault(key, [])
             for program in programs:

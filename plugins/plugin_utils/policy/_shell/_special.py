@@ -22,6 +22,7 @@ from ._vocabulary import (
     _AWKS,
     _COMMAND_RUNNERS,
     _COPIERS,
+    _HANDLED_NAMES,
     _LANGUAGES,
     _OPTION_COMMANDS,
     _PRIV_WRAPPERS,
@@ -200,6 +201,8 @@ class _SpecialCommands(_Runners, _Languages):
             self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
             st.pos, st.calling = saved_pos, saved_calling
             return
+        if name not in _HANDLED_NAMES:
+            self._record_unknown_copies(args)
 
 
 def _mapfile_callback(texts: list[str]) -> str | None:

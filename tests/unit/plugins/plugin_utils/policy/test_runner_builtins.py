@@ -8,9 +8,12 @@ session). Each was cleared by the deny scan, its pre-checks included, while bash
 
 Held here, generated: every spelling of each, handed every deny-listed command (and its glob form), is denied, alone
 and hidden in a long document; the same spellings handed a harmless command are not (the positive control); every
-setarch link on this machine is read as setarch. What stays out (named in the issue note): ``perf``, ``sqlite3
-.shell`` (T3: they may run what they are given), and programs that copy a file under another name that the gate
-does not know as copiers (objcopy, strip -o, gio copy)."""
+setarch link on this machine is read as setarch. And programs the gate does not know as copiers that write a
+file from another (``objcopy /bin/rm x``, ``strip -o x /bin/rm``, ``gio copy``): every path operand may run what
+another statically known one runs, so running the copy is judged as the program copied. What stays out (named in
+the issue note): ``perf`` (T3: it may run what it is given), and a copy whose source is a glob (``objcopy /bin/r?
+x``: T2). And the database shells' own shell escapes (``sqlite3 x.db '.shell CMD'``, psql's ``\\!`` and ``\\o |CMD``,
+mysql's ``system``), whose command lines are deny-scanned as what they run."""
 
 from __future__ import annotations
 
@@ -111,3 +114,55 @@ def test_the_alias_arrays_keep_a_text_off_both_pre_checks() -> None:
         assert not _commands._long_text_clean(_PAD + text + "\n")
         assert deny_findings(text), text
     assert _commands._long_text_clean(_PAD + "bash_aliases = off\n")  # another variable: case matters to bash
+
+
+_COPY_SPELLINGS = [
+    "objcopy {src} {dst}", "strip -o {dst} {src}", "gio copy {src} {dst}", "mytool --in {src} --out {dst}",
+    "sometool {src} {dst} --verbose", "objcopy -O binary {src} {dst}",
+]  # fmt: skip
+_COPIED = [(argv, f"/usr/bin/{argv[0]}" if not argv[0].startswith("/") else argv[0]) for argv in _DENIED_COMMANDS]
+
+
+@pytest.mark.parametrize("spelling", _COPY_SPELLINGS)
+@pytest.mark.parametrize("destination", ["/tmp/ls", "./ls", "/usr/local/bin/x"])
+def test_a_program_copied_by_a_tool_the_gate_does_not_know_is_judged_as_itself(spelling: str, destination: str) -> None:
+    denied = 0
+    for argv, source in _COPIED:
+        rule = deny_rules(_shell.analyze(" ".join(argv)))[0].rule
+        copy = spelling.format(src=source, dst=destination)
+        text = f"{copy}\n{destination} {' '.join(argv[1:])}"
+        assert rule in {f.rule for f in deny_findings(text)}, text
+        assert not _commands._long_text_clean(_PAD + text + "\n"), text
+        denied += 1
+    assert denied == len(_DENIED_COMMANDS)
+    # the positive control: a harmless program copied and run with the same arguments, and the copy run harmlessly
+    assert deny_findings(f"{spelling.format(src='/bin/ls', dst=destination)}\n{destination} -rf /usr") == []
+    assert deny_findings(f"{spelling.format(src='/usr/bin/rm', dst=destination)}\n{destination} --version") == []
+
+
+def _client_spellings(command: str) -> list[str]:
+    q = _q(command)
+    return [
+        f"sqlite3 x.db {_q('.shell ' + command)}",
+        f"sqlite3 -batch x.db {_q('.system ' + q)}",
+        f"sqlite3 x.db <<'EOF'\nselect 1;\n.shell {command}\nEOF",
+        f"psql -c {_q(chr(92) + '! ' + command)}",
+        f"psql -d app -c {_q(chr(92) + 'o |' + command)}",
+        f"mysql -e {_q('system ' + command)}",
+        f"mariadb -e {_q(chr(92) + '! ' + command)}",
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_a_database_shell_s_own_shell_escape_is_deny_scanned(index: int) -> None:
+    for argv in _DENIED_COMMANDS:
+        command = " ".join(argv)
+        rule = deny_rules(_shell.analyze(command))[0].rule
+        text = _client_spellings(command)[index]
+        assert rule in {f.rule for f in deny_findings(text)}, text
+        hidden = _PAD + text + "\n" + _PAD
+        assert not _commands._long_text_clean(hidden), text
+        assert rule in {f.rule for f in deny_findings(hidden)}, text
+    glob = _client_spellings("/bin/r? -rf /usr")[index]  # the red team's spelling: no piece names rm
+    assert "deny.root-wipe" in {f.rule for f in deny_findings(_PAD + glob + "\n")}, glob
+    assert deny_findings(_client_spellings("ls -l /tmp")[index]) == []  # the positive control
