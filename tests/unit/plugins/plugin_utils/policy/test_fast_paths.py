@@ -70,16 +70,21 @@ def _hostile_text(draw: st.DrawFn) -> str:
     for _repeat in range(draw(st.integers(1, 12))):
         piece = draw(st.sampled_from(_PIECES))
         wrap = draw(st.sampled_from(["", "", "", "quote", "half", "split"]))
-        if wrap == "quote":
-            piece = f'"{piece}"'
-        elif wrap == "half":
-            piece = f'"{piece}'
-        elif wrap == "split" and len(piece) > 1:
-            cut = draw(st.integers(1, len(piece) - 1))
-            piece = f'{piece[:cut]}"{piece[cut:]}"'
-        parts.append(piece)
+        cut = draw(st.integers(1, len(piece) - 1)) if len(piece) > 1 else 0
+        parts.append(_wrap(piece, '"', wrap, cut))
         parts.append(draw(st.sampled_from(_SEPARATORS)))
     return "".join(parts)
+
+
+def _wrap(piece: str, quote: str, how: str, cut: int) -> str:
+    """``piece`` in ``quote``: whole ("quote"), opened only ("half"), or from ``cut`` on ("split", when it can be)."""
+    if how == "quote":
+        return f"{quote}{piece}{quote}"
+    if how == "half":
+        return f"{quote}{piece}"
+    if how == "split" and 0 < cut < len(piece):
+        return f"{piece[:cut]}{quote}{piece[cut:]}{quote}"
+    return piece
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
