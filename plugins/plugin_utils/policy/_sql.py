@@ -376,12 +376,45 @@ def _client_texts(client: str, args: Sequence[str]) -> tuple[list[str], list[str
     return texts, files
 
 
-# The client commands that hand the rest of their line to a shell: psql's \! and \o or \g to a pipe, mysql's
-# system and \!, sqlite3's .shell and .system (whose arguments it unquotes and joins with blanks first).
-_CLIENT_SHELL_LINE = re.compile(
-    r"^\s*(?:(?P<raw>\\!|system\b|\\[og]\s*\|)|(?P<dot>\.(?:shell|system)\b))(?P<command>[^\n]*)",
-    re.IGNORECASE | re.MULTILINE,
+# The client commands that hand a command line to a shell. sqlite3: .shell and .system under any prefix of two
+# letters or more (``.sh``, ``.sys``), whose arguments it unquotes and joins with blanks, and any dot-command whose
+# argument starts with a pipe (``.once |CMD``, ``.output "|CMD"``, ``.read |CMD``, ``.import "|CMD" t``). psql: \! and
+# a pipe after \o, \g, \gx, \w (anywhere in a line), a command in backquotes in a backslash command, \copy's program.
+# mysql/mariadb: system, \!, pager and \P (a pager runs the output through a command), after a semicolon too.
+_SQLITE_RUNS = re.compile(
+    r"^\s*\.(?:sh(?:e(?:l(?:l)?)?)?|sy(?:s(?:t(?:e(?:m)?)?)?)?)(?![\w.])(?P<command>[^\n]*)", re.MULTILINE
 )
+_SQLITE_PIPE = re.compile(r"^\s*\.[a-z]\w*[ \t]+(?P<args>[\"']?\|[^\n]*)", re.IGNORECASE | re.MULTILINE)
+_PSQL_RUNS = re.compile(
+    r"\\!(?P<bang>[^\n]*)|\\(?:o|out|g|gx|w|write)\s*\|(?P<pipe>[^\n]*)|`(?P<tick>[^`\n]*)`"
+    r"|\\copy\b[^\n]*?\bprogram\s+'(?P<program>(?:[^']|'')*)'",
+    re.IGNORECASE,
+)
+_MYSQL_RUNS = re.compile(r"(?:^|;)\s*(?:system|\\!|pager|\\P)[ \t]+(?P<command>[^\n;]*)", re.IGNORECASE | re.MULTILINE)
+
+
+def _shell_escapes(client: str, text: str) -> list[str]:
+    """The command lines ``client`` hands to a shell from ``text`` (its own commands among the SQL)."""
+    found: list[str] = []
+    text = text[:_MAX_SQL]
+    if client == "sqlite3":
+        for match in _SQLITE_RUNS.finditer(text):
+            command = match.group("command").strip()
+            with contextlib.suppress(ValueError):  # an unbalanced quote: the line is read as written
+                command = " ".join(shlex.split(command))
+            found.append(command)
+        for match in _SQLITE_PIPE.finditer(text):
+            args = match.group("args")
+            found.append(args.strip().strip("\"'").lstrip("|"))  # the rest of the line, as written
+            with contextlib.suppress(ValueError, IndexError):  # and its first argument, unquoted
+                found.append(shlex.split(args)[0].lstrip("|"))
+    elif client == "psql":
+        for match in _PSQL_RUNS.finditer(text):
+            command = next(group for group in match.groups() if group is not None)
+            found.append(command.replace("''", "'").strip() if match.group("program") is not None else command.strip())
+    elif client == "mysql":
+        found.extend(match.group("command").strip() for match in _MYSQL_RUNS.finditer(text))
+    return [command for command in found if command][:16]
 
 
 def client_shell_commands(tool: str, args: Sequence[str], stdin: str | None) -> list[str]:
@@ -395,17 +428,11 @@ def client_shell_commands(tool: str, args: Sequence[str], stdin: str | None) -> 
     if stdin is not None and (not texts or any(f in ("-", "/dev/stdin") for f in files)):
         texts.append(stdin)
     found: list[str] = []
+    if client == "mysql":  # --pager=CMD: the output goes through CMD
+        found.extend(_option_values(args, frozenset({"--pager"}), frozenset())[0][:4])
     for text in texts[:16]:
-        for match in _CLIENT_SHELL_LINE.finditer(text[:_MAX_SQL]):
-            command = match.group("command").strip()
-            if match.group("dot"):
-                with contextlib.suppress(ValueError):  # an unbalanced quote: the line is read as written
-                    command = " ".join(shlex.split(command))
-            if command:
-                found.append(command)
-            if len(found) >= 16:
-                return found
-    return found
+        found.extend(_shell_escapes(client, text))
+    return found[:16]
 
 
 def classify_client(tool: str, args: Sequence[str], stdin: str | None, unread_stdin: str) -> Verdict | None:
@@ -431,6 +458,8 @@ def classify_client(tool: str, args: Sequence[str], stdin: str | None, unread_st
             worst = _stdin_verdict(stdin, unread_stdin, f"{tool} SQL")
     for text in texts:
         verdict = classify_sql(text, dialect)
+        if _shell_escapes(client, text):
+            verdict = (Tier.T3, "the database client runs a shell command or code the gate cannot see")
         if worst is None or verdict[0] > worst[0]:
             worst = (verdict[0], f"{tool}: {verdict[1]}")
     return worst

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.13"
+RULESET_VERSION = "2026.12.14"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -140,6 +140,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # (sqlite3 .shell/.system, psql \! and \o|, mysql system) are deny-scanned, and their names keep a text for
     # the analyser
     "2026.12.13": "cb5f7ab81e2e74caab92498876ebfb4e3dc928f46dc2a476b09877dabd2d8489",
+    # 2026.12.14: coproc NAME followed by a compound command runs that command; PS0 and the elements of a
+    # PROMPT_COMMAND array are code; the database shells' escapes include abbreviated and piping sqlite3
+    # dot-commands, psql backquotes, pipes after a statement and \copy's program, mysql after a semicolon and --pager
+    "2026.12.14": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -13,11 +13,14 @@ with the producers' static output.
 from __future__ import annotations
 
 from ._base import _Cur, _Level
-from ._lexer import _LIT, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, _Word
+from ._lexer import _LIT, _NAME, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, _Word
 from ._output import _chain_output
 from ._simple import _SimpleCommands
 from ._state import _Alt, _State
 from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS
+
+# The reserved words that open a compound command (after ``coproc NAME``).
+_COMPOUND_STARTS = frozenset({"{", "if", "while", "until", "for", "case", "select", "[["})
 
 
 def _tok_literal(tok: _Tok) -> str | None:
@@ -113,8 +116,15 @@ class _ControlFlow(_SimpleCommands):
                             elif tt.redir is not None:
                                 cur.words.append(_Word([_Part(_LIT, tt.redir.op, True)], tt.redir.op))
                                 cur.words.append(tt.redir.target)
-                    elif kw == "coproc":
-                        pass
+                    elif kw == "coproc" and i + 1 < ntok and (word_after := toks[i].word) is not None:
+                        # ``coproc NAME { ...; }``: a word before a compound command names the coprocess, and the
+                        # compound command is what runs (read as a plain command, its body went unjudged)
+                        named = word_after.literal()
+                        after = toks[i + 1]
+                        starts = after.word.literal() if after.word is not None else None
+                        compound = starts in _COMPOUND_STARTS or (after.kind == _WORD_OP and after.op == "(")
+                        if named and _NAME.fullmatch(named) and compound:
+                            i += 1
                     continue
                 if (
                     at_start

@@ -523,6 +523,7 @@ class _Expansion(_AnalyzerBase):
                 items = self.state.arrays[name] + items
             self.state.arrays[name] = items[:1024]
             self.state.vars[name] = [items[0]] if items else [("", None, ())]
+            self._command_env(name, items[:_MAX_ALTS])  # (``PROMPT_COMMAND=('cmd' ...)``: each element runs)
             return
         parts = ([_Part(_LIT, rest_text, False)] if rest_text else []) + word.parts[1:]
         alts = self._expand(_Word(parts, ""), split=False, brace=False)

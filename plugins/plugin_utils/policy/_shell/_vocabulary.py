@@ -605,7 +605,7 @@ _COMMAND_ENV_VARS: dict[str, str] = {
     ),
     "LESSOPEN": "lessopen",
     "LESSCLOSE": "lessopen",
-    **dict.fromkeys(("PS1", "PS2", "PS3", "PS4"), "prompt"),
+    **dict.fromkeys(("PS0", "PS1", "PS2", "PS3", "PS4"), "prompt"),
     "TAR_OPTIONS": "options tar",
     "MANOPT": "options man",
     "LESS": "options less",

@@ -150,10 +150,25 @@ def _client_spellings(command: str) -> list[str]:
         f"psql -d app -c {_q(chr(92) + 'o |' + command)}",
         f"mysql -e {_q('system ' + command)}",
         f"mariadb -e {_q(chr(92) + '! ' + command)}",
+        # the second red team's spellings: abbreviated dot-commands, pipes, backquotes, \\copy's program, a pager
+        f"sqlite3 :memory: {_q('.sh ' + command)}",
+        f"sqlite3 :memory: {_q('.sys ' + q)}",
+        f"sqlite3 :memory: {_q('.once |' + command)} 'select 1;'",
+        f"sqlite3 :memory: {_q('.output ' + chr(34) + '|' + command + chr(34))}",
+        f"sqlite3 :memory: {_q('.read ' + chr(34) + '|' + command + chr(34))}",
+        f"sqlite3 :memory: {_q('.import ' + chr(34) + '|' + command + chr(34) + ' t')}",
+        f"psql -c {_q(chr(92) + 'echo `' + command + '`')}",
+        f"psql -c {_q('select 1 ' + chr(92) + 'g |' + command)}",
+        f"psql -c {_q(chr(92) + 'copy (select 1) to program ' + chr(39) + command + chr(39))}",
+        f"mysql -e {_q('select 1; system ' + command)}",
+        f"mysql --pager={q} -e 'select 1'",
     ]
 
 
-@pytest.mark.parametrize("index", range(7))
+_CLIENT_FORMS = len(_client_spellings("x"))
+
+
+@pytest.mark.parametrize("index", range(_CLIENT_FORMS))
 def test_a_database_shell_s_own_shell_escape_is_deny_scanned(index: int) -> None:
     for argv in _DENIED_COMMANDS:
         command = " ".join(argv)
@@ -166,3 +181,20 @@ def test_a_database_shell_s_own_shell_escape_is_deny_scanned(index: int) -> None
     glob = _client_spellings("/bin/r? -rf /usr")[index]  # the red team's spelling: no piece names rm
     assert "deny.root-wipe" in {f.rule for f in deny_findings(_PAD + glob + "\n")}, glob
     assert deny_findings(_client_spellings("ls -l /tmp")[index]) == []  # the positive control
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["coproc X {{ {c}; }}", "coproc X ({c})", "coproc X while true; do {c}; done", "coproc NAME if true; then {c}; fi",
+     "PROMPT_COMMAND=({q}) bash -i < /dev/null", "PS0={ps} bash -i <<< :", "export PROMPT_COMMAND=({q})"],
+)  # fmt: skip
+def test_a_named_coprocess_and_the_prompt_hooks_are_read_as_what_they_run(form: str) -> None:
+    """``coproc NAME { ...; }`` runs its compound command (it was read as the plain command ``NAME {``), and an
+    interactive shell runs PS0 and each element of a PROMPT_COMMAND array. Control: the same with a harmless command."""
+    for argv in _DENIED_COMMANDS:
+        command = " ".join(argv)
+        rule = deny_rules(_shell.analyze(command))[0].rule
+        text = form.format(c=command, q=_q(command), ps=_q("$(" + command + ")"))
+        assert rule in {f.rule for f in deny_findings(text)}, text
+    harmless = form.format(c="ls -l", q=_q("ls -l"), ps=_q("$(ls -l)"))
+    assert deny_findings(harmless) == [], harmless
