@@ -591,10 +591,11 @@ def _fast_clean(text: str) -> bool:
 
 
 def _writes_alias_table(text: str) -> bool:
-    """The text names bash's alias table or command hash as an array (``declare 'BASH_ALIASES[ls]=/bin/r? -rf /'``
-    then ``ls``): a declaration builtin, which the names above let pass, would make any name run anything. Case
-    matters to bash here: ``bash_aliases`` is another variable."""
-    return any(array in text for array in _shell.ALIAS_ARRAYS)
+    """The text names bash's alias table or command hash (``declare 'BASH_ALIASES[ls]=/bin/r? -rf /'`` then ``ls``,
+    a nameref ``declare -n r="BASH_C""MDS"``): a declaration builtin, which the names above let pass, would make any
+    name run anything, and the analysis then judges every command name as any program. Case matters to bash here:
+    ``bash_aliases`` is another variable."""
+    return _shell.mentions_alias_arrays(text)
 
 
 def _braces_inert(unquoted: str) -> bool:
@@ -1523,6 +1524,10 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
         t.add(T2, f"{name} changes services", cmd)
     if name in _ACCOUNT_T2:
         t.add(T2, f"{name} changes accounts", cmd)
+    if name == "fc" and not any(a.startswith("-") and not a.startswith("--") and "l" in a[1:] for a in texts):
+        # fc -s [old=new] / fc -e EDITOR: runs a command from the history again, edited; the history may hold what
+        # history -s or history -r put there, or lines the gate never saw
+        t.add(T3, "fc runs a command from the shell's history again, which the gate cannot read", cmd)
     if name in ("mount", "umount") and [a for a in texts if not a.startswith("-")]:
         t.add(T2, f"{name} changes mounts", cmd)
     if name == "sysctl" and any(

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.14"
+RULESET_VERSION = "2026.12.15"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -144,6 +144,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # PROMPT_COMMAND array are code; the database shells' escapes include abbreviated and piping sqlite3
     # dot-commands, psql backquotes, pipes after a statement and \copy's program, mysql after a semicolon and --pager
     "2026.12.14": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
+    # 2026.12.15: a write into the alias table or command hash the analyser cannot follow (a nameref, printf -v,
+    # read, ${...:=}, a quoted, computed or escaped name) makes every command name of the text any program; a shell's
+    # startup file (BASH_ENV, ENV, --rcfile, --init-file) is analysed when the text wrote it and rounds up when not;
+    # fc that runs the history again is T3; tables unchanged
+    "2026.12.15": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -36,7 +36,7 @@ and the tests use, including the tables ``_Analyzer._special`` tests membership 
 
 from __future__ import annotations
 
-from ._entry import _Analyzer, _plain_command, _run_analyzer, analyze, analyzer_data
+from ._entry import _Analyzer, _plain_command, _run_analyzer, analyze, analyzer_data, mentions_alias_arrays
 from ._lexer import decode_escapes, split_argv
 from ._results import Redirect, ShellAnalysis, SimpleCommand
 from ._runners import find_parts
@@ -99,6 +99,7 @@ __all__ = [
     "code_calls",
     "decode_escapes",
     "find_parts",
+    "mentions_alias_arrays",
     "sed_invocation",
     "sed_script",
     "split_argv",

@@ -73,6 +73,7 @@ def analyze(text: str, *, cwd: str | None = None, max_bytes: int = 1_000_000, ma
 
 def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool) -> ShellAnalysis:
     out = _Out(max_depth, limit=4 * len(text) + 262144)
+    out.aliased = mentions_alias_arrays(text)  # (from the start: a loop runs its first lines again after a write)
     try:
         analyzer = _Analyzer(out, _State(_normpath(cwd) if cwd else None), 0, "top")
         analyzer.run(text.replace("\x00", ""))
@@ -83,3 +84,17 @@ def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool
     return ShellAnalysis(
         commands=cmds, pipelines=pipelines, uncertain=uncertain or out.uncertain, text=_normalise(text)
     )
+
+
+_ALIAS_ARRAY_NAMES = re.compile(r"BASH_(?:ALIASES|CMDS|\$|\{)")
+
+
+def mentions_alias_arrays(text: str) -> bool:
+    """``text`` names bash's alias table or command hash (``BASH_ALIASES``, ``BASH_CMDS``), with its quotes and
+    backslashes removed (``"BASH_C""MDS"``), or builds a ``BASH_`` name from an expansion (``BASH_$x``)."""
+    if "ASH_" not in text:
+        return False
+    if "$'" in text:
+        return True  # ANSI-C quoting may spell any letter of the name as an escape ($'\x42ASH_CMDS')
+    bare = text.replace("\\", "").replace('"', "").replace("'", "")
+    return _ALIAS_ARRAY_NAMES.search(bare) is not None

@@ -193,7 +193,7 @@ class _Cmd:
 
 
 class _Out:
-    __slots__ = ("cmds", "files", "limit", "max_depth", "pipelines", "renamed", "uncertain", "work")
+    __slots__ = ("aliased", "cmds", "files", "limit", "max_depth", "pipelines", "renamed", "uncertain", "work")
 
     def __init__(self, max_depth: int, limit: int) -> None:
         self.cmds: list[_Cmd] = []
@@ -201,6 +201,9 @@ class _Out:
         # Command names the text gives other programs (``ln -s /bin/rm x``, ``hash -p /bin/rm ls``): a name or a
         # file key -> the programs it may run ("" for one that is not statically known). Bounded.
         self.renamed: dict[str, list[str]] = {}
+        # The text may write bash's alias table or command hash in a way no alias entry records (a nameref, printf
+        # -v, read, ${...:=}, a computed key): from then on any command name may run any program.
+        self.aliased = False
         self.pipelines: list[tuple[int, ...]] = []
         self.uncertain = False
         self.work = 0

@@ -45,6 +45,26 @@ _SHELL_STARTERS = frozenset({"su", "runuser", "sg", "script", "newgrp"})
 class _Runners(_SimpleCommands):
     """The layer that follows commands into the command lines they run."""
 
+    def _startup_files(
+        self, cmd: _Cmd, fields: list[_Field], env_over: dict[str, list[_Alt]], wraps: tuple[str, ...]
+    ) -> None:
+        """The files a shell reads as code before its own (``BASH_ENV`` for bash, ``ENV`` for an interactive sh or
+        dash, ``--rcfile``/``--init-file``): one the text wrote is analysed as what runs; one it did not write is
+        code the gate cannot read, which rounds the analysis up."""
+        paths: list[str] = []
+        for variable in ("BASH_ENV", "ENV"):
+            for text, empty, _srcs in env_over.get(variable) or self.state.vars.get(variable) or []:
+                if empty is not None:
+                    self.out.uncertain = True
+                elif text:
+                    paths.append(text)
+        for at, field in enumerate(fields[1:-1], start=1):
+            if field.text in ("--rcfile", "--init-file"):
+                paths.append(fields[at + 1].text)
+        for path in paths[:4]:
+            if not self._run_file(path, cmd, wraps, self.state.copy()):
+                self.out.uncertain = True
+
     def _shell(
         self,
         cmd: _Cmd,
@@ -55,6 +75,7 @@ class _Runners(_SimpleCommands):
         wraps: tuple[str, ...],
         cwds: tuple[str | None, ...] | None,
     ) -> None:
+        self._startup_files(cmd, fields, env_over, wraps)
         k = 1
         if _basename(fields[0].text) in ("busybox", "toybox"):
             k = 2

@@ -11,6 +11,8 @@ given ``-c``; a name the text renamed is analysed once more as each program it m
 
 from __future__ import annotations
 
+import re
+
 from ._base import _Cur
 from ._expansion import _Field, _static, _unknown
 from ._files import _basename, _Files
@@ -91,6 +93,10 @@ def _getopt(
             j += 1
         k += 1
     return opts, operands
+
+
+# A word that, once expanded, names bash's alias table or command hash (_Out.aliased).
+_ALIAS_ARRAYS_IN = re.compile(r"BASH_(?:ALIASES|CMDS)")
 
 
 class _SimpleCommands(_Files):
@@ -227,10 +233,17 @@ class _SimpleCommands(_Files):
                 cwds = cwd_change
             wraps.append(name)
             fields = rest
+        if fields and not self.out.aliased and any(_ALIAS_ARRAYS_IN.search(f.text) for f in fields):
+            self.out.aliased = True  # a word that names the alias table or the command hash once expanded
         if fields and origin != "renamed":
             # A command word the text earlier made another program's name (a link or copy of a program,
             # ``hash -p``) may run that program: the command is analysed once more as each program it may be.
-            for program in self._programs(fields[0]):
+            # After a write into the alias table or the command hash the gate could not follow, any name may run
+            # any program.
+            programs = self._programs(fields[0])
+            if self.out.aliased and "" not in programs:
+                programs = [*programs, ""]
+            for program in programs:
                 first = _static(program) if program else _unknown(fields[0].text)
                 self._dispatch(
                     [first, *fields[1:]], redirects, stdin, wrappers=tuple(wraps), env_over=env_over, origin="renamed"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import Tier
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _commands, _shell
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._commands import deny_findings, deny_rules
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy._shell._vocabulary import SETARCH_NAMES
@@ -198,3 +199,62 @@ def test_a_named_coprocess_and_the_prompt_hooks_are_read_as_what_they_run(form: 
         assert rule in {f.rule for f in deny_findings(text)}, text
     harmless = form.format(c="ls -l", q=_q("ls -l"), ps=_q("$(ls -l)"))
     assert deny_findings(harmless) == [], harmless
+
+
+_ALIAS_WRITES = [
+    "declare -n r=BASH_CMDS; r[ls]={src}; ls {args}",
+    "typeset -n r=BASH_CMDS; r[ls]={src}; ls {args}",
+    "f() {{ local -n r=BASH_CMDS; r[ls]={src}; }}; f; ls {args}",
+    'declare -n r="BASH_C""MDS[ls]"; r={src}; ls {args}',
+    "printf -v 'BASH_CMDS[ls]' {src}; ls {args}",
+    "read 'BASH_CMDS[ls]' <<< {src}; ls {args}",
+    ": ${{BASH_CMDS[ls]:={src}}}; ls {args}",
+    'BASH_CMDS["ls"]={src}; ls {args}',
+    "k=ls; BASH_CMDS[$k]={src}; ls {args}",
+    'x=CMDS; printf -v "BASH_$x[ls]" {src}; ls {args}',
+    "printf -v $'\\x42ASH_CMDS[ls]' {src}; ls {args}",
+    "while true; do ls {args}; BASH_CMDS[ls]={src}; done",
+]
+
+
+@pytest.mark.parametrize("form", _ALIAS_WRITES)
+def test_a_write_into_the_alias_table_the_gate_cannot_follow_makes_every_name_any_program(form: str) -> None:
+    """Namerefs, printf -v, read, ${...:=}, quoted, computed and escaped names: after any of them (and before, in a
+    loop) every command name may run any program, so the arguments are judged as those of every deny-listed
+    program. Controls: harmless arguments stay allowed, and a command's own rule still applies."""
+    for argv in _DENIED_COMMANDS:
+        if argv[0] not in ("rm", "/bin/rm", "chmod", "chown", "dd"):
+            continue  # (a dynamic name is judged as rm, chmod, chown, mkfs and dd: their arguments)
+        rule = deny_rules(_shell.analyze(" ".join(argv)))[0].rule
+        text = form.format(src="/bin/" + argv[0].rsplit("/", 1)[-1], args=" ".join(argv[1:]))
+        assert rule in {f.rule for f in deny_findings(text)}, text
+        assert not _commands._long_text_clean(_PAD + text + "\n"), text
+    assert deny_findings(form.format(src="/bin/ls", args="-l /tmp")) == []
+    assert "deny.force-push-main" in {
+        f.rule for f in deny_findings(form.format(src="/bin/ls", args="-l /tmp") + "; git push --force origin main")
+    }
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["echo {q} > /tmp/e; BASH_ENV=/tmp/e bash -c true", "echo {q} > /tmp/e; ENV=/tmp/e sh -i < /dev/null",
+     "echo {q} > /tmp/e; bash --rcfile /tmp/e -i", "echo {q} > /tmp/e; export BASH_ENV=/tmp/e; bash -c true",
+     "echo {q} > /tmp/e; bash --init-file /tmp/e"],
+)  # fmt: skip
+def test_a_shell_s_startup_file_the_text_wrote_is_read_as_what_runs(form: str) -> None:
+    for argv in _DENIED_COMMANDS:
+        command = " ".join(argv)
+        rule = deny_rules(_shell.analyze(command))[0].rule
+        text = form.format(q=_q(command))
+        assert rule in {f.rule for f in deny_findings(text)}, text
+    assert deny_findings(form.format(q=_q("ls -l"))) == []  # the control
+
+
+def test_a_startup_file_or_a_history_the_gate_cannot_read_rounds_up() -> None:
+    assert _shell.analyze("BASH_ENV=/etc/somefile bash -c true").uncertain
+    assert _shell.analyze("bash --rcfile /etc/somefile -i").uncertain
+    assert not _shell.analyze("bash -c true").uncertain  # the control
+    for text in ('history -s "xm -rf /"\nfc -s x=r', "history -r /tmp/h; fc -s rm", "fc -e 'sed -i s/x/r/'"):
+        tier, reasons = _commands.content_tier(text)
+        assert tier is Tier.T3 and any("history" in r for r in reasons), (text, reasons)
+    assert _commands.content_tier("fc -l")[0] < Tier.T3
