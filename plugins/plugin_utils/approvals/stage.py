@@ -101,9 +101,7 @@ class ApprovalSeam:
             return self._store_warmed
         self._store_warmed = True
         with contextlib.suppress(Exception):
-            _store.warm()
-            _queue.claim  # noqa: B018 - the attribute read loads the module: recording an item uses it
-            _bodies.sweep  # noqa: B018
+            _warm_recording()
         return True
 
     def __call__(self, context: SeamContext) -> SeamResult | None:
@@ -618,19 +616,25 @@ def warm(settings: GateSettings) -> None:
     calls it before workers fork when the run presents approval tokens, so each task's worker does not import them
     again (workers are forked per task and host). Never raises."""
     try:
-        _model.ApprovalItem  # noqa: B018 - the attribute read loads the module
-        _queue.claim  # noqa: B018
-        _bodies.sweep  # noqa: B018
-        _operators.load_registry  # noqa: B018
+        _warm_recording()
+        _operators.load_registry  # noqa: B018 - the attribute read loads the module
         for module in ("cryptography.exceptions", "cryptography.hazmat.primitives.asymmetric.ed25519"):
             require(module)  # token signatures
         # The audit witness of single use reads the log with the verifier's scanner: importing it in each worker
         # cost about 28 ms of a redeemed task's 48 (bench/results/issue22/approvals-sixth/).
         from ..audit import verify  # noqa: F401, PLC0415
-
-        _store.warm()
     except Exception:  # only a head start: the task that needs it loads it, or says what is missing
         return
+
+
+def _warm_recording() -> None:
+    """Load what recording or consuming an approval item needs in a worker: the store (its driver, no connection),
+    the item model, the queue and the bodies. Shared by the run that presents tokens (``warm``) and the stage's
+    own ``ApprovalSeam.warm``."""
+    _store.warm()
+    _model.ApprovalItem  # noqa: B018 - the attribute read loads the module
+    _queue.claim  # noqa: B018
+    _bodies.sweep  # noqa: B018
 
 
 def _denied(store: Store, plan: str) -> bool:

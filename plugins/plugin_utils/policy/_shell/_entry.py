@@ -19,7 +19,7 @@ from ._results import ShellAnalysis, _Out, one_command_analysis, plain_command
 from ._simple import _may_take_code
 from ._special import _SpecialCommands
 from ._state import _State
-from ._vocabulary import _HANDLED_NAMES, _PLAIN_COMMAND, INTERPRETER_RE, _data
+from ._vocabulary import _HANDLED_NAMES, _PLAIN_COMMAND, ALIAS_ARRAYS_RE, INTERPRETER_RE, _data
 
 
 class _Analyzer(_ControlFlow, _SpecialCommands):
@@ -86,7 +86,8 @@ def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool
     )
 
 
-_ALIAS_ARRAY_NAMES = re.compile(r"BASH_(?:ALIASES|CMDS|\$|\{)")
+# The alias arrays (ALIAS_ARRAYS), or a BASH_ name built from an expansion.
+_ALIAS_ARRAY_NAMES = re.compile(ALIAS_ARRAYS_RE.pattern + r"|BASH_[${]")
 
 
 def mentions_alias_arrays(text: str) -> bool:

@@ -11,15 +11,21 @@ given ``-c``; a name the text renamed is analysed once more as each program it m
 
 from __future__ import annotations
 
-import re
-
 from ._base import _Cur
 from ._expansion import _Field, _static, _unknown
 from ._files import _basename, _Files
 from ._lexer import _ASSIGN, _NAME, _Lexer
 from ._results import Redirect, _Cmd
 from ._state import _Alt, _State
-from ._vocabulary import _DECL_BUILTINS, _MAX_COMMANDS, _MAX_VARIANTS, _SUDO_LIKE, ALIAS_ARRAYS, WRAPPERS
+from ._vocabulary import (
+    _DECL_BUILTINS,
+    _MAX_COMMANDS,
+    _MAX_VARIANTS,
+    _SUDO_LIKE,
+    ALIAS_ARRAYS,
+    ALIAS_ARRAYS_RE,
+    WRAPPERS,
+)
 
 
 def _may_take_code(option: str) -> bool:
@@ -93,10 +99,6 @@ def _getopt(
             j += 1
         k += 1
     return opts, operands
-
-
-# A word that, once expanded, names bash's alias table or command hash (_Out.aliased).
-_ALIAS_ARRAYS_IN = re.compile(r"BASH_(?:ALIASES|CMDS)")
 
 
 class _SimpleCommands(_Files):
@@ -233,7 +235,7 @@ class _SimpleCommands(_Files):
                 cwds = cwd_change
             wraps.append(name)
             fields = rest
-        if fields and not self.out.aliased and any(_ALIAS_ARRAYS_IN.search(f.text) for f in fields):
+        if fields and not self.out.aliased and any(ALIAS_ARRAYS_RE.search(f.text) for f in fields):
             self.out.aliased = True  # a word that names the alias table or the command hash once expanded
         if fields and origin != "renamed":
             # A command word the text earlier made another program's name (a link or copy of a program,

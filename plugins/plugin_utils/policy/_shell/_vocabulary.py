@@ -348,6 +348,7 @@ _LANGUAGES: dict[str, str] = {
 _DECL_BUILTINS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 # bash's alias table and command hash as arrays: an element written there makes a name run its value.
 ALIAS_ARRAYS = frozenset({"BASH_ALIASES", "BASH_CMDS"})
+ALIAS_ARRAYS_RE = re.compile("|".join(sorted(ALIAS_ARRAYS)))  # a word naming one, once expanded
 _READERS = frozenset({"read", "mapfile", "readarray", "getopts"})
 _KEYWORDS = frozenset(
     {
