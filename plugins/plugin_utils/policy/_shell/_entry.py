@@ -5,7 +5,10 @@
 ``_Analyzer`` is the whole analyser, its layers composed. ``analyze`` bounds the input, answers a plain line (most
 command tasks, most argument values) with ``_plain_command``, whose result is fixed and held to the analyser's by
 the tests, and otherwise runs the analyser on a fresh state and freezes what it found. ``analyzer_data`` is the
-vocabulary for the ruleset fingerprint.
+vocabulary for the ruleset fingerprint. ``mentions_alias_arrays`` says when a text may write bash's alias table in a
+way no alias entry records, so that every command name is analysed as any program too.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ producer wrote (``cat > x.sh <<EOF``), so that running one later (``bash x.sh``,
 as the script it is, and programs copied, linked or hashed under another name (``ln -s /bin/rm x; ./x``), so that
 the new name is judged as the program it runs. Paths are lexical (``_normpath``); a relative one under an unknown
 working directory is keyed as such, never guessed.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
