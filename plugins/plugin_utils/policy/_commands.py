@@ -786,9 +786,22 @@ def _long_text_clean(text: str) -> bool:
     if separated:
         read = read.replace(";", "\n")
     read = _as_zero(read.lower())
-    pieces = set("\n".join(set(read.split("\n"))).split())  # a line break separates pieces: split the lines first
+    return _pieces_clean(_distinct_pieces(read), globs=globs)
+
+
+def _distinct_pieces(read: str) -> set[str]:
+    """The distinct blank-separated pieces of ``read`` (a line break separates pieces too: the distinct lines are
+    split first), with the last path component of each that has one (the name the analyser gives a command word)."""
+    pieces = set("\n".join(set(read.split("\n"))).split())
     if "/" in read:
         pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
+    return pieces
+
+
+def _pieces_clean(pieces: set[str], *, globs: bool) -> bool:
+    """No piece that a deny rule or a command running its arguments could be named by (the name tests of
+    _fast_clean; ``pieces`` lower-cased, digits read as 0, last path components included). ``globs``: the text has
+    glob characters, so the names of programs that rename others count too."""
     if not (_LONG_NAMES_WITH_GLOBS if globs else _LONG_NAMES).isdisjoint(pieces):
         return False
     lines = "\n" + "\n".join(pieces)
@@ -1559,7 +1572,7 @@ def _tier_command(cmd: SimpleCommand, t: _Tiers) -> None:
 
 # Programs whose operands and option values are data (a message, a pattern, a commit message, a file name), never a
 # command they run: a deny-class command line among their words is text, not a risk (``grep 'rm -rf /' notes``).
-_INERT_PROGRAMS = frozenset(
+INERT_PROGRAMS = frozenset(
     {
         "echo", "printf", "logger", "wall", "write", "notify-send", "mail", "mailx", "cowsay", "figlet", "banner",
         "grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack", "jq", "yq", "test", "[", "[[", "expr", "printenv",
@@ -1580,7 +1593,7 @@ def _unknown_runner(cmd: SimpleCommand, t: _Tiers) -> None:
     takes approval (T3) instead of passing at its ordinary tier."""
     name = cmd.name
     argv = cmd.argv
-    if len(argv) < 2 or cmd.dynamic_name or name in _INERT_PROGRAMS or name in _shell.HANDLED_NAMES:
+    if len(argv) < 2 or cmd.dynamic_name or name in INERT_PROGRAMS or name in _shell.HANDLED_NAMES:
         return
     if not name or name.startswith("-"):
         return  # an option left as the command word by a dynamic one before it (``$SHELL -c ...``)
@@ -1989,7 +2002,7 @@ RULES_DATA: Mapping[str, object] = {
         "write_last": _sorted(_WRITE_LAST),
         "write_all": _sorted(_WRITE_ALL),
         "sql_t3": _SQL_T3.pattern,
-        "inert_programs": _sorted(_INERT_PROGRAMS),
+        "inert_programs": _sorted(INERT_PROGRAMS),
         "unknown_runner_scan": _UNKNOWN_RUNNER_SCAN,
         "max_runner_probes": _MAX_RUNNER_PROBES,
         "code_delete": _CODE_DELETE.pattern,

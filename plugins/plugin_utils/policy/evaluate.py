@@ -38,6 +38,7 @@ from . import (
     _paths,
     _shell,
     _talos,
+    _value_commands,
 )
 from ._commands import Finding
 from ._shell import split_argv
@@ -168,7 +169,9 @@ def evaluate(
     for _unused, value in (*strings, *env_strings):
         if value not in seen:
             seen.add(value)
-            findings.extend(_commands.deny_findings(value[:_MAX_TEXT]))
+            found = _commands.deny_findings(value[:_MAX_TEXT])
+            # (a value that is not itself a command line may still hold one: ExecStart=..., ProxyCommand ...)
+            findings.extend(found or _value_commands.value_findings(value[:_MAX_TEXT]))
     plan = _plan(action)  # the module-specific steps that can find anything for this action
     if plan.module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
         findings.extend(_module_deny(action, args, reading))

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.15"
+RULESET_VERSION = "2026.12.16"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -149,6 +149,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # startup file (BASH_ENV, ENV, --rcfile, --init-file) is analysed when the text wrote it and rounds up when not;
     # fc that runs the history again is T3; tables unchanged
     "2026.12.15": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
+    # 2026.12.16: a data string's configuration values are deny-scanned as the commands they may hold (the value
+    # after an "=", a line without its first word, an element's text, an exec array or YAML block sequence):
+    # ExecStart=/bin/rm -rf /usr, ProxyCommand ..., command: ["rm", ...]; tables unchanged
+    "2026.12.16": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -1,0 +1,53 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A file that runs a deny-class command later is refused when a task writes it, whatever its format (SEC-1).
+
+A real ``ansible-playbook`` run against the sshd target, guarded mode: a systemd unit whose ``ExecStart`` is
+``/bin/rm -rf /usr`` (``copy``), an ssh configuration whose ``ProxyCommand`` is the same (``lineinfile``) and a
+Kubernetes-style exec array (``copy``) are refused by the deny list and never written; the same unit with an
+ordinary program (the positive control) is written. The unit tests (``policy/test_value_commands.py``) hold the
+class; this holds the path from a playbook's task to the refusal and the audit record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .harness import AnsibleLab
+
+
+def test_a_configuration_value_holding_a_deny_class_command_is_refused(lab: AnsibleLab, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    playbook = f"""\
+    - hosts: target1
+      gather_facts: false
+      tasks:
+        - ansible.builtin.copy:
+            dest: "{work}/cleanup.service"
+            content: "[Unit]\\nDescription=cleanup\\n\\n[Service]\\nType=oneshot\\nExecStart=/bin/rm -rf /usr\\n"
+          ignore_errors: true
+        - ansible.builtin.lineinfile:
+            path: "{work}/ssh_config"
+            line: "    ProxyCommand rm -rf /usr"
+            create: true
+          ignore_errors: true
+        - ansible.builtin.copy:
+            dest: "{work}/pod.yml"
+            content: "spec:\\n  containers:\\n    - name: x\\n      command: [\\"rm\\", \\"-rf\\", \\"/usr\\"]\\n"
+          ignore_errors: true
+        - ansible.builtin.copy:
+            dest: "{work}/app.service"
+            content: "[Service]\\nExecStart=/usr/bin/true\\n"
+    """
+    result = lab.playbook(playbook)
+    assert result.rc == 0, result.output[-3000:]
+    assert not (work / "cleanup.service").exists()
+    assert not (work / "ssh_config").exists()
+    assert not (work / "pod.yml").exists()
+    assert (work / "app.service").read_text() == "[Service]\nExecStart=/usr/bin/true\n"
+    denied = result.decisions(decision="denied")
+    assert [d["rule"] for d in denied] == ["deny.root-wipe"] * 3, denied
+    assert all("configuration value" in d["reason"] for d in denied), denied
+    assert "deny list" in result.output and "configuration value" in result.output
+    allowed = [d for d in result.decisions(decision="allowed") if d.get("action") == "ansible.builtin.copy"]
+    assert len(allowed) == 1, result.decisions()
