@@ -51,3 +51,40 @@ def test_a_configuration_value_holding_a_deny_class_command_is_refused(lab: Ansi
     assert "deny list" in result.output and "configuration value" in result.output
     allowed = [d for d in result.decisions(decision="allowed") if d.get("action") == "ansible.builtin.copy"]
     assert len(allowed) == 1, result.decisions()
+
+
+def test_a_copied_or_templated_controller_file_holding_a_deny_class_command_is_refused(
+    lab: AnsibleLab, tmp_path: Path
+) -> None:
+    """The same class through ``src``: the bytes ``copy`` and ``template`` write come from a controller file the
+    task's arguments do not show (core/sources.py reads it for the deny list); a directory is read as the tree
+    ``copy`` places. The ordinary unit and template are written (the positive control)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    files = tmp_path / "files"
+    (files / "tree" / "cron.d").mkdir(parents=True)
+    (files / "cleanup.service").write_text("[Service]\nType=oneshot\nExecStart=/bin/rm -rf /usr\n")
+    (files / "cleanup.service.j2").write_text("[Service]\nUser={{ 'root' }}\nExecStart=/bin/rm -rf /usr\n")
+    (files / "tree" / "cron.d" / "wipe").write_text("* * * * * root rm -rf /usr\n")
+    (files / "app.service.j2").write_text("[Service]\nExecStart=/usr/bin/{{ 'true' }}\n")
+    playbook = f"""\
+    - hosts: target1
+      gather_facts: false
+      tasks:
+        - ansible.builtin.copy: {{src: "{files}/cleanup.service", dest: "{work}/cleanup.service"}}
+          ignore_errors: true
+        - ansible.builtin.template: {{src: "{files}/cleanup.service.j2", dest: "{work}/cleanup2.service"}}
+          ignore_errors: true
+        - ansible.builtin.copy: {{src: "{files}/tree/", dest: "{work}/tree"}}
+          ignore_errors: true
+        - ansible.builtin.template: {{src: "{files}/app.service.j2", dest: "{work}/app.service"}}
+    """
+    result = lab.playbook(playbook)
+    assert result.rc == 0, result.output[-3000:]
+    assert not (work / "cleanup.service").exists()
+    assert not (work / "cleanup2.service").exists()
+    assert not (work / "tree").exists()
+    assert (work / "app.service").read_text() == "[Service]\nExecStart=/usr/bin/true\n"
+    denied = result.decisions(decision="denied")
+    assert [d["rule"] for d in denied] == ["deny.root-wipe"] * 3, denied
+    assert [d["reason"].rsplit("(in ", 1)[-1] for d in denied] == ["cleanup.service)", "cleanup.service.j2)", "wipe)"]

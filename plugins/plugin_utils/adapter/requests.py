@@ -30,6 +30,7 @@ from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
 from ..core.limits import InputRejected, read_bounded
 from ..core.models import RequestKind, TaskRequest
+from ..core.sources import copied_sources
 from ..core.templating import possibly_template
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
@@ -129,8 +130,10 @@ def task_request(
         templar=templar,
     )  # fmt: skip
     agent = gate.agent_session is not None
+    action = str(task.resolved_action or task.action)
+    paths = controller_paths(task, context.loader, variables)
     return TaskRequest(
-        action=str(task.resolved_action or task.action),
+        action=action,
         args=dict(task.args),
         host=context.host_name,
         host_type=host_type,
@@ -146,7 +149,8 @@ def task_request(
             connection, play_context=context.play_context, variables=variables, templar=templar
         ),
         local_files=_local_files(task, context.loader),
-        controller_paths=controller_paths(task, context.loader, variables),
+        copied_files=copied_sources(canonical_action(action), paths),
+        controller_paths=paths,
         sub_actions=sub_actions(task, variables, templar),
         kind=RequestKind.TASK,
         task_name=str(task.get_name()),

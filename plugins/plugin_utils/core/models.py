@@ -156,14 +156,16 @@ class Provenance:
 class TaskRequest:
     """One task on one host, as the adapter saw it just before the action handler would run.
 
-    ``args`` are the templated, finalised module arguments. ``connection_options`` carries the connection, shell
-    and become plugin options that can change what runs or where (ssh arguments, executables, interpreter,
-    temporary directories); they are checked because task arguments do not show them. ``local_files`` holds the
-    content of controller files the task ships and executes (the ``script`` module's payload), so that content can
-    be classified, not just its name. ``controller_paths`` maps an option to the controller path the action will
-    really read or write, resolved the way the action resolves it (search path, ``fetch``'s host directory) and
-    through symlinks; a directory ends with ``/``. ``sub_actions`` are the modules a task runs in its own place, with
-    the arguments they will get (``gather_facts`` runs its fact modules with their ``module_defaults``).
+    ``args`` are the templated, finalised module arguments. ``connection_options`` carries the connection, shell and
+    become plugin options that can change what runs or where (ssh arguments, executables, interpreter, temporary
+    directories); they are checked because task arguments do not show them. ``local_files`` holds the content of
+    controller files the task ships and executes (the ``script`` module's payload), so that content can be
+    classified, not just its name; ``copied_files`` the text of controller files the task copies to the host
+    (``copy``/``template`` ``src``, core/sources.py), deny-scanned as a ``content`` argument is.
+    ``controller_paths`` maps an option to the controller path the action will really read or write, resolved the
+    way the action resolves it (search path, ``fetch``'s host directory) and through symlinks; a directory ends with
+    ``/``. ``sub_actions`` are the modules a task runs in its own place, with the arguments they will get
+    (``gather_facts`` runs its fact modules with their ``module_defaults``).
 
     ``host_type`` is the target's type from the operator's inventory (``linux`` when unset; see HOST_TYPES).
     ``untrusted_inventory`` names each inventory-only variable (``praxis_host_type``, a Talos node's address,
@@ -184,6 +186,7 @@ class TaskRequest:
     environment: Mapping[str, Any] = field(default_factory=dict)
     connection_options: Mapping[str, Any] = field(default_factory=dict)
     local_files: Mapping[str, bytes | None] = field(default_factory=dict)
+    copied_files: Mapping[str, bytes] = field(default_factory=dict)
     controller_paths: Mapping[str, str] = field(default_factory=dict)
     sub_actions: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     kind: RequestKind = RequestKind.TASK

@@ -44,7 +44,17 @@ _EXEC_ARRAY = re.compile(r"\[([^\]\n]*)\]")
 # Consecutive YAML list items at one indentation (at least two).
 _BLOCK_SEQUENCE = re.compile(r"^([ \t]*)-[ \t][^\n]*(?:\n\1-[ \t][^\n]*)+", re.MULTILINE)
 _COMMENTS = ("#", ";", "//")
-_MAX_EQUALS = 8  # values read per line after an "=", and after a ":"
+_MAX_VALUES = 16  # values read per line after an "=" or a ":", and element texts
+# Where a value starts: after a ":" or an "=" that assigns (not one of "==", "!=", "<=", ">=", "=~": a comparison
+# or a match, as in udev's ACTION=="add", holds no command).
+_VALUE_START = re.compile(r":|(?<![=!<>~])=(?![=~])")
+# An element's text, after its start tag (``<command>rm -rf /usr</command>``); a ">" elsewhere is a redirection.
+_ELEMENT_TEXT = re.compile(r"<[A-Za-z_][^<>\n]*>([^<\n]*)")
+# A value that starts with an expansion is an expression's value (``X=$(printf '\\033')``, Perl's ``$a = $b / 2``):
+# what it runs is not written in it, and reading it as a command would refuse ordinary scripts. (ANSI-C and locale
+# quoting, $'...' and $"...", are text and are read.)
+_EXPANSION_FIRST = re.compile(r"\$[{(A-Za-z0-9_@*#?$!-]|`")
+_VALUE_HINTS = " \t=:>["  # a text without any of these is one word: no value in it
 _MAX_ARRAY_ITEMS = 64
 # Where a value may start inside a piece (an "=" or ":", a comma or bracket of an exec array, a brace around it, and
 # a semicolon, which ends a word): the whole-text proof splits pieces there too, with the quotes removed.
@@ -55,7 +65,10 @@ _LINE_REFUSED = re.compile(r"[$`\\\x00]|(?<![a-z0-9_.])dev(?![a-z0-9_])")
 _GLOB_OR_BRACE = "*?[{"  # (searched with ``in``: memchr, where a set would walk the text in Python)
 # A word that names a program without naming it: a glob, or a brace expansion (an unquoted { and } in one word).
 # (A bracket expression needs its "]" in the same word: a "[" without one is literal, as in a JSON array's "key": [.)
-_DYNAMIC = r"[*?]|\[[^ \t\n]*\]|\{[^ \t\n{}]*\}|\}[^ \t\n{}]*\{"
+# A quoted part inside a brace word does not end it (``{r,"x y"}m`` expands to ``rm`` and ``x ym``). Each branch
+# scans to the next blank or bracket of its kind at most: linear in the text.
+_BRACE_PART = r"""(?:[^ \t\n{}"']|"[^"\n]*"|'[^'\n]*')*"""
+_DYNAMIC = r"[*?]|\[[^ \t\n\[]*\]|\{" + _BRACE_PART + r"\}|\}" + _BRACE_PART + r"\{"
 _DYNAMIC_WORD = re.compile(_DYNAMIC)
 
 
@@ -63,7 +76,7 @@ def value_findings(text: str) -> list[Finding]:
     """Deny findings for the commands ``text``'s configuration values hold (see the module docstring), each reason
     saying which value held it. Empty when there are none; the text itself is judged by
     ``_commands.deny_findings``, not here."""
-    if " " not in text and "\t" not in text and "=" not in text:
+    if not any(char in text for char in _VALUE_HINTS):
         return []  # one word: no key with a value after it
     distinct = _values_clean(text)
     clean = distinct is not None
@@ -104,26 +117,19 @@ def value_commands(line: str) -> list[str]:
     marker = _LIST_MARKER.match(body)
     if marker is not None:
         body = body[marker.end() :]
+        found.extend(_commands_in(body))  # a list item is a command line of its own (a CI script:, an argv item)
     words = body.split(None, 1)
     if len(words) == 2 and _basename(words[0]) not in _commands.INERT_PROGRAMS:
-        found.append(_command_in(words[1]))  # (``echo rm -rf /`` prints its words: a key runs nothing of them)
-    for separator in ("=", ":"):  # (``key=value``, ``"key": "value"``: a JSON object's values on one line)
-        start = 0
-        for _round in range(_MAX_EQUALS):
-            at = line.find(separator, start)
-            if at < 0:
-                break
-            found.append(_command_in(line[at + 1 :]))
-            start = at + 1
-    start = 0
-    for _round in range(_MAX_EQUALS):  # an element's text (``<command>rm -rf /usr</command>``)
-        opened = line.find(">", start)
-        if opened < 0:
+        found.extend(_commands_in(words[1]))  # (``echo rm -rf /`` prints its words: a key runs nothing of them)
+    for count, match in enumerate(_VALUE_START.finditer(line)):
+        if count >= _MAX_VALUES:
             break
-        closed = line.find("<", opened)
-        found.append(_command_in(line[opened + 1 : closed if closed >= 0 else len(line)]))
-        start = opened + 1
-    return [command for command in dict.fromkeys(found) if command]
+        found.extend(_commands_in(line[match.end() :]))
+    for count, match in enumerate(_ELEMENT_TEXT.finditer(line)):
+        if count >= _MAX_VALUES:
+            break
+        found.extend(_commands_in(match.group(1)))
+    return [command for command in dict.fromkeys(found) if command and not _EXPANSION_FIRST.match(command)]
 
 
 def _basename(word: str) -> str:
@@ -143,15 +149,29 @@ def _sequences(text: str) -> list[str]:
     return found
 
 
-def _command_in(value: str) -> str:
-    """The command line a value holds: blanks and an opening brace skipped, one outer pair of quotes taken off, the
-    prefixes a program may carry dropped, an exec array joined."""
+def _commands_in(value: str) -> list[str]:
+    """The command lines a value holds: blanks and an opening brace skipped; the value as bash reads it (its quotes
+    its own) and, when it opens with a quote, the quoted part alone; each with the prefixes a program may carry
+    dropped, an exec array joined, and with a closing bracket, brace or comma after it (a flow mapping's ``{shell:
+    rm -rf /usr}``) taken off as well."""
     value = value.lstrip(" \t")
     if value[:1] == "{" and value[1:2] in _OPENING:
         value = value[1:].lstrip(" \t")  # (a value in braces; "{r,}m" is a brace expansion, kept)
+    values = [value]
     if value[:1] in ("'", '"'):
         end = value.find(value[0], 1)
-        value = value[1:end] if end > 0 else value[1:]
+        values.append(value[1:end] if end > 0 else value[1:])
+    found: list[str] = []
+    for candidate in values:
+        command = _command_in(candidate)
+        found.append(command)
+        trimmed = command.rstrip(" \t,}]")
+        if trimmed != command:
+            found.append(trimmed)
+    return found
+
+
+def _command_in(value: str) -> str:
     value = value.lstrip(_PREFIXES + " \t")
     if value.startswith("["):
         array = _EXEC_ARRAY.match(value)

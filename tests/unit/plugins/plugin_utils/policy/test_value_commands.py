@@ -99,9 +99,7 @@ def _every_payload() -> list[list[str]]:
         for form in _name_forms(command[0]):
             found.append([form, *command[1:]])
         for wrapper in _WRAPPERS[1:]:
-            found.append(
-                [*wrapper, json.dumps(" ".join(command))] if wrapper[-1] == "-c" else [*wrapper, *command]
-            )
+            found.append([*wrapper, json.dumps(" ".join(command))] if wrapper[-1] == "-c" else [*wrapper, *command])
     return found
 
 
@@ -228,8 +226,8 @@ _REAL_FILES = [
     "AuthorizedKeysCommandUser nobody\nSubsystem sftp /usr/lib/openssh/sftp-server\nMatch Group sftp\n"
     "    ForceCommand internal-sftp\n    ChrootDirectory /srv/sftp/%u\n",
     # docker-compose
-    "services:\n  web:\n    image: nginx:1.25\n    command: [\"nginx\", \"-g\", \"daemon off;\"]\n    ports:\n"
-    "      - \"80:80\"\n    volumes:\n      - ./site:/usr/share/nginx/html:ro\n",
+    'services:\n  web:\n    image: nginx:1.25\n    command: ["nginx", "-g", "daemon off;"]\n    ports:\n'
+    '      - "80:80"\n    volumes:\n      - ./site:/usr/share/nginx/html:ro\n',
     # a GitHub workflow
     "on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
     "      - run: pip install -e .\n      - run: pytest -q\n      - run: rm -rf build dist\n",
@@ -267,12 +265,8 @@ def test_a_finding_says_it_was_read_from_a_value() -> None:
 
 
 def test_lines_of_a_value_module_are_read_too() -> None:
-    assert _denied("ExecStart=/bin/rm -rf /usr", key="line", action="ansible.builtin.lineinfile") == [
-        "deny.root-wipe"
-    ]
-    assert _denied("ProxyCommand rm -rf /usr", key="block", action="ansible.builtin.blockinfile") == [
-        "deny.root-wipe"
-    ]
+    assert _denied("ExecStart=/bin/rm -rf /usr", key="line", action="ansible.builtin.lineinfile") == ["deny.root-wipe"]
+    assert _denied("ProxyCommand rm -rf /usr", key="block", action="ansible.builtin.blockinfile") == ["deny.root-wipe"]
 
 
 # ------------------------------------------------------------------------------------------ the proofs are sound
@@ -290,7 +284,7 @@ def _every_value(text: str) -> list[_commands.Finding]:
 
 
 _KEYS = ["ExecStart", "Exec", "RUN+", "command", "run:", "ProxyCommand", "- run:", "cmd", "x", "- ", "post ="]
-_JOINS = ["=", "= ", " ", ": ", "=\"", "='", "=[", " [", "=-", "=@", "=!!", "=+", " = !", "><", ">"]
+_JOINS = ["=", "= ", " ", ": ", '="', "='", "=[", " [", "=-", "=@", "=!!", "=+", " = !", "><", ">"]
 _WORDS = ["rm", "-rf", "/", "/usr", "/bin/rm", "/bin/r?", "r*", "{r,}m", "dd", "of=/dev/sda", "mkfs.ext4",
           "/dev/sda", "chmod", "-R", "777", "git", "push", "--force", "main", "sudo", "sh", "-c", "x", "1", "2",
           "/tmp/x", "true", "ls", "\"", "'", ",", "]", "[", "}", "{", ";", "|", "&", "(", ")", "<", ">", "$x",
@@ -328,9 +322,7 @@ def test_the_generator_has_both_outcomes() -> None:
 
 
 @pytest.mark.parametrize("shape", _SHAPES)
-def test_generated_documents_are_cleared_without_reading_a_value(
-    shape: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_generated_documents_are_cleared_without_reading_a_value(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """What keeps the 64 KiB ``content`` case cheap: a proof clears the whole document (or, for XML, each distinct
     line), so no value goes to the deny list one by one."""
     read: list[str] = []
@@ -348,3 +340,40 @@ def test_generated_documents_are_cleared_without_reading_a_value(
     lines.insert(len(lines) // 2, "ExecStart=/bin/r? -rf /usr")
     assert _value_commands.value_findings("\n".join(lines))
     assert read
+
+
+# ------------------------------------------------------------------- what the red team found (2026-12-07, eighth)
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Host x\n  ProxyCommand /bin/{r,"x y"}m -rf /usr\n',  # a quoted blank inside a brace word (both proofs)
+        "      - run: /bin/{r,'x y'}m -rf /usr\n",
+        '{"command":["rm","-rf","/usr"]}',  # compact JSON: no blank, no "="
+        '[Service]\nExecStart="/bin/rm" -rf /usr\n',  # a quoted first word: the rest of the value counts
+        "[Desktop Entry]\nExec='/usr/bin/rm' -rf /usr\n",
+        'A=="1", B=="2", C=="3", D=="4", E=="5", F=="6", G=="7", H=="8", RUN+="/bin/rm -rf /usr"\n',
+        "build:\n  script:\n    - rm -rf /usr\n",  # one list item is one command line
+        "script:\n  - echo hi\n  - rm -rf /usr\n",
+        "- {name: x, shell: rm -rf /usr}\n",  # a YAML flow mapping
+        "x = 1\n<job><command>rm -rf /usr</command></job>\n",
+    ],
+)
+def test_the_red_teams_misses_are_denied(text: str) -> None:
+    assert _denied(text), text
+    assert {f.rule for f in _value_commands.value_findings(text)} <= {f.rule for f in _every_value(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Debian's stock /etc/apt/apt.conf.d/20packagekit (a redirection is not an element's text)
+        'DPkg::Post-Invoke {\n"/usr/bin/test -e /x && /usr/bin/gdbus call > /dev/null; /bin/echo > /dev/null";\n};\n',
+        "ESC=$(printf '\\033')\n",  # a shell assignment from a command substitution
+        'if [[ "$cur" == .* || "$cur" == /* ]]; then\n',  # a comparison, not an assignment
+        'my $r = $tmax / $ttot - 1;\nmy $mask = $x // 0;\nreturn $1 if $buf =~ /(.*)/;\nrename $c, "$c~" if -f $c;\n',
+        "If `async` / `await` is used, the call returns a promise.\n",
+        'ACTION=="add", KERNEL=="sd[a-z]", RUN+="/sbin/hdparm -B 254 /dev/%k"\n',
+    ],
+)
+def test_the_red_teams_false_refusals_are_not_denied(text: str) -> None:
+    assert _denied(text) == [], text

@@ -1,0 +1,89 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller files a task copies to its host, read so that the deny list sees what they hold.
+
+``copy content=...`` is deny-scanned like every string argument: a unit file, a cron table or a script written
+from it runs later, and a deny-class command in it is refused. ``copy src=files/x.service`` and ``template
+src=x.j2`` write the same bytes from a file on the controller, which the task's arguments do not show. The adapter
+resolves the source the way the action does (``adapter/requests.controller_paths``) and this module reads it,
+bounded, so that the policy can scan it as it scans ``content`` (``policy.evaluate``; a template is read as its
+text, before rendering).
+
+What is not read, and why that is not rounded up: a file larger than :data:`MAX_FILE_BYTES`, a binary file (a NUL
+byte), a tree beyond :data:`MAX_FILES` files or :data:`MAX_TOTAL_BYTES`, and anything that cannot be opened. A
+copy of a large archive or a package is an ordinary task; refusing or asking approval for it would be a false
+refusal, and its destination still decides its tier (a unit or cron file is T2 or more). The threat model lists
+this as a known limit.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from .limits import InputRejected, read_bounded
+
+__all__ = ["MAX_FILES", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES", "copied_sources"]
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_FILES = 64
+MAX_TOTAL_BYTES = 2 * 1024 * 1024
+MAX_DIRECTORIES = 256
+# The actions that write a controller file's bytes (or a template's rendering) to the host, by the option that names
+# it (adapter/requests.controller_paths resolves it; a directory ends with "/").
+COPYING_ACTIONS: Mapping[str, str] = {"ansible.builtin.copy": "src", "ansible.builtin.template": "src"}
+
+
+def copied_sources(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes]:
+    """The text files ``action`` copies from the controller (path -> bytes), for the paths the adapter resolved;
+    empty for other actions. Never raises: what cannot be read is left out (see the module docstring)."""
+    option = COPYING_ACTIONS.get(action)
+    path = controller_paths.get(option) if option else None
+    if not path:
+        return {}
+    found: dict[str, bytes] = {}
+    candidates = _tree(path) if path.endswith("/") else [path]
+    total = 0
+    for candidate in candidates[:MAX_FILES]:
+        try:
+            data = read_bounded(candidate, max_bytes=MAX_FILE_BYTES, what="the copied file")
+        except (InputRejected, OSError, ValueError):
+            continue
+        if b"\x00" in data or total + len(data) > MAX_TOTAL_BYTES:
+            continue
+        total += len(data)
+        found[candidate] = data
+    return found
+
+
+def _tree(directory: str) -> list[str]:
+    """The regular files below ``directory`` (links followed, as ``copy`` follows them by default), in sorted order,
+    at most :data:`MAX_FILES` + 1 of them; each directory is visited once (a link back to a parent is a loop) and at
+    most :data:`MAX_DIRECTORIES` are."""
+    files: list[str] = []
+    pending = [directory]
+    seen: set[tuple[int, int]] = set()
+    while pending and len(seen) < MAX_DIRECTORIES:
+        current = pending.pop(0)
+        try:
+            info = os.stat(current)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    pending.append(entry.path)
+                elif entry.is_file():
+                    files.append(entry.path)
+            except OSError:
+                continue
+            if len(files) > MAX_FILES:
+                return files
+    return files
