@@ -55,6 +55,7 @@ _ELEMENT_TEXT = re.compile(r"<[A-Za-z_][^<>\n]*>([^<\n]*)")
 # quoting, $'...' and $"...", are text and are read.)
 _EXPANSION_FIRST = re.compile(r"\$[{(A-Za-z0-9_@*#?$!-]|`")
 _VALUE_HINTS = " \t=:>["  # a text without any of these is one word: no value in it
+_SEVERAL_WORDS = re.compile(r"[ \t\n{}`;|&<>()'\"\\]")
 _MAX_ARRAY_ITEMS = 64
 # Where a value may start inside a piece (an "=" or ":", a comma or bracket of an exec array, a brace around it, and
 # a semicolon, which ends a word): the whole-text proof splits pieces there too, with the quotes removed.
@@ -129,7 +130,18 @@ def value_commands(line: str) -> list[str]:
         if count >= _MAX_VALUES:
             break
         found.extend(_commands_in(match.group(1)))
-    return [command for command in dict.fromkeys(found) if command and not _EXPANSION_FIRST.match(command)]
+    return [
+        command
+        for command in dict.fromkeys(found)
+        if command and not _EXPANSION_FIRST.match(command) and not _one_plain_word(command)
+    ]
+
+
+def _one_plain_word(command: str) -> bool:
+    """A value of one word that nothing can turn into several (no blank, brace, quote, escape, operator or expanding
+    ``$``): a program run with no arguments, which no deny rule refuses (each needs a name with arguments, or an
+    operator). Globs may stay (``^port=.*$``, a regular expression, is a value of this kind)."""
+    return _SEVERAL_WORDS.search(command) is None and not _commands._EXPANDING_DOLLAR.search(command)
 
 
 def _basename(word: str) -> str:
