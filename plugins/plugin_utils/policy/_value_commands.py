@@ -11,7 +11,8 @@ line of a data string is also read the ways any key-and-value format can hold a 
 * the value after each ``=`` (systemd ``Exec*=``, desktop ``Exec=``, udev ``RUN+=``, supervisord ``command=``,
   environment files, INI and git's ``alias.x = !cmd``) and after each ``:`` (a JSON object's values on one line);
 * the line without its first word (``ProxyCommand``, ``ForceCommand``, a YAML ``run:`` or ``command:`` key, a
-  Dockerfile ``RUN``, after a YAML list marker);
+  Dockerfile ``RUN``, after a YAML list marker), a YAML list item itself, and a cron or anacron line's command
+  after its schedule fields and user;
 
 each with one outer pair of quotes taken off, the prefixes systemd and git put before a program (``-@:+!|``)
 dropped, and an exec array (``["rm", "-rf", "/usr"]``, ``[rm, -rf, /usr]``) joined into its command line. Each
@@ -44,6 +45,10 @@ _EXEC_ARRAY = re.compile(r"\[([^\]\n]*)\]")
 # Consecutive YAML list items at one indentation (at least two).
 _BLOCK_SEQUENCE = re.compile(r"^([ \t]*)-[ \t][^\n]*(?:\n\1-[ \t][^\n]*)+", re.MULTILINE)
 _COMMENTS = ("#", ";", "//")
+# A line that starts with a schedule (a cron field: digits, "*", "/", ",", "-"; or an @keyword): the command
+# follows after up to five fields and a user (crontab, cron.d), or three (anacrontab).
+_SCHEDULE_FIELD = re.compile(r"(?:@[a-z]+|[0-9*][0-9*/,-]*)[ \t]")
+_MAX_SCHEDULE_FIELDS = 7
 _MAX_VALUES = 16  # values read per line after an "=" or a ":", and element texts
 # Where a value starts: after a ":" or an "=" that assigns (not one of "==", "!=", "<=", ">=", "=~": a comparison
 # or a match, as in udev's ACTION=="add", holds no command).
@@ -122,6 +127,9 @@ def value_commands(line: str) -> list[str]:
     words = body.split(None, 1)
     if len(words) == 2 and _basename(words[0]) not in _commands.INERT_PROGRAMS:
         found.extend(_commands_in(words[1]))  # (``echo rm -rf /`` prints its words: a key runs nothing of them)
+    if _SCHEDULE_FIELD.match(body):  # a cron or anacron line: the command follows its fields and maybe a user
+        fields = body.split(None, _MAX_SCHEDULE_FIELDS)
+        found.extend(" ".join(fields[start:]) for start in range(2, len(fields)))
     for count, match in enumerate(_VALUE_START.finditer(line)):
         if count >= _MAX_VALUES:
             break

@@ -68,6 +68,10 @@ _HOLDERS = [
     "<job><command>{cmd}</command></job>\n",
     "[hooks]\npost = '{cmd}'\n",
     "[Service]\nExecStart={cmd_continued}\n",
+    "0 5 * * * root {cmd}\n",
+    "*/15 2 1-5 jan mon-fri {cmd}\n",
+    "@reboot deploy {cmd}\n",
+    "1 5 cron.daily {cmd}\n",
 ]
 
 
