@@ -10,10 +10,10 @@ bounded, so that the policy can scan it as it scans ``content`` (``policy.evalua
 text, before rendering).
 
 What is not read, and why that is not rounded up: a file larger than :data:`MAX_FILE_BYTES`, a binary file (a NUL
-byte), a tree beyond :data:`MAX_FILES` files or :data:`MAX_TOTAL_BYTES`, and anything that cannot be opened. A
-copy of a large archive or a package is an ordinary task; refusing or asking approval for it would be a false
-refusal, and its destination still decides its tier (a unit or cron file is T2 or more). The threat model lists
-this as a known limit.
+byte in its first line, or in bytes that are not UTF-8: see ``_binary``), a tree beyond :data:`MAX_FILES` files or
+:data:`MAX_TOTAL_BYTES`, and anything that cannot be opened. A copy of a large archive or a package is an ordinary
+task; refusing or asking approval for it would be a false refusal, and its destination still decides its tier (a
+unit or cron file is T2 or more). The threat model lists this as a known limit.
 
 Security constraints: SEC-1 (docs/security-constraints.yml).
 """
@@ -39,6 +39,13 @@ COPYING_ACTIONS: Mapping[str, str] = {"ansible.builtin.copy": "src", "ansible.bu
 def copied_sources(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes]:
     """The text files ``action`` copies from the controller (path -> bytes), for the paths the adapter resolved;
     empty for other actions. Never raises: what cannot be read is left out (see the module docstring)."""
+    try:
+        return _read(action, controller_paths)
+    except Exception:  # (a path no system call accepts: a NUL, a lone surrogate) what cannot be read is left out
+        return {}
+
+
+def _read(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes]:
     option = COPYING_ACTIONS.get(action)
     path = controller_paths.get(option) if option else None
     if not path:
@@ -51,11 +58,27 @@ def copied_sources(action: str, controller_paths: Mapping[str, str]) -> dict[str
             data = read_bounded(candidate, max_bytes=MAX_FILE_BYTES, what="the copied file")
         except (InputRejected, OSError, ValueError):
             continue
-        if b"\x00" in data or total + len(data) > MAX_TOTAL_BYTES:
+        if _binary(data) or total + len(data) > MAX_TOTAL_BYTES:
             continue
         total += len(data)
         found[candidate] = data
     return found
+
+
+def _binary(data: bytes) -> bool:
+    """A file no shell or configuration parser reads as text: a NUL in its first line (bash refuses to run such a
+    file) or a NUL in bytes that are not UTF-8 (an archive, an image). A NUL further into UTF-8 text does not make it
+    binary: bash skips it, and the analyser drops it as bash does."""
+    if b"\x00" not in data:
+        return False
+    first_line = data.split(b"\n", 1)[0]
+    if b"\x00" in first_line:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _tree(directory: str) -> list[str]:
@@ -67,14 +90,14 @@ def _tree(directory: str) -> list[str]:
     seen: set[tuple[int, int]] = set()
     while pending and len(seen) < MAX_DIRECTORIES:
         current = pending.pop(0)
-        try:
+        try:  # (OSError, or ValueError for a path with a NUL)
             info = os.stat(current)
             if (info.st_dev, info.st_ino) in seen:
                 continue
             seen.add((info.st_dev, info.st_ino))
             with os.scandir(current) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError:
+        except (OSError, ValueError):
             continue
         for entry in entries:
             try:

@@ -29,7 +29,9 @@ Security constraints: SEC-1 (docs/security-constraints.yml).
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 
 from . import _commands, _shell
 from ._commands import Finding
@@ -49,25 +51,30 @@ _COMMENTS = ("#", ";", "//")
 # follows after up to five fields and a user (crontab, cron.d), or three (anacrontab).
 _SCHEDULE_FIELD = re.compile(r"(?:@[a-z]+|[0-9*][0-9*/,-]*)[ \t]")
 _MAX_SCHEDULE_FIELDS = 7
-_MAX_VALUES = 16  # values read per line after an "=" or a ":", and element texts
+_MAX_VALUES = 16  # values read to the end of their line, per line (and element texts)
+_MAX_SEPARATORS = 4096  # values read up to the next "=" or ":", per line
 # Where a value starts: after a ":" or an "=" that assigns (not one of "==", "!=", "<=", ">=", "=~": a comparison
 # or a match, as in udev's ACTION=="add", holds no command).
 _VALUE_START = re.compile(r":|(?<![=!<>~])=(?![=~])")
 # An element's text, after its start tag (``<command>rm -rf /usr</command>``); a ">" elsewhere is a redirection.
 _ELEMENT_TEXT = re.compile(r"<[A-Za-z_][^<>\n]*>([^<\n]*)")
-# A value that starts with an expansion is an expression's value (``X=$(printf '\\033')``, Perl's ``$a = $b / 2``):
+# A value that starts with an expansion, quoted or not, is an expression's value (``X=$(printf '\\033')``,
+# ``RED="$(tput setaf 1)"``, Perl's ``$a = $b / 2``):
 # what it runs is not written in it, and reading it as a command would refuse ordinary scripts. (ANSI-C and locale
 # quoting, $'...' and $"...", are text and are read.)
 _EXPANSION_FIRST = re.compile(r"\$[{(A-Za-z0-9_@*#?$!-]|`")
 _VALUE_HINTS = " \t=:>["  # a text without any of these is one word: no value in it
 _SEVERAL_WORDS = re.compile(r"[ \t\n{}`;|&<>()'\"\\]")
-_MAX_ARRAY_ITEMS = 64
+_MAX_ARRAY_ITEMS = 4096
+_MAX_JSON_STRINGS = 20000
 # Where a value may start inside a piece (an "=" or ":", a comma or bracket of an exec array, a brace around it, and
 # a semicolon, which ends a word): the whole-text proof splits pieces there too, with the quotes removed.
 _SPLIT_DROPPING_QUOTES = str.maketrans({**dict.fromkeys("=:,[]{};", " "), '"': None, "'": None})
 _SPLIT_AT_OPERATORS = str.maketrans({**dict.fromkeys("=:,[]{};<>|&()", " "), '"': None, "'": None})
 # What a line proof refuses outright: an expansion or escape ($, backtick, backslash, NUL) and a word "dev".
 _LINE_REFUSED = re.compile(r"[$`\\\x00]|(?<![a-z0-9_.])dev(?![a-z0-9_])")
+_GROUPING = re.compile(r"[(){}]|\bfunction\b")
+_STDIN_RUNNERS = frozenset({"at", "batch"})
 _GLOB_OR_BRACE = "*?[{"  # (searched with ``in``: memchr, where a set would walk the text in Python)
 # A word that names a program without naming it: a glob, or a brace expansion (an unquoted { and } in one word).
 # (A bracket expression needs its "]" in the same word: a "[" without one is literal, as in a JSON array's "key": [.)
@@ -88,8 +95,11 @@ def value_findings(text: str) -> list[Finding]:
     clean = distinct is not None
     if distinct is not None and not (any(char in text for char in _GLOB_OR_BRACE) and _DYNAMIC_WORD.search(distinct)):
         return []
-    if "\\\n" in text:
-        text = text.replace("\\\n", " ")  # a continued line (systemd, bash) is one value
+    structured = _json_commands(text)
+    if structured is not None:  # a JSON document: its strings and string arrays, exactly as its reader sees them
+        return _findings([*structured[0], *structured[1]], text, nested=structured[0])
+    if "\\\n" in text or "\\\r\n" in text:
+        text = text.replace("\\\r\n", " ").replace("\\\n", " ")  # a continued line (systemd, bash) is one value
     if clean:  # only a glob or a brace word can still name a program without naming it: read their lines
         lines = list(dict.fromkeys(line for line in text.split("\n") if _DYNAMIC_WORD.search(line)))
     elif _commands._writes_alias_table(text):
@@ -102,6 +112,12 @@ def value_findings(text: str) -> list[Finding]:
     commands.extend(_sequences(text))
     if clean:
         commands = [command for command in commands if _DYNAMIC_WORD.search(command)]
+    return _findings(commands, text)
+
+
+def _findings(commands: list[str], text: str, *, nested: Sequence[str] = ()) -> list[Finding]:
+    """Each command line deny-scanned (and each of ``nested``, a JSON document's strings, read as configuration
+    too), with a reason that says a value held it."""
     findings: list[Finding] = []
     seen: set[str] = {text}
     for command in commands:
@@ -111,7 +127,40 @@ def value_findings(text: str) -> list[Finding]:
                 Finding(f.rule, f"{f.reason}, read as the command a configuration value holds")
                 for f in _commands.deny_findings(command)
             )
+    for string in nested:
+        if string != text and len(string) < len(text):
+            findings.extend(value_findings(string))
     return findings
+
+
+def _json_commands(text: str) -> tuple[list[str], list[str]] | None:
+    """A JSON object or array's strings (keys and values) and its arrays of strings joined as command lines (an exec
+    array), or None for text that is not one. Its reader sees exactly these (escapes decoded: ``"\\u0072m"`` is
+    ``rm``), so they replace the line readings, which compact JSON (one line of nested braces) made slow."""
+    start = text.lstrip()[:1]
+    if start not in ("{", "["):
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    strings: list[str] = []
+    arrays: list[str] = []
+    pending: list[object] = [data]
+    while pending and len(strings) + len(arrays) < _MAX_JSON_STRINGS:
+        item = pending.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict):
+            strings.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            if item and all(isinstance(word, str) for word in item):
+                arrays.append(_shell.split_argv(item[:_MAX_ARRAY_ITEMS]))
+            pending.extend(item)
+    if pending:
+        return None  # (more strings than are read one by one: the line readings take the text)
+    return strings, arrays
 
 
 def value_commands(line: str) -> list[str]:
@@ -130,19 +179,36 @@ def value_commands(line: str) -> list[str]:
     if _SCHEDULE_FIELD.match(body):  # a cron or anacron line: the command follows its fields and maybe a user
         fields = body.split(None, _MAX_SCHEDULE_FIELDS)
         found.extend(" ".join(fields[start:]) for start in range(2, len(fields)))
-    for count, match in enumerate(_VALUE_START.finditer(line)):
-        if count >= _MAX_VALUES:
-            break
-        found.extend(_commands_in(line[match.end() :]))
+    starts = [match for _count, match in zip(range(_MAX_SEPARATORS), _VALUE_START.finditer(line), strict=False)]
+    for count, match in enumerate(starts):
+        # The rest of the line (a value may hold "=" and ":" itself), for the first values; and, for every value, the
+        # part up to the next separator (``{"k0":0,...,"k40":40,"command":"rm -rf /usr"}``), which is short.
+        if count < _MAX_VALUES:
+            found.extend(_commands_in(line[match.end() :]))
+        found.extend(_commands_in(line[match.end() : starts[count + 1].start() if count + 1 < len(starts) else None]))
     for count, match in enumerate(_ELEMENT_TEXT.finditer(line)):
-        if count >= _MAX_VALUES:
+        if count >= _MAX_SEPARATORS:
             break
         found.extend(_commands_in(match.group(1)))
     return [
         command
         for command in dict.fromkeys(found)
-        if command and not _EXPANSION_FIRST.match(command) and not _one_plain_word(command)
+        if command
+        and not _EXPANSION_FIRST.match(command.lstrip("\"'"))
+        and not _one_plain_word(command)
+        and not _a_fragment(command)
     ]
+
+
+def _a_fragment(command: str) -> bool:
+    """A value cut out of an expression, not a command line: a quote or a backtick left open (``-echo 2>/dev/null')``
+    from Python's ``os.system('stty -echo 2>/dev/null')``). No shell runs such a line, and systemd and the other
+    formats refuse it; read as bash it would end in the middle of a word and look like anything."""
+    if "\\" in command:
+        return False  # (an escaped quote or backtick pairs differently: the analyser reads it)
+    if "`" in command and command.count("`") % 2:
+        return True
+    return ('"' in command or "'" in command) and _commands._unquoted(command) is None
 
 
 def _one_plain_word(command: str) -> bool:
@@ -226,16 +292,25 @@ def _line_clean(line: str) -> bool:
     The argument is :func:`_values_clean`'s, extended to operators. An operator only joins, separates, groups or
     redirects commands, and each of those needs a program named by a piece to do harm, but for three things:
     - a write to a device by redirection: refused when a word of the line is ``dev`` (``> /dev/sda``, ``cd /dev``);
-    - a function that runs itself in a pipe or in the background: refused when the line has a parenthesis or a
-      brace and a pipe or an ampersand (``:(){ :|:& }``, ``f() ( f|f& )``, ``function f { f|f& }``);
-    - text read from elsewhere: refused on ``$``, a backtick, a backslash or a NUL.
-    Pieces are split at the operators too. The alias tables are looked for in the whole text by the caller (their
-    names are case-sensitive)."""
-    if _LINE_REFUSED.search(line) or _DYNAMIC_WORD.search(line):
+    - a function that runs itself in a pipe or in the background: refused when the line has a parenthesis, a brace
+      or the word ``function`` and a pipe or an ampersand (``:(){ :|:& }``, ``f() ( f|f& )``, ``function f while
+      true; do f|f& done``);
+    - text read from elsewhere: refused on ``$``, a backtick, a backslash or a NUL, and on a process substitution
+      (``<(true) -rf /usr``: the analyser reads one in command position as any program);
+    and two names the deny scan's fast paths let pass because they refuse pipes: ``at`` and ``batch`` run what they
+    read (``tr x r <<< 'xm -rf /usr' | at now``). The ``dev`` and function checks read the line with its quotes
+    removed, as bash does. Pieces are split at the operators too. The alias tables are looked for in the whole text
+    by the caller (their names are case-sensitive)."""
+    unquoted = line.replace('"', "").replace("'", "")  # (bash's quote removal: /de"v"/sda is /dev/sda)
+    if _LINE_REFUSED.search(line) or _LINE_REFUSED.search(unquoted) or _DYNAMIC_WORD.search(line):
         return False
-    if ("(" in line or "{" in line) and ("|" in line or "&" in line):
+    if ("|" in line or "&" in line) and _GROUPING.search(unquoted):
         return False
+    if "<(" in unquoted or ">(" in unquoted:
+        return False  # a process substitution as the command word is read as any program
     pieces = set(line.translate(_SPLIT_AT_OPERATORS).split())
+    if not _STDIN_RUNNERS.isdisjoint(pieces):
+        return False
     pieces |= {piece.lstrip(_PREFIXES) for piece in pieces if piece[:1] in _PREFIXES}
     pieces |= {piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece}
     pieces.discard("")

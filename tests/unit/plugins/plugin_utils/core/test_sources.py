@@ -111,3 +111,20 @@ def test_an_ordinary_copied_file_is_not_refused() -> None:
         copied_files={"/play/templates/app.service.j2": b"[Service]\nExecStart={{ app_bin }} --port {{ port }}\n"},
     )
     assert evaluate(request, ruleset=_RULESET).findings == ()
+
+
+def test_a_nul_inside_a_text_file_does_not_hide_it(tmp_path: Path) -> None:
+    """A NUL past the first line of UTF-8 text is skipped by bash and dropped by the analyser: the file is read."""
+    source = tmp_path / "x.service"
+    source.write_bytes(_UNIT + b"\x00\n")
+    assert copied_sources("ansible.builtin.copy", {"src": str(source)}) == {str(source): _UNIT + b"\x00\n"}
+    request = TaskRequest(action="ansible.builtin.copy", args={"src": "x", "dest": "/x"}, host="h",
+                          copied_files={str(source): _UNIT + b"\x00\n"})  # fmt: skip
+    assert [f.rule for f in evaluate(request, ruleset=_RULESET).findings][:1] == ["deny.root-wipe"]
+    (tmp_path / "image").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    assert copied_sources("ansible.builtin.copy", {"src": str(tmp_path / "image")}) == {}
+
+
+@pytest.mark.parametrize("path", ["/tmp/a\x00b/", "/tmp/a\x00b", "/tmp/\ud800/", "/tmp/\ud800"])
+def test_a_path_no_system_call_accepts_reads_nothing_and_never_raises(path: str) -> None:
+    assert copied_sources("ansible.builtin.copy", {"src": path}) == {}

@@ -276,8 +276,7 @@ def test_lines_of_a_value_module_are_read_too() -> None:
 # ------------------------------------------------------------------------------------------ the proofs are sound
 def _every_value(text: str) -> list[_commands.Finding]:
     """``value_findings`` with neither proof: every value of every line (and every block sequence) read."""
-    if "\\\n" in text:
-        text = text.replace("\\\n", " ")
+    text = text.replace("\\\r\n", " ").replace("\\\n", " ")
     commands = [c for line in dict.fromkeys(text.split("\n")) for c in _value_commands.value_commands(line)]
     commands.extend(_value_commands._sequences(text))
     found = []
@@ -381,3 +380,55 @@ def test_the_red_teams_misses_are_denied(text: str) -> None:
 )
 def test_the_red_teams_false_refusals_are_not_denied(text: str) -> None:
     assert _denied(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: 'cat /tmp/img >/de\"v\"/sda'\n",  # a quoted dev (the line proof reads the line as bash removes quotes)
+        "x: 'cd /d\"e\"v; cat /tmp/img > sda'\n",
+        "x = function f while true; do f | f & done; f\n",  # a function body without a brace or parenthesis
+        "x = function f if true; then f|f& fi; f\n",
+        "x = <(true) -rf /usr\n",  # a process substitution as the command word
+        "x = tr x r <<< 'xm -rf /usr' | at now\n",  # at and batch run what they read
+        "x = cut -c2- <<< 'xrm -rf /usr' | batch\n",
+        "[Service]\r\nExecStart=/bin/rm \\\r\n  -rf /usr\r\n",  # a continuation with CRLF
+        "{" + ",".join(f'"k{n}":{n}' for n in range(40)) + ',"command":"rm -rf /usr"}',  # past 16 values
+        "command: [" + ", ".join(['"/bin/rm"', '"-rf"', *[f'"/tmp/x{n}"' for n in range(80)], '"/usr"']) + "]\n",
+        '[Service]\nExecStart=/bin/sh -c "rm -rf /usr; echo \\""\n',  # an escaped quote is not a fragment
+    ],
+)
+def test_the_second_red_teams_misses_are_denied(text: str) -> None:
+    assert _denied(text), text
+    expected = {f.rule for f in _every_value(text)}
+    assert expected and {f.rule for f in _value_commands.value_findings(text)} == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "v=`uname -r 2>/dev/null`\n",  # a backtick's inside, cut at its first word
+        "os.system('stty -echo 2>/dev/null')\n",
+        "subprocess.call('make clean >/dev/null', shell=True)\n",
+        "RED=\"$(printf '\\033[31m')\"\n",  # a quoted command substitution
+    ],
+)
+def test_the_second_red_teams_false_refusals_are_not_denied(text: str) -> None:
+    assert _denied(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ('{"k0":{"a":[1,2],"b":"x"},"hooks":{"post":"rm -rf /usr"}}', True),
+        ('{"cmd":"\\u0072m -rf /usr"}', True),  # the reader decodes the escape; so does this reading
+        ('[{"name":"x","command":["mkfs.ext4","/dev/sda"]}]', True),
+        ('{"unit":"[Service]\\nExecStart=/bin/rm -rf /usr\\n"}', True),  # configuration inside a JSON string
+        ('{"k0":{"a":[1,2],"b":"x"},"k1":{"a":[3,4],"b":"y"}}', False),
+        ('{"paths":["/usr/share/doc","/etc/app"],"mode":"0644"}', False),
+    ],
+)
+def test_a_json_document_is_read_as_its_reader_reads_it(text: str, denied: bool) -> None:
+    """Compact JSON (one line of nested braces) was read value by value as bash brace words, slowly; a JSON object or
+    array is read through the JSON parser: every string, and every array of strings as an exec array."""
+    assert bool(_denied(text)) is denied, text
