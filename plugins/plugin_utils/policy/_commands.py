@@ -442,6 +442,9 @@ _FAST_NAMES = frozenset(
         "mkntfs",
         "mkdosfs",
         ":",
+        # a reserved word, but one that runs what follows in the background without "&": a function that runs
+        # itself through it is a fork bomb with no pipe or ampersand in the text (f() { coproc f; f; })
+        "coproc",
     }
 )
 

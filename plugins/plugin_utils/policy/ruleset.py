@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.16"
+RULESET_VERSION = "2026.12.17"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -153,6 +153,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # after an "=", a line without its first word, an element's text, an exec array or YAML block sequence):
     # ExecStart=/bin/rm -rf /usr, ProxyCommand ..., command: ["rm", ...]; tables unchanged
     "2026.12.16": "ed1bc872bf01b3561255e3279d30f1878c3dc8f62e65d7acfd3e7004f4454f27",
+    # 2026.12.17: a bracket glob with a quoted part in the command word (/bin/["r"]m) is any program; a command run
+    # by coproc runs in the background (a function that runs itself so is a fork bomb); the value reading after
+    # two red-team passes: copy/template sources, cron lines, JSON read through its parser, values up to the next
+    # separator, fragments and expansion-first values not read; coproc keeps a text for the analyser
+    "2026.12.17": "7f5899a8c4cf614bed525ac4fab1225b46bf2df6667bc5c0090dde0482bc47e7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

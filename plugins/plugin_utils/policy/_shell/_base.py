@@ -27,6 +27,7 @@ class _Level:
         "case_pat",
         "cmd_start",
         "cond",
+        "coproc",
         "fname",
         "func",
         "kind",
@@ -50,6 +51,7 @@ class _Level:
         self.case_pat = False
         self.cond = False
         self.saved_cond = 0
+        self.coproc = False  # the pipeline being read follows "coproc": it runs in the background
 
 
 class _Cur:

@@ -116,15 +116,19 @@ class _ControlFlow(_SimpleCommands):
                             elif tt.redir is not None:
                                 cur.words.append(_Word([_Part(_LIT, tt.redir.op, True)], tt.redir.op))
                                 cur.words.append(tt.redir.target)
-                    elif kw == "coproc" and i + 1 < ntok and (word_after := toks[i].word) is not None:
-                        # ``coproc NAME { ...; }``: a word before a compound command names the coprocess, and the
-                        # compound command is what runs (read as a plain command, its body went unjudged)
-                        named = word_after.literal()
-                        after = toks[i + 1]
-                        starts = after.word.literal() if after.word is not None else None
-                        compound = starts in _COMPOUND_STARTS or (after.kind == _WORD_OP and after.op == "(")
-                        if named and _NAME.fullmatch(named) and compound:
-                            i += 1
+                    elif kw == "coproc":
+                        # what follows runs as a coprocess, in the background (``f() { coproc f; f; }`` spawns
+                        # itself as ``f & f`` would: the fork-bomb rule reads background commands)
+                        levels[-1].coproc = True
+                        if i + 1 < ntok and (word_after := toks[i].word) is not None:
+                            # ``coproc NAME { ...; }``: a word before a compound command names the coprocess, and
+                            # the compound command is what runs (read as a plain command, its body went unjudged)
+                            named = word_after.literal()
+                            after = toks[i + 1]
+                            starts = after.word.literal() if after.word is not None else None
+                            compound = starts in _COMPOUND_STARTS or (after.kind == _WORD_OP and after.op == "(")
+                            if named and _NAME.fullmatch(named) and compound:
+                                i += 1
                     continue
                 if (
                     at_start
@@ -308,7 +312,8 @@ class _ControlFlow(_SimpleCommands):
         lvl.pipe = []
         lvl.piping = False
         cmds = self.out.cmds
-        if background:
+        if background or lvl.coproc:
+            lvl.coproc = False
             for a, b, _unused in elems:
                 for c in cmds[a:b]:
                     c.background = True

@@ -380,19 +380,26 @@ class _Expansion(_AnalyzerBase):
         srcs: list[tuple[int, int]] = []
         ifs: str | None = None
 
+        # An unquoted "[" whose "]" comes in a later unquoted part of the word is a bracket expression too: quoting
+        # inside one (["r"]m, [r""]m) makes its characters literal, not the brackets (bash matches /bin/rm).
+        bracket = False
+
         def flush() -> None:
-            nonlocal text, empty, dyn, has, glob, proc, srcs
+            nonlocal text, empty, dyn, has, glob, proc, srcs, bracket
             if has:
                 fields.append(_Field("".join(text), "".join(empty) if dyn else None, glob, tuple(srcs), proc))
-            text, empty, dyn, has, glob, proc, srcs = [], [], False, False, False, False, []
+            text, empty, dyn, has, glob, proc, srcs, bracket = [], [], False, False, False, False, [], False
 
         for p, alt in zip(parts, combo, strict=True):
             if p.kind == _LIT:
                 text.append(p.raw)
                 empty.append(p.raw)
                 has = True
-                if not p.quoted and not glob and _has_glob(p.raw):
-                    glob = True
+                if not p.quoted and not glob:
+                    if _has_glob(p.raw) or (bracket and "]" in p.raw):
+                        glob = True
+                    elif "[" in p.raw:
+                        bracket = True
                 continue
             if alt is None:
                 continue

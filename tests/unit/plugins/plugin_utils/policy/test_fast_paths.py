@@ -469,3 +469,51 @@ def test_every_command_name_a_deny_rule_reads_keeps_text_off_the_fast_path() -> 
     for name in sorted(names):
         for text in (f"{name} x", f"/usr/bin/{name} -o a.sh\n./a.sh", f'x "{name}" y'):
             assert not _fast_clean(text), text
+
+
+def _quoted_bracket_forms(name: str) -> list[str]:
+    cut = max(0, len(name) // 2 - 1)
+    char = name[cut]
+    return [
+        f'{name[:cut]}["{char}"]{name[cut + 1 :]}',
+        f"{name[:cut]}['{char}']{name[cut + 1 :]}",
+        f'{name[:cut]}[{char}""]{name[cut + 1 :]}',
+        f'{name[:cut]}[""{char}]{name[cut + 1 :]}',
+    ]
+
+
+def test_a_bracket_glob_with_a_quoted_part_in_the_command_word_is_any_program() -> None:
+    """``/bin/["r"]m`` is a bracket expression (quoting makes its characters literal, not the brackets) and matches
+    /bin/rm; the analyser read only brackets within one unquoted part as a glob (second red team, eighth session).
+    Every denied command, its name in each such form, behind every prefix; control: the same word as an argument."""
+    checked = 0
+    for command in _DENIED_COMMANDS:
+        cut = max(0, len(command[0]) // 2 - 1)
+        unquoted = f"{command[0][:cut]}[{command[0][cut]}]{command[0][cut + 1 :]}"
+        for name in _quoted_bracket_forms(command[0]):
+            for prefix in [[], ["sudo"], ["env"], ["X=1"], ["nice"]]:
+                text = " ".join([*prefix, name, *command[1:]])
+                # judged as the same bracket without quotes is (a dynamic name is read as rm, dd, mkfs and chmod)
+                expected = {f.rule for f in deny_findings(" ".join([*prefix, unquoted, *command[1:]]))}
+                assert {f.rule for f in deny_findings(text)} == expected, text
+                assert not _fast_clean(text), text
+                checked += bool(expected)
+            assert deny_findings(f"echo {name} {' '.join(command[1:])}") == [], name
+    assert checked >= 150
+
+
+@pytest.mark.parametrize(
+    ("text", "bomb"),
+    [
+        ("f() { coproc f; f; }; f", True),  # (second red team, eighth session)
+        ("bomb() { coproc bomb; bomb; }; bomb", True),
+        ("h() { coproc h { h; }; }; h", True),
+        ("function w { coproc w; w; }; w", True),
+        ("coproc sleep 1", False),
+        ("coproc job { sleep 1; }; echo started", False),
+        ("f() { coproc cat; echo hi >&${COPROC[1]}; }; f", False),
+    ],
+)
+def test_a_function_that_runs_itself_as_a_coprocess_is_a_fork_bomb(text: str, bomb: bool) -> None:
+    """``coproc`` runs what follows in the background, as ``&`` does: the fork-bomb rule reads it so."""
+    assert ("deny.fork-bomb" in {f.rule for f in deny_findings(text)}) is bomb, text
