@@ -16,27 +16,33 @@ state = Path(tempfile.mkdtemp(prefix="ks-state-"))
 (shim / "ansible_collections" / "praxis").mkdir(parents=True)
 (shim / "ansible_collections" / "praxis" / "gatekeeper").symlink_to(tree)
 sys.path.insert(0, str(shim))
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate as G, killswitch  # noqa: E402
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import gate as G  # noqa: E402
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core import killswitch  # noqa: E402
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest  # noqa: E402
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.settings import load_settings  # noqa: E402
 
-env = {"PRAXIS_STATE_DIR": str(state / "state"), "PRAXIS_MODE": "guarded", "HOME": "/root",
-       "PRAXIS_POLICY": str(tree / "bench/playbook/policy.yml"), "PRAXIS_PRINCIPAL": "bench@localhost"}
+env = {
+    "PRAXIS_STATE_DIR": str(state / "state"),
+    "PRAXIS_MODE": "guarded",
+    "HOME": "/root",
+    "PRAXIS_POLICY": str(tree / "bench/playbook/policy.yml"),
+    "PRAXIS_PRINCIPAL": "bench@localhost",
+}
 gate = G.Gate.from_settings(load_settings(env, cwd=str(state), cfg=None))
 gate.start_run(pid=os.getpid(), via="benchmark")
 req = TaskRequest(action="ansible.builtin.command", args={"_raw_params": "uname -a"}, host="h1")
 
 
 def measure(label, fn, n=30000):
-    for _ in range(3000):
+    for _repeat in range(3000):
         fn()
     ts = []
-    for _ in range(n):
+    for _repeat in range(n):
         a = time.thread_time_ns()
         fn()
         ts.append(time.thread_time_ns() - a)
     ts.sort()
-    print(f"{label:34s} p50 {ts[n // 2] / 1000:7.2f} us  p99 {ts[int(n * .99)] / 1000:7.2f} us")
+    print(f"{label:34s} p50 {ts[n // 2] / 1000:7.2f} us  p99 {ts[int(n * 0.99)] / 1000:7.2f} us")
 
 
 original = killswitch.is_tripped
@@ -55,6 +61,7 @@ def other(path="/nonexistent-x"):
         except FileNotFoundError:
             return False
         return True
+
     return check
 
 
