@@ -63,7 +63,7 @@ def ranges():
 def exclusive(rs):
     pages = set()
     with open("/proc/self/pagemap", "rb") as f:
-        for lo, hi, _ in rs:
+        for lo, hi, _name in rs:
             n = (hi - lo) // 4096
             f.seek(lo // 4096 * 8)
             data = f.read(n * 8)
