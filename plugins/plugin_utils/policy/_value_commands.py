@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from . import _commands, _shell
 from ._commands import Finding
 
-__all__ = ["value_commands", "value_findings"]
+__all__ = ["data_findings", "value_commands", "value_findings"]
 
 # What may stand before a program in a value: systemd's ``-@:+!`` (and ``!!``), git's ``!`` for a shell alias, and
 # an opening brace before a quoted or spaced value (an apt hook's ``{"cmd";}``).
@@ -83,6 +83,12 @@ _GLOB_OR_BRACE = "*?[{"  # (searched with ``in``: memchr, where a set would walk
 _BRACE_PART = r"""(?:[^ \t\n{}"']|"[^"\n]*"|'[^'\n]*')*"""
 _DYNAMIC = r"[*?]|\[[^ \t\n\[]*\]|\{" + _BRACE_PART + r"\}|\}" + _BRACE_PART + r"\{"
 _DYNAMIC_WORD = re.compile(_DYNAMIC)
+
+
+def data_findings(text: str) -> list[Finding]:
+    """Deny findings for a data string (an argument that is not a command text, a copied source): read as a command
+    line, and, when that finds nothing, for the commands its configuration values hold."""
+    return _commands.deny_findings(text) or value_findings(text)
 
 
 def value_findings(text: str) -> list[Finding]:
@@ -311,10 +317,16 @@ def _line_clean(line: str) -> bool:
     pieces = set(line.translate(_SPLIT_AT_OPERATORS).split())
     if not _STDIN_RUNNERS.isdisjoint(pieces):
         return False
-    pieces |= {piece.lstrip(_PREFIXES) for piece in pieces if piece[:1] in _PREFIXES}
+    return _commands._pieces_clean(_as_values_start(pieces), globs=False)
+
+
+def _as_values_start(pieces: set[str]) -> set[str]:
+    """``pieces`` (already split where a value starts) with each also taken as a value's first word would be: the
+    prefixes a program may carry dropped, and its name, the last path component. What both proofs test names on."""
+    pieces = pieces | {piece.lstrip(_PREFIXES) for piece in pieces if piece[:1] in _PREFIXES}
     pieces |= {piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece}
     pieces.discard("")
-    return _commands._pieces_clean(pieces, globs=False)
+    return pieces
 
 
 def _values_clean(text: str) -> str | None:
@@ -344,10 +356,6 @@ def _values_clean(text: str) -> str | None:
     if _commands._writes_alias_table(text):
         return None
     distinct = "\n".join(set(_commands._as_zero(text.lower()).split("\n")))  # (a generated text: few lines)
-    pieces = set(distinct.translate(_SPLIT_DROPPING_QUOTES).split())
-    pieces |= {piece.lstrip(_PREFIXES) for piece in pieces if piece[:1] in _PREFIXES}
-    if "/" in distinct:
-        pieces.update([piece.rstrip("/").rsplit("/", 1)[-1] for piece in pieces if "/" in piece])
-    pieces.discard("")
+    pieces = _as_values_start(set(distinct.translate(_SPLIT_DROPPING_QUOTES).split()))
     clean = _commands._pieces_clean(pieces, globs="*" in text or "?" in text or "[" in text)
     return distinct if clean else None

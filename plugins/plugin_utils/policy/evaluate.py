@@ -169,12 +169,10 @@ def evaluate(
     for _unused, value in (*strings, *env_strings):
         if value not in seen:
             seen.add(value)
-            found = _commands.deny_findings(value[:_MAX_TEXT])
             # (a value that is not itself a command line may still hold one: ExecStart=..., ProxyCommand ...)
-            findings.extend(found or _value_commands.value_findings(value[:_MAX_TEXT]))
+            findings.extend(_value_commands.data_findings(value[:_MAX_TEXT]))
     for path, data in request.copied_files.items():  # (copy/template src: the bytes a content argument would be)
-        text = data.decode("utf-8", errors="replace")[:_MAX_TEXT]
-        found = _commands.deny_findings(text) or _value_commands.value_findings(text)
+        found = _value_commands.data_findings(data.decode("utf-8", errors="replace")[:_MAX_TEXT])
         findings.extend(Finding(f.rule, f"{f.reason} (in {os.path.basename(path)[:80]})") for f in found)
     plan = _plan(action)  # the module-specific steps that can find anything for this action
     if plan.module_rules or reading.remote_paths or not args.keys().isdisjoint(_DEVICE_KEYS):
