@@ -34,11 +34,15 @@ def _before():
 
 def _child():
     _AT_FORK["modules"] = set(sys.modules)
-    worker = sys.modules.get("ansible.executor.process.worker")
-    if worker is None or getattr(worker.WorkerProcess.run, "_probed", False):
+    executor = sys.modules.get("ansible.executor.task_executor")
+    if executor is None or "ansible.executor.process.worker" not in sys.modules:
         return
-    original = worker.WorkerProcess.run
+    if getattr(executor.TaskExecutor.run, "_probed", False):
+        return
+    original = executor.TaskExecutor.run
 
+    # The task's run, not the worker's: the worker sends its result before its own run returns, and the controller
+    # may end the run (and stop the last worker) before a line written after that reaches the file.
     def run(self):
         try:
             return original(self)
@@ -47,7 +51,7 @@ def _child():
                 out.write(json.dumps(sorted(set(sys.modules) - _AT_FORK["modules"])) + "\\n")
 
     run._probed = True
-    worker.WorkerProcess.run = run
+    executor.TaskExecutor.run = run
 
 
 if _OUT:
