@@ -23,12 +23,16 @@ from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.talos.process im
 
 PY = sys.executable
 # A program that reports how it was started, starts a helper in its own group, then keeps talking until killed.
+# The report appears whole or not at all (written aside, then renamed): the tests wait for it to exist and read it at
+# once, and a report seen half-written failed a CI run on a loaded machine.
 REPORTER = r"""
 import json, os, subprocess, sys, time
 helper = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(1)"])
 report = {"pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0), "helper": helper.pid,
           "stdin": os.readlink("/proc/self/fd/0"), "env": dict(os.environ), "argv": sys.argv}
-open(sys.argv[1], "w").write(json.dumps(report))
+with open(sys.argv[1] + ".part", "w") as handle:
+    handle.write(json.dumps(report))
+os.replace(sys.argv[1] + ".part", sys.argv[1])
 while True:
     print("still running", flush=True)
     time.sleep(0.05)
@@ -102,8 +106,10 @@ def test_the_emergency_stop_kills_the_whole_group(tmp_path: Path) -> None:
 
 def test_a_timeout_kills_the_whole_group(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    done = run_isolated([PY, "-c", REPORTER, str(report)], env={"PATH": os.environ["PATH"]}, timeout=1.0)
+    # The timeout leaves a loaded machine time to start the program and its helper; the report names both.
+    done = run_isolated([PY, "-c", REPORTER, str(report)], env={"PATH": os.environ["PATH"]}, timeout=5.0)
     assert done.ended == "timeout" and done.returncode < 0
+    assert report.exists(), "the program did not report within the timeout"
     data = json.loads(report.read_text())
     assert wait_for(lambda: not alive(data["pid"]) and not alive(data["helper"]))
 
