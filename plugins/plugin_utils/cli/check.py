@@ -5,13 +5,17 @@
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..core.display import emit, emit_json
 from ..core.gate import Gate
 from ..core.models import HOST_TYPES, Mode, RequestKind, TaskRequest, normalise_host_type
 from ..core.settings import GateSettings
-from ..policy import _talos
+from ..core.sources import COPYING_ACTIONS, copied_sources
+from ..policy import _controller, _talos
+from ..policy._modules import canonical_action, truthy
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK, fatal, json_arg
 
 
@@ -28,6 +32,7 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
     # A Talos host is reached over the talosctl connection, whose node is the host (as the inventory would set it).
     connection = args.connection or (_talos.CONNECTION if host_type == "talos" else "ssh")
     gate = Gate.from_settings(settings)
+    paths = _copied_source_paths(canonical_action(args.action), task_args)
     request = TaskRequest(
         action=args.action,
         args=task_args,
@@ -40,6 +45,8 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
         become_method=args.become_method if args.become else None,
         check_mode=args.check_mode,
         environment=environment if isinstance(environment, dict) else {"<invalid>": environment},
+        controller_paths=paths,
+        copied_files=copied_sources(canonical_action(args.action), paths),
         kind=RequestKind.CHECK if not args.lookup else RequestKind.LOOKUP,
         principal=settings.principal,
     )
@@ -62,11 +69,35 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
     return EXIT_OK if decision.allowed else EXIT_NOT_ALLOWED
 
 
+def _copied_source_paths(action: str, task_args: Mapping[str, Any]) -> dict[str, str]:
+    """The controller file a ``copy`` or ``template`` would read, so that ``check`` scans what the run scans
+    (``core/sources.py``). A run finds ``src`` on the task's search path (role ``files/``, the play's directory);
+    here there is no play, so a relative ``src`` is read from the current directory: run ``check`` where the
+    playbook is. A directory ends with ``/``, as the adapter reports one (copy places the whole tree)."""
+    option = COPYING_ACTIONS.get(action)
+    if option is None:
+        return {}
+    given = task_args.get(option)
+    if not isinstance(given, str) or not given or "://" in given or truthy(task_args.get("remote_src", False)):
+        return {}
+    try:
+        resolved = _controller.resolve(given)
+    except (OSError, ValueError):  # (a NUL in the path: reported as written, and judged so)
+        return {option: given}
+    return {option: resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved}
+
+
 def register(sub: Any) -> None:
     """Add this command group to the ``praxis-gate`` parser."""
     check = sub.add_parser("check", help="explain how the gate would decide a task, without running anything")
     check.add_argument("--action", required=True, help="module or action FQCN, e.g. ansible.builtin.shell")
-    check.add_argument("--args", default="{}", help='module arguments as JSON, e.g. \'{"_raw_params": "uptime"}\'')
+    check.add_argument(
+        "--args",
+        default="{}",
+        help='module arguments as JSON, e.g. \'{"_raw_params": "uptime"}\'; a copy or template '
+        "src is read as the run reads it, a relative one from the current "
+        "directory",
+    )
     check.add_argument("--host", default="localhost")
     check.add_argument(
         "--host-type",
