@@ -1330,7 +1330,23 @@ def deny_rules(analysis: ShellAnalysis) -> list[Finding]:
     _deny_find_xargs(analysis, add)
     _deny_decode(analysis, add)
     _deny_fork(analysis, add)
+    if analysis.written:
+        _deny_written(analysis, add)
     return [Finding(rule, reason) for rule, reason in found]
+
+
+def _deny_written(analysis: ShellAnalysis, add: Callable[[str, str], None]) -> None:
+    """What the text stores for later (``echo 'ExecStart=/bin/rm -rf /usr' > unit``, ``cat > /etc/cron.d/x
+    <<EOF``, ``printf ... | crontab -``) is read as a data string, as ``copy content=`` writing the same file is:
+    as a command line and for the commands its configuration values hold. A stored text is a strict part of the
+    text that stores it, so the reading ends."""
+    from . import _value_commands  # noqa: PLC0415 - it imports this module, so it is found here at first use
+
+    for text in analysis.written:
+        if len(text) >= len(analysis.text):  # (never the text itself again: each reading is of a shorter text)
+            continue
+        for finding in _value_commands.data_findings(text):
+            add(finding.rule, f"{finding.reason}, in the data the text stores for later")
 
 
 # ---------------------------------------------------------------------------------------------------------------

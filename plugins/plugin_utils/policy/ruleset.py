@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.17"
+RULESET_VERSION = "2026.12.18"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -158,6 +158,10 @@ RULESET_HISTORY: Mapping[str, str] = {
     # two red-team passes: copy/template sources, cron lines, JSON read through its parser, values up to the next
     # separator, fragments and expansion-first values not read; coproc keeps a text for the analyser
     "2026.12.17": "7f5899a8c4cf614bed525ac4fab1225b46bf2df6667bc5c0090dde0482bc47e7",
+    # 2026.12.18: what a command line stores for later is read as a data string (echo/printf/cat heredoc > file, a
+    # group's or exec's redirected output, a static chain into tee/sponge/dd/crontab or into a file): as copy
+    # content= writing the same file is
+    "2026.12.18": "3f185440d9511c89babd541936c544771f4594727fc9cff5ebffd408766a7598",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -85,7 +85,11 @@ def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool
     cmds = tuple(c.freeze() for c in out.cmds)
     pipelines = tuple(tuple(cmds[i] for i in idxs if i < len(cmds)) for idxs in out.pipelines)
     return ShellAnalysis(
-        commands=cmds, pipelines=pipelines, uncertain=uncertain or out.uncertain, text=_normalise(text)
+        commands=cmds,
+        pipelines=pipelines,
+        uncertain=uncertain or out.uncertain,
+        text=_normalise(text),
+        written=tuple(out.written),
     )
 
 

@@ -19,7 +19,7 @@ from ._lexer import _Redir
 from ._output import _produced_text, _static_output
 from ._results import Redirect, _Cmd
 from ._state import _State
-from ._vocabulary import _MAX_ALTS, _MAX_VALUE
+from ._vocabulary import _MAX_ALTS, _MAX_VALUE, _MAX_WRITTEN, STORES_STDIN, stores_output
 
 
 def _basename(text: str) -> str:
@@ -135,9 +135,22 @@ class _Files(_Expansion):
                 if source is not target and programs:
                     self._rename_to(target, programs)
 
+    def _record_written(self, text: str | None) -> None:
+        """Keep data the text stores for later (``ShellAnalysis.written``), bounded."""
+        if text and text.strip() and len(self.out.written) < _MAX_WRITTEN and text not in self.out.written:
+            self.out.written.append(text[:_MAX_VALUE])
+
     def _record_file(self, cmd: _Cmd) -> None:
         """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later.
-        A file written with content that is not statically known runs an unknown program if executed later."""
+        A file written with content that is not statically known runs an unknown program if executed later.
+        Whatever the file, what a static producer writes to one, and the text a program that stores its standard
+        input (``tee f <<EOF``, ``crontab - <<< ...``) is given, is data kept for later: the deny list reads it."""
+        if cmd.stdin is not None and cmd.name in STORES_STDIN:
+            self._record_written(cmd.stdin)
+        if stores_output(cmd.redirects):
+            if cmd.name == "exec" and len(cmd.argv) == 1:  # ``exec > f``: what every later command prints
+                self.out.output_stored = True
+            self._record_written(_produced_text(cmd, writes_ok=True))
         writes = [r for r in cmd.redirects if r.op in (">", ">>", ">|") and r.fd in (None, 1)]
         if len(writes) != 1:
             return

@@ -82,7 +82,7 @@ def _produced_text(cmd: _Cmd, *, writes_ok: bool = False) -> str | None:
     for r in cmd.redirects:
         if r.op in ("<<", "<<-", "<<<") or r.fd == 2 or r.op == ">&":
             continue
-        if not (writes_ok and r.op in (">", ">>", ">|") and r.fd in (None, 1)):
+        if not (writes_ok and r.op in (">", ">>", ">|", "&>", "&>>") and r.fd in (None, 1)):
             return None
     name = cmd.name
     if name == "echo":

@@ -67,12 +67,15 @@ class ShellAnalysis:
     """``commands``: every simple command found, nested ones included, in the order analysed. ``pipelines``:
     commands joined by ``|`` (groups inside a pipeline are flattened into it). ``uncertain``: some part could
     not be analysed with confidence (unbalanced quoting, a size/depth/work limit, an unknown construct).
-    ``text``: the input without NULs and line continuations, for regex safety nets."""
+    ``text``: the input without NULs and line continuations, for regex safety nets. ``written``: the statically
+    known data the text stores for later (``echo ... > f``, ``cat > f <<EOF``, ``... | tee f``, ``... | crontab
+    -``), which the deny list reads as it reads a file a task copies."""
 
     commands: tuple[SimpleCommand, ...]
     pipelines: tuple[tuple[SimpleCommand, ...], ...]
     uncertain: bool
     text: str
+    written: tuple[str, ...] = ()
 
 
 # The plain-line shortcut (``_entry._plain_command``) builds one SimpleCommand and one ShellAnalysis per plain command
@@ -85,13 +88,13 @@ _SIMPLE_FIELDS = (
     "argv", "name", "wrappers", "redirects", "cwd", "dynamic_name", "pipe_in", "pipe_out", "origin", "empty_forms",
     "cwds", "background", "function", "stdin", "stdin_code", "feeds_code", "code",
 )  # fmt: skip
-_ANALYSIS_FIELDS = ("commands", "pipelines", "uncertain", "text")
+_ANALYSIS_FIELDS = ("commands", "pipelines", "uncertain", "text", "written")
 if SimpleCommand.__slots__ != _SIMPLE_FIELDS or ShellAnalysis.__slots__ != _ANALYSIS_FIELDS:  # pragma: no cover
     raise ImportError("SimpleCommand or ShellAnalysis changed its fields: update the plain-line builders")
 _SIMPLE_SETTERS = [vars(SimpleCommand)[name].__set__ for name in _SIMPLE_FIELDS]
 (_ARGV, _NAME, _WRAPPERS, _REDIRECTS, _CWD, _DYNAMIC, _PIPE_IN, _PIPE_OUT, _ORIGIN, _EMPTY_FORMS, _CWDS, _BACKGROUND,
  _FUNCTION, _STDIN, _STDIN_CODE, _FEEDS_CODE, _CODE) = _SIMPLE_SETTERS  # fmt: skip
-_COMMANDS, _PIPELINES, _UNCERTAIN, _TEXT = (vars(ShellAnalysis)[name].__set__ for name in _ANALYSIS_FIELDS)
+_COMMANDS, _PIPELINES, _UNCERTAIN, _TEXT, _WRITTEN = (vars(ShellAnalysis)[name].__set__ for name in _ANALYSIS_FIELDS)
 
 
 def plain_command(
@@ -127,6 +130,7 @@ def one_command_analysis(command: SimpleCommand, text: str) -> ShellAnalysis:
     _PIPELINES(analysis, ())
     _UNCERTAIN(analysis, False)
     _TEXT(analysis, text)
+    _WRITTEN(analysis, ())
     return analysis
 
 
@@ -193,11 +197,17 @@ class _Cmd:
 
 
 class _Out:
-    __slots__ = ("aliased", "cmds", "files", "limit", "max_depth", "pipelines", "renamed", "uncertain", "work")
+    __slots__ = (
+        "aliased", "cmds", "files", "limit", "max_depth", "output_stored", "pipelines", "renamed", "uncertain", "work",
+        "written",
+    )  # fmt: skip
 
     def __init__(self, max_depth: int, limit: int) -> None:
         self.cmds: list[_Cmd] = []
         self.files: dict[str, str] = {}  # files the text writes with known content (``cat > x.sh <<EOF``)
+        # Every statically known text the text stores for later, whatever the file (see ShellAnalysis.written).
+        self.written: list[str] = []
+        self.output_stored = False  # an ``exec > f`` sent the standard output of what follows to a file
         # Command names the text gives other programs (``ln -s /bin/rm x``, ``hash -p /bin/rm ls``): a name or a
         # file key -> the programs it may run ("" for one that is not statically known). Bounded.
         self.renamed: dict[str, list[str]] = {}

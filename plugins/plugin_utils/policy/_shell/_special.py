@@ -15,6 +15,7 @@ from __future__ import annotations
 from ._expansion import _Field
 from ._languages import _Languages
 from ._lexer import _NAME, split_argv
+from ._output import _produced_text
 from ._results import _Cmd
 from ._runners import _Runners
 from ._state import _Alt
@@ -50,6 +51,8 @@ class _SpecialCommands(_Runners, _Languages):
         args = fields[1:]
         if cmd.redirects:
             self._record_file(cmd)
+        elif self.out.output_stored:
+            self._record_written(_produced_text(cmd))
         texts = [f.text for f in args]
         may_fail = self.term == "||" or (self.term not in ("&&", "|", "|&") and not st.errexit)
         if name == "hash" and "-p" in texts:

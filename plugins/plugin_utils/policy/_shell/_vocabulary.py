@@ -11,6 +11,11 @@ into the ruleset fingerprint, so that a change to any of them is a change of the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._results import Redirect
 
 # --------------------------------------------------------------------------------------------------------------
 # Vocabulary (exported so the rules and the ruleset fingerprint see the same lists)
@@ -390,6 +395,24 @@ _MAX_VALUE = 65536  # longer variable values are treated as unknown
 _MAX_COMMANDS = 200_000
 _MAX_CODE_SCAN = 65536
 _MAX_DECODED = 1 << 20
+# Programs that store what they read on standard input for later: tee and sponge (into their files), dd (of=),
+# crontab (``crontab -`` or no file: the user's cron table). What a static producer pipes into one, or a heredoc
+# gives one, is data the deny list reads (ShellAnalysis.written), as it reads a file a task copies.
+STORES_STDIN = frozenset({"tee", "sponge", "dd", "crontab"})
+_MAX_WRITTEN = 16  # stored texts kept per analysis
+# Redirection targets that are not files: writing there keeps nothing.
+_NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/full", "/dev/zero"})
+
+
+def stores_output(redirects: Sequence[Redirect]) -> bool:
+    """The redirections send standard output to a file (not /dev/null, a standard stream or the terminal)."""
+    return any(
+        r.op in (">", ">>", ">|", "&>", "&>>")
+        and r.fd in (None, 1)
+        and r.target not in _NOT_FILES
+        and not r.target.startswith("/dev/fd/")
+        for r in redirects
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -675,6 +698,8 @@ def _data() -> dict[str, object]:
         "languages": dict(sorted(_LANGUAGES.items())),
         "tcl_family": sorted(TCL_FAMILY),
         "sudo_like": sorted(_SUDO_LIKE),
+        "stores_stdin": sorted(STORES_STDIN),
+        "not_files": sorted(_NOT_FILES),
         "limits": {
             "alternatives": _MAX_ALTS,
             "variants": _MAX_VARIANTS,
@@ -684,5 +709,6 @@ def _data() -> dict[str, object]:
             "commands": _MAX_COMMANDS,
             "code_scan": _MAX_CODE_SCAN,
             "decoded_bytes": _MAX_DECODED,
+            "written_texts": _MAX_WRITTEN,
         },
     }

@@ -37,6 +37,10 @@ def _rules(text: str, cwd: str | None = None) -> set[str]:
 # ---------------------------------------------------------------------------------------------------------------
 
 ROOT_WIPE = [
+    # Stored for later (ruleset 2026.12.18): what a text writes to a file is read as ``copy content=`` writing the
+    # same file is (these two were near misses before: the file was written, not run).
+    "echo 'rm -rf /' > notes.txt",
+    "echo 'rm -rf /' > a.sh; sh b.sh",
     "rm -rf /",
     "rm -fr /*",
     "rm -r -f /",
@@ -215,8 +219,9 @@ ROOT_WIPE_NEGATIVE = [
     "hello world",
     "rmdir /tmp/empty",
     "cd /srv && rm -rf build",
-    "echo 'rm -rf /' > notes.txt",
-    "echo 'rm -rf /' > a.sh; sh b.sh",
+    "echo 'rm -rf /' > /dev/null",
+    "echo 'rm -rf /' >&2",
+    "echo 'rm -rf /' | wc -c",
 ]
 
 

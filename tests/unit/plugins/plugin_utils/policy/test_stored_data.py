@@ -1,0 +1,160 @@
+# Copyright (c) 2026 praxis.gatekeeper contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a command line stores for later is deny-scanned as data (ruleset 2026.12.18; SEC-1).
+
+``copy content='rm -rf /usr' dest=/etc/cron.daily/job`` is denied: a data string is read as a command line and for
+the commands its configuration values hold. ``shell: echo 'rm -rf /usr' > /etc/cron.daily/job`` stores the same
+bytes in the same file and was only T2, so any task could swap the module for a shell line. The analyser now
+reports the statically known text a command line stores (``ShellAnalysis.written``) and the deny list reads it.
+
+Held here, generated over every way a shell stores text (a producer's redirection, a heredoc or here-string given
+to a program that stores its input, a static chain into tee, sponge, dd, crontab or a file, a group's or
+``exec``'s redirected output, through a variable, a decoder, octal escapes, a nested ``sh -c``) crossed with every
+deny class in the formats a stored file holds (a script line, a cron line, a unit's ``ExecStart=``), each through
+``evaluate`` as a shell task and inside a copied script:
+
+* all denied, with the payload's own rule;
+* positive controls: the same writers storing ordinary text are not denied, and the payloads written nowhere (the
+  terminal, standard error, /dev/null, a counting filter) or only searched for are not denied.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _shell
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.evaluate import evaluate
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
+
+_RULESET = load_ruleset(None)
+
+# (payload, its rule): single-quotable (no "'"), no "$" or "%" (a heredoc or a printf format would change them).
+PAYLOADS = [
+    ("rm -rf /usr", "deny.root-wipe"),
+    ("* * * * * root rm -rf /usr", "deny.root-wipe"),
+    ("ExecStart=/bin/rm -rf /usr", "deny.root-wipe"),
+    ("find / -delete", "deny.root-wipe"),
+    ("mkfs.ext4 /dev/sda", "deny.raw-disk-write"),
+    ("dd if=/dev/zero of=/dev/sda", "deny.raw-disk-write"),
+    ("chmod -R 777 /", "deny.recursive-perms-root"),
+    ("git push --force origin main", "deny.force-push-main"),
+]
+BENIGN = ["echo hello", "* * * * * root /usr/local/bin/backup", "ExecStart=/usr/bin/true", "rm -rf /tmp/build"]
+SINKS = ["/etc/cron.daily/job", "/etc/systemd/system/x.service", "notes.txt", "/tmp/out"]
+
+
+def _octal(text: str) -> str:
+    return "".join(f"\\{ord(char):03o}" for char in text)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# Each writer stores {p} (or its encoding) in {f}, or in the user's cron table.
+WRITERS = {
+    "echo >": "echo '{p}' > {f}",
+    "echo >>": "echo '{p}' >> {f}",
+    "echo >|": "echo '{p}' >| {f}",
+    "echo &>": "echo '{p}' &> {f}",
+    "echo 1>": "echo '{p}' 1> {f} 2>/dev/null",
+    "echo -e": "echo -e '#!/bin/sh\\n{p}' > {f}",
+    "/bin/echo": "/bin/echo '{p}' > {f}",
+    "printf %s": "printf '%s\\n' '{p}' > {f}",
+    "printf format": "printf '{p}\\n' > {f}",
+    "printf octal": "printf '{octal}' > {f}",
+    "cat heredoc": "cat > {f} <<'EOF'\n#!/bin/sh\n{p}\nEOF",
+    "cat heredoc after": "cat <<EOF > {f}\n{p}\nEOF",
+    "cat heredoc tabs": "cat > {f} <<-'EOF'\n\t{p}\n\tEOF",
+    "tee heredoc": "tee {f} <<'EOF'\n{p}\nEOF",
+    "tee here-string": "tee -a {f} <<< '{p}'",
+    "| tee": "echo '{p}' | tee {f}",
+    "| sudo tee -a": "echo '{p}' | sudo tee -a {f} > /dev/null",
+    "| sponge": "printf '%s\\n' '{p}' | sponge {f}",
+    "| dd": "echo '{p}' | dd of={f} status=none",
+    "| crontab -": "echo '{p}' | crontab -",
+    "crontab heredoc": "crontab - <<'EOF'\n{p}\nEOF",
+    "crontab here-string": "crontab <<< '{p}'",
+    "| cat >": "echo '{p}' | cat > {f}",
+    "| base64 -d >": "echo {b64} | base64 -d > {f}",
+    "| base64 -d | tee": "echo {b64} | base64 -d | tee {f}",
+    "group": "{{ echo '#!/bin/sh'; echo '{p}'; }} > {f}",
+    "subshell": "(echo '#!/bin/sh'; echo '{p}') >> {f}",
+    "exec": "exec > {f}; echo '{p}'",
+    "variable": "line='{p}'; echo \"$line\" > {f}",
+    "sh -c": "sh -c \"echo '{p}' > {f}\"",
+    "sudo sh -c tee": "sudo sh -c \"echo '{p}' | tee {f}\"",
+    "after cd": "cd /etc && echo '{p}' > {f}",
+    "in a function": "w() {{ echo '{p}' > {f}; }}; w",
+}
+
+
+def _writer(form: str, payload: str, sink: str) -> str:
+    return WRITERS[form].format(p=payload, f=sink, octal=_octal(payload + "\n"), b64=_b64(payload + "\n"))
+
+
+def _deny_rules(action: str, args: dict[str, object]) -> set[str]:
+    request = TaskRequest(action=action, args=args, host="h1")
+    return {f.rule for f in evaluate(request, ruleset=_RULESET).findings if f.rule.startswith("deny.")}
+
+
+@pytest.mark.parametrize(("payload", "rule"), PAYLOADS, ids=[p for p, _unused in PAYLOADS])
+@pytest.mark.parametrize("form", sorted(WRITERS))
+def test_a_stored_deny_class_command_is_denied(form: str, payload: str, rule: str) -> None:
+    for sink in SINKS:
+        line = _writer(form, payload, sink)
+        assert rule in _deny_rules("ansible.builtin.shell", {"_raw_params": line}), line
+    script = "#!/bin/sh\nset -e\n" + _writer(form, payload, SINKS[0]) + "\nexit 0\n"
+    assert rule in _deny_rules("ansible.builtin.copy", {"dest": "/usr/local/bin/setup", "content": script}), script
+
+
+@pytest.mark.parametrize("form", sorted(WRITERS))
+def test_the_same_writers_storing_ordinary_text_are_not_denied(form: str) -> None:
+    for benign in BENIGN:
+        for sink in SINKS:
+            line = _writer(form, benign, sink)
+            assert _deny_rules("ansible.builtin.shell", {"_raw_params": line}) == set(), line
+
+
+NOT_STORED = [
+    "echo '{p}'",
+    "echo '{p}' >&2",
+    "echo '{p}' 1>&2",
+    "echo '{p}' > /dev/null",
+    "echo '{p}' > /dev/stderr",
+    "echo '{p}' | wc -c",
+    "grep -rF '{p}' /etc/cron.d",
+    "grep -c '{p}' <<< 'nothing to see'",
+    "printf 'Never run %s\\n' '{p}'",
+    "logger -t audit 'refused: {p}'",
+]
+
+
+@pytest.mark.parametrize("shape", NOT_STORED)
+def test_a_payload_written_nowhere_or_only_searched_for_is_not_denied(shape: str) -> None:
+    for payload, _rule in PAYLOADS:
+        line = shape.format(p=payload)
+        assert _deny_rules("ansible.builtin.shell", {"_raw_params": line}) == set(), line
+
+
+def test_the_analysis_reports_what_is_stored_and_nothing_else() -> None:
+    """The analyser's own report, read by the deny rule: the stored texts, in order, and none for output that is
+    not kept."""
+    analysis = _shell.analyze("echo a > /tmp/x; echo b >&2; printf 'c\\n' | tee -a /tmp/y; echo d | wc -l")
+    assert analysis.written == ("a\n", "c\n")
+    assert _shell.analyze("uname -a").written == ()
+    # An expansion the analyser cannot resolve stays as written (read as text, never guessed); a producer whose
+    # output is not statically known stores nothing the rule could read.
+    assert _shell.analyze("cat > /tmp/z <<EOF\n$(date)\nEOF").written == ("$(date)\n",)
+    assert _shell.analyze("echo $X > /tmp/z").written == ()
+
+
+def test_nested_storing_ends() -> None:
+    """A stored text that itself stores text is read again, one level per nesting, and the reading ends."""
+    inner = "echo 'rm -rf /usr' > /etc/cron.daily/job"
+    line = inner
+    for _level in range(6):
+        line = f"cat > /tmp/next.sh <<'EOF{_level}'\n{line}\nEOF{_level}"
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": line})
