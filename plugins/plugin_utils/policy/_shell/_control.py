@@ -7,7 +7,10 @@ subshells, function bodies) and the simple command being collected (``_Cur``), w
 layer when it ends. Code that may not run (inside a conditional, after ``&&`` or ``||``) adds alternatives to what
 it assigns instead of replacing them (``cond``); a subshell or a function body runs on a copy of the state, and a
 function's body is kept for its calls. A pipeline whose consumer runs its stdin as code (``... | sh``) is analysed
-with the producers' static output.
+with the producers' static output, and what a pipeline or a redirected group stores in a file is reported
+(``ShellAnalysis.written``) for the deny list to read.
+
+Security constraints: SEC-1 (docs/security-constraints.yml).
 """
 
 from __future__ import annotations
