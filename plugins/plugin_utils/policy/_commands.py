@@ -20,6 +20,7 @@ Security constraints: SEC-1, SEC-5 (docs/security-constraints.yml).
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import fnmatch
 import functools
@@ -31,6 +32,10 @@ from dataclasses import dataclass
 from ..core.models import Tier
 from . import _lifecycle, _paths, _pwsh, _shell, _sql, _talos
 from ._shell import ShellAnalysis, SimpleCommand
+
+# How many levels of stored text (a script that stores a script ...) the deny list reads, and the current level.
+_MAX_STORED_DEPTH = 4
+_STORED_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("praxis_stored_depth", default=0)
 
 __all__ = [
     "ACCOUNT_DATABASES",
@@ -1338,15 +1343,30 @@ def deny_rules(analysis: ShellAnalysis) -> list[Finding]:
 def _deny_written(analysis: ShellAnalysis, add: Callable[[str, str], None]) -> None:
     """What the text stores for later (``echo 'ExecStart=/bin/rm -rf /usr' > unit``, ``cat > /etc/cron.d/x
     <<EOF``, ``printf ... | crontab -``) is read as a data string, as ``copy content=`` writing the same file is:
-    as a command line and for the commands its configuration values hold. A stored text is a strict part of the
-    text that stores it, so the reading ends."""
+    as a command line and for the commands its configuration values hold.
+
+    Bounded, because a stored text can store text in turn (a script that writes a script): each level reads at
+    most as many characters as the text that stores them, in order (a decoder can make more from less: what is
+    past that is not read), each stored text shorter than that text, and at most :data:`_MAX_STORED_DEPTH` levels.
+    Deeper or past the budget, the writing command keeps its tier (writing a system path or a cron table is T2 or
+    more); the threat model lists this."""
+    depth = _STORED_DEPTH.get()
+    if depth >= _MAX_STORED_DEPTH:
+        return
     from . import _value_commands  # noqa: PLC0415 - it imports this module, so it is found here at first use
 
-    for text in analysis.written:
-        if len(text) >= len(analysis.text):  # (never the text itself again: each reading is of a shorter text)
-            continue
-        for finding in _value_commands.data_findings(text):
-            add(finding.rule, f"{finding.reason}, in the data the text stores for later")
+    budget = len(analysis.text)
+    token = _STORED_DEPTH.set(depth + 1)
+    try:
+        for stored in analysis.written:
+            text = stored[: min(budget, len(analysis.text) - 1)]
+            if not text:
+                break
+            budget -= len(text)
+            for finding in _value_commands.data_findings(text):
+                add(finding.rule, f"{finding.reason}, in the data the text stores for later")
+    finally:
+        _STORED_DEPTH.reset(token)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -2004,6 +2024,7 @@ RULES_DATA: Mapping[str, object] = {
         "fast_path_state_only_names": _sorted(_STATE_ONLY_NAMES),
         "fast_path_renaming_names": _sorted(_RENAMING_NAMES),
         "fast_path_powershell_prefixes": list(_PWSH_PREFIXES),
+        "stored_text_depth": _MAX_STORED_DEPTH,
         "powershell": _sorted(_PWSH_TOOLS),
     },
     "tiers": {

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.18"
+RULESET_VERSION = "2026.12.19"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -162,6 +162,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     # group's or exec's redirected output, a static chain into tee/sponge/dd/crontab or into a file): as copy
     # content= writing the same file is
     "2026.12.18": "3f185440d9511c89babd541936c544771f4594727fc9cff5ebffd408766a7598",
+    # 2026.12.19: stored text is read to four levels (a script that stores a script ...), each level at most as
+    # many characters as the text that stores them
+    "2026.12.19": "6a6bf1bd839d593eb87625a19461872755e92267a39d7200d9694bee520c4a0e",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -21,10 +21,11 @@ deny class in the formats a stored file holds (a script line, a cron line, a uni
 from __future__ import annotations
 
 import base64
+import gzip
 
 import pytest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest
-from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _shell
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.core.models import TaskRequest, Tier
+from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy import _commands, _shell
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.evaluate import evaluate
 from ansible_collections.praxis.gatekeeper.plugins.plugin_utils.policy.ruleset import load_ruleset
 
@@ -151,10 +152,41 @@ def test_the_analysis_reports_what_is_stored_and_nothing_else() -> None:
     assert _shell.analyze("echo $X > /tmp/z").written == ()
 
 
-def test_nested_storing_ends() -> None:
-    """A stored text that itself stores text is read again, one level per nesting, and the reading ends."""
-    inner = "echo 'rm -rf /usr' > /etc/cron.daily/job"
-    line = inner
-    for _level in range(6):
-        line = f"cat > /tmp/next.sh <<'EOF{_level}'\n{line}\nEOF{_level}"
-    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": line})
+def _nested(levels: int) -> str:
+    """``echo 'rm -rf /usr' > job`` stored by a heredoc, ``levels`` times over (a script that writes a script)."""
+    line = "echo 'rm -rf /usr' > /etc/cron.daily/job"
+    for level in range(levels):
+        line = f"cat > /tmp/next{level}.sh <<'EOF{level}'\n{line}\nEOF{level}"
+    return line
+
+
+def test_stored_text_is_read_to_a_bounded_depth() -> None:
+    """A stored text that stores text is read again, one level per nesting, up to the bound; deeper, the writing
+    command keeps its tier (here the free-form shell's T2), and a crafted nesting thousands deep costs only the
+    bounded levels."""
+    for levels in range(_commands._MAX_STORED_DEPTH):
+        rules = _deny_rules("ansible.builtin.shell", {"_raw_params": _nested(levels)})
+        assert "deny.root-wipe" in rules, levels
+    for levels in (_commands._MAX_STORED_DEPTH, 2000):
+        request = TaskRequest(action="ansible.builtin.shell", args={"_raw_params": _nested(levels)}, host="h1")
+        evaluation = evaluate(request, ruleset=_RULESET)
+        assert not [f for f in evaluation.findings if f.rule.startswith("deny.")], levels
+        assert evaluation.tier >= Tier.T2, levels
+
+
+def test_what_a_decoder_makes_beyond_the_storing_text_is_not_read() -> None:
+    """A decoder can store more than the text that holds it (a compressed payload): each level reads at most as
+    many characters as its text, from the start, so a small line cannot make the deny list read megabytes. A
+    payload that decodes to less, or sits at the start of more, is read (the positive controls)."""
+
+    def line(data: bytes) -> str:
+        return f"echo {base64.b64encode(gzip.compress(data)).decode()} | base64 -d | gunzip > /etc/cron.daily/job"
+
+    filler = b"echo x\n" * 60000
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": line(b"rm -rf /usr\n")})
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": line(b"rm -rf /usr\n" + filler)})
+    beyond = line(filler + b"rm -rf /usr\n")
+    assert len(beyond) < 2000
+    evaluation = evaluate(TaskRequest(action="ansible.builtin.shell", args={"_raw_params": beyond}, host="h1"),
+                          ruleset=_RULESET)  # fmt: skip
+    assert evaluation.tier >= Tier.T2 and not [f for f in evaluation.findings if f.rule.startswith("deny.")]
