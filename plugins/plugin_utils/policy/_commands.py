@@ -1345,24 +1345,18 @@ def _deny_written(analysis: ShellAnalysis, add: Callable[[str, str], None]) -> N
     <<EOF``, ``printf ... | crontab -``) is read as a data string, as ``copy content=`` writing the same file is:
     as a command line and for the commands its configuration values hold.
 
-    Bounded, because a stored text can store text in turn (a script that writes a script): each level reads at
-    most as many characters as the text that stores them, in order (a decoder can make more from less: what is
-    past that is not read), each stored text shorter than that text, and at most :data:`_MAX_STORED_DEPTH` levels.
-    Deeper or past the budget, the writing command keeps its tier (writing a system path or a cron table is T2 or
-    more); the threat model lists this."""
+    Bounded: the analyser keeps at most about twice the text's size of stored text (more only comes from a
+    decoder, and makes the command text uncertain, T3), and a stored text that stores text in turn (a script that
+    writes a script) is read to :data:`_MAX_STORED_DEPTH` levels; deeper, the writing command keeps its tier (the
+    threat model lists this)."""
     depth = _STORED_DEPTH.get()
     if depth >= _MAX_STORED_DEPTH:
         return
     from . import _value_commands  # noqa: PLC0415 - it imports this module, so it is found here at first use
 
-    budget = len(analysis.text)
     token = _STORED_DEPTH.set(depth + 1)
     try:
-        for stored in analysis.written:
-            text = stored[: min(budget, len(analysis.text) - 1)]
-            if not text:
-                break
-            budget -= len(text)
+        for text in analysis.written:
             for finding in _value_commands.data_findings(text):
                 add(finding.rule, f"{finding.reason}, in the data the text stores for later")
     finally:

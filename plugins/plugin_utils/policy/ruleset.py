@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.19"
+RULESET_VERSION = "2026.12.20"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -165,6 +165,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     # 2026.12.19: stored text is read to four levels (a script that stores a script ...), each level at most as
     # many characters as the text that stores them
     "2026.12.19": "6a6bf1bd839d593eb87625a19461872755e92267a39d7200d9694bee520c4a0e",
+    # 2026.12.20: every distinct stored text is kept (no count of stores hides one), up to twice the text's size
+    # and as much again for what decoders make; past either, the command text is uncertain (T3)
+    "2026.12.20": "50007db376bd44a7e5dd9ebbdc1ec1011517ed0743fdbeadb18dc5660ded9178",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -331,7 +331,7 @@ class _ControlFlow(_SimpleCommands):
                 if all(c is not None for c in chain):
                     text = _chain_output([c for c in chain if c is not None])
                     if text is not None:
-                        self._record_written(text)
+                        self._record_written(text, decoded=len(chain) > 1)
                         break
 
     def _end_pipeline(self, lvl: _Level, *, background: bool) -> None:

@@ -19,7 +19,7 @@ from ._lexer import _Redir
 from ._output import _produced_text, _static_output
 from ._results import Redirect, _Cmd
 from ._state import _State
-from ._vocabulary import _MAX_ALTS, _MAX_VALUE, _MAX_WRITTEN, STORES_STDIN, stores_output
+from ._vocabulary import _MAX_ALTS, _MAX_VALUE, STORES_STDIN, stores_output
 
 
 def _basename(text: str) -> str:
@@ -135,10 +135,27 @@ class _Files(_Expansion):
                 if source is not target and programs:
                     self._rename_to(target, programs)
 
-    def _record_written(self, text: str | None) -> None:
-        """Keep data the text stores for later (``ShellAnalysis.written``), bounded."""
-        if text and text.strip() and len(self.out.written) < _MAX_WRITTEN and text not in self.out.written:
-            self.out.written.append(text[:_MAX_VALUE])
+    def _record_written(self, text: str | None, *, decoded: bool = False) -> None:
+        """Keep data the text stores for later (``ShellAnalysis.written``), each distinct text once. Bounded by
+        the text's own size (``_Out.written_room``), with a room of its own for what decoders and filters make
+        (``decoded``), so that a compressed payload cannot crowd out a store the text spells out after it. What
+        does not fit is cut there and the analysis is uncertain: the command is rounded up (T3) rather than judged
+        on what was read."""
+        out = self.out
+        if not text or not text.strip() or text in out.written_seen:
+            return
+        room = out.decoded_room if decoded else out.written_room
+        if len(text) > room:
+            out.uncertain = True
+            text = text[:room]
+            if not text:
+                return
+        if decoded:
+            out.decoded_room -= len(text)
+        else:
+            out.written_room -= len(text)
+        out.written_seen.add(text)
+        out.written.append(text)
 
     def _record_file(self, cmd: _Cmd) -> None:
         """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later.

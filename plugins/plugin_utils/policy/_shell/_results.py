@@ -198,8 +198,8 @@ class _Cmd:
 
 class _Out:
     __slots__ = (
-        "aliased", "cmds", "files", "limit", "max_depth", "output_stored", "pipelines", "renamed", "uncertain", "work",
-        "written",
+        "aliased", "cmds", "decoded_room", "files", "limit", "max_depth", "output_stored", "pipelines", "renamed",
+        "uncertain", "work", "written", "written_room", "written_seen",
     )  # fmt: skip
 
     def __init__(self, max_depth: int, limit: int) -> None:
@@ -207,6 +207,12 @@ class _Out:
         self.files: dict[str, str] = {}  # files the text writes with known content (``cat > x.sh <<EOF``)
         # Every statically known text the text stores for later, whatever the file (see ShellAnalysis.written).
         self.written: list[str] = []
+        self.written_seen: set[str] = set()
+        # Characters of stored text kept, at most (set for the text analysed): twice the text, which holds
+        # everything it spells out, and as much again for what decoders and filters make; past either, the
+        # analysis is uncertain.
+        self.written_room = 0
+        self.decoded_room = 0
         self.output_stored = False  # an ``exec > f`` sent the standard output of what follows to a file
         # Command names the text gives other programs (``ln -s /bin/rm x``, ``hash -p /bin/rm ls``): a name or a
         # file key -> the programs it may run ("" for one that is not statically known). Bounded.

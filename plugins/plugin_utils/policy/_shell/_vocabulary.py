@@ -399,7 +399,6 @@ _MAX_DECODED = 1 << 20
 # crontab (``crontab -`` or no file: the user's cron table). What a static producer pipes into one, or a heredoc
 # gives one, is data the deny list reads (ShellAnalysis.written), as it reads a file a task copies.
 STORES_STDIN = frozenset({"tee", "sponge", "dd", "crontab"})
-_MAX_WRITTEN = 16  # stored texts kept per analysis
 # Redirection targets that are not files: writing there keeps nothing.
 _NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/full", "/dev/zero"})
 
@@ -709,6 +708,6 @@ def _data() -> dict[str, object]:
             "commands": _MAX_COMMANDS,
             "code_scan": _MAX_CODE_SCAN,
             "decoded_bytes": _MAX_DECODED,
-            "written_texts": _MAX_WRITTEN,
+            "stored_text": "2 * len(text) + 4096",
         },
     }

@@ -174,10 +174,12 @@ def test_stored_text_is_read_to_a_bounded_depth() -> None:
         assert evaluation.tier >= Tier.T2, levels
 
 
-def test_what_a_decoder_makes_beyond_the_storing_text_is_not_read() -> None:
-    """A decoder can store more than the text that holds it (a compressed payload): each level reads at most as
-    many characters as its text, from the start, so a small line cannot make the deny list read megabytes. A
-    payload that decodes to less, or sits at the start of more, is read (the positive controls)."""
+def test_a_decoder_that_stores_more_than_the_text_holds_is_rounded_up() -> None:
+    """A decoder can store far more than the line that holds it (a compressed payload). The analyser keeps about
+    twice the text's size of stored text, from the start, so a small line cannot make the deny list read megabytes;
+    past that the command text is uncertain and rounded up to T3. A payload that decodes to less, or sits at the
+    start of more, is read and denied; a literal store after the decoder's is still read (nothing is skipped for
+    what came before)."""
 
     def line(data: bytes) -> str:
         return f"echo {base64.b64encode(gzip.compress(data)).decode()} | base64 -d | gunzip > /etc/cron.daily/job"
@@ -189,4 +191,16 @@ def test_what_a_decoder_makes_beyond_the_storing_text_is_not_read() -> None:
     assert len(beyond) < 2000
     evaluation = evaluate(TaskRequest(action="ansible.builtin.shell", args={"_raw_params": beyond}, host="h1"),
                           ruleset=_RULESET)  # fmt: skip
-    assert evaluation.tier >= Tier.T2 and not [f for f in evaluation.findings if f.rule.startswith("deny.")]
+    assert not [f for f in evaluation.findings if f.rule.startswith("deny.")]
+    assert evaluation.tier == Tier.T3 and any("confidence" in reason for reason in evaluation.reasons), evaluation
+    after = line(filler) + "; echo 'rm -rf /usr' > /etc/cron.daily/other"
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": after})
+
+
+def test_every_store_of_a_long_script_is_read_wherever_it_is() -> None:
+    """No count of stores hides one: the payload as the last of 1,500 stores of a script is denied."""
+    stores = "".join(f"echo 'setting_{i} = {i}' >> /etc/app/app.conf\n" for i in range(1500))
+    script = stores + "echo 'rm -rf /usr' > /etc/cron.daily/job\n"
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": script})
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.copy", {"dest": "/usr/local/bin/s", "content": script})
+    assert _deny_rules("ansible.builtin.shell", {"_raw_params": stores}) == set()
