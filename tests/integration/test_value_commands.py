@@ -88,3 +88,36 @@ def test_a_copied_or_templated_controller_file_holding_a_deny_class_command_is_r
     denied = result.decisions(decision="denied")
     assert [d["rule"] for d in denied] == ["deny.root-wipe"] * 3, denied
     assert [d["reason"].rsplit("(in ", 1)[-1] for d in denied] == ["cleanup.service)", "cleanup.service.j2)", "wipe)"]
+
+
+def test_a_shell_line_that_stores_a_deny_class_command_is_refused(lab: AnsibleLab, tmp_path: Path) -> None:
+    """The same class through a command line that stores the text itself (ruleset 2026.12.18): ``echo`` into a
+    cron file, a heredoc into a unit, a pipe into ``tee``. Each is refused by the deny list and nothing is written;
+    the same shell store of ordinary text asks for approval like any free-form command (the positive control)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    playbook = f"""\
+    - hosts: target1
+      gather_facts: false
+      tasks:
+        - ansible.builtin.shell: echo '* * * * * root rm -rf /usr' > {work}/wipe.cron
+          ignore_errors: true
+        - ansible.builtin.shell: |
+            cat > {work}/cleanup.service <<'EOF'
+            [Service]
+            ExecStart=/bin/rm -rf /usr
+            EOF
+          ignore_errors: true
+        - ansible.builtin.shell: printf '%s\\n' 'mkfs.ext4 /dev/sda' | tee {work}/format.sh
+          ignore_errors: true
+        - ansible.builtin.shell: echo 'ExecStart=/usr/bin/true' > {work}/app.service
+          ignore_errors: true
+    """
+    result = lab.playbook(playbook)
+    assert result.rc == 0, result.output[-3000:]
+    assert sorted(p.name for p in work.iterdir()) == [], result.output[-3000:]
+    denied = result.decisions(decision="denied")
+    assert [d["rule"] for d in denied] == ["deny.root-wipe", "deny.root-wipe", "deny.raw-disk-write"], denied
+    assert all("stores for later" in d["reason"] for d in denied), denied
+    asked = [d for d in result.decisions() if d.get("decision") not in ("denied", "allowed")]
+    assert [d["decision"] for d in asked] == ["approval_required"] and asked[0]["rule"] == "approval.required", asked
