@@ -28,9 +28,8 @@ from ansible.plugins.loader import module_loader
 
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
-from ..core.limits import InputRejected, read_bounded
 from ..core.models import RequestKind, TaskRequest
-from ..core.sources import copied_sources
+from ..core.sources import copied_sources, named_sources, script_files
 from ..core.templating import possibly_template
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
@@ -65,7 +64,6 @@ __all__ = [
 
 # Connection and become options that hold credentials: never part of a request (requests are recorded).
 SECRET_OPTIONS = frozenset({"password", "private_key", "private_key_passphrase", "become_pass"})
-_SCRIPT_LIMIT = 1024 * 1024  # a script payload larger than this is classified by name only (content None)
 
 
 @dataclass(frozen=True)
@@ -148,7 +146,7 @@ def task_request(
         connection_options=connection_surface(
             connection, play_context=context.play_context, variables=variables, templar=templar
         ),
-        local_files=_local_files(task, context.loader),
+        local_files=script_files(canonical_action(action), paths),
         copied_files=copied_sources(canonical_action(action), paths),
         controller_paths=paths,
         sub_actions=sub_actions(task, variables, templar),
@@ -378,35 +376,6 @@ def _environment(task: Any, templar: Any) -> dict[str, Any]:
     return merged
 
 
-def _local_files(task: Any, loader: Any) -> dict[str, bytes | None]:
-    """The script module ships a controller file and runs it: read it so its content is classified."""
-    if canonical_action(str(task.resolved_action or task.action)) != "ansible.builtin.script":
-        return {}
-    args = task.args
-    source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
-    if not source:
-        return {"<missing>": None}
-    try:
-        path = loader.path_dwim_relative_stack(task.get_search_path(), "files", source)
-        # Never blocking, regular files only: a FIFO named by the playbook would otherwise hang the worker.
-        return {path: read_bounded(path, max_bytes=_SCRIPT_LIMIT, what="the script")}
-    except InputRejected:  # too large, or not a file: classified without its content (which rounds up)
-        return {path: None}
-    except (OSError, AnsibleError):
-        return {source: None}
-
-
-# Actions that read a controller file (option, search-path subdirectory, arguments under which it is remote instead).
-_CONTROLLER_SOURCES: dict[str, tuple[str, str]] = {
-    "ansible.builtin.copy": ("src", "files"),
-    "ansible.builtin.template": ("src", "templates"),
-    "ansible.builtin.assemble": ("src", "files"),
-    "ansible.builtin.unarchive": ("src", "files"),
-    "ansible.builtin.uri": ("src", "files"),
-    "ansible.builtin.include_vars": ("file", "vars"),
-}
-
-
 def controller_paths(task: Any, loader: Any, variables: Any) -> dict[str, str]:
     """The controller files an action will read or write, resolved the way the action resolves them (the task's
     search path for sources, ``fetch``'s per-host directory for its destination) and through symlinks. A path that
@@ -420,19 +389,8 @@ def controller_paths(task: Any, loader: Any, variables: Any) -> dict[str, str]:
             found["dest"] = _fetch_dest(loader, dest, str(src or ""), str(variables.get("inventory_hostname", "")),
                                         flat=truthy(args.get("flat")))  # fmt: skip
         return found
-    if action == "ansible.builtin.script":
-        source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
-        if source:
-            found["cmd"] = _search(task, loader, "files", source)
-        return found
-    if action in _CONTROLLER_SOURCES:
-        option, subdir = _CONTROLLER_SOURCES[action]
-        remote = truthy(args.get("remote_src", action == "ansible.builtin.assemble")) or (
-            action == "ansible.builtin.unarchive" and not truthy(args.get("copy", True))
-        )
-        given = args.get(option) or (args.get("_raw_params") if action == "ansible.builtin.include_vars" else None)
-        if isinstance(given, str) and given and not remote and "://" not in given:
-            found[option] = _search(task, loader, subdir, given)
+    for option, (subdir, given) in named_sources(action, args).items():
+        found[option] = _search(task, loader, subdir, given)
     return found
 
 

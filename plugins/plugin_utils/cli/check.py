@@ -13,9 +13,9 @@ from ..core.display import emit, emit_json
 from ..core.gate import Gate
 from ..core.models import HOST_TYPES, Mode, RequestKind, TaskRequest, normalise_host_type
 from ..core.settings import GateSettings
-from ..core.sources import COPYING_ACTIONS, copied_sources
+from ..core.sources import copied_sources, named_sources, script_files
 from ..policy import _controller, _talos
-from ..policy._modules import canonical_action, truthy
+from ..policy._modules import canonical_action
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK, fatal, json_arg
 
 
@@ -32,7 +32,8 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
     # A Talos host is reached over the talosctl connection, whose node is the host (as the inventory would set it).
     connection = args.connection or (_talos.CONNECTION if host_type == "talos" else "ssh")
     gate = Gate.from_settings(settings)
-    paths = _copied_source_paths(canonical_action(args.action), task_args)
+    action = canonical_action(args.action)
+    paths = _controller_paths(action, task_args)
     request = TaskRequest(
         action=args.action,
         args=task_args,
@@ -46,7 +47,8 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
         check_mode=args.check_mode,
         environment=environment if isinstance(environment, dict) else {"<invalid>": environment},
         controller_paths=paths,
-        copied_files=copied_sources(canonical_action(args.action), paths),
+        copied_files=copied_sources(action, paths),
+        local_files=script_files(action, paths),
         kind=RequestKind.CHECK if not args.lookup else RequestKind.LOOKUP,
         principal=settings.principal,
     )
@@ -69,22 +71,21 @@ def cmd_check(args: argparse.Namespace, settings: GateSettings) -> int:
     return EXIT_OK if decision.allowed else EXIT_NOT_ALLOWED
 
 
-def _copied_source_paths(action: str, task_args: Mapping[str, Any]) -> dict[str, str]:
-    """The controller file a ``copy`` or ``template`` would read, so that ``check`` scans what the run scans
-    (``core/sources.py``). A run finds ``src`` on the task's search path (role ``files/``, the play's directory);
-    here there is no play, so a relative ``src`` is read from the current directory: run ``check`` where the
-    playbook is. A directory ends with ``/``, as the adapter reports one (copy places the whole tree)."""
-    option = COPYING_ACTIONS.get(action)
-    if option is None:
-        return {}
-    given = task_args.get(option)
-    if not isinstance(given, str) or not given or "://" in given or truthy(task_args.get("remote_src", False)):
-        return {}
-    try:
-        resolved = _controller.resolve(given)
-    except (OSError, ValueError):  # (a NUL in the path: reported as written, and judged so)
-        return {option: given}
-    return {option: resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved}
+def _controller_paths(action: str, task_args: Mapping[str, Any]) -> dict[str, str]:
+    """The controller files the task reads (``copy``/``template`` ``src``, the ``script`` program, ...;
+    ``core/sources.named_sources``), so that ``check`` judges and reads what the run judges and reads. A run finds
+    them on the task's search path (role ``files/``, the play's directory); here there is no play, so a relative
+    path is read from the current directory: run ``check`` where the playbook is. A directory ends with ``/``, as
+    the adapter reports one (copy then places the whole tree)."""
+    found: dict[str, str] = {}
+    for option, (_subdir, given) in named_sources(action, task_args).items():
+        try:
+            resolved = _controller.resolve(given)
+        except (OSError, ValueError):  # (a NUL in the path: reported as written, and judged so)
+            found[option] = given
+            continue
+        found[option] = resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved
+    return found
 
 
 def register(sub: Any) -> None:
@@ -94,9 +95,9 @@ def register(sub: Any) -> None:
     check.add_argument(
         "--args",
         default="{}",
-        help='module arguments as JSON, e.g. \'{"_raw_params": "uptime"}\'; a copy or template '
-        "src is read as the run reads it, a relative one from the current "
-        "directory",
+        help='module arguments as JSON, e.g. \'{"_raw_params": "uptime"}\'; the controller files it '
+        "names (a copy or template src, a script) are read as the run reads them, a relative one from "
+        "the current directory",
     )
     check.add_argument("--host", default="localhost")
     check.add_argument(

@@ -22,10 +22,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
+from ..policy._modules import truthy
 from .limits import InputRejected, read_bounded
 
-__all__ = ["MAX_FILES", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES", "copied_sources"]
+__all__ = [
+    "CONTROLLER_SOURCES", "MAX_FILES", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES", "SCRIPT_LIMIT", "copied_sources",
+    "named_sources", "script_files",
+]  # fmt: skip
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_FILES = 64
@@ -34,6 +39,52 @@ MAX_DIRECTORIES = 256
 # The actions that write a controller file's bytes (or a template's rendering) to the host, by the option that names
 # it (adapter/requests.controller_paths resolves it; a directory ends with "/").
 COPYING_ACTIONS: Mapping[str, str] = {"ansible.builtin.copy": "src", "ansible.builtin.template": "src"}
+# Actions that read a controller file: the option that names it and the subdirectory of the task's search path the
+# action looks in (``script`` names its program in ``cmd`` or the free-form's first word, under ``files``).
+CONTROLLER_SOURCES: Mapping[str, tuple[str, str]] = {
+    "ansible.builtin.copy": ("src", "files"),
+    "ansible.builtin.template": ("src", "templates"),
+    "ansible.builtin.assemble": ("src", "files"),
+    "ansible.builtin.unarchive": ("src", "files"),
+    "ansible.builtin.uri": ("src", "files"),
+    "ansible.builtin.include_vars": ("file", "vars"),
+}
+SCRIPT_LIMIT = 1024 * 1024  # a script payload larger than this is classified by name only (content None)
+
+
+def named_sources(action: str, args: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """The controller files ``action`` reads with ``args``, as option -> (search subdirectory, path as given): the
+    ``script`` program, and each source option of :data:`CONTROLLER_SOURCES` the action reads on the controller (not
+    with ``remote_src``, ``assemble``'s default, ``unarchive copy=false``, or a URL). The caller resolves each path
+    the way it can: the adapter on the task's search path, ``praxis-gate check`` from the current directory."""
+    if action == "ansible.builtin.script":
+        source = str(args.get("cmd") or args.get("_raw_params") or "").strip().split(" ", 1)[0]
+        return {"cmd": ("files", source)} if source else {}
+    if action not in CONTROLLER_SOURCES:
+        return {}
+    option, subdir = CONTROLLER_SOURCES[action]
+    remote = truthy(args.get("remote_src", action == "ansible.builtin.assemble")) or (
+        action == "ansible.builtin.unarchive" and not truthy(args.get("copy", True))
+    )
+    given = args.get(option) or (args.get("_raw_params") if action == "ansible.builtin.include_vars" else None)
+    if isinstance(given, str) and given and not remote and "://" not in given:
+        return {option: (subdir, given)}
+    return {}
+
+
+def script_files(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes | None]:
+    """The program ``script`` ships and runs (path -> bytes), read so that its content is classified; None for one
+    that cannot be read, is too large or is not a regular file (classified without its content, which rounds up:
+    T3). Never blocks: a FIFO named by the playbook would otherwise hang the reader."""
+    if action != "ansible.builtin.script":
+        return {}
+    path = controller_paths.get("cmd")
+    if not path:
+        return {"<missing>": None}
+    try:
+        return {path: read_bounded(path, max_bytes=SCRIPT_LIMIT, what="the script")}
+    except (InputRejected, OSError, ValueError):
+        return {path: None}
 
 
 def copied_sources(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes]:

@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.20"
+RULESET_VERSION = "2026.12.21"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -168,6 +168,11 @@ RULESET_HISTORY: Mapping[str, str] = {
     # 2026.12.20: every distinct stored text is kept (no count of stores hides one), up to twice the text's size
     # and as much again for what decoders make; past either, the command text is uncertain (T3)
     "2026.12.20": "50007db376bd44a7e5dd9ebbdc1ec1011517ed0743fdbeadb18dc5660ded9178",
+    # 2026.12.21: stored text after the red team's second pass: the descriptor table followed through every
+    # redirection and exec (>&f, 1<>f, 3>f >&3, exec 3>f), producers before any stage that keeps its input (a
+    # group, a subshell, sh -c, a filter into a file, /dev/stdin), decoders on heredocs, a function's output,
+    # printf's flags, width, precision and positions, echo's \c, sed's a/i/c text and s replacements in place
+    "2026.12.21": "8b0baef7a03b4c328ba7bf2479c1f4c4be7bbd28ad2cbd7aae7c55ce135ae6f7",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

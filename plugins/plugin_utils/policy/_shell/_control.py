@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from ._base import _Cur, _Level
 from ._lexer import _LIT, _NAME, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, _Word
-from ._output import _chain_output, _produced_text
-from ._results import _Cmd
+from ._output import _chain_output
 from ._simple import _SimpleCommands
 from ._state import _Alt, _State
-from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS, STORES_STDIN, stores_output
+from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS
 
 # The reserved words that open a compound command (after ``coproc NAME``).
 _COMPOUND_STARTS = frozenset({"{", "if", "while", "until", "for", "case", "select", "[["})
@@ -292,11 +291,10 @@ class _ControlFlow(_SimpleCommands):
             if cur.group_start is not None:
                 if cur.redirs:
                     redirects, stdin = self._redirects(cur.redirs)
-                    inside = self.out.cmds[cur.group_start :]
+                    inside = (cur.group_start, len(self.out.cmds))
                     cmd = self._emit([], "", (), redirects, stdin)
                     main = len(self.out.cmds) - 1 if cmd is not None else -1
-                    if stores_output(redirects):  # ``{ echo ...; printf ...; } > f``: what the group prints
-                        self._record_written("".join(filter(None, (_produced_text(c) for c in inside))))
+                    self._record_inner_output(*inside, redirects)  # (``{ echo ...; } > f``: what the group prints)
                 before = cur.group_start
             else:
                 main = self._execute(cur)
@@ -314,25 +312,39 @@ class _ControlFlow(_SimpleCommands):
             lvl.andor = False
             self.cond -= 1
 
-    def _record_piped_writes(self, mains: list[_Cmd | None]) -> None:
-        """What a pipeline stores for later: the statically known output of its stages before a program that
-        stores its input (``echo ... | sudo tee -a /etc/crontab``, ``printf ... | crontab -``), or of its stages up
-        to one that writes its output to a file (``echo cm0= | base64 -d > /etc/cron.daily/x``)."""
-        for k in range(1, len(mains)):
+    def _record_piped_writes(self, elems: list[tuple[int, int, int]]) -> None:
+        """What a pipeline stores for later. When a stage keeps its input (a program that stores it, or any
+        command inside the stage whose output goes to a file: ``| sudo tee -a /etc/crontab``, ``| crontab -``,
+        ``| (cat > f)``, ``| sh -c 'cat > f'``, ``| while read ...; done > f``), every static producer before it
+        is read as stored text (what each prints, and the heredocs they are given), and so is the chain's
+        computed output through the decoders and filters between (``echo cm0= | base64 -d | tee f``)."""
+        cmds = self.out.cmds
+        mains = [cmds[m] if m >= 0 else None for _unused1, _unused2, m in elems]
+        for k in range(1, len(elems)):
+            a, b, _main = elems[k]
+            if not any(self._stores_input(c) for c in cmds[a:b]):
+                continue
+            self.out.work += sum(end - start for start, end, _unused in elems[:k])
+            if self.out.work > self.out.limit:
+                self.out.uncertain = True
+                return
+            for start, end, _unused in elems[:k]:
+                for producer in cmds[start:end]:
+                    if not (producer.redirects and self._output_stored(producer.redirects)):
+                        self._record_output(producer)
+                        if producer.stdin is not None:
+                            self._record_written(producer.stdin)
             consumer = mains[k]
-            if consumer is None:
-                continue
-            stores = consumer.name in STORES_STDIN
-            writes = stores_output(consumer.redirects)
-            if not (stores or writes):
-                continue
             for j in range(k - 1, max(-1, k - 6), -1):
-                chain = mains[j:k] if stores else mains[j : k + 1]
+                chain = (
+                    mains[j:k] if consumer is None or not self._output_stored(consumer.redirects) else mains[j : k + 1]
+                )
                 if all(c is not None for c in chain):
                     text = _chain_output([c for c in chain if c is not None])
                     if text is not None:
                         self._record_written(text, decoded=len(chain) > 1)
                         break
+            return
 
     def _end_pipeline(self, lvl: _Level, *, background: bool) -> None:
         elems = lvl.pipe
@@ -357,7 +369,7 @@ class _ControlFlow(_SimpleCommands):
             idxs.extend(range(a, b))
         self.out.pipelines.append(tuple(idxs))
         mains = [cmds[m] if m >= 0 else None for _unused1, _unused2, m in elems]
-        self._record_piped_writes(mains)
+        self._record_piped_writes(elems)
         for k in range(1, len(elems)):
             consumer = mains[k]
             foreign = consumer is not None and consumer.name in FOREIGN_READERS

@@ -14,12 +14,32 @@ Security constraints: SEC-1 (docs/security-constraints.yml).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._expansion import _Expansion, _Field, _static, _unknown
 from ._lexer import _Redir
-from ._output import _produced_text, _static_output
+from ._output import _filter_output, _produced_text, _static_output, _without_stdin
 from ._results import Redirect, _Cmd
 from ._state import _State
-from ._vocabulary import _MAX_ALTS, _MAX_VALUE, STORES_STDIN, stores_output
+from ._vocabulary import (
+    _MAX_ALTS,
+    _MAX_VALUE,
+    INHERITED_FDS,
+    STORES_STDIN,
+    apply_redirects,
+    is_stored,
+    names_stdin,
+)
+
+
+def _at_empty_forms(cmd: _Cmd) -> _Cmd:
+    """A copy of ``cmd`` whose words are read at their empty forms (what an unresolved expansion gives when its
+    variable is unset: ``${V:-x}`` is ``x``)."""
+    copy = _without_stdin(cmd)
+    copy.argv = tuple(form if form is not None else word for word, form in zip(cmd.argv, cmd.empty_forms, strict=False))
+    copy.empty_forms = (None,) * len(copy.argv)
+    copy.stdin, copy.redirects = cmd.stdin, cmd.redirects
+    return copy
 
 
 def _basename(text: str) -> str:
@@ -157,17 +177,69 @@ class _Files(_Expansion):
         out.written_seen.add(text)
         out.written.append(text)
 
+    # ---------------- what the text stores for later ----------------
+    def _fds(self, redirects: Sequence[Redirect]) -> dict[int, str]:
+        """Where each descriptor of a command with ``redirects`` leads, after what ``exec`` left."""
+        return apply_redirects(redirects, self.out.exec_fds or INHERITED_FDS)
+
+    def _output_stored(self, redirects: Sequence[Redirect]) -> bool:
+        """A command with ``redirects`` writes its standard output into a file."""
+        return is_stored(self._fds(redirects).get(1, ""))
+
+    def _stores_input(self, cmd: _Cmd) -> bool:
+        """The command keeps what it reads on standard input: a program that stores it (tee, sponge, dd,
+        crontab), one that names its standard input as a file (``cp /dev/stdin f``), or any command whose output
+        goes to a file (a filter's output is its input, transformed)."""
+        return cmd.name in STORES_STDIN or names_stdin(cmd.argv) or self._output_stored(cmd.redirects)
+
+    def _record_output(self, cmd: _Cmd) -> None:
+        """What the command prints, kept as stored text: a static producer's output, read as written and with
+        every expansion it could not resolve at its empty form (``${V:-rm -rf /usr}``), or a decoder's output of
+        the heredoc or here-string it is given."""
+        self._record_written(_produced_text(cmd, writes_ok=True, any_redirects=True))
+        if any(form is not None for form in cmd.empty_forms):
+            self._record_written(_produced_text(_at_empty_forms(cmd), writes_ok=True, any_redirects=True))
+        if cmd.stdin is not None and cmd.name != "cat":
+            data = _filter_output(_without_stdin(cmd), cmd.stdin.encode("utf-8", "surrogateescape"))
+            if data is not None:
+                self._record_written(data.decode("utf-8", "replace"), decoded=True)
+
+    def _record_inner_output(self, start: int, end: int, redirects: Sequence[Redirect]) -> None:
+        """A redirected group, loop, subshell or function call (``{ echo ...; } > f``, ``f > f``): what the
+        commands inside print to the descriptor the redirection set. Each level of nesting reads its commands
+        once, counted against the analysis's work limit."""
+        if not self._output_stored(redirects):
+            return
+        self.out.work += end - start
+        if self.out.work > self.out.limit:
+            self.out.uncertain = True
+            return
+        printed: list[str] = []
+        for cmd in self.out.cmds[start:end]:
+            if cmd.redirects and not cmd.name:
+                continue  # (an inner group's own redirection: its commands were read at its level)
+            if cmd.redirects and apply_redirects(cmd.redirects, {1: "<group>", 2: "<err>"}).get(1) != "<group>":
+                continue  # (its output goes elsewhere: read where it goes)
+            text = _produced_text(cmd, writes_ok=True, any_redirects=True)
+            if text is not None:
+                printed.append(text)
+        self._record_written("".join(printed))
+
     def _record_file(self, cmd: _Cmd) -> None:
         """``echo ... > f`` / ``cat > f <<EOF``: remember what a static producer wrote, to analyse ``sh f`` later.
         A file written with content that is not statically known runs an unknown program if executed later.
-        Whatever the file, what a static producer writes to one, and the text a program that stores its standard
-        input (``tee f <<EOF``, ``crontab - <<< ...``) is given, is data kept for later: the deny list reads it."""
-        if cmd.stdin is not None and cmd.name in STORES_STDIN:
+        Whatever the file, what a command prints into one (the descriptor table followed through every
+        redirection and ``exec``), and the text a program that stores its standard input (``tee f <<EOF``,
+        ``crontab - <<< ...``, ``cp /dev/stdin f``) is given, is data kept for later: the deny list reads it."""
+        if cmd.name == "exec" and len(cmd.argv) == 1 and cmd.redirects:
+            self.out.exec_fds = self._fds(cmd.redirects)  # (exec with only redirections: for what follows)
+            return
+        if cmd.stdin is not None and self._stores_input(cmd):
             self._record_written(cmd.stdin)
-        if stores_output(cmd.redirects):
-            if cmd.name == "exec" and len(cmd.argv) == 1:  # ``exec > f``: what every later command prints
-                self.out.output_stored = True
-            self._record_written(_produced_text(cmd, writes_ok=True))
+        if self._output_stored(cmd.redirects):
+            self._record_output(cmd)
+        if not cmd.redirects:
+            return
         writes = [r for r in cmd.redirects if r.op in (">", ">>", ">|") and r.fd in (None, 1)]
         if len(writes) != 1:
             return

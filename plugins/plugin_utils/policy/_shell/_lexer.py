@@ -173,6 +173,8 @@ def decode_escapes(text: str, start: int = 0, *, stop_at_quote: bool = False, ec
                 j += 1
             out.append(chr(int(text[i + 1 : j], 8) & 0xFF))
             i = j
+        elif nx == "c" and echo:
+            return "".join(out), n  # (echo -e and printf %b: \c ends the output there)
         elif nx == "c" and i + 2 < n:
             out.append(chr(ord(text[i + 2]) & 0x1F))
             i += 3

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from ._lexer import decode_escapes
 from ._results import _Cmd
 from ._scripts import sed_invocation, sed_output, sed_script
-from ._vocabulary import _AWKS, _MAX_DECODED
+from ._vocabulary import _AWKS, _CAT_STDIN, _MAX_DECODED
 
 
 def _echo_text(argv: Sequence[str]) -> str:
@@ -41,45 +41,74 @@ def _echo_text(argv: Sequence[str]) -> str:
     return text + ("\n" if newline else "")
 
 
+# One printf conversion: an optional argument position (``%2$s``), flags, a width and a precision (each a number
+# or ``*``, read from the arguments), and the conversion letter.
+_PRINTF_SPEC = re.compile(r"%(?:([1-9][0-9]{0,3})\$)?([-+ #0']*)(\*|[0-9]{1,4})?(?:\.(\*|[0-9]{0,4}))?([a-zA-Z%])")
+_PRINTF_NUMBERS = "diouxXeEfFgGaA"
+
+
 def _printf_text(argv: Sequence[str]) -> str | None:
-    if len(argv) < 2:
+    """What bash's printf prints for static words: the format (after ``--``) applied to the arguments, again and
+    again while arguments remain; ``%s``, ``%b`` (its argument's escapes decoded), ``%q`` and ``%c`` with their
+    flags, width and precision, and numbers as written. None for ``-v`` (it prints nothing) or a conversion bash
+    does not have."""
+    words = list(argv[1:])
+    if words[:1] == ["--"]:
+        words = words[1:]
+    if not words:
         return ""
-    fmt = argv[1]
+    fmt = words[0]
     if fmt.startswith("-"):
         return None
-    args = list(argv[2:])
+    args = words[1:]
     out: list[str] = []
     for _repeat in range(64):
-        i = 0
+        consumed = False
         chunk: list[str] = []
-        used = False
-        while i < len(fmt):
-            c = fmt[i]
-            if c == "%" and i + 1 < len(fmt):
-                spec = fmt[i + 1]
-                if spec == "%":
-                    chunk.append("%")
-                elif spec in "sbdiuc":
-                    val = args.pop(0) if args else ""
-                    used = True
-                    chunk.append(decode_escapes(val, echo=True)[0] if spec == "b" else val)
-                else:
-                    return None
-                i += 2
+        at = 0
+        for match in _PRINTF_SPEC.finditer(fmt):
+            chunk.append(decode_escapes(fmt[at : match.start()])[0])
+            at = match.end()
+            position, flags, width, precision, conversion = match.groups()
+            if conversion == "%":
+                chunk.append("%")
                 continue
-            chunk.append(c)
-            i += 1
-        out.append(decode_escapes("".join(chunk))[0])
-        if not args or not used:
+            if width == "*" or precision == "*":
+                taken = [args.pop(0) if args else "0" for star in (width, precision) if star == "*"]
+                consumed = True
+                width = taken.pop(0) if width == "*" else width
+                precision = taken.pop(0) if precision == "*" else precision
+            if position is not None:
+                index = int(position) - 1
+                value = words[1:][index] if index < len(words) - 1 else ""
+            else:
+                value = args.pop(0) if args else ""
+                consumed = True
+            if conversion == "b":
+                value = decode_escapes(value, echo=True)[0]
+            elif conversion == "c":
+                value = value[:1]
+            elif conversion not in "sq" and conversion not in _PRINTF_NUMBERS:
+                return None
+            if precision not in (None, "") and conversion in "sbq":
+                value = value[: int(precision)] if precision.lstrip("-").isdigit() else value
+            if width not in (None, "") and width.lstrip("-").isdigit():
+                size = abs(int(width))
+                value = value.ljust(size) if "-" in flags or width.startswith("-") else value.rjust(size)
+            chunk.append(value)
+        chunk.append(decode_escapes(fmt[at:])[0])
+        out.append("".join(chunk))
+        if not args or not consumed:
             break
     return "".join(out)
 
 
-def _produced_text(cmd: _Cmd, *, writes_ok: bool = False) -> str | None:
-    """What a static producer writes to its standard output (echo/printf with static words, cat of a heredoc)."""
+def _produced_text(cmd: _Cmd, *, writes_ok: bool = False, any_redirects: bool = False) -> str | None:
+    """What a static producer writes to its standard output (echo/printf with static words, cat of a heredoc).
+    ``any_redirects``: the caller followed the redirections itself (where the output goes is its business)."""
     if cmd.dynamic_name or any(e is not None for e in cmd.empty_forms):
         return None
-    for r in cmd.redirects:
+    for r in () if any_redirects else cmd.redirects:
         if r.op in ("<<", "<<-", "<<<") or r.fd == 2 or r.op == ">&":
             continue
         if not (writes_ok and r.op in (">", ">>", ">|", "&>", "&>>") and r.fd in (None, 1)):
@@ -89,7 +118,7 @@ def _produced_text(cmd: _Cmd, *, writes_ok: bool = False) -> str | None:
         return _echo_text(cmd.argv)
     if name == "printf":
         return _printf_text(cmd.argv)
-    if name == "cat" and len(cmd.argv) == 1 and cmd.stdin is not None:
+    if name == "cat" and cmd.stdin is not None and all(word in _CAT_STDIN for word in cmd.argv[1:]):
         return cmd.stdin
     if name == "pwd" and len(cmd.cwds) == 1 and cmd.cwds[0] is not None:
         return cmd.cwds[0] + "\n"
@@ -191,6 +220,8 @@ def _filter_output(cmd: _Cmd, data: bytes) -> bytes | None:
             return _openssl(args, data)
     except (ValueError, binascii.Error, zlib.error, LookupError, UnicodeError):
         return None
+    if name == "cat" and all(arg in _CAT_STDIN for arg in args):
+        return data
     flags = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("--"))
     longs = {a for a in args if a.startswith("--")}
     operands = [a for a in args if not a.startswith("-")]
@@ -212,8 +243,6 @@ def _filter_output(cmd: _Cmd, data: bytes) -> bytes | None:
             return base64.b64decode(compact + b"=" * (-len(compact) % 4))
         if name == "xxd" and "r" in flags and "p" in flags:
             return bytes.fromhex(data.decode("ascii", "replace").replace(" ", "").replace("\n", ""))
-        if name == "cat" and not args:
-            return data
         if name in ("gunzip", "zcat") or (name == "gzip" and ("d" in flags or "--decompress" in longs)):
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             out = inflater.decompress(data, _MAX_DECODED)

@@ -198,7 +198,7 @@ class _Cmd:
 
 class _Out:
     __slots__ = (
-        "aliased", "cmds", "decoded_room", "files", "limit", "max_depth", "output_stored", "pipelines", "renamed",
+        "aliased", "cmds", "decoded_room", "exec_fds", "files", "limit", "max_depth", "pipelines", "renamed",
         "uncertain", "work", "written", "written_room", "written_seen",
     )  # fmt: skip
 
@@ -213,7 +213,9 @@ class _Out:
         # analysis is uncertain.
         self.written_room = 0
         self.decoded_room = 0
-        self.output_stored = False  # an ``exec > f`` sent the standard output of what follows to a file
+        # The descriptor table ``exec`` redirections left for the commands after them (``exec > f``, ``exec
+        # 3>f``); None while no exec redirected anything.
+        self.exec_fds: dict[int, str] | None = None
         # Command names the text gives other programs (``ln -s /bin/rm x``, ``hash -p /bin/rm ls``): a name or a
         # file key -> the programs it may run ("" for one that is not statically known). Bounded.
         self.renamed: dict[str, list[str]] = {}

@@ -50,6 +50,9 @@ class SedScript:
     edits: list[tuple[str, str, str, str]] = field(default_factory=list)
     simple: bool = True
     complete: bool = True
+    # Text the script puts into its output: the text of ``a``, ``i`` and ``c``, and each ``s`` replacement (with
+    # ``&`` and back-references, which are input, left out).
+    inserted: list[str] = field(default_factory=list)
 
 
 _SED_SIMPLE = frozenset("=dDgGhHnNpPxzF")
@@ -172,7 +175,9 @@ def sed_script(text: str) -> SedScript:
             result.simple = False
         if c in "aic":
             result.simple = False
-            i = _sed_text_end(text, i)
+            end = _sed_text_end(text, i)
+            result.inserted.append(_sed_text(text[i:end]))
+            i = end
         elif c in ":btTv":
             result.simple = False
             while i < n and text[i] not in ";\n":
@@ -218,6 +223,8 @@ def sed_script(text: str) -> SedScript:
                 if "e" in flags:
                     result.commands.append(_substituted_command(first[0], second[0]))
             result.edits.append((c, first[0], second[0], flags))
+            if c == "s":
+                result.inserted.append(_sed_text(re.sub(r"(?<!\\)&|\\[0-9]", "", second[0])))
         else:
             result.complete = False
             break
@@ -229,6 +236,15 @@ def sed_script(text: str) -> SedScript:
             result.complete = False
             break
     return result
+
+
+def _sed_text(raw: str) -> str:
+    """The text ``a``, ``i`` or ``c`` adds: after its blanks and an optional backslash (GNU's one-line form and the
+    POSIX ``a\\`` form), lines continued by a trailing backslash joined with line breaks, escapes removed."""
+    body = raw.lstrip(" \t")
+    if body.startswith("\\"):
+        body = body[1:].lstrip("\n") if body[1:2] == "\n" else body[1:]
+    return re.sub(r"\\(.)", lambda match: "\n" if match.group(1) == "n" else match.group(1), body, flags=re.S)
 
 
 def _sed_text_end(text: str, i: int) -> int:

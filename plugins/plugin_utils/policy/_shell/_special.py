@@ -15,7 +15,6 @@ from __future__ import annotations
 from ._expansion import _Field
 from ._languages import _Languages
 from ._lexer import _NAME, split_argv
-from ._output import _produced_text
 from ._results import _Cmd
 from ._runners import _Runners
 from ._state import _Alt
@@ -49,10 +48,8 @@ class _SpecialCommands(_Runners, _Languages):
     ) -> None:
         st = self.state
         args = fields[1:]
-        if cmd.redirects:
+        if cmd.redirects or cmd.stdin is not None or self.out.exec_fds is not None:
             self._record_file(cmd)
-        elif self.out.output_stored:
-            self._record_written(_produced_text(cmd))
         texts = [f.text for f in args]
         may_fail = self.term == "||" or (self.term not in ("&&", "|", "|&") and not st.errexit)
         if name == "hash" and "-p" in texts:
@@ -201,8 +198,10 @@ class _SpecialCommands(_Runners, _Languages):
             saved_pos, saved_calling = st.pos, st.calling
             st.pos = [(f.text, f.empty, f.srcs) for f in args]
             st.calling = saved_calling | {name}
-            self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
+            start, end = self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
             st.pos, st.calling = saved_pos, saved_calling
+            if cmd.redirects:  # (``f > file``: what the function's commands print)
+                self._record_inner_output(start, end, cmd.redirects)
             return
         if name not in _HANDLED_NAMES:
             self._record_unknown_copies(args)

@@ -11,7 +11,7 @@ into the ruleset fingerprint, so that a change to any of them is a change of the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -403,15 +403,59 @@ STORES_STDIN = frozenset({"tee", "sponge", "dd", "crontab"})
 _NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/full", "/dev/zero"})
 
 
-def stores_output(redirects: Sequence[Redirect]) -> bool:
-    """The redirections send standard output to a file (not /dev/null, a standard stream or the terminal)."""
-    return any(
-        r.op in (">", ">>", ">|", "&>", "&>>")
-        and r.fd in (None, 1)
-        and r.target not in _NOT_FILES
-        and not r.target.startswith("/dev/fd/")
-        for r in redirects
-    )
+# Where a file descriptor leads before any redirection: the terminal (or whatever the caller gave the task).
+INHERITED_FDS: Mapping[int, str] = {0: "<in>", 1: "<out>", 2: "<err>"}
+# Names a program reads its standard input through (``cp /dev/stdin f``, ``install /dev/stdin f``, ``dd
+# if=/dev/stdin``): such a program stores its input.
+_STDIN_NAMES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "if=/dev/stdin", "if=/dev/fd/0"})
+_CAT_STDIN = frozenset({"-", "/dev/stdin", "-u"})  # cat's words that still mean "copy standard input"
+
+
+def apply_redirects(redirects: Sequence[Redirect], fds: Mapping[int, str]) -> dict[int, str]:
+    """The descriptor table after ``redirects``, applied in order as bash applies them: ``N>f``, ``N>>f``, ``N>|f``
+    and ``N<>f`` point N at f; ``&>f`` and ``>&f`` point 1 and 2 at f; ``N>&M`` makes N a copy of M; ``N>&-``
+    closes N. A target is a path, or ``<out>``/``<err>``/``<in>`` for what the command inherited."""
+    table = dict(fds)
+    for r in redirects:
+        op, target = r.op, r.target
+        if op in (">", ">>", ">|", "<>"):
+            table[r.fd if r.fd is not None else (0 if op == "<>" else 1)] = _device(target, table)
+        elif op in ("&>", "&>>"):
+            table[1] = table[2] = _device(target, table)
+        elif op in (">&", "<&"):
+            fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
+            if target.isdigit():
+                table[fd] = table.get(int(target), "<closed>")
+            elif target == "-":
+                table[fd] = "<closed>"
+            elif r.fd is None and op == ">&":
+                table[1] = table[2] = _device(target, table)
+            else:
+                table[fd] = _device(target, table)
+    return table
+
+
+def _device(target: str, table: Mapping[int, str]) -> str:
+    """A redirection target, with the descriptor files resolved against the table (``/dev/stdout`` is wherever
+    descriptor 1 leads now)."""
+    if target in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
+        return table.get(1, "<closed>")
+    if target in ("/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"):
+        return table.get(2, "<closed>")
+    if target.startswith("/dev/fd/") and target[8:].isdigit():
+        return table.get(int(target[8:]), "<closed>")
+    return target
+
+
+def is_stored(target: str) -> bool:
+    """A descriptor target that keeps what is written to it: a file, not /dev/null, the terminal, a standard
+    stream the task inherited or a closed descriptor."""
+    return bool(target) and not target.startswith("<") and target not in _NOT_FILES
+
+
+def names_stdin(argv: Sequence[str]) -> bool:
+    """The command reads a file that is its standard input (``cp /dev/stdin f``)."""
+    return any(word in _STDIN_NAMES for word in argv[1:])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -699,6 +743,9 @@ def _data() -> dict[str, object]:
         "sudo_like": sorted(_SUDO_LIKE),
         "stores_stdin": sorted(STORES_STDIN),
         "not_files": sorted(_NOT_FILES),
+        "stdin_names": sorted(_STDIN_NAMES),
+        "cat_stdin": sorted(_CAT_STDIN),
+        "printf_spec": "%[N$][flags][width][.precision]conversion",
         "limits": {
             "alternatives": _MAX_ALTS,
             "variants": _MAX_VARIANTS,

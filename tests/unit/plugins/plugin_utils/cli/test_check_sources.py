@@ -1,10 +1,11 @@
 # Copyright (c) 2026 praxis.gatekeeper contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""``praxis-gate check`` reads the controller file a ``copy`` or ``template`` writes, as a run does
-(``core/sources.py``): before, a unit file with a deny-class command in it was explained as "approval required"
-by ``check`` and denied by the run. Generated over both copying actions and every way ``src`` names a file (relative
-to the current directory, absolute, through a symlink, a directory tree), each with a positive control (the same
-file without the command is not denied) and the case the run does not read (``remote_src``)."""
+"""``praxis-gate check`` reads the controller files a task names (a ``copy`` or ``template`` source, a
+``script``) as a run does (``core/sources.py``): before, a unit file with a deny-class command in it was explained
+as "approval required" by ``check`` and denied by the run. Generated over both copying actions and every way
+``src`` names a file (relative to the current directory, absolute, through a symlink, a directory tree), each with
+a positive control (the same file without the command is not denied) and the case the run does not read
+(``remote_src``); the ``script`` program in each spelling; a controller path in the gate's own state."""
 
 from __future__ import annotations
 
@@ -93,3 +94,35 @@ def test_a_source_that_cannot_be_read_is_explained_not_raised(
         decision = _check(capsys, "ansible.builtin.copy", {"src": src, "dest": "/etc/x.conf"})
         assert decision["decision"] == "approval_required", (src, decision)
     assert os.getcwd() == str(workdir)
+
+
+@pytest.mark.parametrize("spelling", ["_raw_params", "cmd", "with arguments"])
+def test_check_reads_the_script_the_run_ships(workdir: Path, capsys: pytest.CaptureFixture[str], spelling: str) -> None:
+    """``script`` runs a controller file: the run reads it and classifies its content; so does ``check`` (a denied
+    payload, an ordinary script at the free-form tier, a missing one rounded up to T3 as the run rounds it)."""
+    (workdir / "wipe.sh").write_text("#!/bin/sh\nrm -rf /usr\n")
+    (workdir / "ok.sh").write_text("#!/bin/sh\nuptime\n")
+
+    def args(name: str) -> dict[str, object]:
+        if spelling == "with arguments":
+            return {"_raw_params": f"{name} --verbose"}
+        return {spelling: name}
+
+    assert _check(capsys, "ansible.builtin.script", args("wipe.sh"))["rule"] == "deny.root-wipe"
+    ordinary = _check(capsys, "ansible.builtin.script", args("ok.sh"))
+    assert ordinary["decision"] == "approval_required" and ordinary["tier"] == "T2", ordinary
+    missing = _check(capsys, "ansible.builtin.script", args("missing.sh"))
+    assert missing["tier"] == "T3" and "cannot read the local file" in str(missing["reason"]), missing
+
+
+def test_check_judges_a_controller_source_in_the_gates_own_state(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A controller path is judged as the run judges it: copying from the gate's state directory is tampering."""
+    state = workdir.parent / "state"
+    state.mkdir(exist_ok=True)
+    (state / "audit.jsonl").write_text("{}\n")
+    decision = _check(capsys, "ansible.builtin.copy", {"src": str(state / "audit.jsonl"), "dest": "/tmp/copy"})
+    assert decision["rule"] == "deny.gate-tamper", decision
+    control = _check(capsys, "ansible.builtin.copy", {"src": "unit.service", "dest": "/tmp/copy"})
+    assert control["decision"] != "denied", control

@@ -89,6 +89,45 @@ WRITERS = {
     "sudo sh -c tee": "sudo sh -c \"echo '{p}' | tee {f}\"",
     "after cd": "cd /etc && echo '{p}' > {f}",
     "in a function": "w() {{ echo '{p}' > {f}; }}; w",
+    # The descriptor table, followed through every redirection and exec (the red team's second pass):
+    ">& file": "echo '{p}' >& {f}",
+    "1>& file": "echo '{p}' 1>& {f}",
+    "3> then >&3": "echo '{p}' 3>{f} >&3",
+    "exec 3> then >&3": "exec 3>{f}; echo '{p}' >&3",
+    "exec 3> then /dev/fd/3": "exec 3>{f}; echo '{p}' > /dev/fd/3",
+    "exec 2> then >&2": "exec 2>{f}; echo '{p}' >&2",
+    "2> then >&2": "echo '{p}' 2>{f} >&2",
+    "1<>": "echo '{p}' 1<>{f}",
+    "exec > then other redirects": "exec > {f}; echo '{p}' 2>/dev/null",
+    "group with /dev/stdout inside": "{{ echo '{p}' > /dev/stdout; }} > {f}",
+    # printf and echo as bash reads them:
+    "printf --": "printf -- '%s\\n' '{p}' > {f}",
+    "printf precision": "printf '%.200s\\n' '{p}' > {f}",
+    "printf width": "printf '%5s\\n' '{p}' > {f}",
+    "printf position": "printf '%1$s\\n' '{p}' > {f}",
+    "echo -e \\c": "echo -e '#!/bin/sh\\n{p}\\c' > {f}",
+    # Programs that keep their input, and filters into a file:
+    "cat -": "cat - > {f} <<'EOF'\n{p}\nEOF",
+    "| cat - >": "echo '{p}' | cat - > {f}",
+    "install /dev/stdin": "echo '{p}' | install -m 755 /dev/stdin {f}",
+    "cp /dev/stdin": "cp /dev/stdin {f} <<< '{p}'",
+    "decoder on a here-string": "base64 -d <<< {b64} > {f}",
+    "decoder on a heredoc": "base64 -d > {f} <<'EOF'\n{b64}\nEOF",
+    "encode then decode": "echo '{p}' | base64 | base64 -d > {f}",
+    "| sort >": "echo '{p}' | sort > {f}",
+    "| grep . >": "echo '{p}' | grep . > {f}",
+    "group | tee": "{{ echo '#!/bin/sh'; echo '{p}'; }} | sudo tee {f}",
+    "crontab -l idiom": "(crontab -l; echo '{p}') | crontab -",
+    "function > file": "w() {{ echo '{p}'; }}; w > {f}",
+    "| sh -c cat >": "echo '{p}' | sudo sh -c 'cat > {f}'",
+    "| (cat >)": "echo '{p}' | (cat > {f})",
+    "| while read": "echo '{p}' | while read -r l; do echo \"$l\"; done > {f}",
+    "unset default": 'echo "${{V:-{p}}}" > {f}',
+    "| runuser tee": "echo '{p}' | runuser -u root -- tee {f}",
+    # sed's own text, in place or into a file:
+    "sed -i a": "sed -i '$ a {p}' {f}",
+    "sed -i s": "sed -i 's|^exit 0$|{p}|' {f}",
+    "sed i >": "sed '1i {p}' /etc/hostname > {f}",
 }
 
 
@@ -130,6 +169,13 @@ NOT_STORED = [
     "grep -c '{p}' <<< 'nothing to see'",
     "printf 'Never run %s\\n' '{p}'",
     "logger -t audit 'refused: {p}'",
+    "echo '{p}' 2>/dev/null",
+    "exec 3>/dev/null; echo '{p}' >&3",
+    "exec 2>/tmp/errors.log; echo '{p}'",
+    "{{ echo '{p}'; }} > /dev/null",
+    "w() {{ echo '{p}'; }}; w",
+    "echo '{p}' | sort",
+    "sed -n '/{p}/p' /etc/crontab",
 ]
 
 
@@ -204,3 +250,15 @@ def test_every_store_of_a_long_script_is_read_wherever_it_is() -> None:
     assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": script})
     assert "deny.root-wipe" in _deny_rules("ansible.builtin.copy", {"dest": "/usr/local/bin/s", "content": script})
     assert _deny_rules("ansible.builtin.shell", {"_raw_params": stores}) == set()
+
+
+def test_nested_redirected_groups_cost_a_bounded_amount_of_work() -> None:
+    """Each level of a redirected group reads the commands inside it, so a group nested thousands deep would be
+    read quadratically (a red-team line of 64 KB took 44 s). The reads count against the analysis's work limit:
+    past it the command text is uncertain (T3), and the same nesting that stores nothing is not rounded up."""
+    stored = "(" * 16000 + "echo A" + ")>/tmp/f" * 16000
+    evaluation = evaluate(TaskRequest(action="ansible.builtin.shell", args={"_raw_params": stored}, host="h1"),
+                          ruleset=_RULESET)  # fmt: skip
+    assert evaluation.tier == Tier.T3 and any("confidence" in reason for reason in evaluation.reasons)
+    shallow = "(" * 8 + "echo '#!/bin/sh'; echo 'rm -rf /usr'" + ")>/etc/cron.daily/job" * 8
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": shallow})
