@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.21"
+RULESET_VERSION = "2026.12.22"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -173,6 +173,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     # group, a subshell, sh -c, a filter into a file, /dev/stdin), decoders on heredocs, a function's output,
     # printf's flags, width, precision and positions, echo's \c, sed's a/i/c text and s replacements in place
     "2026.12.21": "8b0baef7a03b4c328ba7bf2479c1f4c4be7bbd28ad2cbd7aae7c55ce135ae6f7",
+    # 2026.12.22: an unknown ${X:?} is never empty (bash stops the command): rm -rf "${X:?}"/ is T3, not a root wipe
+    "2026.12.22": "35b9e87b86420507af1fe1338a053dbba5c434f1310e623fba6d07e98f45eaad",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

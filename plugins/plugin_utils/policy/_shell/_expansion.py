@@ -30,6 +30,7 @@ from ._vocabulary import (
     _MAX_VALUE,
     _MAX_VARIANTS,
     ALIAS_ARRAYS,
+    GUARDED_UNKNOWN,
 )
 
 
@@ -207,6 +208,10 @@ class _Expansion(_AnalyzerBase):
                 # Unknown value: keep the source text; its "empty" form follows bash's rule for an empty value.
                 if op in (":-", "-", ":=", "="):
                     result.append((part.raw, arg[1] if arg[1] is not None else arg[0], srcs + arg[2]))
+                elif op == ":?":
+                    # ``${X:?}`` never expands to nothing: unset or empty, bash stops the command (shellcheck's
+                    # SC2115 guard). Its value stays unknown, read as a word that is not empty.
+                    result.append((part.raw, GUARDED_UNKNOWN, srcs + arg[2]))
                 else:
                     result.append((part.raw, "", srcs + arg[2]))
                 continue

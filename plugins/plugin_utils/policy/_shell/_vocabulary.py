@@ -409,6 +409,9 @@ INHERITED_FDS: Mapping[int, str] = {0: "<in>", 1: "<out>", 2: "<err>"}
 # if=/dev/stdin``): such a program stores its input.
 _STDIN_NAMES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "if=/dev/stdin", "if=/dev/fd/0"})
 _CAT_STDIN = frozenset({"-", "/dev/stdin", "-u"})  # cat's words that still mean "copy standard input"
+# What an unknown ``${X:?}`` stands for at its empty form: some word that is not empty (bash stops the command
+# when it would be), with no character a rule reads as a path, a glob or an option.
+GUARDED_UNKNOWN = "guarded-value"
 
 
 def apply_redirects(redirects: Sequence[Redirect], fds: Mapping[int, str]) -> dict[int, str]:
@@ -745,6 +748,7 @@ def _data() -> dict[str, object]:
         "not_files": sorted(_NOT_FILES),
         "stdin_names": sorted(_STDIN_NAMES),
         "cat_stdin": sorted(_CAT_STDIN),
+        "guarded_unknown": GUARDED_UNKNOWN,
         "printf_spec": "%[N$][flags][width][.precision]conversion",
         "limits": {
             "alternatives": _MAX_ALTS,

@@ -41,6 +41,9 @@ ROOT_WIPE = [
     # same file is (these two were near misses before: the file was written, not run).
     "echo 'rm -rf /' > notes.txt",
     "echo 'rm -rf /' > a.sh; sh b.sh",
+    # ${X?} stops only when X is unset: set and empty, it is nothing (the :? guard is a near miss below)
+    'rm -rf "${BUILD_DIR?}"/',
+    'rm -rf "${BUILD_DIR}"/',
     "rm -rf /",
     "rm -fr /*",
     "rm -r -f /",
@@ -220,6 +223,11 @@ ROOT_WIPE_NEGATIVE = [
     "rmdir /tmp/empty",
     "cd /srv && rm -rf build",
     "echo 'rm -rf /' > /dev/null",
+    # shellcheck's SC2115 guard: ${X:?} stops the command when X is unset or empty, so it never removes / (T3: the
+    # operand is still unknown)
+    'rm -rf "${BUILD_DIR:?}"/',
+    'rm -rf "${BUILD_DIR:?}/"*',
+    'rm -rf "${BUILD_DIR:?BUILD_DIR is unset}"/',
     "echo 'rm -rf /' >&2",
     "echo 'rm -rf /' | wc -c",
 ]
