@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.22"
+RULESET_VERSION = "2026.12.23"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -175,6 +175,8 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.12.21": "8b0baef7a03b4c328ba7bf2479c1f4c4be7bbd28ad2cbd7aae7c55ce135ae6f7",
     # 2026.12.22: an unknown ${X:?} is never empty (bash stops the command): rm -rf "${X:?}"/ is T3, not a root wipe
     "2026.12.22": "35b9e87b86420507af1fe1338a053dbba5c434f1310e623fba6d07e98f45eaad",
+    # 2026.12.23: a line read from a here-string or heredoc into one name (read -r x <<< '/') is known
+    "2026.12.23": "ba41c63e0ee1e2f235befca59981d3607df8a8f43f42b7b4edeeb80f0bb862a6",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -32,6 +32,26 @@ from ._vocabulary import (
 )
 
 
+def _read_target(words: list[str]) -> str | None:
+    """The one variable ``read`` fills with a whole line: only ``-r``, ``-s``, ``-e``, ``-p PROMPT`` and ``-t
+    SECONDS`` besides it (``-d``, ``-n``, ``-a``, ``-u`` and several names read something else), else None."""
+    names: list[str] = []
+    k = 0
+    while k < len(words):
+        word = words[k]
+        if word in ("-p", "-t"):
+            k += 2
+            continue
+        if word.startswith("-") and len(word) > 1 and set(word[1:]) <= set("rse"):
+            k += 1
+            continue
+        if word.startswith("-") or not _NAME.fullmatch(word):
+            return None
+        names.append(word)
+        k += 1
+    return names[0] if len(names) == 1 else None
+
+
 class _SpecialCommands(_Runners, _Languages):
     """The layer that gives each named command its meaning."""
 
@@ -87,6 +107,13 @@ class _SpecialCommands(_Runners, _Languages):
             for t in targets:
                 st.vars.pop(t, None)
                 st.arrays.pop(t, None)
+            line_read = _read_target(texts) if name == "read" and stdin is not None else None
+            line = stdin.split("\n", 1)[0] if stdin is not None else ""
+            raw = any(t.startswith("-") and "r" in t for t in texts)
+            if line_read is not None and not self.cond and (raw or "\\" not in line):
+                # ``read -r line <<< 'text'``: one name, a static line (what a later ``echo "$line"`` stores);
+                # without -r a backslash escapes, and such a line stays unknown.
+                st.vars[line_read] = [(line.strip(" \t"), None, ())]
             if name in ("mapfile", "readarray"):
                 callback = _mapfile_callback(texts)
                 if callback is not None:  # -C CODE: bash evaluates it for every quantum of lines read

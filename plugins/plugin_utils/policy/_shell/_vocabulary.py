@@ -749,6 +749,7 @@ def _data() -> dict[str, object]:
         "stdin_names": sorted(_STDIN_NAMES),
         "cat_stdin": sorted(_CAT_STDIN),
         "guarded_unknown": GUARDED_UNKNOWN,
+        "read_line_flags": "-r -s -e -p PROMPT -t SECONDS, one name, -r or no backslash",
         "printf_spec": "%[N$][flags][width][.precision]conversion",
         "limits": {
             "alternatives": _MAX_ALTS,

@@ -44,6 +44,9 @@ ROOT_WIPE = [
     # ${X?} stops only when X is unset: set and empty, it is nothing (the :? guard is a near miss below)
     'rm -rf "${BUILD_DIR?}"/',
     'rm -rf "${BUILD_DIR}"/',
+    # a line read from a here-string is known (ruleset 2026.12.23)
+    "read -r target <<< '/'; rm -rf \"$target\"",
+    "read -rs target <<< '/usr'; rm -rf \"$target\"",
     "rm -rf /",
     "rm -fr /*",
     "rm -r -f /",
@@ -228,6 +231,7 @@ ROOT_WIPE_NEGATIVE = [
     'rm -rf "${BUILD_DIR:?}"/',
     'rm -rf "${BUILD_DIR:?}/"*',
     'rm -rf "${BUILD_DIR:?BUILD_DIR is unset}"/',
+    "read -r target <<< '/tmp/build'; rm -rf \"$target\"",
     "echo 'rm -rf /' >&2",
     "echo 'rm -rf /' | wc -c",
 ]

@@ -124,6 +124,7 @@ WRITERS = {
     "| while read": "echo '{p}' | while read -r l; do echo \"$l\"; done > {f}",
     "unset default": 'echo "${{V:-{p}}}" > {f}',
     "| runuser tee": "echo '{p}' | runuser -u root -- tee {f}",
+    "read from a here-string": "read -r line <<< '{p}'; echo \"$line\" > {f}",
     # sed's own text, in place or into a file:
     "sed -i a": "sed -i '$ a {p}' {f}",
     "sed -i s": "sed -i 's|^exit 0$|{p}|' {f}",
