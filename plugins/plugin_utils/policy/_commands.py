@@ -513,8 +513,16 @@ def _candidates(text: str, empty: str | None) -> tuple[str, ...]:
 
 
 def _system_dir(cmd: SimpleCommand, text: str, empty: str | None) -> str | None:
+    return _system_dir_in(text, empty, tuple(cmd.cwds or (None,)))
+
+
+# The path predicates are pure functions of their words: memoised, because the analyser emits a command once for
+# each way its leading unknown words may vanish (``$(a) $(a) ... rm -rf /``), and every one of them carries the
+# same later words (a 16 KB line of such words cost 10 s judged word by word for every command).
+@functools.lru_cache(maxsize=8192)
+def _system_dir_in(text: str, empty: str | None, cwds: tuple[str | None, ...]) -> str | None:
     for cand in _candidates(text, empty):
-        for cwd in cmd.cwds or (None,):
+        for cwd in cwds:
             if _paths.is_system_dir(cand, cwd=cwd):
                 return cand
     return None
@@ -523,6 +531,11 @@ def _system_dir(cmd: SimpleCommand, text: str, empty: str | None) -> str | None:
 def _raw_disk(text: str, empty: str | None, cwds: Sequence[str | None] = (None,)) -> bool:
     """The word, written to, writes a raw disk or a device node the harmless list does not name (in any of the
     working directories the command may start in)."""
+    return _raw_disk_in(text, empty, tuple(cwds))
+
+
+@functools.lru_cache(maxsize=8192)
+def _raw_disk_in(text: str, empty: str | None, cwds: tuple[str | None, ...]) -> bool:
     return any(_paths.is_device_write(c, cwd=cwd) for c in _candidates(text, empty) for cwd in cwds)
 
 
@@ -969,6 +982,7 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
     name = cmd.name
     args = _words(cmd)[1:]
     names = _DYNAMIC_AS if cmd.dynamic_name else (name,)
+    disk_operands_of_any: list[tuple[str, str | None]] | None = None
     for nm in names:
         if nm in ("dd", "dcfldd", "dc3dd"):
             for text, empty in args:
@@ -978,7 +992,9 @@ def _deny_raw_disk(cmd: SimpleCommand, add: Callable[[str, str], None]) -> None:
                         add(RAW_DISK, f"{nm} writes to {_device(value)} ({_show(cmd)})")
                         return
             continue
-        disk_operands = [(t, e) for t, e in args if not t.startswith("-") and _raw_disk(t, e, cwds)]
+        if disk_operands_of_any is None:  # (the same for every name a dynamic command word may be)
+            disk_operands_of_any = [(t, e) for t, e in args if not t.startswith("-") and _raw_disk(t, e, cwds)]
+        disk_operands = disk_operands_of_any
         if not disk_operands:
             continue
         target = disk_operands[0][0][:40]

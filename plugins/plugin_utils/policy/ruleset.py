@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.23"
+RULESET_VERSION = "2026.12.24"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -177,6 +177,13 @@ RULESET_HISTORY: Mapping[str, str] = {
     "2026.12.22": "35b9e87b86420507af1fe1338a053dbba5c434f1310e623fba6d07e98f45eaad",
     # 2026.12.23: a line read from a here-string or heredoc into one name (read -r x <<< '/') is known
     "2026.12.23": "ba41c63e0ee1e2f235befca59981d3607df8a8f43f42b7b4edeeb80f0bb862a6",
+    # 2026.12.24: stored text after the red team's third pass: exec scoped to its subshell (a conditional or
+    # pipeline-stage exec may add a file, never remove one), groups through every descriptor, process
+    # substitutions copied to files, exec's heredoc, nested shells' output (sh -c, eval, | sh), a group's here-string,
+    # a file's whole text after appends, sed -e parts joined with GNU escapes and case, sed -f -, r /dev/stdin, sed
+    # stages before a keeping stage, decoded text before an uncomputable stage, summarisers (sha256sum, wc, grep
+    # -c) keep nothing; printf widths past 4,096 not computed; decoder output at most the text's size
+    "2026.12.24": "6276af1f5fa070d193de79758cc4c6d3c243c42a53e164ac909c67004f5f7a25",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

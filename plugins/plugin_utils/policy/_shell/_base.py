@@ -20,6 +20,9 @@ from ._results import _Out
 from ._scripts import INPUT
 from ._state import _State
 
+# Nested readings that run in the same shell (an exec there redirects what follows): the others are a new process.
+_SAME_SHELL = frozenset({"function", "alias", "eval", "trap"})
+
 
 class _Level:
     __slots__ = (
@@ -28,6 +31,7 @@ class _Level:
         "cmd_start",
         "cond",
         "coproc",
+        "exec_fds",
         "fname",
         "func",
         "kind",
@@ -42,6 +46,7 @@ class _Level:
         self.kind = kind
         self.cmd_start = cmd_start
         self.fname = fname
+        self.exec_fds: dict[int, str] | None = None  # (the exec table to restore when a subshell closes)
         self.func = ""  # set when this block is the body of a function definition
         self.snapshot: _State | None = None
         self.start_off = 0
@@ -116,7 +121,10 @@ class _AnalyzerBase:
             fname=self.fname if fname is None else fname,
             feeds=feeds or self.feeds,
         )
+        saved_fds = self.out.exec_fds
         child.run(text)
+        if origin not in _SAME_SHELL:  # (another process: its exec redirections end with it)
+            self.out.exec_fds = saved_fds
         return start, len(self.out.cmds)
 
     def nested_input(

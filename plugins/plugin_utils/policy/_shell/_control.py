@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from ._base import _Cur, _Level
 from ._lexer import _LIT, _NAME, _REDIR_TOK, _WORD_OP, _WORD_TOK, _Lexer, _Part, _Tok, _Word
-from ._output import _chain_output
+from ._output import _chain_output, _filter_output
+from ._results import _Cmd
 from ._simple import _SimpleCommands
 from ._state import _Alt, _State
-from ._vocabulary import _KEYWORDS, _MAX_ALTS, FOREIGN_READERS
+from ._vocabulary import _COPIERS, _KEYWORDS, _MAX_ALTS, _MAX_DECODED, FOREIGN_READERS, STORES_STDIN
 
 # The reserved words that open a compound command (after ``coproc NAME``).
 _COMPOUND_STARTS = frozenset({"{", "if", "while", "until", "for", "case", "select", "[["})
@@ -28,6 +29,10 @@ _COMPOUND_STARTS = frozenset({"{", "if", "while", "until", "for", "case", "selec
 
 def _tok_literal(tok: _Tok) -> str | None:
     return tok.word.literal() if tok.word is not None else None
+
+
+# Programs that copy what they read (a process substitution's output among it) into files.
+_FILE_WRITERS = _COPIERS | STORES_STDIN
 
 
 class _ControlFlow(_SimpleCommands):
@@ -205,6 +210,7 @@ class _ControlFlow(_SimpleCommands):
         lv.func = func
         lv.start_off = start
         lv.cond = cond and not func
+        lv.exec_fds = self.out.exec_fds
         if func:
             # A function body is analysed where it is defined as if it ran there, on a copy of the state: the
             # body is linear within itself, and only a call (re-analysed with the real state) changes globals.
@@ -227,6 +233,8 @@ class _ControlFlow(_SimpleCommands):
                 self.cond -= 1
             if lv.snapshot is not None:
                 self.state = lv.snapshot
+            if lv.kind == "(" or lv.func:  # (a subshell's exec, or one in a body not yet called, ends with it)
+                self.out.exec_fds = lv.exec_fds
             if lv.func:
                 self.cond = lv.saved_cond
                 body = self.text[lv.start_off : end]
@@ -295,9 +303,13 @@ class _ControlFlow(_SimpleCommands):
                     cmd = self._emit([], "", (), redirects, stdin)
                     main = len(self.out.cmds) - 1 if cmd is not None else -1
                     self._record_inner_output(*inside, redirects)  # (``{ echo ...; } > f``: what the group prints)
+                    if stdin is not None and self._output_stored(redirects):
+                        self._record_written(stdin)  # (``{ cat; } > f <<< ...``: what the group reads can end there)
                 before = cur.group_start
             else:
                 main = self._execute(cur)
+                if 0 <= main < len(self.out.cmds) and len(self.out.cmds) - before > 1:
+                    self._record_nested_stores(before, main)
             if len(self.out.cmds) > before:
                 lvl.pipe.append((before, len(self.out.cmds), main))
         if term in ("|", "|&"):
@@ -334,17 +346,48 @@ class _ControlFlow(_SimpleCommands):
                         self._record_output(producer)
                         if producer.stdin is not None:
                             self._record_written(producer.stdin)
+                        if producer.name in ("sed", "gsed"):
+                            self._record_sed_text(producer)
             consumer = mains[k]
-            for j in range(k - 1, max(-1, k - 6), -1):
-                chain = (
-                    mains[j:k] if consumer is None or not self._output_stored(consumer.redirects) else mains[j : k + 1]
-                )
-                if all(c is not None for c in chain):
-                    text = _chain_output([c for c in chain if c is not None])
-                    if text is not None:
-                        self._record_written(text, decoded=len(chain) > 1)
-                        break
+            through = consumer is not None and self._output_stored(consumer.redirects)  # (a filter into a file)
+            self._record_chain_outputs(mains[: k + 1] if through else mains[:k])
             return
+
+    def _record_chain_outputs(self, stages: list[_Cmd | None]) -> None:
+        """Each static producer's output carried through the stages after it, as far as they can be computed
+        (decoders, ``tr``, ``rev``, ``cat``...): every text along the way is stored text, so a decoder's output is
+        read even when a later stage (``sort``, ``sha256sum``) cannot be computed."""
+        producers = 0
+        for start, first in enumerate(stages):
+            if first is None or producers >= 8:
+                continue
+            text = _chain_output([first])
+            if text is None:
+                continue
+            producers += 1
+            data: bytes | None = text.encode("utf-8", "surrogateescape")
+            for stage in stages[start + 1 :]:
+                self.out.work += 1
+                if stage is None or data is None or len(data) > _MAX_DECODED or self.out.work > self.out.limit:
+                    break
+                data = _filter_output(stage, data)
+                if data is not None:
+                    self._record_written(data.decode("utf-8", "replace"), decoded=True)
+
+    def _record_nested_stores(self, before: int, main: int) -> None:
+        """A command that runs commands of its own (``sh -c '...'``, ``eval``, ``bash -s``, a function): what they
+        print goes where its redirections lead (``sh -c "echo ..." > f``), and the heredoc or here-string it is
+        given is what they read (``sh -c 'cat > f' <<< ...``)."""
+        cmds = self.out.cmds
+        command = cmds[main]
+        if command.redirects:
+            self._record_inner_output(main + 1, len(cmds), command.redirects)
+        keeps = self._output_stored(command.redirects) or command.name in _FILE_WRITERS or command.name == "exec"
+        for inner in cmds[before:main] if keeps else ():  # (``cat <(echo ...) > f``, ``cp <(echo ...) f``)
+            if inner.origin == "process-substitution":
+                self._record_output(inner)
+        if command.stdin is not None and any(self._stores_input(c) for c in cmds[main + 1 :]):
+            self._record_written(command.stdin)
 
     def _end_pipeline(self, lvl: _Level, *, background: bool) -> None:
         elems = lvl.pipe
@@ -394,4 +437,6 @@ class _ControlFlow(_SimpleCommands):
                     consumer.stdin = text
                 if consumer.code is None:
                     consumer.code = text
-                self.nested(text, "pipe", state=_State(consumer.cwds[0]), wrap=consumer.wrappers)
+                start, end = self.nested(text, "pipe", state=_State(consumer.cwds[0]), wrap=consumer.wrappers)
+                if consumer.redirects:  # (``echo "echo ..." | sh > f``: what the piped code prints goes there)
+                    self._record_inner_output(start, end, consumer.redirects)

@@ -76,11 +76,14 @@ def analyze(text: str, *, cwd: str | None = None, max_bytes: int = 1_000_000, ma
 
 def _run_analyzer(text: str, *, cwd: str | None, max_depth: int, uncertain: bool) -> ShellAnalysis:
     out = _Out(max_depth, limit=4 * len(text) + 262144)
-    out.written_room = out.decoded_room = 2 * len(text) + 4096
+    out.written_room = 2 * len(text) + 4096
+    out.decoded_room = len(text) + 4096  # (a decoder can make no more text to read than the line holds)
     out.aliased = mentions_alias_arrays(text)  # (from the start: a loop runs its first lines again after a write)
     try:
         analyzer = _Analyzer(out, _State(_normpath(cwd) if cwd else None), 0, "top")
         analyzer.run(text.replace("\x00", ""))
+        for key in sorted(out.appended):
+            analyzer._record_written(out.files.get(key))
     except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError, AttributeError):
         out.uncertain = True
     cmds = tuple(c.freeze() for c in out.cmds)

@@ -20,6 +20,7 @@ from ._expansion import _Expansion, _Field, _static, _unknown
 from ._lexer import _Redir
 from ._output import _filter_output, _produced_text, _static_output, _without_stdin
 from ._results import Redirect, _Cmd
+from ._scripts import sed_invocation, sed_script
 from ._state import _State
 from ._vocabulary import (
     _MAX_ALTS,
@@ -29,6 +30,7 @@ from ._vocabulary import (
     apply_redirects,
     is_stored,
     names_stdin,
+    summarises,
 )
 
 
@@ -190,7 +192,9 @@ class _Files(_Expansion):
         """The command keeps what it reads on standard input: a program that stores it (tee, sponge, dd,
         crontab), one that names its standard input as a file (``cp /dev/stdin f``), or any command whose output
         goes to a file (a filter's output is its input, transformed)."""
-        return cmd.name in STORES_STDIN or names_stdin(cmd.argv) or self._output_stored(cmd.redirects)
+        if cmd.name in STORES_STDIN or names_stdin(cmd.argv):
+            return True
+        return self._output_stored(cmd.redirects) and not summarises((cmd.name, *cmd.argv[1:]))
 
     def _record_output(self, cmd: _Cmd) -> None:
         """What the command prints, kept as stored text: a static producer's output, read as written and with
@@ -204,11 +208,28 @@ class _Files(_Expansion):
             if data is not None:
                 self._record_written(data.decode("utf-8", "replace"), decoded=True)
 
+    def _record_sed_text(self, cmd: _Cmd, scripts: Sequence[str] | None = None, stdin: str | None = None) -> None:
+        """The text a sed puts into what it writes (``sed -i '$ a ...' f``, ``sed 's/x/.../' a > b``, a sed stage
+        before ``| crontab -``): its ``a``/``i``/``c`` text and ``s`` replacements, its ``-e`` parts joined as GNU sed
+        joins them, and the standard input an ``r /dev/stdin`` reads into it."""
+        if scripts is None:
+            invocation = sed_invocation(cmd.argv)
+            if invocation.sandbox:
+                return
+            scripts = invocation.scripts
+        parsed = sed_script("\n".join(scripts[:64]))
+        for text in parsed.inserted[:64]:
+            self._record_written(text)
+        if stdin is not None and any(path in ("/dev/stdin", "-", "/dev/fd/0") for path in parsed.reads):
+            self._record_written(stdin)
+
     def _record_inner_output(self, start: int, end: int, redirects: Sequence[Redirect]) -> None:
-        """A redirected group, loop, subshell or function call (``{ echo ...; } > f``, ``f > f``): what the
-        commands inside print to the descriptor the redirection set. Each level of nesting reads its commands
-        once, counted against the analysis's work limit."""
-        if not self._output_stored(redirects):
+        """A redirected group, loop, subshell, function call or nested shell (``{ echo ...; } > f``, ``{ echo
+        ... >&2; } 2> f``, ``f > f``, ``sh -c '...' > f``): what each command inside prints where the redirections
+        lead it, every descriptor followed. Each level reads its commands once, counted against the analysis's
+        work limit."""
+        table = self._fds(redirects)
+        if not any(is_stored(target) for target in table.values()):
             return
         self.out.work += end - start
         if self.out.work > self.out.limit:
@@ -218,8 +239,8 @@ class _Files(_Expansion):
         for cmd in self.out.cmds[start:end]:
             if cmd.redirects and not cmd.name:
                 continue  # (an inner group's own redirection: its commands were read at its level)
-            if cmd.redirects and apply_redirects(cmd.redirects, {1: "<group>", 2: "<err>"}).get(1) != "<group>":
-                continue  # (its output goes elsewhere: read where it goes)
+            if not is_stored(apply_redirects(cmd.redirects, table).get(1, "")):
+                continue  # (its output goes elsewhere)
             text = _produced_text(cmd, writes_ok=True, any_redirects=True)
             if text is not None:
                 printed.append(text)
@@ -232,7 +253,15 @@ class _Files(_Expansion):
         redirection and ``exec``), and the text a program that stores its standard input (``tee f <<EOF``,
         ``crontab - <<< ...``, ``cp /dev/stdin f``) is given, is data kept for later: the deny list reads it."""
         if cmd.name == "exec" and len(cmd.argv) == 1 and cmd.redirects:
-            self.out.exec_fds = self._fds(cmd.redirects)  # (exec with only redirections: for what follows)
+            if cmd.stdin is not None:  # (``exec <<EOF ... EOF; cat > f``: what follows reads it, and may keep it)
+                self._record_written(cmd.stdin)
+            table = self._fds(cmd.redirects)  # (exec with only redirections: for what follows)
+            if not self.cond and not (self.levels and self.levels[-1].piping):
+                self.out.exec_fds = table
+            else:  # (an exec that may not run, or runs in a pipeline's subshell, may add a file, never remove one)
+                current = dict(self.out.exec_fds or INHERITED_FDS)
+                current.update((fd, target) for fd, target in table.items() if is_stored(target))
+                self.out.exec_fds = current
             return
         if cmd.stdin is not None and self._stores_input(cmd):
             self._record_written(cmd.stdin)
@@ -251,6 +280,8 @@ class _Files(_Expansion):
             return
         old = self.out.files.get(key, "") if writes[0].op == ">>" else ""
         self.out.files[key] = (old + text)[:_MAX_VALUE]
+        if old:  # (``echo -n 'rm -rf ' > f; echo /usr >> f``: the file's whole text is read once, at the end)
+            self.out.appended.add(key)
 
     def _run_file(self, path: str, cmd: _Cmd, wraps: tuple[str, ...], state: _State | None = None) -> bool:
         """Analyse a script the text itself wrote earlier (``cat > x.sh <<EOF ... EOF; bash x.sh``)."""

@@ -143,13 +143,16 @@ class _Languages(_Interpreters):
         for path in invocation.script_files:
             if path in _STDIN_NAMES:
                 self._stdin_script(cmd, "sed", stdin, wraps)
+                if stdin is not None:
+                    scripts.append(stdin)  # (``sed -i -f - f <<< '$a ...'``: the script it reads is its input)
                 continue
             content = self._known_file(path)
             if content is not None:
                 scripts.append(content)
-        stores = invocation.in_place or self._output_stored(cmd.redirects)
         for script in scripts:
-            self._sed_script(cmd, script, reads_stdin=reads_stdin, stdin=stdin, wraps=wraps, stores=stores)
+            self._sed_script(cmd, script, reads_stdin=reads_stdin, stdin=stdin, wraps=wraps)
+        if invocation.in_place or self._output_stored(cmd.redirects):
+            self._record_sed_text(cmd, scripts, stdin)
 
     def _sed_script(
         self,
@@ -159,14 +162,10 @@ class _Languages(_Interpreters):
         reads_stdin: bool,
         wraps: tuple[str, ...],
         stdin: str | None = None,
-        stores: bool = False,
     ) -> None:
         parsed = sed_script(script)
         if not parsed.complete:
             self.out.uncertain = True
-        if stores:  # (``sed -i '$ a ...' f``, ``sed 's/x/.../' a > b``: the text it puts into a file is kept)
-            for text in parsed.inserted[:64]:
-                self._record_written(text)
         state = _State(self.state.cwds[0])
         for command in parsed.commands[: _MAX_ALTS * 8]:
             cmd.code = command if cmd.code is None else cmd.code

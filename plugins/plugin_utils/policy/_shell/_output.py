@@ -45,6 +45,7 @@ def _echo_text(argv: Sequence[str]) -> str:
 # or ``*``, read from the arguments), and the conversion letter.
 _PRINTF_SPEC = re.compile(r"%(?:([1-9][0-9]{0,3})\$)?([-+ #0']*)(\*|[0-9]{1,4})?(?:\.(\*|[0-9]{0,4}))?([a-zA-Z%])")
 _PRINTF_NUMBERS = "diouxXeEfFgGaA"
+_MAX_PRINTF_WIDTH = 4096
 
 
 def _printf_text(argv: Sequence[str]) -> str | None:
@@ -90,10 +91,12 @@ def _printf_text(argv: Sequence[str]) -> str | None:
                 value = value[:1]
             elif conversion not in "sq" and conversion not in _PRINTF_NUMBERS:
                 return None
-            if precision not in (None, "") and conversion in "sbq":
-                value = value[: int(precision)] if precision.lstrip("-").isdigit() else value
+            if precision not in (None, "") and conversion in "sbq" and precision.isdigit():
+                value = value[: int(precision)]  # (a negative precision, from *, is none: bash prints it all)
             if width not in (None, "") and width.lstrip("-").isdigit():
-                size = abs(int(width))
+                size = abs(int(width[:12]))
+                if size > _MAX_PRINTF_WIDTH:
+                    return None  # (padding that large is not static text the rules read; it is not computed)
                 value = value.ljust(size) if "-" in flags or width.startswith("-") else value.rjust(size)
             chunk.append(value)
         chunk.append(decode_escapes(fmt[at:])[0])

@@ -198,8 +198,8 @@ class _Cmd:
 
 class _Out:
     __slots__ = (
-        "aliased", "cmds", "decoded_room", "exec_fds", "files", "limit", "max_depth", "pipelines", "renamed",
-        "uncertain", "work", "written", "written_room", "written_seen",
+        "aliased", "appended", "cmds", "decoded_room", "exec_fds", "files", "limit", "max_depth", "pipelines",
+        "renamed", "uncertain", "work", "written", "written_room", "written_seen",
     )  # fmt: skip
 
     def __init__(self, max_depth: int, limit: int) -> None:
@@ -207,10 +207,11 @@ class _Out:
         self.files: dict[str, str] = {}  # files the text writes with known content (``cat > x.sh <<EOF``)
         # Every statically known text the text stores for later, whatever the file (see ShellAnalysis.written).
         self.written: list[str] = []
+        self.appended: set[str] = set()  # files the text wrote more than once (their whole text is stored too)
         self.written_seen: set[str] = set()
         # Characters of stored text kept, at most (set for the text analysed): twice the text, which holds
-        # everything it spells out, and as much again for what decoders and filters make; past either, the
-        # analysis is uncertain.
+        # everything it spells out, and the text's size again for what decoders and filters make; past either,
+        # the analysis is uncertain.
         self.written_room = 0
         self.decoded_room = 0
         # The descriptor table ``exec`` redirections left for the commands after them (``exec > f``, ``exec

@@ -224,7 +224,7 @@ def sed_script(text: str) -> SedScript:
                     result.commands.append(_substituted_command(first[0], second[0]))
             result.edits.append((c, first[0], second[0], flags))
             if c == "s":
-                result.inserted.append(_sed_text(re.sub(r"(?<!\\)&|\\[0-9]", "", second[0])))
+                result.inserted.append(_sed_unescape(re.sub(r"(?<!\\)&|\\[0-9]", "", second[0])))
         else:
             result.complete = False
             break
@@ -244,7 +244,53 @@ def _sed_text(raw: str) -> str:
     body = raw.lstrip(" \t")
     if body.startswith("\\"):
         body = body[1:].lstrip("\n") if body[1:2] == "\n" else body[1:]
-    return re.sub(r"\\(.)", lambda match: "\n" if match.group(1) == "n" else match.group(1), body, flags=re.S)
+    return _sed_unescape(body)
+
+
+# GNU sed's escapes in text it produces: \xHH, \oNNN, \dNNN, \cX and the one-letter ones; \U, \L, \u, \l
+# and \E change the case of what follows (a replacement's own text included).
+_SED_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|o[0-7]{1,3}|d[0-9]{1,3}|c.|[ULulE]|.)", re.S)
+_SED_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "f": "\f", "v": "\v"}
+
+
+def _sed_unescape(body: str) -> str:
+    """``body`` as GNU sed prints it: escapes decoded and case conversions applied."""
+    out: list[str] = []
+    case = ""  # "U" or "L" until \E; "u" or "l" for the next character only
+    at = 0
+
+    def emit(text: str) -> None:
+        nonlocal case
+        for char in text:
+            if case in ("u", "l"):
+                out.append(char.upper() if case == "u" else char.lower())
+                case = out_case[0]
+            else:
+                out.append(char.upper() if case == "U" else char.lower() if case == "L" else char)
+
+    out_case = [""]
+    for match in _SED_ESCAPE.finditer(body):
+        emit(body[at : match.start()])
+        at = match.end()
+        code = match.group(1)
+        if code in ("U", "L"):
+            case = out_case[0] = code
+        elif code == "E":
+            case = out_case[0] = ""
+        elif code in ("u", "l"):
+            case = code
+        elif code[0] == "x" and len(code) > 1:
+            emit(chr(int(code[1:], 16)))
+        elif code[0] == "o" and len(code) > 1:
+            emit(chr(int(code[1:], 8) & 0xFF))
+        elif code[0] == "d" and len(code) > 1:
+            emit(chr(int(code[1:]) & 0xFF))
+        elif code[0] == "c" and len(code) > 1:
+            emit(chr(ord(code[1].upper()) ^ 0x40))
+        else:
+            emit(_SED_SIMPLE_ESCAPES.get(code, code))
+    emit(body[at:])
+    return "".join(out)
 
 
 def _sed_text_end(text: str, i: int) -> int:

@@ -409,6 +409,21 @@ INHERITED_FDS: Mapping[int, str] = {0: "<in>", 1: "<out>", 2: "<err>"}
 # if=/dev/stdin``): such a program stores its input.
 _STDIN_NAMES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "if=/dev/stdin", "if=/dev/fd/0"})
 _CAT_STDIN = frozenset({"-", "/dev/stdin", "-u"})  # cat's words that still mean "copy standard input"
+# Filters whose output holds none of their input's text (a digest, a count): writing it to a file keeps nothing.
+SUMMARISERS = frozenset({
+    "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "b2sum", "b3sum", "cksum", "sum", "wc",
+})  # fmt: skip
+_GREP_COUNTS = re.compile(r"-[a-zA-Z]*[clLq]|--(?:count|files-with(?:out)?-matches|quiet|silent)$")
+
+
+def summarises(argv: Sequence[str]) -> bool:
+    """The command prints a digest or a count of its input, not its text (``sha256sum``, ``wc``, ``grep -c``)."""
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if name in SUMMARISERS:
+        return True
+    return name in ("grep", "egrep", "fgrep") and any(_GREP_COUNTS.fullmatch(word) for word in argv[1:])
+
+
 # What an unknown ``${X:?}`` stands for at its empty form: some word that is not empty (bash stops the command
 # when it would be), with no character a rule reads as a path, a glob or an option.
 GUARDED_UNKNOWN = "guarded-value"
@@ -749,6 +764,8 @@ def _data() -> dict[str, object]:
         "stdin_names": sorted(_STDIN_NAMES),
         "cat_stdin": sorted(_CAT_STDIN),
         "guarded_unknown": GUARDED_UNKNOWN,
+        "summarisers": sorted(SUMMARISERS),
+        "grep_counts": _GREP_COUNTS.pattern,
         "read_line_flags": "-r -s -e -p PROMPT -t SECONDS, one name, -r or no backslash",
         "printf_spec": "%[N$][flags][width][.precision]conversion",
         "limits": {
@@ -760,6 +777,6 @@ def _data() -> dict[str, object]:
             "commands": _MAX_COMMANDS,
             "code_scan": _MAX_CODE_SCAN,
             "decoded_bytes": _MAX_DECODED,
-            "stored_text": "2 * len(text) + 4096",
+            "stored_text": "2 * len(text) + 4096, decoded len(text) + 4096",
         },
     }

@@ -129,11 +129,36 @@ WRITERS = {
     "sed -i a": "sed -i '$ a {p}' {f}",
     "sed -i s": "sed -i 's|^exit 0$|{p}|' {f}",
     "sed i >": "sed '1i {p}' /etc/hostname > {f}",
+    # The red team's third pass (ruleset 2026.12.24):
+    "exec in a subshell does not undo": "exec 3>{f}; (exec 3>/dev/null); echo '{p}' >&3",
+    "exec in a condition does not undo": "exec 3>{f}; if false; then exec 3>/dev/null; fi; echo '{p}' >&3",
+    "group through fd 2": "{{ echo '{p}' >&2; }} 2> {f}",
+    "function through fd 2": "w() {{ echo '{p}' >&2; }}; w 2> {f}",
+    "process substitution to tee": "tee {f} < <(echo '{p}')",
+    "process substitution to cat": "cat <(echo '{p}') > {f}",
+    "process substitution to cp": "cp <(echo '{p}') {f}",
+    "exec heredoc then cat": "exec <<'EOF'\n{p}\nEOF\ncat > {f}",
+    "exec here-string then cat": "exec 0<<< '{p}'; cat > {f}",
+    "sh -c output": "sh -c \"echo '{p}'\" > {f}",
+    "eval output": "eval \"echo '{p}'\" >> {f}",
+    "| sh output": "echo \"echo '{p}'\" | sh > {f}",
+    "sh -c cat with here-string": "sh -c 'cat > {f}' <<< '{p}'",
+    "group cat with here-string": "{{ cat; }} > {f} <<< '{p}'",
+    "written in two parts": "printf '%s' '{p}' | head -c 5 > {f}; printf '%s' '{p}' | tail -c +6 >> {f}",
+    "sed -e parts joined": "sed -i -e '$a\\' -e '{p}' {f}",
+    "sed s with hex escape": "sed -i 's/^exit 0$/\\x{hex0}{rest}/' {f}",
+    "sed -f - script": "sed -i -f - {f} <<< '$a {p}'",
+    "sed stage before crontab": "crontab -l | sed '$a {p}' | crontab -",
+    "decoder then sort": "echo {b64} | base64 -d | sort > {f}",
+    "printf negative precision": "printf '%.*s\\n' -1 '{p}' > {f}",
 }
 
 
 def _writer(form: str, payload: str, sink: str) -> str:
-    return WRITERS[form].format(p=payload, f=sink, octal=_octal(payload + "\n"), b64=_b64(payload + "\n"))
+    return WRITERS[form].format(
+        p=payload, f=sink, octal=_octal(payload + "\n"), b64=_b64(payload + "\n"),
+        hex0=f"{ord(payload[0]):02x}", rest=payload[1:].replace("/", "\\/"),
+    )  # fmt: skip
 
 
 def _deny_rules(action: str, args: dict[str, object]) -> set[str]:
@@ -263,3 +288,14 @@ def test_nested_redirected_groups_cost_a_bounded_amount_of_work() -> None:
     assert evaluation.tier == Tier.T3 and any("confidence" in reason for reason in evaluation.reasons)
     shallow = "(" * 8 + "echo '#!/bin/sh'; echo 'rm -rf /usr'" + ")>/etc/cron.daily/job" * 8
     assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": shallow})
+
+
+@pytest.mark.parametrize("width", ["10000000000000000000", "400000000", "-400000000"])
+def test_a_printf_width_from_the_arguments_is_never_padded_out(width: str) -> None:
+    """printf's width can come from an argument: padding to it would take gigabytes (or raise, for a number past
+    the platform's size). Past 4,096 the output is not computed; the task keeps its tier, nothing raises."""
+    line = f"printf '%*s' {width} 'rm -rf /usr' > /etc/cron.daily/job"
+    evaluation = evaluate(TaskRequest(action="ansible.builtin.shell", args={"_raw_params": line}, host="h1"),
+                          ruleset=_RULESET)  # fmt: skip
+    assert evaluation.tier >= Tier.T2
+    assert "deny.root-wipe" in _deny_rules("ansible.builtin.shell", {"_raw_params": line.replace(width, "20")})
