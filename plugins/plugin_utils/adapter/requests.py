@@ -29,7 +29,7 @@ from ansible.plugins.loader import module_loader
 from ..approvals.tokens import WITHHELD_TOKEN, split_tokens
 from ..core.gate import Gate, Outcome
 from ..core.models import RequestKind, TaskRequest
-from ..core.sources import copied_sources, named_sources, script_files
+from ..core.sources import copied_sources, named_sources, script_files, source_path
 from ..core.templating import possibly_template
 from ..policy import _controller
 from ..policy._modules import canonical_action, truthy
@@ -401,8 +401,7 @@ def _search(task: Any, loader: Any, subdir: str, source: str) -> str:
         path = loader.path_dwim_relative_stack(task.get_search_path(), subdir, source)
     except AnsibleError:
         return source
-    resolved = _controller.resolve(path)
-    return resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved
+    return source_path(path)
 
 
 def _fetch_dest(loader: Any, dest: str, src: str, host: str, *, flat: bool) -> str:

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,8 +12,8 @@ from ..core.display import emit, emit_json
 from ..core.gate import Gate
 from ..core.models import HOST_TYPES, Mode, RequestKind, TaskRequest, normalise_host_type
 from ..core.settings import GateSettings
-from ..core.sources import copied_sources, named_sources, script_files
-from ..policy import _controller, _talos
+from ..core.sources import copied_sources, named_sources, script_files, source_path
+from ..policy import _talos
 from ..policy._modules import canonical_action
 from ._common import EXIT_NOT_ALLOWED, EXIT_OK, fatal, json_arg
 
@@ -80,11 +79,9 @@ def _controller_paths(action: str, task_args: Mapping[str, Any]) -> dict[str, st
     found: dict[str, str] = {}
     for option, (_subdir, given) in named_sources(action, task_args).items():
         try:
-            resolved = _controller.resolve(given)
+            found[option] = source_path(given)
         except (OSError, ValueError):  # (a NUL in the path: reported as written, and judged so)
             found[option] = given
-            continue
-        found[option] = resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved
     return found
 
 

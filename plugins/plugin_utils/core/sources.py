@@ -24,12 +24,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..policy import _controller
 from ..policy._modules import truthy
 from .limits import InputRejected, read_bounded
 
 __all__ = [
     "CONTROLLER_SOURCES", "MAX_FILES", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES", "SCRIPT_LIMIT", "copied_sources",
-    "named_sources", "script_files",
+    "named_sources", "script_files", "source_path",
 ]  # fmt: skip
 
 MAX_FILE_BYTES = 256 * 1024
@@ -70,6 +71,14 @@ def named_sources(action: str, args: Mapping[str, Any]) -> dict[str, tuple[str, 
     if isinstance(given, str) and given and not remote and "://" not in given:
         return {option: (subdir, given)}
     return {}
+
+
+def source_path(path: str) -> str:
+    """``path`` resolved on this controller through every symlink (``policy/_controller.resolve``), a directory
+    ending with ``/`` (``copy`` then places the whole tree): how the adapter and ``praxis-gate check`` both report a
+    controller source. Raises ValueError for a path no system call accepts (a NUL)."""
+    resolved = _controller.resolve(path)
+    return resolved + "/" if os.path.isdir(resolved) and not resolved.endswith("/") else resolved
 
 
 def script_files(action: str, controller_paths: Mapping[str, str]) -> dict[str, bytes | None]:

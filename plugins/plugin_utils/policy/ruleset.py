@@ -65,7 +65,7 @@ __all__ = [
     "rule_sources_digest",
 ]
 
-RULESET_VERSION = "2026.12.24"
+RULESET_VERSION = "2026.12.25"
 # version -> fingerprint of the built-in rule data. Append a new line for every rule change; never edit old ones.
 RULESET_HISTORY: Mapping[str, str] = {
     "2026.11.1": "2361e52a7ea4adff19e8cebf795917de35c84f25e73f33ba799b860a684a028e",
@@ -184,6 +184,9 @@ RULESET_HISTORY: Mapping[str, str] = {
     # stages before a keeping stage, decoded text before an uncomputable stage, summarisers (sha256sum, wc, grep
     # -c) keep nothing; printf widths past 4,096 not computed; decoder output at most the text's size
     "2026.12.24": "6276af1f5fa070d193de79758cc4c6d3c243c42a53e164ac909c67004f5f7a25",
+    # 2026.12.25: one table of the names that are standard input (STDIN_FILES) for sed -f, r and the rest; sed's
+    # r /proc/self/fd/0 now reads standard input like r /dev/stdin
+    "2026.12.25": "b4640ea82c96e10e2156872e413ded90471050e3c3d846bf9f990ba57535719a",
 }
 _MAX_POLICY_BYTES = 1024 * 1024
 

@@ -324,14 +324,13 @@ class _ControlFlow(_SimpleCommands):
             lvl.andor = False
             self.cond -= 1
 
-    def _record_piped_writes(self, elems: list[tuple[int, int, int]]) -> None:
+    def _record_piped_writes(self, elems: list[tuple[int, int, int]], mains: list[_Cmd | None]) -> None:
         """What a pipeline stores for later. When a stage keeps its input (a program that stores it, or any
         command inside the stage whose output goes to a file: ``| sudo tee -a /etc/crontab``, ``| crontab -``,
         ``| (cat > f)``, ``| sh -c 'cat > f'``, ``| while read ...; done > f``), every static producer before it
         is read as stored text (what each prints, and the heredocs they are given), and so is the chain's
         computed output through the decoders and filters between (``echo cm0= | base64 -d | tee f``)."""
         cmds = self.out.cmds
-        mains = [cmds[m] if m >= 0 else None for _unused1, _unused2, m in elems]
         for k in range(1, len(elems)):
             a, b, _main = elems[k]
             if not any(self._stores_input(c) for c in cmds[a:b]):
@@ -412,7 +411,7 @@ class _ControlFlow(_SimpleCommands):
             idxs.extend(range(a, b))
         self.out.pipelines.append(tuple(idxs))
         mains = [cmds[m] if m >= 0 else None for _unused1, _unused2, m in elems]
-        self._record_piped_writes(elems)
+        self._record_piped_writes(elems, mains)
         for k in range(1, len(elems)):
             consumer = mains[k]
             foreign = consumer is not None and consumer.name in FOREIGN_READERS

@@ -26,6 +26,7 @@ from ._vocabulary import (
     _MAX_ALTS,
     _MAX_VALUE,
     INHERITED_FDS,
+    STDIN_FILES,
     STORES_STDIN,
     apply_redirects,
     is_stored,
@@ -220,7 +221,7 @@ class _Files(_Expansion):
         parsed = sed_script("\n".join(scripts[:64]))
         for text in parsed.inserted[:64]:
             self._record_written(text)
-        if stdin is not None and any(path in ("/dev/stdin", "-", "/dev/fd/0") for path in parsed.reads):
+        if stdin is not None and any(path in STDIN_FILES for path in parsed.reads):
             self._record_written(stdin)
 
     def _record_inner_output(self, start: int, end: int, redirects: Sequence[Redirect]) -> None:

@@ -31,9 +31,8 @@ from ._scripts import (
 )
 from ._simple import _getopt
 from ._state import _State
-from ._vocabulary import _LANGUAGES, _MAX_ALTS, TCL_FAMILY
+from ._vocabulary import _LANGUAGES, _MAX_ALTS, STDIN_FILES, TCL_FAMILY
 
-_STDIN_NAMES = ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0")
 # tmux commands that run a shell command line (their last operands), with the options of each that take a value.
 _TMUX_SHELL: dict[str, str] = {
     **dict.fromkeys(("new-session", "new"), "cefFnstxy"),
@@ -138,10 +137,10 @@ class _Languages(_Interpreters):
             return  # GNU sed refuses a script with e, r or w under --sandbox: nothing runs
         if any(f.empty is not None for f in fields[1:]) and not invocation.scripts:
             self.out.uncertain = True
-        reads_stdin = not invocation.files or any(f in _STDIN_NAMES for f in invocation.files)
+        reads_stdin = not invocation.files or any(f in STDIN_FILES for f in invocation.files)
         scripts = list(invocation.scripts)
         for path in invocation.script_files:
-            if path in _STDIN_NAMES:
+            if path in STDIN_FILES:
                 self._stdin_script(cmd, "sed", stdin, wraps)
                 if stdin is not None:
                     scripts.append(stdin)  # (``sed -i -f - f <<< '$a ...'``: the script it reads is its input)
@@ -287,7 +286,7 @@ class _Languages(_Interpreters):
             if key in line_options:
                 self._read_language(cmd, language, value, wraps)
             elif key in file_options:
-                if value in _STDIN_NAMES:
+                if value in STDIN_FILES:
                     self._stdin_script(cmd, language, stdin, wraps)
                 else:
                     content = self._known_file(value)
@@ -326,7 +325,7 @@ class _Languages(_Interpreters):
             content = self._known_file(path)
             if content is not None:
                 self._read_language(cmd, "m4", content, wraps)
-        if not files or any(path in _STDIN_NAMES for path in files):
+        if not files or any(path in STDIN_FILES for path in files):
             self._stdin_script(cmd, "m4", stdin, wraps)
 
     def _make(self, cmd: _Cmd, language: str, fields: list[_Field], stdin: str | None, wraps: tuple[str, ...]) -> None:
@@ -355,7 +354,7 @@ class _Languages(_Interpreters):
             if opt in ("-E", "--eval"):
                 self._read_language(cmd, "make", value.text, wraps)
             elif opt in ("-f", "--file", "--makefile"):
-                if value.text in _STDIN_NAMES:
+                if value.text in STDIN_FILES:
                     self._stdin_script(cmd, "make", stdin, wraps)
                 else:
                     content = self._known_file(value.text)

@@ -225,10 +225,8 @@ class _SpecialCommands(_Runners, _Languages):
             saved_pos, saved_calling = st.pos, st.calling
             st.pos = [(f.text, f.empty, f.srcs) for f in args]
             st.calling = saved_calling | {name}
-            start, end = self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
+            self.nested(st.funcs[name], "function", state=st, wrap=wraps, fname=name)
             st.pos, st.calling = saved_pos, saved_calling
-            if cmd.redirects:  # (``f > file``: what the function's commands print)
-                self._record_inner_output(start, end, cmd.redirects)
             return
         if name not in _HANDLED_NAMES:
             self._record_unknown_copies(args)

@@ -405,9 +405,11 @@ _NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "
 
 # Where a file descriptor leads before any redirection: the terminal (or whatever the caller gave the task).
 INHERITED_FDS: Mapping[int, str] = {0: "<in>", 1: "<out>", 2: "<err>"}
-# Names a program reads its standard input through (``cp /dev/stdin f``, ``install /dev/stdin f``, ``dd
+# The file names that are a program's standard input ("-" where a program reads files).
+STDIN_FILES = frozenset({"-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0"})
+# Operands through which a program copies its standard input (``cp /dev/stdin f``, ``install /dev/stdin f``, ``dd
 # if=/dev/stdin``): such a program stores its input.
-_STDIN_NAMES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "if=/dev/stdin", "if=/dev/fd/0"})
+_STDIN_NAMES = (STDIN_FILES - {"-"}) | {"if=/dev/stdin", "if=/dev/fd/0"}
 _CAT_STDIN = frozenset({"-", "/dev/stdin", "-u"})  # cat's words that still mean "copy standard input"
 # Filters whose output holds none of their input's text (a digest, a count): writing it to a file keeps nothing.
 SUMMARISERS = frozenset({
@@ -762,6 +764,7 @@ def _data() -> dict[str, object]:
         "stores_stdin": sorted(STORES_STDIN),
         "not_files": sorted(_NOT_FILES),
         "stdin_names": sorted(_STDIN_NAMES),
+        "stdin_files": sorted(STDIN_FILES),
         "cat_stdin": sorted(_CAT_STDIN),
         "guarded_unknown": GUARDED_UNKNOWN,
         "summarisers": sorted(SUMMARISERS),
